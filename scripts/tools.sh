@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Installs what building and testing Baton needs, each tool only when it is missing.
+# Sourced by scripts/run.sh and scripts/test.sh; safe to run on its own.
+#   wasm32 target, trunk, wasm-bindgen-cli (same version as the crate), wasm-opt (npm binaryen),
+#   and, with `tools.sh browser`, Debian's chromium + chromium-driver.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TRUNK_VERSION="0.21.14"
+# Must equal the `wasm-bindgen` version pinned in Cargo.toml.
+WASM_BINDGEN_VERSION="$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p' "$ROOT/Cargo.toml")"
+BINARYEN_VERSION="132.0.0"
+export PATH="$HOME/.cargo/bin:$ROOT/.tools/node_modules/.bin:$PATH"
+
+log() { printf '\033[1;34m[tools]\033[0m %s\n' "$*" >&2; }
+
+ensure_wasm_target() {
+  if ! rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$'; then
+    log "adding rust target wasm32-unknown-unknown"
+    rustup target add wasm32-unknown-unknown
+  fi
+}
+
+ensure_trunk() {
+  if ! trunk --version 2>/dev/null | grep -q "$TRUNK_VERSION"; then
+    log "installing trunk $TRUNK_VERSION (15-25 minutes on 2 cores, once)"
+    cargo install trunk --version "$TRUNK_VERSION" --locked
+  fi
+}
+
+ensure_wasm_bindgen() {
+  if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
+    log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+    cargo install wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION" --force
+  fi
+}
+
+ensure_wasm_opt() {
+  if ! wasm-opt --version 2>/dev/null | grep -q 'version 132'; then
+    log "installing wasm-opt (npm binaryen@$BINARYEN_VERSION) into .tools/"
+    mkdir -p "$ROOT/.tools"
+    (cd "$ROOT/.tools" && [ -f package.json ] || echo '{"private":true}' > package.json
+     npm install --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION")
+  fi
+}
+
+ensure_browser() {
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    log "installing Debian chromium + chromium-driver"
+    local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+}
+
+ensure_build_tools() {
+  ensure_wasm_target
+  ensure_wasm_opt
+  ensure_wasm_bindgen
+  ensure_trunk
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  ensure_build_tools
+  if [ "${1:-}" = "browser" ]; then ensure_browser; fi
+fi

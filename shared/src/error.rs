@@ -1,0 +1,40 @@
+//! Stable error codes sent to clients, and the WebSocket close codes the relay uses.
+//!
+//! Clients switch on the code, never on the human-readable message next to it.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The frame is not valid JSON or not a known frame shape. The connection stays open.
+    BadFrame,
+    /// The frame is larger than [`crate::MAX_FRAME_BYTES`]. The connection stays open.
+    FrameTooLarge,
+    /// A message text is empty or longer than [`crate::MAX_MESSAGE_CHARS`].
+    InvalidMessage,
+    /// The client speaks another protocol version. The relay closes the connection.
+    UnsupportedVersion,
+    /// The site key is not configured on this relay. The relay closes the connection.
+    UnknownSite,
+    /// A frame other than `hello` arrived before the handshake.
+    NotReady,
+    /// The client sends too fast; the frame was not processed, retry later.
+    RateLimited,
+    /// Something failed inside the relay; the frame was not processed, retry later.
+    Internal,
+}
+
+/// WebSocket close codes (RFC 6455 section 7.4 plus the private 4000-4999 range).
+pub mod close_code {
+    /// The relay is shutting down or restarting: reconnect.
+    pub const GOING_AWAY: u16 = 1001;
+    /// The client broke the protocol (no hello, repeated bad frames).
+    pub const PROTOCOL_ERROR: u16 = 1002;
+    /// Policy violation: unknown site.
+    pub const POLICY: u16 = 1008;
+    /// Protocol version not supported: do not reconnect with the same version.
+    pub const UNSUPPORTED_VERSION: u16 = 4001;
+    /// Site not configured: do not reconnect.
+    pub const UNKNOWN_SITE: u16 = 4004;
+}

@@ -1,0 +1,87 @@
+//! Conversation events as clients see them.
+//!
+//! Every event the relay stores for a conversation gets the next sequence number of that
+//! conversation (1, 2, 3, ...). A client remembers the highest number it has seen and, when it
+//! reconnects, asks for everything after it: that is how nothing is missed or shown twice.
+
+use serde::{Deserialize, Serialize};
+
+/// One stored event of a conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationEvent {
+    /// Per-conversation sequence number, starting at 1, without gaps.
+    pub seq: u64,
+    /// When the relay stored the event, in milliseconds since the Unix epoch.
+    pub at: i64,
+    #[serde(flatten)]
+    pub body: EventBody,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventBody {
+    /// A chat message from the visitor, the bot, an agent or the system.
+    Message(Message),
+}
+
+/// A chat message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub author: Author,
+    pub text: String,
+    /// The id the visitor's client gave the message (visitor messages only), so the client can
+    /// match the stored message with the one it shows as "sending".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Buttons offered with the message; clicking one sends its `payload` as the visitor.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quick_replies: Vec<QuickReply>,
+    /// Where the answer came from (a help article), when the bot answered from one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Author {
+    pub role: Role,
+    /// Display name (the bot's or the agent's); absent for the visitor and the system.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Visitor,
+    Bot,
+    Agent,
+    System,
+}
+
+/// A button under a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuickReply {
+    pub title: String,
+    pub payload: String,
+}
+
+/// A help article a bot answer is drawn from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    pub title: String,
+    pub url: String,
+}
+
+impl Author {
+    pub fn visitor() -> Self {
+        Self { role: Role::Visitor, name: None }
+    }
+    pub fn bot(name: impl Into<String>) -> Self {
+        Self { role: Role::Bot, name: Some(name.into()) }
+    }
+    pub fn system() -> Self {
+        Self { role: Role::System, name: None }
+    }
+}

@@ -1,0 +1,132 @@
+//! Golden-JSON tests: they pin the wire format. A change that breaks one of these breaks
+//! deployed widgets, so it needs a new protocol version, not an edited expectation.
+
+use baton_shared::*;
+use serde_json::{json, Value};
+
+/// Checks that `value` serialises to exactly `expected` and that `expected` parses back to `value`.
+fn check<T>(value: T, expected: Value)
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    assert_eq!(serde_json::to_value(&value).unwrap(), expected, "serialised form");
+    assert_eq!(serde_json::from_value::<T>(expected).unwrap(), value, "parsed form");
+}
+
+#[test]
+fn hello_new_visitor() {
+    check(
+        ClientFrame::Hello { v: 1, site: "demo".into(), resume: None, last_seq: 0, visitor: None },
+        json!({"type": "hello", "v": 1, "site": "demo", "last_seq": 0}),
+    );
+}
+
+#[test]
+fn hello_resuming_with_visitor() {
+    check(
+        ClientFrame::Hello {
+            v: 1,
+            site: "demo".into(),
+            resume: Some("tok".into()),
+            last_seq: 7,
+            visitor: Some(Visitor { email: Some("a@b.c".into()), name: None }),
+        },
+        json!({"type": "hello", "v": 1, "site": "demo", "resume": "tok", "last_seq": 7,
+               "visitor": {"email": "a@b.c"}}),
+    );
+}
+
+#[test]
+fn hello_without_last_seq_means_zero() {
+    let frame: ClientFrame = serde_json::from_str(r#"{"type":"hello","v":1,"site":"demo"}"#).unwrap();
+    assert_eq!(frame, ClientFrame::Hello { v: 1, site: "demo".into(), resume: None, last_seq: 0, visitor: None });
+}
+
+#[test]
+fn send_identify_ping() {
+    check(
+        ClientFrame::Send { client_id: "c1".into(), text: "hi".into() },
+        json!({"type": "send", "client_id": "c1", "text": "hi"}),
+    );
+    check(
+        ClientFrame::Identify(Visitor { email: Some("a@b.c".into()), name: Some("Ada".into()) }),
+        json!({"type": "identify", "email": "a@b.c", "name": "Ada"}),
+    );
+    check(ClientFrame::Ping, json!({"type": "ping"}));
+}
+
+#[test]
+fn welcome() {
+    check(
+        ServerFrame::Welcome {
+            v: 1,
+            conversation_id: "cv".into(),
+            resume_token: "tok".into(),
+            last_seq: 3,
+            bot_name: "Baton".into(),
+            new_conversation: false,
+        },
+        json!({"type": "welcome", "v": 1, "conversation_id": "cv", "resume_token": "tok",
+               "last_seq": 3, "bot_name": "Baton", "new_conversation": false}),
+    );
+}
+
+#[test]
+fn visitor_message_event() {
+    check(
+        ServerFrame::Event(ConversationEvent {
+            seq: 4,
+            at: 1_700_000_000_000,
+            body: EventBody::Message(Message {
+                author: Author::visitor(),
+                text: "where is my order?".into(),
+                client_id: Some("c1".into()),
+                quick_replies: vec![],
+                source: None,
+            }),
+        }),
+        json!({"type": "event", "seq": 4, "at": 1_700_000_000_000_i64, "kind": "message",
+               "author": {"role": "visitor"}, "text": "where is my order?", "client_id": "c1"}),
+    );
+}
+
+#[test]
+fn bot_message_event_with_source_and_quick_reply() {
+    check(
+        ServerFrame::Event(ConversationEvent {
+            seq: 5,
+            at: 1,
+            body: EventBody::Message(Message {
+                author: Author::bot("Baton"),
+                text: "We ship in 2 days.".into(),
+                client_id: None,
+                quick_replies: vec![QuickReply { title: "Talk to a person".into(), payload: "/human".into() }],
+                source: Some(Source { title: "Shipping".into(), url: "/help/shipping".into() }),
+            }),
+        }),
+        json!({"type": "event", "seq": 5, "at": 1, "kind": "message",
+               "author": {"role": "bot", "name": "Baton"}, "text": "We ship in 2 days.",
+               "quick_replies": [{"title": "Talk to a person", "payload": "/human"}],
+               "source": {"title": "Shipping", "url": "/help/shipping"}}),
+    );
+}
+
+#[test]
+fn ack_error_typing_pong() {
+    check(ServerFrame::Ack { client_id: "c1".into(), seq: 4 }, json!({"type": "ack", "client_id": "c1", "seq": 4}));
+    check(
+        ServerFrame::Error { code: ErrorCode::FrameTooLarge, message: "too big".into(), client_id: None },
+        json!({"type": "error", "code": "frame_too_large", "message": "too big"}),
+    );
+    check(
+        ServerFrame::Typing { author: Author::bot("Baton"), on: true },
+        json!({"type": "typing", "author": {"role": "bot", "name": "Baton"}, "on": true}),
+    );
+    check(ServerFrame::Pong, json!({"type": "pong"}));
+}
+
+#[test]
+fn unknown_frame_type_is_an_error_not_a_panic() {
+    assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"launch_missiles"}"#).is_err());
+    assert!(serde_json::from_str::<ClientFrame>("not json").is_err());
+}
