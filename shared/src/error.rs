@@ -17,6 +17,8 @@ pub enum ErrorCode {
     UnsupportedVersion,
     /// The site key is not configured on this relay. The relay closes the connection.
     UnknownSite,
+    /// The page's origin is not allowed for this site. The relay closes the connection.
+    OriginNotAllowed,
     /// A frame other than `hello` arrived before the handshake.
     NotReady,
     /// The client sends too fast; the frame was not processed, retry later.

@@ -76,12 +76,21 @@ pub struct Source {
 
 impl Author {
     pub fn visitor() -> Self {
-        Self { role: Role::Visitor, name: None }
+        Self {
+            role: Role::Visitor,
+            name: None,
+        }
     }
     pub fn bot(name: impl Into<String>) -> Self {
-        Self { role: Role::Bot, name: Some(name.into()) }
+        Self {
+            role: Role::Bot,
+            name: Some(name.into()),
+        }
     }
     pub fn system() -> Self {
-        Self { role: Role::System, name: None }
+        Self {
+            role: Role::System,
+            name: None,
+        }
     }
 }

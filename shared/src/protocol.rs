@@ -67,7 +67,10 @@ pub enum ServerFrame {
     /// A stored conversation event.
     Event(ConversationEvent),
     /// The visitor message `client_id` is stored as event `seq`. Sent again for a duplicate.
-    Ack { client_id: String, seq: u64 },
+    Ack {
+        client_id: String,
+        seq: u64,
+    },
     /// Something about a frame was wrong. `client_id` names the message it concerns, if any.
     Error {
         code: ErrorCode,
@@ -76,6 +79,9 @@ pub enum ServerFrame {
         client_id: Option<String>,
     },
     /// Someone (the bot, later an agent) is writing. Not stored and without a sequence number.
-    Typing { author: crate::Author, on: bool },
+    Typing {
+        author: crate::Author,
+        on: bool,
+    },
     Pong,
 }

@@ -9,14 +9,28 @@ fn check<T>(value: T, expected: Value)
 where
     T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
 {
-    assert_eq!(serde_json::to_value(&value).unwrap(), expected, "serialised form");
-    assert_eq!(serde_json::from_value::<T>(expected).unwrap(), value, "parsed form");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        expected,
+        "serialised form"
+    );
+    assert_eq!(
+        serde_json::from_value::<T>(expected).unwrap(),
+        value,
+        "parsed form"
+    );
 }
 
 #[test]
 fn hello_new_visitor() {
     check(
-        ClientFrame::Hello { v: 1, site: "demo".into(), resume: None, last_seq: 0, visitor: None },
+        ClientFrame::Hello {
+            v: 1,
+            site: "demo".into(),
+            resume: None,
+            last_seq: 0,
+            visitor: None,
+        },
         json!({"type": "hello", "v": 1, "site": "demo", "last_seq": 0}),
     );
 }
@@ -29,7 +43,10 @@ fn hello_resuming_with_visitor() {
             site: "demo".into(),
             resume: Some("tok".into()),
             last_seq: 7,
-            visitor: Some(Visitor { email: Some("a@b.c".into()), name: None }),
+            visitor: Some(Visitor {
+                email: Some("a@b.c".into()),
+                name: None,
+            }),
         },
         json!({"type": "hello", "v": 1, "site": "demo", "resume": "tok", "last_seq": 7,
                "visitor": {"email": "a@b.c"}}),
@@ -38,18 +55,34 @@ fn hello_resuming_with_visitor() {
 
 #[test]
 fn hello_without_last_seq_means_zero() {
-    let frame: ClientFrame = serde_json::from_str(r#"{"type":"hello","v":1,"site":"demo"}"#).unwrap();
-    assert_eq!(frame, ClientFrame::Hello { v: 1, site: "demo".into(), resume: None, last_seq: 0, visitor: None });
+    let frame: ClientFrame =
+        serde_json::from_str(r#"{"type":"hello","v":1,"site":"demo"}"#).unwrap();
+    assert_eq!(
+        frame,
+        ClientFrame::Hello {
+            v: 1,
+            site: "demo".into(),
+            resume: None,
+            last_seq: 0,
+            visitor: None
+        }
+    );
 }
 
 #[test]
 fn send_identify_ping() {
     check(
-        ClientFrame::Send { client_id: "c1".into(), text: "hi".into() },
+        ClientFrame::Send {
+            client_id: "c1".into(),
+            text: "hi".into(),
+        },
         json!({"type": "send", "client_id": "c1", "text": "hi"}),
     );
     check(
-        ClientFrame::Identify(Visitor { email: Some("a@b.c".into()), name: Some("Ada".into()) }),
+        ClientFrame::Identify(Visitor {
+            email: Some("a@b.c".into()),
+            name: Some("Ada".into()),
+        }),
         json!({"type": "identify", "email": "a@b.c", "name": "Ada"}),
     );
     check(ClientFrame::Ping, json!({"type": "ping"}));
@@ -100,8 +133,14 @@ fn bot_message_event_with_source_and_quick_reply() {
                 author: Author::bot("Baton"),
                 text: "We ship in 2 days.".into(),
                 client_id: None,
-                quick_replies: vec![QuickReply { title: "Talk to a person".into(), payload: "/human".into() }],
-                source: Some(Source { title: "Shipping".into(), url: "/help/shipping".into() }),
+                quick_replies: vec![QuickReply {
+                    title: "Talk to a person".into(),
+                    payload: "/human".into(),
+                }],
+                source: Some(Source {
+                    title: "Shipping".into(),
+                    url: "/help/shipping".into(),
+                }),
             }),
         }),
         json!({"type": "event", "seq": 5, "at": 1, "kind": "message",
@@ -113,13 +152,26 @@ fn bot_message_event_with_source_and_quick_reply() {
 
 #[test]
 fn ack_error_typing_pong() {
-    check(ServerFrame::Ack { client_id: "c1".into(), seq: 4 }, json!({"type": "ack", "client_id": "c1", "seq": 4}));
     check(
-        ServerFrame::Error { code: ErrorCode::FrameTooLarge, message: "too big".into(), client_id: None },
+        ServerFrame::Ack {
+            client_id: "c1".into(),
+            seq: 4,
+        },
+        json!({"type": "ack", "client_id": "c1", "seq": 4}),
+    );
+    check(
+        ServerFrame::Error {
+            code: ErrorCode::FrameTooLarge,
+            message: "too big".into(),
+            client_id: None,
+        },
         json!({"type": "error", "code": "frame_too_large", "message": "too big"}),
     );
     check(
-        ServerFrame::Typing { author: Author::bot("Baton"), on: true },
+        ServerFrame::Typing {
+            author: Author::bot("Baton"),
+            on: true,
+        },
         json!({"type": "typing", "author": {"role": "bot", "name": "Baton"}, "on": true}),
     );
     check(ServerFrame::Pong, json!({"type": "pong"}));

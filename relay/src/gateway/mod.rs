@@ -1,0 +1,38 @@
+//! The WebSocket edge for widgets: `GET /ws`. The only module that knows both WebSocket
+//! messages and `shared::protocol` frames.
+
+mod codec;
+mod session;
+
+use axum::{
+    extract::{State, WebSocketUpgrade},
+    http::{header::ORIGIN, HeaderMap},
+    response::Response,
+    routing::get,
+    Router,
+};
+
+use crate::state::AppState;
+
+/// Frames above this size are refused by the WebSocket layer itself (close code 1009); frames
+/// between [`shared::MAX_FRAME_BYTES`] and this get an error frame and the session goes on.
+const MAX_WIRE_BYTES: usize = 256 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/ws", get(upgrade))
+}
+
+async fn upgrade(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Response {
+    let origin = headers
+        .get(ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let tracker = state.shutdown.tracker.clone();
+    ws.max_message_size(MAX_WIRE_BYTES)
+        .max_frame_size(MAX_WIRE_BYTES)
+        .on_upgrade(move |socket| tracker.track_future(session::run(socket, state, origin)))
+}

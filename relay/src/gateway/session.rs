@@ -1,0 +1,402 @@
+//! One widget connection: the handshake, then one loop that multiplexes the socket, the
+//! conversation's bus topic, pending acknowledgements and shutdown.
+
+use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
+
+use axum::extract::ws::WebSocket;
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use futures_util::{stream::FuturesUnordered, StreamExt};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use shared::{
+    close_code, ClientFrame, ConversationEvent, ErrorCode, ServerFrame, Visitor,
+    MAX_CLIENT_ID_BYTES, MAX_MESSAGE_CHARS, PROTOCOL_VERSION,
+};
+use tokio::sync::{broadcast, oneshot};
+
+use super::codec::{self, DecodeError, Incoming};
+use crate::{
+    conversation::{Command, ConversationError},
+    pubsub::BusMessage,
+    state::{AppState, Site},
+    store::Conversation,
+};
+
+/// A client that has not said hello by then is disconnected.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// Widgets ping every 25 s; a connection silent for this long is dead.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(75);
+/// After this many bad frames in a row the client is broken: close with 1002.
+const MAX_BAD_FRAMES: u32 = 20;
+/// Events replayed per store read.
+const REPLAY_PAGE: u32 = 500;
+
+type AckFuture = Pin<Box<dyn Future<Output = (String, Result<u64, ConversationError>)> + Send>>;
+
+/// Why a session ended early; logged, never shown as a panic.
+#[derive(Debug, thiserror::Error)]
+enum SessionError {
+    #[error("socket: {0}")]
+    Socket(#[from] axum::Error),
+    #[error("store: {0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("conversation: {0}")]
+    Conversation(#[from] ConversationError),
+}
+
+struct Session {
+    socket: WebSocket,
+    state: AppState,
+    origin: Option<String>,
+    bad_frames: u32,
+}
+
+pub async fn run(socket: WebSocket, state: AppState, origin: Option<String>) {
+    let mut session = Session {
+        socket,
+        state,
+        origin,
+        bad_frames: 0,
+    };
+    if let Err(error) = session.serve().await {
+        tracing::warn!(%error, "widget session ended with an error");
+    }
+}
+
+impl Session {
+    async fn send(&mut self, frame: &ServerFrame) -> Result<(), SessionError> {
+        Ok(self.socket.send(codec::encode(frame)).await?)
+    }
+
+    async fn send_error(
+        &mut self,
+        code: ErrorCode,
+        message: String,
+        client_id: Option<String>,
+    ) -> Result<(), SessionError> {
+        tracing::info!(?code, %message, "refused a widget frame");
+        self.send(&ServerFrame::Error {
+            code,
+            message,
+            client_id,
+        })
+        .await
+    }
+
+    /// Sends an error frame, then closes with `close`.
+    async fn refuse(
+        &mut self,
+        code: ErrorCode,
+        message: String,
+        close: u16,
+    ) -> Result<(), SessionError> {
+        self.send_error(code, message.clone(), None).await?;
+        self.socket.send(codec::close(close, &message)).await?;
+        Ok(())
+    }
+
+    /// Counts a bad frame; true when the client should be disconnected.
+    async fn bad_frame(&mut self, error: DecodeError) -> Result<bool, SessionError> {
+        self.bad_frames += 1;
+        self.send_error(error.code(), error.to_string(), None)
+            .await?;
+        if self.bad_frames >= MAX_BAD_FRAMES {
+            self.socket
+                .send(codec::close(
+                    close_code::PROTOCOL_ERROR,
+                    "too many bad frames",
+                ))
+                .await?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    async fn serve(&mut self) -> Result<(), SessionError> {
+        let Some(hello) = self.hello().await? else {
+            return Ok(());
+        };
+        let Hello {
+            site,
+            resume,
+            last_seq,
+            visitor,
+        } = hello;
+
+        let (conversation, token, is_new) =
+            open_conversation(&self.state, &site, resume.as_deref()).await?;
+        let id = conversation.id.clone();
+        // Subscribe before reading the store: an event stored in between arrives on the bus
+        // and is skipped there if the replay already sent it.
+        let mut events = self.state.bus.subscribe(&id);
+        self.send(&ServerFrame::Welcome {
+            v: PROTOCOL_VERSION,
+            conversation_id: id.clone(),
+            resume_token: token,
+            last_seq: conversation.last_seq,
+            bot_name: site.config.bot_name.clone(),
+            new_conversation: is_new,
+        })
+        .await?;
+        let mut sent_seq = if is_new {
+            0
+        } else {
+            last_seq.min(conversation.last_seq)
+        };
+        self.replay(&id, &mut sent_seq).await?;
+
+        let conversations = self.state.conversations.clone();
+        if is_new {
+            conversations.send(&id, &site.key, Command::Greet).await?;
+        }
+        if let Some(visitor) = visitor.filter(valid_visitor) {
+            conversations
+                .send(&id, &site.key, Command::Identify(visitor))
+                .await?;
+        }
+
+        tracing::info!(conversation = %id, site = %site.key, is_new, "widget connected");
+        let mut acks: FuturesUnordered<AckFuture> = FuturesUnordered::new();
+        let shutdown = self.state.shutdown.token.clone();
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => {
+                    self.socket.send(codec::close(close_code::GOING_AWAY, "relay restarting")).await?;
+                    return Ok(());
+                }
+                incoming = tokio::time::timeout(IDLE_TIMEOUT, self.socket.recv()) => {
+                    let message = match incoming {
+                        Ok(Some(Ok(message))) => message,
+                        Ok(None | Some(Err(_))) => return Ok(()),
+                        Err(_) => {
+                            tracing::info!(conversation = %id, "widget silent, closing");
+                            self.socket.send(codec::close(close_code::GOING_AWAY, "idle")).await?;
+                            return Ok(());
+                        }
+                    };
+                    let frame = match codec::decode(message) {
+                        Ok(Incoming::Frame(frame)) => { self.bad_frames = 0; frame }
+                        Ok(Incoming::Ignore) => continue,
+                        Ok(Incoming::Close) => return Ok(()),
+                        Err(error) => {
+                            if self.bad_frame(error).await? { return Ok(()) }
+                            continue;
+                        }
+                    };
+                    match frame {
+                        ClientFrame::Hello { .. } => {
+                            self.send_error(ErrorCode::BadFrame, "already said hello".into(), None).await?;
+                        }
+                        ClientFrame::Ping => self.send(&ServerFrame::Pong).await?,
+                        ClientFrame::Identify(visitor) => {
+                            if valid_visitor(&visitor) {
+                                conversations.send(&id, &site.key, Command::Identify(visitor)).await?;
+                            } else {
+                                self.send_error(ErrorCode::BadFrame, "visitor email or name too long".into(), None).await?;
+                            }
+                        }
+                        ClientFrame::Send { client_id, text } => {
+                            if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID_BYTES {
+                                self.send_error(ErrorCode::BadFrame, format!("client_id must be 1 to {MAX_CLIENT_ID_BYTES} bytes"), None).await?;
+                                continue;
+                            }
+                            let chars = text.chars().count();
+                            if text.trim().is_empty() || chars > MAX_MESSAGE_CHARS {
+                                let message = format!("a message has 1 to {MAX_MESSAGE_CHARS} characters, this one has {chars}");
+                                self.send_error(ErrorCode::InvalidMessage, message, Some(client_id)).await?;
+                                continue;
+                            }
+                            let conversations = conversations.clone();
+                            let (id, site_key) = (id.clone(), site.key.clone());
+                            acks.push(Box::pin(async move {
+                                let (reply, answer) = oneshot::channel();
+                                let command = Command::VisitorMessage { client_id: client_id.clone(), text, reply };
+                                let result = match conversations.send(&id, &site_key, command).await {
+                                    Ok(()) => answer.await.unwrap_or(Err(ConversationError::Closed)),
+                                    Err(error) => Err(error),
+                                };
+                                (client_id, result)
+                            }));
+                        }
+                    }
+                }
+                Some((client_id, result)) = acks.next(), if !acks.is_empty() => match result {
+                    Ok(seq) => self.send(&ServerFrame::Ack { client_id, seq }).await?,
+                    Err(error) => {
+                        tracing::error!(conversation = %id, %error, "visitor message not stored");
+                        self.send_error(ErrorCode::Internal, "the message could not be stored; retry".into(), Some(client_id)).await?;
+                    }
+                },
+                message = events.recv() => match message {
+                    Ok(BusMessage::Event(event)) => self.forward(&id, event, &mut sent_seq).await?,
+                    Ok(BusMessage::Typing { author, on }) => self.send(&ServerFrame::Typing { author, on }).await?,
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::debug!(conversation = %id, missed, "session lagged; replaying from the store");
+                        self.replay(&id, &mut sent_seq).await?;
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return Ok(()),
+                },
+            }
+        }
+    }
+
+    /// Waits for the client's hello and checks it. `None` means the connection was refused or
+    /// closed.
+    async fn hello(&mut self) -> Result<Option<Hello>, SessionError> {
+        let deadline = tokio::time::Instant::now() + HELLO_TIMEOUT;
+        loop {
+            let message = match tokio::time::timeout_at(deadline, self.socket.recv()).await {
+                Ok(Some(Ok(message))) => message,
+                Ok(None | Some(Err(_))) => return Ok(None),
+                Err(_) => {
+                    self.socket
+                        .send(codec::close(close_code::PROTOCOL_ERROR, "no hello"))
+                        .await?;
+                    return Ok(None);
+                }
+            };
+            let frame = match codec::decode(message) {
+                Ok(Incoming::Frame(frame)) => frame,
+                Ok(Incoming::Ignore) => continue,
+                Ok(Incoming::Close) => return Ok(None),
+                Err(error) => {
+                    if self.bad_frame(error).await? {
+                        return Ok(None);
+                    }
+                    continue;
+                }
+            };
+            let ClientFrame::Hello {
+                v,
+                site,
+                resume,
+                last_seq,
+                visitor,
+            } = frame
+            else {
+                self.send_error(ErrorCode::NotReady, "send hello first".into(), None)
+                    .await?;
+                continue;
+            };
+            if v != PROTOCOL_VERSION {
+                let message = format!(
+                    "protocol version {v} is not supported; this relay speaks {PROTOCOL_VERSION}"
+                );
+                self.refuse(
+                    ErrorCode::UnsupportedVersion,
+                    message,
+                    close_code::UNSUPPORTED_VERSION,
+                )
+                .await?;
+                return Ok(None);
+            }
+            let Some(site) = self.state.sites.get(&site) else {
+                let message = format!("site {site:?} is not configured on this relay");
+                self.refuse(ErrorCode::UnknownSite, message, close_code::UNKNOWN_SITE)
+                    .await?;
+                return Ok(None);
+            };
+            let allowed = &site.config.allowed_origins;
+            if !allowed.is_empty() && !self.origin.as_ref().is_some_and(|o| allowed.contains(o)) {
+                let message = format!("origin {:?} may not embed site {:?}", self.origin, site.key);
+                self.refuse(ErrorCode::OriginNotAllowed, message, close_code::POLICY)
+                    .await?;
+                return Ok(None);
+            }
+            return Ok(Some(Hello {
+                site,
+                resume,
+                last_seq,
+                visitor,
+            }));
+        }
+    }
+
+    /// Sends every stored event after `sent_seq`.
+    async fn replay(&mut self, id: &str, sent_seq: &mut u64) -> Result<(), SessionError> {
+        loop {
+            let events = self
+                .state
+                .store
+                .events_after(id, *sent_seq, REPLAY_PAGE)
+                .await?;
+            let done = events.len() < REPLAY_PAGE as usize;
+            for event in events {
+                *sent_seq = event.seq;
+                self.send(&ServerFrame::Event(event)).await?;
+            }
+            if done {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Sends a live event, skipping what was sent already and filling gaps from the store.
+    async fn forward(
+        &mut self,
+        id: &str,
+        event: ConversationEvent,
+        sent_seq: &mut u64,
+    ) -> Result<(), SessionError> {
+        if event.seq <= *sent_seq {
+            return Ok(());
+        }
+        if event.seq > *sent_seq + 1 {
+            return self.replay(id, sent_seq).await;
+        }
+        *sent_seq = event.seq;
+        self.send(&ServerFrame::Event(event)).await
+    }
+}
+
+/// Finds the conversation of a resume token, or starts a new one with a new token. (A free
+/// function: a `&Session` held across `.await` would make the session future `!Send`.)
+async fn open_conversation(
+    state: &AppState,
+    site: &Site,
+    resume: Option<&str>,
+) -> Result<(Conversation, String, bool), SessionError> {
+    if let Some(token) = resume.filter(|t| !t.is_empty() && t.len() <= 128) {
+        if let Some(conversation) = state
+            .store
+            .conversation_by_token(&site.key, &token_hash(token))
+            .await?
+        {
+            return Ok((conversation, token.to_string(), false));
+        }
+    }
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let conversation = state
+        .store
+        .create_conversation(&site.key, &token_hash(&token))
+        .await?;
+    Ok((conversation, token, true))
+}
+
+struct Hello {
+    site: Arc<Site>,
+    resume: Option<String>,
+    last_seq: u64,
+    visitor: Option<Visitor>,
+}
+
+fn valid_visitor(visitor: &Visitor) -> bool {
+    visitor
+        .email
+        .as_ref()
+        .is_none_or(|e| e.len() <= 254 && e.contains('@'))
+        && visitor
+            .name
+            .as_ref()
+            .is_none_or(|n| n.chars().count() <= 120)
+}
+
+/// Only the hash of a resume token is stored, so a leaked database does not leak sessions.
+fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

@@ -1,0 +1,89 @@
+//! Baton's relay: the server between the chat widget, the bot and the agents.
+//!
+//! # Layout, in reading order
+//! - [`config`]: typed configuration (defaults, `baton.toml`, `BATON_*`).
+//! - [`state`]: the shared handles every handler gets.
+//! - [`gateway`]: the widget WebSocket (`/ws`), the protocol edge.
+//! - [`conversation`]: one actor per conversation; [`conversation::machine`] decides, without I/O.
+//! - [`bot`]: the [`bot::Bot`] trait and the help-article bot.
+//! - [`store`]: durable conversations and events (SQLite by default).
+//! - [`pubsub`]: live fan-out of events to sessions.
+//! - [`web`]: the loader, widget assets, demo page and help articles over HTTP.
+
+pub mod bot;
+pub mod config;
+pub mod conversation;
+pub mod gateway;
+pub mod pubsub;
+pub mod state;
+pub mod store;
+pub mod web;
+
+use std::{future::Future, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use axum::Router;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+use crate::{
+    config::Config,
+    conversation::Registry,
+    pubsub::Bus,
+    state::{AppState, Shutdown, Sites},
+};
+
+/// How long shutdown waits for sessions to close before giving up.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Opens the store and loads the sites: everything [`app`] needs.
+pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
+    let store = store::connect(&config.database_url)
+        .await
+        .with_context(|| format!("opening the store at {}", config.database_url))?;
+    let bus = Bus::local();
+    let sites = Sites::from_config(&config);
+    let conversations = Arc::new(Registry::new(store.clone(), bus.clone(), sites.clone()));
+    Ok(AppState {
+        config: Arc::new(config),
+        store,
+        bus,
+        sites,
+        conversations,
+        shutdown: Shutdown::default(),
+    })
+}
+
+/// The whole HTTP surface.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .merge(gateway::router())
+        .merge(web::router(&state))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves on `listener` until `shutdown` resolves, then closes widget sessions (code 1001, so
+/// they reconnect to the next relay) and waits for them briefly.
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let state = build_state(config).await?;
+    let stop = state.shutdown.clone();
+    let token = stop.token.clone();
+    let serve = axum::serve(listener, app(state)).with_graceful_shutdown(async move {
+        shutdown.await;
+        token.cancel();
+    });
+    serve.await.context("serving HTTP")?;
+    stop.tracker.close();
+    if tokio::time::timeout(SHUTDOWN_GRACE, stop.tracker.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("some sessions did not close in time");
+    }
+    Ok(())
+}

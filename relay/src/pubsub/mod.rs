@@ -1,0 +1,48 @@
+//! Fan-out of live conversation events to every session watching a conversation.
+//!
+//! The bus carries notifications only; the store is the source of truth. A subscriber that
+//! falls behind (a lagged broadcast receiver) or sees a gap in sequence numbers re-reads the
+//! store, so a slow socket never loses an event. In-process by default; a Redis driver for
+//! several relay nodes plugs in behind the same [`Bus`] later.
+
+mod local;
+
+use std::sync::Arc;
+
+use shared::{Author, ConversationEvent};
+use tokio::sync::broadcast;
+
+pub use local::LocalBus;
+
+/// What travels on a conversation's topic.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BusMessage {
+    /// A stored event.
+    Event(ConversationEvent),
+    /// Someone is (or stopped) writing. Ephemeral: not stored.
+    Typing { author: Author, on: bool },
+}
+
+/// The driver behind a [`Bus`].
+pub trait Driver: Send + Sync + 'static {
+    fn publish(&self, conversation_id: &str, message: BusMessage);
+    fn subscribe(&self, conversation_id: &str) -> broadcast::Receiver<BusMessage>;
+}
+
+/// A cheap, cloneable handle on the pub/sub driver.
+#[derive(Clone)]
+pub struct Bus(Arc<dyn Driver>);
+
+impl Bus {
+    pub fn local() -> Self {
+        Self(Arc::new(LocalBus::default()))
+    }
+
+    pub fn publish(&self, conversation_id: &str, message: BusMessage) {
+        self.0.publish(conversation_id, message);
+    }
+
+    pub fn subscribe(&self, conversation_id: &str) -> broadcast::Receiver<BusMessage> {
+        self.0.subscribe(conversation_id)
+    }
+}

@@ -1,0 +1,90 @@
+//! Durable storage of conversations and their events.
+//!
+//! [`Store`] speaks in domain operations; [`connect`] picks the backend from the URL scheme.
+//! SQLite is the embedded default (the file is created on first run, migrations are embedded).
+
+mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use shared::{ConversationEvent, EventBody, Visitor};
+
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("conversation {0} not found")]
+    NotFound(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("unsupported database url {0:?} (expected sqlite://...)")]
+    UnsupportedUrl(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A stored conversation's header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conversation {
+    pub id: String,
+    pub site: String,
+    pub last_seq: u64,
+    pub visitor: Visitor,
+}
+
+/// The outcome of appending an event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Appended {
+    /// The event was stored with the next sequence number.
+    New(ConversationEvent),
+    /// An event with the same client id was stored earlier as `seq`; nothing was written.
+    Duplicate { seq: u64 },
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    async fn create_conversation(&self, site: &str, token_hash: &str) -> Result<Conversation>;
+    async fn conversation_by_token(
+        &self,
+        site: &str,
+        token_hash: &str,
+    ) -> Result<Option<Conversation>>;
+    async fn conversation(&self, id: &str) -> Result<Option<Conversation>>;
+    /// Appends an event with the conversation's next sequence number. With a `client_id` that
+    /// is already stored for this conversation, nothing is written.
+    async fn append(
+        &self,
+        conversation_id: &str,
+        body: &EventBody,
+        client_id: Option<&str>,
+    ) -> Result<Appended>;
+    /// Events with `seq > after`, oldest first, at most `limit`.
+    async fn events_after(
+        &self,
+        conversation_id: &str,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<ConversationEvent>>;
+    async fn set_visitor(&self, conversation_id: &str, visitor: &Visitor) -> Result<()>;
+}
+
+/// Opens the store named by `url` and brings its schema up to date.
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::open(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(url.to_string()))
+    }
+}
+
+pub(crate) fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}

@@ -1,0 +1,317 @@
+//! The SQLite backend: one file, WAL mode, migrations embedded from `migrations/sqlite`.
+
+use std::{str::FromStr, time::Duration};
+
+use async_trait::async_trait;
+use shared::{ConversationEvent, EventBody, Visitor};
+use sqlx::{
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    Row, SqlitePool,
+};
+
+use super::{now_millis, Appended, Conversation, Result, Store, StoreError};
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing, with its parent folder) the database at `url`.
+    pub async fn open(url: &str) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        if let Some(parent) = options.get_filename().parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|e| sqlx::Error::Io(e))?;
+            }
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+        Ok(Self { pool })
+    }
+}
+
+fn conversation_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Conversation> {
+    Ok(Conversation {
+        id: row.try_get("id")?,
+        site: row.try_get("site")?,
+        last_seq: row.try_get::<i64, _>("last_seq")? as u64,
+        visitor: Visitor {
+            email: row.try_get("visitor_email")?,
+            name: row.try_get("visitor_name")?,
+        },
+    })
+}
+
+fn event_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<ConversationEvent> {
+    let body: String = row.try_get("body")?;
+    Ok(ConversationEvent {
+        seq: row.try_get::<i64, _>("seq")? as u64,
+        at: row.try_get("at")?,
+        body: serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+    })
+}
+
+const CONVERSATION_COLUMNS: &str = "id, site, last_seq, visitor_email, visitor_name";
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_conversation(&self, site: &str, token_hash: &str) -> Result<Conversation> {
+        let id = uuid::Uuid::new_v4().to_string();
+        sqlx::query(
+            "INSERT INTO conversations (id, site, token_hash, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(site)
+        .bind(token_hash)
+        .bind(now_millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(Conversation {
+            id,
+            site: site.to_string(),
+            last_seq: 0,
+            visitor: Visitor::default(),
+        })
+    }
+
+    async fn conversation_by_token(
+        &self,
+        site: &str,
+        token_hash: &str,
+    ) -> Result<Option<Conversation>> {
+        let sql = format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE site = ? AND token_hash = ?"
+        );
+        let row = sqlx::query(&sql)
+            .bind(site)
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(conversation_from_row).transpose()
+    }
+
+    async fn conversation(&self, id: &str) -> Result<Option<Conversation>> {
+        let sql = format!("SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = ?");
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(conversation_from_row).transpose()
+    }
+
+    async fn append(
+        &self,
+        conversation_id: &str,
+        body: &EventBody,
+        client_id: Option<&str>,
+    ) -> Result<Appended> {
+        let body_json =
+            serde_json::to_string(body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut tx = self.pool.begin().await?;
+        // Write first: the UPDATE takes SQLite's write lock (waiting up to the busy timeout)
+        // before anything is read, so the transaction never has to upgrade a read snapshot.
+        let seq: Option<i64> = sqlx::query_scalar(
+            "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq",
+        )
+        .bind(conversation_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(seq) = seq else {
+            return Err(StoreError::NotFound(conversation_id.to_string()));
+        };
+        if let Some(client_id) = client_id {
+            let existing: Option<i64> = sqlx::query_scalar(
+                "SELECT seq FROM events WHERE conversation_id = ? AND client_id = ?",
+            )
+            .bind(conversation_id)
+            .bind(client_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(existing) = existing {
+                tx.rollback().await?;
+                return Ok(Appended::Duplicate {
+                    seq: existing as u64,
+                });
+            }
+        }
+        let at = now_millis();
+        sqlx::query(
+            "INSERT INTO events (conversation_id, seq, at, body, client_id) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(conversation_id)
+        .bind(seq)
+        .bind(at)
+        .bind(&body_json)
+        .bind(client_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Appended::New(ConversationEvent {
+            seq: seq as u64,
+            at,
+            body: body.clone(),
+        }))
+    }
+
+    async fn events_after(
+        &self,
+        conversation_id: &str,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<ConversationEvent>> {
+        let rows = sqlx::query(
+            "SELECT seq, at, body FROM events WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(conversation_id)
+        .bind(after as i64)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    async fn set_visitor(&self, conversation_id: &str, visitor: &Visitor) -> Result<()> {
+        sqlx::query(
+            "UPDATE conversations SET visitor_email = COALESCE(?, visitor_email), \
+             visitor_name = COALESCE(?, visitor_name) WHERE id = ?",
+        )
+        .bind(&visitor.email)
+        .bind(&visitor.name)
+        .bind(conversation_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::{Author, Message};
+
+    fn text(author: Author, text: &str) -> EventBody {
+        EventBody::Message(Message {
+            author,
+            text: text.into(),
+            client_id: None,
+            quick_replies: vec![],
+            source: None,
+        })
+    }
+
+    async fn store() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/nested/baton.db", dir.path().display());
+        let store = SqliteStore::open(&url).await.unwrap();
+        (dir, store)
+    }
+
+    #[tokio::test]
+    async fn sequence_numbers_are_consecutive_and_survive_reopen() {
+        let (dir, store) = store().await;
+        let conv = store.create_conversation("demo", "h1").await.unwrap();
+        for i in 1..=3 {
+            let Appended::New(ev) = store
+                .append(&conv.id, &text(Author::visitor(), "hi"), None)
+                .await
+                .unwrap()
+            else {
+                panic!("expected a new event");
+            };
+            assert_eq!(ev.seq, i);
+        }
+        drop(store);
+        let url = format!("sqlite://{}/nested/baton.db", dir.path().display());
+        let store = SqliteStore::open(&url).await.unwrap();
+        let found = store
+            .conversation_by_token("demo", "h1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.last_seq, 3);
+        let events = store.events_after(&conv.id, 1, 100).await.unwrap();
+        assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![2, 3]);
+    }
+
+    #[tokio::test]
+    async fn a_retried_client_id_is_stored_once() {
+        let (_dir, store) = store().await;
+        let conv = store.create_conversation("demo", "h").await.unwrap();
+        let first = store
+            .append(&conv.id, &text(Author::visitor(), "a"), Some("c1"))
+            .await
+            .unwrap();
+        let again = store
+            .append(&conv.id, &text(Author::visitor(), "a"), Some("c1"))
+            .await
+            .unwrap();
+        assert!(matches!(first, Appended::New(ref e) if e.seq == 1));
+        assert_eq!(again, Appended::Duplicate { seq: 1 });
+        let next = store
+            .append(&conv.id, &text(Author::bot("B"), "b"), None)
+            .await
+            .unwrap();
+        assert!(
+            matches!(next, Appended::New(ref e) if e.seq == 2),
+            "no gap after a duplicate"
+        );
+    }
+
+    #[tokio::test]
+    async fn tokens_are_scoped_to_their_site_and_unknown_ids_fail() {
+        let (_dir, store) = store().await;
+        store.create_conversation("demo", "h").await.unwrap();
+        assert!(store
+            .conversation_by_token("other", "h")
+            .await
+            .unwrap()
+            .is_none());
+        let err = store
+            .append("nope", &text(Author::visitor(), "x"), None)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NotFound(_)));
+    }
+
+    #[tokio::test]
+    async fn visitor_details_merge() {
+        let (_dir, store) = store().await;
+        let conv = store.create_conversation("demo", "h").await.unwrap();
+        store
+            .set_visitor(
+                &conv.id,
+                &Visitor {
+                    email: Some("a@b.c".into()),
+                    name: None,
+                },
+            )
+            .await
+            .unwrap();
+        store
+            .set_visitor(
+                &conv.id,
+                &Visitor {
+                    email: None,
+                    name: Some("Ada".into()),
+                },
+            )
+            .await
+            .unwrap();
+        let conv = store.conversation(&conv.id).await.unwrap().unwrap();
+        assert_eq!(
+            conv.visitor,
+            Visitor {
+                email: Some("a@b.c".into()),
+                name: Some("Ada".into())
+            }
+        );
+    }
+}

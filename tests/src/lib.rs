@@ -1,0 +1,128 @@
+//! Test harness shared by Baton's end-to-end tests: boots the real relay on `127.0.0.1:0`
+//! against a real SQLite file, and talks to it as a widget would.
+
+pub mod browser;
+pub mod widget_client;
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use relay::config::Config;
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+
+/// The workspace root (where `public/` and `dist/` live).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A relay running in this process.
+pub struct TestRelay {
+    pub addr: SocketAddr,
+    pub config: Config,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+/// A database file that outlives relay restarts within one test.
+pub struct TestDb {
+    _dir: tempfile::TempDir,
+    pub url: String,
+}
+
+impl TestDb {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}/baton.db", dir.path().display());
+        Self { _dir: dir, url }
+    }
+}
+
+impl Default for TestDb {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The demo configuration pointed at `db` and at the workspace's files.
+pub fn test_config(db: &TestDb) -> Config {
+    let root = workspace_root();
+    let mut config = Config {
+        database_url: db.url.clone(),
+        ..Config::default()
+    };
+    config.public_dir = root.join("public");
+    config.widget_dir = root.join("dist");
+    for site in config.sites.values_mut() {
+        site.help_dir = root.join("public/help");
+    }
+    config
+}
+
+impl TestRelay {
+    /// Starts the relay with the demo configuration on a fresh port.
+    pub async fn start(db: &TestDb) -> Self {
+        Self::start_with(test_config(db)).await
+    }
+
+    pub async fn start_with(config: Config) -> Self {
+        Self::start_on("127.0.0.1:0".parse().expect("addr"), config).await
+    }
+
+    /// Starts on a given address (to restart a relay on the port its clients know).
+    pub async fn start_on(addr: SocketAddr, config: Config) -> Self {
+        let listener = bind_retrying(addr).await;
+        let addr = listener.local_addr().expect("local addr");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(relay::run(config.clone(), listener, async move {
+            let _ = stopped.await;
+        }));
+        Self {
+            addr,
+            config,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    pub fn http_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
+    }
+
+    /// Stops the relay gracefully and waits until it has.
+    pub async fn stop(mut self) {
+        self.shutdown().await;
+    }
+
+    async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await
+                .expect("relay task panicked")
+                .expect("relay failed");
+        }
+    }
+}
+
+impl Drop for TestRelay {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Binding the port a stopped relay just released can briefly fail; retry for a moment.
+async fn bind_retrying(addr: SocketAddr) -> TcpListener {
+    for _ in 0..50 {
+        if let Ok(listener) = TcpListener::bind(addr).await {
+            return listener;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("could not bind {addr}");
+}
