@@ -1,1 +1,207 @@
 //! Headless Chromium driven through chromedriver (WebDriver) with fantoccini.
+//!
+//! One chromedriver per test binary, started on a free port on first use; one fresh browser
+//! profile per [`Browser`]. The widget lives in an open shadow root, so queries go through
+//! small JavaScript snippets that look inside it.
+
+use std::{
+    process::{Child, Command, Stdio},
+    sync::OnceLock,
+    time::{Duration, Instant},
+};
+
+use fantoccini::{elements::Element, Client, ClientBuilder};
+use serde_json::{json, Value};
+
+/// How long a browser test waits for something to appear.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+struct Driver {
+    url: String,
+    _process: Child,
+    _guard: ChildGuard,
+}
+
+/// Kills chromedriver when the test binary exits (static destructors do not run, so the
+/// process is also killed by `chromedriver`'s own parent-death handling on Linux).
+struct ChildGuard(u32);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg(self.0.to_string()).status();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+fn driver() -> &'static Driver {
+    static DRIVER: OnceLock<Driver> = OnceLock::new();
+    DRIVER.get_or_init(|| {
+        let port = free_port();
+        let binary = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let process = Command::new(&binary)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {binary} (install chromium-driver: scripts/tools.sh browser): {e}"));
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start listening");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let guard = ChildGuard(process.id());
+        Driver { url, _process: process, _guard: guard }
+    })
+}
+
+/// A headless Chromium with a fresh profile.
+pub struct Browser {
+    pub client: Client,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    pub async fn start() -> Self {
+        let profile = tempfile::tempdir().expect("profile dir");
+        let binary = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let args = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-dev-shm-usage",
+            "--window-size=1280,900",
+            &format!("--user-data-dir={}", profile.path().display()),
+        ];
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({ "binary": binary, "args": args }),
+        );
+        let client = ClientBuilder::native()
+            .capabilities(caps)
+            .connect(&driver().url)
+            .await
+            .expect("start a Chromium session through chromedriver");
+        Self {
+            client,
+            _profile: profile,
+        }
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.client
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("open {url}: {e}"));
+    }
+
+    /// Runs `body` (a function body using `root`, the widget's shadow root or null) and returns
+    /// its result.
+    pub async fn in_widget(&self, body: &str) -> Value {
+        let script = format!(
+            "const host = document.getElementById('baton-widget-host'); \
+             const root = host ? host.shadowRoot : null; {body}"
+        );
+        self.client
+            .execute(&script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Runs a page script and returns its result.
+    pub async fn eval(&self, script: &str) -> Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Waits until `body` (as for [`Self::in_widget`]) returns something truthy, and returns it.
+    pub async fn wait_for(&self, what: &str, body: &str) -> Value {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let value = self.in_widget(body).await;
+            let truthy = match &value {
+                Value::Null | Value::Bool(false) => false,
+                Value::String(s) => !s.is_empty(),
+                Value::Array(a) => !a.is_empty(),
+                Value::Number(n) => n.as_f64() != Some(0.0),
+                _ => true,
+            };
+            if truthy {
+                return value;
+            }
+            if Instant::now() > deadline {
+                let dump = self
+                    .in_widget("return root ? root.innerHTML : document.body.innerHTML;")
+                    .await;
+                panic!("timed out waiting for {what}; widget:\n{dump}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// An element inside the widget, for real clicks and key presses.
+    pub async fn widget_element(&self, selector: &str) -> Element {
+        let body = format!("return root && root.querySelector({});", json!(selector));
+        self.wait_for(selector, &body).await;
+        let value = self.in_widget(&body).await;
+        Element::from_element_id(self.client.clone(), element_id(&value))
+    }
+
+    /// The chat messages shown: (role, text) in display order.
+    pub async fn messages(&self) -> Vec<(String, String)> {
+        let value = self
+            .in_widget(
+                "return root ? Array.from(root.querySelectorAll('[data-testid=message]')).map(m => \
+                 [m.getAttribute('data-role'), (m.querySelector('[data-testid=message-text]') || m).textContent.trim()]) : [];",
+            )
+            .await;
+        serde_json::from_value(value).unwrap_or_default()
+    }
+
+    /// Waits until a message of `role` containing `text` is shown.
+    pub async fn wait_for_message(&self, role: &str, text: &str) {
+        let body = format!(
+            "return root && Array.from(root.querySelectorAll('[data-testid=message][data-role={role}]')).some(m => m.textContent.includes({}));",
+            json!(text)
+        );
+        self.wait_for(&format!("a {role} message with {text:?}"), &body)
+            .await;
+    }
+
+    /// Types `text` into the composer with real key presses and presses Enter.
+    pub async fn type_and_send(&self, text: &str) {
+        let composer = self.widget_element("[data-testid=composer]").await;
+        composer
+            .send_keys(text)
+            .await
+            .expect("type into the composer");
+        composer.send_keys("\u{E007}").await.expect("press Enter");
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}
+
+fn element_id(value: &Value) -> fantoccini::elements::ElementRef {
+    let id = value
+        .as_object()
+        .and_then(|o| o.values().next())
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("not an element: {value}"));
+    fantoccini::elements::ElementRef::from(id.to_string())
+}
