@@ -4,19 +4,29 @@
 //! - [`config`]: typed configuration (defaults, `baton.toml`, `BATON_*`).
 //! - [`state`]: the shared handles every handler gets.
 //! - [`gateway`]: the widget WebSocket (`/ws`), the protocol edge.
-//! - [`conversation`]: one actor per conversation; [`conversation::machine`] decides, without I/O.
-//! - [`bot`]: the [`bot::Bot`] trait and the help-article bot.
+//! - [`conversation`]: one actor per conversation; [`conversation::machine`] decides who may
+//!   speak (bot, waiting, agent, ended), without I/O.
+//! - [`queue`]: the waiting line per site, positions and wait estimates.
+//! - [`agents`]: the built-in agent inbox: directory, presence, REST API and live socket.
+//! - [`http_channel`]: the request/response channel (no live chat, so no handover).
+//! - [`bot`]: the [`bot::Bot`] trait and the help-article bot; [`summary`] for agents.
+//! - [`templates`]: the site's handover texts.
 //! - [`store`]: durable conversations and events (SQLite by default).
 //! - [`pubsub`]: live fan-out of events to sessions.
 //! - [`web`]: the loader, widget assets, demo page and help articles over HTTP.
 
+pub mod agents;
 pub mod bot;
 pub mod config;
 pub mod conversation;
 pub mod gateway;
+pub mod http_channel;
 pub mod pubsub;
+pub mod queue;
 pub mod state;
 pub mod store;
+pub mod summary;
+pub mod templates;
 pub mod web;
 
 use std::{future::Future, sync::Arc, time::Duration};
@@ -27,9 +37,11 @@ use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 use crate::{
+    agents::{Directory, Presence},
     config::Config,
-    conversation::Registry,
+    conversation::{Deps, Registry},
     pubsub::Bus,
+    queue::Queue,
     state::{AppState, Shutdown, Sites},
 };
 
@@ -42,14 +54,27 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         .await
         .with_context(|| format!("opening the store at {}", config.database_url))?;
     let bus = Bus::local();
-    let sites = Sites::from_config(&config);
-    let conversations = Arc::new(Registry::new(store.clone(), bus.clone(), sites.clone()));
+    let sites = Sites::from_config(&config)?;
+    let presence = Presence::default();
+    let queue = Queue::new(bus.clone(), presence.clone());
+    // The waiting line survives restarts: rebuild it from the store.
+    for waiting in store.conversations_in(&["waiting"]).await.context("reading the waiting line")? {
+        let handling =
+            sites.get(&waiting.site).map_or(180, |s| (s.config.handover.average_handling_minutes * 60.0) as u64);
+        queue.join(&waiting.site, &waiting.id, waiting.handover.waiting_since.unwrap_or(waiting.updated_at), handling);
+    }
+    let deps = Deps { store: store.clone(), bus: bus.clone(), queue: queue.clone(), presence: presence.clone() };
+    let conversations = Arc::new(Registry::new(deps, sites.clone()));
+    let agents = Arc::new(Directory::new(&config.agents));
     Ok(AppState {
         config: Arc::new(config),
         store,
         bus,
         sites,
         conversations,
+        agents,
+        presence,
+        queue,
         shutdown: Shutdown::default(),
     })
 }
@@ -58,6 +83,9 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
 pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(gateway::router())
+        .merge(agents::api::router())
+        .merge(agents::socket::router())
+        .merge(http_channel::router())
         .merge(web::router(&state))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -79,10 +107,7 @@ pub async fn run(
     });
     serve.await.context("serving HTTP")?;
     stop.tracker.close();
-    if tokio::time::timeout(SHUTDOWN_GRACE, stop.tracker.wait())
-        .await
-        .is_err()
-    {
+    if tokio::time::timeout(SHUTDOWN_GRACE, stop.tracker.wait()).await.is_err() {
         tracing::warn!("some sessions did not close in time");
     }
     Ok(())

@@ -8,18 +8,14 @@ use tracing_subscriber::EnvFilter;
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn,sqlx=warn")),
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn,sqlx=warn")),
         )
         .init();
     let config = Config::load().context("loading the configuration")?;
-    let listener = tokio::net::TcpListener::bind(config.bind)
-        .await
-        .with_context(|| format!("binding {}", config.bind))?;
+    let listener =
+        tokio::net::TcpListener::bind(config.bind).await.with_context(|| format!("binding {}", config.bind))?;
     let addr = listener.local_addr()?;
-    println!(
-        "Baton relay listening on http://{addr}/  (demo shop; widget socket at ws://{addr}/ws)"
-    );
+    println!("Baton relay listening on http://{addr}/  (demo shop; widget socket at ws://{addr}/ws)");
     baton_relay::run(config, listener, shutdown_signal()).await
 }
 

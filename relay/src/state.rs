@@ -5,17 +5,23 @@ use std::{collections::HashMap, sync::Arc};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{
+    agents::{Directory, Presence},
     bot::{Articles, Bot, FaqBot},
-    config::{Config, SiteConfig},
+    config::{Config, Schedule, SiteConfig},
     conversation::Registry,
     pubsub::Bus,
+    queue::Queue,
     store::Store,
+    templates::Templates,
 };
 
-/// One configured site, ready to serve: its settings, its articles and its bot.
+/// One configured site, ready to serve: its settings, texts, hours, articles and bot.
 pub struct Site {
     pub key: String,
     pub config: SiteConfig,
+    pub templates: Templates,
+    /// `None`: always open.
+    pub schedule: Option<Schedule>,
     pub articles: Articles,
     pub bot: Arc<dyn Bot>,
 }
@@ -25,26 +31,21 @@ pub struct Site {
 pub struct Sites(Arc<HashMap<String, Arc<Site>>>);
 
 impl Sites {
-    pub fn from_config(config: &Config) -> Self {
-        let sites = config
-            .sites
-            .iter()
-            .map(|(key, site)| {
-                let articles = Articles::load(&site.help_dir);
-                let bot: Arc<dyn Bot> = Arc::new(FaqBot::new(&articles, format!("/help/{key}")));
-                tracing::info!(site = %key, articles = articles.0.len(), "site ready");
-                (
-                    key.clone(),
-                    Arc::new(Site {
-                        key: key.clone(),
-                        config: site.clone(),
-                        articles,
-                        bot,
-                    }),
-                )
-            })
-            .collect();
-        Self(Arc::new(sites))
+    /// Builds every site. The configuration was checked when it loaded, so templates and hours
+    /// compile; a failure here is still reported, not a panic.
+    pub fn from_config(config: &Config) -> anyhow::Result<Self> {
+        let mut sites = HashMap::new();
+        for (key, site) in &config.sites {
+            let templates = Templates::compile(&site.handover)
+                .map_err(|e| anyhow::anyhow!("sites.{key}.handover.{}: {}", e.setting, e.message))?;
+            let schedule = site.office_hours.as_ref().map(|h| h.schedule()).transpose()?;
+            let articles = Articles::load(&site.help_dir);
+            let bot: Arc<dyn Bot> = Arc::new(FaqBot::new(&articles, format!("/help/{key}")));
+            tracing::info!(site = %key, articles = articles.0.len(), "site ready");
+            let site = Site { key: key.clone(), config: site.clone(), templates, schedule, articles, bot };
+            sites.insert(key.clone(), Arc::new(site));
+        }
+        Ok(Self(Arc::new(sites)))
     }
 
     pub fn get(&self, key: &str) -> Option<Arc<Site>> {
@@ -66,5 +67,8 @@ pub struct AppState {
     pub bus: Bus,
     pub sites: Sites,
     pub conversations: Arc<Registry>,
+    pub agents: Arc<Directory>,
+    pub presence: Presence,
+    pub queue: Queue,
     pub shutdown: Shutdown,
 }

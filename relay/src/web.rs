@@ -30,20 +30,15 @@ pub fn router(state: &AppState) -> Router<AppState> {
     }
     // Host pages on other origins import the widget as an ES module and fetch its wasm: both
     // are CORS requests, so the widget's files carry `Access-Control-Allow-Origin: *`.
-    let widget = Router::new()
-        .fallback_service(ServeDir::new(widget_dir))
-        .layer(CorsLayer::permissive())
-        .layer(no_cache());
+    let widget =
+        Router::new().fallback_service(ServeDir::new(widget_dir)).layer(CorsLayer::permissive()).layer(no_cache());
     let embed = Router::new()
         .route_service("/embed.js", ServeFile::new(public.join("embed.js")))
         .layer(CorsLayer::permissive())
         .layer(no_cache());
-    let demo = Router::new().fallback_service(ServeDir::new(public)).layer(
-        SetResponseHeaderLayer::overriding(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(DEMO_CSP),
-        ),
-    );
+    let demo = Router::new()
+        .fallback_service(ServeDir::new(public))
+        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DEMO_CSP)));
     Router::new()
         .route("/healthz", get(health))
         .route("/help/{site}/{slug}", get(article))
@@ -55,10 +50,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
 /// Revalidate on every load (ETag/Last-Modified make that cheap), so a new widget build is
 /// picked up at once.
 fn no_cache() -> SetResponseHeaderLayer<HeaderValue> {
-    SetResponseHeaderLayer::if_not_present(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-cache"),
-    )
+    SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))
 }
 
 async fn health(State(state): State<AppState>) -> Response {
@@ -72,24 +64,14 @@ async fn health(State(state): State<AppState>) -> Response {
 }
 
 /// A help article rendered from its Markdown, linked from bot answers.
-async fn article(
-    State(state): State<AppState>,
-    UrlPath((site, slug)): UrlPath<(String, String)>,
-) -> Response {
-    let Some(article) = state
-        .sites
-        .get(&site)
-        .and_then(|s| s.articles.get(&slug).cloned())
-    else {
+async fn article(State(state): State<AppState>, UrlPath((site, slug)): UrlPath<(String, String)>) -> Response {
+    let Some(article) = state.sites.get(&site).and_then(|s| s.articles.get(&slug).cloned()) else {
         return (StatusCode::NOT_FOUND, "no such article").into_response();
     };
     let mut body = String::new();
     pulldown_cmark::html::push_html(&mut body, pulldown_cmark::Parser::new(&article.markdown));
     let title = html_escape(&article.title);
-    let css = if Path::new(&state.config.public_dir)
-        .join("help.css")
-        .exists()
-    {
+    let css = if Path::new(&state.config.public_dir).join("help.css").exists() {
         "<link rel=\"stylesheet\" href=\"/help.css\">"
     } else {
         ""
@@ -102,7 +84,5 @@ async fn article(
 }
 
 fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }

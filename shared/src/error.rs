@@ -23,6 +23,9 @@ pub enum ErrorCode {
     NotReady,
     /// The client sends too fast; the frame was not processed, retry later.
     RateLimited,
+    /// The action is not possible in the conversation's current state (e.g. cancelling after an
+    /// agent joined). Nothing changed.
+    NotAllowed,
     /// Something failed inside the relay; the frame was not processed, retry later.
     Internal,
 }

@@ -23,6 +23,37 @@ pub struct ConversationEvent {
 pub enum EventBody {
     /// A chat message from the visitor, the bot, an agent or the system.
     Message(Message),
+    /// Who owns the conversation changed (a handover started, an agent joined, ...).
+    Phase(PhaseChange),
+    /// The visitor rated the chat with an agent, 1 to 5.
+    Rating { score: u8 },
+}
+
+/// Who owns the conversation, as clients see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// The bot answers.
+    Bot,
+    /// A person was requested and nobody has joined yet; the bot is silent, the visitor may cancel.
+    Waiting,
+    /// An agent is chatting.
+    Agent,
+    /// The agent ended the chat; the visitor may rate it.
+    Ended,
+}
+
+/// A change of owner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhaseChange {
+    pub phase: Phase,
+    /// The agent's display name (`agent` and `ended`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_name: Option<String>,
+    /// Why the handover started (`waiting`): `explicit_request`, `frustration`, `cannot_answer`,
+    /// `rule` or `topic`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// A chat message.
@@ -60,11 +91,27 @@ pub enum Role {
     System,
 }
 
-/// A button under a message.
+/// A button under a message. Without an `action`, clicking it sends `payload` as the
+/// visitor's message; with one, the client sends that action's frame instead.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuickReply {
     pub title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub payload: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+}
+
+/// What a quick reply does instead of sending text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Action {
+    /// Send `request_handover`.
+    RequestHandover,
+    /// Send `cancel_handover`.
+    CancelHandover,
+    /// Send `rate` with this score.
+    Rate { score: u8 },
 }
 
 /// A help article a bot answer is drawn from.
@@ -76,21 +123,15 @@ pub struct Source {
 
 impl Author {
     pub fn visitor() -> Self {
-        Self {
-            role: Role::Visitor,
-            name: None,
-        }
+        Self { role: Role::Visitor, name: None }
     }
     pub fn bot(name: impl Into<String>) -> Self {
-        Self {
-            role: Role::Bot,
-            name: Some(name.into()),
-        }
+        Self { role: Role::Bot, name: Some(name.into()) }
     }
     pub fn system() -> Self {
-        Self {
-            role: Role::System,
-            name: None,
-        }
+        Self { role: Role::System, name: None }
+    }
+    pub fn agent(name: impl Into<String>) -> Self {
+        Self { role: Role::Agent, name: Some(name.into()) }
     }
 }

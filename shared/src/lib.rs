@@ -13,7 +13,7 @@ pub mod event;
 pub mod protocol;
 
 pub use error::{close_code, ErrorCode};
-pub use event::{Author, ConversationEvent, EventBody, Message, QuickReply, Role, Source};
+pub use event::{Action, Author, ConversationEvent, EventBody, Message, Phase, PhaseChange, QuickReply, Role, Source};
 pub use protocol::{ClientFrame, ServerFrame, Visitor};
 
 /// The protocol version a client announces in its `hello` frame. A relay refuses other versions.

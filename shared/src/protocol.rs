@@ -34,6 +34,12 @@ pub enum ClientFrame {
     Send { client_id: String, text: String },
     /// The host page identified the visitor.
     Identify(Visitor),
+    /// The visitor asks for a person ("Talk to a person").
+    RequestHandover,
+    /// The visitor withdraws a pending request before an agent joined.
+    CancelHandover,
+    /// The visitor rates the chat that an agent ended, 1 to 5.
+    Rate { score: u8 },
     /// Keep-alive; answered with [`ServerFrame::Pong`].
     Ping,
 }
@@ -63,6 +69,14 @@ pub enum ServerFrame {
         bot_name: String,
         /// True when this hello started a new conversation (a new visitor or an unknown token).
         new_conversation: bool,
+        /// The label of the always-reachable "Talk to a person" button.
+        handover_button: String,
+    },
+    /// The visitor's place in the queue while waiting for an agent. Not stored; sent when the
+    /// handover starts, whenever the queue moves, and after a reconnect while waiting.
+    Queue {
+        position: u32,
+        wait_seconds: u64,
     },
     /// A stored conversation event.
     Event(ConversationEvent),

@@ -9,28 +9,14 @@ fn check<T>(value: T, expected: Value)
 where
     T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
 {
-    assert_eq!(
-        serde_json::to_value(&value).unwrap(),
-        expected,
-        "serialised form"
-    );
-    assert_eq!(
-        serde_json::from_value::<T>(expected).unwrap(),
-        value,
-        "parsed form"
-    );
+    assert_eq!(serde_json::to_value(&value).unwrap(), expected, "serialised form");
+    assert_eq!(serde_json::from_value::<T>(expected).unwrap(), value, "parsed form");
 }
 
 #[test]
 fn hello_new_visitor() {
     check(
-        ClientFrame::Hello {
-            v: 1,
-            site: "demo".into(),
-            resume: None,
-            last_seq: 0,
-            visitor: None,
-        },
+        ClientFrame::Hello { v: 1, site: "demo".into(), resume: None, last_seq: 0, visitor: None },
         json!({"type": "hello", "v": 1, "site": "demo", "last_seq": 0}),
     );
 }
@@ -43,10 +29,7 @@ fn hello_resuming_with_visitor() {
             site: "demo".into(),
             resume: Some("tok".into()),
             last_seq: 7,
-            visitor: Some(Visitor {
-                email: Some("a@b.c".into()),
-                name: None,
-            }),
+            visitor: Some(Visitor { email: Some("a@b.c".into()), name: None }),
         },
         json!({"type": "hello", "v": 1, "site": "demo", "resume": "tok", "last_seq": 7,
                "visitor": {"email": "a@b.c"}}),
@@ -55,34 +38,18 @@ fn hello_resuming_with_visitor() {
 
 #[test]
 fn hello_without_last_seq_means_zero() {
-    let frame: ClientFrame =
-        serde_json::from_str(r#"{"type":"hello","v":1,"site":"demo"}"#).unwrap();
-    assert_eq!(
-        frame,
-        ClientFrame::Hello {
-            v: 1,
-            site: "demo".into(),
-            resume: None,
-            last_seq: 0,
-            visitor: None
-        }
-    );
+    let frame: ClientFrame = serde_json::from_str(r#"{"type":"hello","v":1,"site":"demo"}"#).unwrap();
+    assert_eq!(frame, ClientFrame::Hello { v: 1, site: "demo".into(), resume: None, last_seq: 0, visitor: None });
 }
 
 #[test]
 fn send_identify_ping() {
     check(
-        ClientFrame::Send {
-            client_id: "c1".into(),
-            text: "hi".into(),
-        },
+        ClientFrame::Send { client_id: "c1".into(), text: "hi".into() },
         json!({"type": "send", "client_id": "c1", "text": "hi"}),
     );
     check(
-        ClientFrame::Identify(Visitor {
-            email: Some("a@b.c".into()),
-            name: Some("Ada".into()),
-        }),
+        ClientFrame::Identify(Visitor { email: Some("a@b.c".into()), name: Some("Ada".into()) }),
         json!({"type": "identify", "email": "a@b.c", "name": "Ada"}),
     );
     check(ClientFrame::Ping, json!({"type": "ping"}));
@@ -98,9 +65,11 @@ fn welcome() {
             last_seq: 3,
             bot_name: "Baton".into(),
             new_conversation: false,
+            handover_button: "Talk to a person".into(),
         },
         json!({"type": "welcome", "v": 1, "conversation_id": "cv", "resume_token": "tok",
-               "last_seq": 3, "bot_name": "Baton", "new_conversation": false}),
+               "last_seq": 3, "bot_name": "Baton", "new_conversation": false,
+               "handover_button": "Talk to a person"}),
     );
 }
 
@@ -133,45 +102,38 @@ fn bot_message_event_with_source_and_quick_reply() {
                 author: Author::bot("Baton"),
                 text: "We ship in 2 days.".into(),
                 client_id: None,
-                quick_replies: vec![QuickReply {
-                    title: "Talk to a person".into(),
-                    payload: "/human".into(),
-                }],
-                source: Some(Source {
-                    title: "Shipping".into(),
-                    url: "/help/shipping".into(),
-                }),
+                quick_replies: vec![
+                    QuickReply {
+                        title: "Shipping".into(),
+                        payload: "How long does shipping take?".into(),
+                        action: None,
+                    },
+                    QuickReply {
+                        title: "Talk to a person".into(),
+                        payload: String::new(),
+                        action: Some(Action::RequestHandover),
+                    },
+                ],
+                source: Some(Source { title: "Shipping".into(), url: "/help/shipping".into() }),
             }),
         }),
         json!({"type": "event", "seq": 5, "at": 1, "kind": "message",
                "author": {"role": "bot", "name": "Baton"}, "text": "We ship in 2 days.",
-               "quick_replies": [{"title": "Talk to a person", "payload": "/human"}],
+               "quick_replies": [{"title": "Shipping", "payload": "How long does shipping take?"},
+                                 {"title": "Talk to a person", "action": {"type": "request_handover"}}],
                "source": {"title": "Shipping", "url": "/help/shipping"}}),
     );
 }
 
 #[test]
 fn ack_error_typing_pong() {
+    check(ServerFrame::Ack { client_id: "c1".into(), seq: 4 }, json!({"type": "ack", "client_id": "c1", "seq": 4}));
     check(
-        ServerFrame::Ack {
-            client_id: "c1".into(),
-            seq: 4,
-        },
-        json!({"type": "ack", "client_id": "c1", "seq": 4}),
-    );
-    check(
-        ServerFrame::Error {
-            code: ErrorCode::FrameTooLarge,
-            message: "too big".into(),
-            client_id: None,
-        },
+        ServerFrame::Error { code: ErrorCode::FrameTooLarge, message: "too big".into(), client_id: None },
         json!({"type": "error", "code": "frame_too_large", "message": "too big"}),
     );
     check(
-        ServerFrame::Typing {
-            author: Author::bot("Baton"),
-            on: true,
-        },
+        ServerFrame::Typing { author: Author::bot("Baton"), on: true },
         json!({"type": "typing", "author": {"role": "bot", "name": "Baton"}, "on": true}),
     );
     check(ServerFrame::Pong, json!({"type": "pong"}));
@@ -181,4 +143,47 @@ fn ack_error_typing_pong() {
 fn unknown_frame_type_is_an_error_not_a_panic() {
     assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"launch_missiles"}"#).is_err());
     assert!(serde_json::from_str::<ClientFrame>("not json").is_err());
+}
+
+#[test]
+fn handover_frames() {
+    check(ClientFrame::RequestHandover, json!({"type": "request_handover"}));
+    check(ClientFrame::CancelHandover, json!({"type": "cancel_handover"}));
+    check(ClientFrame::Rate { score: 5 }, json!({"type": "rate", "score": 5}));
+    check(
+        ServerFrame::Queue { position: 2, wait_seconds: 360 },
+        json!({"type": "queue", "position": 2, "wait_seconds": 360}),
+    );
+}
+
+#[test]
+fn phase_and_rating_events() {
+    check(
+        ServerFrame::Event(ConversationEvent {
+            seq: 6,
+            at: 2,
+            body: EventBody::Phase(PhaseChange {
+                phase: Phase::Waiting,
+                agent_name: None,
+                reason: Some("explicit_request".into()),
+            }),
+        }),
+        json!({"type": "event", "seq": 6, "at": 2, "kind": "phase", "phase": "waiting", "reason": "explicit_request"}),
+    );
+    check(
+        ServerFrame::Event(ConversationEvent {
+            seq: 7,
+            at: 3,
+            body: EventBody::Phase(PhaseChange { phase: Phase::Agent, agent_name: Some("Alex".into()), reason: None }),
+        }),
+        json!({"type": "event", "seq": 7, "at": 3, "kind": "phase", "phase": "agent", "agent_name": "Alex"}),
+    );
+    check(
+        ServerFrame::Event(ConversationEvent { seq: 8, at: 4, body: EventBody::Rating { score: 4 } }),
+        json!({"type": "event", "seq": 8, "at": 4, "kind": "rating", "score": 4}),
+    );
+    check(
+        QuickReply { title: "★★★★★".into(), payload: String::new(), action: Some(Action::Rate { score: 5 }) },
+        json!({"title": "★★★★★", "action": {"type": "rate", "score": 5}}),
+    );
 }

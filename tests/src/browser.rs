@@ -33,10 +33,7 @@ impl Drop for ChildGuard {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }
 
 fn driver() -> &'static Driver {
@@ -49,7 +46,9 @@ fn driver() -> &'static Driver {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {binary} (install chromium-driver: scripts/tools.sh browser): {e}"));
+            .unwrap_or_else(|e| {
+                panic!("cannot start {binary} (install chromium-driver: scripts/tools.sh browser): {e}")
+            });
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -85,26 +84,17 @@ impl Browser {
             &format!("--user-data-dir={}", profile.path().display()),
         ];
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({ "binary": binary, "args": args }),
-        );
+        caps.insert("goog:chromeOptions".into(), json!({ "binary": binary, "args": args }));
         let client = ClientBuilder::native()
             .capabilities(caps)
             .connect(&driver().url)
             .await
             .expect("start a Chromium session through chromedriver");
-        Self {
-            client,
-            _profile: profile,
-        }
+        Self { client, _profile: profile }
     }
 
     pub async fn goto(&self, url: &str) {
-        self.client
-            .goto(url)
-            .await
-            .unwrap_or_else(|e| panic!("open {url}: {e}"));
+        self.client.goto(url).await.unwrap_or_else(|e| panic!("open {url}: {e}"));
     }
 
     /// Runs `body` (a function body using `root`, the widget's shadow root or null) and returns
@@ -114,18 +104,12 @@ impl Browser {
             "const host = document.getElementById('baton-widget-host'); \
              const root = host ? host.shadowRoot : null; {body}"
         );
-        self.client
-            .execute(&script, vec![])
-            .await
-            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+        self.client.execute(&script, vec![]).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
     /// Runs a page script and returns its result.
     pub async fn eval(&self, script: &str) -> Value {
-        self.client
-            .execute(script, vec![])
-            .await
-            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+        self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
     /// Waits until `body` (as for [`Self::in_widget`]) returns something truthy, and returns it.
@@ -144,9 +128,7 @@ impl Browser {
                 return value;
             }
             if Instant::now() > deadline {
-                let dump = self
-                    .in_widget("return root ? root.innerHTML : document.body.innerHTML;")
-                    .await;
+                let dump = self.in_widget("return root ? root.innerHTML : document.body.innerHTML;").await;
                 panic!("timed out waiting for {what}; widget:\n{dump}");
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -178,17 +160,13 @@ impl Browser {
             "return root && Array.from(root.querySelectorAll('[data-testid=message][data-role={role}]')).some(m => m.textContent.includes({}));",
             json!(text)
         );
-        self.wait_for(&format!("a {role} message with {text:?}"), &body)
-            .await;
+        self.wait_for(&format!("a {role} message with {text:?}"), &body).await;
     }
 
     /// Types `text` into the composer with real key presses and presses Enter.
     pub async fn type_and_send(&self, text: &str) {
         let composer = self.widget_element("[data-testid=composer]").await;
-        composer
-            .send_keys(text)
-            .await
-            .expect("type into the composer");
+        composer.send_keys(text).await.expect("type into the composer");
         composer.send_keys("\u{E007}").await.expect("press Enter");
     }
 

@@ -45,10 +45,7 @@ impl Default for TestDb {
 /// The demo configuration pointed at `db` and at the workspace's files.
 pub fn test_config(db: &TestDb) -> Config {
     let root = workspace_root();
-    let mut config = Config {
-        database_url: db.url.clone(),
-        ..Config::default()
-    };
+    let mut config = Config { database_url: db.url.clone(), ..Config::default() };
     config.public_dir = root.join("public");
     config.widget_dir = root.join("dist");
     for site in config.sites.values_mut() {
@@ -75,12 +72,7 @@ impl TestRelay {
         let task = tokio::spawn(relay::run(config.clone(), listener, async move {
             let _ = stopped.await;
         }));
-        Self {
-            addr,
-            config,
-            stop: Some(stop),
-            task: Some(task),
-        }
+        Self { addr, config, stop: Some(stop), task: Some(task) }
     }
 
     pub fn http_url(&self) -> String {
@@ -101,9 +93,7 @@ impl TestRelay {
             let _ = stop.send(());
         }
         if let Some(task) = self.task.take() {
-            task.await
-                .expect("relay task panicked")
-                .expect("relay failed");
+            task.await.expect("relay task panicked").expect("relay failed");
         }
     }
 }

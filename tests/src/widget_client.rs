@@ -18,9 +18,7 @@ pub struct WidgetClient {
 
 impl WidgetClient {
     pub async fn connect(ws_url: &str) -> Self {
-        let (socket, _) = tokio_tungstenite::connect_async(ws_url)
-            .await
-            .expect("connect to relay");
+        let (socket, _) = tokio_tungstenite::connect_async(ws_url).await.expect("connect to relay");
         Self { socket }
     }
 
@@ -37,30 +35,24 @@ impl WidgetClient {
             })
             .await;
         let welcome = client.next().await;
-        assert!(
-            matches!(welcome, ServerFrame::Welcome { .. }),
-            "expected welcome, got {welcome:?}"
-        );
+        assert!(matches!(welcome, ServerFrame::Welcome { .. }), "expected welcome, got {welcome:?}");
         (client, welcome)
     }
 
     pub async fn send(&mut self, frame: &ClientFrame) {
-        self.send_raw(serde_json::to_string(frame).expect("encode"))
-            .await;
+        self.send_raw(serde_json::to_string(frame).expect("encode")).await;
     }
 
     pub async fn send_raw(&mut self, text: String) {
-        self.socket
-            .send(Message::Text(text.into()))
-            .await
-            .expect("send frame");
+        self.socket.send(Message::Text(text.into())).await.expect("send frame");
     }
 
     /// The next protocol frame (skipping transport pings); panics after [`WAIT`] or on close.
     pub async fn next(&mut self) -> ServerFrame {
         match self.next_message().await {
-            Message::Text(text) => serde_json::from_str(text.as_str())
-                .unwrap_or_else(|e| panic!("bad server frame {text}: {e}")),
+            Message::Text(text) => {
+                serde_json::from_str(text.as_str()).unwrap_or_else(|e| panic!("bad server frame {text}: {e}"))
+            }
             other => panic!("expected a text frame, got {other:?}"),
         }
     }
@@ -80,10 +72,7 @@ impl WidgetClient {
     }
 
     /// Frames until `pred` matches one, which is returned; the others are returned too.
-    pub async fn until(
-        &mut self,
-        pred: impl Fn(&ServerFrame) -> bool,
-    ) -> (ServerFrame, Vec<ServerFrame>) {
+    pub async fn until(&mut self, pred: impl Fn(&ServerFrame) -> bool) -> (ServerFrame, Vec<ServerFrame>) {
         let mut skipped = Vec::new();
         loop {
             let frame = self.next().await;

@@ -8,6 +8,7 @@ fn message_of(frame: &ServerFrame) -> Option<(u64, Role, &str)> {
     match frame {
         ServerFrame::Event(event) => match &event.body {
             EventBody::Message(m) => Some((event.seq, m.author.role, m.text.as_str())),
+            _ => None,
         },
         _ => None,
     }
@@ -15,25 +16,15 @@ fn message_of(frame: &ServerFrame) -> Option<(u64, Role, &str)> {
 
 fn welcome_parts(frame: &ServerFrame) -> (String, String, bool) {
     match frame {
-        ServerFrame::Welcome {
-            conversation_id,
-            resume_token,
-            new_conversation,
-            ..
-        } => (
-            conversation_id.clone(),
-            resume_token.clone(),
-            *new_conversation,
-        ),
+        ServerFrame::Welcome { conversation_id, resume_token, new_conversation, .. } => {
+            (conversation_id.clone(), resume_token.clone(), *new_conversation)
+        }
         other => panic!("not a welcome: {other:?}"),
     }
 }
 
 fn send(client_id: &str, text: &str) -> ClientFrame {
-    ClientFrame::Send {
-        client_id: client_id.into(),
-        text: text.into(),
-    }
+    ClientFrame::Send { client_id: client_id.into(), text: text.into() }
 }
 
 /// Sends a question and returns (ack seq, bot answer frame), checking the order of what comes
@@ -41,28 +32,15 @@ fn send(client_id: &str, text: &str) -> ClientFrame {
 async fn ask(client: &mut WidgetClient, client_id: &str, text: &str) -> (u64, ServerFrame) {
     client.send(&send(client_id, text)).await;
     let (ack, before) = client.until(|f| matches!(f, ServerFrame::Ack { .. })).await;
-    let ServerFrame::Ack {
-        client_id: acked,
-        seq,
-    } = ack
-    else {
-        unreachable!()
-    };
+    let ServerFrame::Ack { client_id: acked, seq } = ack else { unreachable!() };
     assert_eq!(acked, client_id);
-    let (answer, between) = client
-        .until(|f| message_of(f).is_some_and(|(_, role, _)| role == Role::Bot))
-        .await;
+    let (answer, between) = client.until(|f| message_of(f).is_some_and(|(_, role, _)| role == Role::Bot)).await;
     let all: Vec<_> = before.iter().chain(between.iter()).collect();
     assert!(
-        all.iter()
-            .any(|f| message_of(f) == Some((seq, Role::Visitor, text))),
+        all.iter().any(|f| message_of(f) == Some((seq, Role::Visitor, text))),
         "the visitor's message is echoed as event {seq}: {all:?}"
     );
-    assert!(
-        all.iter()
-            .any(|f| matches!(f, ServerFrame::Typing { on: true, .. })),
-        "typing shown: {all:?}"
-    );
+    assert!(all.iter().any(|f| matches!(f, ServerFrame::Typing { on: true, .. })), "typing shown: {all:?}");
     (seq, answer)
 }
 
@@ -76,23 +54,15 @@ async fn a_new_visitor_is_greeted_and_answered_from_the_help_articles() {
     assert!(token.len() >= 40, "resume tokens are long random strings");
 
     let greeting = client.next().await;
-    assert_eq!(
-        message_of(&greeting).map(|(s, r, _)| (s, r)),
-        Some((1, Role::Bot))
-    );
+    assert_eq!(message_of(&greeting).map(|(s, r, _)| (s, r)), Some((1, Role::Bot)));
 
     let (seq, answer) = ask(&mut client, "c-1", "How long does delivery take?").await;
     assert_eq!(seq, 2);
-    let ServerFrame::Event(event) = &answer else {
-        unreachable!()
-    };
+    let ServerFrame::Event(event) = &answer else { unreachable!() };
     assert_eq!(event.seq, 3);
-    let EventBody::Message(m) = &event.body;
+    let EventBody::Message(m) = &event.body else { panic!("not a message: {event:?}") };
     assert!(m.text.contains("business days"), "{}", m.text);
-    assert_eq!(
-        m.source.as_ref().map(|s| s.url.as_str()),
-        Some("/help/demo/shipping")
-    );
+    assert_eq!(m.source.as_ref().map(|s| s.url.as_str()), Some("/help/demo/shipping"));
 }
 
 #[tokio::test]
@@ -109,25 +79,17 @@ async fn a_returning_visitor_gets_exactly_what_they_missed() {
     let (mut reload, welcome) = WidgetClient::hello(&relay.ws_url(), Some(&token), 0).await;
     let (same, _, is_new) = welcome_parts(&welcome);
     assert_eq!((same.as_str(), is_new), (conversation.as_str(), false));
-    let seqs: Vec<u64> = [
-        reload.next().await,
-        reload.next().await,
-        reload.next().await,
-    ]
-    .iter()
-    .map(|f| message_of(f).expect("message").0)
-    .collect();
+    let seqs: Vec<u64> = [reload.next().await, reload.next().await, reload.next().await]
+        .iter()
+        .map(|f| message_of(f).expect("message").0)
+        .collect();
     assert_eq!(seqs, vec![1, 2, 3]);
 
     // A reconnect that saw up to 2 gets 3 only, then live events.
     let (mut reconnect, _) = WidgetClient::hello(&relay.ws_url(), Some(&token), 2).await;
     assert_eq!(message_of(&reconnect.next().await).map(|m| m.0), Some(3));
     reconnect.send(&ClientFrame::Ping).await;
-    assert_eq!(
-        reconnect.next().await,
-        ServerFrame::Pong,
-        "nothing else was replayed"
-    );
+    assert_eq!(reconnect.next().await, ServerFrame::Pong, "nothing else was replayed");
 }
 
 #[tokio::test]
@@ -151,22 +113,10 @@ async fn a_retried_message_is_stored_once_and_acked_each_time() {
 
     // The retry arrives on a new connection, as after a network drop.
     let (mut retry, _) = WidgetClient::hello(&relay.ws_url(), Some(&token), 3).await;
-    retry
-        .send(&send("same-id", "How do I return an item?"))
-        .await;
-    assert_eq!(
-        retry.next().await,
-        ServerFrame::Ack {
-            client_id: "same-id".into(),
-            seq
-        }
-    );
+    retry.send(&send("same-id", "How do I return an item?")).await;
+    assert_eq!(retry.next().await, ServerFrame::Ack { client_id: "same-id".into(), seq });
     retry.send(&ClientFrame::Ping).await;
-    assert_eq!(
-        retry.next().await,
-        ServerFrame::Pong,
-        "no second copy and no second answer"
-    );
+    assert_eq!(retry.next().await, ServerFrame::Pong, "no second copy and no second answer");
 
     let (mut reload, _) = WidgetClient::hello(&relay.ws_url(), Some(&token), 0).await;
     let mut visitor_messages = 0;
@@ -189,17 +139,13 @@ async fn every_tab_of_a_conversation_sees_every_message() {
     tab1.next().await;
     let (mut tab2, _) = WidgetClient::hello(&relay.ws_url(), Some(&token), 1).await;
     ask(&mut tab1, "c-1", "What is the warranty period?").await;
-    let (answer, _) = tab2
-        .until(|f| message_of(f).is_some_and(|m| m.1 == Role::Bot))
-        .await;
+    let (answer, _) = tab2.until(|f| message_of(f).is_some_and(|m| m.1 == Role::Bot)).await;
     assert_eq!(message_of(&answer).map(|m| m.0), Some(3));
 }
 
 async fn expect_error(client: &mut WidgetClient, code: ErrorCode) {
     match client.next().await {
-        ServerFrame::Error {
-            code: got, message, ..
-        } => {
+        ServerFrame::Error { code: got, message, .. } => {
             assert_eq!(got, code, "{message}");
             assert!(!message.is_empty());
         }
@@ -224,20 +170,11 @@ async fn bad_frames_get_error_frames_and_the_session_survives() {
 
     client.send_raw("{not json".into()).await;
     expect_error(&mut client, ErrorCode::BadFrame).await;
-    client
-        .send_raw(r#"{"type":"launch_missiles"}"#.into())
-        .await;
+    client.send_raw(r#"{"type":"launch_missiles"}"#.into()).await;
     expect_error(&mut client, ErrorCode::BadFrame).await;
-    client
-        .send_raw(format!(
-            r#"{{"type":"send","client_id":"big","text":"{}"}}"#,
-            "x".repeat(20_000)
-        ))
-        .await;
+    client.send_raw(format!(r#"{{"type":"send","client_id":"big","text":"{}"}}"#, "x".repeat(20_000))).await;
     expect_error(&mut client, ErrorCode::FrameTooLarge).await;
-    client
-        .send(&send("long", &"y".repeat(shared::MAX_MESSAGE_CHARS + 1)))
-        .await;
+    client.send(&send("long", &"y".repeat(shared::MAX_MESSAGE_CHARS + 1))).await;
     expect_error(&mut client, ErrorCode::InvalidMessage).await;
     client.send(&send("blank", "   ")).await;
     expect_error(&mut client, ErrorCode::InvalidMessage).await;
@@ -252,10 +189,7 @@ async fn bad_frames_get_error_frames_and_the_session_survives() {
     drop(client);
     let (mut reload, _) = WidgetClient::hello(&relay.ws_url(), Some(&token), 0).await;
     for expected in 1..=3 {
-        assert_eq!(
-            message_of(&reload.next().await).map(|m| m.0),
-            Some(expected)
-        );
+        assert_eq!(message_of(&reload.next().await).map(|m| m.0), Some(expected));
     }
 }
 
@@ -266,9 +200,7 @@ trait SendBinary {
 impl SendBinary for baton_tests::widget_client::Socket {
     async fn send_binary_for_test(&mut self) {
         use futures_util::SinkExt;
-        self.send(Message::Binary(vec![0, 1, 2].into()))
-            .await
-            .expect("send binary");
+        self.send(Message::Binary(vec![0, 1, 2].into())).await.expect("send binary");
     }
 }
 
@@ -296,15 +228,7 @@ async fn a_wrong_protocol_version_is_refused_with_its_close_code() {
     let db = TestDb::new();
     let relay = TestRelay::start(&db).await;
     let mut client = WidgetClient::connect(&relay.ws_url()).await;
-    client
-        .send(&ClientFrame::Hello {
-            v: 99,
-            site: "demo".into(),
-            resume: None,
-            last_seq: 0,
-            visitor: None,
-        })
-        .await;
+    client.send(&ClientFrame::Hello { v: 99, site: "demo".into(), resume: None, last_seq: 0, visitor: None }).await;
     expect_error(&mut client, ErrorCode::UnsupportedVersion).await;
     expect_close(&mut client, close_code::UNSUPPORTED_VERSION).await;
 }
@@ -382,44 +306,19 @@ async fn the_loader_widget_and_demo_page_are_served() {
         .unwrap();
     assert_eq!(embed.status(), 200);
     assert_eq!(embed.headers()["access-control-allow-origin"], "*");
-    assert!(embed.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .contains("javascript"));
+    assert!(embed.headers()["content-type"].to_str().unwrap().contains("javascript"));
 
     let demo = http.get(relay.http_url()).send().await.unwrap();
     assert_eq!(demo.status(), 200);
-    let csp = demo.headers()["content-security-policy"]
-        .to_str()
-        .unwrap()
-        .to_string();
-    assert!(
-        csp.contains("script-src 'self' 'wasm-unsafe-eval'"),
-        "{csp}"
-    );
+    let csp = demo.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'"), "{csp}");
     assert!(demo.text().await.unwrap().contains("embed.js"));
 
-    let article = http
-        .get(format!("{}/help/demo/shipping", relay.http_url()))
-        .send()
-        .await
-        .unwrap();
+    let article = http.get(format!("{}/help/demo/shipping", relay.http_url())).send().await.unwrap();
     assert_eq!(article.status(), 200);
-    assert!(article
-        .text()
-        .await
-        .unwrap()
-        .contains("<h2>Delivery times</h2>"));
-    let missing = http
-        .get(format!("{}/help/demo/nope", relay.http_url()))
-        .send()
-        .await
-        .unwrap();
+    assert!(article.text().await.unwrap().contains("<h2>Delivery times</h2>"));
+    let missing = http.get(format!("{}/help/demo/nope", relay.http_url())).send().await.unwrap();
     assert_eq!(missing.status(), 404);
-    let health = http
-        .get(format!("{}/healthz", relay.http_url()))
-        .send()
-        .await
-        .unwrap();
+    let health = http.get(format!("{}/healthz", relay.http_url())).send().await.unwrap();
     assert_eq!(health.status(), 200);
 }

@@ -41,9 +41,7 @@ impl Articles {
             .filter_map(|path| {
                 let slug = path.file_stem()?.to_str()?.to_string();
                 let markdown = std::fs::read_to_string(&path)
-                    .inspect_err(
-                        |error| tracing::warn!(path = %path.display(), %error, "skipping article"),
-                    )
+                    .inspect_err(|error| tracing::warn!(path = %path.display(), %error, "skipping article"))
                     .ok()?;
                 Some(Article::parse(slug, markdown))
             })
@@ -60,18 +58,12 @@ impl Articles {
 impl Article {
     pub fn parse(slug: String, markdown: String) -> Self {
         let mut title = slug.clone();
-        let mut sections = vec![Section {
-            heading: String::new(),
-            text: String::new(),
-        }];
+        let mut sections = vec![Section { heading: String::new(), text: String::new() }];
         for line in markdown.lines() {
             if let Some(h1) = line.strip_prefix("# ") {
                 title = h1.trim().to_string();
             } else if let Some(h2) = line.strip_prefix("## ") {
-                sections.push(Section {
-                    heading: h2.trim().to_string(),
-                    text: String::new(),
-                });
+                sections.push(Section { heading: h2.trim().to_string(), text: String::new() });
             } else if let Some(section) = sections.last_mut() {
                 if !line.trim().is_empty() {
                     if !section.text.is_empty() {
@@ -82,12 +74,7 @@ impl Article {
             }
         }
         sections.retain(|s| !s.text.is_empty());
-        Self {
-            slug,
-            title,
-            markdown,
-            sections,
-        }
+        Self { slug, title, markdown, sections }
     }
 }
 
@@ -97,20 +84,10 @@ mod tests {
 
     #[test]
     fn sections_follow_level_two_headings() {
-        let a = Article::parse(
-            "x".into(),
-            "# Title\nintro\n## One\nfirst\nline\n\n## Two\nsecond\n".into(),
-        );
+        let a = Article::parse("x".into(), "# Title\nintro\n## One\nfirst\nline\n\n## Two\nsecond\n".into());
         assert_eq!(a.title, "Title");
-        let parts: Vec<_> = a
-            .sections
-            .iter()
-            .map(|s| (s.heading.as_str(), s.text.as_str()))
-            .collect();
-        assert_eq!(
-            parts,
-            vec![("", "intro"), ("One", "first line"), ("Two", "second")]
-        );
+        let parts: Vec<_> = a.sections.iter().map(|s| (s.heading.as_str(), s.text.as_str())).collect();
+        assert_eq!(parts, vec![("", "intro"), ("One", "first line"), ("Two", "second")]);
     }
 
     #[test]

@@ -11,10 +11,10 @@ use super::{Answer, Articles, Bot, Turn};
 
 /// Words too common to say anything about a question.
 const STOPWORDS: &[&str] = &[
-    "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "how",
-    "i", "if", "in", "is", "it", "my", "of", "on", "or", "our", "the", "to", "we", "what", "when",
-    "where", "which", "will", "with", "you", "your", "me", "much", "long", "there", "this", "that",
-    "have", "has", "get", "any", "all", "yet", "per", "hi", "hello", "please", "thanks",
+    "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "how", "i", "if", "in", "is",
+    "it", "my", "of", "on", "or", "our", "the", "to", "we", "what", "when", "where", "which", "will", "with", "you",
+    "your", "me", "much", "long", "there", "this", "that", "have", "has", "get", "any", "all", "yet", "per", "hi",
+    "hello", "please", "thanks",
 ];
 
 /// Answers below this score are "I don't know".
@@ -40,13 +40,7 @@ fn terms(text: &str) -> impl Iterator<Item = String> + '_ {
         .map(|w| w.to_lowercase())
         .filter(|w| !STOPWORDS.contains(&w.as_str()))
         // Crude stemming: "returns" and "return", "items" and "item" meet.
-        .map(|w| {
-            if w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") {
-                w[..w.len() - 1].to_string()
-            } else {
-                w
-            }
-        })
+        .map(|w| if w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") { w[..w.len() - 1].to_string() } else { w })
 }
 
 impl FaqBot {
@@ -59,11 +53,7 @@ impl FaqBot {
                     title: article.title.clone(),
                     slug: article.slug.clone(),
                     text: section.text.clone(),
-                    terms: terms(&format!(
-                        "{} {} {}",
-                        article.title, section.heading, section.text
-                    ))
-                    .collect(),
+                    terms: terms(&format!("{} {} {}", article.title, section.heading, section.text)).collect(),
                 })
             })
             .collect();
@@ -74,15 +64,8 @@ impl FaqBot {
             }
         }
         let n = entries.len() as f32;
-        let idf = df
-            .into_iter()
-            .map(|(t, d)| (t, (1.0 + n / d as f32).ln()))
-            .collect();
-        Self {
-            base_url: base_url.into(),
-            entries,
-            idf,
-        }
+        let idf = df.into_iter().map(|(t, d)| (t, (1.0 + n / d as f32).ln())).collect();
+        Self { base_url: base_url.into(), entries, idf }
     }
 }
 
@@ -94,10 +77,8 @@ impl Bot for FaqBot {
             .entries
             .iter()
             .map(|entry| {
-                let score: f32 = asked
-                    .intersection(&entry.terms)
-                    .map(|t| self.idf.get(t).copied().unwrap_or(0.0))
-                    .sum();
+                let score: f32 =
+                    asked.intersection(&entry.terms).map(|t| self.idf.get(t).copied().unwrap_or(0.0)).sum();
                 (score, entry)
             })
             .max_by(|a, b| a.0.total_cmp(&b.0));
@@ -140,9 +121,7 @@ mod tests {
         ];
         for (question, slug) in cases {
             let answer = bot.answer(question, &[]).await;
-            let source = answer
-                .source
-                .unwrap_or_else(|| panic!("no source for {question:?}"));
+            let source = answer.source.unwrap_or_else(|| panic!("no source for {question:?}"));
             assert_eq!(source.url, format!("/help/demo/{slug}"), "{question}");
             assert!(answer.confidence > 0.0);
         }

@@ -1,23 +1,162 @@
-//! Who speaks next, decided without I/O.
+//! Who may speak, decided without I/O: the single place that owns the handover rules.
 //!
-//! The machine takes what happened and returns what to do; the actor does it. The bot owns a
-//! conversation until a handover (a later issue adds the handover phases here).
+//! The machine takes what happened ([`Input`]) and returns what to do ([`Effect`]s); the actor
+//! carries the effects out. Everything the machine needs from the outside world (is an agent
+//! available? did the visitor's text ask for a person?) comes in with the input, so every
+//! decision here is a pure function of state and input, tested exhaustively below.
+//!
+//! ```text
+//!            request (available)          agent accepts
+//!   Bot ─────────────────────────▶ Waiting ─────────────▶ Agent
+//!    ▲ ▲  request (unavailable):      │ cancel                 │ agent ends
+//!    │ └─ unavailable message ◀───────┘ (back to bot)          ▼
+//!    └──────────── rating / next message ───────────────── Ended
+//! ```
+//!
+//! Concurrency is resolved by order: the actor feeds inputs one at a time, so of "agent
+//! accepts" and "visitor cancels" whichever arrives first wins and the other is refused with a
+//! [`Refusal`]. Repeating an input that already took effect (the same agent accepting twice, a
+//! second cancel) changes nothing and is not an error.
 
-/// Who owns the conversation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Phase {
-    /// The bot answers every visitor message.
-    #[default]
-    Bot,
+use serde::{Deserialize, Serialize};
+
+/// An agent as the conversation knows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentRef {
+    pub id: String,
+    pub name: String,
 }
 
-/// Something that happened to the conversation.
+/// Why a handover started. Shown to the agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// The visitor asked for a person (button, quick reply or words).
+    ExplicitRequest,
+    /// The visitor is frustrated.
+    Frustration,
+    /// The bot could not answer.
+    CannotAnswer,
+    /// A guidance rule matched.
+    Rule,
+    /// A topic that always goes to a person.
+    Topic,
+}
+
+/// Who owns the conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "phase", rename_all = "snake_case")]
+pub enum Phase {
+    /// The bot answers.
+    #[default]
+    Bot,
+    /// A person was requested; the bot is silent; nobody has accepted yet.
+    Waiting { reason: Reason, since: i64 },
+    /// An agent owns the conversation.
+    Agent { agent: AgentRef },
+    /// The agent ended the chat; the visitor may rate it. Any visitor input returns to the bot.
+    Ended { agent: AgentRef },
+}
+
+/// The machine's whole state; persisted with the conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct State {
+    #[serde(flatten)]
+    pub phase: Phase,
+    /// After "unavailable", the visitor was asked for an email to be contacted later.
+    #[serde(default)]
+    pub awaiting_email: bool,
+}
+
+/// Can a person take a handover right now? Worked out by the actor from agent presence, office
+/// hours and the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Availability {
+    Available,
+    NoAgentOnline,
+    OutsideOfficeHours,
+    ProviderDown,
+}
+
+/// The channel an input came through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// The chat widget: streams live, supports handover.
+    Widget,
+    /// The plain HTTP channel: request/response, cannot carry a live chat.
+    Http,
+}
+
+/// What the actor's classifiers saw in a visitor message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Signals {
+    /// The message asks for a person (and why, if a trigger fired).
+    pub handover: Option<Reason>,
+    /// The message matches the site's cancel intent.
+    pub cancel: bool,
+    /// An email address found in the message.
+    pub email: Option<String>,
+}
+
+/// Something that happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
     /// A new conversation opened.
     Started,
     /// The visitor wrote (already stored).
-    VisitorMessage { text: String },
+    VisitorMessage {
+        text: String,
+        signals: Signals,
+        channel: Channel,
+        availability: Availability,
+        now: i64,
+    },
+    /// The visitor pressed "Talk to a person", or a trigger fired.
+    RequestHandover {
+        reason: Reason,
+        channel: Channel,
+        availability: Availability,
+        now: i64,
+    },
+    /// The visitor pressed the cancel quick reply.
+    Cancel,
+    AgentAccept {
+        agent: AgentRef,
+    },
+    AgentMessage {
+        agent_id: String,
+    },
+    AgentTyping {
+        agent_id: String,
+    },
+    AgentEnd {
+        agent_id: String,
+    },
+    /// The visitor rated the chat (1 to 5).
+    Rate {
+        score: u8,
+    },
+}
+
+/// A configurable text the actor renders and posts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Text {
+    /// The handover node's "text message": a person is being fetched.
+    HandoverStarted,
+    /// The "unavailable message", which also asks for an email.
+    Unavailable,
+    /// The "unsupported channel message".
+    UnsupportedChannel,
+    /// The handover was cancelled; the bot is back.
+    Cancelled,
+    AgentJoined,
+    AgentEnded,
+    /// Thanks for the email; someone will reply.
+    FollowUpSaved,
+    /// Thanks for the rating.
+    Rated,
+    /// The bot is back after an agent chat.
+    BotBack,
 }
 
 /// Something the actor must do.
@@ -27,36 +166,176 @@ pub enum Effect {
     Greet,
     /// Ask the bot to answer `question` and post its answer.
     AskBot { question: String },
+    /// Record and announce the new phase (a stored event).
+    PhaseChanged,
+    /// Post a configurable text, as the bot (`Text::*` while the bot speaks) or the system.
+    Say { text: Text, cancel_button: bool },
+    /// Hand the conversation to the people: summary, inbox, queue.
+    StartHandover { reason: Reason },
+    /// The handover request is withdrawn (cancelled, or ended before anyone joined).
+    WithdrawHandover,
+    /// The visitor left an email for a follow-up while no one was available.
+    SaveFollowUp { email: String },
+    /// Ask the visitor to rate the chat.
+    AskRating,
+    /// Store the visitor's rating.
+    SaveRating { score: u8 },
+    /// Show the agent's typing indicator to the visitor.
+    RelayAgentTyping,
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct Machine {
-    pub phase: Phase,
+/// Why an input was refused. The state did not change.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("another agent ({0}) already owns this conversation")]
+    TakenBy(String),
+    #[error("the conversation is not waiting for an agent")]
+    NotWaiting,
+    #[error("this agent does not own the conversation")]
+    NotOwner,
+    #[error("an agent has already joined; the request can no longer be cancelled")]
+    AgentAlreadyJoined,
+    #[error("there is no ended chat to rate")]
+    NothingToRate,
+    #[error("a rating is a whole number from 1 to 5")]
+    BadRating,
 }
 
-impl Machine {
-    pub fn handle(&mut self, input: Input) -> Vec<Effect> {
-        match (self.phase, input) {
-            (Phase::Bot, Input::Started) => vec![Effect::Greet],
-            (Phase::Bot, Input::VisitorMessage { text }) => vec![Effect::AskBot { question: text }],
+impl State {
+    pub fn handle(&mut self, input: Input) -> Result<Vec<Effect>, Refusal> {
+        use Effect::*;
+        match input {
+            Input::Started => match self.phase {
+                Phase::Bot => Ok(vec![Greet]),
+                _ => Ok(vec![]),
+            },
+
+            Input::VisitorMessage { text, signals, channel, availability, now } => match &self.phase {
+                Phase::Waiting { .. } if signals.cancel => Ok(self.cancel()),
+                // While a person is fetched or talking, the bot stays silent.
+                Phase::Waiting { .. } | Phase::Agent { .. } => Ok(vec![]),
+                Phase::Bot | Phase::Ended { .. } => {
+                    if let Some(reason) = signals.handover {
+                        return Ok(self.request(reason, channel, availability, now));
+                    }
+                    let mut effects = self.back_to_bot();
+                    if self.awaiting_email {
+                        if let Some(email) = signals.email {
+                            self.awaiting_email = false;
+                            effects.extend([
+                                SaveFollowUp { email },
+                                Say { text: Text::FollowUpSaved, cancel_button: false },
+                            ]);
+                            return Ok(effects);
+                        }
+                    }
+                    effects.push(AskBot { question: text });
+                    Ok(effects)
+                }
+            },
+
+            Input::RequestHandover { reason, channel, availability, now } => match &self.phase {
+                Phase::Waiting { .. } | Phase::Agent { .. } => Ok(vec![]),
+                Phase::Bot | Phase::Ended { .. } => Ok(self.request(reason, channel, availability, now)),
+            },
+
+            Input::Cancel => match &self.phase {
+                Phase::Waiting { .. } => Ok(self.cancel()),
+                Phase::Bot | Phase::Ended { .. } => Ok(vec![]),
+                Phase::Agent { .. } => Err(Refusal::AgentAlreadyJoined),
+            },
+
+            Input::AgentAccept { agent } => match &self.phase {
+                Phase::Waiting { .. } => {
+                    self.phase = Phase::Agent { agent };
+                    Ok(vec![PhaseChanged, Say { text: Text::AgentJoined, cancel_button: false }])
+                }
+                Phase::Agent { agent: owner } if owner.id == agent.id => Ok(vec![]),
+                Phase::Agent { agent: owner } => Err(Refusal::TakenBy(owner.name.clone())),
+                Phase::Bot | Phase::Ended { .. } => Err(Refusal::NotWaiting),
+            },
+
+            Input::AgentMessage { agent_id } => self.owner_check(&agent_id).map(|()| vec![]),
+            Input::AgentTyping { agent_id } => self.owner_check(&agent_id).map(|()| vec![RelayAgentTyping]),
+
+            Input::AgentEnd { agent_id } => match &self.phase {
+                Phase::Agent { agent } if agent.id == agent_id => {
+                    self.phase = Phase::Ended { agent: agent.clone() };
+                    Ok(vec![PhaseChanged, Say { text: Text::AgentEnded, cancel_button: false }, AskRating])
+                }
+                Phase::Ended { agent } if agent.id == agent_id => Ok(vec![]),
+                _ => Err(Refusal::NotOwner),
+            },
+
+            Input::Rate { score } => {
+                if !(1..=5).contains(&score) {
+                    return Err(Refusal::BadRating);
+                }
+                match &self.phase {
+                    Phase::Ended { .. } => {
+                        self.phase = Phase::Bot;
+                        Ok(vec![SaveRating { score }, PhaseChanged, Say { text: Text::Rated, cancel_button: false }])
+                    }
+                    _ => Err(Refusal::NothingToRate),
+                }
+            }
+        }
+    }
+
+    /// Leaving `Ended` for the bot, as the first step of handling a visitor input.
+    fn back_to_bot(&mut self) -> Vec<Effect> {
+        if matches!(self.phase, Phase::Ended { .. }) {
+            self.phase = Phase::Bot;
+            vec![Effect::PhaseChanged, Effect::Say { text: Text::BotBack, cancel_button: false }]
+        } else {
+            vec![]
+        }
+    }
+
+    /// A request for a person from `Bot` or `Ended`. Leaving `Ended` is part of the same
+    /// change, so it is announced once.
+    fn request(&mut self, reason: Reason, channel: Channel, availability: Availability, now: i64) -> Vec<Effect> {
+        let was_ended = matches!(self.phase, Phase::Ended { .. });
+        let refusal = match (channel, availability) {
+            (Channel::Http, _) => Some(Text::UnsupportedChannel),
+            (Channel::Widget, Availability::Available) => None,
+            (Channel::Widget, _) => Some(Text::Unavailable),
+        };
+        let mut effects = Vec::new();
+        if let Some(text) = refusal {
+            self.awaiting_email = text == Text::Unavailable;
+            if was_ended {
+                self.phase = Phase::Bot;
+                effects.push(Effect::PhaseChanged);
+            }
+            effects.push(Effect::Say { text, cancel_button: false });
+            return effects;
+        }
+        self.awaiting_email = false;
+        self.phase = Phase::Waiting { reason, since: now };
+        vec![
+            Effect::PhaseChanged,
+            Effect::StartHandover { reason },
+            Effect::Say { text: Text::HandoverStarted, cancel_button: true },
+        ]
+    }
+
+    fn cancel(&mut self) -> Vec<Effect> {
+        self.phase = Phase::Bot;
+        vec![
+            Effect::PhaseChanged,
+            Effect::WithdrawHandover,
+            Effect::Say { text: Text::Cancelled, cancel_button: false },
+        ]
+    }
+
+    fn owner_check(&self, agent_id: &str) -> Result<(), Refusal> {
+        match &self.phase {
+            Phase::Agent { agent } if agent.id == agent_id => Ok(()),
+            _ => Err(Refusal::NotOwner),
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_bot_greets_and_answers_while_it_owns_the_conversation() {
-        let mut m = Machine::default();
-        assert_eq!(m.handle(Input::Started), vec![Effect::Greet]);
-        assert_eq!(
-            m.handle(Input::VisitorMessage { text: "hi".into() }),
-            vec![Effect::AskBot {
-                question: "hi".into()
-            }]
-        );
-        assert_eq!(m.phase, Phase::Bot);
-    }
-}
+mod tests;

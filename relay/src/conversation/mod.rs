@@ -1,32 +1,68 @@
 //! The conversation engine.
 //!
 //! Each live conversation is one actor task ([`actor`]) that owns its state and is the only
-//! writer of its events, so sequence numbers and the order "visitor message, then bot answer"
-//! hold without locks. Sessions talk to it through a [`Registry`] of bounded command channels.
-//! What to do with an input is decided by the pure [`machine`]; the actor only carries it out.
+//! writer of its events, so sequence numbers, the order "visitor message, then bot answer",
+//! and who may speak hold without locks. Sessions, the agent API and the HTTP channel talk to
+//! it through a [`Registry`] of bounded command channels. What to do with an input is decided
+//! by the pure [`machine`]; the actor only carries it out.
 
 mod actor;
 pub mod machine;
 mod registry;
+pub mod signals;
+
+use std::sync::Arc;
 
 use shared::Visitor;
 use tokio::sync::oneshot;
 
+pub use machine::{AgentRef, Channel, Refusal};
 pub use registry::Registry;
+
+use crate::{agents::Presence, pubsub::Bus, queue::Queue, store::Store};
+
+/// What an actor needs from the rest of the relay.
+#[derive(Clone)]
+pub struct Deps {
+    pub store: Arc<dyn Store>,
+    pub bus: Bus,
+    pub queue: Queue,
+    pub presence: Presence,
+}
+
+/// What the visitor did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VisitorAction {
+    Message { client_id: String, text: String },
+    RequestHandover,
+    CancelHandover,
+    Rate { score: u8 },
+}
+
+/// What an agent did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgentAction {
+    Accept,
+    Message { text: String },
+    Typing { on: bool },
+    End,
+}
+
+/// Replies: the stored sequence number of the visitor's or agent's message, if one was stored.
+pub type Reply = oneshot::Sender<Result<Option<u64>, ConversationError>>;
 
 /// What a session can ask of a conversation.
 #[derive(Debug)]
 pub enum Command {
     /// A new conversation starts: post the greeting.
     Greet,
-    /// A visitor message; the reply is the stored sequence number (also for a duplicate).
-    VisitorMessage {
-        client_id: String,
-        text: String,
-        reply: oneshot::Sender<Result<u64, ConversationError>>,
-    },
+    /// The visitor acted. `stored` is answered as soon as a message is stored (before the bot
+    /// answers); `done` once every effect was carried out, with the conversation's last `seq`.
+    Visitor { action: VisitorAction, channel: Channel, stored: Option<Reply>, done: Option<oneshot::Sender<u64>> },
     /// The host page identified the visitor.
     Identify(Visitor),
+    /// An agent acted.
+    Agent { agent: AgentRef, action: AgentAction, reply: Reply },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +71,12 @@ pub enum ConversationError {
     Store(#[from] crate::store::StoreError),
     #[error("site {0:?} is not configured")]
     UnknownSite(String),
+    #[error("conversation {0} not found")]
+    NotFound(String),
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     #[error("the conversation is shutting down")]
     Closed,
+    #[error("{0}")]
+    Failed(String),
 }

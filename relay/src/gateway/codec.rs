@@ -34,9 +34,7 @@ impl DecodeError {
 
 pub fn decode(message: Message) -> Result<Incoming, DecodeError> {
     match message {
-        Message::Text(text) if text.len() > MAX_FRAME_BYTES => {
-            Err(DecodeError::TooLarge(text.len()))
-        }
+        Message::Text(text) if text.len() > MAX_FRAME_BYTES => Err(DecodeError::TooLarge(text.len())),
         Message::Text(text) => Ok(Incoming::Frame(serde_json::from_str(text.as_str())?)),
         Message::Binary(_) => Err(DecodeError::Binary),
         Message::Close(_) => Ok(Incoming::Close),
@@ -50,10 +48,7 @@ pub fn encode(frame: &ServerFrame) -> Message {
 }
 
 pub fn close(code: u16, reason: &str) -> Message {
-    Message::Close(Some(CloseFrame {
-        code,
-        reason: reason.into(),
-    }))
+    Message::Close(Some(CloseFrame { code, reason: reason.into() }))
 }
 
 #[cfg(test)]
@@ -62,23 +57,11 @@ mod tests {
 
     #[test]
     fn oversized_binary_and_malformed_frames_are_errors() {
-        let big = format!(
-            r#"{{"type":"send","client_id":"c","text":"{}"}}"#,
-            "x".repeat(MAX_FRAME_BYTES)
-        );
-        assert!(matches!(
-            decode(Message::Text(big.into())),
-            Err(DecodeError::TooLarge(_))
-        ));
-        assert!(matches!(
-            decode(Message::Binary(vec![1].into())),
-            Err(DecodeError::Binary)
-        ));
+        let big = format!(r#"{{"type":"send","client_id":"c","text":"{}"}}"#, "x".repeat(MAX_FRAME_BYTES));
+        assert!(matches!(decode(Message::Text(big.into())), Err(DecodeError::TooLarge(_))));
+        assert!(matches!(decode(Message::Binary(vec![1].into())), Err(DecodeError::Binary)));
         let err = decode(Message::Text("{".into())).unwrap_err();
         assert_eq!(err.code(), ErrorCode::BadFrame);
-        assert!(matches!(
-            decode(Message::Text(r#"{"type":"ping"}"#.into())),
-            Ok(Incoming::Frame(ClientFrame::Ping))
-        ));
+        assert!(matches!(decode(Message::Text(r#"{"type":"ping"}"#.into())), Ok(Incoming::Frame(ClientFrame::Ping))));
     }
 }

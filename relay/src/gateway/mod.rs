@@ -4,6 +4,8 @@
 mod codec;
 mod session;
 
+pub(crate) use session::open_conversation;
+
 use axum::{
     extract::{State, WebSocketUpgrade},
     http::{header::ORIGIN, HeaderMap},
@@ -22,15 +24,8 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/ws", get(upgrade))
 }
 
-async fn upgrade(
-    ws: WebSocketUpgrade,
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Response {
-    let origin = headers
-        .get(ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let origin = headers.get(ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let tracker = state.shutdown.tracker.clone();
     ws.max_message_size(MAX_WIRE_BYTES)
         .max_frame_size(MAX_WIRE_BYTES)

@@ -9,14 +9,14 @@ use futures_util::{stream::FuturesUnordered, StreamExt};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use shared::{
-    close_code, ClientFrame, ConversationEvent, ErrorCode, ServerFrame, Visitor,
-    MAX_CLIENT_ID_BYTES, MAX_MESSAGE_CHARS, PROTOCOL_VERSION,
+    close_code, ClientFrame, ConversationEvent, ErrorCode, ServerFrame, Visitor, MAX_CLIENT_ID_BYTES,
+    MAX_MESSAGE_CHARS, PROTOCOL_VERSION,
 };
 use tokio::sync::{broadcast, oneshot};
 
 use super::codec::{self, DecodeError, Incoming};
 use crate::{
-    conversation::{Command, ConversationError},
+    conversation::{Channel, Command, ConversationError, Registry, VisitorAction},
     pubsub::BusMessage,
     state::{AppState, Site},
     store::Conversation,
@@ -31,7 +31,29 @@ const MAX_BAD_FRAMES: u32 = 20;
 /// Events replayed per store read.
 const REPLAY_PAGE: u32 = 500;
 
-type AckFuture = Pin<Box<dyn Future<Output = (String, Result<u64, ConversationError>)> + Send>>;
+/// A visitor input on its way through the conversation actor: the message's client id (if it
+/// is a message) and the outcome.
+type AckFuture = Pin<Box<dyn Future<Output = (Option<String>, Result<Option<u64>, ConversationError>)> + Send>>;
+
+/// Sends a visitor action to the conversation without blocking the session loop.
+fn visitor_action(
+    registry: &Arc<Registry>,
+    id: &str,
+    site: &str,
+    action: VisitorAction,
+    client_id: Option<String>,
+) -> AckFuture {
+    let (registry, id, site) = (registry.clone(), id.to_string(), site.to_string());
+    Box::pin(async move {
+        let (stored, answer) = oneshot::channel();
+        let command = Command::Visitor { action, channel: Channel::Widget, stored: Some(stored), done: None };
+        let result = match registry.send(&id, &site, command).await {
+            Ok(()) => answer.await.unwrap_or(Err(ConversationError::Closed)),
+            Err(error) => Err(error),
+        };
+        (client_id, result)
+    })
+}
 
 /// Why a session ended early; logged, never shown as a panic.
 #[derive(Debug, thiserror::Error)]
@@ -52,12 +74,7 @@ struct Session {
 }
 
 pub async fn run(socket: WebSocket, state: AppState, origin: Option<String>) {
-    let mut session = Session {
-        socket,
-        state,
-        origin,
-        bad_frames: 0,
-    };
+    let mut session = Session { socket, state, origin, bad_frames: 0 };
     if let Err(error) = session.serve().await {
         tracing::warn!(%error, "widget session ended with an error");
     }
@@ -75,21 +92,11 @@ impl Session {
         client_id: Option<String>,
     ) -> Result<(), SessionError> {
         tracing::info!(?code, %message, "refused a widget frame");
-        self.send(&ServerFrame::Error {
-            code,
-            message,
-            client_id,
-        })
-        .await
+        self.send(&ServerFrame::Error { code, message, client_id }).await
     }
 
     /// Sends an error frame, then closes with `close`.
-    async fn refuse(
-        &mut self,
-        code: ErrorCode,
-        message: String,
-        close: u16,
-    ) -> Result<(), SessionError> {
+    async fn refuse(&mut self, code: ErrorCode, message: String, close: u16) -> Result<(), SessionError> {
         self.send_error(code, message.clone(), None).await?;
         self.socket.send(codec::close(close, &message)).await?;
         Ok(())
@@ -98,15 +105,9 @@ impl Session {
     /// Counts a bad frame; true when the client should be disconnected.
     async fn bad_frame(&mut self, error: DecodeError) -> Result<bool, SessionError> {
         self.bad_frames += 1;
-        self.send_error(error.code(), error.to_string(), None)
-            .await?;
+        self.send_error(error.code(), error.to_string(), None).await?;
         if self.bad_frames >= MAX_BAD_FRAMES {
-            self.socket
-                .send(codec::close(
-                    close_code::PROTOCOL_ERROR,
-                    "too many bad frames",
-                ))
-                .await?;
+            self.socket.send(codec::close(close_code::PROTOCOL_ERROR, "too many bad frames")).await?;
             return Ok(true);
         }
         Ok(false)
@@ -116,15 +117,9 @@ impl Session {
         let Some(hello) = self.hello().await? else {
             return Ok(());
         };
-        let Hello {
-            site,
-            resume,
-            last_seq,
-            visitor,
-        } = hello;
+        let Hello { site, resume, last_seq, visitor } = hello;
 
-        let (conversation, token, is_new) =
-            open_conversation(&self.state, &site, resume.as_deref()).await?;
+        let (conversation, token, is_new) = open_conversation(&self.state, &site, resume.as_deref()).await?;
         let id = conversation.id.clone();
         // Subscribe before reading the store: an event stored in between arrives on the bus
         // and is skipped there if the replay already sent it.
@@ -136,23 +131,21 @@ impl Session {
             last_seq: conversation.last_seq,
             bot_name: site.config.bot_name.clone(),
             new_conversation: is_new,
+            handover_button: site.config.handover.request_button_text.clone(),
         })
         .await?;
-        let mut sent_seq = if is_new {
-            0
-        } else {
-            last_seq.min(conversation.last_seq)
-        };
+        let mut sent_seq = if is_new { 0 } else { last_seq.min(conversation.last_seq) };
         self.replay(&id, &mut sent_seq).await?;
+        if let Some(place) = self.state.queue.place(&site.key, &id) {
+            self.send(&ServerFrame::Queue { position: place.position, wait_seconds: place.wait_seconds }).await?;
+        }
 
         let conversations = self.state.conversations.clone();
         if is_new {
             conversations.send(&id, &site.key, Command::Greet).await?;
         }
         if let Some(visitor) = visitor.filter(valid_visitor) {
-            conversations
-                .send(&id, &site.key, Command::Identify(visitor))
-                .await?;
+            conversations.send(&id, &site.key, Command::Identify(visitor)).await?;
         }
 
         tracing::info!(conversation = %id, site = %site.key, is_new, "widget connected");
@@ -195,6 +188,9 @@ impl Session {
                                 self.send_error(ErrorCode::BadFrame, "visitor email or name too long".into(), None).await?;
                             }
                         }
+                        ClientFrame::RequestHandover => acks.push(visitor_action(&conversations, &id, &site.key, VisitorAction::RequestHandover, None)),
+                        ClientFrame::CancelHandover => acks.push(visitor_action(&conversations, &id, &site.key, VisitorAction::CancelHandover, None)),
+                        ClientFrame::Rate { score } => acks.push(visitor_action(&conversations, &id, &site.key, VisitorAction::Rate { score }, None)),
                         ClientFrame::Send { client_id, text } => {
                             if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID_BYTES {
                                 self.send_error(ErrorCode::BadFrame, format!("client_id must be 1 to {MAX_CLIENT_ID_BYTES} bytes"), None).await?;
@@ -206,30 +202,27 @@ impl Session {
                                 self.send_error(ErrorCode::InvalidMessage, message, Some(client_id)).await?;
                                 continue;
                             }
-                            let conversations = conversations.clone();
-                            let (id, site_key) = (id.clone(), site.key.clone());
-                            acks.push(Box::pin(async move {
-                                let (reply, answer) = oneshot::channel();
-                                let command = Command::VisitorMessage { client_id: client_id.clone(), text, reply };
-                                let result = match conversations.send(&id, &site_key, command).await {
-                                    Ok(()) => answer.await.unwrap_or(Err(ConversationError::Closed)),
-                                    Err(error) => Err(error),
-                                };
-                                (client_id, result)
-                            }));
+                            let action = VisitorAction::Message { client_id: client_id.clone(), text };
+                            acks.push(visitor_action(&conversations, &id, &site.key, action, Some(client_id)));
                         }
                     }
                 }
-                Some((client_id, result)) = acks.next(), if !acks.is_empty() => match result {
-                    Ok(seq) => self.send(&ServerFrame::Ack { client_id, seq }).await?,
-                    Err(error) => {
-                        tracing::error!(conversation = %id, %error, "visitor message not stored");
-                        self.send_error(ErrorCode::Internal, "the message could not be stored; retry".into(), Some(client_id)).await?;
+                Some((client_id, result)) = acks.next(), if !acks.is_empty() => match (client_id, result) {
+                    (Some(client_id), Ok(Some(seq))) => self.send(&ServerFrame::Ack { client_id, seq }).await?,
+                    (_, Ok(_)) => {}
+                    (client_id, Err(ConversationError::Refused(refusal))) => {
+                        self.send_error(ErrorCode::NotAllowed, refusal.to_string(), client_id).await?;
+                    }
+                    (client_id, Err(error)) => {
+                        tracing::error!(conversation = %id, %error, "visitor input not processed");
+                        self.send_error(ErrorCode::Internal, "that could not be processed; retry".into(), client_id).await?;
                     }
                 },
                 message = events.recv() => match message {
                     Ok(BusMessage::Event(event)) => self.forward(&id, event, &mut sent_seq).await?,
                     Ok(BusMessage::Typing { author, on }) => self.send(&ServerFrame::Typing { author, on }).await?,
+                    Ok(BusMessage::Queue { position, wait_seconds }) => self.send(&ServerFrame::Queue { position, wait_seconds }).await?,
+                    Ok(BusMessage::InboxChanged { .. }) => {}
                     Err(broadcast::error::RecvError::Lagged(missed)) => {
                         tracing::debug!(conversation = %id, missed, "session lagged; replaying from the store");
                         self.replay(&id, &mut sent_seq).await?;
@@ -249,9 +242,7 @@ impl Session {
                 Ok(Some(Ok(message))) => message,
                 Ok(None | Some(Err(_))) => return Ok(None),
                 Err(_) => {
-                    self.socket
-                        .send(codec::close(close_code::PROTOCOL_ERROR, "no hello"))
-                        .await?;
+                    self.socket.send(codec::close(close_code::PROTOCOL_ERROR, "no hello")).await?;
                     return Ok(None);
                 }
             };
@@ -266,60 +257,34 @@ impl Session {
                     continue;
                 }
             };
-            let ClientFrame::Hello {
-                v,
-                site,
-                resume,
-                last_seq,
-                visitor,
-            } = frame
-            else {
-                self.send_error(ErrorCode::NotReady, "send hello first".into(), None)
-                    .await?;
+            let ClientFrame::Hello { v, site, resume, last_seq, visitor } = frame else {
+                self.send_error(ErrorCode::NotReady, "send hello first".into(), None).await?;
                 continue;
             };
             if v != PROTOCOL_VERSION {
-                let message = format!(
-                    "protocol version {v} is not supported; this relay speaks {PROTOCOL_VERSION}"
-                );
-                self.refuse(
-                    ErrorCode::UnsupportedVersion,
-                    message,
-                    close_code::UNSUPPORTED_VERSION,
-                )
-                .await?;
+                let message = format!("protocol version {v} is not supported; this relay speaks {PROTOCOL_VERSION}");
+                self.refuse(ErrorCode::UnsupportedVersion, message, close_code::UNSUPPORTED_VERSION).await?;
                 return Ok(None);
             }
             let Some(site) = self.state.sites.get(&site) else {
                 let message = format!("site {site:?} is not configured on this relay");
-                self.refuse(ErrorCode::UnknownSite, message, close_code::UNKNOWN_SITE)
-                    .await?;
+                self.refuse(ErrorCode::UnknownSite, message, close_code::UNKNOWN_SITE).await?;
                 return Ok(None);
             };
             let allowed = &site.config.allowed_origins;
             if !allowed.is_empty() && !self.origin.as_ref().is_some_and(|o| allowed.contains(o)) {
                 let message = format!("origin {:?} may not embed site {:?}", self.origin, site.key);
-                self.refuse(ErrorCode::OriginNotAllowed, message, close_code::POLICY)
-                    .await?;
+                self.refuse(ErrorCode::OriginNotAllowed, message, close_code::POLICY).await?;
                 return Ok(None);
             }
-            return Ok(Some(Hello {
-                site,
-                resume,
-                last_seq,
-                visitor,
-            }));
+            return Ok(Some(Hello { site, resume, last_seq, visitor }));
         }
     }
 
     /// Sends every stored event after `sent_seq`.
     async fn replay(&mut self, id: &str, sent_seq: &mut u64) -> Result<(), SessionError> {
         loop {
-            let events = self
-                .state
-                .store
-                .events_after(id, *sent_seq, REPLAY_PAGE)
-                .await?;
+            let events = self.state.store.events_after(id, *sent_seq, REPLAY_PAGE).await?;
             let done = events.len() < REPLAY_PAGE as usize;
             for event in events {
                 *sent_seq = event.seq;
@@ -332,12 +297,7 @@ impl Session {
     }
 
     /// Sends a live event, skipping what was sent already and filling gaps from the store.
-    async fn forward(
-        &mut self,
-        id: &str,
-        event: ConversationEvent,
-        sent_seq: &mut u64,
-    ) -> Result<(), SessionError> {
+    async fn forward(&mut self, id: &str, event: ConversationEvent, sent_seq: &mut u64) -> Result<(), SessionError> {
         if event.seq <= *sent_seq {
             return Ok(());
         }
@@ -351,27 +311,20 @@ impl Session {
 
 /// Finds the conversation of a resume token, or starts a new one with a new token. (A free
 /// function: a `&Session` held across `.await` would make the session future `!Send`.)
-async fn open_conversation(
+pub(crate) async fn open_conversation(
     state: &AppState,
     site: &Site,
     resume: Option<&str>,
-) -> Result<(Conversation, String, bool), SessionError> {
+) -> Result<(Conversation, String, bool), crate::store::StoreError> {
     if let Some(token) = resume.filter(|t| !t.is_empty() && t.len() <= 128) {
-        if let Some(conversation) = state
-            .store
-            .conversation_by_token(&site.key, &token_hash(token))
-            .await?
-        {
+        if let Some(conversation) = state.store.conversation_by_token(&site.key, &token_hash(token)).await? {
             return Ok((conversation, token.to_string(), false));
         }
     }
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let token = URL_SAFE_NO_PAD.encode(bytes);
-    let conversation = state
-        .store
-        .create_conversation(&site.key, &token_hash(&token))
-        .await?;
+    let conversation = state.store.create_conversation(&site.key, &token_hash(&token)).await?;
     Ok((conversation, token, true))
 }
 
@@ -383,20 +336,11 @@ struct Hello {
 }
 
 fn valid_visitor(visitor: &Visitor) -> bool {
-    visitor
-        .email
-        .as_ref()
-        .is_none_or(|e| e.len() <= 254 && e.contains('@'))
-        && visitor
-            .name
-            .as_ref()
-            .is_none_or(|n| n.chars().count() <= 120)
+    visitor.email.as_ref().is_none_or(|e| e.len() <= 254 && e.contains('@'))
+        && visitor.name.as_ref().is_none_or(|n| n.chars().count() <= 120)
 }
 
 /// Only the hash of a resume token is stored, so a leaked database does not leak sessions.
 fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -29,10 +29,7 @@ impl Driver for LocalBus {
 
     fn subscribe(&self, conversation_id: &str) -> broadcast::Receiver<BusMessage> {
         let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
-        topics
-            .entry(conversation_id.to_string())
-            .or_insert_with(|| broadcast::channel(TOPIC_CAPACITY).0)
-            .subscribe()
+        topics.entry(conversation_id.to_string()).or_insert_with(|| broadcast::channel(TOPIC_CAPACITY).0).subscribe()
     }
 }
 
@@ -46,17 +43,8 @@ mod tests {
         let bus = LocalBus::default();
         let mut a = bus.subscribe("a");
         let mut b = bus.subscribe("b");
-        bus.publish(
-            "a",
-            BusMessage::Typing {
-                author: Author::bot("x"),
-                on: true,
-            },
-        );
-        assert!(matches!(
-            a.recv().await.unwrap(),
-            BusMessage::Typing { on: true, .. }
-        ));
+        bus.publish("a", BusMessage::Typing { author: Author::bot("x"), on: true });
+        assert!(matches!(a.recv().await.unwrap(), BusMessage::Typing { on: true, .. }));
         assert!(b.try_recv().is_err());
     }
 
@@ -64,13 +52,7 @@ mod tests {
     async fn topics_without_subscribers_are_dropped() {
         let bus = LocalBus::default();
         drop(bus.subscribe("a"));
-        bus.publish(
-            "a",
-            BusMessage::Typing {
-                author: Author::bot("x"),
-                on: true,
-            },
-        );
+        bus.publish("a", BusMessage::Typing { author: Author::bot("x"), on: true });
         assert!(bus.topics.lock().unwrap().is_empty());
     }
 }

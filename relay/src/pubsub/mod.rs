@@ -21,7 +21,15 @@ pub enum BusMessage {
     Event(ConversationEvent),
     /// Someone is (or stopped) writing. Ephemeral: not stored.
     Typing { author: Author, on: bool },
+    /// The conversation's place in the waiting line.
+    Queue { position: u32, wait_seconds: u64 },
+    /// On the [`INBOX`] topic: this conversation changed in a way agents see (phase, summary,
+    /// new message). Agent sessions re-read it from the store.
+    InboxChanged { conversation_id: String },
 }
+
+/// The topic agent sessions watch for changes to the conversation list.
+pub const INBOX: &str = "_inbox";
 
 /// The driver behind a [`Bus`].
 pub trait Driver: Send + Sync + 'static {

@@ -35,6 +35,46 @@ pub struct Conversation {
     pub site: String,
     pub last_seq: u64,
     pub visitor: Visitor,
+    pub handover: Handover,
+    pub summary: Option<String>,
+    pub rating: Option<u8>,
+    pub created_at: i64,
+    /// When the last event was stored.
+    pub updated_at: i64,
+}
+
+/// The conversation's ownership state as the store keeps it. `state` is the conversation
+/// machine's own serialised form; the other fields repeat parts of it for queries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handover {
+    pub state: String,
+    /// `bot`, `waiting`, `agent` or `ended`.
+    pub phase: String,
+    pub reason: Option<String>,
+    pub agent_id: Option<String>,
+    pub waiting_since: Option<i64>,
+}
+
+impl Default for Handover {
+    fn default() -> Self {
+        Self {
+            state: r#"{"phase":"bot"}"#.into(),
+            phase: "bot".into(),
+            reason: None,
+            agent_id: None,
+            waiting_since: None,
+        }
+    }
+}
+
+/// An email a visitor left while nobody was available.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowUp {
+    pub conversation_id: String,
+    pub site: String,
+    pub email: String,
+    pub summary: String,
+    pub created_at: i64,
 }
 
 /// The outcome of appending an event.
@@ -49,28 +89,22 @@ pub enum Appended {
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     async fn create_conversation(&self, site: &str, token_hash: &str) -> Result<Conversation>;
-    async fn conversation_by_token(
-        &self,
-        site: &str,
-        token_hash: &str,
-    ) -> Result<Option<Conversation>>;
+    async fn conversation_by_token(&self, site: &str, token_hash: &str) -> Result<Option<Conversation>>;
     async fn conversation(&self, id: &str) -> Result<Option<Conversation>>;
     /// Appends an event with the conversation's next sequence number. With a `client_id` that
     /// is already stored for this conversation, nothing is written.
-    async fn append(
-        &self,
-        conversation_id: &str,
-        body: &EventBody,
-        client_id: Option<&str>,
-    ) -> Result<Appended>;
+    async fn append(&self, conversation_id: &str, body: &EventBody, client_id: Option<&str>) -> Result<Appended>;
     /// Events with `seq > after`, oldest first, at most `limit`.
-    async fn events_after(
-        &self,
-        conversation_id: &str,
-        after: u64,
-        limit: u32,
-    ) -> Result<Vec<ConversationEvent>>;
+    async fn events_after(&self, conversation_id: &str, after: u64, limit: u32) -> Result<Vec<ConversationEvent>>;
     async fn set_visitor(&self, conversation_id: &str, visitor: &Visitor) -> Result<()>;
+    async fn set_handover(&self, conversation_id: &str, handover: &Handover) -> Result<()>;
+    async fn set_summary(&self, conversation_id: &str, summary: &str) -> Result<()>;
+    async fn set_rating(&self, conversation_id: &str, score: u8) -> Result<()>;
+    /// Conversations in any of `phases`, oldest waiting first, then most recently active.
+    async fn conversations_in(&self, phases: &[&str]) -> Result<Vec<Conversation>>;
+    async fn add_follow_up(&self, follow_up: &FollowUp) -> Result<()>;
+    /// The newest follow-ups first, at most `limit`.
+    async fn follow_ups(&self, limit: u32) -> Result<Vec<FollowUp>>;
 }
 
 /// Opens the store named by `url` and brings its schema up to date.
@@ -83,8 +117,5 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
 }
 
 pub(crate) fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
 }

@@ -9,7 +9,7 @@ use sqlx::{
     Row, SqlitePool,
 };
 
-use super::{now_millis, Appended, Conversation, Result, Store, StoreError};
+use super::{now_millis, Appended, Conversation, FollowUp, Handover, Result, Store, StoreError};
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -29,10 +29,7 @@ impl SqliteStore {
                 std::fs::create_dir_all(parent).map_err(|e| sqlx::Error::Io(e))?;
             }
         }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await?;
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
         Ok(Self { pool })
     }
@@ -43,10 +40,18 @@ fn conversation_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Conversation> 
         id: row.try_get("id")?,
         site: row.try_get("site")?,
         last_seq: row.try_get::<i64, _>("last_seq")? as u64,
-        visitor: Visitor {
-            email: row.try_get("visitor_email")?,
-            name: row.try_get("visitor_name")?,
+        visitor: Visitor { email: row.try_get("visitor_email")?, name: row.try_get("visitor_name")? },
+        handover: Handover {
+            state: row.try_get("state")?,
+            phase: row.try_get("phase")?,
+            reason: row.try_get("reason")?,
+            agent_id: row.try_get("agent_id")?,
+            waiting_since: row.try_get("waiting_since")?,
         },
+        summary: row.try_get("summary")?,
+        rating: row.try_get::<Option<i64>, _>("rating")?.map(|r| r.clamp(0, 255) as u8),
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
     })
 }
 
@@ -59,68 +64,57 @@ fn event_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<ConversationEvent> {
     })
 }
 
-const CONVERSATION_COLUMNS: &str = "id, site, last_seq, visitor_email, visitor_name";
+const CONVERSATION_COLUMNS: &str = "id, site, last_seq, visitor_email, visitor_name, state, phase, reason, \
+                                    agent_id, waiting_since, summary, rating, created_at, updated_at";
 
 #[async_trait]
 impl Store for SqliteStore {
     async fn create_conversation(&self, site: &str, token_hash: &str) -> Result<Conversation> {
         let id = uuid::Uuid::new_v4().to_string();
-        sqlx::query(
-            "INSERT INTO conversations (id, site, token_hash, created_at) VALUES (?, ?, ?, ?)",
-        )
-        .bind(&id)
-        .bind(site)
-        .bind(token_hash)
-        .bind(now_millis())
-        .execute(&self.pool)
-        .await?;
+        let now = now_millis();
+        sqlx::query("INSERT INTO conversations (id, site, token_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(&id)
+            .bind(site)
+            .bind(token_hash)
+            .bind(now)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
         Ok(Conversation {
             id,
             site: site.to_string(),
             last_seq: 0,
             visitor: Visitor::default(),
+            handover: Handover::default(),
+            summary: None,
+            rating: None,
+            created_at: now,
+            updated_at: now,
         })
     }
 
-    async fn conversation_by_token(
-        &self,
-        site: &str,
-        token_hash: &str,
-    ) -> Result<Option<Conversation>> {
-        let sql = format!(
-            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE site = ? AND token_hash = ?"
-        );
-        let row = sqlx::query(&sql)
-            .bind(site)
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await?;
+    async fn conversation_by_token(&self, site: &str, token_hash: &str) -> Result<Option<Conversation>> {
+        let sql = format!("SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE site = ? AND token_hash = ?");
+        let row = sqlx::query(&sql).bind(site).bind(token_hash).fetch_optional(&self.pool).await?;
         row.as_ref().map(conversation_from_row).transpose()
     }
 
     async fn conversation(&self, id: &str) -> Result<Option<Conversation>> {
         let sql = format!("SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = ?");
-        let row = sqlx::query(&sql)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
         row.as_ref().map(conversation_from_row).transpose()
     }
 
-    async fn append(
-        &self,
-        conversation_id: &str,
-        body: &EventBody,
-        client_id: Option<&str>,
-    ) -> Result<Appended> {
-        let body_json =
-            serde_json::to_string(body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    async fn append(&self, conversation_id: &str, body: &EventBody, client_id: Option<&str>) -> Result<Appended> {
+        let body_json = serde_json::to_string(body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut tx = self.pool.begin().await?;
         // Write first: the UPDATE takes SQLite's write lock (waiting up to the busy timeout)
         // before anything is read, so the transaction never has to upgrade a read snapshot.
+        let at = now_millis();
         let seq: Option<i64> = sqlx::query_scalar(
-            "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq",
+            "UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq",
         )
+        .bind(at)
         .bind(conversation_id)
         .fetch_optional(&mut *tx)
         .await?;
@@ -128,53 +122,37 @@ impl Store for SqliteStore {
             return Err(StoreError::NotFound(conversation_id.to_string()));
         };
         if let Some(client_id) = client_id {
-            let existing: Option<i64> = sqlx::query_scalar(
-                "SELECT seq FROM events WHERE conversation_id = ? AND client_id = ?",
-            )
-            .bind(conversation_id)
-            .bind(client_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+            let existing: Option<i64> =
+                sqlx::query_scalar("SELECT seq FROM events WHERE conversation_id = ? AND client_id = ?")
+                    .bind(conversation_id)
+                    .bind(client_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             if let Some(existing) = existing {
                 tx.rollback().await?;
-                return Ok(Appended::Duplicate {
-                    seq: existing as u64,
-                });
+                return Ok(Appended::Duplicate { seq: existing as u64 });
             }
         }
-        let at = now_millis();
-        sqlx::query(
-            "INSERT INTO events (conversation_id, seq, at, body, client_id) VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(conversation_id)
-        .bind(seq)
-        .bind(at)
-        .bind(&body_json)
-        .bind(client_id)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("INSERT INTO events (conversation_id, seq, at, body, client_id) VALUES (?, ?, ?, ?, ?)")
+            .bind(conversation_id)
+            .bind(seq)
+            .bind(at)
+            .bind(&body_json)
+            .bind(client_id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
-        Ok(Appended::New(ConversationEvent {
-            seq: seq as u64,
-            at,
-            body: body.clone(),
-        }))
+        Ok(Appended::New(ConversationEvent { seq: seq as u64, at, body: body.clone() }))
     }
 
-    async fn events_after(
-        &self,
-        conversation_id: &str,
-        after: u64,
-        limit: u32,
-    ) -> Result<Vec<ConversationEvent>> {
-        let rows = sqlx::query(
-            "SELECT seq, at, body FROM events WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-        )
-        .bind(conversation_id)
-        .bind(after as i64)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+    async fn events_after(&self, conversation_id: &str, after: u64, limit: u32) -> Result<Vec<ConversationEvent>> {
+        let rows =
+            sqlx::query("SELECT seq, at, body FROM events WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?")
+                .bind(conversation_id)
+                .bind(after as i64)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter().map(event_from_row).collect()
     }
 
@@ -190,6 +168,90 @@ impl Store for SqliteStore {
         .await?;
         Ok(())
     }
+
+    async fn set_handover(&self, conversation_id: &str, handover: &Handover) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE conversations SET state = ?, phase = ?, reason = ?, agent_id = ?, waiting_since = ? WHERE id = ?",
+        )
+        .bind(&handover.state)
+        .bind(&handover.phase)
+        .bind(&handover.reason)
+        .bind(&handover.agent_id)
+        .bind(handover.waiting_since)
+        .bind(conversation_id)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(conversation_id.to_string()));
+        }
+        Ok(())
+    }
+
+    async fn set_summary(&self, conversation_id: &str, summary: &str) -> Result<()> {
+        sqlx::query("UPDATE conversations SET summary = ? WHERE id = ?")
+            .bind(summary)
+            .bind(conversation_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn set_rating(&self, conversation_id: &str, score: u8) -> Result<()> {
+        sqlx::query("UPDATE conversations SET rating = ? WHERE id = ?")
+            .bind(i64::from(score))
+            .bind(conversation_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn conversations_in(&self, phases: &[&str]) -> Result<Vec<Conversation>> {
+        let placeholders = vec!["?"; phases.len()].join(", ");
+        let sql = format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE phase IN ({placeholders}) \
+             ORDER BY waiting_since IS NULL, waiting_since, updated_at DESC LIMIT 500"
+        );
+        let mut query = sqlx::query(&sql);
+        for phase in phases {
+            query = query.bind(*phase);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(conversation_from_row).collect()
+    }
+
+    async fn add_follow_up(&self, follow_up: &FollowUp) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO follow_ups (conversation_id, site, email, summary, created_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&follow_up.conversation_id)
+        .bind(&follow_up.site)
+        .bind(&follow_up.email)
+        .bind(&follow_up.summary)
+        .bind(follow_up.created_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn follow_ups(&self, limit: u32) -> Result<Vec<FollowUp>> {
+        let rows = sqlx::query(
+            "SELECT conversation_id, site, email, summary, created_at FROM follow_ups ORDER BY id DESC LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(FollowUp {
+                    conversation_id: row.try_get("conversation_id")?,
+                    site: row.try_get("site")?,
+                    email: row.try_get("email")?,
+                    summary: row.try_get("summary")?,
+                    created_at: row.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -198,13 +260,7 @@ mod tests {
     use shared::{Author, Message};
 
     fn text(author: Author, text: &str) -> EventBody {
-        EventBody::Message(Message {
-            author,
-            text: text.into(),
-            client_id: None,
-            quick_replies: vec![],
-            source: None,
-        })
+        EventBody::Message(Message { author, text: text.into(), client_id: None, quick_replies: vec![], source: None })
     }
 
     async fn store() -> (tempfile::TempDir, SqliteStore) {
@@ -219,11 +275,7 @@ mod tests {
         let (dir, store) = store().await;
         let conv = store.create_conversation("demo", "h1").await.unwrap();
         for i in 1..=3 {
-            let Appended::New(ev) = store
-                .append(&conv.id, &text(Author::visitor(), "hi"), None)
-                .await
-                .unwrap()
-            else {
+            let Appended::New(ev) = store.append(&conv.id, &text(Author::visitor(), "hi"), None).await.unwrap() else {
                 panic!("expected a new event");
             };
             assert_eq!(ev.seq, i);
@@ -231,11 +283,7 @@ mod tests {
         drop(store);
         let url = format!("sqlite://{}/nested/baton.db", dir.path().display());
         let store = SqliteStore::open(&url).await.unwrap();
-        let found = store
-            .conversation_by_token("demo", "h1")
-            .await
-            .unwrap()
-            .unwrap();
+        let found = store.conversation_by_token("demo", "h1").await.unwrap().unwrap();
         assert_eq!(found.last_seq, 3);
         let events = store.events_after(&conv.id, 1, 100).await.unwrap();
         assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![2, 3]);
@@ -245,73 +293,71 @@ mod tests {
     async fn a_retried_client_id_is_stored_once() {
         let (_dir, store) = store().await;
         let conv = store.create_conversation("demo", "h").await.unwrap();
-        let first = store
-            .append(&conv.id, &text(Author::visitor(), "a"), Some("c1"))
-            .await
-            .unwrap();
-        let again = store
-            .append(&conv.id, &text(Author::visitor(), "a"), Some("c1"))
-            .await
-            .unwrap();
+        let first = store.append(&conv.id, &text(Author::visitor(), "a"), Some("c1")).await.unwrap();
+        let again = store.append(&conv.id, &text(Author::visitor(), "a"), Some("c1")).await.unwrap();
         assert!(matches!(first, Appended::New(ref e) if e.seq == 1));
         assert_eq!(again, Appended::Duplicate { seq: 1 });
-        let next = store
-            .append(&conv.id, &text(Author::bot("B"), "b"), None)
-            .await
-            .unwrap();
-        assert!(
-            matches!(next, Appended::New(ref e) if e.seq == 2),
-            "no gap after a duplicate"
-        );
+        let next = store.append(&conv.id, &text(Author::bot("B"), "b"), None).await.unwrap();
+        assert!(matches!(next, Appended::New(ref e) if e.seq == 2), "no gap after a duplicate");
     }
 
     #[tokio::test]
     async fn tokens_are_scoped_to_their_site_and_unknown_ids_fail() {
         let (_dir, store) = store().await;
         store.create_conversation("demo", "h").await.unwrap();
-        assert!(store
-            .conversation_by_token("other", "h")
-            .await
-            .unwrap()
-            .is_none());
-        let err = store
-            .append("nope", &text(Author::visitor(), "x"), None)
-            .await
-            .unwrap_err();
+        assert!(store.conversation_by_token("other", "h").await.unwrap().is_none());
+        let err = store.append("nope", &text(Author::visitor(), "x"), None).await.unwrap_err();
         assert!(matches!(err, StoreError::NotFound(_)));
+    }
+
+    #[tokio::test]
+    async fn handover_state_is_kept_and_queryable() {
+        let (_dir, store) = store().await;
+        let waiting = store.create_conversation("demo", "h1").await.unwrap();
+        let bot = store.create_conversation("demo", "h2").await.unwrap();
+        let handover = Handover {
+            state: r#"{"phase":"waiting","reason":"explicit_request","since":7}"#.into(),
+            phase: "waiting".into(),
+            reason: Some("explicit_request".into()),
+            agent_id: None,
+            waiting_since: Some(7),
+        };
+        store.set_handover(&waiting.id, &handover).await.unwrap();
+        store.set_summary(&waiting.id, "needs a refund").await.unwrap();
+        let found = store.conversations_in(&["waiting", "agent"]).await.unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].id, waiting.id);
+        assert_eq!(found[0].handover, handover);
+        assert_eq!(found[0].summary.as_deref(), Some("needs a refund"));
+        assert_eq!(store.conversations_in(&["bot"]).await.unwrap()[0].id, bot.id);
+        assert!(matches!(store.set_handover("nope", &handover).await, Err(StoreError::NotFound(_))));
+    }
+
+    #[tokio::test]
+    async fn follow_ups_are_listed_newest_first() {
+        let (_dir, store) = store().await;
+        let conv = store.create_conversation("demo", "h").await.unwrap();
+        for email in ["a@x.io", "b@x.io"] {
+            let follow_up = FollowUp {
+                conversation_id: conv.id.clone(),
+                site: "demo".into(),
+                email: email.into(),
+                summary: "s".into(),
+                created_at: 1,
+            };
+            store.add_follow_up(&follow_up).await.unwrap();
+        }
+        let emails: Vec<_> = store.follow_ups(10).await.unwrap().into_iter().map(|f| f.email).collect();
+        assert_eq!(emails, vec!["b@x.io", "a@x.io"]);
     }
 
     #[tokio::test]
     async fn visitor_details_merge() {
         let (_dir, store) = store().await;
         let conv = store.create_conversation("demo", "h").await.unwrap();
-        store
-            .set_visitor(
-                &conv.id,
-                &Visitor {
-                    email: Some("a@b.c".into()),
-                    name: None,
-                },
-            )
-            .await
-            .unwrap();
-        store
-            .set_visitor(
-                &conv.id,
-                &Visitor {
-                    email: None,
-                    name: Some("Ada".into()),
-                },
-            )
-            .await
-            .unwrap();
+        store.set_visitor(&conv.id, &Visitor { email: Some("a@b.c".into()), name: None }).await.unwrap();
+        store.set_visitor(&conv.id, &Visitor { email: None, name: Some("Ada".into()) }).await.unwrap();
         let conv = store.conversation(&conv.id).await.unwrap().unwrap();
-        assert_eq!(
-            conv.visitor,
-            Visitor {
-                email: Some("a@b.c".into()),
-                name: Some("Ada".into())
-            }
-        );
+        assert_eq!(conv.visitor, Visitor { email: Some("a@b.c".into()), name: Some("Ada".into()) });
     }
 }

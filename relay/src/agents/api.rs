@@ -1,0 +1,169 @@
+//! The agent REST API under `/agent/api`, authenticated with `Authorization: Bearer <token>`.
+//! Documented in `docs/agent-api.md`.
+
+use axum::{
+    extract::{FromRequestParts, Path, Query, State},
+    http::{header::AUTHORIZATION, request::Parts, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::desk::{self, DeskError, INBOX_PHASES};
+use crate::{
+    conversation::{AgentAction, AgentRef, ConversationError, Refusal},
+    state::AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/agent/api/me", get(me))
+        .route("/agent/api/conversations", get(list))
+        .route("/agent/api/conversations/{id}", get(conversation))
+        .route("/agent/api/conversations/{id}/accept", post(accept))
+        .route("/agent/api/conversations/{id}/messages", post(send))
+        .route("/agent/api/conversations/{id}/typing", post(typing))
+        .route("/agent/api/conversations/{id}/end", post(end))
+        .route("/agent/api/follow-ups", get(follow_ups))
+}
+
+/// The error of the agent API: a status and a stable code, with internal causes logged.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("missing or unknown agent token")]
+    Unauthorized,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error(transparent)]
+    Desk(#[from] DeskError),
+}
+
+impl ApiError {
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Self::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            Self::BadRequest(_) => (StatusCode::UNPROCESSABLE_ENTITY, "bad_request"),
+            Self::Desk(DeskError::NotFound(_)) => (StatusCode::NOT_FOUND, "not_found"),
+            Self::Desk(DeskError::Conversation(ConversationError::Refused(refusal))) => match refusal {
+                Refusal::TakenBy(_) => (StatusCode::CONFLICT, "taken"),
+                Refusal::NotWaiting => (StatusCode::CONFLICT, "not_waiting"),
+                Refusal::NotOwner => (StatusCode::FORBIDDEN, "not_owner"),
+                _ => (StatusCode::CONFLICT, "refused"),
+            },
+            Self::Desk(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let message = if status.is_server_error() {
+            tracing::error!(error = %self, "agent API failed");
+            "internal error; see the relay log".to_string()
+        } else {
+            self.to_string()
+        };
+        (status, Json(json!({ "error": { "code": code, "message": message } }))).into_response()
+    }
+}
+
+/// The signed-in agent, from the bearer token.
+pub struct Agent(pub AgentRef);
+
+impl FromRequestParts<AppState> for Agent {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or(ApiError::Unauthorized)?;
+        state.agents.authenticate(token.trim()).map(Agent).ok_or(ApiError::Unauthorized)
+    }
+}
+
+async fn me(Agent(agent): Agent) -> Json<serde_json::Value> {
+    Json(json!({ "id": agent.id, "name": agent.name }))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    /// Comma-separated phases; default waiting, agent, ended.
+    phase: Option<String>,
+}
+
+async fn list(_: Agent, State(state): State<AppState>, Query(query): Query<ListQuery>) -> Result<Response, ApiError> {
+    let phases: Vec<&str> = match &query.phase {
+        Some(p) => p.split(',').map(str::trim).filter(|p| !p.is_empty()).collect(),
+        None => INBOX_PHASES.to_vec(),
+    };
+    if let Some(bad) = phases.iter().find(|p| !["bot", "waiting", "agent", "ended"].contains(p)) {
+        return Err(ApiError::BadRequest(format!("unknown phase {bad:?}")));
+    }
+    Ok(Json(desk::list(&state, &phases).await?).into_response())
+}
+
+async fn conversation(_: Agent, State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let conversation = desk::get(&state, &id).await?;
+    let events = desk::transcript(&state, &id).await?;
+    Ok(Json(json!({ "conversation": conversation, "events": events })).into_response())
+}
+
+async fn accept(
+    Agent(agent): Agent,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    desk::act(&state, &agent, &id, AgentAction::Accept).await?;
+    Ok(Json(desk::get(&state, &id).await?).into_response())
+}
+
+#[derive(Deserialize)]
+struct SendBody {
+    text: String,
+}
+
+async fn send(
+    Agent(agent): Agent,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<SendBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(body) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let text = body.text.trim();
+    if text.is_empty() || text.chars().count() > shared::MAX_MESSAGE_CHARS {
+        return Err(ApiError::BadRequest(format!("a message has 1 to {} characters", shared::MAX_MESSAGE_CHARS)));
+    }
+    let seq = desk::act(&state, &agent, &id, AgentAction::Message { text: text.to_string() }).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "seq": seq }))).into_response())
+}
+
+#[derive(Deserialize)]
+struct TypingBody {
+    on: bool,
+}
+
+async fn typing(
+    Agent(agent): Agent,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<TypingBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(body) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    desk::act(&state, &agent, &id, AgentAction::Typing { on: body.on }).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn end(Agent(agent): Agent, State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    desk::act(&state, &agent, &id, AgentAction::End).await?;
+    Ok(Json(desk::get(&state, &id).await?).into_response())
+}
+
+async fn follow_ups(_: Agent, State(state): State<AppState>) -> Result<Response, ApiError> {
+    Ok(Json(desk::follow_ups(&state).await?).into_response())
+}

@@ -1,0 +1,119 @@
+//! What agents can see and do, shared by the REST API and the live socket.
+
+use serde::Serialize;
+use shared::{ConversationEvent, Visitor};
+use tokio::sync::oneshot;
+
+use crate::{
+    conversation::{AgentAction, AgentRef, Command, ConversationError},
+    state::AppState,
+    store::{Conversation, FollowUp, StoreError},
+};
+
+/// Phases the inbox lists by default: waiting, with an agent, and just ended.
+pub const INBOX_PHASES: &[&str] = &["waiting", "agent", "ended"];
+/// Events a transcript returns at most.
+const TRANSCRIPT_LIMIT: u32 = 1000;
+
+/// A conversation as the inbox shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConversationView {
+    pub id: String,
+    pub site: String,
+    pub phase: String,
+    pub reason: Option<String>,
+    pub summary: Option<String>,
+    pub visitor: Visitor,
+    pub agent: Option<AgentView>,
+    pub waiting_since: Option<i64>,
+    pub queue_position: Option<u32>,
+    pub rating: Option<u8>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub last_seq: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AgentView {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FollowUpView {
+    pub conversation_id: String,
+    pub site: String,
+    pub email: String,
+    pub summary: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    #[error("conversation {0} not found")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Conversation(#[from] ConversationError),
+}
+
+pub fn view(state: &AppState, c: Conversation) -> ConversationView {
+    let agent = c
+        .handover
+        .agent_id
+        .as_ref()
+        .map(|id| AgentView { id: id.clone(), name: state.agents.name_of(id).unwrap_or_else(|| id.clone()) });
+    ConversationView {
+        queue_position: state.queue.place(&c.site, &c.id).map(|p| p.position),
+        id: c.id,
+        site: c.site,
+        phase: c.handover.phase,
+        reason: c.handover.reason,
+        summary: c.summary,
+        visitor: c.visitor,
+        agent,
+        waiting_since: c.handover.waiting_since,
+        rating: c.rating,
+        created_at: c.created_at,
+        updated_at: c.updated_at,
+        last_seq: c.last_seq,
+    }
+}
+
+pub async fn list(state: &AppState, phases: &[&str]) -> Result<Vec<ConversationView>, DeskError> {
+    let conversations = state.store.conversations_in(phases).await?;
+    Ok(conversations.into_iter().map(|c| view(state, c)).collect())
+}
+
+pub async fn get(state: &AppState, id: &str) -> Result<ConversationView, DeskError> {
+    let conversation = state.store.conversation(id).await?.ok_or_else(|| DeskError::NotFound(id.to_string()))?;
+    Ok(view(state, conversation))
+}
+
+pub async fn transcript(state: &AppState, id: &str) -> Result<Vec<ConversationEvent>, DeskError> {
+    Ok(state.store.events_after(id, 0, TRANSCRIPT_LIMIT).await?)
+}
+
+pub async fn follow_ups(state: &AppState) -> Result<Vec<FollowUpView>, DeskError> {
+    let follow_ups = state.store.follow_ups(200).await?;
+    Ok(follow_ups
+        .into_iter()
+        .map(|f: FollowUp| FollowUpView {
+            conversation_id: f.conversation_id,
+            site: f.site,
+            email: f.email,
+            summary: f.summary,
+            created_at: f.created_at,
+        })
+        .collect())
+}
+
+/// Carries out an agent's action on a conversation; returns the stored `seq` of a message.
+pub async fn act(state: &AppState, agent: &AgentRef, id: &str, action: AgentAction) -> Result<Option<u64>, DeskError> {
+    let conversation = state.store.conversation(id).await?.ok_or_else(|| DeskError::NotFound(id.to_string()))?;
+    let (reply, answer) = oneshot::channel();
+    let command = Command::Agent { agent: agent.clone(), action, reply };
+    state.conversations.send(id, &conversation.site, command).await?;
+    Ok(answer.await.unwrap_or(Err(ConversationError::Closed))?)
+}

@@ -1,0 +1,238 @@
+//! The live agent socket, `GET /agent/ws`: the inbox page's connection. The agent signs in
+//! with the first frame, gets the inbox, then live changes; watching a conversation streams its
+//! events. While the socket is open the agent counts as online. Frames: `docs/agent-api.md`.
+
+use std::time::Duration;
+
+use axum::{
+    extract::{
+        ws::{Message, WebSocket},
+        State, WebSocketUpgrade,
+    },
+    response::Response,
+    routing::get,
+    Router,
+};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio_stream::{wrappers::BroadcastStream, StreamMap};
+
+use super::desk::{self, DeskError, INBOX_PHASES};
+use crate::{
+    conversation::{AgentAction, AgentRef},
+    pubsub::{BusMessage, INBOX},
+    state::AppState,
+};
+
+const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
+const IDLE_TIMEOUT: Duration = Duration::from_secs(75);
+const MAX_FRAME_BYTES: usize = 64 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/agent/ws", get(upgrade))
+}
+
+async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+    let tracker = state.shutdown.tracker.clone();
+    ws.max_message_size(MAX_FRAME_BYTES).on_upgrade(move |socket| tracker.track_future(run(socket, state)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum AgentFrame {
+    Auth { token: String },
+    Watch { conversation_id: String },
+    Unwatch { conversation_id: String },
+    Accept { conversation_id: String },
+    Send { conversation_id: String, text: String },
+    Typing { conversation_id: String, on: bool },
+    End { conversation_id: String },
+    Ping,
+}
+
+fn text(value: Value) -> Message {
+    Message::Text(value.to_string().into())
+}
+
+async fn run(mut socket: WebSocket, state: AppState) {
+    let Some(agent) = authenticate(&mut socket, &state).await else { return };
+    let _online = state.presence.connect(&agent.id);
+    tracing::info!(agent = %agent.id, "agent connected");
+    if let Err(error) = serve(&mut socket, &state, &agent).await {
+        tracing::warn!(agent = %agent.id, %error, "agent session ended with an error");
+    }
+    tracing::info!(agent = %agent.id, "agent disconnected");
+}
+
+async fn authenticate(socket: &mut WebSocket, state: &AppState) -> Option<AgentRef> {
+    let frame = tokio::time::timeout(AUTH_TIMEOUT, socket.recv()).await.ok()??.ok()?;
+    let agent = match frame {
+        Message::Text(t) => match serde_json::from_str::<AgentFrame>(t.as_str()) {
+            Ok(AgentFrame::Auth { token }) => state.agents.authenticate(&token),
+            _ => None,
+        },
+        _ => None,
+    };
+    if agent.is_none() {
+        let _ = socket.send(text(json!({"type": "error", "code": "unauthorized", "message": "send {\"type\":\"auth\",\"token\":...} with a valid agent token first"}))).await;
+        let _ = socket
+            .send(Message::Close(Some(axum::extract::ws::CloseFrame { code: 4003, reason: "unauthorized".into() })))
+            .await;
+    }
+    agent
+}
+
+#[derive(Debug, thiserror::Error)]
+enum SessionError {
+    #[error("socket: {0}")]
+    Socket(#[from] axum::Error),
+    #[error(transparent)]
+    Desk(#[from] DeskError),
+}
+
+async fn serve(socket: &mut WebSocket, state: &AppState, agent: &AgentRef) -> Result<(), SessionError> {
+    let mut inbox = BroadcastStream::new(state.bus.subscribe(INBOX));
+    let mut watched: StreamMap<String, BroadcastStream<BusMessage>> = StreamMap::new();
+    let conversations = desk::list(state, INBOX_PHASES).await?;
+    let follow_ups = desk::follow_ups(state).await?;
+    socket
+        .send(text(json!({
+            "type": "ready",
+            "agent": {"id": agent.id, "name": agent.name},
+            "conversations": conversations,
+            "follow_ups": follow_ups,
+        })))
+        .await?;
+    let shutdown = state.shutdown.token.clone();
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => {
+                socket.send(Message::Close(Some(axum::extract::ws::CloseFrame { code: 1001, reason: "relay restarting".into() }))).await?;
+                return Ok(());
+            }
+            incoming = tokio::time::timeout(IDLE_TIMEOUT, socket.recv()) => {
+                let message = match incoming {
+                    Ok(Some(Ok(message))) => message,
+                    Ok(None | Some(Err(_))) | Err(_) => return Ok(()),
+                };
+                let frame = match message {
+                    Message::Text(t) => serde_json::from_str::<AgentFrame>(t.as_str()),
+                    Message::Close(_) => return Ok(()),
+                    _ => continue,
+                };
+                let frame = match frame {
+                    Ok(frame) => frame,
+                    Err(error) => {
+                        socket.send(text(json!({"type": "error", "code": "bad_frame", "message": error.to_string()}))).await?;
+                        continue;
+                    }
+                };
+                let reply = handle(state, agent, frame, &mut watched).await;
+                for value in reply {
+                    socket.send(text(value)).await?;
+                }
+            }
+            Some(changed) = inbox.next() => {
+                // A lagged inbox stream only means some change notices were dropped: send the
+                // whole list again.
+                match changed {
+                    Ok(BusMessage::InboxChanged { conversation_id }) => match desk::get(state, &conversation_id).await {
+                        Ok(view) => socket.send(text(json!({"type": "conversation", "conversation": view}))).await?,
+                        Err(error) => tracing::warn!(%error, "inbox change for a missing conversation"),
+                    },
+                    Ok(_) => {}
+                    Err(_) => {
+                        let conversations = desk::list(state, INBOX_PHASES).await?;
+                        socket.send(text(json!({"type": "conversations", "conversations": conversations}))).await?;
+                    }
+                }
+                if let Ok(follow_ups) = desk::follow_ups(state).await {
+                    socket.send(text(json!({"type": "follow_ups", "follow_ups": follow_ups}))).await?;
+                }
+            }
+            Some((conversation_id, message)) = watched.next(), if !watched.is_empty() => match message {
+                Ok(BusMessage::Event(event)) => {
+                    socket.send(text(json!({"type": "event", "conversation_id": conversation_id, "event": event}))).await?;
+                }
+                Ok(BusMessage::Typing { author, on }) => {
+                    socket.send(text(json!({"type": "typing", "conversation_id": conversation_id, "author": author, "on": on}))).await?;
+                }
+                Ok(_) => {}
+                Err(_) => {
+                    // Lagged: resend the transcript, the client replaces what it shows.
+                    let events = desk::transcript(state, &conversation_id).await?;
+                    socket.send(text(json!({"type": "transcript", "conversation_id": conversation_id, "events": events}))).await?;
+                }
+            },
+        }
+    }
+}
+
+/// Carries out one frame; returns the frames to answer with.
+async fn handle(
+    state: &AppState,
+    agent: &AgentRef,
+    frame: AgentFrame,
+    watched: &mut StreamMap<String, BroadcastStream<BusMessage>>,
+) -> Vec<Value> {
+    let (id, action) = match frame {
+        AgentFrame::Ping => return vec![json!({"type": "pong"})],
+        AgentFrame::Auth { .. } => {
+            return vec![json!({"type": "error", "code": "bad_frame", "message": "already signed in"})]
+        }
+        AgentFrame::Watch { conversation_id } => {
+            // Subscribe before reading, so nothing falls between transcript and live events
+            // (the client ignores events at or below the transcript's last seq).
+            watched.insert(conversation_id.clone(), BroadcastStream::new(state.bus.subscribe(&conversation_id)));
+            return match desk::transcript(state, &conversation_id).await {
+                Ok(events) => vec![json!({"type": "transcript", "conversation_id": conversation_id, "events": events})],
+                Err(error) => vec![error_frame(&conversation_id, &error)],
+            };
+        }
+        AgentFrame::Unwatch { conversation_id } => {
+            watched.remove(&conversation_id);
+            return vec![];
+        }
+        AgentFrame::Accept { conversation_id } => (conversation_id, AgentAction::Accept),
+        AgentFrame::End { conversation_id } => (conversation_id, AgentAction::End),
+        AgentFrame::Typing { conversation_id, on } => (conversation_id, AgentAction::Typing { on }),
+        AgentFrame::Send { conversation_id, text } => {
+            let text = text.trim().to_string();
+            if text.is_empty() || text.chars().count() > shared::MAX_MESSAGE_CHARS {
+                let message = format!("a message has 1 to {} characters", shared::MAX_MESSAGE_CHARS);
+                return vec![
+                    json!({"type": "error", "code": "bad_request", "conversation_id": conversation_id, "message": message}),
+                ];
+            }
+            (conversation_id, AgentAction::Message { text })
+        }
+    };
+    let name = match &action {
+        AgentAction::Accept => "accept",
+        AgentAction::End => "end",
+        AgentAction::Typing { .. } => "typing",
+        AgentAction::Message { .. } => "send",
+    };
+    match desk::act(state, agent, &id, action).await {
+        Ok(seq) if name != "typing" => vec![json!({"type": "ok", "action": name, "conversation_id": id, "seq": seq})],
+        Ok(_) => vec![],
+        Err(error) => vec![error_frame(&id, &error)],
+    }
+}
+
+fn error_frame(conversation_id: &str, error: &DeskError) -> Value {
+    use crate::conversation::{ConversationError, Refusal};
+    let code = match error {
+        DeskError::NotFound(_) => "not_found",
+        DeskError::Conversation(ConversationError::Refused(Refusal::TakenBy(_))) => "taken",
+        DeskError::Conversation(ConversationError::Refused(Refusal::NotWaiting)) => "not_waiting",
+        DeskError::Conversation(ConversationError::Refused(Refusal::NotOwner)) => "not_owner",
+        DeskError::Conversation(ConversationError::Refused(_)) => "refused",
+        _ => "internal",
+    };
+    if code == "internal" {
+        tracing::error!(%error, "agent action failed");
+    }
+    json!({"type": "error", "code": code, "conversation_id": conversation_id, "message": error.to_string()})
+}

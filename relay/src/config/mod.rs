@@ -1,0 +1,225 @@
+//! Typed configuration: built-in defaults (the demo site), then an optional TOML file, then
+//! `BATON_*` environment variables (nested keys with `__`, e.g. `BATON_SITES__DEMO__BOT_NAME`).
+
+mod handover;
+mod office_hours;
+
+use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf};
+
+use figment::{
+    providers::{Env, Format, Serialized, Toml},
+    Figment,
+};
+use serde::{Deserialize, Serialize};
+
+pub use handover::HandoverConfig;
+pub use office_hours::{OfficeHours, OfficeHoursError, Schedule};
+
+use crate::templates::Templates;
+
+/// The whole relay configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on. `BATON_BIND=0.0.0.0:8080` to expose it.
+    pub bind: SocketAddr,
+    /// Where conversations are stored. SQLite by default; the file is created on first run.
+    pub database_url: String,
+    /// The demo host page, the loader (`embed.js`) and the help articles.
+    pub public_dir: PathBuf,
+    /// The built widget (Trunk's `dist/`), served under `/widget/`.
+    pub widget_dir: PathBuf,
+    /// Sites by their key (the `data-site` of the embed tag).
+    pub sites: BTreeMap<String, SiteConfig>,
+    /// People who answer in the built-in agent inbox (`/inbox`), signing in with their token.
+    pub agents: Vec<AgentConfig>,
+}
+
+/// An agent of the built-in inbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentConfig {
+    pub id: String,
+    /// Shown to visitors ("Alex joined the chat").
+    pub name: String,
+    /// The secret the agent signs in with. Keep it out of version control: set it with
+    /// `BATON_AGENTS` or in a private config file.
+    pub token: String,
+}
+
+/// One website that embeds the widget.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SiteConfig {
+    /// The bot's display name in the chat header and on its messages.
+    pub bot_name: String,
+    /// The first bot message of every new conversation.
+    pub greeting: String,
+    /// Folder of Markdown help articles the bot answers from (relative paths are resolved from
+    /// the working directory). Articles are served under `/help/<site>/<file stem>`.
+    pub help_dir: PathBuf,
+    /// Page origins allowed to open a widget connection for this site (`https://shop.example`).
+    /// Empty means any origin.
+    pub allowed_origins: Vec<String>,
+    /// The handover settings: texts, cancel intent, quick reply.
+    pub handover: HandoverConfig,
+    /// When people take chats; absent means always.
+    pub office_hours: Option<OfficeHours>,
+}
+
+impl Default for SiteConfig {
+    fn default() -> Self {
+        Self {
+            bot_name: "Baton".into(),
+            greeting: "Hi! I'm Baton, the shop's assistant. Ask me about shipping, returns, sizing \
+                       or payment."
+                .into(),
+            help_dir: PathBuf::from("public/help"),
+            allowed_origins: Vec::new(),
+            handover: HandoverConfig::default(),
+            office_hours: None,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: "sqlite://data/baton.db".into(),
+            public_dir: PathBuf::from("public"),
+            widget_dir: PathBuf::from("dist"),
+            sites: BTreeMap::from([("demo".to_string(), SiteConfig::default())]),
+            // The demo agent, so the product runs without any account. Replace in production.
+            agents: vec![AgentConfig { id: "alex".into(), name: "Alex".into(), token: "demo-agent".into() }],
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, then the file at `BATON_CONFIG` (or `baton.toml` if it exists), then `BATON_*`;
+    /// then every template and office-hours table is checked.
+    pub fn load() -> Result<Self, ConfigError> {
+        let file = std::env::var("BATON_CONFIG").unwrap_or_else(|_| "baton.toml".into());
+        let config: Config = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(&file))
+            .merge(Env::prefixed("BATON_").ignore(&["CONFIG"]).split("__"))
+            .extract()
+            .map_err(Box::new)?;
+        let source = std::fs::read_to_string(&file).ok();
+        config.check(&file, source.as_deref())?;
+        Ok(config)
+    }
+
+    /// Compiles every template and office-hours table. Errors name the file and, when the text
+    /// is found in it, the line.
+    pub fn check(&self, file: &str, source: Option<&str>) -> Result<(), ConfigError> {
+        for (key, site) in &self.sites {
+            if let Err(error) = Templates::compile(&site.handover) {
+                let line = source.and_then(|s| line_of(s, error.source_text.lines().next().unwrap_or_default()));
+                return Err(ConfigError::Template {
+                    file: file.to_string(),
+                    line: line.map(|l| l + error.line.saturating_sub(1)),
+                    setting: format!("sites.{key}.handover.{}", error.setting),
+                    message: error.message,
+                });
+            }
+            if let Some(hours) = &site.office_hours {
+                hours.schedule().map_err(|error| ConfigError::OfficeHours { site: key.clone(), error })?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn site(&self, key: &str) -> Option<&SiteConfig> {
+        self.sites.get(key)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(#[from] Box<figment::Error>),
+    #[error("{file}:{}: {setting}: broken template: {message}", line.map_or("?".to_string(), |l| l.to_string()))]
+    Template { file: String, line: Option<usize>, setting: String, message: String },
+    #[error("sites.{site}.office_hours: {error}")]
+    OfficeHours { site: String, error: OfficeHoursError },
+}
+
+/// The 1-based line of `source` where `needle` first appears.
+fn line_of(source: &str, needle: &str) -> Option<usize> {
+    let needle = needle.trim();
+    if needle.is_empty() {
+        return None;
+    }
+    source.lines().position(|line| line.contains(needle)).map(|i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_include_the_demo_site() {
+        figment::Jail::expect_with(|_| {
+            let config = Config::load().map_err(|e| e.to_string())?;
+            assert!(config.site("demo").is_some());
+            assert_eq!(config.bind.port(), 8080);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn file_and_environment_override_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "baton.toml",
+                r#"
+                bind = "127.0.0.1:9000"
+                [sites.acme]
+                bot_name = "Acme Bot"
+                "#,
+            )?;
+            jail.set_env("BATON_SITES__ACME__GREETING", "Hello from env");
+            let config = Config::load().map_err(|e| e.to_string())?;
+            assert_eq!(config.bind.port(), 9000);
+            let acme = config.site("acme").expect("acme site");
+            assert_eq!(acme.bot_name, "Acme Bot");
+            assert_eq!(acme.greeting, "Hello from env");
+            assert!(config.site("demo").is_some(), "the demo site stays unless removed");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_broken_template_is_rejected_with_file_and_line() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "baton.toml",
+                "[sites.demo.handover]\nquick_reply_text = \"Stop\"\ntext_message = \"Wait {{ queue_position \"\n",
+            )?;
+            let error = Config::load().unwrap_err().to_string();
+            assert!(error.starts_with("baton.toml:3: sites.demo.handover.text_message: broken template"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_office_hours_are_rejected() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("baton.toml", "[sites.demo.office_hours]\ntimezone = \"Nowhere/City\"\ndays = {}\n")?;
+            let error = Config::load().unwrap_err().to_string();
+            assert!(error.contains("sites.demo.office_hours: unknown time zone"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("baton.toml", "bnid = \"127.0.0.1:9000\"")?;
+            assert!(Config::load().is_err());
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,294 @@
+//! Every state against every input, plus the concurrent orders the handover must survive.
+
+use super::*;
+
+fn alex() -> AgentRef {
+    AgentRef { id: "a1".into(), name: "Alex".into() }
+}
+fn sam() -> AgentRef {
+    AgentRef { id: "a2".into(), name: "Sam".into() }
+}
+
+fn states() -> Vec<State> {
+    vec![
+        State::default(),
+        State { phase: Phase::Bot, awaiting_email: true },
+        State { phase: Phase::Waiting { reason: Reason::ExplicitRequest, since: 1 }, awaiting_email: false },
+        State { phase: Phase::Agent { agent: alex() }, awaiting_email: false },
+        State { phase: Phase::Ended { agent: alex() }, awaiting_email: false },
+    ]
+}
+
+fn message(text: &str, signals: Signals) -> Input {
+    Input::VisitorMessage {
+        text: text.into(),
+        signals,
+        channel: Channel::Widget,
+        availability: Availability::Available,
+        now: 5,
+    }
+}
+
+fn request(channel: Channel, availability: Availability) -> Input {
+    Input::RequestHandover { reason: Reason::ExplicitRequest, channel, availability, now: 5 }
+}
+
+fn inputs() -> Vec<Input> {
+    let mut inputs = vec![
+        Input::Started,
+        message("hi", Signals::default()),
+        message("a person please", Signals { handover: Some(Reason::ExplicitRequest), ..Signals::default() }),
+        message("never mind", Signals { cancel: true, ..Signals::default() }),
+        message("me@example.com", Signals { email: Some("me@example.com".into()), ..Signals::default() }),
+        Input::Cancel,
+        Input::AgentAccept { agent: alex() },
+        Input::AgentAccept { agent: sam() },
+        Input::AgentMessage { agent_id: "a1".into() },
+        Input::AgentMessage { agent_id: "a2".into() },
+        Input::AgentTyping { agent_id: "a1".into() },
+        Input::AgentEnd { agent_id: "a1".into() },
+        Input::AgentEnd { agent_id: "a2".into() },
+        Input::Rate { score: 5 },
+        Input::Rate { score: 0 },
+        Input::Rate { score: 6 },
+    ];
+    for channel in [Channel::Widget, Channel::Http] {
+        for availability in [
+            Availability::Available,
+            Availability::NoAgentOnline,
+            Availability::OutsideOfficeHours,
+            Availability::ProviderDown,
+        ] {
+            inputs.push(request(channel, availability));
+        }
+    }
+    inputs
+}
+
+/// Properties that hold for every state and input.
+#[test]
+fn every_state_and_input() {
+    for state in states() {
+        for input in inputs() {
+            let mut next = state.clone();
+            let result = next.handle(input.clone());
+            let label = format!("{:?} + {input:?}", state.phase);
+            match &result {
+                Err(_) => assert_eq!(next, state, "a refusal changes nothing: {label}"),
+                Ok(effects) => {
+                    // The bot speaks only when it owns the conversation afterwards.
+                    if effects.iter().any(|e| matches!(e, Effect::AskBot { .. } | Effect::Greet)) {
+                        assert_eq!(next.phase, Phase::Bot, "{label}");
+                    }
+                    // A phase change is announced exactly when the phase changed.
+                    let announced = effects.iter().filter(|e| **e == Effect::PhaseChanged).count();
+                    let changed = std::mem::discriminant(&next.phase) != std::mem::discriminant(&state.phase)
+                        || next.phase != state.phase;
+                    assert_eq!(announced, usize::from(changed), "{label}");
+                    // While waiting or with an agent the bot never answers.
+                    if matches!(state.phase, Phase::Waiting { .. } | Phase::Agent { .. }) {
+                        assert!(!effects.iter().any(|e| matches!(e, Effect::AskBot { .. })), "{label}");
+                    }
+                }
+            }
+            // Idempotence: the same input again never changes the phase a second time, except
+            // inputs that are meant to repeat (a new question, a new request after a cancel).
+            let mut again = next.clone();
+            if let Ok(effects) = again.handle(input.clone()) {
+                let repeatable =
+                    matches!(input, Input::VisitorMessage { .. } | Input::Started | Input::RequestHandover { .. });
+                if !repeatable {
+                    assert!(!effects.contains(&Effect::PhaseChanged), "repeat of {label} changed the phase again");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_bot_answers_while_it_owns_the_conversation() {
+    let mut s = State::default();
+    assert_eq!(s.handle(Input::Started), Ok(vec![Effect::Greet]));
+    assert_eq!(s.handle(message("hi", Signals::default())), Ok(vec![Effect::AskBot { question: "hi".into() }]));
+}
+
+#[test]
+fn a_request_with_an_agent_available_waits_with_a_cancel_button() {
+    let mut s = State::default();
+    let effects = s.handle(request(Channel::Widget, Availability::Available)).unwrap();
+    assert_eq!(
+        effects,
+        vec![
+            Effect::PhaseChanged,
+            Effect::StartHandover { reason: Reason::ExplicitRequest },
+            Effect::Say { text: Text::HandoverStarted, cancel_button: true }
+        ]
+    );
+    assert_eq!(s.phase, Phase::Waiting { reason: Reason::ExplicitRequest, since: 5 });
+    // Asking again while waiting does nothing.
+    assert_eq!(s.handle(request(Channel::Widget, Availability::Available)), Ok(vec![]));
+}
+
+#[test]
+fn words_asking_for_a_person_start_the_handover() {
+    let mut s = State::default();
+    let effects = s
+        .handle(message("human please", Signals { handover: Some(Reason::Frustration), ..Signals::default() }))
+        .unwrap();
+    assert!(effects.contains(&Effect::StartHandover { reason: Reason::Frustration }));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::AskBot { .. })));
+}
+
+#[test]
+fn while_waiting_or_with_an_agent_the_bot_is_silent() {
+    for phase in [Phase::Waiting { reason: Reason::Topic, since: 0 }, Phase::Agent { agent: alex() }] {
+        let mut s = State { phase: phase.clone(), awaiting_email: false };
+        assert_eq!(s.handle(message("hello?", Signals::default())), Ok(vec![]));
+        assert_eq!(s.phase, phase);
+    }
+}
+
+#[test]
+fn cancel_by_quick_reply_or_phrase_returns_to_the_bot() {
+    for input in [Input::Cancel, message("cancel", Signals { cancel: true, ..Signals::default() })] {
+        let mut s =
+            State { phase: Phase::Waiting { reason: Reason::ExplicitRequest, since: 0 }, awaiting_email: false };
+        let effects = s.handle(input).unwrap();
+        assert_eq!(
+            effects,
+            vec![
+                Effect::PhaseChanged,
+                Effect::WithdrawHandover,
+                Effect::Say { text: Text::Cancelled, cancel_button: false }
+            ]
+        );
+        assert_eq!(s.phase, Phase::Bot);
+    }
+}
+
+#[test]
+fn the_cancel_phrase_with_an_agent_is_an_ordinary_message() {
+    let mut s = State { phase: Phase::Agent { agent: alex() }, awaiting_email: false };
+    assert_eq!(s.handle(message("cancel", Signals { cancel: true, ..Signals::default() })), Ok(vec![]));
+    assert_eq!(s.phase, Phase::Agent { agent: alex() });
+    assert_eq!(s.handle(Input::Cancel), Err(Refusal::AgentAlreadyJoined));
+}
+
+#[test]
+fn unavailable_asks_for_an_email_and_saves_a_follow_up() {
+    for availability in [Availability::NoAgentOnline, Availability::OutsideOfficeHours, Availability::ProviderDown] {
+        let mut s = State::default();
+        assert_eq!(
+            s.handle(request(Channel::Widget, availability)),
+            Ok(vec![Effect::Say { text: Text::Unavailable, cancel_button: false }])
+        );
+        assert_eq!(s, State { phase: Phase::Bot, awaiting_email: true });
+        let effects =
+            s.handle(message("me@example.com", Signals { email: Some("me@example.com".into()), ..Signals::default() }));
+        assert_eq!(
+            effects,
+            Ok(vec![
+                Effect::SaveFollowUp { email: "me@example.com".into() },
+                Effect::Say { text: Text::FollowUpSaved, cancel_button: false }
+            ])
+        );
+        assert!(!s.awaiting_email);
+    }
+}
+
+#[test]
+fn the_http_channel_gets_the_unsupported_channel_message() {
+    let mut s = State::default();
+    assert_eq!(
+        s.handle(request(Channel::Http, Availability::Available)),
+        Ok(vec![Effect::Say { text: Text::UnsupportedChannel, cancel_button: false }])
+    );
+    assert_eq!(s.phase, Phase::Bot);
+}
+
+#[test]
+fn agent_joins_while_visitor_cancels_first_come_wins() {
+    // Cancel first: the agent is refused.
+    let mut s = State { phase: Phase::Waiting { reason: Reason::ExplicitRequest, since: 0 }, awaiting_email: false };
+    s.handle(Input::Cancel).unwrap();
+    assert_eq!(s.handle(Input::AgentAccept { agent: alex() }), Err(Refusal::NotWaiting));
+    assert_eq!(s.phase, Phase::Bot);
+    // Accept first: the cancel is refused.
+    let mut s = State { phase: Phase::Waiting { reason: Reason::ExplicitRequest, since: 0 }, awaiting_email: false };
+    s.handle(Input::AgentAccept { agent: alex() }).unwrap();
+    assert_eq!(s.handle(Input::Cancel), Err(Refusal::AgentAlreadyJoined));
+    assert_eq!(s.phase, Phase::Agent { agent: alex() });
+}
+
+#[test]
+fn two_agents_accept_at_once_one_gets_it() {
+    let mut s = State { phase: Phase::Waiting { reason: Reason::ExplicitRequest, since: 0 }, awaiting_email: false };
+    assert_eq!(
+        s.handle(Input::AgentAccept { agent: alex() }),
+        Ok(vec![Effect::PhaseChanged, Effect::Say { text: Text::AgentJoined, cancel_button: false }])
+    );
+    assert_eq!(s.handle(Input::AgentAccept { agent: sam() }), Err(Refusal::TakenBy("Alex".into())));
+    assert_eq!(s.handle(Input::AgentAccept { agent: alex() }), Ok(vec![]), "a duplicate accept is harmless");
+}
+
+#[test]
+fn only_the_owner_speaks_types_and_ends() {
+    let mut s = State { phase: Phase::Agent { agent: alex() }, awaiting_email: false };
+    assert_eq!(s.handle(Input::AgentMessage { agent_id: "a2".into() }), Err(Refusal::NotOwner));
+    assert_eq!(s.handle(Input::AgentTyping { agent_id: "a1".into() }), Ok(vec![Effect::RelayAgentTyping]));
+    assert_eq!(s.handle(Input::AgentEnd { agent_id: "a2".into() }), Err(Refusal::NotOwner));
+    assert_eq!(
+        s.handle(Input::AgentEnd { agent_id: "a1".into() }),
+        Ok(vec![Effect::PhaseChanged, Effect::Say { text: Text::AgentEnded, cancel_button: false }, Effect::AskRating])
+    );
+    assert_eq!(s.handle(Input::AgentEnd { agent_id: "a1".into() }), Ok(vec![]), "ending twice is harmless");
+    assert_eq!(s.handle(Input::AgentMessage { agent_id: "a1".into() }), Err(Refusal::NotOwner));
+}
+
+#[test]
+fn after_the_agent_ends_a_rating_or_a_question_brings_the_bot_back() {
+    let mut s = State { phase: Phase::Ended { agent: alex() }, awaiting_email: false };
+    assert_eq!(s.handle(Input::Rate { score: 9 }), Err(Refusal::BadRating));
+    assert_eq!(
+        s.handle(Input::Rate { score: 4 }),
+        Ok(vec![
+            Effect::SaveRating { score: 4 },
+            Effect::PhaseChanged,
+            Effect::Say { text: Text::Rated, cancel_button: false }
+        ])
+    );
+    assert_eq!(s.phase, Phase::Bot);
+    assert_eq!(s.handle(Input::Rate { score: 4 }), Err(Refusal::NothingToRate));
+
+    let mut s = State { phase: Phase::Ended { agent: alex() }, awaiting_email: false };
+    assert_eq!(
+        s.handle(message("one more thing", Signals::default())),
+        Ok(vec![
+            Effect::PhaseChanged,
+            Effect::Say { text: Text::BotBack, cancel_button: false },
+            Effect::AskBot { question: "one more thing".into() }
+        ])
+    );
+}
+
+#[test]
+fn state_round_trips_through_its_stored_form() {
+    for state in states() {
+        let json = serde_json::to_string(&state).unwrap();
+        assert_eq!(serde_json::from_str::<State>(&json).unwrap(), state, "{json}");
+    }
+    assert_eq!(serde_json::from_str::<State>(r#"{"phase":"bot"}"#).unwrap(), State::default());
+}
+
+#[test]
+fn asking_for_a_person_right_after_an_agent_chat_changes_phase_once() {
+    let mut s = State { phase: Phase::Ended { agent: alex() }, awaiting_email: false };
+    let effects = s.handle(request(Channel::Widget, Availability::Available)).unwrap();
+    assert_eq!(effects.iter().filter(|e| **e == Effect::PhaseChanged).count(), 1);
+    assert!(matches!(s.phase, Phase::Waiting { .. }));
+
+    let mut s = State { phase: Phase::Ended { agent: alex() }, awaiting_email: false };
+    let effects = s.handle(request(Channel::Widget, Availability::NoAgentOnline)).unwrap();
+    assert_eq!(effects, vec![Effect::PhaseChanged, Effect::Say { text: Text::Unavailable, cancel_button: false }]);
+    assert_eq!(s, State { phase: Phase::Bot, awaiting_email: true });
+}

@@ -1,0 +1,125 @@
+//! The plain HTTP channel: one request, one response, for servers, mobile apps or SMS
+//! gateways that cannot hold a live connection. The bot answers in the response. A handover
+//! asked for here gets the site's "unsupported channel" message, because no agent reply could
+//! reach the caller. Documented in README.md.
+//!
+//! `POST /api/v1/sites/{site}/messages` with `{"text": "...", "conversation": "<token>"?,
+//! "client_id": "..."?, "request_handover": false?}` answers `{"conversation": "<token>",
+//! "messages": [...], "phase": "bot"}`.
+
+use axum::{
+    extract::{rejection::JsonRejection, Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::post,
+    Json, Router,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use shared::{EventBody, Role};
+use tokio::sync::oneshot;
+
+use crate::{
+    conversation::{Channel, Command, ConversationError, VisitorAction},
+    gateway::open_conversation,
+    state::AppState,
+    store::StoreError,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/sites/{site}/messages", post(message))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Request {
+    #[serde(default)]
+    text: String,
+    /// The token from an earlier response; absent to start a conversation.
+    conversation: Option<String>,
+    /// Makes retries safe: the same id is stored once.
+    client_id: Option<String>,
+    /// The caller's "Talk to a person" button.
+    #[serde(default)]
+    request_handover: bool,
+}
+
+#[derive(Serialize)]
+struct Reply {
+    role: Role,
+    name: Option<String>,
+    text: String,
+    source_url: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum ChannelError {
+    #[error("site {0:?} is not configured")]
+    UnknownSite(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Conversation(#[from] ConversationError),
+}
+
+impl IntoResponse for ChannelError {
+    fn into_response(self) -> Response {
+        let (status, code) = match &self {
+            Self::UnknownSite(_) => (StatusCode::NOT_FOUND, "unknown_site"),
+            Self::BadRequest(_) => (StatusCode::UNPROCESSABLE_ENTITY, "bad_request"),
+            Self::Store(_) | Self::Conversation(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+        };
+        let message = if status.is_server_error() {
+            tracing::error!(error = %self, "HTTP channel request failed");
+            "the message could not be processed; retry with the same client_id".to_string()
+        } else {
+            self.to_string()
+        };
+        (status, Json(json!({"error": {"code": code, "message": message}}))).into_response()
+    }
+}
+
+async fn message(
+    State(state): State<AppState>,
+    Path(site): Path<String>,
+    body: Result<Json<Request>, JsonRejection>,
+) -> Result<Response, ChannelError> {
+    let Json(request) = body.map_err(|e| ChannelError::BadRequest(e.body_text()))?;
+    let site = state.sites.get(&site).ok_or(ChannelError::UnknownSite(site))?;
+    let text = request.text.trim().to_string();
+    if !request.request_handover && (text.is_empty() || text.chars().count() > shared::MAX_MESSAGE_CHARS) {
+        return Err(ChannelError::BadRequest(format!("text must have 1 to {} characters", shared::MAX_MESSAGE_CHARS)));
+    }
+    if request.client_id.as_ref().is_some_and(|id| id.is_empty() || id.len() > shared::MAX_CLIENT_ID_BYTES) {
+        return Err(ChannelError::BadRequest("client_id must be 1 to 64 bytes".into()));
+    }
+    let (conversation, token, _) = open_conversation(&state, &site, request.conversation.as_deref()).await?;
+    let after = conversation.last_seq;
+    let action = if request.request_handover {
+        VisitorAction::RequestHandover
+    } else {
+        let client_id = request.client_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        VisitorAction::Message { client_id, text }
+    };
+    let (done, finished) = oneshot::channel();
+    let command = Command::Visitor { action, channel: Channel::Http, stored: None, done: Some(done) };
+    state.conversations.send(&conversation.id, &site.key, command).await?;
+    let last_seq = finished.await.map_err(|_| ConversationError::Closed)?;
+    let events = state.store.events_after(&conversation.id, after, (last_seq - after.min(last_seq)) as u32 + 1).await?;
+    let messages: Vec<Reply> = events
+        .into_iter()
+        .filter_map(|event| match event.body {
+            EventBody::Message(m) if m.author.role != Role::Visitor => Some(Reply {
+                role: m.author.role,
+                name: m.author.name,
+                text: m.text,
+                source_url: m.source.map(|s| s.url),
+            }),
+            _ => None,
+        })
+        .collect();
+    let phase = state.store.conversation(&conversation.id).await?.map(|c| c.handover.phase).unwrap_or_default();
+    Ok(Json(json!({"conversation": token, "messages": messages, "phase": phase})).into_response())
+}
