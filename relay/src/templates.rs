@@ -95,6 +95,7 @@ mod tests {
         let first = Vars { queue_position: 1, wait_estimate: wait_wording(30), ..Vars::default() };
         let started = templates.render("text_message", &first);
         assert!(!started.contains("in line"), "{started}");
+        assert!(started.contains("team. The wait is about less than a minute."), "{started}");
         assert!(templates.render("unavailable_message", &first).starts_with("Sorry, nobody"));
     }
 

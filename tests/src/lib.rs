@@ -1,6 +1,7 @@
 //! Test harness shared by Baton's end-to-end tests: boots the real relay on `127.0.0.1:0`
 //! against a real SQLite file, and talks to it as a widget would.
 
+pub mod agent_client;
 pub mod browser;
 pub mod widget_client;
 
@@ -115,4 +116,11 @@ async fn bind_retrying(addr: SocketAddr) -> TcpListener {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     panic!("could not bind {addr}");
+}
+
+impl TestRelay {
+    /// `ws://host:port`, the base for agent sockets.
+    pub fn ws_base(&self) -> String {
+        format!("ws://{}", self.addr)
+    }
 }

@@ -39,9 +39,9 @@ pub struct HandoverConfig {
 impl Default for HandoverConfig {
     fn default() -> Self {
         Self {
-            text_message: "I'm bringing in a person from our team. \
-                {%- if queue_position > 1 %} You are number {{ queue_position }} in line;{% endif %} \
-                the wait is about {{ wait_estimate }}. You can keep writing: they will see everything."
+            text_message: "I'm bringing in a person from our team. {% if queue_position > 1 %}You are number \
+                {{ queue_position }} in line and the wait is about {{ wait_estimate }}.{% else %}The wait is about \
+                {{ wait_estimate }}.{% endif %} You can keep writing: they will see everything."
                 .into(),
             cancel_intent: "cancel_handover".into(),
             cancel_phrases: ["cancel", "never mind", "nevermind", "stop waiting", "back to the bot", "forget it"]

@@ -312,6 +312,13 @@ impl Actor {
         };
         self.deps.store.set_handover(&self.id, &handover).await?;
         self.conversation.handover = handover;
+        let change = PhaseChange {
+            phase,
+            agent_name: agent.map(|a| a.name),
+            reason: reason.map(|r| reason_name(r).to_string()),
+        };
+        self.post(EventBody::Phase(change)).await?;
+        // After the event, so a visitor learns the phase before the place in line.
         match since {
             Some(since) => {
                 let handling = (self.site.config.handover.average_handling_minutes * 60.0).max(0.0) as u64;
@@ -319,12 +326,7 @@ impl Actor {
             }
             None => self.deps.queue.leave(&self.site.key, &self.id),
         }
-        let change = PhaseChange {
-            phase,
-            agent_name: agent.map(|a| a.name),
-            reason: reason.map(|r| reason_name(r).to_string()),
-        };
-        self.post(EventBody::Phase(change)).await?;
+
         Ok(())
     }
 

@@ -1,0 +1,106 @@
+//! An agent stand-in: the live agent socket (`/agent/ws`) and the REST API.
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::widget_client::{Socket, WAIT};
+
+/// The demo agent's token (see `Config::default`).
+pub const DEMO_TOKEN: &str = "demo-agent";
+
+pub struct AgentSocket {
+    socket: Socket,
+    /// The `ready` frame: the agent and the inbox at sign-in.
+    pub ready: Value,
+}
+
+impl AgentSocket {
+    /// Connects and signs in; panics unless the relay answers `ready`.
+    pub async fn connect(base_ws: &str, token: &str) -> Self {
+        let (mut socket, _) =
+            tokio_tungstenite::connect_async(format!("{base_ws}/agent/ws")).await.expect("agent socket");
+        socket.send(Message::Text(json!({"type": "auth", "token": token}).to_string().into())).await.expect("auth");
+        let mut agent = Self { socket, ready: Value::Null };
+        let ready = agent.next().await;
+        assert_eq!(ready["type"], "ready", "{ready}");
+        agent.ready = ready;
+        agent
+    }
+
+    pub async fn send(&mut self, frame: Value) {
+        self.socket.send(Message::Text(frame.to_string().into())).await.expect("agent send");
+    }
+
+    pub async fn next(&mut self) -> Value {
+        loop {
+            let message = tokio::time::timeout(WAIT, self.socket.next())
+                .await
+                .expect("timed out waiting for an agent frame")
+                .expect("agent socket ended")
+                .expect("agent socket error");
+            match message {
+                Message::Text(text) => return serde_json::from_str(text.as_str()).expect("agent frame json"),
+                Message::Close(frame) => panic!("agent socket closed: {frame:?}"),
+                _ => continue,
+            }
+        }
+    }
+
+    /// Frames until one satisfies `pred`.
+    pub async fn until(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let frame = tokio::time::timeout_at(deadline, self.next())
+                .await
+                .unwrap_or_else(|_| panic!("timed out waiting for {what}"));
+            if pred(&frame) {
+                return frame;
+            }
+        }
+    }
+
+    /// Waits for an inbox update of `conversation_id` in `phase`.
+    pub async fn until_phase(&mut self, conversation_id: &str, phase: &str) -> Value {
+        self.until(&format!("{conversation_id} in phase {phase}"), |f| {
+            f["type"] == "conversation"
+                && f["conversation"]["id"] == conversation_id
+                && f["conversation"]["phase"] == phase
+        })
+        .await["conversation"]
+            .clone()
+    }
+}
+
+/// The agent REST API.
+pub struct AgentApi {
+    pub base: String,
+    pub token: String,
+    http: reqwest::Client,
+}
+
+impl AgentApi {
+    pub fn new(base_http: &str, token: &str) -> Self {
+        Self { base: format!("{base_http}/agent/api"), token: token.to_string(), http: reqwest::Client::new() }
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let response =
+            self.http.get(format!("{}{path}", self.base)).bearer_auth(&self.token).send().await.expect("GET");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .expect("POST");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+}
