@@ -4,6 +4,7 @@
   var status = document.getElementById("page-status");
   var ask = document.getElementById("ask");
   var messages = 0;
+  document.body.setAttribute("data-shop-script", "ran");
   if (ask) ask.addEventListener("click", function () { window.Baton && window.Baton.open(); });
   function subscribe() {
     if (!window.Baton || !window.Baton.on) return setTimeout(subscribe, 100);

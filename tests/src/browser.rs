@@ -170,6 +170,15 @@ impl Browser {
         composer.send_keys("\u{E007}").await.expect("press Enter");
     }
 
+    /// Saves a PNG of the page to `$BATON_SCREENSHOT_DIR/<name>.png` when that variable is
+    /// set (for looking at the product; tests do not depend on it).
+    pub async fn screenshot(&self, name: &str) {
+        let Ok(dir) = std::env::var("BATON_SCREENSHOT_DIR") else { return };
+        let png = self.client.screenshot().await.expect("screenshot");
+        std::fs::create_dir_all(&dir).expect("screenshot dir");
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).expect("write screenshot");
+    }
+
     pub async fn close(self) {
         let _ = self.client.close().await;
     }

@@ -41,6 +41,10 @@ async fn a_visitor_asks_the_bot_and_finds_the_conversation_after_a_reload() {
     browser.type_and_send("How long does delivery take?").await;
     browser.wait_for_message("visitor", "How long does delivery take?").await;
     browser.wait_for_message("bot", "business days").await;
+    browser.screenshot("bot-answer").await;
+    // The page's own script runs beside the widget and hears about messages through the API.
+    let status = browser.eval("return document.querySelector('[data-testid=page-status]').textContent;").await;
+    assert!(status.as_str().unwrap().contains("Chat messages seen"), "{status}");
     let source = browser.in_widget("return root.querySelector('[data-testid=source]').getAttribute('href');").await;
     assert_eq!(source, format!("{}/help/demo/shipping", relay.http_url()));
 
@@ -53,8 +57,7 @@ async fn a_visitor_asks_the_bot_and_finds_the_conversation_after_a_reload() {
     assert_eq!(roles, vec!["bot", "visitor", "bot"], "{messages:?}");
 
     // The page's own script still runs, and nothing broke the page's strict CSP.
-    let status = browser.eval("return document.querySelector('[data-testid=page-status]').textContent;").await;
-    assert!(status.as_str().unwrap().contains("Chat messages seen"), "{status}");
+    assert_eq!(browser.eval("return document.body.getAttribute('data-shop-script');").await, "ran");
     assert_eq!(csp_violations(&browser).await, serde_json::json!([]));
     browser.close().await;
 }
