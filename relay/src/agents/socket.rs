@@ -112,10 +112,7 @@ async fn serve(socket: &mut WebSocket, state: &AppState, agent: &AgentRef) -> Re
                 return Ok(());
             }
             incoming = tokio::time::timeout(IDLE_TIMEOUT, socket.recv()) => {
-                let message = match incoming {
-                    Ok(Some(Ok(message))) => message,
-                    Ok(None | Some(Err(_))) | Err(_) => return Ok(()),
-                };
+                let Ok(Some(Ok(message))) = incoming else { return Ok(()) };
                 let frame = match message {
                     Message::Text(t) => serde_json::from_str::<AgentFrame>(t.as_str()),
                     Message::Close(_) => return Ok(()),

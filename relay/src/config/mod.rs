@@ -156,6 +156,7 @@ fn line_of(source: &str, needle: &str) -> Option<usize> {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment's Jail returns figment::Error
 mod tests {
     use super::*;
 

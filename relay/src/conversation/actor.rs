@@ -56,10 +56,7 @@ pub async fn run(id: String, site: Arc<Site>, deps: Deps, mut commands: mpsc::Re
     });
     let mut actor = Actor { id, site, deps, conversation, state };
     loop {
-        let command = match tokio::time::timeout(IDLE_TIMEOUT, commands.recv()).await {
-            Ok(Some(command)) => command,
-            Ok(None) | Err(_) => break,
-        };
+        let Ok(Some(command)) = tokio::time::timeout(IDLE_TIMEOUT, commands.recv()).await else { break };
         actor.handle(command).await;
     }
     tracing::debug!(conversation = %actor.id, "conversation actor idle, exiting");

@@ -26,7 +26,7 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(5));
         if let Some(parent) = options.get_filename().parent() {
             if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|e| sqlx::Error::Io(e))?;
+                std::fs::create_dir_all(parent).map_err(sqlx::Error::Io)?;
             }
         }
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
