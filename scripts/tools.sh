@@ -52,7 +52,14 @@ ensure_browser() {
   fi
 }
 
+# Trunk.toml builds with `offline = true` (cargo --offline): fetch every crate first, so a
+# fresh machine can build the widget. Fast when the crates are already in cargo's cache.
+ensure_crates() {
+  cargo fetch --quiet
+}
+
 ensure_build_tools() {
+  ensure_crates
   ensure_wasm_target
   ensure_wasm_opt
   ensure_wasm_bindgen

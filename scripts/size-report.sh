@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Builds the release widget and reports what a visitor downloads to open the chat: the loader
+# (public/embed.js), the wasm-bindgen glue, the wasm and the stylesheet, raw and gzip -9.
+# Fails when the gzip total is over the budget (150 KB) or the loader over its own (3 KB).
+#   scripts/size-report.sh             build (trunk build --release), then report
+#   scripts/size-report.sh --no-build  report on the dist/ already built
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+BUDGET_BYTES=$((150 * 1024))
+LOADER_BUDGET_BYTES=$((3 * 1024))
+
+if [ "${1:-}" != "--no-build" ]; then
+  source scripts/tools.sh
+  ensure_build_tools
+  trunk build --release
+fi
+
+files=(
+  "loader:public/embed.js"
+  "JS glue:dist/baton-widget.js"
+  "wasm:dist/baton-widget_bg.wasm"
+  "CSS:dist/baton.css"
+)
+
+total_raw=0
+total_gz=0
+loader_gz=0
+printf '%-8s %-28s %10s %10s\n' "part" "file" "raw B" "gzip B"
+printf '%-8s %-28s %10s %10s\n' "--------" "----------------------------" "----------" "----------"
+for entry in "${files[@]}"; do
+  label="${entry%%:*}"
+  file="${entry#*:}"
+  if [ ! -f "$file" ]; then
+    echo "missing $file (build the widget: trunk build --release)" >&2
+    exit 1
+  fi
+  raw=$(wc -c < "$file")
+  gz=$(gzip -9 -c "$file" | wc -c)
+  total_raw=$((total_raw + raw))
+  total_gz=$((total_gz + gz))
+  [ "$label" = "loader" ] && loader_gz=$gz
+  printf '%-8s %-28s %10d %10d\n' "$label" "$file" "$raw" "$gz"
+done
+printf '%-8s %-28s %10d %10d\n' "total" "" "$total_raw" "$total_gz"
+
+kb() { awk -v b="$1" 'BEGIN { printf "%.1f KB", b / 1024 }'; }
+echo
+echo "gzip total $(kb "$total_gz") of $(kb "$BUDGET_BYTES") budget ($(kb $((BUDGET_BYTES - total_gz))) left)"
+echo "loader     $(kb "$loader_gz") of $(kb "$LOADER_BUDGET_BYTES") budget"
+
+status=0
+if [ "$total_gz" -gt "$BUDGET_BYTES" ]; then
+  echo "FAIL: the widget is over its size budget" >&2
+  status=1
+fi
+if [ "$loader_gz" -gt "$LOADER_BUDGET_BYTES" ]; then
+  echo "FAIL: the loader is over its size budget" >&2
+  status=1
+fi
+exit "$status"

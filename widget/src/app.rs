@@ -1,0 +1,342 @@
+//! Boot and the runtime that ties the chat state, the socket and the page bridge together.
+//!
+//! # Boot contract (set by `public/embed.js` before importing the glue)
+//! `window.__batonBoot = { root: ShadowRoot, mount: HTMLElement, site, relay, bridge: EventTarget,
+//! pending: [command...], launcher: HTMLElement }`. `main` mounts the app (the panel) into
+//! `mount`, adopts the loader's `launcher` button (kept, not replaced, so nobody holds a stale
+//! element; see `ui/launcher.rs`), runs the `pending` commands, and emits `ready`.
+//! Without `__batonBoot` (Trunk's own index.html) it mounts into `<body>` with the page origin
+//! as relay and site `demo`, which is handy during development.
+//!
+//! # Connection
+//! The socket is opened lazily: at boot only for a returning visitor (a resume token is stored),
+//! otherwise when the panel is first opened or a message is sent. Visitors who never open the
+//! chat do not start a conversation on the relay.
+
+use std::{
+    cell::{OnceCell, RefCell},
+    rc::Rc,
+};
+
+use leptos::prelude::*;
+use shared::{Action, ClientFrame, ErrorCode, Role};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{EventTarget, HtmlElement, ShadowRoot, Storage};
+
+use crate::{
+    bridge::{command::Command, detail, js as bridge_js, js::Bridge},
+    store::{model, ChatState, Connection, Effect, SendError},
+    ui::App,
+    url,
+    ws::socket::{Handlers, Socket, Status},
+};
+
+/// The reactive state the components read. All fields are `Copy` handles.
+#[derive(Clone, Copy)]
+pub struct Store {
+    pub chat: RwSignal<ChatState>,
+    pub open: RwSignal<bool>,
+    /// Bot/agent messages received live while the panel was closed.
+    pub unread: RwSignal<u32>,
+    /// The composer's text, kept while the panel is closed.
+    pub draft: RwSignal<String>,
+}
+
+impl Store {
+    fn new() -> Self {
+        Self {
+            chat: RwSignal::new(ChatState::new()),
+            open: RwSignal::new(false),
+            unread: RwSignal::new(0),
+            draft: RwSignal::new(String::new()),
+        }
+    }
+}
+
+pub struct Runtime {
+    pub site: String,
+    /// The relay origin, e.g. `http://127.0.0.1:8080`.
+    pub relay: String,
+    pub store: Store,
+    /// The launcher button (the loader's, adopted; or our own without the loader).
+    pub launcher: Option<HtmlElement>,
+    bridge: Bridge,
+    /// `None` when the relay origin cannot give a WebSocket address.
+    socket: Option<Socket>,
+    /// The resume token, also kept here for pages where localStorage is blocked: the
+    /// conversation then survives reconnects, though not reloads.
+    token: RefCell<Option<String>>,
+}
+
+thread_local! {
+    static RUNTIME: OnceCell<Rc<Runtime>> = const { OnceCell::new() };
+}
+
+/// The runtime; only valid after [`start`] (components and callbacks run after it).
+pub fn rt() -> Rc<Runtime> {
+    RUNTIME.with(|cell| cell.get().cloned()).expect("baton runtime not started")
+}
+
+fn warn(text: &str) {
+    web_sys::console::warn_1(&JsValue::from_str(&format!("[baton] {text}")));
+}
+
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+struct Boot {
+    mount: HtmlElement,
+    site: String,
+    relay: String,
+    bridge: EventTarget,
+    pending: Vec<JsValue>,
+    launcher: Option<HtmlElement>,
+}
+
+impl Boot {
+    fn read() -> Option<Boot> {
+        let window = web_sys::window()?;
+        let origin = window.location().origin().ok();
+        let boot = get(&window, "__batonBoot");
+        if !boot.is_object() {
+            let mount = window.document()?.body()?;
+            return Some(Boot {
+                mount,
+                site: "demo".into(),
+                relay: origin?,
+                bridge: EventTarget::new().ok()?,
+                pending: Vec::new(),
+                launcher: None,
+            });
+        }
+        let root = get(&boot, "root").dyn_into::<ShadowRoot>().ok();
+        let mount = get(&boot, "mount").dyn_into::<HtmlElement>().ok()?;
+        let launcher = get(&boot, "launcher").dyn_into::<HtmlElement>().ok().or_else(|| {
+            let el = root.as_ref()?.query_selector(".baton-launcher").ok()??;
+            el.dyn_into::<HtmlElement>().ok()
+        });
+        Some(Boot {
+            site: get(&boot, "site").as_string().filter(|s| !s.is_empty()).unwrap_or_else(|| "demo".into()),
+            relay: get(&boot, "relay").as_string().or(origin)?,
+            bridge: get(&boot, "bridge").dyn_into::<EventTarget>().ok().or_else(|| EventTarget::new().ok())?,
+            pending: get(&boot, "pending").dyn_into::<js_sys::Array>().map(|a| a.to_vec()).unwrap_or_default(),
+            mount,
+            launcher,
+        })
+    }
+}
+
+/// The wasm start function's body.
+pub fn start() {
+    #[cfg(debug_assertions)]
+    console_error_panic_hook::set_once();
+
+    let Some(boot) = Boot::read() else {
+        warn("no mount point: widget not started");
+        return;
+    };
+    let store = Store::new();
+    let socket = url::ws_url(&boot.relay).map(|url| Socket::new(url, socket_handlers()));
+    let launcher = boot.launcher.or_else(|| crate::ui::launcher::create(&boot.mount));
+    let runtime = Rc::new(Runtime {
+        site: boot.site,
+        relay: boot.relay.trim_end_matches('/').to_string(),
+        store,
+        launcher,
+        bridge: Bridge::new(boot.bridge),
+        socket,
+        token: RefCell::new(None),
+    });
+    if RUNTIME.with(|cell| cell.set(runtime.clone())).is_err() {
+        warn("started twice");
+        return;
+    }
+    if runtime.socket.is_none() {
+        warn(&format!("cannot derive a WebSocket address from {}", runtime.relay));
+        runtime.update(|s| s.set_fatal(model::fatal_text(ErrorCode::Internal)));
+    }
+    runtime.bridge.listen(|command| rt().command(command));
+
+    mount_to(boot.mount, || view! { <App /> }).forget();
+
+    for value in &boot.pending {
+        if let Some(command) = bridge_js::parse(value) {
+            runtime.command(command);
+        }
+    }
+    if runtime.saved_token().is_some() {
+        runtime.connect();
+    }
+    runtime.bridge.emit(&detail::ready());
+}
+
+fn socket_handlers() -> Handlers {
+    Handlers {
+        hello: Box::new(|| rt().hello()),
+        frame: Box::new(|frame| rt().handle_frame(frame)),
+        status: Box::new(|status| {
+            rt().update(|s| {
+                s.set_connection(match status {
+                    Status::Connecting => Connection::Connecting,
+                    Status::Offline => Connection::Offline,
+                })
+            });
+        }),
+        fatal: Box::new(|code| {
+            let error = match code {
+                shared::close_code::UNKNOWN_SITE => ErrorCode::UnknownSite,
+                shared::close_code::POLICY => ErrorCode::OriginNotAllowed,
+                _ => ErrorCode::UnsupportedVersion,
+            };
+            rt().update(|s| s.set_fatal(model::fatal_text(error)));
+        }),
+    }
+}
+
+fn storage() -> Option<Storage> {
+    // Throws (Err) where storage is blocked; None where it does not exist.
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// A message id for the outbox: `crypto.randomUUID()` where available (secure contexts),
+/// otherwise 128 bits from `Math.random()`.
+fn new_client_id() -> String {
+    if let Some(crypto) = web_sys::window().and_then(|w| w.crypto().ok()) {
+        if get(&crypto, "randomUUID").is_function() {
+            return crypto.random_uuid();
+        }
+    }
+    (0..4).map(|_| format!("{:08x}", (js_sys::Math::random() * 4_294_967_296.0) as u32)).collect()
+}
+
+impl Runtime {
+    fn saved_token(&self) -> Option<String> {
+        storage()
+            .and_then(|s| s.get_item(&url::token_key(&self.site)).ok().flatten())
+            .filter(|t| !t.is_empty())
+            .or_else(|| self.token.borrow().clone())
+    }
+
+    fn save_token(&self, token: &str) {
+        *self.token.borrow_mut() = Some(token.to_string());
+        if let Some(storage) = storage() {
+            let _ = storage.set_item(&url::token_key(&self.site), token);
+        }
+    }
+
+    /// Opens the socket if it is not open yet.
+    pub fn connect(&self) {
+        if let Some(socket) = &self.socket {
+            socket.start();
+        }
+    }
+
+    fn send(&self, frame: &ClientFrame) {
+        if let Some(socket) = &self.socket {
+            socket.send(frame);
+        }
+    }
+
+    /// Changes the chat state; emits a `connection` event when the status changed.
+    fn update<R>(&self, f: impl FnOnce(&mut ChatState) -> R) -> Option<R> {
+        let status = |s: &ChatState| (s.connection, s.fatal.clone());
+        let before = self.store.chat.with_untracked(status);
+        let result = self.store.chat.try_update(f);
+        let (connection, fatal) = self.store.chat.with_untracked(status);
+        if (connection, &fatal) != (before.0, &before.1) {
+            self.bridge.emit(&detail::connection(connection.as_str(), fatal.as_deref()));
+        }
+        result
+    }
+
+    fn hello(&self) -> ClientFrame {
+        let resume = self.saved_token();
+        let site = self.site.clone();
+        self.store
+            .chat
+            .try_update_untracked(|s| s.hello(&site, resume.clone()))
+            .unwrap_or_else(|| ChatState::new().hello(&site, resume))
+    }
+
+    fn handle_frame(&self, frame: shared::ServerFrame) {
+        let effects = self.update(|s| s.apply(frame)).unwrap_or_default();
+        for effect in effects {
+            match effect {
+                Effect::SaveToken(token) => self.save_token(&token),
+                Effect::Send(frame) => self.send(&frame),
+                Effect::NewMessage { stored, history } => {
+                    if !history && stored.message.author.role != Role::Visitor && !self.store.open.get_untracked() {
+                        self.store.unread.update(|n| *n += 1);
+                    }
+                    self.bridge.emit(&detail::message(&stored, history));
+                }
+                Effect::PhaseChanged { phase, agent_name, history } => {
+                    self.bridge.emit(&detail::phase(phase, agent_name.as_deref(), history));
+                }
+                Effect::Cleared => {}
+                Effect::Fatal(_) => {
+                    if let Some(socket) = &self.socket {
+                        socket.stop();
+                    }
+                }
+                Effect::Log(text) => warn(&text),
+            }
+        }
+    }
+
+    /// Sends a visitor message (the composer, a quick reply).
+    pub fn send_text(&self, text: &str) -> Result<(), SendError> {
+        let id = new_client_id();
+        let frame = self.update(|s| s.enqueue(id, text)).unwrap_or(Err(SendError::Unavailable))?;
+        self.connect();
+        if let Some(frame) = frame {
+            self.send(&frame);
+        }
+        Ok(())
+    }
+
+    /// A quick reply's action, or the handover bar's buttons.
+    pub fn action(&self, action: Action) {
+        let frame = self.store.chat.with_untracked(|s| s.action(action));
+        if let Some(frame) = frame {
+            self.send(&frame);
+        }
+    }
+
+    /// Sends a failed message again, with its original id.
+    pub fn retry(&self, client_id: &str) {
+        if let Some(Some(frame)) = self.update(|s| s.retry(client_id)) {
+            self.send(&frame);
+        }
+    }
+
+    pub fn set_open(&self, open: bool) {
+        if self.store.open.get_untracked() == open {
+            return;
+        }
+        self.store.open.set(open);
+        self.bridge.emit(&detail::open(open));
+        if open {
+            self.store.unread.set(0);
+            self.connect();
+        }
+    }
+
+    pub fn toggle(&self) {
+        self.set_open(!self.store.open.get_untracked());
+    }
+
+    pub fn command(&self, command: Command) {
+        match command {
+            Command::Open => self.set_open(true),
+            Command::Close => self.set_open(false),
+            Command::Toggle => self.toggle(),
+            Command::Identify(visitor) => {
+                if let Some(Some(frame)) = self.update(|s| s.identify(visitor)) {
+                    self.send(&frame);
+                }
+            }
+        }
+    }
+}

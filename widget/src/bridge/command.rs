@@ -1,0 +1,74 @@
+//! Commands from the host page: `{cmd: "open"|"close"|"toggle"|"identify", email?, name?}`.
+//!
+//! Parsed by hand through `serde_json::Value` (a derived internally-tagged enum would pull in
+//! serde's generic buffering code, costly in wasm).
+
+use serde_json::Value;
+use shared::Visitor;
+
+/// The longest visitor email or name kept, in characters (longer ones are cut).
+pub const MAX_VISITOR_FIELD_CHARS: usize = 256;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Open,
+    Close,
+    Toggle,
+    /// With at least one of email and name.
+    Identify(Visitor),
+}
+
+impl Command {
+    /// Parses a command detail given as JSON text (`JSON.stringify(event.detail)`).
+    pub fn parse(json: &str) -> Result<Self, String> {
+        let value: Value = serde_json::from_str(json).map_err(|_| format!("not a command: {json}"))?;
+        match value.get("cmd").and_then(Value::as_str) {
+            Some("open") => Ok(Command::Open),
+            Some("close") => Ok(Command::Close),
+            Some("toggle") => Ok(Command::Toggle),
+            Some("identify") => {
+                let visitor = Visitor { email: clean(value.get("email")), name: clean(value.get("name")) };
+                if visitor.email.is_none() && visitor.name.is_none() {
+                    Err("identify needs an email or a name".into())
+                } else {
+                    Ok(Command::Identify(visitor))
+                }
+            }
+            _ => Err(format!("unknown command: {json}")),
+        }
+    }
+}
+
+/// A non-blank string, trimmed and cut to [`MAX_VISITOR_FIELD_CHARS`]; anything else is `None`.
+fn clean(value: Option<&Value>) -> Option<String> {
+    let s = value?.as_str()?.trim();
+    (!s.is_empty()).then(|| s.chars().take(MAX_VISITOR_FIELD_CHARS).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_simple_commands() {
+        assert_eq!(Command::parse(r#"{"cmd":"open"}"#), Ok(Command::Open));
+        assert_eq!(Command::parse(r#"{"cmd":"close","extra":1}"#), Ok(Command::Close));
+        assert_eq!(Command::parse(r#"{"cmd":"toggle"}"#), Ok(Command::Toggle));
+        assert!(Command::parse(r#"{"cmd":"explode"}"#).is_err());
+        assert!(Command::parse(r#"{"cmd":7}"#).is_err());
+        assert!(Command::parse("null").is_err());
+        assert!(Command::parse("").is_err());
+    }
+
+    #[test]
+    fn identify_cleans_its_fields() {
+        let c = Command::parse(r#"{"cmd":"identify","email":" a@b.c ","name":null}"#);
+        assert_eq!(c, Ok(Command::Identify(Visitor { email: Some("a@b.c".into()), name: None })));
+        assert!(Command::parse(r#"{"cmd":"identify","email":42,"name":"  "}"#).is_err());
+        assert!(Command::parse(r#"{"cmd":"identify"}"#).is_err());
+        let long = "n".repeat(1000);
+        let c = Command::parse(&format!(r#"{{"cmd":"identify","name":"{long}"}}"#)).unwrap();
+        let Command::Identify(v) = c else { panic!("{c:?}") };
+        assert_eq!(v.name.unwrap().len(), MAX_VISITOR_FIELD_CHARS);
+    }
+}

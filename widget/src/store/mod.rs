@@ -1,0 +1,5 @@
+//! Chat state (pure, natively tested) and, in the browser, the reactive store around it.
+
+pub mod model;
+
+pub use model::{Bubble, ChatState, Connection, Delivery, Effect, SendError};

@@ -1,0 +1,983 @@
+//! The widget's chat state and its reducer: pure Rust, no browser APIs, tested natively.
+//!
+//! - Stored events are applied once each, in sequence order: any `seq` at or below the highest
+//!   one already applied is ignored, so a replay after a reconnect never shows a message twice.
+//! - The **outbox** holds the visitor's messages the relay has not stored yet, each with the
+//!   `client_id` it keeps across retries. A queued message is shown at once as "sending"; an
+//!   `ack` marks it sent; the stored `event` carrying the same `client_id` replaces it.
+//! - Messages queued while offline are (re)sent after the next `welcome`, with the same id: the
+//!   relay de-duplicates by it.
+//!
+//! Every state change that needs the outside world (the socket, localStorage, the host page)
+//! comes back as an [`Effect`] for the caller to carry out.
+
+use shared::{
+    Action, Author, ClientFrame, ConversationEvent, ErrorCode, EventBody, Message, Phase, QuickReply, Role,
+    ServerFrame, Source, Visitor, MAX_FRAME_BYTES, MAX_MESSAGE_CHARS, PROTOCOL_VERSION,
+};
+
+/// The bot name shown until the relay's `welcome` tells the real one.
+pub const DEFAULT_BOT_NAME: &str = "Baton";
+
+/// The state of the link to the relay, as the visitor sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Connection {
+    /// A socket is being opened, or it is open and the handshake is not done yet.
+    Connecting,
+    /// Welcomed by the relay: messages go out at once.
+    Online,
+    /// No socket: not connected yet (the socket opens lazily), or a reconnect is scheduled,
+    /// or the error is fatal.
+    Offline,
+}
+
+impl Connection {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Connection::Connecting => "connecting",
+            Connection::Online => "online",
+            Connection::Offline => "offline",
+        }
+    }
+}
+
+/// Where an outbox message stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// Not acknowledged yet (possibly not even sent: offline).
+    Sending,
+    /// Acknowledged as event `seq`; the event itself has not arrived yet.
+    Sent(u64),
+    /// The relay refused it; the visitor may retry. The text says why.
+    Failed(String),
+}
+
+impl Delivery {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Delivery::Sending => "sending",
+            Delivery::Sent(_) => "sent",
+            Delivery::Failed(_) => "failed",
+        }
+    }
+}
+
+/// A visitor message the relay has not stored (as far as this page knows).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub client_id: String,
+    pub text: String,
+    pub delivery: Delivery,
+}
+
+/// The visitor's place in the queue while waiting for an agent (`queue` frames).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueuePlace {
+    pub position: u32,
+    pub wait_seconds: u64,
+}
+
+/// A stored message event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stored {
+    pub seq: u64,
+    pub at: i64,
+    pub message: Message,
+}
+
+/// One bubble of the message list, in display order: stored messages by `seq`, then the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bubble {
+    /// Stable list key: `s<seq>` for stored messages, `c<client_id>` for pending ones. It
+    /// includes the delivery state so a keyed list redraws a bubble whose state changed.
+    pub key: String,
+    pub seq: Option<u64>,
+    pub at: Option<i64>,
+    pub role: Role,
+    pub name: Option<String>,
+    pub text: String,
+    pub client_id: Option<String>,
+    /// Only on the newest message, and only while the visitor has not written after it.
+    pub quick_replies: Vec<QuickReply>,
+    pub source: Option<Source>,
+    /// `None` for stored messages.
+    pub delivery: Option<Delivery>,
+    /// False when the previous bubble has the same author: a run of messages shows the
+    /// author's name once.
+    pub first_of_run: bool,
+}
+
+/// What the caller must do after a state change.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Keep the resume token (localStorage).
+    SaveToken(String),
+    /// Send this frame on the socket.
+    Send(ClientFrame),
+    /// A message event was applied for the first time on this page. `history` is true when it
+    /// was already stored at the time of the handshake (a replay), false for a live one.
+    NewMessage { stored: Stored, history: bool },
+    /// A `phase` event was applied for the first time on this page.
+    PhaseChanged { phase: Phase, agent_name: Option<String>, history: bool },
+    /// The relay started a new conversation: the shown history was dropped.
+    Cleared,
+    /// The relay refused this client for good (version or site): stop reconnecting.
+    Fatal(ErrorCode),
+    /// Something worth a console line.
+    Log(String),
+}
+
+/// Why a message could not be queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendError {
+    Empty,
+    TooLong,
+    /// The frame would exceed [`MAX_FRAME_BYTES`] (many characters that JSON escapes).
+    FrameTooLarge,
+    /// The chat is unavailable (fatal error).
+    Unavailable,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatState {
+    pub conversation_id: Option<String>,
+    pub bot_name: String,
+    /// The highest sequence number applied.
+    pub last_seq: u64,
+    /// The relay's newest `seq` at the last handshake: events up to it are history.
+    pub history_seq: u64,
+    /// Stored messages, ascending by `seq`.
+    pub messages: Vec<Stored>,
+    /// Unstored visitor messages, in the order they were written.
+    pub outbox: Vec<Pending>,
+    /// Who is typing right now, if anyone.
+    pub typing: Option<Author>,
+    pub connection: Connection,
+    /// Set when the relay refused this client for good; shown instead of the status line.
+    pub fatal: Option<String>,
+    /// What the host page said about the visitor (`Baton.identify`).
+    pub visitor: Option<Visitor>,
+    /// The label of the always-reachable "Talk to a person" button, from `welcome`.
+    pub handover_button: Option<String>,
+    /// Who owns the conversation (from `phase` events).
+    pub phase: Phase,
+    /// The agent's name while one chats, or just ended the chat.
+    pub agent_name: Option<String>,
+    /// The visitor's place in the queue; shown while `phase` is `Waiting`.
+    pub queue: Option<QueuePlace>,
+    welcomed: bool,
+    /// `visitor` changed and the relay has not been told yet.
+    visitor_unsent: bool,
+}
+
+impl Default for ChatState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ChatState {
+    pub fn new() -> Self {
+        Self {
+            conversation_id: None,
+            bot_name: DEFAULT_BOT_NAME.to_string(),
+            last_seq: 0,
+            history_seq: 0,
+            messages: Vec::new(),
+            outbox: Vec::new(),
+            typing: None,
+            connection: Connection::Offline,
+            fatal: None,
+            visitor: None,
+            handover_button: None,
+            phase: Phase::Bot,
+            agent_name: None,
+            queue: None,
+            welcomed: false,
+            visitor_unsent: false,
+        }
+    }
+
+    /// True between a `welcome` and the end of that connection.
+    #[cfg(test)]
+    pub fn is_welcomed(&self) -> bool {
+        self.welcomed
+    }
+
+    /// The `hello` frame for a new connection. `last_seq` is only meaningful together with a
+    /// resume token, so it is 0 without one.
+    pub fn hello(&mut self, site: &str, resume: Option<String>) -> ClientFrame {
+        let last_seq = if resume.is_some() { self.last_seq } else { 0 };
+        self.visitor_unsent = false;
+        ClientFrame::Hello {
+            v: PROTOCOL_VERSION,
+            site: site.to_string(),
+            resume,
+            last_seq,
+            visitor: self.visitor.clone(),
+        }
+    }
+
+    /// The socket layer reports a state. `Online` is only reached through `welcome`.
+    pub fn set_connection(&mut self, connection: Connection) {
+        if connection != Connection::Online {
+            self.welcomed = false;
+            self.typing = None;
+        }
+        self.connection = connection;
+    }
+
+    /// Marks the chat as unavailable for good.
+    pub fn set_fatal(&mut self, text: impl Into<String>) {
+        self.fatal = Some(text.into());
+        self.set_connection(Connection::Offline);
+    }
+
+    /// Queues a visitor message. Returns the frame to send now, or `None` when offline (it goes
+    /// out after the next `welcome`).
+    pub fn enqueue(&mut self, client_id: String, text: &str) -> Result<Option<ClientFrame>, SendError> {
+        if self.fatal.is_some() {
+            return Err(SendError::Unavailable);
+        }
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(SendError::Empty);
+        }
+        if text.chars().count() > MAX_MESSAGE_CHARS {
+            return Err(SendError::TooLong);
+        }
+        let frame = ClientFrame::Send { client_id: client_id.clone(), text: text.to_string() };
+        if serde_json::to_string(&frame).map_or(true, |s| s.len() > MAX_FRAME_BYTES) {
+            return Err(SendError::FrameTooLarge);
+        }
+        self.outbox.push(Pending { client_id, text: text.to_string(), delivery: Delivery::Sending });
+        Ok(self.welcomed.then_some(frame))
+    }
+
+    /// Puts a failed message back to "sending". Returns the frame to send now, if online.
+    pub fn retry(&mut self, client_id: &str) -> Option<ClientFrame> {
+        let welcomed = self.welcomed;
+        let pending = self.outbox.iter_mut().find(|p| p.client_id == client_id)?;
+        if !matches!(pending.delivery, Delivery::Failed(_)) {
+            return None;
+        }
+        pending.delivery = Delivery::Sending;
+        welcomed.then(|| ClientFrame::Send { client_id: pending.client_id.clone(), text: pending.text.clone() })
+    }
+
+    /// The host page identified the visitor. Returns the frame to send now, if online;
+    /// otherwise the visitor goes with the next `hello` (or right after the next `welcome`).
+    pub fn identify(&mut self, visitor: Visitor) -> Option<ClientFrame> {
+        if visitor.email.is_none() && visitor.name.is_none() {
+            return None;
+        }
+        if self.visitor.as_ref() == Some(&visitor) {
+            return None;
+        }
+        self.visitor = Some(visitor.clone());
+        if self.welcomed {
+            self.visitor_unsent = false;
+            Some(ClientFrame::Identify(visitor))
+        } else {
+            self.visitor_unsent = true;
+            None
+        }
+    }
+
+    /// The frame for a quick reply's action or the handover buttons; `None` when offline
+    /// (the buttons are disabled then).
+    pub fn action(&self, action: Action) -> Option<ClientFrame> {
+        self.welcomed.then_some(match action {
+            Action::RequestHandover => ClientFrame::RequestHandover,
+            Action::CancelHandover => ClientFrame::CancelHandover,
+            Action::Rate { score } => ClientFrame::Rate { score },
+        })
+    }
+
+    /// The messages to (re)send after a `welcome`: every outbox entry not yet acknowledged
+    /// and not failed, oldest first, with its original `client_id`.
+    pub fn resend_list(&self) -> Vec<ClientFrame> {
+        self.outbox
+            .iter()
+            .filter(|p| p.delivery == Delivery::Sending)
+            .map(|p| ClientFrame::Send { client_id: p.client_id.clone(), text: p.text.clone() })
+            .collect()
+    }
+
+    /// Applies one frame from the relay.
+    pub fn apply(&mut self, frame: ServerFrame) -> Vec<Effect> {
+        match frame {
+            ServerFrame::Welcome {
+                v,
+                conversation_id,
+                resume_token,
+                last_seq,
+                bot_name,
+                new_conversation,
+                handover_button,
+            } => {
+                let label = handover_button.trim();
+                self.handover_button = (!label.is_empty()).then(|| label.to_string());
+                self.welcome(v, conversation_id, resume_token, last_seq, bot_name, new_conversation)
+            }
+            ServerFrame::Queue { position, wait_seconds } => {
+                self.queue = Some(QueuePlace { position, wait_seconds });
+                Vec::new()
+            }
+            ServerFrame::Event(event) => self.event(event),
+            ServerFrame::Ack { client_id, seq } => {
+                self.ack(&client_id, seq);
+                Vec::new()
+            }
+            ServerFrame::Error { code, message, client_id } => self.error(code, message, client_id),
+            ServerFrame::Typing { author, on } => {
+                self.typing = on.then_some(author);
+                Vec::new()
+            }
+            ServerFrame::Pong => Vec::new(),
+        }
+    }
+
+    fn welcome(
+        &mut self,
+        v: u32,
+        conversation_id: String,
+        resume_token: String,
+        server_last_seq: u64,
+        bot_name: String,
+        new_conversation: bool,
+    ) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        if v != PROTOCOL_VERSION {
+            effects.push(Effect::Log(format!("relay speaks protocol v{v}, widget v{PROTOCOL_VERSION}")));
+        }
+        let had_history = self.last_seq > 0 || !self.messages.is_empty();
+        let other_conversation = self.conversation_id.as_deref().is_some_and(|id| id != conversation_id);
+        // The relay knows fewer events than we showed: its store was reset; start over too,
+        // or every new event would be taken for a duplicate.
+        let relay_behind = server_last_seq < self.last_seq;
+        if had_history && (new_conversation || other_conversation || relay_behind) {
+            self.messages.clear();
+            self.last_seq = 0;
+            // Acknowledged messages belonged to the old conversation; unsent ones still go out.
+            self.outbox.retain(|p| !matches!(p.delivery, Delivery::Sent(_)));
+            self.phase = Phase::Bot;
+            self.agent_name = None;
+            self.queue = None;
+            effects.push(Effect::Cleared);
+        }
+        self.conversation_id = Some(conversation_id);
+        if !bot_name.trim().is_empty() {
+            self.bot_name = bot_name;
+        }
+        self.history_seq = server_last_seq;
+        self.welcomed = true;
+        self.connection = Connection::Online;
+        self.fatal = None;
+        effects.push(Effect::SaveToken(resume_token));
+        if self.visitor_unsent {
+            if let Some(visitor) = self.visitor.clone() {
+                effects.push(Effect::Send(ClientFrame::Identify(visitor)));
+            }
+            self.visitor_unsent = false;
+        }
+        effects.extend(self.resend_list().into_iter().map(Effect::Send));
+        effects
+    }
+
+    fn event(&mut self, event: ConversationEvent) -> Vec<Effect> {
+        if event.seq <= self.last_seq {
+            return Vec::new();
+        }
+        self.last_seq = event.seq;
+        let history = event.seq <= self.history_seq;
+        match event.body {
+            EventBody::Message(message) => {
+                if message.author.role == Role::Visitor {
+                    if let Some(id) = &message.client_id {
+                        self.outbox.retain(|p| &p.client_id != id);
+                    }
+                }
+                if self.typing.as_ref().is_some_and(|t| t.role == message.author.role) {
+                    self.typing = None;
+                }
+                let stored = Stored { seq: event.seq, at: event.at, message };
+                // Sequence numbers only grow, so this is a push; stay ordered regardless.
+                let at = self.messages.partition_point(|m| m.seq < stored.seq);
+                self.messages.insert(at, stored.clone());
+                vec![Effect::NewMessage { history, stored }]
+            }
+            EventBody::Phase(change) => {
+                self.phase = change.phase;
+                self.agent_name = match change.phase {
+                    Phase::Agent | Phase::Ended => change.agent_name.or(self.agent_name.take()),
+                    Phase::Bot | Phase::Waiting => None,
+                };
+                if change.phase != Phase::Waiting {
+                    self.queue = None;
+                }
+                if change.phase != Phase::Agent && self.typing.as_ref().is_some_and(|t| t.role == Role::Agent) {
+                    self.typing = None;
+                }
+                vec![Effect::PhaseChanged { phase: change.phase, agent_name: self.agent_name.clone(), history }]
+            }
+            // The relay thanks the visitor with a message of its own; nothing to show here.
+            EventBody::Rating { .. } => Vec::new(),
+        }
+    }
+
+    fn ack(&mut self, client_id: &str, seq: u64) {
+        let Some(index) = self.outbox.iter().position(|p| p.client_id == client_id) else {
+            return;
+        };
+        if seq <= self.last_seq {
+            // The stored event is already shown.
+            self.outbox.remove(index);
+        } else {
+            self.outbox[index].delivery = Delivery::Sent(seq);
+        }
+    }
+
+    fn error(&mut self, code: ErrorCode, message: String, client_id: Option<String>) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        if let Some(id) = client_id {
+            if let Some(p) = self.outbox.iter_mut().find(|p| p.client_id == id) {
+                p.delivery = Delivery::Failed(failure_text(code).to_string());
+            }
+        }
+        effects.push(Effect::Log(format!("relay error {code:?}: {message}")));
+        if matches!(code, ErrorCode::UnsupportedVersion | ErrorCode::UnknownSite | ErrorCode::OriginNotAllowed) {
+            self.set_fatal(fatal_text(code));
+            effects.push(Effect::Fatal(code));
+        }
+        effects
+    }
+
+    /// The message list as shown: stored messages, then the outbox.
+    pub fn bubbles(&self) -> Vec<Bubble> {
+        let mut out = Vec::with_capacity(self.messages.len() + self.outbox.len());
+        let last = self.messages.len().checked_sub(1);
+        for (i, m) in self.messages.iter().enumerate() {
+            let show_replies = Some(i) == last && self.outbox.is_empty();
+            out.push(Bubble {
+                // Refined below: a keyed list only redraws a bubble whose key changed.
+                key: format!("s{}{}", m.seq, if show_replies { "r" } else { "" }),
+                seq: Some(m.seq),
+                at: Some(m.at),
+                role: m.message.author.role,
+                name: m.message.author.name.clone(),
+                text: m.message.text.clone(),
+                client_id: m.message.client_id.clone(),
+                quick_replies: if show_replies { m.message.quick_replies.clone() } else { Vec::new() },
+                source: m.message.source.clone(),
+                delivery: None,
+                first_of_run: true,
+            });
+        }
+        for p in &self.outbox {
+            out.push(Bubble {
+                key: format!("c{}:{}", p.client_id, p.delivery.as_str()),
+                seq: None,
+                at: None,
+                role: Role::Visitor,
+                name: None,
+                text: p.text.clone(),
+                client_id: Some(p.client_id.clone()),
+                quick_replies: Vec::new(),
+                source: None,
+                delivery: Some(p.delivery.clone()),
+                first_of_run: true,
+            });
+        }
+        for i in 1..out.len() {
+            let same = out[i - 1].role == out[i].role && out[i - 1].name == out[i].name;
+            out[i].first_of_run = !same;
+            if same {
+                out[i].key.push_str(":cont");
+            }
+        }
+        out
+    }
+
+    /// The header title: the agent while one chats, else the bot.
+    pub fn title(&self) -> String {
+        match (&self.agent_name, self.phase) {
+            (Some(agent), Phase::Agent) => agent.clone(),
+            _ => self.bot_name.clone(),
+        }
+    }
+
+    /// The "Talk to a person" label, while asking for one makes sense (the bot answers).
+    pub fn handover_label(&self) -> Option<&str> {
+        match self.phase {
+            Phase::Bot | Phase::Ended => self.handover_button.as_deref(),
+            Phase::Waiting | Phase::Agent => None,
+        }
+    }
+
+    /// The waiting line while a person is being fetched, with the queue place when known.
+    pub fn waiting_text(&self) -> Option<String> {
+        if self.phase != Phase::Waiting {
+            return None;
+        }
+        let Some(place) = self.queue else {
+            return Some("Waiting for a person…".to_string());
+        };
+        let wait = match place.wait_seconds {
+            0..=59 => "less than a minute".to_string(),
+            s => format!("about {} min", s.div_ceil(60)),
+        };
+        Some(if place.position <= 1 {
+            format!("You're next · {wait}")
+        } else {
+            format!("You're #{} in line · {wait}", place.position)
+        })
+    }
+
+    /// The "… is typing" line, if someone is.
+    pub fn typing_text(&self) -> Option<String> {
+        let author = self.typing.as_ref()?;
+        let name = match (&author.name, author.role) {
+            (Some(name), _) if !name.trim().is_empty() => name.clone(),
+            (_, Role::Bot) => self.bot_name.clone(),
+            (_, Role::Agent) => "An agent".to_string(),
+            _ => return None,
+        };
+        Some(format!("{name} is typing…"))
+    }
+}
+
+/// The text under a message the relay refused.
+pub fn failure_text(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::RateLimited => "Too many messages. Try again in a moment.",
+        ErrorCode::InvalidMessage | ErrorCode::FrameTooLarge | ErrorCode::BadFrame => "This message could not be sent.",
+        _ => "Not delivered.",
+    }
+}
+
+/// The text shown when the chat is unavailable for good.
+pub fn fatal_text(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::UnsupportedVersion => "Chat unavailable: please reload the page.",
+        ErrorCode::UnknownSite | ErrorCode::OriginNotAllowed => "Chat unavailable for this site.",
+        _ => "Chat unavailable.",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::Message;
+
+    fn welcome(conv: &str, last_seq: u64, new_conversation: bool) -> ServerFrame {
+        ServerFrame::Welcome {
+            v: PROTOCOL_VERSION,
+            conversation_id: conv.into(),
+            resume_token: format!("tok-{conv}"),
+            last_seq,
+            bot_name: "Baton".into(),
+            new_conversation,
+            handover_button: "Talk to a person".into(),
+        }
+    }
+
+    fn phase(seq: u64, phase: Phase, agent: Option<&str>) -> ServerFrame {
+        ServerFrame::Event(ConversationEvent {
+            seq,
+            at: 0,
+            body: EventBody::Phase(shared::PhaseChange { phase, agent_name: agent.map(Into::into), reason: None }),
+        })
+    }
+
+    fn msg(seq: u64, author: Author, text: &str, client_id: Option<&str>) -> ServerFrame {
+        ServerFrame::Event(ConversationEvent {
+            seq,
+            at: 1_700_000_000_000 + seq as i64,
+            body: EventBody::Message(Message {
+                author,
+                text: text.into(),
+                client_id: client_id.map(Into::into),
+                quick_replies: Vec::new(),
+                source: None,
+            }),
+        })
+    }
+
+    fn bot(seq: u64, text: &str) -> ServerFrame {
+        msg(seq, Author::bot("Baton"), text, None)
+    }
+
+    fn send(id: &str, text: &str) -> ClientFrame {
+        ClientFrame::Send { client_id: id.into(), text: text.into() }
+    }
+
+    fn online() -> ChatState {
+        let mut s = ChatState::new();
+        s.apply(welcome("c1", 0, true));
+        s
+    }
+
+    fn texts(s: &ChatState) -> Vec<String> {
+        s.bubbles().into_iter().map(|b| b.text).collect()
+    }
+
+    #[test]
+    fn welcome_goes_online_and_saves_the_token() {
+        let mut s = ChatState::new();
+        assert_eq!(s.connection, Connection::Offline);
+        s.set_connection(Connection::Connecting);
+        let fx = s.apply(welcome("c1", 0, true));
+        assert_eq!(fx, vec![Effect::SaveToken("tok-c1".into())]);
+        assert_eq!(s.connection, Connection::Online);
+        assert!(s.is_welcomed());
+        assert_eq!(s.conversation_id.as_deref(), Some("c1"));
+    }
+
+    #[test]
+    fn events_apply_in_order_and_duplicates_are_ignored() {
+        let mut s = online();
+        assert_eq!(s.apply(bot(1, "hi")).len(), 1);
+        assert_eq!(s.apply(bot(2, "there")).len(), 1);
+        assert!(s.apply(bot(2, "there again")).is_empty());
+        assert!(s.apply(bot(1, "hi again")).is_empty());
+        assert_eq!(texts(&s), ["hi", "there"]);
+        assert_eq!(s.last_seq, 2);
+    }
+
+    #[test]
+    fn replay_after_reconnect_shows_nothing_twice() {
+        let mut s = online();
+        s.apply(bot(1, "a"));
+        s.apply(bot(2, "b"));
+        s.set_connection(Connection::Offline);
+        let hello = s.hello("demo", Some("tok-c1".into()));
+        assert!(matches!(hello, ClientFrame::Hello { last_seq: 2, .. }));
+        s.apply(welcome("c1", 3, false));
+        // A relay that replays more than asked must not duplicate.
+        s.apply(bot(2, "b"));
+        let fx = s.apply(bot(3, "c"));
+        assert_eq!(texts(&s), ["a", "b", "c"]);
+        assert!(matches!(&fx[..], [Effect::NewMessage { history: true, .. }]));
+        let fx = s.apply(bot(4, "d"));
+        assert!(matches!(&fx[..], [Effect::NewMessage { history: false, .. }]));
+    }
+
+    #[test]
+    fn hello_without_token_asks_from_zero_and_carries_the_visitor() {
+        let mut s = ChatState::new();
+        s.last_seq = 9;
+        s.identify(Visitor { email: Some("a@b.c".into()), name: None });
+        match s.hello("demo", None) {
+            ClientFrame::Hello { v, site, resume, last_seq, visitor } => {
+                assert_eq!(v, PROTOCOL_VERSION);
+                assert_eq!(site, "demo");
+                assert_eq!(resume, None);
+                assert_eq!(last_seq, 0);
+                assert_eq!(visitor.and_then(|v| v.email).as_deref(), Some("a@b.c"));
+            }
+            other => panic!("{other:?}"),
+        }
+        // The visitor went with the hello: not repeated after welcome.
+        let fx = s.apply(welcome("c1", 0, true));
+        assert!(!fx.iter().any(|e| matches!(e, Effect::Send(ClientFrame::Identify(_)))));
+    }
+
+    #[test]
+    fn sending_online_shows_pending_then_ack_then_event_replaces_it() {
+        let mut s = online();
+        let frame = s.enqueue("id-1".into(), "  hello  ").unwrap();
+        assert_eq!(frame, Some(send("id-1", "hello")));
+        let b = s.bubbles();
+        assert_eq!(b.len(), 1);
+        assert_eq!(b[0].delivery, Some(Delivery::Sending));
+        assert_eq!(b[0].role, Role::Visitor);
+
+        s.apply(ServerFrame::Ack { client_id: "id-1".into(), seq: 1 });
+        assert_eq!(s.bubbles()[0].delivery, Some(Delivery::Sent(1)));
+
+        s.apply(msg(1, Author::visitor(), "hello", Some("id-1")));
+        let b = s.bubbles();
+        assert_eq!(b.len(), 1, "never shown twice: {b:?}");
+        assert_eq!(b[0].seq, Some(1));
+        assert_eq!(b[0].delivery, None);
+        assert!(s.outbox.is_empty());
+    }
+
+    #[test]
+    fn event_before_ack_also_replaces_and_late_ack_is_harmless() {
+        let mut s = online();
+        s.enqueue("id-1".into(), "hello").unwrap();
+        s.apply(msg(1, Author::visitor(), "hello", Some("id-1")));
+        s.apply(ServerFrame::Ack { client_id: "id-1".into(), seq: 1 });
+        assert_eq!(texts(&s), ["hello"]);
+        assert!(s.outbox.is_empty());
+    }
+
+    #[test]
+    fn ack_for_an_already_applied_seq_drops_the_pending_bubble() {
+        let mut s = online();
+        s.enqueue("id-1".into(), "hello").unwrap();
+        // An event without client_id (unexpected) followed by the ack for it.
+        s.apply(msg(1, Author::visitor(), "hello", None));
+        s.apply(ServerFrame::Ack { client_id: "id-1".into(), seq: 1 });
+        assert_eq!(texts(&s), ["hello"]);
+    }
+
+    #[test]
+    fn offline_messages_wait_and_go_after_welcome_with_the_same_id() {
+        let mut s = online();
+        s.set_connection(Connection::Offline);
+        assert_eq!(s.enqueue("id-1".into(), "one").unwrap(), None);
+        assert_eq!(s.enqueue("id-2".into(), "two").unwrap(), None);
+        assert_eq!(s.bubbles().len(), 2);
+        s.set_connection(Connection::Connecting);
+        let fx = s.apply(welcome("c1", 0, false));
+        assert_eq!(
+            fx,
+            vec![
+                Effect::SaveToken("tok-c1".into()),
+                Effect::Send(send("id-1", "one")),
+                Effect::Send(send("id-2", "two")),
+            ]
+        );
+    }
+
+    #[test]
+    fn unacked_messages_are_resent_after_a_drop_but_acked_ones_are_not() {
+        let mut s = online();
+        s.enqueue("id-1".into(), "one").unwrap();
+        s.enqueue("id-2".into(), "two").unwrap();
+        s.apply(ServerFrame::Ack { client_id: "id-1".into(), seq: 1 });
+        s.set_connection(Connection::Offline);
+        assert_eq!(s.resend_list(), vec![send("id-2", "two")]);
+        let fx = s.apply(welcome("c1", 2, false));
+        assert!(fx.contains(&Effect::Send(send("id-2", "two"))));
+        assert!(!fx.contains(&Effect::Send(send("id-1", "one"))));
+        // The replay delivers both; each replaces its pending bubble.
+        s.apply(msg(1, Author::visitor(), "one", Some("id-1")));
+        s.apply(msg(2, Author::visitor(), "two", Some("id-2")));
+        s.apply(ServerFrame::Ack { client_id: "id-2".into(), seq: 2 });
+        assert_eq!(texts(&s), ["one", "two"]);
+        assert!(s.outbox.is_empty());
+    }
+
+    #[test]
+    fn enqueue_validates_text() {
+        let mut s = online();
+        assert_eq!(s.enqueue("a".into(), "   \n "), Err(SendError::Empty));
+        let long = "x".repeat(MAX_MESSAGE_CHARS + 1);
+        assert_eq!(s.enqueue("b".into(), &long), Err(SendError::TooLong));
+        let max = "é".repeat(MAX_MESSAGE_CHARS);
+        assert!(s.enqueue("c".into(), &max).is_ok());
+        let escaped = "\u{1}".repeat(MAX_MESSAGE_CHARS);
+        assert_eq!(s.enqueue("d".into(), &escaped), Err(SendError::FrameTooLarge));
+        assert_eq!(s.outbox.len(), 1);
+    }
+
+    #[test]
+    fn error_with_client_id_fails_the_message_and_retry_resends_it() {
+        let mut s = online();
+        s.enqueue("id-1".into(), "hello").unwrap();
+        let fx = s.apply(ServerFrame::Error {
+            code: ErrorCode::RateLimited,
+            message: "slow down".into(),
+            client_id: Some("id-1".into()),
+        });
+        assert!(matches!(&fx[..], [Effect::Log(_)]));
+        assert!(matches!(s.bubbles()[0].delivery, Some(Delivery::Failed(_))));
+        // Failed messages are not resent automatically.
+        assert!(s.resend_list().is_empty());
+        assert_eq!(s.retry("id-1"), Some(send("id-1", "hello")));
+        assert_eq!(s.bubbles()[0].delivery, Some(Delivery::Sending));
+        assert_eq!(s.retry("id-1"), None, "only failed messages are retried");
+    }
+
+    #[test]
+    fn error_without_client_id_only_logs() {
+        let mut s = online();
+        s.enqueue("id-1".into(), "hello").unwrap();
+        let fx = s.apply(ServerFrame::Error { code: ErrorCode::BadFrame, message: "?".into(), client_id: None });
+        assert!(matches!(&fx[..], [Effect::Log(_)]));
+        assert_eq!(s.bubbles()[0].delivery, Some(Delivery::Sending));
+    }
+
+    #[test]
+    fn unknown_site_is_fatal() {
+        let mut s = ChatState::new();
+        let fx = s.apply(ServerFrame::Error { code: ErrorCode::UnknownSite, message: "no".into(), client_id: None });
+        assert!(fx.contains(&Effect::Fatal(ErrorCode::UnknownSite)));
+        assert!(s.fatal.is_some());
+        assert_eq!(s.connection, Connection::Offline);
+        assert_eq!(s.enqueue("x".into(), "hi"), Err(SendError::Unavailable));
+    }
+
+    #[test]
+    fn new_conversation_clears_the_old_history_but_keeps_unsent_messages() {
+        let mut s = online();
+        s.apply(bot(1, "old"));
+        s.set_connection(Connection::Offline);
+        s.enqueue("id-1".into(), "still mine").unwrap();
+        let fx = s.apply(welcome("c2", 0, true));
+        assert_eq!(fx[0], Effect::Cleared);
+        assert!(fx.contains(&Effect::Send(send("id-1", "still mine"))));
+        assert_eq!(s.last_seq, 0);
+        assert_eq!(texts(&s), ["still mine"]);
+        // The new conversation's events start from 1 again and are applied.
+        s.apply(bot(1, "new"));
+        assert_eq!(texts(&s), ["new", "still mine"]);
+    }
+
+    #[test]
+    fn a_relay_that_forgot_events_resets_the_list() {
+        let mut s = online();
+        s.apply(bot(1, "a"));
+        s.apply(bot(2, "b"));
+        s.set_connection(Connection::Offline);
+        let fx = s.apply(welcome("c1", 0, false));
+        assert_eq!(fx[0], Effect::Cleared);
+        s.apply(bot(1, "fresh"));
+        assert_eq!(texts(&s), ["fresh"]);
+    }
+
+    #[test]
+    fn same_conversation_welcome_keeps_history() {
+        let mut s = online();
+        s.apply(bot(1, "a"));
+        s.set_connection(Connection::Offline);
+        let fx = s.apply(welcome("c1", 1, false));
+        assert!(!fx.contains(&Effect::Cleared));
+        assert_eq!(texts(&s), ["a"]);
+    }
+
+    #[test]
+    fn identify_is_sent_now_when_online_or_after_the_next_welcome() {
+        let mut s = online();
+        let v = Visitor { email: Some("a@b.c".into()), name: Some("Ann".into()) };
+        assert_eq!(s.identify(v.clone()), Some(ClientFrame::Identify(v.clone())));
+        assert_eq!(s.identify(v.clone()), None, "unchanged: not sent again");
+        assert_eq!(s.identify(Visitor::default()), None);
+
+        let mut s = ChatState::new();
+        // Hello already went out without the visitor, then identify arrives before welcome.
+        s.hello("demo", None);
+        assert_eq!(s.identify(v.clone()), None);
+        let fx = s.apply(welcome("c1", 0, true));
+        assert!(fx.contains(&Effect::Send(ClientFrame::Identify(v))));
+    }
+
+    #[test]
+    fn typing_indicator_follows_frames_and_clears_on_message_or_drop() {
+        let mut s = online();
+        s.apply(ServerFrame::Typing { author: Author::bot("Baton"), on: true });
+        assert_eq!(s.typing_text().as_deref(), Some("Baton is typing…"));
+        s.apply(bot(1, "answer"));
+        assert_eq!(s.typing_text(), None);
+        s.apply(ServerFrame::Typing { author: Author::bot("Baton"), on: true });
+        s.apply(ServerFrame::Typing { author: Author::bot("Baton"), on: false });
+        assert_eq!(s.typing_text(), None);
+        s.apply(ServerFrame::Typing { author: Author::bot("Baton"), on: true });
+        s.set_connection(Connection::Offline);
+        assert_eq!(s.typing_text(), None);
+    }
+
+    #[test]
+    fn quick_replies_only_on_the_newest_message() {
+        let mut s = online();
+        let with_replies = |seq| {
+            ServerFrame::Event(ConversationEvent {
+                seq,
+                at: 0,
+                body: EventBody::Message(Message {
+                    author: Author::bot("Baton"),
+                    text: "pick".into(),
+                    client_id: None,
+                    quick_replies: vec![QuickReply { title: "Yes".into(), payload: "yes".into(), action: None }],
+                    source: Some(Source { title: "FAQ".into(), url: "/kb/faq".into() }),
+                }),
+            })
+        };
+        s.apply(with_replies(1));
+        assert_eq!(s.bubbles()[0].quick_replies.len(), 1);
+        let before = s.bubbles()[0].key.clone();
+        assert_eq!(s.bubbles()[0].source.as_ref().map(|x| x.title.as_str()), Some("FAQ"));
+        s.enqueue("id".into(), "yes").unwrap();
+        assert!(s.bubbles()[0].quick_replies.is_empty());
+        assert_ne!(s.bubbles()[0].key, before, "the list must redraw the bubble that lost its buttons");
+        s.apply(msg(2, Author::visitor(), "yes", Some("id")));
+        s.apply(with_replies(3));
+        let b = s.bubbles();
+        assert!(b[0].quick_replies.is_empty());
+        assert_eq!(b[2].quick_replies.len(), 1);
+    }
+
+    #[test]
+    fn runs_of_one_author_show_the_name_once() {
+        let mut s = online();
+        s.apply(bot(1, "a"));
+        s.apply(bot(2, "b"));
+        s.apply(msg(3, Author::visitor(), "c", Some("x")));
+        s.apply(msg(4, Author { role: Role::Agent, name: Some("Ann".into()) }, "d", None));
+        s.apply(msg(5, Author { role: Role::Agent, name: Some("Bob".into()) }, "e", None));
+        let runs: Vec<bool> = s.bubbles().iter().map(|b| b.first_of_run).collect();
+        assert_eq!(runs, [true, false, true, true, true]);
+    }
+
+    #[test]
+    fn handover_phases_drive_title_buttons_and_queue_line() {
+        let mut s = online();
+        assert_eq!(s.handover_label(), Some("Talk to a person"));
+        assert_eq!(s.title(), "Baton");
+        assert_eq!(s.action(Action::RequestHandover), Some(ClientFrame::RequestHandover));
+
+        let fx = s.apply(phase(1, Phase::Waiting, None));
+        assert!(matches!(&fx[..], [Effect::PhaseChanged { phase: Phase::Waiting, .. }]));
+        assert_eq!(s.handover_label(), None);
+        assert_eq!(s.waiting_text().as_deref(), Some("Waiting for a person…"));
+        s.apply(ServerFrame::Queue { position: 3, wait_seconds: 330 });
+        assert_eq!(s.waiting_text().as_deref(), Some("You're #3 in line · about 6 min"));
+        s.apply(ServerFrame::Queue { position: 1, wait_seconds: 20 });
+        assert_eq!(s.waiting_text().as_deref(), Some("You're next · less than a minute"));
+
+        s.apply(phase(2, Phase::Agent, Some("Alex")));
+        assert_eq!(s.title(), "Alex");
+        assert_eq!(s.waiting_text(), None);
+        assert_eq!(s.queue, None);
+        s.apply(ServerFrame::Typing { author: Author::agent("Alex"), on: true });
+        assert_eq!(s.typing_text().as_deref(), Some("Alex is typing…"));
+
+        s.apply(phase(3, Phase::Ended, None));
+        assert_eq!(s.agent_name.as_deref(), Some("Alex"), "kept from the agent phase");
+        assert_eq!(s.title(), "Baton");
+        assert_eq!(s.typing_text(), None);
+        assert_eq!(s.handover_label(), Some("Talk to a person"));
+        assert!(s
+            .apply(ServerFrame::Event(ConversationEvent { seq: 4, at: 0, body: EventBody::Rating { score: 5 } }))
+            .is_empty());
+        assert_eq!(s.last_seq, 4, "non-message events still advance the sequence");
+        assert_eq!(s.action(Action::Rate { score: 5 }), Some(ClientFrame::Rate { score: 5 }));
+
+        s.set_connection(Connection::Offline);
+        assert_eq!(s.action(Action::CancelHandover), None, "no actions while offline");
+    }
+
+    #[test]
+    fn a_new_conversation_forgets_the_handover() {
+        let mut s = online();
+        s.apply(phase(1, Phase::Agent, Some("Alex")));
+        s.set_connection(Connection::Offline);
+        s.apply(welcome("c2", 0, true));
+        assert_eq!(s.phase, Phase::Bot);
+        assert_eq!(s.agent_name, None);
+    }
+
+    #[test]
+    fn bubble_keys_change_with_delivery_state() {
+        let mut s = online();
+        s.enqueue("id".into(), "x").unwrap();
+        let k1 = s.bubbles()[0].key.clone();
+        s.apply(ServerFrame::Ack { client_id: "id".into(), seq: 5 });
+        let k2 = s.bubbles()[0].key.clone();
+        assert_ne!(k1, k2);
+    }
+}

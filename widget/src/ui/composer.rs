@@ -1,0 +1,98 @@
+//! The message box: Enter sends, Shift+Enter breaks the line.
+
+use leptos::{html, prelude::*};
+use shared::MAX_MESSAGE_CHARS;
+
+use super::icons;
+use crate::{
+    app::{rt, Store},
+    store::SendError,
+};
+
+/// The character counter shows from this many characters on.
+const COUNT_FROM: usize = MAX_MESSAGE_CHARS - 500;
+
+#[component]
+pub fn Composer() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let input = NodeRef::<html::Textarea>::new();
+    let error = RwSignal::new(None::<&'static str>);
+    let unavailable = move || store.chat.with(|s| s.fatal.is_some());
+    let chars = move || store.draft.with(|d| d.chars().count());
+    let empty = move || store.draft.with(|d| d.trim().is_empty());
+    let near_limit = move || chars() >= COUNT_FROM;
+
+    // Focus the box when the panel opens (this component mounts with it).
+    Effect::new(move |_| {
+        if let Some(el) = input.get() {
+            request_animation_frame(move || {
+                let _ = el.focus();
+            });
+        }
+    });
+
+    let submit = move || {
+        let text = store.draft.get_untracked();
+        match rt().send_text(&text) {
+            Ok(()) => {
+                store.draft.set(String::new());
+                error.set(None);
+            }
+            Err(SendError::Empty) => {}
+            Err(SendError::TooLong | SendError::FrameTooLarge) => {
+                error.set(Some("This message is too long."));
+            }
+            Err(SendError::Unavailable) => error.set(Some("The chat is unavailable.")),
+        }
+        if let Some(el) = input.get_untracked() {
+            let _ = el.focus();
+        }
+    };
+
+    view! {
+        <form
+            class="baton-composer"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                submit();
+            }
+        >
+            <textarea
+                class="baton-composer__input"
+                data-testid="composer"
+                node_ref=input
+                rows="1"
+                maxlength=MAX_MESSAGE_CHARS.to_string()
+                placeholder="Write a message…"
+                aria-label="Message"
+                disabled=unavailable
+                prop:value=move || store.draft.get()
+                on:input=move |ev| {
+                    store.draft.set(event_target_value(&ev));
+                    error.set(None);
+                }
+                on:keydown=move |ev| {
+                    if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+                        ev.prevent_default();
+                        submit();
+                    }
+                }
+            ></textarea>
+            <button
+                type="submit"
+                class="baton-send"
+                data-testid="send"
+                aria-label="Send message"
+                disabled=move || empty() || unavailable()
+            >
+                {icons::send()}
+            </button>
+            <Show when=near_limit>
+                <span class="baton-composer__count" aria-live="polite">
+                    {move || format!("{}/{MAX_MESSAGE_CHARS}", chars())}
+                </span>
+            </Show>
+            {move || error.get().map(|e| view! { <p class="baton-composer__error" role="alert">{e}</p> })}
+        </form>
+    }
+}

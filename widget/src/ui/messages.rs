@@ -1,0 +1,149 @@
+//! The message list: visitor bubbles on the right, bot/agent on the left with their name,
+//! system notes centred. Scrolls to the newest message.
+
+use leptos::{html, prelude::*};
+use shared::Role;
+
+use crate::{
+    app::{rt, Store},
+    bridge::detail::role_str,
+    store::{Bubble, Delivery},
+    url,
+};
+
+#[component]
+pub fn MessageList() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let list = NodeRef::<html::Div>::new();
+    let bubbles = Memo::new(move |_| store.chat.with(|s| s.bubbles()));
+    let typing = Memo::new(move |_| store.chat.with(|s| s.typing_text()));
+
+    // Keep the newest message in view.
+    Effect::new(move |_| {
+        bubbles.track();
+        typing.track();
+        if let Some(el) = list.get() {
+            request_animation_frame(move || el.set_scroll_top(el.scroll_height()));
+        }
+    });
+
+    view! {
+        <div
+            class="baton-messages"
+            node_ref=list
+            role="log"
+            aria-live="polite"
+            aria-label="Messages"
+            data-testid="messages"
+        >
+            <Show when=move || bubbles.with(Vec::is_empty)>
+                <p class="baton-empty">"Ask us anything — we usually answer right away."</p>
+            </Show>
+            <For each=move || bubbles.get() key=|b| b.key.clone() children=|b| view! { <Message bubble=b /> } />
+            {move || {
+                typing.get().map(|text| view! {
+                    <div class="baton-typing" data-testid="typing">
+                        <span class="baton-typing__dots" aria-hidden="true">
+                            <span></span>
+                            <span></span>
+                            <span></span>
+                        </span>
+                        <span class="baton-typing__text">{text}</span>
+                    </div>
+                })
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn Message(bubble: Bubble) -> impl IntoView {
+    let Bubble { seq, role, name, text, client_id, quick_replies, source, delivery, first_of_run, .. } = bubble;
+    let role_name = role_str(role);
+    let status = match (&delivery, role) {
+        (Some(d), _) => Some(d.as_str()),
+        (None, Role::Visitor) => Some("delivered"),
+        _ => None,
+    };
+    let author = match role {
+        _ if !first_of_run => None,
+        Role::Bot => Some(name.unwrap_or_else(|| rt().store.chat.with_untracked(|s| s.bot_name.clone()))),
+        Role::Agent => Some(name.unwrap_or_else(|| "Agent".to_string())),
+        _ => None,
+    };
+    let source = source.and_then(|s| url::resolve_link(&rt().relay, &s.url).map(|href| (s.title, href)));
+    let replies = (!quick_replies.is_empty()).then(|| {
+        view! {
+            <div class="baton-replies" role="group" aria-label="Suggested replies">
+                {quick_replies
+                    .into_iter()
+                    .map(|r| {
+                        let (payload, action) = (r.payload, r.action);
+                        view! {
+                            <button
+                                type="button"
+                                class="baton-reply"
+                                data-testid="quick-reply"
+                                on:click=move |_| match action {
+                                    Some(action) => rt().action(action),
+                                    None => {
+                                        let _ = rt().send_text(&payload);
+                                    }
+                                }
+                            >
+                                {r.title}
+                            </button>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+        }
+    });
+    let meta = match delivery {
+        Some(Delivery::Sending) => Some(view! { <span class="baton-msg__meta">"Sending…"</span> }.into_any()),
+        Some(Delivery::Failed(reason)) => {
+            let id = client_id.clone().unwrap_or_default();
+            Some(
+                view! {
+                    <span class="baton-msg__meta baton-msg__meta--failed" role="alert">
+                        {reason}
+                        " "
+                        <button
+                            type="button"
+                            class="baton-retry"
+                            data-testid="retry"
+                            on:click=move |_| rt().retry(&id)
+                        >
+                            "Retry"
+                        </button>
+                    </span>
+                }
+                .into_any(),
+            )
+        }
+        _ => None,
+    };
+    view! {
+        <div
+            class=format!(
+                "baton-msg baton-msg--{role_name}{}",
+                if first_of_run { "" } else { " baton-msg--cont" }
+            )
+            data-testid="message"
+            data-role=role_name
+            data-seq=seq.map(|s| s.to_string())
+            data-status=status
+            data-client-id=client_id
+        >
+            {author.map(|a| view! { <span class="baton-msg__author">{a}</span> })}
+            <div class="baton-msg__bubble" data-testid="message-text">{text}</div>
+            {source.map(|(title, href)| view! {
+                <a class="baton-msg__source" href=href target="_blank" rel="noopener noreferrer" data-testid="source">
+                    "From: "{title}
+                </a>
+            })}
+            {replies}
+            {meta}
+        </div>
+    }
+}

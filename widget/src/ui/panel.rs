@@ -1,0 +1,39 @@
+//! The chat window: a non-modal dialog with the header, the messages and the composer.
+
+use leptos::prelude::*;
+
+use super::{composer::Composer, handover::HandoverBar, header::Header, messages::MessageList};
+use crate::app::rt;
+
+/// Closes the panel and gives keyboard focus back to the launcher.
+pub fn close_and_refocus() {
+    let runtime = rt();
+    runtime.set_open(false);
+    if let Some(launcher) = &runtime.launcher {
+        let _ = launcher.focus();
+    }
+}
+
+#[component]
+pub fn Panel() -> impl IntoView {
+    view! {
+        <section
+            class="baton-panel"
+            role="dialog"
+            aria-modal="false"
+            aria-labelledby="baton-title"
+            data-testid="panel"
+            on:keydown=move |ev| {
+                if ev.key() == "Escape" {
+                    ev.stop_propagation();
+                    close_and_refocus();
+                }
+            }
+        >
+            <Header />
+            <MessageList />
+            <HandoverBar />
+            <Composer />
+        </section>
+    }
+}

@@ -1,0 +1,300 @@
+//! Reads the relay's frames into [`ServerFrame`] by hand, through [`serde_json::Value`].
+//!
+//! Why not `serde_json::from_str::<ServerFrame>`: serde's derived deserializer for an
+//! internally tagged enum with a flattened body buffers everything through its generic
+//! `Content` machinery, which costs ~30 KB of wasm, a fifth of the widget's size budget. This
+//! module accepts exactly what the derived implementation accepts for every valid frame (the
+//! tests below compare the two on the golden frames of `shared/tests/golden.rs` and more), and
+//! the unit enums (`ErrorCode`, `Role`) still go through their derived impls, so a code added
+//! to `shared` is understood without touching this file.
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+use shared::{
+    Action, Author, ConversationEvent, ErrorCode, EventBody, Message, Phase, PhaseChange, QuickReply, Role,
+    ServerFrame, Source,
+};
+
+type Object = Map<String, Value>;
+
+/// Parses one text frame from the relay.
+pub fn decode(text: &str) -> Result<ServerFrame, String> {
+    let value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    frame(value)
+}
+
+fn object(value: Value, what: &str) -> Result<Object, String> {
+    match value {
+        Value::Object(o) => Ok(o),
+        _ => Err(format!("{what}: expected an object")),
+    }
+}
+
+fn field(o: &mut Object, key: &str) -> Result<Value, String> {
+    o.remove(key).ok_or_else(|| format!("missing field `{key}`"))
+}
+
+fn string(o: &mut Object, key: &str) -> Result<String, String> {
+    match field(o, key)? {
+        Value::String(s) => Ok(s),
+        _ => Err(format!("`{key}`: expected a string")),
+    }
+}
+
+/// An optional string: absent or null is `None`.
+fn opt_string(o: &mut Object, key: &str) -> Result<Option<String>, String> {
+    match o.remove(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(format!("`{key}`: expected a string")),
+    }
+}
+
+fn u64_field(o: &Object, key: &str) -> Result<u64, String> {
+    o.get(key)
+        .ok_or_else(|| format!("missing field `{key}`"))?
+        .as_u64()
+        .ok_or_else(|| format!("`{key}`: expected an unsigned integer"))
+}
+
+fn u8_field(o: &Object, key: &str) -> Result<u8, String> {
+    u8::try_from(u64_field(o, key)?).map_err(|_| format!("`{key}`: out of range"))
+}
+
+fn u32_field(o: &Object, key: &str) -> Result<u32, String> {
+    u32::try_from(u64_field(o, key)?).map_err(|_| format!("`{key}`: out of range"))
+}
+
+fn bool_field(o: &Object, key: &str) -> Result<bool, String> {
+    o.get(key)
+        .ok_or_else(|| format!("missing field `{key}`"))?
+        .as_bool()
+        .ok_or_else(|| format!("`{key}`: expected a boolean"))
+}
+
+/// A unit enum (`ErrorCode`, `Role`) through its own derived impl.
+fn unit_enum<T: DeserializeOwned>(o: &mut Object, key: &str) -> Result<T, String> {
+    serde_json::from_value(field(o, key)?).map_err(|e| format!("`{key}`: {e}"))
+}
+
+fn frame(value: Value) -> Result<ServerFrame, String> {
+    let mut o = object(value, "frame")?;
+    let kind = string(&mut o, "type")?;
+    Ok(match kind.as_str() {
+        "welcome" => ServerFrame::Welcome {
+            v: u32_field(&o, "v")?,
+            conversation_id: string(&mut o, "conversation_id")?,
+            resume_token: string(&mut o, "resume_token")?,
+            last_seq: u64_field(&o, "last_seq")?,
+            bot_name: string(&mut o, "bot_name")?,
+            new_conversation: bool_field(&o, "new_conversation")?,
+            handover_button: string(&mut o, "handover_button")?,
+        },
+        "queue" => {
+            ServerFrame::Queue { position: u32_field(&o, "position")?, wait_seconds: u64_field(&o, "wait_seconds")? }
+        }
+        "event" => ServerFrame::Event(event(o)?),
+        "ack" => ServerFrame::Ack { client_id: string(&mut o, "client_id")?, seq: u64_field(&o, "seq")? },
+        "error" => ServerFrame::Error {
+            code: unit_enum::<ErrorCode>(&mut o, "code")?,
+            message: string(&mut o, "message")?,
+            client_id: opt_string(&mut o, "client_id")?,
+        },
+        "typing" => ServerFrame::Typing { author: author(field(&mut o, "author")?)?, on: bool_field(&o, "on")? },
+        "pong" => ServerFrame::Pong,
+        other => return Err(format!("unknown frame type `{other}`")),
+    })
+}
+
+fn event(mut o: Object) -> Result<ConversationEvent, String> {
+    let seq = u64_field(&o, "seq")?;
+    let at = o
+        .get("at")
+        .ok_or_else(|| "missing field `at`".to_string())?
+        .as_i64()
+        .ok_or_else(|| "`at`: expected an integer".to_string())?;
+    let kind = string(&mut o, "kind")?;
+    let body = match kind.as_str() {
+        "message" => EventBody::Message(message(o)?),
+        "phase" => EventBody::Phase(PhaseChange {
+            phase: unit_enum::<Phase>(&mut o, "phase")?,
+            agent_name: opt_string(&mut o, "agent_name")?,
+            reason: opt_string(&mut o, "reason")?,
+        }),
+        "rating" => EventBody::Rating { score: u8_field(&o, "score")? },
+        other => return Err(format!("unknown event kind `{other}`")),
+    };
+    Ok(ConversationEvent { seq, at, body })
+}
+
+fn message(mut o: Object) -> Result<Message, String> {
+    let quick_replies = match o.remove("quick_replies") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items.into_iter().map(quick_reply).collect::<Result<_, _>>()?,
+        Some(_) => return Err("`quick_replies`: expected an array".into()),
+    };
+    let source = match o.remove("source") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(source(v)?),
+    };
+    Ok(Message {
+        author: author(field(&mut o, "author")?)?,
+        text: string(&mut o, "text")?,
+        client_id: opt_string(&mut o, "client_id")?,
+        quick_replies,
+        source,
+    })
+}
+
+fn author(value: Value) -> Result<Author, String> {
+    let mut o = object(value, "author")?;
+    Ok(Author { role: unit_enum::<Role>(&mut o, "role")?, name: opt_string(&mut o, "name")? })
+}
+
+fn quick_reply(value: Value) -> Result<QuickReply, String> {
+    let mut o = object(value, "quick reply")?;
+    let payload = match o.remove("payload") {
+        None => String::new(),
+        Some(Value::String(s)) => s,
+        Some(_) => return Err("`payload`: expected a string".into()),
+    };
+    let action = match o.remove("action") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(action(v)?),
+    };
+    Ok(QuickReply { title: string(&mut o, "title")?, payload, action })
+}
+
+fn action(value: Value) -> Result<Action, String> {
+    let mut o = object(value, "action")?;
+    let kind = string(&mut o, "type")?;
+    Ok(match kind.as_str() {
+        "request_handover" => Action::RequestHandover,
+        "cancel_handover" => Action::CancelHandover,
+        "rate" => Action::Rate { score: u8_field(&o, "score")? },
+        other => return Err(format!("unknown action `{other}`")),
+    })
+}
+
+fn source(value: Value) -> Result<Source, String> {
+    let mut o = object(value, "source")?;
+    Ok(Source { title: string(&mut o, "title")?, url: string(&mut o, "url")? })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Both decoders agree: same frame for valid input, both fail for invalid input.
+    fn same(v: Value) {
+        let text = v.to_string();
+        let derived = serde_json::from_str::<ServerFrame>(&text);
+        let ours = decode(&text);
+        match (derived, ours) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{text}"),
+            (Err(_), Err(_)) => {}
+            (a, b) => panic!("disagree on {text}: derived {a:?}, ours {b:?}"),
+        }
+    }
+
+    #[test]
+    fn agrees_with_the_derived_deserializer_on_valid_frames() {
+        for v in [
+            json!({"type": "welcome", "v": 1, "conversation_id": "cv", "resume_token": "tok",
+                   "last_seq": 3, "bot_name": "Baton", "new_conversation": false,
+                   "handover_button": "Talk to a person"}),
+            json!({"type": "queue", "position": 2, "wait_seconds": 360}),
+            json!({"type": "event", "seq": 6, "at": 2, "kind": "phase", "phase": "waiting",
+                   "reason": "explicit_request"}),
+            json!({"type": "event", "seq": 7, "at": 3, "kind": "phase", "phase": "agent",
+                   "agent_name": "Alex"}),
+            json!({"type": "event", "seq": 8, "at": 3, "kind": "phase", "phase": "ended",
+                   "agent_name": "Alex", "reason": null}),
+            json!({"type": "event", "seq": 9, "at": 3, "kind": "phase", "phase": "bot"}),
+            json!({"type": "event", "seq": 10, "at": 4, "kind": "rating", "score": 4}),
+            json!({"type": "event", "seq": 11, "at": 5, "kind": "message",
+                   "author": {"role": "system"}, "text": "How was your chat with Alex?",
+                   "quick_replies": [{"title": "1 ★", "action": {"type": "rate", "score": 1}},
+                                     {"title": "Cancel", "payload": "", "action": {"type": "cancel_handover"}},
+                                     {"title": "Talk to a person", "action": {"type": "request_handover"}}]}),
+            json!({"type": "event", "seq": 4, "at": 1_700_000_000_000_i64, "kind": "message",
+                   "author": {"role": "visitor"}, "text": "where is my order?", "client_id": "c1"}),
+            json!({"type": "event", "seq": 5, "at": 1, "kind": "message",
+                   "author": {"role": "bot", "name": "Baton"}, "text": "We ship in 2 days.",
+                   "quick_replies": [{"title": "Shipping", "payload": "How long does shipping take?"},
+                                     {"title": "Talk to a person", "action": {"type": "request_handover"}}],
+                   "source": {"title": "Shipping", "url": "/help/shipping"}}),
+            json!({"type": "event", "seq": 6, "at": -5, "kind": "message",
+                   "author": {"role": "agent", "name": "Ann"}, "text": "Hi, Ann here"}),
+            json!({"type": "event", "seq": 7, "at": 9, "kind": "message",
+                   "author": {"role": "system", "name": null}, "text": "Ann joined",
+                   "client_id": null, "source": null, "extra": {"x": 1}}),
+            json!({"type": "ack", "client_id": "c1", "seq": 4}),
+            json!({"type": "error", "code": "frame_too_large", "message": "too big"}),
+            json!({"type": "error", "code": "rate_limited", "message": "slow", "client_id": "c9"}),
+            json!({"type": "error", "code": "origin_not_allowed", "message": "no"}),
+            json!({"type": "typing", "author": {"role": "bot", "name": "Baton"}, "on": true}),
+            json!({"type": "typing", "author": {"role": "agent"}, "on": false}),
+            json!({"type": "pong"}),
+            json!({"type": "pong", "unexpected": true}),
+        ] {
+            assert!(decode(&v.to_string()).is_ok(), "{v}");
+            same(v);
+        }
+    }
+
+    #[test]
+    fn every_error_code_is_understood() {
+        for code in [
+            "bad_frame",
+            "frame_too_large",
+            "invalid_message",
+            "unsupported_version",
+            "unknown_site",
+            "origin_not_allowed",
+            "not_ready",
+            "rate_limited",
+            "not_allowed",
+            "internal",
+        ] {
+            let v = json!({"type": "error", "code": code, "message": "m"});
+            assert!(decode(&v.to_string()).is_ok(), "{code}");
+            same(v);
+        }
+    }
+
+    #[test]
+    fn rejects_what_the_derived_deserializer_rejects() {
+        for v in [
+            json!({"type": "launch_missiles"}),
+            json!({"no_type": 1}),
+            json!([1, 2]),
+            json!({"type": "ack", "client_id": "c1"}),
+            json!({"type": "ack", "client_id": 5, "seq": 1}),
+            json!({"type": "ack", "client_id": "c", "seq": -1}),
+            json!({"type": "ack", "client_id": "c", "seq": 1.5}),
+            json!({"type": "welcome", "v": 1}),
+            json!({"type": "event", "seq": 1, "at": 1, "kind": "reaction", "author": {"role": "bot"}, "text": "x"}),
+            json!({"type": "event", "seq": 1, "at": 1, "kind": "message", "author": {"role": "robot"}, "text": "x"}),
+            json!({"type": "event", "seq": 1, "kind": "message", "author": {"role": "bot"}, "text": "x"}),
+            json!({"type": "event", "seq": 1, "at": 1, "kind": "message", "author": {"role": "bot"}, "text": "x",
+                   "quick_replies": [{"payload": "t"}]}),
+            json!({"type": "error", "code": "exploded", "message": "m"}),
+            json!({"type": "welcome", "v": 1, "conversation_id": "cv", "resume_token": "tok",
+                   "last_seq": 3, "bot_name": "Baton", "new_conversation": false}),
+            json!({"type": "queue", "position": -1, "wait_seconds": 3}),
+            json!({"type": "event", "seq": 1, "at": 1, "kind": "phase", "phase": "lunch"}),
+            json!({"type": "event", "seq": 1, "at": 1, "kind": "rating", "score": 300}),
+            json!({"type": "event", "seq": 1, "at": 1, "kind": "message", "author": {"role": "bot"}, "text": "x",
+                   "quick_replies": [{"title": "t", "action": {"type": "dance"}}]}),
+            json!({"type": "event", "seq": 1, "at": 1, "kind": "message", "author": {"role": "bot"}, "text": "x",
+                   "quick_replies": [{"title": "t", "action": {"type": "rate"}}]}),
+            json!({"type": "typing", "author": {"role": "bot"}}),
+        ] {
+            assert!(decode(&v.to_string()).is_err(), "{v}");
+            same(v);
+        }
+        assert!(decode("not json").is_err());
+    }
+}
