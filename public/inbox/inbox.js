@@ -97,7 +97,9 @@
     var groups = { waiting: [], agent: [], ended: [] };
     Object.keys(state.conversations).forEach(function (id) {
       var c = state.conversations[id];
-      if (groups[c.phase]) groups[c.phase].push(c);
+      // Handed back to the bot after an agent chat: listed with the ended ones.
+      var group = c.phase === "bot" && c.summary ? "ended" : c.phase;
+      if (groups[group]) groups[group].push(c);
     });
     groups.waiting.sort(function (a, b) { return (a.waiting_since || 0) - (b.waiting_since || 0); });
     groups.agent.sort(function (a, b) { return b.updated_at - a.updated_at; });
@@ -112,7 +114,8 @@
         li.appendChild(el("div", { "class": "who" }, who(c)));
         var sub = phase === "waiting"
           ? "#" + (c.queue_position || "?") + " · " + reason(c.reason) + " · waiting " + ago(c.waiting_since)
-          : phase === "agent" ? "with " + (c.agent ? c.agent.name : "?") : "ended" + (c.rating ? " · rated " + c.rating + "/5" : "");
+          : phase === "agent" ? "with " + (c.agent ? c.agent.name : "?")
+          : (c.phase === "bot" ? "back with the bot" : "ended") + (c.rating ? " · rated " + c.rating + "/5" : "");
         li.appendChild(el("div", { "class": "sub" }, sub));
         li.addEventListener("click", function () { select(c.id); });
         list.appendChild(li);

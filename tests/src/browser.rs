@@ -143,6 +143,26 @@ impl Browser {
         Element::from_element_id(self.client.clone(), element_id(&value))
     }
 
+    /// An element of the page itself (outside the widget), once it exists.
+    pub async fn page_element(&self, selector: &str) -> Element {
+        let body = format!("return document.querySelector({});", json!(selector));
+        self.wait_for(selector, &body).await;
+        self.client.find(fantoccini::Locator::Css(selector)).await.unwrap_or_else(|e| panic!("find {selector}: {e}"))
+    }
+
+    /// Clicks a button inside the widget whose text contains `text`.
+    pub async fn click_widget_button(&self, selector: &str, text: &str) {
+        let body = format!(
+            "return root && Array.from(root.querySelectorAll({})).find(b => b.textContent.includes({}) && !b.disabled);",
+            json!(selector),
+            json!(text)
+        );
+        self.wait_for(&format!("{selector} with {text:?}"), &body).await;
+        let value = self.in_widget(&body).await;
+        let button = Element::from_element_id(self.client.clone(), element_id(&value));
+        button.click().await.unwrap_or_else(|e| panic!("click {selector} {text:?}: {e}"));
+    }
+
     /// The chat messages shown: (role, text) in display order.
     pub async fn messages(&self) -> Vec<(String, String)> {
         let value = self

@@ -12,6 +12,8 @@ use crate::{
 
 /// Phases the inbox lists by default: waiting, with an agent, and just ended.
 pub const INBOX_PHASES: &[&str] = &["waiting", "agent", "ended"];
+/// How many conversations already back with the bot the inbox lists.
+const RECENTLY_HANDED_BACK: u32 = 50;
 /// Events a transcript returns at most.
 const TRANSCRIPT_LIMIT: u32 = 1000;
 
@@ -81,8 +83,13 @@ pub fn view(state: &AppState, c: Conversation) -> ConversationView {
     }
 }
 
+/// Conversations in `phases`; asking for `ended` also lists the ones already handed back to
+/// the bot (after the rating), so agents find their recent chats.
 pub async fn list(state: &AppState, phases: &[&str]) -> Result<Vec<ConversationView>, DeskError> {
-    let conversations = state.store.conversations_in(phases).await?;
+    let mut conversations = state.store.conversations_in(phases).await?;
+    if phases.contains(&"ended") && !phases.contains(&"bot") {
+        conversations.extend(state.store.handed_back(RECENTLY_HANDED_BACK).await?);
+    }
     Ok(conversations.into_iter().map(|c| view(state, c)).collect())
 }
 

@@ -102,6 +102,8 @@ pub trait Store: Send + Sync + 'static {
     async fn set_rating(&self, conversation_id: &str, score: u8) -> Result<()>;
     /// Conversations in any of `phases`, oldest waiting first, then most recently active.
     async fn conversations_in(&self, phases: &[&str]) -> Result<Vec<Conversation>>;
+    /// Conversations that were handed over and are back with the bot, most recent first.
+    async fn handed_back(&self, limit: u32) -> Result<Vec<Conversation>>;
     async fn add_follow_up(&self, follow_up: &FollowUp) -> Result<()>;
     /// The newest follow-ups first, at most `limit`.
     async fn follow_ups(&self, limit: u32) -> Result<Vec<FollowUp>>;

@@ -219,6 +219,15 @@ impl Store for SqliteStore {
         rows.iter().map(conversation_from_row).collect()
     }
 
+    async fn handed_back(&self, limit: u32) -> Result<Vec<Conversation>> {
+        let sql = format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE phase = 'bot' AND summary IS NOT NULL \
+             ORDER BY updated_at DESC LIMIT ?"
+        );
+        let rows = sqlx::query(&sql).bind(limit).fetch_all(&self.pool).await?;
+        rows.iter().map(conversation_from_row).collect()
+    }
+
     async fn add_follow_up(&self, follow_up: &FollowUp) -> Result<()> {
         sqlx::query(
             "INSERT INTO follow_ups (conversation_id, site, email, summary, created_at) VALUES (?, ?, ?, ?, ?)",

@@ -534,6 +534,17 @@ impl ChatState {
         })
     }
 
+    /// The label of the cancel button while waiting: the site's configured quick reply text,
+    /// taken from the newest message that offers the cancel action.
+    pub fn cancel_label(&self) -> String {
+        self.messages
+            .iter()
+            .rev()
+            .flat_map(|m| m.message.quick_replies.iter())
+            .find(|r| r.action == Some(shared::Action::CancelHandover))
+            .map_or_else(|| "Cancel".to_string(), |r| r.title.clone())
+    }
+
     /// The "… is typing" line, if someone is.
     pub fn typing_text(&self) -> Option<String> {
         let author = self.typing.as_ref()?;

@@ -15,6 +15,7 @@ pub fn HandoverBar() -> impl IntoView {
     let store = expect_context::<Store>();
     let label = Memo::new(move |_| store.chat.with(|s| s.handover_label().map(str::to_string)));
     let waiting = Memo::new(move |_| store.chat.with(|s| s.waiting_text()));
+    let cancel = Memo::new(move |_| store.chat.with(|s| s.cancel_label()));
     let offline = move || store.chat.with(|s| s.connection != Connection::Online);
     move || {
         if let Some(text) = waiting.get() {
@@ -29,7 +30,7 @@ pub fn HandoverBar() -> impl IntoView {
                             disabled=offline
                             on:click=|_| rt().action(Action::CancelHandover)
                         >
-                            "Cancel"
+                            {move || cancel.get()}
                         </button>
                     </div>
                 }
