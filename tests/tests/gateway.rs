@@ -322,3 +322,24 @@ async fn the_loader_widget_and_demo_page_are_served() {
     let health = http.get(format!("{}/healthz", relay.http_url())).send().await.unwrap();
     assert_eq!(health.status(), 200);
 }
+
+#[tokio::test]
+async fn a_flood_of_messages_is_rate_limited_and_nothing_is_lost_that_was_acked() {
+    let db = TestDb::new();
+    let relay = TestRelay::start(&db).await;
+    let (mut client, _) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
+    client.next().await; // greeting
+    for i in 0..40 {
+        client.send(&send(&format!("flood-{i}"), "Do you ship to Norway?")).await;
+    }
+    let (mut acked, mut limited) = (0, 0);
+    while acked + limited < 40 {
+        match client.next().await {
+            ServerFrame::Ack { .. } => acked += 1,
+            ServerFrame::Error { code: ErrorCode::RateLimited, client_id: Some(_), .. } => limited += 1,
+            _ => {}
+        }
+    }
+    assert!(limited > 0, "a burst of 40 is limited");
+    assert!(acked >= 20, "the burst allowance is served: {acked}");
+}

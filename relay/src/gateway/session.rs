@@ -6,12 +6,14 @@ use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
 use axum::extract::ws::WebSocket;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use futures_util::{stream::FuturesUnordered, StreamExt};
+use governor::{Quota, RateLimiter};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use shared::{
     close_code, ClientFrame, ConversationEvent, ErrorCode, ServerFrame, Visitor, MAX_CLIENT_ID_BYTES,
     MAX_MESSAGE_CHARS, PROTOCOL_VERSION,
 };
+use std::num::NonZeroU32;
 use tokio::sync::{broadcast, oneshot};
 
 use super::codec::{self, DecodeError, Incoming};
@@ -28,6 +30,9 @@ const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 const IDLE_TIMEOUT: Duration = Duration::from_secs(75);
 /// After this many bad frames in a row the client is broken: close with 1002.
 const MAX_BAD_FRAMES: u32 = 20;
+/// A visitor may send this many messages and actions in a burst, then one per second: far
+/// above what a person types, low enough that a runaway script cannot flood a conversation.
+const BURST: u32 = 20;
 /// Events replayed per store read.
 const REPLAY_PAGE: u32 = 500;
 
@@ -150,6 +155,9 @@ impl Session {
 
         tracing::info!(conversation = %id, site = %site.key, is_new, "widget connected");
         let mut acks: FuturesUnordered<AckFuture> = FuturesUnordered::new();
+        let limiter = RateLimiter::direct(
+            Quota::per_second(NonZeroU32::MIN).allow_burst(NonZeroU32::new(BURST).unwrap_or(NonZeroU32::MIN)),
+        );
         let shutdown = self.state.shutdown.token.clone();
         loop {
             tokio::select! {
@@ -176,6 +184,15 @@ impl Session {
                             continue;
                         }
                     };
+                    let costly = matches!(
+                        frame,
+                        ClientFrame::Send { .. } | ClientFrame::RequestHandover | ClientFrame::CancelHandover | ClientFrame::Rate { .. }
+                    );
+                    if costly && limiter.check().is_err() {
+                        let client_id = match &frame { ClientFrame::Send { client_id, .. } => Some(client_id.clone()), _ => None };
+                        self.send_error(ErrorCode::RateLimited, "too many messages; retry in a moment".into(), client_id).await?;
+                        continue;
+                    }
                     match frame {
                         ClientFrame::Hello { .. } => {
                             self.send_error(ErrorCode::BadFrame, "already said hello".into(), None).await?;
