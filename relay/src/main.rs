@@ -15,7 +15,13 @@ async fn main() -> anyhow::Result<()> {
     let listener =
         tokio::net::TcpListener::bind(config.bind).await.with_context(|| format!("binding {}", config.bind))?;
     let addr = listener.local_addr()?;
-    println!("Baton relay listening on http://{addr}/  (demo shop; widget socket at ws://{addr}/ws)");
+    // The first line is read by scripts (the benchmark): keep its shape.
+    println!("Baton relay listening on http://{addr}/");
+    println!("  demo shop:   http://{addr}/");
+    println!("  agent inbox: http://{addr}/inbox/");
+    if config.agents.iter().any(|a| a.token == "demo-agent") {
+        println!("               sign in with the demo agent token: demo-agent");
+    }
     baton_relay::run(config, listener, shutdown_signal()).await
 }
 
