@@ -83,8 +83,11 @@
         if (id === state.selected) { appendEvent(f.event); if (f.event.kind === "message" && f.event.author.role === "visitor") $("typing").hidden = true; }
         break;
       case "typing":
-        if (f.conversation_id === state.selected && f.author.role !== "agent") {
-          $("typing").hidden = !f.on; $("typing").textContent = (f.author.name || "The visitor") + " is typing…";
+        // The visitor's notices repeat while they type and stop when they stop: fade after 4 s.
+        if (f.conversation_id === state.selected && f.author.role === "visitor") {
+          $("typing").hidden = !f.on; $("typing").textContent = "The visitor is typing…";
+          clearTimeout(state.typingFade);
+          state.typingFade = setTimeout(function () { $("typing").hidden = true; }, 4000);
         }
         break;
       case "error": showError(f.message || f.code); break;

@@ -40,6 +40,9 @@ pub enum ClientFrame {
     CancelHandover,
     /// The visitor rates the chat that an agent ended, 1 to 5.
     Rate { score: u8 },
+    /// The visitor is writing (sent at most every few seconds while typing to an agent; the
+    /// agent's indicator fades by itself). Not stored.
+    Typing { on: bool },
     /// Keep-alive; answered with [`ServerFrame::Pong`].
     Ping,
 }

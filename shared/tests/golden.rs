@@ -150,6 +150,7 @@ fn handover_frames() {
     check(ClientFrame::RequestHandover, json!({"type": "request_handover"}));
     check(ClientFrame::CancelHandover, json!({"type": "cancel_handover"}));
     check(ClientFrame::Rate { score: 5 }, json!({"type": "rate", "score": 5}));
+    check(ClientFrame::Typing { on: true }, json!({"type": "typing", "on": true}));
     check(
         ServerFrame::Queue { position: 2, wait_seconds: 360 },
         json!({"type": "queue", "position": 2, "wait_seconds": 360}),

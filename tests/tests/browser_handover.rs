@@ -86,8 +86,13 @@ async fn visitor_and_agent_from_request_to_rating_and_back_to_the_bot() {
     visitor.wait_for_message("agent", "Let me check order 40123").await;
     visitor.screenshot("handover-agent-reply").await;
 
-    // The visitor answers; the agent sees it; the bot stays silent.
-    visitor.type_and_send("Thank you!").await;
+    // The visitor types (the agent sees it) and answers; the bot stays silent.
+    let composer = visitor.widget_element("[data-testid=composer]").await;
+    composer.send_keys("Thank").await.unwrap();
+    agent
+        .wait_for("the visitor typing", "return !document.querySelector('[data-testid=visitor-typing]').hidden;")
+        .await;
+    composer.send_keys(" you!\u{E007}").await.unwrap();
     agent.wait_for("the visitor's message", "return Array.from(document.querySelectorAll('[data-testid=transcript-message][data-role=visitor]')).some(m => m.textContent.includes('Thank you!'));").await;
     let bot_messages = visitor.messages().await.into_iter().filter(|(role, _)| role == "bot").count();
 

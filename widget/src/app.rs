@@ -14,7 +14,7 @@
 //! chat do not start a conversation on the relay.
 
 use std::{
-    cell::{OnceCell, RefCell},
+    cell::{Cell, OnceCell, RefCell},
     rc::Rc,
 };
 
@@ -66,7 +66,13 @@ pub struct Runtime {
     /// The resume token, also kept here for pages where localStorage is blocked: the
     /// conversation then survives reconnects, though not reloads.
     token: RefCell<Option<String>>,
+    /// When a typing notice last went to the agent (ms since the epoch), to send one at most
+    /// every [`TYPING_EVERY_MS`].
+    last_typing: Cell<f64>,
 }
+
+/// How often, at most, the visitor's typing is announced to an agent.
+const TYPING_EVERY_MS: f64 = 2500.0;
 
 thread_local! {
     static RUNTIME: OnceCell<Rc<Runtime>> = const { OnceCell::new() };
@@ -147,6 +153,7 @@ pub fn start() {
         bridge: Bridge::new(boot.bridge),
         socket,
         token: RefCell::new(None),
+        last_typing: Cell::new(0.0),
     });
     if RUNTIME.with(|cell| cell.set(runtime.clone())).is_err() {
         warn("started twice");
@@ -294,6 +301,20 @@ impl Runtime {
             self.send(&frame);
         }
         Ok(())
+    }
+
+    /// The visitor typed in the composer: tell the agent, if one is chatting (throttled; the
+    /// agent's indicator fades by itself when the notices stop).
+    pub fn typing(&self) {
+        if self.store.chat.with_untracked(|s| s.phase != shared::Phase::Agent) {
+            return;
+        }
+        let now = js_sys::Date::now();
+        if now - self.last_typing.get() < TYPING_EVERY_MS {
+            return;
+        }
+        self.last_typing.set(now);
+        self.send(&ClientFrame::Typing { on: true });
     }
 
     /// A quick reply's action, or the handover bar's buttons.

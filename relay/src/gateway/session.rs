@@ -10,7 +10,7 @@ use governor::{Quota, RateLimiter};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use shared::{
-    close_code, ClientFrame, ConversationEvent, ErrorCode, ServerFrame, Visitor, MAX_CLIENT_ID_BYTES,
+    close_code, Author, ClientFrame, ConversationEvent, ErrorCode, ServerFrame, Visitor, MAX_CLIENT_ID_BYTES,
     MAX_MESSAGE_CHARS, PROTOCOL_VERSION,
 };
 use std::num::NonZeroU32;
@@ -198,6 +198,8 @@ impl Session {
                             self.send_error(ErrorCode::BadFrame, "already said hello".into(), None).await?;
                         }
                         ClientFrame::Ping => self.send(&ServerFrame::Pong).await?,
+                        // Ephemeral: straight to the agents watching, not through the actor.
+                        ClientFrame::Typing { on } => self.state.bus.publish(&id, BusMessage::Typing { author: Author::visitor(), on }),
                         ClientFrame::Identify(visitor) => {
                             if valid_visitor(&visitor) {
                                 conversations.send(&id, &site.key, Command::Identify(visitor)).await?;

@@ -70,6 +70,7 @@ pub fn Composer() -> impl IntoView {
                 on:input=move |ev| {
                     store.draft.set(event_target_value(&ev));
                     error.set(None);
+                    rt().typing();
                 }
                 on:keydown=move |ev| {
                     if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
