@@ -35,7 +35,10 @@ pub fn router() -> Router<AppState> {
 
 async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
     let tracker = state.shutdown.tracker.clone();
-    ws.max_message_size(MAX_FRAME_BYTES).on_upgrade(move |socket| tracker.track_future(run(socket, state)))
+    ws.max_message_size(MAX_FRAME_BYTES)
+        .read_buffer_size(crate::gateway::SOCKET_BUFFER_BYTES)
+        .write_buffer_size(crate::gateway::SOCKET_BUFFER_BYTES)
+        .on_upgrade(move |socket| tracker.track_future(run(socket, state)))
 }
 
 #[derive(Debug, Deserialize)]

@@ -19,6 +19,8 @@ use crate::state::AppState;
 /// Frames above this size are refused by the WebSocket layer itself (close code 1009); frames
 /// between [`shared::MAX_FRAME_BYTES`] and this get an error frame and the session goes on.
 const MAX_WIRE_BYTES: usize = 256 * 1024;
+/// Read and write buffer per socket; larger frames still pass, in several reads.
+pub(crate) const SOCKET_BUFFER_BYTES: usize = 4 * 1024;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/ws", get(upgrade))

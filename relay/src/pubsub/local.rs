@@ -6,9 +6,10 @@ use tokio::sync::broadcast;
 
 use super::{BusMessage, Driver};
 
-/// Per-topic buffer. A session that falls further behind than this gets `Lagged` and re-reads
-/// the store; the bound keeps a stuck socket from holding unbounded memory.
-const TOPIC_CAPACITY: usize = 256;
+/// Per-topic buffer, allocated in full when the topic opens. A session that falls further
+/// behind gets `Lagged` and re-reads the store, so a small buffer loses nothing; it only keeps
+/// each open conversation cheap.
+const TOPIC_CAPACITY: usize = 32;
 
 #[derive(Default)]
 pub struct LocalBus {
