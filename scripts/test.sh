@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing (wasm target, trunk, wasm-bindgen-cli, wasm-opt,
-# Chromium + chromedriver), builds the release widget, then runs formatting and lint checks,
+# Chromium + chromedriver, Prism), builds the release widget, then runs formatting and lint checks,
 # the unit, protocol and relay integration tests, and the browser end-to-end tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/tools.sh
 ensure_build_tools
 ensure_browser
+ensure_prism
 start=$(date +%s)
 
 log "building the release widget"

@@ -9,6 +9,7 @@ TRUNK_VERSION="0.21.14"
 # Must equal the `wasm-bindgen` version pinned in Cargo.toml.
 WASM_BINDGEN_VERSION="$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p' "$ROOT/Cargo.toml")"
 BINARYEN_VERSION="132.0.0"
+PRISM_VERSION="5.14.2"
 export PATH="$HOME/.cargo/bin:$ROOT/.tools/node_modules/.bin:$PATH"
 
 log() { printf '\033[1;34m[tools]\033[0m %s\n' "$*" >&2; }
@@ -40,6 +41,16 @@ ensure_wasm_opt() {
     mkdir -p "$ROOT/.tools"
     (cd "$ROOT/.tools" && [ -f package.json ] || echo '{"private":true}' > package.json
      npm install --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION")
+  fi
+}
+
+# Prism serves the vendors' official OpenAPI files as validating mocks for contract tests.
+ensure_prism() {
+  if ! "$ROOT/.tools/node_modules/.bin/prism" --version 2>/dev/null | grep -q "$PRISM_VERSION"; then
+    log "installing prism (npm @stoplight/prism-cli@$PRISM_VERSION) into .tools/"
+    mkdir -p "$ROOT/.tools"
+    (cd "$ROOT/.tools" && [ -f package.json ] || echo '{"private":true}' > package.json
+     npm install --no-audit --no-fund --silent "@stoplight/prism-cli@$PRISM_VERSION")
   fi
 }
 

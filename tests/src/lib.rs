@@ -3,6 +3,7 @@
 
 pub mod agent_client;
 pub mod browser;
+pub mod prism;
 pub mod widget_client;
 
 use std::{net::SocketAddr, path::PathBuf};

@@ -1,0 +1,79 @@
+//! What the connectors share about HTTP: one client per connector with a timeout, and the
+//! sorting of helpdesk answers into [`ProviderError`]s the outbox knows how to retry.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use reqwest::{header::HeaderMap, Response, StatusCode};
+
+use super::ProviderError;
+
+pub fn client(timeout_seconds: u64) -> Result<reqwest::Client, ProviderError> {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(timeout_seconds.max(1)))
+        .user_agent(concat!("Baton/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| ProviderError::Config(format!("HTTP client: {e}")))
+}
+
+/// A transport failure (connection refused, timeout, TLS): the helpdesk may come back.
+pub fn transport(error: reqwest::Error) -> ProviderError {
+    ProviderError::Unavailable(error.without_url().to_string())
+}
+
+/// Passes 2xx answers through and sorts the rest.
+pub async fn check(response: Response) -> Result<Response, ProviderError> {
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
+    }
+    let retry_after = retry_after(response.headers(), SystemTime::now());
+    let body = response.text().await.unwrap_or_default();
+    let detail = format!("{status}: {}", body.chars().take(2000).collect::<String>());
+    Err(match status {
+        StatusCode::TOO_MANY_REQUESTS => ProviderError::RateLimited { retry_after },
+        s if s.is_server_error() || s == StatusCode::REQUEST_TIMEOUT => ProviderError::Unavailable(detail),
+        _ => ProviderError::Rejected(detail),
+    })
+}
+
+/// How long the helpdesk asks us to wait: `Retry-After` (seconds or an HTTP date, any case) or
+/// Intercom's `X-RateLimit-Reset` (Unix seconds).
+pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    if let Some(value) = headers.get("retry-after").and_then(|v| v.to_str().ok()) {
+        let value = value.trim();
+        if let Ok(seconds) = value.parse::<u64>() {
+            return Some(Duration::from_secs(seconds));
+        }
+        if let Ok(at) = httpdate::parse_http_date(value) {
+            return Some(at.duration_since(now).unwrap_or_default());
+        }
+    }
+    let reset = headers.get("x-ratelimit-reset").and_then(|v| v.to_str().ok())?.trim().parse::<u64>().ok()?;
+    let now = now.duration_since(UNIX_EPOCH).ok()?.as_secs();
+    Some(Duration::from_secs(reset.saturating_sub(now)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.insert(*k, HeaderValue::from_str(v).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn retry_after_in_seconds_dates_and_reset_times() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(retry_after(&headers(&[("retry-after", "7")]), now), Some(Duration::from_secs(7)));
+        let date = httpdate::fmt_http_date(now + Duration::from_secs(30));
+        assert_eq!(retry_after(&headers(&[("retry-after", &date)]), now), Some(Duration::from_secs(30)));
+        assert_eq!(retry_after(&headers(&[("x-ratelimit-reset", "1700000012")]), now), Some(Duration::from_secs(12)));
+        assert_eq!(retry_after(&headers(&[("x-ratelimit-reset", "1600000000")]), now), Some(Duration::ZERO));
+        assert_eq!(retry_after(&HeaderMap::new(), now), None);
+    }
+}

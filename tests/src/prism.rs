@@ -1,0 +1,63 @@
+//! Prism (`@stoplight/prism-cli` from npm) serving a vendor's official OpenAPI file as a
+//! validating mock: a request that breaks the vendor's contract is answered 422 with the
+//! violations listed. One Prism per spec file per test binary, started on first use.
+
+use std::{
+    collections::HashMap,
+    io::{BufRead, BufReader},
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    sync::{mpsc, Mutex, OnceLock},
+    time::Duration,
+};
+
+/// The official API files, beside the project (`../shared/specs`).
+pub fn spec(file: &str) -> PathBuf {
+    crate::workspace_root().join("../shared/specs").join(file)
+}
+
+struct Running {
+    url: String,
+    _child: ChildGuard,
+}
+
+struct ChildGuard(Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+    }
+}
+
+/// The base URL of a Prism mock serving `spec_file`.
+pub fn mock(spec_file: &str) -> String {
+    static MOCKS: OnceLock<Mutex<HashMap<String, Running>>> = OnceLock::new();
+    let mut mocks = MOCKS.get_or_init(Mutex::default).lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(running) = mocks.get(spec_file) {
+        return running.url.clone();
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+    let prism = crate::workspace_root().join(".tools/node_modules/.bin/prism");
+    let mut child = Command::new(&prism)
+        .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string()])
+        .arg(spec(spec_file))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {} (scripts/tools.sh installs it): {e}", prism.display()));
+    let stdout = child.stdout.take().expect("prism stdout");
+    let (ready, listening) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.contains("Prism is listening") {
+                let _ = ready.send(());
+            }
+        }
+    });
+    listening
+        .recv_timeout(Duration::from_secs(120))
+        .unwrap_or_else(|_| panic!("Prism did not start serving {spec_file} within 120 s"));
+    let url = format!("http://127.0.0.1:{port}");
+    mocks.insert(spec_file.to_string(), Running { url: url.clone(), _child: ChildGuard(child) });
+    url
+}
