@@ -21,6 +21,7 @@ pub mod config;
 pub mod conversation;
 pub mod gateway;
 pub mod http_channel;
+pub mod outbox;
 pub mod providers;
 pub mod pubsub;
 pub mod queue;

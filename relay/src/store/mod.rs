@@ -67,6 +67,18 @@ impl Default for Handover {
     }
 }
 
+/// A helpdesk call waiting in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub conversation_id: String,
+    pub site: String,
+    pub provider: String,
+    /// The job, as the outbox serialised it.
+    pub job: String,
+    pub attempts: u32,
+}
+
 /// An email a visitor left while nobody was available.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FollowUp {
@@ -107,6 +119,21 @@ pub trait Store: Send + Sync + 'static {
     async fn add_follow_up(&self, follow_up: &FollowUp) -> Result<()>;
     /// The newest follow-ups first, at most `limit`.
     async fn follow_ups(&self, limit: u32) -> Result<Vec<FollowUp>>;
+
+    // The outbox: helpdesk calls, in order per conversation.
+    async fn enqueue(&self, conversation_id: &str, site: &str, provider: &str, job: &str) -> Result<i64>;
+    /// Per conversation, its oldest pending job, if that one is due at `now`; at most `limit`.
+    async fn due_jobs(&self, now: i64, limit: u32) -> Result<Vec<OutboxRow>>;
+    async fn job_done(&self, id: i64) -> Result<()>;
+    /// Keeps the job pending, to be tried again from `not_before`.
+    async fn job_retry(&self, id: i64, not_before: i64, error: &str) -> Result<()>;
+    /// Gives up on the job; later jobs of the conversation go on.
+    async fn job_failed(&self, id: i64, error: &str) -> Result<()>;
+    /// How many jobs are pending for a conversation.
+    async fn pending_jobs(&self, conversation_id: &str) -> Result<u32>;
+    /// The conversation on the helpdesk's side, as JSON.
+    async fn set_remote(&self, conversation_id: &str, remote: &str) -> Result<()>;
+    async fn remote(&self, conversation_id: &str) -> Result<Option<String>>;
 }
 
 /// Opens the store named by `url` and brings its schema up to date.

@@ -9,7 +9,7 @@ use sqlx::{
     Row, SqlitePool,
 };
 
-use super::{now_millis, Appended, Conversation, FollowUp, Handover, Result, Store, StoreError};
+use super::{now_millis, Appended, Conversation, FollowUp, Handover, OutboxRow, Result, Store, StoreError};
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -261,6 +261,103 @@ impl Store for SqliteStore {
             })
             .collect()
     }
+
+    async fn enqueue(&self, conversation_id: &str, site: &str, provider: &str, job: &str) -> Result<i64> {
+        let now = now_millis();
+        let id = sqlx::query_scalar(
+            "INSERT INTO outbox (conversation_id, site, provider, job, not_before, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(conversation_id)
+        .bind(site)
+        .bind(provider)
+        .bind(job)
+        .bind(now)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    async fn due_jobs(&self, now: i64, limit: u32) -> Result<Vec<OutboxRow>> {
+        // The head of each conversation's line, and only if it is due: a job waiting for its
+        // retry holds back the jobs behind it, which keeps per-conversation order.
+        let rows = sqlx::query(
+            "SELECT o.id, o.conversation_id, o.site, o.provider, o.job, o.attempts FROM outbox o \
+             JOIN (SELECT MIN(id) AS id FROM outbox WHERE state = 'pending' GROUP BY conversation_id) head \
+               ON head.id = o.id \
+             WHERE o.not_before <= ? ORDER BY o.not_before, o.id LIMIT ?",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(OutboxRow {
+                    id: row.try_get("id")?,
+                    conversation_id: row.try_get("conversation_id")?,
+                    site: row.try_get("site")?,
+                    provider: row.try_get("provider")?,
+                    job: row.try_get("job")?,
+                    attempts: row.try_get::<i64, _>("attempts")?.clamp(0, u32::MAX.into()) as u32,
+                })
+            })
+            .collect()
+    }
+
+    async fn job_done(&self, id: i64) -> Result<()> {
+        sqlx::query("UPDATE outbox SET state = 'done', attempts = attempts + 1, last_error = NULL WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn job_retry(&self, id: i64, not_before: i64, error: &str) -> Result<()> {
+        sqlx::query("UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ? WHERE id = ?")
+            .bind(not_before)
+            .bind(error)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn job_failed(&self, id: i64, error: &str) -> Result<()> {
+        sqlx::query("UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?")
+            .bind(error)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn pending_jobs(&self, conversation_id: &str) -> Result<u32> {
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE conversation_id = ? AND state = 'pending'")
+                .bind(conversation_id)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(count.clamp(0, u32::MAX.into()) as u32)
+    }
+
+    async fn set_remote(&self, conversation_id: &str, remote: &str) -> Result<()> {
+        sqlx::query("UPDATE conversations SET remote = ? WHERE id = ?")
+            .bind(remote)
+            .bind(conversation_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn remote(&self, conversation_id: &str) -> Result<Option<String>> {
+        let remote: Option<Option<String>> = sqlx::query_scalar("SELECT remote FROM conversations WHERE id = ?")
+            .bind(conversation_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(remote.flatten())
+    }
 }
 
 #[cfg(test)]
@@ -358,6 +455,32 @@ mod tests {
         }
         let emails: Vec<_> = store.follow_ups(10).await.unwrap().into_iter().map(|f| f.email).collect();
         assert_eq!(emails, vec!["b@x.io", "a@x.io"]);
+    }
+
+    #[tokio::test]
+    async fn the_outbox_hands_out_one_job_per_conversation_in_order() {
+        let (_dir, store) = store().await;
+        let a = store.create_conversation("demo", "ha").await.unwrap();
+        let b = store.create_conversation("demo", "hb").await.unwrap();
+        let a1 = store.enqueue(&a.id, "demo", "intercom", "a1").await.unwrap();
+        let a2 = store.enqueue(&a.id, "demo", "intercom", "a2").await.unwrap();
+        let b1 = store.enqueue(&b.id, "demo", "intercom", "b1").await.unwrap();
+        let now = now_millis() + 1;
+        let jobs: Vec<_> = store.due_jobs(now, 10).await.unwrap().into_iter().map(|j| j.job).collect();
+        assert_eq!(jobs, vec!["a1", "b1"], "only the head of each conversation's line");
+        // a1 waits for a retry: a2 stays behind it; b goes on.
+        store.job_retry(a1, now + 60_000, "503").await.unwrap();
+        store.job_done(b1).await.unwrap();
+        assert!(store.due_jobs(now, 10).await.unwrap().is_empty());
+        let later: Vec<_> = store.due_jobs(now + 60_000, 10).await.unwrap();
+        assert_eq!((later.len(), later[0].id, later[0].attempts), (1, a1, 1));
+        store.job_done(a1).await.unwrap();
+        assert_eq!(store.due_jobs(now, 10).await.unwrap()[0].id, a2);
+        store.job_failed(a2, "400").await.unwrap();
+        assert_eq!(store.pending_jobs(&a.id).await.unwrap(), 0);
+        store.set_remote(&a.id, "{}").await.unwrap();
+        assert_eq!(store.remote(&a.id).await.unwrap().as_deref(), Some("{}"));
+        assert_eq!(store.remote(&b.id).await.unwrap(), None);
     }
 
     #[tokio::test]

@@ -1,0 +1,203 @@
+//! The durable outbox: every call to a helpdesk is stored first (in the store, beside the
+//! conversation) and carried out here, in order per conversation, retried with jittered
+//! exponential backoff that honours the helpdesk's `Retry-After` / `X-RateLimit-Reset`. A
+//! helpdesk that is slow or down delays calls; it never loses them. A restarted relay picks up
+//! where it stopped, because the jobs are rows, not tasks.
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use futures_util::future::join_all;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    providers::{CloseReason, Handover, Provider, ProviderError, ProviderKind, RemoteThread},
+    store::{now_millis, OutboxRow, Store, StoreError},
+};
+
+/// One helpdesk call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Job {
+    /// Create the conversation or ticket with the summary.
+    Open { handover: Handover },
+    /// A later visitor message.
+    Forward { text: String, message_id: String },
+    /// The visitor cancelled or left.
+    Close { reason: CloseReason },
+}
+
+/// What became of a conversation's calls, for the conversation to tell the visitor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The handover reached the helpdesk.
+    Delivered,
+    /// The helpdesk is not answering; the handover waits in the outbox and will be delivered.
+    Delayed,
+    /// The helpdesk refused the handover for good (misconfiguration, rejected request).
+    Undeliverable(String),
+}
+
+/// Jobs taken per round; each belongs to a different conversation, so they run concurrently.
+const BATCH: u32 = 32;
+/// The worker looks for due retries at least this often.
+const TICK: Duration = Duration::from_millis(500);
+/// Backoff: 1 s doubling to at most 5 minutes, each delay jittered down to half.
+const BACKOFF_BASE: Duration = Duration::from_secs(1);
+const BACKOFF_CAP: Duration = Duration::from_secs(300);
+/// After this many failed tries of a handover the visitor is told it is delayed (once).
+const DELAYED_AFTER: u32 = 2;
+
+/// The delay before try number `attempts + 1` (attempts already failed), with full jitter in
+/// the upper half so retries of many conversations spread out.
+pub fn backoff(attempts: u32, jitter: f64) -> Duration {
+    let exponential = BACKOFF_BASE.saturating_mul(2u32.saturating_pow(attempts.min(20)));
+    exponential.min(BACKOFF_CAP).mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
+}
+
+/// The connectors by site and kind. A site's current provider handles new handovers; a
+/// conversation handed to an earlier provider finishes there.
+#[derive(Clone, Default)]
+pub struct Connectors(Arc<HashMap<(String, ProviderKind), Arc<dyn Provider>>>);
+
+impl Connectors {
+    pub fn new(map: HashMap<(String, ProviderKind), Arc<dyn Provider>>) -> Self {
+        Self(Arc::new(map))
+    }
+
+    pub fn get(&self, site: &str, kind: ProviderKind) -> Option<Arc<dyn Provider>> {
+        self.0.get(&(site.to_string(), kind)).cloned()
+    }
+}
+
+/// The handle: stores a job and wakes the worker.
+#[derive(Clone)]
+pub struct Outbox {
+    store: Arc<dyn Store>,
+    wake: Arc<Notify>,
+}
+
+impl Outbox {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store, wake: Arc::new(Notify::new()) }
+    }
+
+    pub async fn push(
+        &self,
+        conversation_id: &str,
+        site: &str,
+        provider: ProviderKind,
+        job: &Job,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(job).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.store.enqueue(conversation_id, site, provider.name(), &json).await?;
+        self.wake.notify_one();
+        Ok(())
+    }
+
+    /// Runs until `stop`: takes due jobs, carries them out, reports outcomes to `report`.
+    pub async fn run(
+        self,
+        connectors: Connectors,
+        report: impl Fn(&str, &str, Outcome) + Send + Sync,
+        stop: CancellationToken,
+    ) {
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(TICK) => {}
+            }
+            let jobs = match self.store.due_jobs(now_millis(), BATCH).await {
+                Ok(jobs) => jobs,
+                Err(error) => {
+                    tracing::error!(%error, "outbox: cannot read jobs");
+                    continue;
+                }
+            };
+            let more = jobs.len() == BATCH as usize;
+            join_all(jobs.into_iter().map(|row| self.carry_out(&connectors, row, &report))).await;
+            if more {
+                self.wake.notify_one();
+            }
+        }
+    }
+
+    async fn carry_out(&self, connectors: &Connectors, row: OutboxRow, report: &(impl Fn(&str, &str, Outcome) + Sync)) {
+        let job: Result<Job, _> = serde_json::from_str(&row.job);
+        let kind: Result<ProviderKind, _> = serde_json::from_value(serde_json::Value::String(row.provider.clone()));
+        let (Ok(job), Ok(kind)) = (job, kind) else {
+            return self.give_up(&row, "unreadable job", report, false).await;
+        };
+        let is_open = matches!(job, Job::Open { .. });
+        let Some(provider) = connectors.get(&row.site, kind) else {
+            let why = format!("no {} connector configured for site {}", row.provider, row.site);
+            return self.give_up(&row, &why, report, is_open).await;
+        };
+        let result = match job {
+            Job::Open { handover } => match provider.open(&handover).await {
+                Ok(thread) => {
+                    let json = serde_json::to_string(&thread).unwrap_or_default();
+                    match self.store.set_remote(&row.conversation_id, &json).await {
+                        Ok(()) => Ok(()),
+                        Err(error) => Err(ProviderError::Unavailable(format!("store: {error}"))),
+                    }
+                }
+                Err(error) => Err(error),
+            },
+            Job::Forward { text, message_id } => match self.thread(&row).await {
+                Some(thread) => provider.forward(&thread, &text, &message_id).await,
+                None => Err(ProviderError::Rejected("the handover never reached the helpdesk".into())),
+            },
+            Job::Close { reason } => match self.thread(&row).await {
+                Some(thread) => provider.close(&thread, reason).await,
+                None => Ok(()), // nothing was opened, so there is nothing to close
+            },
+        };
+        match result {
+            Ok(()) => {
+                if let Err(error) = self.store.job_done(row.id).await {
+                    tracing::error!(%error, "outbox: cannot mark a job done; it will run again");
+                }
+                if is_open {
+                    report(&row.conversation_id, &row.site, Outcome::Delivered);
+                }
+            }
+            Err(error) if error.is_retryable() => {
+                let delay = match &error {
+                    ProviderError::RateLimited { retry_after: Some(after) } => *after,
+                    _ => backoff(row.attempts, rand::rng().random()),
+                };
+                tracing::warn!(job = row.id, conversation = %row.conversation_id, %error, ?delay, "helpdesk call failed; retrying");
+                let not_before = now_millis() + delay.as_millis() as i64;
+                if let Err(error) = self.store.job_retry(row.id, not_before, &error.to_string()).await {
+                    tracing::error!(%error, "outbox: cannot reschedule a job");
+                }
+                if is_open && row.attempts + 1 == DELAYED_AFTER {
+                    report(&row.conversation_id, &row.site, Outcome::Delayed);
+                }
+            }
+            Err(error) => self.give_up(&row, &error.to_string(), report, is_open).await,
+        }
+    }
+
+    async fn give_up(&self, row: &OutboxRow, why: &str, report: &(impl Fn(&str, &str, Outcome) + Sync), is_open: bool) {
+        tracing::error!(job = row.id, conversation = %row.conversation_id, why, "helpdesk call given up");
+        if let Err(error) = self.store.job_failed(row.id, why).await {
+            tracing::error!(%error, "outbox: cannot mark a job failed");
+        }
+        if is_open {
+            report(&row.conversation_id, &row.site, Outcome::Undeliverable(why.to_string()));
+        }
+    }
+
+    async fn thread(&self, row: &OutboxRow) -> Option<RemoteThread> {
+        let json = self.store.remote(&row.conversation_id).await.ok().flatten()?;
+        serde_json::from_str(&json).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,199 @@
+//! The outbox against a scripted provider and real SQLite: order, retries, Retry-After,
+//! give-up, and nothing lost across a worker restart.
+
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use super::*;
+use crate::{
+    providers::{Capabilities, Mode},
+    store::SqliteStore,
+};
+
+/// A provider that answers from a script and records what it was asked.
+#[derive(Default)]
+struct Scripted {
+    answers: Mutex<Vec<Result<(), ProviderError>>>,
+    calls: Mutex<Vec<String>>,
+}
+
+impl Scripted {
+    fn next(&self, call: String) -> Result<(), ProviderError> {
+        self.calls.lock().unwrap().push(call);
+        let mut answers = self.answers.lock().unwrap();
+        if answers.is_empty() {
+            Ok(())
+        } else {
+            answers.remove(0)
+        }
+    }
+}
+
+#[async_trait]
+impl Provider for Scripted {
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::Intercom
+    }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            mode: Mode::LiveChat,
+            email_handover: true,
+            agent_joined_events: true,
+            typing: false,
+            close_signal: true,
+            availability_check: false,
+        }
+    }
+    async fn available(&self) -> Result<bool, ProviderError> {
+        Ok(true)
+    }
+    async fn open(&self, handover: &Handover) -> Result<RemoteThread, ProviderError> {
+        self.next(format!("open {}", handover.summary)).map(|()| RemoteThread {
+            provider: ProviderKind::Intercom,
+            conversation: "r-1".into(),
+            user: Some("u-1".into()),
+            extra: serde_json::Value::Null,
+        })
+    }
+    async fn forward(&self, thread: &RemoteThread, text: &str, _: &str) -> Result<(), ProviderError> {
+        self.next(format!("forward {} {text}", thread.conversation))
+    }
+    async fn close(&self, thread: &RemoteThread, reason: CloseReason) -> Result<(), ProviderError> {
+        self.next(format!("close {} {reason:?}", thread.conversation))
+    }
+}
+
+fn handover(id: &str) -> Handover {
+    Handover {
+        conversation_id: id.into(),
+        site: "demo".into(),
+        visitor: shared::Visitor::default(),
+        summary: "S".into(),
+        reason: "explicit_request".into(),
+        visitor_messages: vec![],
+    }
+}
+
+struct Rig {
+    _dir: tempfile::TempDir,
+    store: Arc<dyn Store>,
+    outbox: Outbox,
+    provider: Arc<Scripted>,
+    outcomes: Arc<Mutex<Vec<Outcome>>>,
+    stop: CancellationToken,
+}
+
+async fn rig(answers: Vec<Result<(), ProviderError>>) -> (Rig, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open(&format!("sqlite://{}/o.db", dir.path().display())).await.unwrap());
+    let conversation = store.create_conversation("demo", "h").await.unwrap();
+    let provider = Arc::new(Scripted { answers: Mutex::new(answers), ..Scripted::default() });
+    let rig = Rig {
+        _dir: dir,
+        outbox: Outbox::new(store.clone()),
+        store,
+        provider,
+        outcomes: Arc::default(),
+        stop: CancellationToken::new(),
+    };
+    (rig, conversation.id)
+}
+
+impl Rig {
+    fn start(&self) {
+        let connectors = Connectors::new(HashMap::from([(
+            ("demo".to_string(), ProviderKind::Intercom),
+            self.provider.clone() as Arc<dyn Provider>,
+        )]));
+        let outcomes = self.outcomes.clone();
+        let report = move |_: &str, _: &str, outcome: Outcome| outcomes.lock().unwrap().push(outcome);
+        tokio::spawn(self.outbox.clone().run(connectors, report, self.stop.clone()));
+    }
+
+    async fn wait_for_calls(&self, n: usize) -> Vec<String> {
+        for _ in 0..200 {
+            if self.provider.calls.lock().unwrap().len() >= n {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        self.provider.calls.lock().unwrap().clone()
+    }
+}
+
+#[test]
+fn backoff_doubles_with_jitter_and_stops_at_the_cap() {
+    assert_eq!(backoff(0, 1.0), Duration::from_secs(1));
+    assert_eq!(backoff(0, 0.0), Duration::from_millis(500));
+    assert_eq!(backoff(3, 1.0), Duration::from_secs(8));
+    assert_eq!(backoff(30, 1.0), BACKOFF_CAP);
+    assert!(backoff(30, 0.0) >= BACKOFF_CAP / 2);
+}
+
+#[tokio::test]
+async fn calls_run_in_order_and_a_failure_holds_the_line_until_it_passes() {
+    let (rig, id) = rig(vec![Err(ProviderError::RateLimited { retry_after: Some(Duration::from_millis(300)) })]).await;
+    rig.outbox.push(&id, "demo", ProviderKind::Intercom, &Job::Open { handover: handover(&id) }).await.unwrap();
+    rig.outbox
+        .push(&id, "demo", ProviderKind::Intercom, &Job::Forward { text: "hi".into(), message_id: "m1".into() })
+        .await
+        .unwrap();
+    rig.outbox.push(&id, "demo", ProviderKind::Intercom, &Job::Close { reason: CloseReason::Cancelled }).await.unwrap();
+    rig.start();
+    let calls = rig.wait_for_calls(4).await;
+    assert_eq!(calls, vec!["open S", "open S", "forward r-1 hi", "close r-1 Cancelled"]);
+    assert_eq!(rig.store.pending_jobs(&id).await.unwrap(), 0);
+    assert_eq!(*rig.outcomes.lock().unwrap(), vec![Outcome::Delivered]);
+    rig.stop.cancel();
+}
+
+#[tokio::test]
+async fn a_helpdesk_down_delays_the_handover_and_nothing_is_lost() {
+    let down = || Err(ProviderError::Unavailable("503".into()));
+    let (rig, id) = rig(vec![down(), down()]).await;
+    rig.outbox.push(&id, "demo", ProviderKind::Intercom, &Job::Open { handover: handover(&id) }).await.unwrap();
+    rig.start();
+    let calls = rig.wait_for_calls(3).await;
+    assert_eq!(calls.len(), 3, "two failures, then through: {calls:?}");
+    for _ in 0..100 {
+        if rig.outcomes.lock().unwrap().len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(*rig.outcomes.lock().unwrap(), vec![Outcome::Delayed, Outcome::Delivered]);
+    rig.stop.cancel();
+}
+
+#[tokio::test]
+async fn a_refused_handover_is_given_up_and_reported() {
+    let (rig, id) = rig(vec![Err(ProviderError::Rejected("400 bad".into()))]).await;
+    rig.outbox.push(&id, "demo", ProviderKind::Intercom, &Job::Open { handover: handover(&id) }).await.unwrap();
+    rig.outbox
+        .push(&id, "demo", ProviderKind::Intercom, &Job::Forward { text: "hi".into(), message_id: "m1".into() })
+        .await
+        .unwrap();
+    rig.start();
+    rig.wait_for_calls(1).await;
+    for _ in 0..100 {
+        if rig.store.pending_jobs(&id).await.unwrap() == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(rig.store.pending_jobs(&id).await.unwrap(), 0, "the forward after a failed open is dropped too");
+    assert!(matches!(rig.outcomes.lock().unwrap().first(), Some(Outcome::Undeliverable(why)) if why.contains("400")));
+    rig.stop.cancel();
+}
+
+#[tokio::test]
+async fn jobs_survive_a_restart_of_the_worker() {
+    let (rig, id) = rig(vec![]).await;
+    rig.outbox.push(&id, "demo", ProviderKind::Intercom, &Job::Open { handover: handover(&id) }).await.unwrap();
+    // No worker ran yet (as if the relay stopped right after storing the job); one starts now.
+    rig.start();
+    assert_eq!(rig.wait_for_calls(1).await, vec!["open S"]);
+    rig.stop.cancel();
+}
