@@ -106,17 +106,36 @@ async fn main() -> anyhow::Result<()> {
         elapsed.as_secs_f64()
     );
 
+    // Sockets alone (upgraded, no hello yet), then each with its conversation open (hello:
+    // a stored conversation, its greeting, its actor and its bus topic).
     let before = rss_kib(pid, "VmRSS:");
     let mut idle = Vec::with_capacity(IDLE_CONNECTIONS);
     for _ in 0..IDLE_CONNECTIONS {
-        let (client, _) = WidgetClient::hello(&ws, None, 0).await;
-        idle.push(client);
+        idle.push(WidgetClient::connect(&ws).await);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let sockets = rss_kib(pid, "VmRSS:");
+    for client in &mut idle {
+        client
+            .send(&ClientFrame::Hello {
+                v: shared::PROTOCOL_VERSION,
+                site: "demo".into(),
+                resume: None,
+                last_seq: 0,
+                visitor: None,
+            })
+            .await;
+        client.next().await; // welcome
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     let after = rss_kib(pid, "VmRSS:");
+    let per = |from: u64, to: u64| to.saturating_sub(from) as f64 / IDLE_CONNECTIONS as f64;
     println!(
-        "memory: {IDLE_CONNECTIONS} idle widget connections: RSS {before} -> {after} KiB, {:.1} KiB per connection",
-        (after.saturating_sub(before)) as f64 / IDLE_CONNECTIONS as f64
+        "memory: {IDLE_CONNECTIONS} idle widget connections: RSS {before} -> {sockets} KiB with the sockets open \
+         ({:.1} KiB each) -> {after} KiB with their conversations ({:.1} KiB each more; {:.1} KiB per visitor in all)",
+        per(before, sockets),
+        per(sockets, after),
+        per(before, after)
     );
     println!("relay peak RSS (VmHWM): {} KiB", rss_kib(pid, "VmHWM:"));
     drop(idle);
