@@ -5,6 +5,7 @@
 //! small JavaScript snippets that look inside it.
 
 use std::{
+    os::unix::process::CommandExt,
     process::{Child, Command, Stdio},
     sync::OnceLock,
     time::{Duration, Instant},
@@ -43,6 +44,7 @@ fn driver() -> &'static Driver {
         let binary = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
         let process = Command::new(&binary)
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -55,6 +57,7 @@ fn driver() -> &'static Driver {
             assert!(Instant::now() < deadline, "chromedriver did not start listening");
             std::thread::sleep(Duration::from_millis(50));
         }
+        crate::tie_to_this_process(process.id());
         let guard = ChildGuard(process.id());
         Driver { url, _process: process, _guard: guard }
     })

@@ -125,3 +125,19 @@ impl TestRelay {
         format!("ws://{}", self.addr)
     }
 }
+
+/// Ends the process group led by `leader` (a helper such as chromedriver or Prism, started
+/// with `process_group(0)`, and everything it started, such as Chromium) when this test process
+/// exits, however it exits. Statics are never dropped, so a guard alone would leak them.
+pub fn tie_to_this_process(leader: u32) {
+    let watchdog = format!(
+        "while kill -0 {parent} 2>/dev/null; do sleep 0.5; done; kill -TERM -{leader} 2>/dev/null",
+        parent = std::process::id()
+    );
+    let _ = std::process::Command::new("sh")
+        .args(["-c", &watchdog])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+}

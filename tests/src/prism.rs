@@ -5,6 +5,7 @@
 use std::{
     collections::HashMap,
     io::{BufRead, BufReader},
+    os::unix::process::CommandExt,
     path::PathBuf,
     process::{Child, Command, Stdio},
     sync::{mpsc, Mutex, OnceLock},
@@ -43,8 +44,10 @@ pub fn mock(spec_file: &str) -> String {
         .arg(spec(spec_file))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
+        .process_group(0)
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {} (scripts/tools.sh installs it): {e}", prism.display()));
+    crate::tie_to_this_process(child.id());
     let stdout = child.stdout.take().expect("prism stdout");
     let (ready, listening) = mpsc::channel();
     std::thread::spawn(move || {
