@@ -1,0 +1,165 @@
+//! The handover triggers: what in a visitor's message (and the conversation before it) should
+//! bring in a person, and why. Pure functions over the site's compiled settings; the actor
+//! calls [`Triggers::evaluate`] for every visitor message and feeds the verdict to the machine.
+//!
+//! - [`text`]: folding and splitting text the same way everywhere;
+//! - [`request`]: the visitor asks for a person, in seven languages, with typos;
+//! - [`frustration`]: a 0..1 score from the message and the conversation;
+//! - [`rules`]: guidance rules and topics from the configuration;
+//! - [`language`]: the visitor's language, for the summary.
+//!
+//! The fifth trigger, "cannot answer", needs the bot's confidence and is decided where the bot
+//! answers (the actor's `ask_bot`).
+
+pub mod frustration;
+pub mod language;
+pub mod request;
+pub mod rules;
+pub mod text;
+
+use crate::{
+    bot::Turn,
+    config::{FrustrationAction, HandoverConfig, TriggersConfig},
+    conversation::machine::Reason,
+};
+
+use rules::{Rule, Topic};
+use text::Phrases;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TriggerError {
+    #[error("rule {rule:?}: pattern {pattern:?} does not compile: {message}")]
+    Pattern { rule: String, pattern: String, message: String },
+    #[error("{setting} must be between 0 and 1, not {value}")]
+    OutOfRange { setting: &'static str, value: f32 },
+}
+
+/// A trigger that fired, with what the agent should read about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trigger {
+    pub reason: Reason,
+    /// "the visitor asked for a person", "rule: safety issue", "topic: billing dispute", …
+    pub detail: String,
+}
+
+/// What the triggers make of one visitor message.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Verdict {
+    /// Hand over now.
+    pub handover: Option<Trigger>,
+    /// Offer a person (frustration with `action = "offer"`).
+    pub offer: Option<Trigger>,
+    /// The topic the message is about, if a configured one.
+    pub topic: Option<String>,
+    /// The frustration score, 0..1.
+    pub frustration: f32,
+}
+
+/// A site's triggers, compiled from its configuration.
+pub struct Triggers {
+    config: TriggersConfig,
+    /// The site's own request phrases (`handover.request_phrases`), on top of the detector.
+    extra_requests: Phrases,
+    rules: Vec<Rule>,
+    topics: Vec<Topic>,
+}
+
+impl Triggers {
+    pub fn compile(config: &TriggersConfig, handover: &HandoverConfig) -> Result<Self, TriggerError> {
+        for (setting, value) in [
+            ("frustration.threshold", config.frustration.threshold),
+            ("cannot_answer.min_confidence", config.cannot_answer.min_confidence),
+        ] {
+            if !(0.0..=1.0).contains(&value) {
+                return Err(TriggerError::OutOfRange { setting, value });
+            }
+        }
+        Ok(Self {
+            config: config.clone(),
+            extra_requests: Phrases::new(&handover.request_phrases),
+            rules: config.rules.iter().map(Rule::compile).collect::<Result<_, _>>()?,
+            topics: config.topics.iter().map(Topic::compile).collect(),
+        })
+    }
+
+    pub fn config(&self) -> &TriggersConfig {
+        &self.config
+    }
+
+    /// Does the visitor ask for a person in `text`? (The explicit-request trigger alone.)
+    pub fn asks_for_person(&self, text: &str) -> bool {
+        request::asks_for_person(text) || self.extra_requests.find(&text::words(text)).is_some()
+    }
+
+    /// Judges `text`, given the turns before it (oldest first). A rule outranks an
+    /// always-human topic, which outranks the visitor's words, which outrank frustration: the
+    /// most specific reason is the one the agent reads.
+    pub fn evaluate(&self, text: &str, earlier: &[Turn]) -> Verdict {
+        let words = text::words(text);
+        let topic = self.topics.iter().find(|t| t.matches(&words));
+        let frustration = if self.config.frustration.enabled { frustration::score(text, earlier) } else { 0.0 };
+        let rule = self
+            .rules
+            .iter()
+            .find(|r| r.matches(text, &words))
+            .map(|rule| Trigger { reason: Reason::Rule, detail: format!("rule: {}", rule.name) });
+        let always_human = topic.filter(|t| t.always_human).map(|topic| Trigger {
+            reason: Reason::Topic,
+            detail: format!("topic: {} (always handled by a person)", topic.name),
+        });
+        let asked = (self.config.explicit_request.enabled && self.asks_for_person(text))
+            .then(|| Trigger { reason: Reason::ExplicitRequest, detail: "the visitor asked for a person".into() });
+        let frustrated =
+            (self.config.frustration.enabled && frustration >= self.config.frustration.threshold).then(|| Trigger {
+                reason: Reason::Frustration,
+                detail: format!("the visitor seems frustrated (score {frustration:.2})"),
+            });
+        let (handover, offer) = match rule.or(always_human).or(asked) {
+            Some(trigger) => (Some(trigger), None),
+            None => match self.config.frustration.action {
+                FrustrationAction::Handover => (frustrated, None),
+                FrustrationAction::Offer => (None, frustrated),
+            },
+        };
+        Verdict { handover, offer, topic: topic.map(|t| t.name.clone()), frustration }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn triggers(config: TriggersConfig) -> Triggers {
+        Triggers::compile(&config, &HandoverConfig::default()).unwrap()
+    }
+
+    #[test]
+    fn each_trigger_gives_its_reason() {
+        let t = triggers(TriggersConfig::default());
+        let reason = |text: &str| t.evaluate(text, &[]).handover.map(|h| h.reason);
+        assert_eq!(reason("Can I talk to a person?"), Some(Reason::ExplicitRequest));
+        assert_eq!(reason("The battery caught fire, can I talk to a person?"), Some(Reason::Rule));
+        assert_eq!(reason("I opened a chargeback with my bank"), Some(Reason::Topic));
+        assert_eq!(reason("THIS IS USELESS, YOU STUPID BOT"), Some(Reason::Frustration));
+        assert_eq!(reason("How long does shipping take?"), None);
+        assert_eq!(t.evaluate("Where is my order? It has not arrived", &[]).topic.as_deref(), Some("order status"));
+    }
+
+    #[test]
+    fn frustration_may_offer_instead_and_triggers_switch_off() {
+        let mut config = TriggersConfig::default();
+        config.frustration.action = FrustrationAction::Offer;
+        config.explicit_request.enabled = false;
+        let t = triggers(config);
+        let verdict = t.evaluate("THIS IS USELESS, YOU STUPID BOT", &[]);
+        assert_eq!((verdict.handover, verdict.offer.map(|o| o.reason)), (None, Some(Reason::Frustration)));
+        assert_eq!(t.evaluate("Can I talk to a person?", &[]).handover, None);
+    }
+
+    #[test]
+    fn thresholds_are_checked() {
+        let mut config = TriggersConfig::default();
+        config.frustration.threshold = 1.5;
+        assert!(matches!(Triggers::compile(&config, &HandoverConfig::default()), Err(TriggerError::OutOfRange { .. })));
+    }
+}

@@ -1,0 +1,288 @@
+//! Does a message ask for a person? In English, German, French, Spanish, Italian, Portuguese
+//! and Dutch, with typos.
+//!
+//! Not a phrase list: the message is read as words with roles (a contact verb such as "talk" or
+//! "sprechen", a wish such as "want" or "quiero", a person such as "agent" or "Mitarbeiter",
+//! small words that may stand between them) and a request is a contact verb or a wish that
+//! governs a person: "talk to a real person", "mit einem Mitarbeiter sprechen" (German and
+//! Dutch also put the verb last), "someone I can talk to". A person who is only mentioned ("is
+//! the agent who packed my order…", "can a person return an item for someone else?") governs
+//! nothing and does not count; neither does a negated wish ("I don't want to talk to anyone").
+//! Words of five letters or more also match with one typo ("speek to a humen"), longer ones
+//! with two.
+
+use std::{collections::HashMap, sync::LazyLock};
+
+use super::text;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// Talk, speak, connect… (takes a person).
+    Contact,
+    /// Talk/speak in German or Dutch, where the verb may come last.
+    ContactLast,
+    /// Want, need… (takes a clear person: "I want a human", not "I want someone to…").
+    Wish,
+    /// Someone, person… (counts after a contact verb).
+    Person,
+    /// Human, agent, operator… (counts after a wish, or alone).
+    Human,
+    /// Real, actual, echte… ("real person" is a clear person).
+    Real,
+    /// Words that may stand between a verb and its person.
+    Filler,
+    /// Not, don't, kein, pas…
+    Negation,
+    /// Bot, robot, machine (in "not a bot").
+    Machine,
+    /// Please, hi, now… (ignored in a short message).
+    Polite,
+}
+
+use Role::*;
+
+const LEXICON: &[(Role, &str)] = &[
+    (
+        Contact,
+        "talk speak chat connect transfer through contact reach escalate talking speaking \
+               parler parle discuter joindre contacter transferer transferez passer passez passe relation \
+               hablar hablo comunicarme contactar pasame pasarme paseme transferir transfiereme conectar conectarme \
+               contacto parlare parlo contattare passami passarmi trasferire trasferiscimi collegarmi contatto \
+               falar falo contatar transfere transferir conectar conversar",
+    ),
+    (
+        ContactLast,
+        "sprechen reden verbinden verbindung weiterleiten kontaktieren chatten erreichen kontakt sprechen \
+                   spreken praten doorverbinden verbinden bereiken chatten spreek praat",
+    ),
+    (
+        Wish,
+        "want need wanna get give like rather demand require \
+            will mochte brauche brauchen hatte wurde moechte \
+            veux voudrais besoin aimerais exige \
+            quiero necesito quisiera exijo \
+            voglio vorrei serve esigo \
+            quero queria preciso gostaria exijo \
+            wil wens graag nodig eis",
+    ),
+    (
+        Person,
+        "person people someone somebody anyone anybody team support service staff colleague \
+              personne quelqu equipe \
+              persona alguien equipo soporte \
+              qualcuno squadra assistenza addetto \
+              pessoa alguem equipe suporte \
+              jemand jemandem jemanden person personen team \
+              persoon iemand team",
+    ),
+    (
+        Human,
+        "human humans agent agents representative representatives rep operator manager supervisor employee \
+             mensch menschen mitarbeiter mitarbeiterin mitarbeitern berater beraterin kundendienst kundenservice \
+             humain humaine humains conseiller conseillere operateur operatrice \
+             humano humana agente asesor asesora operador operadora representante \
+             umano umana operatore operatrice consulente \
+             atendente consultor \
+             mens medewerker medewerkster klantenservice",
+    ),
+    (
+        Real,
+        "real actual live proper echten echte echter richtigen richtige vrai vraie veritable reale vero vera \
+            verdadero verdadera verdadeiro verdadeira echt levende",
+    ),
+    (
+        Filler,
+        "to with a an the some one of your you me us now right just directly customer member please \
+              mit einem einer einen ein eine dem der den die zu mal jetzt sofort ihrem ihrer ihren eurem bitte mich \
+              menschlichen direkt gleich doch vielleicht kurz lieber \
+              a au aux avec un une le la les l votre vos moi de du des en maintenant directement \
+              con una el los las al su sus por favor ahora algun alguna \
+              uno il lo gli per ora subito adesso qualche vostro vostra \
+              com um uma o os as ao do da seu sua agora algum alguma \
+              met een het uw jullie nu even aan naar direct meteen mij",
+    ),
+    (
+        Negation,
+        "not don dont doesn never no without nicht kein keine keinen nie pas jamais non nao niet geen nunca mai",
+    ),
+    (Machine, "bot bots robot robo chatbot machine maschine ki ai ia"),
+    (
+        Polite,
+        "please pls plz hi hello hey thanks bitte hallo danke svp bonjour merci hola gracias ciao grazie ola \
+              obrigado obrigada hoi alsjeblieft alstublieft dank now asap sofort vite ya subito ja nu",
+    ),
+];
+
+/// Words that must match exactly: a typo of them is too often another real word ("reach" and
+/// "teach", "staff" and "stuff", "manager" and "managed").
+const EXACT_ONLY: &[&str] = &[
+    "reach", "staff", "manager", "rather", "passe", "passer", "passez", "parle", "people", "through", "contact",
+    "chatten",
+];
+
+/// Real words one typo away from a lexicon word, which are never typos of it: "argent"
+/// (French money) is not "agent", "chatted" is past.
+const NOT_TYPOS: &[&str] =
+    &["argent", "though", "passed", "contract", "chatted", "stuff", "teach", "employer", "reason", "spoke", "talked"];
+
+/// Relative-clause glue: "someone (that) I can talk to", "alguien con quien hablar".
+const RELATIVE: &[&str] = &[
+    "i", "we", "can", "could", "may", "might", "to", "who", "that", "con", "quien", "qui", "cui", "com", "quem", "met",
+    "wie", "ich", "kann", "a", "je", "puisse", "pueda", "possa", "possa", "kan",
+];
+
+/// A contact verb reaches its person across at most this many small words.
+const MAX_GAP: usize = 4;
+
+struct Lexicon {
+    roles: HashMap<&'static str, Vec<Role>>,
+    /// Words that typos are matched against: (word, allowed edit distance).
+    fuzzy: Vec<(&'static str, usize)>,
+}
+
+static LEX: LazyLock<Lexicon> = LazyLock::new(|| {
+    let mut roles: HashMap<&'static str, Vec<Role>> = HashMap::new();
+    for (role, list) in LEXICON {
+        for word in list.split_whitespace() {
+            let entry = roles.entry(word).or_default();
+            if !entry.contains(role) {
+                entry.push(*role);
+            }
+        }
+    }
+    let fuzzy = roles
+        .iter()
+        .filter(|(word, r)| {
+            word.len() >= 5
+                && !EXACT_ONLY.contains(word)
+                && r.iter().any(|r| matches!(r, Contact | ContactLast | Person | Human))
+        })
+        .map(|(word, _)| (*word, if word.len() >= 9 { 2 } else { 1 }))
+        .collect();
+    Lexicon { roles, fuzzy }
+});
+
+/// The roles of a word, or of the lexicon word it is a typo of.
+fn roles(word: &str) -> &'static [Role] {
+    if let Some(roles) = LEX.roles.get(word) {
+        return roles;
+    }
+    if word.len() < 4 || NOT_TYPOS.contains(&word) {
+        return &[];
+    }
+    LEX.fuzzy
+        .iter()
+        .filter(|(known, max)| known.len().abs_diff(word.len()) <= *max && strsim::osa_distance(known, word) <= *max)
+        .min_by_key(|(known, _)| strsim::osa_distance(known, word))
+        .and_then(|(known, _)| LEX.roles.get(known))
+        .map_or(&[], Vec::as_slice)
+}
+
+fn has(word: &str, role: Role) -> bool {
+    roles(word).contains(&role)
+}
+
+/// Does `text` ask for a person?
+pub fn asks_for_person(text: &str) -> bool {
+    let clauses = text::clauses(text);
+    short_call(&clauses) || clauses.iter().any(|clause| clause_asks(clause))
+}
+
+/// "Agent!", "human please", "Mitarbeiter bitte", "una persona real": a message that is only a
+/// clear person (and polite words).
+fn short_call(clauses: &[Vec<String>]) -> bool {
+    let content: Vec<&String> =
+        clauses.iter().flatten().filter(|w| !has(w, Polite) && !(has(w, Filler) && !has(w, Human))).collect();
+    if content.is_empty() || content.len() > 2 {
+        return false;
+    }
+    let clear = content.iter().any(|w| has(w, Human) && !has(w, Negation));
+    let real_person = content.len() == 2
+        && content.iter().any(|w| has(w, Real))
+        && content.iter().any(|w| has(w, Person) || has(w, Human));
+    clear || real_person
+}
+
+fn clause_asks(clause: &[String]) -> bool {
+    clause.iter().enumerate().any(|(i, word)| {
+        let r = roles(word);
+        let request = (r.contains(&Contact) || r.contains(&ContactLast)) && person_after(clause, i, false)
+            || r.contains(&ContactLast) && person_before(clause, i)
+            || (r.contains(&Contact) || r.contains(&ContactLast)) && relative_person(clause, i)
+            || r.contains(&Wish) && person_after(clause, i, true);
+        (request && !negated(clause, i)) || refuses_machine(clause, i)
+    })
+}
+
+/// A person after the verb at `at`, across small words. `clear`: only a human or real person.
+fn person_after(clause: &[String], at: usize, clear: bool) -> bool {
+    let mut real = false;
+    for word in clause.iter().skip(at + 1).take(MAX_GAP + 1) {
+        if has(word, Human) {
+            return true;
+        }
+        if has(word, Person) && (!clear || real) {
+            return true;
+        }
+        real |= has(word, Real);
+        if !(has(word, Filler) || has(word, Real) || has(word, Polite)) {
+            return false;
+        }
+    }
+    false
+}
+
+/// A person before a verb that comes last: "mit einem Mitarbeiter sprechen".
+fn person_before(clause: &[String], at: usize) -> bool {
+    for word in clause[..at].iter().rev().take(MAX_GAP + 1) {
+        if has(word, Human) || has(word, Person) {
+            return true;
+        }
+        if !(has(word, Filler) || has(word, Real) || has(word, Polite)) {
+            return false;
+        }
+    }
+    false
+}
+
+/// "someone I can talk to", "alguien con quien hablar".
+fn relative_person(clause: &[String], at: usize) -> bool {
+    let mut glue = 0;
+    for word in clause[..at].iter().rev().take(MAX_GAP + 1) {
+        if (has(word, Human) || has(word, Person)) && glue > 0 {
+            return true;
+        }
+        if !RELATIVE.contains(&word.as_str()) {
+            return false;
+        }
+        glue += 1;
+    }
+    false
+}
+
+/// A negation that governs the request: "don't want to talk", "no need to speak", "nicht mit
+/// einem Mitarbeiter sprechen"; not one that belongs to another verb ("I don't understand").
+fn negated(clause: &[String], at: usize) -> bool {
+    let from = at.saturating_sub(6);
+    (from..at).any(|k| {
+        has(&clause[k], Negation) && {
+            let mut next = k + 1;
+            if clause.get(next).is_some_and(|w| w == "t") {
+                next += 1;
+            }
+            clause.get(next).is_some_and(|w| {
+                next == at || has(w, Wish) || has(w, Filler) || matches!(w.as_str(), "have" | "to" | "do" | "will")
+            })
+        }
+    })
+}
+
+/// "not a bot", "kein Bot", "pas un robot": refusing the machine is asking for a person.
+fn refuses_machine(clause: &[String], at: usize) -> bool {
+    has(&clause[at], Negation)
+        && clause.iter().skip(at + 1).take(4).any(|w| has(w, Machine))
+        && !clause.iter().take(at).any(|w| matches!(w.as_str(), "are" | "is" | "bist" | "es" | "e" | "ben" | "est"))
+}
+
+#[cfg(test)]
+mod tests;
