@@ -48,12 +48,12 @@ const LEXICON: &[(Role, &str)] = &[
                parler parle discuter joindre contacter transferer transferez passer passez passe relation \
                hablar hablo comunicarme contactar pasame pasarme paseme transferir transfiereme conectar conectarme \
                contacto parlare parlo contattare passami passarmi trasferire trasferiscimi collegarmi contatto \
-               falar falo contatar transfere transferir conectar conversar",
+               falar falo contatar transfere transferir conectar conversar passa",
     ),
     (
         ContactLast,
         "sprechen reden verbinden verbindung weiterleiten kontaktieren chatten erreichen kontakt sprechen \
-                   spreken praten doorverbinden verbinden bereiken chatten spreek praat",
+                   spreken praten doorverbinden verbinden verbind bereiken chatten spreek praat",
     ),
     (
         Wish,
@@ -94,16 +94,17 @@ const LEXICON: &[(Role, &str)] = &[
         Filler,
         "to with a an the some one of your you me us now right just directly customer member please \
               mit einem einer einen ein eine dem der den die zu mal jetzt sofort ihrem ihrer ihren eurem bitte mich \
-              menschlichen direkt gleich doch vielleicht kurz lieber \
+              menschlichen direkt gleich doch vielleicht kurz lieber sie \
               a au aux avec un une le la les l votre vos moi de du des en maintenant directement \
               con una el los las al su sus por favor ahora algun alguna \
               uno il lo gli per ora subito adesso qualche vostro vostra \
-              com um uma o os as ao do da seu sua agora algum alguma \
-              met een het uw jullie nu even aan naar direct meteen mij",
+              com um uma o os as ao do da seu sua agora algum alguma para \
+              met een het uw jullie nu even aan naar direct meteen mij door",
     ),
     (
         Negation,
-        "not don dont doesn never no without nicht kein keine keinen nie pas jamais non nao niet geen nunca mai",
+        "not don dont doesn never no without nobody nicht kein keine keinen keinem nie niemand niemanden niemandem \
+         pas jamais non nao ninguem niet geen nunca nadie mai nessuno",
     ),
     (Machine, "bot bots robot robo chatbot machine maschine ki ai ia"),
     (
@@ -170,12 +171,30 @@ fn roles(word: &str) -> &'static [Role] {
     if word.len() < 4 || NOT_TYPOS.contains(&word) {
         return &[];
     }
+    if word.len() == 4 {
+        // Four letters: only two swapped letters ("tlak"); any other edit is too often
+        // another word ("that" and "chat").
+        return LEX
+            .roles
+            .iter()
+            .find(|(known, _)| known.len() == 4 && strsim::osa_distance(known, word) == 1 && swapped(known, word))
+            .map_or(&[], |(_, roles)| roles.as_slice());
+    }
     LEX.fuzzy
         .iter()
         .filter(|(known, max)| known.len().abs_diff(word.len()) <= *max && strsim::osa_distance(known, word) <= *max)
         .min_by_key(|(known, _)| strsim::osa_distance(known, word))
         .and_then(|(known, _)| LEX.roles.get(known))
         .map_or(&[], Vec::as_slice)
+}
+
+/// Whether `a` and `b` differ only by two neighbouring letters swapped.
+fn swapped(a: &str, b: &str) -> bool {
+    let mut x: Vec<char> = a.chars().collect();
+    let mut y: Vec<char> = b.chars().collect();
+    x.sort_unstable();
+    y.sort_unstable();
+    x == y
 }
 
 fn has(word: &str, role: Role) -> bool {
@@ -192,7 +211,7 @@ pub fn asks_for_person(text: &str) -> bool {
 /// clear person (and polite words).
 fn short_call(clauses: &[Vec<String>]) -> bool {
     let content: Vec<&String> =
-        clauses.iter().flatten().filter(|w| !has(w, Polite) && !(has(w, Filler) && !has(w, Human))).collect();
+        clauses.iter().flatten().filter(|w| !has(w, Polite) && (!has(w, Filler) || has(w, Human))).collect();
     if content.is_empty() || content.len() > 2 {
         return false;
     }
@@ -247,15 +266,13 @@ fn person_before(clause: &[String], at: usize) -> bool {
 
 /// "someone I can talk to", "alguien con quien hablar".
 fn relative_person(clause: &[String], at: usize) -> bool {
-    let mut glue = 0;
-    for word in clause[..at].iter().rev().take(MAX_GAP + 1) {
+    for (glue, word) in clause[..at].iter().rev().take(MAX_GAP + 1).enumerate() {
         if (has(word, Human) || has(word, Person)) && glue > 0 {
             return true;
         }
         if !RELATIVE.contains(&word.as_str()) {
             return false;
         }
-        glue += 1;
     }
     false
 }

@@ -12,7 +12,7 @@ pub fn words(text: &str) -> Vec<String> {
 pub fn clauses(text: &str) -> Vec<Vec<String>> {
     let folded = deunicode::deunicode(text).to_lowercase();
     folded
-        .split(|c: char| matches!(c, '.' | '?' | '!' | ';' | ',' | ':' | '\n' | '(' | ')'))
+        .split(['.', '?', '!', ';', ',', ':', '\n', '(', ')'])
         .map(|clause| {
             clause
                 .split(|c: char| !c.is_ascii_alphanumeric())
@@ -41,6 +41,18 @@ impl Phrases {
     /// How many of the phrases occur in `words`.
     pub fn count(&self, words: &[String]) -> usize {
         self.0.iter().filter(|p| contains_phrase(words, p)).count()
+    }
+
+    /// Like [`Phrases::count`], but a one-word phrase of six letters or more also matches the
+    /// start of a word, so inflections count ("nutzloser" for "nutzlos").
+    pub fn count_inflected(&self, words: &[String]) -> usize {
+        self.0
+            .iter()
+            .filter(|p| match p.as_slice() {
+                [one] if one.len() >= 6 => words.iter().any(|w| w.starts_with(one.as_str())),
+                _ => contains_phrase(words, p),
+            })
+            .count()
     }
 
     /// The first phrase found in `words`, as configured (folded).
