@@ -116,7 +116,7 @@
         if (c.id === state.selected) li.className = "selected";
         li.appendChild(el("div", { "class": "who" }, who(c)));
         var sub = phase === "waiting"
-          ? "#" + (c.queue_position || "?") + " · " + reason(c.reason) + " · waiting " + ago(c.waiting_since)
+          ? "#" + (c.queue_position || "?") + " · " + reason(c.reason) + (c.topic ? " · " + c.topic : "") + " · waiting " + ago(c.waiting_since)
           : phase === "agent" ? "with " + (c.agent ? c.agent.name : "?")
           : (c.phase === "bot" ? "back with the bot" : "ended") + (c.rating ? " · rated " + c.rating + "/5" : "");
         li.appendChild(el("div", { "class": "sub" }, sub));
@@ -155,6 +155,7 @@
     $("conv-title").textContent = who(c);
     var meta = [c.phase === "agent" ? "with " + (c.agent ? c.agent.name : "?") : c.phase];
     if (c.reason) meta.push("reason: " + reason(c.reason));
+    if (c.topic) meta.push("topic: " + c.topic);
     if (c.visitor && c.visitor.email) meta.push(c.visitor.email);
     if (c.queue_position) meta.push("#" + c.queue_position + " in line");
     $("conv-meta").textContent = meta.join(" · ");

@@ -14,6 +14,7 @@
 //! - [`store`]: durable conversations and events (SQLite by default).
 //! - [`pubsub`]: live fan-out of events to sessions.
 //! - [`web`]: the loader, widget assets, demo page and help articles over HTTP.
+//! - [`webhooks`]: helpdesk webhooks in: signature checks, parsing, de-duplication.
 
 pub mod agents;
 pub mod bot;
@@ -29,7 +30,9 @@ pub mod state;
 pub mod store;
 pub mod summary;
 pub mod templates;
+pub mod triggers;
 pub mod web;
+pub mod webhooks;
 
 use std::{future::Future, sync::Arc, time::Duration};
 
@@ -41,7 +44,8 @@ use tower_http::trace::TraceLayer;
 use crate::{
     agents::{Directory, Presence},
     config::Config,
-    conversation::{Deps, Registry},
+    conversation::{Command, Deps, Registry},
+    outbox::{Outbox, Outcome},
     pubsub::Bus,
     queue::Queue,
     state::{AppState, Shutdown, Sites},
@@ -56,8 +60,8 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         .await
         .with_context(|| format!("opening the store at {}", config.database_url))?;
     let bus = Bus::local();
-    let sites = Sites::from_config(&config)?;
     let presence = Presence::default();
+    let sites = Sites::from_config(&config, &presence)?;
     let queue = Queue::new(bus.clone(), presence.clone());
     // The waiting line survives restarts: rebuild it from the store.
     for waiting in store.conversations_in(&["waiting"]).await.context("reading the waiting line")? {
@@ -65,7 +69,14 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
             sites.get(&waiting.site).map_or(180, |s| (s.config.handover.average_handling_minutes * 60.0) as u64);
         queue.join(&waiting.site, &waiting.id, waiting.handover.waiting_since.unwrap_or(waiting.updated_at), handling);
     }
-    let deps = Deps { store: store.clone(), bus: bus.clone(), queue: queue.clone(), presence: presence.clone() };
+    let outbox = Outbox::new(store.clone());
+    let deps = Deps {
+        store: store.clone(),
+        bus: bus.clone(),
+        queue: queue.clone(),
+        presence: presence.clone(),
+        outbox: outbox.clone(),
+    };
     let conversations = Arc::new(Registry::new(deps, sites.clone()));
     let agents = Arc::new(Directory::new(&config.agents));
     Ok(AppState {
@@ -77,6 +88,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         agents,
         presence,
         queue,
+        outbox,
         shutdown: Shutdown::default(),
     })
 }
@@ -88,6 +100,7 @@ pub fn app(state: AppState) -> Router {
         .merge(agents::api::router())
         .merge(agents::socket::router())
         .merge(http_channel::router())
+        .merge(webhooks::router())
         .merge(web::router(&state))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -102,6 +115,17 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let state = build_state(config).await?;
     let stop = state.shutdown.clone();
+    // The outbox worker: helpdesk calls in the background, outcomes back to the conversations.
+    let registry = state.conversations.clone();
+    let report = move |conversation: &str, site: &str, outcome: Outcome| {
+        let (registry, conversation, site) = (registry.clone(), conversation.to_string(), site.to_string());
+        tokio::spawn(async move {
+            if let Err(error) = registry.send(&conversation, &site, Command::Outbox(outcome)).await {
+                tracing::warn!(%conversation, %error, "outbox outcome not delivered");
+            }
+        });
+    };
+    stop.tracker.spawn(state.outbox.clone().run(state.sites.connectors(), report, stop.token.clone()));
     let token = stop.token.clone();
     let serve = axum::serve(listener, app(state)).with_graceful_shutdown(async move {
         shutdown.await;

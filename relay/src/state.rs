@@ -6,24 +6,31 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{
     agents::{Directory, Presence},
-    bot::{Articles, Bot, FaqBot},
+    bot::{library::POLL_INTERVAL, Bot, KnowledgeBot, Library},
     config::{Config, Schedule, SiteConfig},
     conversation::Registry,
+    providers::{self, SiteProvider},
     pubsub::Bus,
     queue::Queue,
     store::Store,
     templates::Templates,
+    triggers::Triggers,
 };
 
-/// One configured site, ready to serve: its settings, texts, hours, articles and bot.
+/// One configured site, ready to serve: its settings, texts, hours, articles, bot and triggers.
 pub struct Site {
     pub key: String,
     pub config: SiteConfig,
     pub templates: Templates,
     /// `None`: always open.
     pub schedule: Option<Schedule>,
-    pub articles: Articles,
+    /// The help articles, reindexed when the folder changes.
+    pub library: Arc<Library>,
     pub bot: Arc<dyn Bot>,
+    /// When the bot hands over on its own.
+    pub triggers: Triggers,
+    /// Where handovers go.
+    pub provider: SiteProvider,
 }
 
 /// Sites by key.
@@ -33,16 +40,30 @@ pub struct Sites(Arc<HashMap<String, Arc<Site>>>);
 impl Sites {
     /// Builds every site. The configuration was checked when it loaded, so templates and hours
     /// compile; a failure here is still reported, not a panic.
-    pub fn from_config(config: &Config) -> anyhow::Result<Self> {
+    pub fn from_config(config: &Config, presence: &Presence) -> anyhow::Result<Self> {
         let mut sites = HashMap::new();
         for (key, site) in &config.sites {
             let templates = Templates::compile(&site.handover)
                 .map_err(|e| anyhow::anyhow!("sites.{key}.handover.{}: {}", e.setting, e.message))?;
             let schedule = site.office_hours.as_ref().map(|h| h.schedule()).transpose()?;
-            let articles = Articles::load(&site.help_dir);
-            let bot: Arc<dyn Bot> = Arc::new(FaqBot::new(&articles, format!("/help/{key}")));
-            tracing::info!(site = %key, articles = articles.0.len(), "site ready");
-            let site = Site { key: key.clone(), config: site.clone(), templates, schedule, articles, bot };
+            let triggers = Triggers::compile(&site.triggers, &site.handover)
+                .map_err(|e| anyhow::anyhow!("sites.{key}.triggers: {e}"))?;
+            let library = Library::open(&site.help_dir);
+            library.watch(POLL_INTERVAL);
+            let cannot_answer = &site.triggers.cannot_answer;
+            let min_confidence = if cannot_answer.enabled { cannot_answer.min_confidence } else { 0.0 };
+            let bot: Arc<dyn Bot> = Arc::new(KnowledgeBot::new(
+                library.clone(),
+                format!("/help/{key}"),
+                min_confidence,
+                cannot_answer.message.clone(),
+            ));
+            tracing::info!(site = %key, articles = library.shelf().articles.0.len(), "site ready");
+            let provider = SiteProvider::new(
+                providers::build(&site.provider, presence).map_err(|e| anyhow::anyhow!("sites.{key}.provider: {e}"))?,
+            );
+            let site =
+                Site { key: key.clone(), config: site.clone(), templates, schedule, library, bot, triggers, provider };
             sites.insert(key.clone(), Arc::new(site));
         }
         Ok(Self(Arc::new(sites)))
@@ -50,6 +71,16 @@ impl Sites {
 
     pub fn get(&self, key: &str) -> Option<Arc<Site>> {
         self.0.get(key).cloned()
+    }
+
+    /// Every site's connector, for the outbox.
+    pub fn connectors(&self) -> crate::outbox::Connectors {
+        crate::outbox::Connectors::new(
+            self.0
+                .values()
+                .map(|site| ((site.key.clone(), site.provider.kind()), site.provider.get().clone()))
+                .collect(),
+        )
     }
 }
 
@@ -70,5 +101,6 @@ pub struct AppState {
     pub agents: Arc<Directory>,
     pub presence: Presence,
     pub queue: Queue,
+    pub outbox: crate::outbox::Outbox,
     pub shutdown: Shutdown,
 }

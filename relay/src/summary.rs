@@ -1,44 +1,176 @@
 //! The summary an agent gets with every handover, so the visitor never repeats themselves.
-//! Extractive: what the visitor asked, what the bot answered, why it was handed over, and the
-//! visitor's email. (The brain of a later issue adds facts and an LLM writer.)
+//! Always written (it cannot be turned off) and extractive, with no model: what the visitor
+//! needs, what the bot already answered, why it was handed over, the visitor's language, and
+//! the facts found in the conversation (email, order numbers, phone numbers, links).
 
+use std::sync::LazyLock;
+
+use regex::Regex;
 use shared::Role;
 
-use crate::bot::Turn;
+use crate::{bot::Turn, conversation::signals::find_emails, triggers::language};
 
 pub struct SummaryInput<'a> {
     pub turns: &'a [Turn],
-    pub reason: &'a str,
+    /// The trigger as the agent reads it ("the visitor asked for a person", "rule: safety issue").
+    pub trigger: &'a str,
+    /// The topic tag, if one was found.
+    pub topic: Option<&'a str>,
+    /// The email the host page gave (`Baton.identify`) or the visitor left for a follow-up.
     pub email: Option<&'a str>,
+    /// Whether an email the visitor typed may be passed on (`summary.use_typed_email`).
+    pub use_typed_email: bool,
+}
+
+/// Facts found in what the visitor wrote, in order of first appearance, without repeats.
+#[derive(Debug, Default, PartialEq)]
+pub struct Facts {
+    pub emails: Vec<String>,
+    pub orders: Vec<String>,
+    pub phones: Vec<String>,
+    pub links: Vec<String>,
+}
+
+static LINK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(?:https?://|www\.)[^\s<>()]+[^\s<>().,;:!?]").expect("static regex"));
+/// International (`+49 …`, `0049 …`) or national (`030 …`, `(555) …`) numbers with at least 7
+/// digits; separators allowed.
+static PHONE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\+|\b00|\b0|\(\d)[\d\s\-/().]{5,}\d|\b\d{3}[\s\-.]\d{3}[\s\-.]\d{4}\b").expect("static regex")
+});
+/// An order number: after an order word (any of the seven languages), or `#` and digits, or a
+/// code such as `NW-20481`.
+static ORDER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)
+        (?:order|bestellung|bestellnummer|auftrag|commande|pedido|ordine|encomenda|bestelling|ordernummer|nr|no|n°|number|nummer|numero|número)
+        [\s.:\#°-]*(?:is|ist|est|es|e|é|is|was)?[\s.:\#-]*
+        (?P<a>[A-Z]{0,4}-?\d{4,12})\b
+        | \#\s?(?P<b>[A-Z]{0,4}-?\d{3,12})\b
+        | \b(?P<c>[A-Z]{2,4}-\d{4,12})\b",
+    )
+    .expect("static regex")
+});
+
+pub fn facts(turns: &[Turn], use_typed_email: bool) -> Facts {
+    let mut facts = Facts::default();
+    let push = |list: &mut Vec<String>, item: String| {
+        if !list.contains(&item) {
+            list.push(item);
+        }
+    };
+    for turn in turns.iter().filter(|t| t.role == Role::Visitor) {
+        let mut rest = turn.text.clone();
+        for link in LINK.find_iter(&turn.text) {
+            push(&mut facts.links, link.as_str().to_string());
+            rest = rest.replace(link.as_str(), " ");
+        }
+        if use_typed_email {
+            for email in find_emails(&turn.text) {
+                push(&mut facts.emails, email.clone());
+                rest = rest.replace(&email, " ");
+            }
+        }
+        for order in ORDER.captures_iter(&rest) {
+            if let Some(m) = order.name("a").or(order.name("b")).or(order.name("c")) {
+                push(&mut facts.orders, m.as_str().to_string());
+            }
+        }
+        for phone in PHONE.find_iter(&rest) {
+            let digits = phone.as_str().chars().filter(char::is_ascii_digit).count();
+            let is_order = facts.orders.iter().any(|o| phone.as_str().contains(o.as_str()));
+            if (7..=15).contains(&digits) && !is_order {
+                push(&mut facts.phones, phone.as_str().trim().to_string());
+            }
+        }
+    }
+    facts
 }
 
 pub fn summarize(input: &SummaryInput<'_>) -> String {
-    let asked: Vec<&str> = input.turns.iter().filter(|t| t.role == Role::Visitor).map(|t| t.text.as_str()).collect();
-    let answered = input.turns.iter().filter(|t| t.role == Role::Bot).count();
+    // Without consent a typed address is not passed on, not even inside a quoted message.
+    let asked: Vec<String> = input
+        .turns
+        .iter()
+        .filter(|t| t.role == Role::Visitor)
+        .map(|t| {
+            let mut text = t.text.clone();
+            if !input.use_typed_email {
+                for email in find_emails(&t.text) {
+                    text = text.replace(&email, "[email]");
+                }
+            }
+            text
+        })
+        .collect();
+    let bot: Vec<&Turn> = input.turns.iter().filter(|t| t.role == Role::Bot).collect();
     let mut parts = Vec::new();
-    match asked.as_slice() {
-        [] => parts.push("The visitor asked for a person without asking anything else.".to_string()),
-        [only] => parts.push(format!("The visitor wrote: \"{}\".", clip(only))),
-        [.., previous, last] => {
-            parts.push(format!("The visitor's latest message: \"{}\".", clip(last)));
-            parts.push(format!("Before that: \"{}\" ({} visitor messages in all).", clip(previous), asked.len()));
+    // What the visitor needs: the first message with substance, and the latest if different.
+    let need = asked.iter().find(|t| t.split_whitespace().count() >= 4).or(asked.first());
+    match (need, asked.last()) {
+        (None, _) | (_, None) => parts.push("The visitor asked for a person without asking anything else.".into()),
+        (Some(need), Some(last)) if need == last => parts.push(format!("The visitor needs: \"{}\".", clip(need))),
+        (Some(need), Some(last)) => {
+            parts.push(format!("The visitor needs: \"{}\".", clip(need)));
+            parts.push(format!("Latest message: \"{}\".", clip(last)));
         }
     }
-    parts.push(format!("The bot answered {answered} time{}.", if answered == 1 { "" } else { "s" }));
-    parts.push(format!("Handover reason: {}.", input.reason.replace('_', " ")));
-    if let Some(email) = input.email {
-        parts.push(format!("Email: {email}."));
+    let answered = bot.iter().filter(|t| !t.unanswered).count().saturating_sub(1); // minus the greeting
+    let unanswered = bot.iter().filter(|t| t.unanswered).count();
+    match bot.iter().rev().find(|t| !t.unanswered).filter(|_| answered > 0) {
+        Some(last) => parts.push(format!(
+            "The bot answered {answered} time{} (last: \"{}\"){}.",
+            plural(answered),
+            clip_to(&last.text, 120),
+            if unanswered > 0 { format!(" and could not answer {unanswered}") } else { String::new() }
+        )),
+        None if unanswered > 0 => {
+            parts.push(format!("The bot could not answer {unanswered} question{}.", plural(unanswered)))
+        }
+        None => parts.push("The bot has not answered anything yet.".into()),
+    }
+    parts.push(format!("Handed over because {}.", input.trigger));
+    if let Some(topic) = input.topic {
+        parts.push(format!("Topic: {topic}."));
+    }
+    if let Some(lang) = language::detect(&asked.join(" ")) {
+        parts.push(format!("Language: {lang}."));
+    }
+    let facts = facts(input.turns, input.use_typed_email);
+    let mut found = Vec::new();
+    let mut emails: Vec<String> = input.email.map(|e| format!("{e} (given by the site)")).into_iter().collect();
+    emails.extend(facts.emails.iter().filter(|e| Some(e.as_str()) != input.email).map(|e| format!("{e} (typed)")));
+    for (label, list) in
+        [("email", &emails), ("order", &facts.orders), ("phone", &facts.phones), ("link", &facts.links)]
+    {
+        if !list.is_empty() {
+            found.push(format!("{label} {}", list.join(", ")));
+        }
+    }
+    if !found.is_empty() {
+        parts.push(format!("Facts: {}.", found.join("; ")));
     }
     parts.join(" ")
 }
 
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
 fn clip(text: &str) -> String {
-    const MAX: usize = 200;
+    clip_to(text, 200)
+}
+
+fn clip_to(text: &str, max: usize) -> String {
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if text.chars().count() <= MAX {
+    if text.chars().count() <= max {
         text
     } else {
-        format!("{}…", text.chars().take(MAX).collect::<String>())
+        format!("{}…", text.chars().take(max).collect::<String>())
     }
 }
 
@@ -47,21 +179,57 @@ mod tests {
     use super::*;
 
     fn turn(role: Role, text: &str) -> Turn {
-        Turn { role, text: text.into() }
+        Turn { role, text: text.into(), unanswered: false }
     }
 
     #[test]
-    fn the_summary_carries_the_question_reason_and_email() {
+    fn the_summary_carries_need_answers_trigger_language_and_facts() {
         let turns = [
             turn(Role::Bot, "Hi!"),
-            turn(Role::Visitor, "My order 12345 has not arrived"),
+            turn(Role::Visitor, "Meine Bestellung 40123 ist nicht angekommen, Tracking: https://track.example/40123"),
             turn(Role::Bot, "We ship within 1 business day."),
-            turn(Role::Visitor, "talk to a person"),
+            turn(Role::Visitor, "Rufen Sie mich an: +49 30 1234567 oder schreiben Sie an ada@example.com"),
         ];
-        let summary =
-            summarize(&SummaryInput { turns: &turns, reason: "explicit_request", email: Some("ada@example.com") });
-        assert!(summary.contains("My order 12345 has not arrived"), "{summary}");
-        assert!(summary.contains("explicit request"), "{summary}");
-        assert!(summary.contains("ada@example.com"), "{summary}");
+        let summary = summarize(&SummaryInput {
+            turns: &turns,
+            trigger: "the visitor asked for a person",
+            topic: Some("order status"),
+            email: None,
+            use_typed_email: true,
+        });
+        for fact in [
+            "Meine Bestellung 40123",
+            "answered 1 time",
+            "asked for a person",
+            "Topic: order status",
+            "German",
+            "order 40123",
+            "+49 30 1234567",
+            "ada@example.com (typed)",
+            "https://track.example/40123",
+        ] {
+            assert!(summary.contains(fact), "{fact} missing: {summary}");
+        }
+    }
+
+    #[test]
+    fn facts_are_told_apart() {
+        let facts = facts(
+            &[turn(
+                Role::Visitor,
+                "Order #A-55120 and NW-20481, call 0171 5550199, see www.shop.example/x. Paid 49.90 on 12.03.2024",
+            )],
+            false,
+        );
+        assert_eq!(facts.orders, ["A-55120", "NW-20481"]);
+        assert_eq!(facts.phones, ["0171 5550199"]);
+        assert_eq!(facts.links, ["www.shop.example/x"]);
+    }
+
+    #[test]
+    fn a_typed_email_is_left_out_without_consent() {
+        let turns = [turn(Role::Visitor, "write to me at bob@example.com please")];
+        let input = SummaryInput { turns: &turns, trigger: "x", topic: None, email: None, use_typed_email: false };
+        assert!(!summarize(&input).contains("bob@example.com"));
     }
 }

@@ -65,7 +65,7 @@ async fn health(State(state): State<AppState>) -> Response {
 
 /// A help article rendered from its Markdown, linked from bot answers.
 async fn article(State(state): State<AppState>, UrlPath((site, slug)): UrlPath<(String, String)>) -> Response {
-    let Some(article) = state.sites.get(&site).and_then(|s| s.articles.get(&slug).cloned()) else {
+    let Some(article) = state.sites.get(&site).and_then(|s| s.library.shelf().articles.get(&slug).cloned()) else {
         return (StatusCode::NOT_FOUND, "no such article").into_response();
     };
     let mut body = String::new();

@@ -103,7 +103,7 @@ pub struct QuickReply {
 }
 
 /// What a quick reply does instead of sending text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Action {
     /// Send `request_handover`.
@@ -112,6 +112,8 @@ pub enum Action {
     CancelHandover,
     /// Send `rate` with this score.
     Rate { score: u8 },
+    /// Open this address in a new tab (a contact form, for sites whose helpdesk is a link).
+    OpenUrl { url: String },
 }
 
 /// A help article a bot answer is drawn from.

@@ -184,6 +184,14 @@ fn phase_and_rating_events() {
         json!({"type": "event", "seq": 8, "at": 4, "kind": "rating", "score": 4}),
     );
     check(
+        QuickReply {
+            title: "Contact us".into(),
+            payload: String::new(),
+            action: Some(Action::OpenUrl { url: "https://shop.example/contact".into() }),
+        },
+        json!({"title": "Contact us", "action": {"type": "open_url", "url": "https://shop.example/contact"}}),
+    );
+    check(
         QuickReply { title: "★★★★★".into(), payload: String::new(), action: Some(Action::Rate { score: 5 }) },
         json!({"title": "★★★★★", "action": {"type": "rate", "score": 5}}),
     );

@@ -3,7 +3,9 @@
 
 pub mod agent_client;
 pub mod browser;
+pub mod eval;
 pub mod prism;
+pub mod sim;
 pub mod widget_client;
 
 use std::{net::SocketAddr, path::PathBuf};

@@ -19,5 +19,7 @@ CREATE TABLE outbox (
 
 CREATE INDEX outbox_pending ON outbox (state, conversation_id, id);
 
--- The conversation on the helpdesk's side (provider, remote ids) once the handover landed.
+-- The provider the current handover went to (it finishes there if the site switches), and
+-- the conversation on the helpdesk's side (provider, remote ids) once the handover landed.
+ALTER TABLE conversations ADD COLUMN handover_provider TEXT;
 ALTER TABLE conversations ADD COLUMN remote TEXT;

@@ -25,6 +25,8 @@ pub struct ConversationView {
     pub phase: String,
     pub reason: Option<String>,
     pub summary: Option<String>,
+    /// The topic tag the triggers found (e.g. "billing dispute").
+    pub topic: Option<String>,
     pub visitor: Visitor,
     pub agent: Option<AgentView>,
     pub waiting_since: Option<i64>,
@@ -73,6 +75,7 @@ pub fn view(state: &AppState, c: Conversation) -> ConversationView {
         phase: c.handover.phase,
         reason: c.handover.reason,
         summary: c.summary,
+        topic: c.topic,
         visitor: c.visitor,
         agent,
         waiting_since: c.handover.waiting_since,

@@ -1,20 +1,28 @@
 //! The bot that answers first. Sites get one behind the [`Bot`] trait, so the knowledge-base
 //! bot, an LLM bot or a site's own bot are interchangeable.
+//!
+//! - [`articles`]: help articles (Markdown and HTML) split into sections;
+//! - [`library`]: a site's help folder, indexed and reindexed when it changes;
+//! - [`knowledge`]: BM25 ranking with a confidence, and the knowledge-base bot.
 
 mod articles;
-mod faq;
+pub mod knowledge;
+pub mod library;
 
 use async_trait::async_trait;
 use shared::{Role, Source};
 
 pub use articles::{Article, Articles};
-pub use faq::FaqBot;
+pub use knowledge::KnowledgeBot;
+pub use library::Library;
 
 /// One earlier turn of the conversation, oldest first.
 #[derive(Debug, Clone)]
 pub struct Turn {
     pub role: Role,
     pub text: String,
+    /// A bot turn that said it could not answer (it offered a person instead of a source).
+    pub unanswered: bool,
 }
 
 /// What the bot says back.

@@ -21,7 +21,8 @@ pub struct HandoverConfig {
     pub unsupported_channel_message: String,
     /// "Quick Reply Text": the button that cancels a pending handover.
     pub quick_reply_text: String,
-    /// Phrases that ask for a person (the knowledge of a later issue widens this).
+    /// Extra phrases that ask for a person, on top of the built-in detector (see
+    /// `triggers.explicit_request`).
     pub request_phrases: Vec<String>,
     /// The label of the always-reachable "Talk to a person" button.
     pub request_button_text: String,
@@ -32,6 +33,8 @@ pub struct HandoverConfig {
     pub rating_prompt: String,
     pub rated_message: String,
     pub bot_back_message: String,
+    /// The helpdesk is slow to take the handover; it is kept and will arrive.
+    pub delayed_message: String,
     /// Average minutes an agent spends per conversation, for the wait estimate.
     pub average_handling_minutes: f64,
 }
@@ -54,24 +57,9 @@ impl Default for HandoverConfig {
                 Please use the chat on our website, or email support@northwind.example."
                 .into(),
             quick_reply_text: "Cancel request".into(),
-            request_phrases: [
-                "talk to a person",
-                "talk to a human",
-                "speak to a person",
-                "speak to a human",
-                "speak to someone",
-                "talk to someone",
-                "real person",
-                "human please",
-                "agent please",
-                "talk to an agent",
-                "speak to an agent",
-                "customer service",
-                "live agent",
-                "operator",
-            ]
-            .map(String::from)
-            .to_vec(),
+            // The trigger detector understands requests in seven languages; sites add their own
+            // words here.
+            request_phrases: Vec::new(),
             request_button_text: "Talk to a person".into(),
             cancelled_message: "No problem, the request is cancelled. I'm here if you have more questions.".into(),
             agent_joined_message: "{{ agent_name }} joined the chat.".into(),
@@ -81,6 +69,9 @@ impl Default for HandoverConfig {
             rating_prompt: "How was your chat with {{ agent_name }}?".into(),
             rated_message: "Thanks for your feedback! I'm back: ask me anything.".into(),
             bot_back_message: "I'm back: ask me anything, or ask for a person again at any time.".into(),
+            delayed_message: "Our team's helpdesk is slow to answer right now. Your request is saved and will \
+                reach them as soon as it responds; you can keep writing here."
+                .into(),
             average_handling_minutes: 3.0,
         }
     }
@@ -88,7 +79,7 @@ impl Default for HandoverConfig {
 
 impl HandoverConfig {
     /// Every template with its setting name, for compiling and error reports.
-    pub fn templates(&self) -> [(&'static str, &str); 10] {
+    pub fn templates(&self) -> [(&'static str, &str); 11] {
         [
             ("text_message", &self.text_message),
             ("unavailable_message", &self.unavailable_message),
@@ -100,6 +91,7 @@ impl HandoverConfig {
             ("rating_prompt", &self.rating_prompt),
             ("rated_message", &self.rated_message),
             ("bot_back_message", &self.bot_back_message),
+            ("delayed_message", &self.delayed_message),
         ]
     }
 }

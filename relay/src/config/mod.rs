@@ -3,6 +3,8 @@
 
 mod handover;
 mod office_hours;
+mod triggers;
+mod webhooks;
 
 use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf};
 
@@ -14,6 +16,14 @@ use serde::{Deserialize, Serialize};
 
 pub use handover::HandoverConfig;
 pub use office_hours::{OfficeHours, OfficeHoursError, Schedule};
+pub use triggers::{
+    CannotAnswerConfig, ExplicitRequestConfig, FrustrationAction, FrustrationConfig, RuleConfig, SummaryConfig,
+    TopicConfig, TriggersConfig,
+};
+pub use webhooks::{
+    FreshchatWebhook, HubspotWebhook, IntercomWebhook, SecretHeaderWebhook, WebhooksConfig, ZendeskMessagingWebhook,
+    ZendeskSupportWebhook,
+};
 
 use crate::templates::Templates;
 
@@ -65,6 +75,16 @@ pub struct SiteConfig {
     pub handover: HandoverConfig,
     /// When people take chats; absent means always.
     pub office_hours: Option<OfficeHours>,
+    /// The helpdesk handovers go to (`kind = "builtin"` by default).
+    pub provider: crate::providers::ProviderConfig,
+    /// When the bot hands over on its own: explicit requests, frustration, cannot answer,
+    /// guidance rules and topics.
+    pub triggers: TriggersConfig,
+    /// What the summary for agents may use.
+    pub summary: SummaryConfig,
+    /// How the relay checks each helpdesk's webhooks for this site (`docs/webhooks.md`).
+    #[serde(default)]
+    pub webhooks: WebhooksConfig,
 }
 
 impl Default for SiteConfig {
@@ -78,6 +98,10 @@ impl Default for SiteConfig {
             allowed_origins: Vec::new(),
             handover: HandoverConfig::default(),
             office_hours: None,
+            provider: crate::providers::ProviderConfig::default(),
+            triggers: TriggersConfig::default(),
+            summary: SummaryConfig::default(),
+            webhooks: WebhooksConfig::default(),
         }
     }
 }
@@ -124,6 +148,8 @@ impl Config {
                     message: error.message,
                 });
             }
+            crate::triggers::Triggers::compile(&site.triggers, &site.handover)
+                .map_err(|error| ConfigError::Trigger { site: key.clone(), error })?;
             if let Some(hours) = &site.office_hours {
                 hours.schedule().map_err(|error| ConfigError::OfficeHours { site: key.clone(), error })?;
             }
@@ -142,6 +168,8 @@ pub enum ConfigError {
     Load(#[from] Box<figment::Error>),
     #[error("{file}:{}: {setting}: broken template: {message}", line.map_or("?".to_string(), |l| l.to_string()))]
     Template { file: String, line: Option<usize>, setting: String, message: String },
+    #[error("sites.{site}.triggers: {error}")]
+    Trigger { site: String, error: crate::triggers::TriggerError },
     #[error("sites.{site}.office_hours: {error}")]
     OfficeHours { site: String, error: OfficeHoursError },
 }

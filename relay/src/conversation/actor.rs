@@ -10,15 +10,19 @@ use tokio::sync::mpsc;
 
 use super::{
     machine::{Availability, Channel, Effect, Input, Phase, Reason, State, Text},
-    signals, AgentAction, Command, ConversationError, Deps, VisitorAction,
+    signals::{self, Verdict},
+    AgentAction, Command, ConversationError, Deps, HelpdeskEvent, VisitorAction,
 };
 use crate::{
     bot::Turn,
+    outbox::{Job, Outcome},
+    providers::{CloseReason, Handover as HelpdeskHandover, ProviderConfig, ProviderKind},
     pubsub::{BusMessage, INBOX},
     state::Site,
     store::{now_millis, Appended, Conversation, FollowUp, Handover},
     summary::{summarize, SummaryInput},
     templates::{wait_wording, Vars},
+    triggers::Trigger,
 };
 
 /// An actor with no command for this long exits, freeing its memory.
@@ -32,6 +36,22 @@ struct Actor {
     deps: Deps,
     conversation: Conversation,
     state: State,
+    /// The visitor message being handled (client id, text), for relaying it to a helpdesk.
+    last_visitor: Option<(String, String)>,
+    /// What the triggers made of the conversation so far.
+    brain: Brain,
+}
+
+/// The triggers' findings the machine does not keep: why (in words) a handover starts, and
+/// what a person was offered for. In memory only: a restarted actor loses at most the wording.
+#[derive(Default)]
+struct Brain {
+    /// The trigger of the latest visitor message (or the bot's "cannot answer").
+    trigger: Option<Trigger>,
+    /// A person was offered for this reason; the quick reply's request carries it.
+    offered: Option<Reason>,
+    /// The channel of the visitor's latest input, for a handover the bot starts.
+    channel: Option<Channel>,
 }
 
 pub async fn run(id: String, site: Arc<Site>, deps: Deps, mut commands: mpsc::Receiver<Command>) {
@@ -54,7 +74,7 @@ pub async fn run(id: String, site: Arc<Site>, deps: Deps, mut commands: mpsc::Re
         tracing::error!(conversation = %id, %error, "stored state unreadable; the bot takes over");
         State::default()
     });
-    let mut actor = Actor { id, site, deps, conversation, state };
+    let mut actor = Actor { id, site, deps, conversation, state, last_visitor: None, brain: Brain::default() };
     loop {
         let Ok(Some(command)) = tokio::time::timeout(IDLE_TIMEOUT, commands.recv()).await else { break };
         actor.handle(command).await;
@@ -73,7 +93,7 @@ fn fail(command: Command, error: impl Fn() -> ConversationError) {
         Command::Agent { reply, .. } => {
             let _ = reply.send(Err(error()));
         }
-        Command::Greet | Command::Identify(_) => {}
+        Command::Greet | Command::Identify(_) | Command::Helpdesk(_) | Command::Outbox(_) => {}
     }
 }
 
@@ -100,6 +120,22 @@ impl Actor {
                     let last_seq = self.deps.store.conversation(&self.id).await.ok().flatten().map(|c| c.last_seq);
                     let _ = done.send(last_seq.unwrap_or_default());
                 }
+            }
+            Command::Helpdesk(event) => {
+                let result = self.helpdesk(event).await;
+                self.log(result);
+            }
+            Command::Outbox(outcome) => {
+                let input = match outcome {
+                    Outcome::Delivered => return,
+                    Outcome::Delayed => Input::HandoverDelayed,
+                    Outcome::Undeliverable(why) => {
+                        tracing::error!(conversation = %self.id, why, "the handover could not be delivered");
+                        Input::HandoverFailed
+                    }
+                };
+                let result = self.apply(input).await;
+                self.log(result);
             }
             Command::Agent { agent, action, reply } => {
                 let result = self.agent(agent, action).await;
@@ -128,6 +164,7 @@ impl Actor {
         mut stored: Option<super::Reply>,
     ) -> Result<(), ConversationError> {
         let now = now_millis();
+        self.brain.channel = Some(channel);
         let input = match action {
             VisitorAction::Message { client_id, text } => {
                 let body = EventBody::Message(message(Author::visitor(), &text, Some(client_id.clone())));
@@ -154,13 +191,22 @@ impl Actor {
                 }
                 self.deps.bus.publish(&self.id, BusMessage::Event(event));
                 self.inbox_changed();
-                let signals = signals::classify(&text, &self.site.config.handover);
-                Input::VisitorMessage { text, signals, channel, availability: self.availability(), now }
+                self.last_visitor = Some((client_id.clone(), text.clone()));
+                // The turns before this message (the history already holds it, last).
+                let mut earlier = self.history().await.unwrap_or_default();
+                if earlier.last().is_some_and(|t| t.role == Role::Visitor && t.text == text) {
+                    earlier.pop();
+                }
+                let (signals, verdict) =
+                    signals::classify(&text, &earlier, &self.site.triggers, &self.site.config.handover);
+                self.note(verdict).await?;
+                Input::VisitorMessage { text, signals, channel, availability: self.availability().await, now }
             }
             VisitorAction::RequestHandover => Input::RequestHandover {
-                reason: Reason::ExplicitRequest,
+                // The button under an offer made for frustration keeps that reason.
+                reason: self.brain.offered.take().unwrap_or(Reason::ExplicitRequest),
                 channel,
-                availability: self.availability(),
+                availability: self.availability().await,
                 now,
             },
             VisitorAction::CancelHandover => Input::Cancel,
@@ -198,47 +244,106 @@ impl Actor {
         }
     }
 
-    /// Can a person take a handover now?
-    fn availability(&self) -> Availability {
+    /// Can a person take a handover now? A link site never hands over; otherwise office hours
+    /// first, then the provider (agents online in the inbox, or the helpdesk's answer).
+    async fn availability(&self) -> Availability {
+        if self.site.provider.kind() == ProviderKind::Link {
+            return Availability::LinkOnly;
+        }
         if self.site.schedule.as_ref().is_some_and(|s| !s.is_open(Utc::now())) {
-            Availability::OutsideOfficeHours
-        } else if self.deps.presence.online() == 0 {
-            Availability::NoAgentOnline
-        } else {
-            Availability::Available
+            return Availability::OutsideOfficeHours;
+        }
+        match self.site.provider.available().await {
+            Ok(true) => Availability::Available,
+            Ok(false) => Availability::NoAgentOnline,
+            Err(error) => {
+                tracing::warn!(site = %self.site.key, %error, "helpdesk availability check failed");
+                Availability::ProviderDown
+            }
+        }
+    }
+
+    /// The provider the current handover went to, if it is a helpdesk Baton must call.
+    fn handed_to_helpdesk(&self) -> Option<ProviderKind> {
+        let name = self.conversation.handover.provider.as_deref()?;
+        let kind: ProviderKind = serde_json::from_value(serde_json::Value::String(name.to_string())).ok()?;
+        (kind != ProviderKind::Builtin && kind != ProviderKind::Link).then_some(kind)
+    }
+
+    /// Queues a helpdesk call for this conversation.
+    async fn call(&self, kind: ProviderKind, job: Job) -> Result<(), ConversationError> {
+        Ok(self.deps.outbox.push(&self.id, &self.site.key, kind, &job).await?)
+    }
+
+    /// A verified event from the helpdesk, turned into the machine's inputs.
+    async fn helpdesk(&mut self, event: HelpdeskEvent) -> Result<(), ConversationError> {
+        match event {
+            HelpdeskEvent::AgentJoined { agent } => self.apply(Input::AgentAccept { agent }).await,
+            HelpdeskEvent::AgentTyping { agent, on } => self.agent(agent, AgentAction::Typing { on }).await.map(drop),
+            HelpdeskEvent::Closed => self.apply(Input::ClosedByHelpdesk).await,
+            HelpdeskEvent::AgentMessage { agent, text } => {
+                // Helpdesks without "joined" events: the first reply is the agent joining.
+                if matches!(self.state.phase, Phase::Waiting { .. }) {
+                    self.apply(Input::AgentAccept { agent: agent.clone() }).await?;
+                }
+                self.agent(agent, AgentAction::Message { text }).await.map(drop)
+            }
         }
     }
 
     async fn apply(&mut self, input: Input) -> Result<(), ConversationError> {
+        // An input that carrying out an effect produced (the bot could not answer and the site
+        // hands over instead), applied once this one is done.
+        let mut next_input = None;
         for effect in self.state.handle(input)? {
             match effect {
                 Effect::Greet => {
                     let greeting = self.site.config.greeting.clone();
                     self.post(EventBody::Message(message(self.bot_author(), &greeting, None))).await?;
                 }
-                Effect::AskBot { question } => self.ask_bot(&question).await?,
+                Effect::AskBot { question } => next_input = self.ask_bot(&question).await?,
+                Effect::OfferHandover { reason } => self.offer(reason).await?,
                 Effect::PhaseChanged => self.phase_changed().await?,
                 Effect::StartHandover { reason } => {
                     let turns = self.history().await?;
+                    let trigger = self.brain.trigger.take().filter(|t| t.reason == reason);
                     let summary = summarize(&SummaryInput {
                         turns: &turns,
-                        reason: reason_name(reason),
+                        trigger: trigger.as_ref().map_or(default_trigger(reason), |t| t.detail.as_str()),
+                        topic: self.conversation.topic.as_deref(),
                         email: self.conversation.visitor.email.as_deref(),
+                        use_typed_email: self.site.config.summary.use_typed_email,
                     });
                     self.deps.store.set_summary(&self.id, &summary).await?;
                     self.conversation.summary = Some(summary);
                     self.inbox_changed();
                 }
-                // The built-in inbox needs nothing beyond the phase change; helpdesk
-                // connectors close their ticket here.
-                Effect::WithdrawHandover => {}
+                Effect::WithdrawHandover => {
+                    if let Some(kind) = self.handed_to_helpdesk() {
+                        self.call(kind, Job::Close { reason: CloseReason::Cancelled }).await?;
+                    }
+                }
+                Effect::OpenRemote => self.open_remote().await?,
+                Effect::RelayToAgent => {
+                    if let (Some(kind), Some((client_id, text))) =
+                        (self.handed_to_helpdesk(), self.last_visitor.clone())
+                    {
+                        self.call(kind, Job::Forward { text, message_id: client_id }).await?;
+                    }
+                }
                 Effect::Say { text, cancel_button } => self.say(text, cancel_button).await?,
                 Effect::SaveFollowUp { email } => {
                     let visitor = shared::Visitor { email: Some(email.clone()), name: None };
                     self.deps.store.set_visitor(&self.id, &visitor).await?;
                     self.conversation.visitor.email = Some(email.clone());
                     let turns = self.history().await?;
-                    let summary = summarize(&SummaryInput { turns: &turns, reason: "follow_up", email: Some(&email) });
+                    let summary = summarize(&SummaryInput {
+                        turns: &turns,
+                        trigger: "nobody was available and the visitor left an email for a follow-up",
+                        topic: self.conversation.topic.as_deref(),
+                        email: Some(&email),
+                        use_typed_email: self.site.config.summary.use_typed_email,
+                    });
                     let follow_up = FollowUp {
                         conversation_id: self.id.clone(),
                         site: self.site.key.clone(),
@@ -269,26 +374,94 @@ impl Actor {
                 Effect::RelayAgentTyping => {}
             }
         }
+        if let Some(input) = next_input {
+            return Box::pin(self.apply(input)).await;
+        }
         Ok(())
     }
 
-    async fn ask_bot(&mut self, question: &str) -> Result<(), ConversationError> {
+    /// Hands the conversation to the site's current provider: nothing to call for the built-in
+    /// inbox; a queued `open` (with the summary) for a helpdesk. The provider is recorded, so
+    /// the conversation finishes there even if the site switches.
+    async fn open_remote(&mut self) -> Result<(), ConversationError> {
+        let kind = self.site.provider.kind();
+        self.conversation.handover.provider = Some(kind.name().to_string());
+        self.deps.store.set_handover(&self.id, &self.conversation.handover).await?;
+        if kind == ProviderKind::Builtin || kind == ProviderKind::Link {
+            return Ok(());
+        }
+        let turns = self.history().await?;
+        let handover = HelpdeskHandover {
+            conversation_id: self.id.clone(),
+            site: self.site.key.clone(),
+            visitor: self.conversation.visitor.clone(),
+            summary: self.conversation.summary.clone().unwrap_or_default(),
+            reason: self.conversation.handover.reason.clone().unwrap_or_default(),
+            visitor_messages: HelpdeskHandover::visitor_lines(&turns),
+        };
+        self.call(kind, Job::Open { handover }).await
+    }
+
+    /// Asks the bot and posts its answer. Below the site's confidence threshold the answer is
+    /// a "cannot answer" with the "Talk to a person" button, or, with
+    /// `auto_handover_when_unanswered`, no answer at all: the returned input hands over.
+    async fn ask_bot(&mut self, question: &str) -> Result<Option<Input>, ConversationError> {
         let author = self.bot_author();
         self.deps.bus.publish(&self.id, BusMessage::Typing { author: author.clone(), on: true });
         let history = self.history().await?;
         let answer = self.site.bot.answer(question, &history).await;
         self.deps.bus.publish(&self.id, BusMessage::Typing { author: author.clone(), on: false });
+        let settings = &self.site.config.triggers.cannot_answer;
+        let cannot_answer = answer.source.is_none()
+            && (answer.confidence <= 0.0 || settings.enabled && answer.confidence < settings.min_confidence);
+        if cannot_answer && settings.enabled && settings.auto_handover_when_unanswered {
+            self.brain.trigger = Some(Trigger {
+                reason: Reason::CannotAnswer,
+                detail: format!("the bot could not answer (confidence {:.2})", answer.confidence),
+            });
+            return Ok(Some(Input::RequestHandover {
+                reason: Reason::CannotAnswer,
+                channel: self.brain.channel.unwrap_or(Channel::Widget),
+                availability: self.availability().await,
+                now: now_millis(),
+            }));
+        }
         let mut reply = message(author, &answer.text, None);
         reply.source = answer.source;
-        if answer.confidence <= 0.0 {
+        if cannot_answer {
             // "Cannot answer": offer the person at once.
-            reply.quick_replies.push(QuickReply {
-                title: self.site.config.handover.request_button_text.clone(),
-                payload: String::new(),
-                action: Some(Action::RequestHandover),
-            });
+            reply.quick_replies.push(self.request_button());
         }
         self.post(EventBody::Message(reply)).await?;
+        Ok(None)
+    }
+
+    /// Offers a person (a trigger set to offer rather than hand over).
+    async fn offer(&mut self, reason: Reason) -> Result<(), ConversationError> {
+        self.brain.offered = Some(reason);
+        let mut m = message(self.bot_author(), &self.site.config.triggers.frustration.offer_message, None);
+        m.quick_replies.push(self.request_button());
+        self.post(EventBody::Message(m)).await?;
+        Ok(())
+    }
+
+    fn request_button(&self) -> QuickReply {
+        QuickReply {
+            title: self.site.config.handover.request_button_text.clone(),
+            payload: String::new(),
+            action: Some(Action::RequestHandover),
+        }
+    }
+
+    /// Keeps what the triggers found: the trigger for the summary, the topic as a tag.
+    async fn note(&mut self, verdict: Verdict) -> Result<(), ConversationError> {
+        self.brain.offered = None;
+        self.brain.trigger = verdict.handover.or(verdict.offer);
+        if let Some(topic) = verdict.topic.filter(|t| self.conversation.topic.as_ref() != Some(t)) {
+            self.deps.store.set_topic(&self.id, &topic).await?;
+            self.conversation.topic = Some(topic);
+            self.inbox_changed();
+        }
         Ok(())
     }
 
@@ -306,6 +479,8 @@ impl Actor {
             reason: reason.map(|r| reason_name(r).to_string()),
             agent_id: agent.as_ref().map(|a| a.id.clone()),
             waiting_since: since,
+            // Kept across phases: a cancel closes the conversation where it was opened.
+            provider: self.conversation.handover.provider.clone(),
         };
         self.deps.store.set_handover(&self.id, &handover).await?;
         self.conversation.handover = handover;
@@ -338,6 +513,8 @@ impl Actor {
             Text::FollowUpSaved => ("follow_up_saved_message", self.bot_author()),
             Text::Rated => ("rated_message", self.bot_author()),
             Text::BotBack => ("bot_back_message", self.bot_author()),
+            Text::HandoverDelayed => ("delayed_message", Author::system()),
+            Text::Link => return self.offer_link().await,
         };
         let rendered = self.render(setting);
         let mut m = message(author, &rendered, None);
@@ -348,6 +525,21 @@ impl Actor {
                 action: Some(Action::CancelHandover),
             });
         }
+        self.post(EventBody::Message(m)).await?;
+        Ok(())
+    }
+
+    /// A site whose helpdesk is a link: its message and a button that opens the link.
+    async fn offer_link(&mut self) -> Result<(), ConversationError> {
+        let ProviderConfig::Link(link) = &self.site.config.provider else {
+            return Ok(());
+        };
+        let mut m = message(self.bot_author(), &link.message, None);
+        m.quick_replies.push(QuickReply {
+            title: link.label.clone(),
+            payload: String::new(),
+            action: Some(Action::OpenUrl { url: link.url.clone() }),
+        });
         self.post(EventBody::Message(m)).await?;
         Ok(())
     }
@@ -401,11 +593,26 @@ impl Actor {
             .into_iter()
             .filter_map(|event| match event.body {
                 EventBody::Message(m) if m.author.role != Role::System => {
-                    Some(Turn { role: m.author.role, text: m.text })
+                    // A bot answer without a source that offers a person is a "cannot answer".
+                    let unanswered = m.author.role == Role::Bot
+                        && m.source.is_none()
+                        && m.quick_replies.iter().any(|q| q.action == Some(Action::RequestHandover));
+                    Some(Turn { role: m.author.role, text: m.text, unanswered })
                 }
                 _ => None,
             })
             .collect())
+    }
+}
+
+/// The trigger in words when no finer wording was kept (the button, a restarted actor).
+fn default_trigger(reason: Reason) -> &'static str {
+    match reason {
+        Reason::ExplicitRequest => "the visitor asked for a person",
+        Reason::Frustration => "the visitor seems frustrated",
+        Reason::CannotAnswer => "the bot could not answer",
+        Reason::Rule => "a guidance rule matched",
+        Reason::Topic => "the topic is always handled by a person",
     }
 }
 

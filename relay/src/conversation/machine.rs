@@ -76,6 +76,8 @@ pub enum Availability {
     NoAgentOnline,
     OutsideOfficeHours,
     ProviderDown,
+    /// The site's "helpdesk" is a link (a contact form): no handover, the visitor gets it.
+    LinkOnly,
 }
 
 /// The channel an input came through.
@@ -96,6 +98,8 @@ pub struct Signals {
     pub cancel: bool,
     /// An email address found in the message.
     pub email: Option<String>,
+    /// Offer a person instead of answering (a trigger that asks rather than hands over).
+    pub offer: Option<Reason>,
 }
 
 /// Something that happened.
@@ -132,6 +136,12 @@ pub enum Input {
     AgentEnd {
         agent_id: String,
     },
+    /// The helpdesk closed its side (an agent closed the conversation or ticket there).
+    ClosedByHelpdesk,
+    /// The helpdesk is not answering; the handover waits in the outbox.
+    HandoverDelayed,
+    /// The helpdesk refused the handover for good.
+    HandoverFailed,
     /// The visitor rated the chat (1 to 5).
     Rate {
         score: u8,
@@ -157,6 +167,10 @@ pub enum Text {
     Rated,
     /// The bot is back after an agent chat.
     BotBack,
+    /// The link to the site's contact form (Link provider).
+    Link,
+    /// The helpdesk is slow to take the handover; it is kept and will arrive.
+    HandoverDelayed,
 }
 
 /// Something the actor must do.
@@ -172,6 +186,12 @@ pub enum Effect {
     Say { text: Text, cancel_button: bool },
     /// Hand the conversation to the people: summary, inbox, queue.
     StartHandover { reason: Reason },
+    /// Offer the visitor a person (as the bot, with the "Talk to a person" quick reply).
+    OfferHandover { reason: Reason },
+    /// Create the conversation or ticket in the site's helpdesk (through the outbox).
+    OpenRemote,
+    /// Pass the visitor's message on to the helpdesk (through the outbox).
+    RelayToAgent,
     /// The handover request is withdrawn (cancelled, or ended before anyone joined).
     WithdrawHandover,
     /// The visitor left an email for a follow-up while no one was available.
@@ -212,8 +232,8 @@ impl State {
 
             Input::VisitorMessage { text, signals, channel, availability, now } => match &self.phase {
                 Phase::Waiting { .. } if signals.cancel => Ok(self.cancel()),
-                // While a person is fetched or talking, the bot stays silent.
-                Phase::Waiting { .. } | Phase::Agent { .. } => Ok(vec![]),
+                // While a person is fetched or talking, the bot stays silent; the person gets it.
+                Phase::Waiting { .. } | Phase::Agent { .. } => Ok(vec![RelayToAgent]),
                 Phase::Bot | Phase::Ended { .. } => {
                     if let Some(reason) = signals.handover {
                         return Ok(self.request(reason, channel, availability, now));
@@ -228,6 +248,10 @@ impl State {
                             ]);
                             return Ok(effects);
                         }
+                    }
+                    if let Some(reason) = signals.offer {
+                        effects.push(OfferHandover { reason });
+                        return Ok(effects);
                     }
                     effects.push(AskBot { question: text });
                     Ok(effects)
@@ -267,6 +291,32 @@ impl State {
                 _ => Err(Refusal::NotOwner),
             },
 
+            Input::ClosedByHelpdesk => match &self.phase {
+                Phase::Waiting { .. } => {
+                    self.phase = Phase::Bot;
+                    Ok(vec![PhaseChanged, Say { text: Text::BotBack, cancel_button: false }])
+                }
+                Phase::Agent { agent } => {
+                    self.phase = Phase::Ended { agent: agent.clone() };
+                    Ok(vec![PhaseChanged, Say { text: Text::AgentEnded, cancel_button: false }, AskRating])
+                }
+                Phase::Bot | Phase::Ended { .. } => Ok(vec![]),
+            },
+
+            Input::HandoverDelayed => match &self.phase {
+                Phase::Waiting { .. } => Ok(vec![Say { text: Text::HandoverDelayed, cancel_button: false }]),
+                _ => Ok(vec![]),
+            },
+
+            Input::HandoverFailed => match &self.phase {
+                Phase::Waiting { .. } => {
+                    self.phase = Phase::Bot;
+                    self.awaiting_email = true;
+                    Ok(vec![PhaseChanged, Say { text: Text::Unavailable, cancel_button: false }])
+                }
+                _ => Ok(vec![]),
+            },
+
             Input::Rate { score } => {
                 if !(1..=5).contains(&score) {
                     return Err(Refusal::BadRating);
@@ -297,6 +347,7 @@ impl State {
     fn request(&mut self, reason: Reason, channel: Channel, availability: Availability, now: i64) -> Vec<Effect> {
         let was_ended = matches!(self.phase, Phase::Ended { .. });
         let refusal = match (channel, availability) {
+            (_, Availability::LinkOnly) => Some(Text::Link),
             (Channel::Http, _) => Some(Text::UnsupportedChannel),
             (Channel::Widget, Availability::Available) => None,
             (Channel::Widget, _) => Some(Text::Unavailable),
@@ -316,6 +367,7 @@ impl State {
         vec![
             Effect::PhaseChanged,
             Effect::StartHandover { reason },
+            Effect::OpenRemote,
             Effect::Say { text: Text::HandoverStarted, cancel_button: true },
         ]
     }

@@ -28,6 +28,7 @@ pub struct Deps {
     pub bus: Bus,
     pub queue: Queue,
     pub presence: Presence,
+    pub outbox: crate::outbox::Outbox,
 }
 
 /// What the visitor did.
@@ -63,6 +64,28 @@ pub enum Command {
     Identify(Visitor),
     /// An agent acted.
     Agent { agent: AgentRef, action: AgentAction, reply: Reply },
+    /// The helpdesk said something (from a verified webhook).
+    Helpdesk(HelpdeskEvent),
+    /// What became of the handover in the outbox.
+    Outbox(crate::outbox::Outcome),
+}
+
+/// What a helpdesk tells Baton about a conversation handed to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HelpdeskEvent {
+    AgentJoined {
+        agent: AgentRef,
+    },
+    AgentMessage {
+        agent: AgentRef,
+        text: String,
+    },
+    AgentTyping {
+        agent: AgentRef,
+        on: bool,
+    },
+    /// The agent closed the conversation or ticket there.
+    Closed,
 }
 
 #[derive(Debug, thiserror::Error)]

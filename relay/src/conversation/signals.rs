@@ -1,10 +1,11 @@
-//! What a visitor message says beyond its words: does it ask for a person, cancel a pending
-//! request, or carry an email address? Pure functions over the site's settings; the brain of
-//! a later issue widens the request detection (languages, frustration, rules, topics).
+//! What a visitor message says beyond its words: does it ask for a person (or should the bot
+//! offer one), cancel a pending request, or carry an email address? Pure functions over the
+//! site's settings; the handover triggers themselves live in [`crate::triggers`].
 
-use crate::config::HandoverConfig;
+use crate::{bot::Turn, config::HandoverConfig, triggers::Triggers};
 
-use super::machine::{Reason, Signals};
+use super::machine::Signals;
+pub use crate::triggers::Verdict;
 
 /// Lower-case words, punctuation dropped: "Never mind!!" → "never mind".
 pub fn normalize(text: &str) -> String {
@@ -15,28 +16,34 @@ pub fn normalize(text: &str) -> String {
         .join(" ")
 }
 
-pub fn classify(text: &str, settings: &HandoverConfig) -> Signals {
+/// The machine's signals for `text`, and the triggers' full verdict (for the summary and the
+/// topic tag). `earlier`: the turns before this message, oldest first.
+pub fn classify(text: &str, earlier: &[Turn], triggers: &Triggers, settings: &HandoverConfig) -> (Signals, Verdict) {
     let normalized = normalize(text);
     // The cancel intent matches a short message that is one of the phrases, so "cancel my
     // order" is a question, not a cancel.
     let cancel = settings.cancel_phrases.iter().any(|p| normalize(p) == normalized)
         || settings.cancel_intent.eq_ignore_ascii_case(text.trim());
-    let padded = format!(" {normalized} ");
-    let handover = settings
-        .request_phrases
-        .iter()
-        .map(|p| normalize(p))
-        .filter(|p| !p.is_empty())
-        .any(|p| padded.contains(&format!(" {p} ")))
-        .then_some(Reason::ExplicitRequest);
-    Signals { handover, cancel, email: find_email(text) }
+    let verdict = triggers.evaluate(text, earlier);
+    let signals = Signals {
+        handover: verdict.handover.as_ref().map(|t| t.reason),
+        cancel,
+        email: find_email(text),
+        offer: verdict.offer.as_ref().map(|t| t.reason),
+    };
+    (signals, verdict)
 }
 
 /// The first thing in `text` shaped like an email address.
 pub fn find_email(text: &str) -> Option<String> {
+    find_emails(text).next()
+}
+
+/// Everything in `text` shaped like an email address.
+pub fn find_emails(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '<' | '>' | '(' | ')' | '"' | '\''))
         .map(|w| w.trim_matches(|c: char| matches!(c, '.' | ':' | '!' | '?')))
-        .find(|w| {
+        .filter(|w| {
             let Some((local, domain)) = w.split_once('@') else { return false };
             !local.is_empty()
                 && domain.contains('.')
@@ -51,25 +58,28 @@ pub fn find_email(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{config::TriggersConfig, conversation::machine::Reason};
 
-    fn settings() -> HandoverConfig {
-        HandoverConfig::default()
+    fn classify_default(text: &str) -> Signals {
+        let settings = HandoverConfig::default();
+        let triggers = Triggers::compile(&TriggersConfig::default(), &settings).unwrap();
+        classify(text, &[], &triggers, &settings).0
     }
 
     #[test]
     fn asking_for_a_person_is_recognised() {
         for text in ["Can I talk to a person?", "HUMAN PLEASE", "I want to speak to someone.", "operator"] {
-            assert_eq!(classify(text, &settings()).handover, Some(Reason::ExplicitRequest), "{text}");
+            assert_eq!(classify_default(text).handover, Some(Reason::ExplicitRequest), "{text}");
         }
-        assert_eq!(classify("How long does shipping take?", &settings()).handover, None);
+        assert_eq!(classify_default("How long does shipping take?").handover, None);
     }
 
     #[test]
     fn the_cancel_intent_needs_the_whole_message() {
-        assert!(classify("Never mind!", &settings()).cancel);
-        assert!(classify("cancel", &settings()).cancel);
-        assert!(classify("cancel_handover", &settings()).cancel, "the intent name itself");
-        assert!(!classify("cancel my order please", &settings()).cancel);
+        assert!(classify_default("Never mind!").cancel);
+        assert!(classify_default("cancel").cancel);
+        assert!(classify_default("cancel_handover").cancel, "the intent name itself");
+        assert!(!classify_default("cancel my order please").cancel);
     }
 
     #[test]

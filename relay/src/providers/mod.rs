@@ -8,10 +8,14 @@
 pub mod builtin;
 pub mod config;
 mod http;
+pub mod inbound;
 pub mod intercom;
 pub mod link;
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -174,4 +178,44 @@ pub fn build(config: &ProviderConfig, presence: &Presence) -> Result<Arc<dyn Pro
         ProviderConfig::Link(link) => Arc::new(link::LinkProvider::new(link.clone())),
         ProviderConfig::Intercom(intercom) => Arc::new(intercom::Intercom::new(intercom.clone())?),
     })
+}
+
+/// A site's provider, with its availability answer cached: asking a helpdesk on every visitor
+/// message would be slow and burn its rate limit.
+pub struct SiteProvider {
+    provider: Arc<dyn Provider>,
+    // A std mutex: a read or write of the cached answer, never held across `.await`.
+    cached: Mutex<Option<(Instant, bool)>>,
+}
+
+/// How long a helpdesk's "someone is available" answer is trusted.
+const AVAILABILITY_TTL: Duration = Duration::from_secs(30);
+
+impl SiteProvider {
+    pub fn new(provider: Arc<dyn Provider>) -> Self {
+        Self { provider, cached: Mutex::new(None) }
+    }
+
+    pub fn get(&self) -> &Arc<dyn Provider> {
+        &self.provider
+    }
+
+    pub fn kind(&self) -> ProviderKind {
+        self.provider.kind()
+    }
+
+    /// Is anyone there? The built-in inbox answers from memory; helpdesks at most every 30 s.
+    pub async fn available(&self) -> Result<bool, ProviderError> {
+        if self.provider.kind() == ProviderKind::Builtin {
+            return self.provider.available().await;
+        }
+        if let Some((at, answer)) = *self.cached.lock().unwrap_or_else(|e| e.into_inner()) {
+            if at.elapsed() < AVAILABILITY_TTL {
+                return Ok(answer);
+            }
+        }
+        let answer = self.provider.available().await?;
+        *self.cached.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), answer));
+        Ok(answer)
+    }
 }

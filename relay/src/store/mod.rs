@@ -37,6 +37,8 @@ pub struct Conversation {
     pub visitor: Visitor,
     pub handover: Handover,
     pub summary: Option<String>,
+    /// The topic the triggers found (a tag for agents).
+    pub topic: Option<String>,
     pub rating: Option<u8>,
     pub created_at: i64,
     /// When the last event was stored.
@@ -53,6 +55,8 @@ pub struct Handover {
     pub reason: Option<String>,
     pub agent_id: Option<String>,
     pub waiting_since: Option<i64>,
+    /// The provider the current (or last) handover went to (`builtin`, `intercom`, ...).
+    pub provider: Option<String>,
 }
 
 impl Default for Handover {
@@ -63,6 +67,7 @@ impl Default for Handover {
             reason: None,
             agent_id: None,
             waiting_since: None,
+            provider: None,
         }
     }
 }
@@ -111,6 +116,8 @@ pub trait Store: Send + Sync + 'static {
     async fn set_visitor(&self, conversation_id: &str, visitor: &Visitor) -> Result<()>;
     async fn set_handover(&self, conversation_id: &str, handover: &Handover) -> Result<()>;
     async fn set_summary(&self, conversation_id: &str, summary: &str) -> Result<()>;
+    /// Tags the conversation with the topic the triggers found.
+    async fn set_topic(&self, conversation_id: &str, topic: &str) -> Result<()>;
     async fn set_rating(&self, conversation_id: &str, score: u8) -> Result<()>;
     /// Conversations in any of `phases`, oldest waiting first, then most recently active.
     async fn conversations_in(&self, phases: &[&str]) -> Result<Vec<Conversation>>;
@@ -134,6 +141,13 @@ pub trait Store: Send + Sync + 'static {
     /// The conversation on the helpdesk's side, as JSON.
     async fn set_remote(&self, conversation_id: &str, remote: &str) -> Result<()>;
     async fn remote(&self, conversation_id: &str) -> Result<Option<String>>;
+    /// The conversation handed to `provider` as its conversation `remote_id`.
+    async fn conversation_by_remote(&self, provider: &str, remote_id: &str) -> Result<Option<Conversation>>;
+    // Webhook de-duplication: helpdesks deliver at least once.
+    /// Records a delivery of `provider`'s event `event_id`; `true` only the first time.
+    async fn first_delivery(&self, provider: &str, event_id: &str) -> Result<bool>;
+    /// How many deliveries of the event arrived (0: never seen).
+    async fn webhook_deliveries(&self, provider: &str, event_id: &str) -> Result<u32>;
 }
 
 /// Opens the store named by `url` and brings its schema up to date.

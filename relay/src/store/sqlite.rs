@@ -47,8 +47,10 @@ fn conversation_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Conversation> 
             reason: row.try_get("reason")?,
             agent_id: row.try_get("agent_id")?,
             waiting_since: row.try_get("waiting_since")?,
+            provider: row.try_get("handover_provider")?,
         },
         summary: row.try_get("summary")?,
+        topic: row.try_get("topic")?,
         rating: row.try_get::<Option<i64>, _>("rating")?.map(|r| r.clamp(0, 255) as u8),
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
@@ -65,7 +67,8 @@ fn event_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<ConversationEvent> {
 }
 
 const CONVERSATION_COLUMNS: &str = "id, site, last_seq, visitor_email, visitor_name, state, phase, reason, \
-                                    agent_id, waiting_since, summary, rating, created_at, updated_at";
+                                    agent_id, waiting_since, handover_provider, summary, topic, rating, created_at, \
+                                    updated_at";
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -87,6 +90,7 @@ impl Store for SqliteStore {
             visitor: Visitor::default(),
             handover: Handover::default(),
             summary: None,
+            topic: None,
             rating: None,
             created_at: now,
             updated_at: now,
@@ -171,13 +175,15 @@ impl Store for SqliteStore {
 
     async fn set_handover(&self, conversation_id: &str, handover: &Handover) -> Result<()> {
         let done = sqlx::query(
-            "UPDATE conversations SET state = ?, phase = ?, reason = ?, agent_id = ?, waiting_since = ? WHERE id = ?",
+            "UPDATE conversations SET state = ?, phase = ?, reason = ?, agent_id = ?, waiting_since = ?, \
+             handover_provider = ? WHERE id = ?",
         )
         .bind(&handover.state)
         .bind(&handover.phase)
         .bind(&handover.reason)
         .bind(&handover.agent_id)
         .bind(handover.waiting_since)
+        .bind(&handover.provider)
         .bind(conversation_id)
         .execute(&self.pool)
         .await?;
@@ -190,6 +196,15 @@ impl Store for SqliteStore {
     async fn set_summary(&self, conversation_id: &str, summary: &str) -> Result<()> {
         sqlx::query("UPDATE conversations SET summary = ? WHERE id = ?")
             .bind(summary)
+            .bind(conversation_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn set_topic(&self, conversation_id: &str, topic: &str) -> Result<()> {
+        sqlx::query("UPDATE conversations SET topic = ? WHERE id = ?")
+            .bind(topic)
             .bind(conversation_id)
             .execute(&self.pool)
             .await?;
@@ -351,12 +366,45 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn conversation_by_remote(&self, provider: &str, remote_id: &str) -> Result<Option<Conversation>> {
+        let sql = format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE json_extract(remote, '$.provider') = ? \
+             AND json_extract(remote, '$.conversation') = ? ORDER BY updated_at DESC LIMIT 1"
+        );
+        let row = sqlx::query(&sql).bind(provider).bind(remote_id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(conversation_from_row).transpose()
+    }
+
     async fn remote(&self, conversation_id: &str) -> Result<Option<String>> {
         let remote: Option<Option<String>> = sqlx::query_scalar("SELECT remote FROM conversations WHERE id = ?")
             .bind(conversation_id)
             .fetch_optional(&self.pool)
             .await?;
         Ok(remote.flatten())
+    }
+
+    async fn first_delivery(&self, provider: &str, event_id: &str) -> Result<bool> {
+        // One statement, so two concurrent deliveries cannot both see themselves as first.
+        let deliveries: i64 = sqlx::query_scalar(
+            "INSERT INTO webhook_events (provider, event_id, first_seen_at) VALUES (?, ?, ?) \
+             ON CONFLICT (provider, event_id) DO UPDATE SET deliveries = deliveries + 1 RETURNING deliveries",
+        )
+        .bind(provider)
+        .bind(event_id)
+        .bind(super::now_millis())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(deliveries == 1)
+    }
+
+    async fn webhook_deliveries(&self, provider: &str, event_id: &str) -> Result<u32> {
+        let deliveries: Option<i64> =
+            sqlx::query_scalar("SELECT deliveries FROM webhook_events WHERE provider = ? AND event_id = ?")
+                .bind(provider)
+                .bind(event_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(deliveries.unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32)
     }
 }
 
@@ -427,6 +475,7 @@ mod tests {
             reason: Some("explicit_request".into()),
             agent_id: None,
             waiting_since: Some(7),
+            provider: Some("builtin".into()),
         };
         store.set_handover(&waiting.id, &handover).await.unwrap();
         store.set_summary(&waiting.id, "needs a refund").await.unwrap();
@@ -478,8 +527,11 @@ mod tests {
         assert_eq!(store.due_jobs(now, 10).await.unwrap()[0].id, a2);
         store.job_failed(a2, "400").await.unwrap();
         assert_eq!(store.pending_jobs(&a.id).await.unwrap(), 0);
-        store.set_remote(&a.id, "{}").await.unwrap();
-        assert_eq!(store.remote(&a.id).await.unwrap().as_deref(), Some("{}"));
+        let remote = r#"{"provider":"intercom","conversation":"363"}"#;
+        store.set_remote(&a.id, remote).await.unwrap();
+        assert_eq!(store.remote(&a.id).await.unwrap().as_deref(), Some(remote));
+        assert_eq!(store.conversation_by_remote("intercom", "363").await.unwrap().map(|c| c.id), Some(a.id.clone()));
+        assert!(store.conversation_by_remote("zendesk_support", "363").await.unwrap().is_none());
         assert_eq!(store.remote(&b.id).await.unwrap(), None);
     }
 
@@ -491,5 +543,15 @@ mod tests {
         store.set_visitor(&conv.id, &Visitor { email: None, name: Some("Ada".into()) }).await.unwrap();
         let conv = store.conversation(&conv.id).await.unwrap().unwrap();
         assert_eq!(conv.visitor, Visitor { email: Some("a@b.c".into()), name: Some("Ada".into()) });
+    }
+
+    #[tokio::test]
+    async fn webhook_events_are_first_once() {
+        let (_dir, store) = store().await;
+        assert_eq!(store.webhook_deliveries("intercom", "notif_1").await.unwrap(), 0);
+        assert!(store.first_delivery("intercom", "notif_1").await.unwrap());
+        assert!(!store.first_delivery("intercom", "notif_1").await.unwrap());
+        assert!(store.first_delivery("zendesk_support", "notif_1").await.unwrap(), "ids are per provider");
+        assert_eq!(store.webhook_deliveries("intercom", "notif_1").await.unwrap(), 2);
     }
 }

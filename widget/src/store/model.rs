@@ -287,11 +287,14 @@ impl ChatState {
     /// The frame for a quick reply's action or the handover buttons; `None` when offline
     /// (the buttons are disabled then).
     pub fn action(&self, action: Action) -> Option<ClientFrame> {
-        self.welcomed.then_some(match action {
+        let frame = match action {
             Action::RequestHandover => ClientFrame::RequestHandover,
             Action::CancelHandover => ClientFrame::CancelHandover,
             Action::Rate { score } => ClientFrame::Rate { score },
-        })
+            // A link is opened by the page itself (an anchor), never sent.
+            Action::OpenUrl { .. } => return None,
+        };
+        self.welcomed.then_some(frame)
     }
 
     /// The messages to (re)send after a `welcome`: every outbox entry not yet acknowledged

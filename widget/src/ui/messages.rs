@@ -2,7 +2,7 @@
 //! system notes centred. Scrolls to the newest message.
 
 use leptos::{html, prelude::*};
-use shared::Role;
+use shared::{Action, Role};
 
 use crate::{
     app::{rt, Store},
@@ -79,12 +79,28 @@ fn Message(bubble: Bubble) -> impl IntoView {
                     .into_iter()
                     .map(|r| {
                         let (payload, action) = (r.payload, r.action);
+                        // A link (the site's contact form) is a real anchor: the browser opens it.
+                        if let Some(Action::OpenUrl { url }) = &action {
+                            let href = url::resolve_link(&rt().relay, url).unwrap_or_default();
+                            return view! {
+                                <a
+                                    class="baton-reply baton-reply--link"
+                                    data-testid="quick-reply"
+                                    href=href
+                                    target="_blank"
+                                    rel="noopener noreferrer"
+                                >
+                                    {r.title}
+                                </a>
+                            }
+                            .into_any();
+                        }
                         view! {
                             <button
                                 type="button"
                                 class="baton-reply"
                                 data-testid="quick-reply"
-                                on:click=move |_| match action {
+                                on:click=move |_| match action.clone() {
                                     Some(action) => rt().action(action),
                                     None => {
                                         let _ = rt().send_text(&payload);
@@ -94,6 +110,7 @@ fn Message(bubble: Bubble) -> impl IntoView {
                                 {r.title}
                             </button>
                         }
+                        .into_any()
                     })
                     .collect_view()}
             </div>

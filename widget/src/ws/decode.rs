@@ -172,6 +172,7 @@ fn action(value: Value) -> Result<Action, String> {
         "request_handover" => Action::RequestHandover,
         "cancel_handover" => Action::CancelHandover,
         "rate" => Action::Rate { score: u8_field(&o, "score")? },
+        "open_url" => Action::OpenUrl { url: string(&mut o, "url")? },
         other => return Err(format!("unknown action `{other}`")),
     })
 }

@@ -40,6 +40,7 @@ fn inputs() -> Vec<Input> {
         message("a person please", Signals { handover: Some(Reason::ExplicitRequest), ..Signals::default() }),
         message("never mind", Signals { cancel: true, ..Signals::default() }),
         message("me@example.com", Signals { email: Some("me@example.com".into()), ..Signals::default() }),
+        message("useless!!", Signals { offer: Some(Reason::Frustration), ..Signals::default() }),
         Input::Cancel,
         Input::AgentAccept { agent: alex() },
         Input::AgentAccept { agent: sam() },
@@ -48,6 +49,9 @@ fn inputs() -> Vec<Input> {
         Input::AgentTyping { agent_id: "a1".into() },
         Input::AgentEnd { agent_id: "a1".into() },
         Input::AgentEnd { agent_id: "a2".into() },
+        Input::ClosedByHelpdesk,
+        Input::HandoverDelayed,
+        Input::HandoverFailed,
         Input::Rate { score: 5 },
         Input::Rate { score: 0 },
         Input::Rate { score: 6 },
@@ -58,6 +62,7 @@ fn inputs() -> Vec<Input> {
             Availability::NoAgentOnline,
             Availability::OutsideOfficeHours,
             Availability::ProviderDown,
+            Availability::LinkOnly,
         ] {
             inputs.push(request(channel, availability));
         }
@@ -77,7 +82,10 @@ fn every_state_and_input() {
                 Err(_) => assert_eq!(next, state, "a refusal changes nothing: {label}"),
                 Ok(effects) => {
                     // The bot speaks only when it owns the conversation afterwards.
-                    if effects.iter().any(|e| matches!(e, Effect::AskBot { .. } | Effect::Greet)) {
+                    if effects
+                        .iter()
+                        .any(|e| matches!(e, Effect::AskBot { .. } | Effect::Greet | Effect::OfferHandover { .. }))
+                    {
                         assert_eq!(next.phase, Phase::Bot, "{label}");
                     }
                     // A phase change is announced exactly when the phase changed.
@@ -87,7 +95,10 @@ fn every_state_and_input() {
                     assert_eq!(announced, usize::from(changed), "{label}");
                     // While waiting or with an agent the bot never answers.
                     if matches!(state.phase, Phase::Waiting { .. } | Phase::Agent { .. }) {
-                        assert!(!effects.iter().any(|e| matches!(e, Effect::AskBot { .. })), "{label}");
+                        assert!(
+                            !effects.iter().any(|e| matches!(e, Effect::AskBot { .. } | Effect::OfferHandover { .. })),
+                            "{label}"
+                        );
                     }
                 }
             }
@@ -95,8 +106,13 @@ fn every_state_and_input() {
             // inputs that are meant to repeat (a new question, a new request after a cancel).
             let mut again = next.clone();
             if let Ok(effects) = again.handle(input.clone()) {
-                let repeatable =
-                    matches!(input, Input::VisitorMessage { .. } | Input::Started | Input::RequestHandover { .. });
+                let repeatable = matches!(
+                    input,
+                    Input::VisitorMessage { .. }
+                        | Input::Started
+                        | Input::RequestHandover { .. }
+                        | Input::HandoverDelayed
+                );
                 if !repeatable {
                     assert!(!effects.contains(&Effect::PhaseChanged), "repeat of {label} changed the phase again");
                 }
@@ -121,6 +137,7 @@ fn a_request_with_an_agent_available_waits_with_a_cancel_button() {
         vec![
             Effect::PhaseChanged,
             Effect::StartHandover { reason: Reason::ExplicitRequest },
+            Effect::OpenRemote,
             Effect::Say { text: Text::HandoverStarted, cancel_button: true }
         ]
     );
@@ -140,12 +157,58 @@ fn words_asking_for_a_person_start_the_handover() {
 }
 
 #[test]
-fn while_waiting_or_with_an_agent_the_bot_is_silent() {
+fn while_waiting_or_with_an_agent_the_bot_is_silent_and_the_people_get_the_message() {
     for phase in [Phase::Waiting { reason: Reason::Topic, since: 0 }, Phase::Agent { agent: alex() }] {
         let mut s = State { phase: phase.clone(), awaiting_email: false };
-        assert_eq!(s.handle(message("hello?", Signals::default())), Ok(vec![]));
+        assert_eq!(s.handle(message("hello?", Signals::default())), Ok(vec![Effect::RelayToAgent]));
         assert_eq!(s.phase, phase);
     }
+}
+
+#[test]
+fn a_link_site_gets_the_link_and_stays_with_the_bot() {
+    for channel in [Channel::Widget, Channel::Http] {
+        let mut s = State::default();
+        assert_eq!(
+            s.handle(request(channel, Availability::LinkOnly)),
+            Ok(vec![Effect::Say { text: Text::Link, cancel_button: false }])
+        );
+        assert_eq!(s, State::default());
+    }
+}
+
+#[test]
+fn the_helpdesk_being_slow_or_refusing_is_told_to_the_visitor() {
+    let waiting =
+        || State { phase: Phase::Waiting { reason: Reason::ExplicitRequest, since: 0 }, awaiting_email: false };
+    let mut s = waiting();
+    assert_eq!(
+        s.handle(Input::HandoverDelayed),
+        Ok(vec![Effect::Say { text: Text::HandoverDelayed, cancel_button: false }])
+    );
+    assert_eq!(s, waiting(), "still waiting: the outbox keeps trying");
+    assert_eq!(
+        s.handle(Input::HandoverFailed),
+        Ok(vec![Effect::PhaseChanged, Effect::Say { text: Text::Unavailable, cancel_button: false }])
+    );
+    assert_eq!(s, State { phase: Phase::Bot, awaiting_email: true }, "the visitor can leave an email");
+    assert_eq!(s.handle(Input::HandoverFailed), Ok(vec![]));
+}
+
+#[test]
+fn the_helpdesk_closing_its_side_ends_the_chat_or_the_wait() {
+    let mut s = State { phase: Phase::Agent { agent: alex() }, awaiting_email: false };
+    assert_eq!(
+        s.handle(Input::ClosedByHelpdesk),
+        Ok(vec![Effect::PhaseChanged, Effect::Say { text: Text::AgentEnded, cancel_button: false }, Effect::AskRating])
+    );
+    assert_eq!(s.phase, Phase::Ended { agent: alex() });
+    let mut s = State { phase: Phase::Waiting { reason: Reason::Topic, since: 0 }, awaiting_email: false };
+    assert_eq!(
+        s.handle(Input::ClosedByHelpdesk),
+        Ok(vec![Effect::PhaseChanged, Effect::Say { text: Text::BotBack, cancel_button: false }])
+    );
+    assert_eq!(s.phase, Phase::Bot);
 }
 
 #[test]
@@ -169,7 +232,10 @@ fn cancel_by_quick_reply_or_phrase_returns_to_the_bot() {
 #[test]
 fn the_cancel_phrase_with_an_agent_is_an_ordinary_message() {
     let mut s = State { phase: Phase::Agent { agent: alex() }, awaiting_email: false };
-    assert_eq!(s.handle(message("cancel", Signals { cancel: true, ..Signals::default() })), Ok(vec![]));
+    assert_eq!(
+        s.handle(message("cancel", Signals { cancel: true, ..Signals::default() })),
+        Ok(vec![Effect::RelayToAgent])
+    );
     assert_eq!(s.phase, Phase::Agent { agent: alex() });
     assert_eq!(s.handle(Input::Cancel), Err(Refusal::AgentAlreadyJoined));
 }
@@ -291,4 +357,19 @@ fn asking_for_a_person_right_after_an_agent_chat_changes_phase_once() {
     let effects = s.handle(request(Channel::Widget, Availability::NoAgentOnline)).unwrap();
     assert_eq!(effects, vec![Effect::PhaseChanged, Effect::Say { text: Text::Unavailable, cancel_button: false }]);
     assert_eq!(s, State { phase: Phase::Bot, awaiting_email: true });
+}
+
+#[test]
+fn a_frustrated_visitor_is_offered_a_person_instead_of_another_answer() {
+    let offer = Signals { offer: Some(Reason::Frustration), ..Signals::default() };
+    let mut s = State::default();
+    assert_eq!(
+        s.handle(message("useless!!", offer.clone())),
+        Ok(vec![Effect::OfferHandover { reason: Reason::Frustration }])
+    );
+    assert_eq!(s.phase, Phase::Bot, "an offer is not a handover");
+    // A handover signal outranks the offer.
+    let both = Signals { handover: Some(Reason::ExplicitRequest), ..offer };
+    let effects = s.handle(message("a person, now", both)).unwrap();
+    assert!(effects.contains(&Effect::StartHandover { reason: Reason::ExplicitRequest }));
 }
