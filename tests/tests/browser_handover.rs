@@ -63,7 +63,7 @@ async fn visitor_and_agent_from_request_to_rating_and_back_to_the_bot() {
             "const s = document.querySelector('[data-testid=summary]').textContent; return s.includes('40123') && s;",
         )
         .await;
-    assert!(summary.as_str().unwrap().contains("explicit request"), "{summary}");
+    assert!(summary.as_str().unwrap().contains("asked for a person"), "{summary}");
     let meta = agent.eval("return document.querySelector('[data-testid=conv-meta]').textContent;").await;
     assert!(meta.as_str().unwrap().contains("reason: explicit request"), "{meta}");
     agent.page_element("[data-testid=accept]").await.click().await.unwrap();
