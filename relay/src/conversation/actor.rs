@@ -279,7 +279,10 @@ impl Actor {
     async fn helpdesk(&mut self, event: HelpdeskEvent) -> Result<(), ConversationError> {
         match event {
             HelpdeskEvent::AgentJoined { agent } => self.apply(Input::AgentAccept { agent }).await,
-            HelpdeskEvent::AgentTyping { agent, on } => self.agent(agent, AgentAction::Typing { on }).await.map(drop),
+            HelpdeskEvent::AgentTyping { on } => match &self.state.phase {
+                Phase::Agent { agent } => self.agent(agent.clone(), AgentAction::Typing { on }).await.map(drop),
+                _ => Ok(()),
+            },
             HelpdeskEvent::Closed => self.apply(Input::ClosedByHelpdesk).await,
             HelpdeskEvent::AgentMessage { agent, text } => {
                 // Helpdesks without "joined" events: the first reply is the agent joining.

@@ -80,8 +80,8 @@ pub enum HelpdeskEvent {
         agent: AgentRef,
         text: String,
     },
+    /// The agent who owns the conversation is typing (helpdesks do not always say who).
     AgentTyping {
-        agent: AgentRef,
         on: bool,
     },
     /// The agent closed the conversation or ticket there.
