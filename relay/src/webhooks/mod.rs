@@ -40,7 +40,8 @@ pub use signature::SignatureError;
 
 use crate::{
     config::{SecretHeaderWebhook, WebhooksConfig},
-    providers::ProviderKind,
+    conversation::{AgentRef, HelpdeskEvent},
+    providers::{inbound, ProviderKind},
     state::AppState,
 };
 
@@ -269,7 +270,7 @@ async fn process(state: &AppState, site: &str, provider: ProviderKind, events: V
 /// The seam to the conversation core: a new, verified, de-duplicated event about the
 /// helpdesk's conversation `event.remote_conversation_id`, for `site`. For now it is logged;
 /// mapping remote ids to conversations and feeding their actors belongs to the providers.
-pub async fn deliver(_state: &AppState, site: &str, provider: ProviderKind, event: InboundEvent) {
+pub async fn deliver(state: &AppState, site: &str, provider: ProviderKind, event: InboundEvent) {
     tracing::info!(
         provider = provider.name(),
         %site,
@@ -278,6 +279,25 @@ pub async fn deliver(_state: &AppState, site: &str, provider: ProviderKind, even
         kind = ?event.kind,
         "helpdesk event"
     );
+    // Helpdesk agents are not Baton agents: their ids are namespaced by provider, so the
+    // conversation machine can tell "the same agent" from "another agent".
+    let agent = |id: String, name: String| AgentRef {
+        id: format!("{}:{id}", provider.name()),
+        name: if name.trim().is_empty() { "Support agent".to_string() } else { name },
+    };
+    let helpdesk_event = match event.kind {
+        InboundKind::AgentJoined { agent_id, agent_name } => {
+            HelpdeskEvent::AgentJoined { agent: agent(agent_id, agent_name) }
+        }
+        InboundKind::AgentMessage { agent_id, agent_name, text } => {
+            HelpdeskEvent::AgentMessage { agent: agent(agent_id, agent_name), text }
+        }
+        InboundKind::AgentTyping { on } => HelpdeskEvent::AgentTyping { on },
+        InboundKind::Closed => HelpdeskEvent::Closed,
+    };
+    if let Err(error) = inbound::deliver(state, provider, &event.remote_conversation_id, helpdesk_event).await {
+        tracing::warn!(provider = provider.name(), %site, %error, "helpdesk event not applied");
+    }
 }
 
 fn now_millis() -> i64 {

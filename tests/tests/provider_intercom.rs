@@ -1,0 +1,227 @@
+//! End to end with Intercom as the site's helpdesk: the real relay, the real outbox and
+//! webhook ingress, and an Intercom simulator over real HTTP (tests/src/sim/intercom.rs).
+//! Visitor asks for a person → Intercom gets the conversation with the summary and email →
+//! a signed agent reply comes back → the visitor sees it → the agent closes → bot again.
+//! And Intercom down during the handover and during the chat: nothing lost once it recovers.
+
+use std::time::Duration;
+
+use baton_tests::{
+    sim::{intercom, intercom::Intercom, Mode},
+    test_config,
+    widget_client::WidgetClient,
+    TestDb, TestRelay,
+};
+use relay::providers::{config::IntercomConfig, ProviderConfig};
+use shared::{ClientFrame, EventBody, Message, Phase, Role, ServerFrame, Visitor};
+
+async fn relay_with(sim: &Intercom, db: &TestDb) -> TestRelay {
+    let mut config = test_config(db);
+    let site = config.sites.get_mut("demo").expect("demo site");
+    site.provider = ProviderConfig::Intercom(IntercomConfig {
+        base_url: sim.url(),
+        access_token: intercom::TOKEN.into(),
+        version: "2.11".into(),
+        admin_id: None,
+        timeout_seconds: 2,
+    });
+    site.webhooks.intercom = Some(relay::config::IntercomWebhook {
+        client_secret: intercom::CLIENT_SECRET.into(),
+        bot_admin_id: Some(intercom::BOT_ADMIN.into()),
+    });
+    TestRelay::start_with(config).await
+}
+
+fn as_message(frame: &ServerFrame) -> Option<&Message> {
+    match frame {
+        ServerFrame::Event(e) => match &e.body {
+            EventBody::Message(m) => Some(m),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+async fn until_phase(client: &mut WidgetClient, phase: Phase) {
+    client
+        .until(|f| matches!(f, ServerFrame::Event(e) if matches!(&e.body, EventBody::Phase(p) if p.phase == phase)))
+        .await;
+}
+
+async fn until_message(client: &mut WidgetClient, role: Role, contains: &str) -> Message {
+    let (frame, _) =
+        client.until(|f| as_message(f).is_some_and(|m| m.author.role == role && m.text.contains(contains))).await;
+    as_message(&frame).cloned().expect("a message")
+}
+
+/// Waits until the simulator holds a conversation whose parts satisfy `check`.
+async fn until_sim(sim: &Intercom, what: &str, check: impl Fn(&[serde_json::Value]) -> bool) -> String {
+    for _ in 0..200 {
+        if let Some((id, parts)) = sim.last_conversation() {
+            if check(&parts) {
+                return id;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("Intercom never got {what}: {:?}", sim.inner.lock().unwrap().conversations);
+}
+
+fn send(client_id: &str, text: &str) -> ClientFrame {
+    ClientFrame::Send { client_id: client_id.into(), text: text.into() }
+}
+
+#[tokio::test]
+async fn a_handover_reaches_intercom_and_the_agent_answers_through_it() {
+    let sim = Intercom::start().await;
+    let db = TestDb::new();
+    let relay = relay_with(&sim, &db).await;
+    let hook = format!("{}/webhooks/intercom/demo", relay.http_url());
+
+    let (mut visitor, _) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
+    visitor.next().await; // greeting
+    visitor
+        .send(&ClientFrame::Identify(Visitor { email: Some("ada@example.com".into()), name: Some("Ada".into()) }))
+        .await;
+    visitor.send(&send("q1", "My parcel for order 40123 never arrived")).await;
+    until_message(&mut visitor, Role::Bot, "").await;
+    visitor.send(&ClientFrame::RequestHandover).await;
+    until_phase(&mut visitor, Phase::Waiting).await;
+
+    // Intercom has the conversation, started as the visitor, with the summary note.
+    let remote = until_sim(&sim, "the conversation with its summary note", |parts| {
+        parts.iter().any(|p| p["message_type"] == "note" && p["body"].as_str().is_some_and(|b| b.contains("40123")))
+    })
+    .await;
+    let (_, parts) = sim.last_conversation().unwrap();
+    assert!(parts[0]["body"].as_str().unwrap().contains("40123"), "opening message: {parts:?}");
+    let note = parts.iter().find(|p| p["message_type"] == "note").unwrap();
+    assert!(note["body"].as_str().unwrap().contains("ada@example.com"), "{note}");
+    assert_eq!(note["admin_id"], intercom::BOT_ADMIN);
+    let contact = sim.inner.lock().unwrap().contacts[0].clone();
+    assert_eq!(contact["email"], "ada@example.com");
+
+    // A later visitor message follows.
+    visitor.send(&send("q2", "It was a blue jacket")).await;
+    until_sim(&sim, "the visitor's follow-up", |parts| parts.iter().any(|p| p["body"] == "It was a blue jacket")).await;
+
+    // The agent answers in Intercom: a signed webhook; the widget shows it.
+    let (status, _) = Intercom::agent_reply(&hook, &remote, "Hi Ada, I'm on it.").await;
+    assert_eq!(status, 200);
+    until_phase(&mut visitor, Phase::Agent).await;
+    let reply = until_message(&mut visitor, Role::Agent, "I'm on it").await;
+    assert_eq!(reply.author.name.as_deref(), Some("Ciaran Lee"));
+
+    // The agent closes: the visitor may rate, then the bot is back.
+    let (status, _) = Intercom::agent_close(&hook, &remote).await;
+    assert_eq!(status, 200);
+    until_phase(&mut visitor, Phase::Ended).await;
+    visitor.send(&ClientFrame::Rate { score: 4 }).await;
+    until_phase(&mut visitor, Phase::Bot).await;
+    visitor.send(&send("q3", "Do you accept PayPal?")).await;
+    until_message(&mut visitor, Role::Bot, "PayPal").await;
+}
+
+#[tokio::test]
+async fn intercom_down_during_the_handover_and_the_chat_loses_nothing() {
+    let sim = Intercom::start().await;
+    let db = TestDb::new();
+    let relay = relay_with(&sim, &db).await;
+    let hook = format!("{}/webhooks/intercom/demo", relay.http_url());
+    // Availability is checked (and cached) while Intercom is up; then it goes down.
+    let (mut visitor, _) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
+    visitor.next().await;
+    visitor.send(&send("q0", "Hello")).await;
+    until_message(&mut visitor, Role::Bot, "").await;
+    sim.set_mode(Mode::Down);
+    visitor.send(&ClientFrame::RequestHandover).await;
+    until_phase(&mut visitor, Phase::Waiting).await;
+    // The visitor is told the helpdesk is slow, and keeps writing.
+    until_message(&mut visitor, Role::System, "slow to answer").await;
+    visitor.send(&send("q1", "First while down")).await;
+    visitor.send(&send("q2", "Second while down")).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(sim.last_conversation().is_none(), "nothing reached Intercom while it was down");
+
+    // Intercom recovers (with a rate limit first): everything arrives, in order.
+    sim.set_mode(Mode::RateLimited);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    sim.set_mode(Mode::Normal);
+    let remote = until_sim(&sim, "both messages after the handover", |parts| {
+        parts.iter().any(|p| p["body"] == "Second while down")
+    })
+    .await;
+    let (_, parts) = sim.last_conversation().unwrap();
+    let order: Vec<&str> = parts.iter().filter_map(|p| p["body"].as_str()).collect();
+    let first = order.iter().position(|b| *b == "First while down").unwrap();
+    let second = order.iter().position(|b| *b == "Second while down").unwrap();
+    assert!(first < second, "{order:?}");
+    assert_eq!(order.iter().filter(|b| **b == "First while down").count(), 1, "not duplicated: {order:?}");
+
+    // During the chat Intercom goes down again: the visitor's message waits and then arrives.
+    Intercom::agent_reply(&hook, &remote, "Sorry for the wait!").await;
+    until_message(&mut visitor, Role::Agent, "Sorry for the wait").await;
+    sim.set_mode(Mode::Down);
+    visitor.send(&send("q3", "Written while Intercom was down again")).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    sim.set_mode(Mode::Normal);
+    until_sim(&sim, "the message written during the second outage", |parts| {
+        parts.iter().any(|p| p["body"] == "Written while Intercom was down again")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn forged_and_replayed_webhooks_change_nothing() {
+    let sim = Intercom::start().await;
+    let db = TestDb::new();
+    let relay = relay_with(&sim, &db).await;
+    let hook = format!("{}/webhooks/intercom/demo", relay.http_url());
+    let (mut visitor, _) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
+    visitor.next().await;
+    visitor.send(&ClientFrame::RequestHandover).await;
+    until_phase(&mut visitor, Phase::Waiting).await;
+    let remote = until_sim(&sim, "the conversation", |parts| !parts.is_empty()).await;
+
+    // Forged: right shape, wrong signature.
+    let (body, _) = Intercom::webhook(
+        "conversation.admin.replied",
+        &remote,
+        serde_json::json!({"type": "conversation_part", "id": "p1", "part_type": "comment", "body": "<p>forged</p>",
+                           "author": {"type": "admin", "id": intercom::AGENT_ADMIN, "name": "Mallory"}}),
+    );
+    let forged = reqwest::Client::new()
+        .post(&hook)
+        .header("content-type", "application/json")
+        .header("x-hub-signature", "sha1=0000000000000000000000000000000000000000")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 401);
+
+    // Replayed: the same signed delivery twice shows one message.
+    let part = serde_json::json!({"type": "conversation_part", "id": "p2", "part_type": "comment", "body": "<p>Once only</p>",
+                                  "author": {"type": "admin", "id": intercom::AGENT_ADMIN, "name": "Ciaran Lee"}});
+    let (body, signature) = Intercom::webhook("conversation.admin.replied", &remote, part);
+    for _ in 0..2 {
+        let response = reqwest::Client::new()
+            .post(&hook)
+            .header("content-type", "application/json")
+            .header("x-hub-signature", &signature)
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    until_message(&mut visitor, Role::Agent, "Once only").await;
+    visitor.send(&ClientFrame::Ping).await;
+    let (_, between) = visitor.until(|f| *f == ServerFrame::Pong).await;
+    assert!(
+        !between
+            .iter()
+            .any(|f| as_message(f).is_some_and(|m| m.text.contains("Once only") || m.text.contains("forged"))),
+        "{between:?}"
+    );
+}
