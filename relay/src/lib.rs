@@ -26,6 +26,7 @@ pub mod outbox;
 pub mod providers;
 pub mod pubsub;
 pub mod queue;
+pub mod reload;
 pub mod state;
 pub mod store;
 pub mod summary;
@@ -125,7 +126,9 @@ pub async fn run(
             }
         });
     };
-    stop.tracker.spawn(state.outbox.clone().run(state.sites.connectors(), report, stop.token.clone()));
+    let connectors = state.sites.connectors();
+    stop.tracker.spawn(state.outbox.clone().run(connectors.clone(), report, stop.token.clone()));
+    stop.tracker.spawn(reload::watch(state.clone(), connectors, stop.token.clone()));
     let token = stop.token.clone();
     let serve = axum::serve(listener, app(state)).with_graceful_shutdown(async move {
         shutdown.await;

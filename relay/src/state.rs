@@ -2,6 +2,8 @@
 
 use std::{collections::HashMap, sync::Arc};
 
+use arc_swap::ArcSwap;
+
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{
@@ -33,14 +35,33 @@ pub struct Site {
     pub provider: SiteProvider,
 }
 
-/// Sites by key.
+/// Sites by key. Every clone shares one swappable map, so a configuration reload
+/// ([`Sites::reload`]) reaches every holder at once; a conversation picks up its site's new
+/// settings with its next input.
 #[derive(Clone, Default)]
-pub struct Sites(Arc<HashMap<String, Arc<Site>>>);
+pub struct Sites(Arc<ArcSwap<HashMap<String, Arc<Site>>>>);
 
 impl Sites {
     /// Builds every site. The configuration was checked when it loaded, so templates and hours
     /// compile; a failure here is still reported, not a panic.
     pub fn from_config(config: &Config, presence: &Presence) -> anyhow::Result<Self> {
+        Ok(Self(Arc::new(ArcSwap::from_pointee(Self::build(config, presence, &HashMap::new())?))))
+    }
+
+    /// Builds the sites of `config` and swaps them in. An error leaves the current sites.
+    pub fn reload(&self, config: &Config, presence: &Presence) -> anyhow::Result<()> {
+        let next = Self::build(config, presence, &self.0.load())?;
+        self.0.store(Arc::new(next));
+        Ok(())
+    }
+
+    /// `previous` lends its help-article libraries (and their folder watchers) to sites whose
+    /// folder did not change.
+    fn build(
+        config: &Config,
+        presence: &Presence,
+        previous: &HashMap<String, Arc<Site>>,
+    ) -> anyhow::Result<HashMap<String, Arc<Site>>> {
         let mut sites = HashMap::new();
         for (key, site) in &config.sites {
             let templates = Templates::compile(&site.handover)
@@ -48,8 +69,14 @@ impl Sites {
             let schedule = site.office_hours.as_ref().map(|h| h.schedule()).transpose()?;
             let triggers = Triggers::compile(&site.triggers, &site.handover)
                 .map_err(|e| anyhow::anyhow!("sites.{key}.triggers: {e}"))?;
-            let library = Library::open(&site.help_dir);
-            library.watch(POLL_INTERVAL);
+            let library = match previous.get(key).filter(|old| old.config.help_dir == site.help_dir) {
+                Some(old) => old.library.clone(),
+                None => {
+                    let library = Library::open(&site.help_dir);
+                    library.watch(POLL_INTERVAL);
+                    library
+                }
+            };
             let cannot_answer = &site.triggers.cannot_answer;
             let min_confidence = if cannot_answer.enabled { cannot_answer.min_confidence } else { 0.0 };
             let bot: Arc<dyn Bot> = Arc::new(KnowledgeBot::new(
@@ -66,17 +93,18 @@ impl Sites {
                 Site { key: key.clone(), config: site.clone(), templates, schedule, library, bot, triggers, provider };
             sites.insert(key.clone(), Arc::new(site));
         }
-        Ok(Self(Arc::new(sites)))
+        Ok(sites)
     }
 
     pub fn get(&self, key: &str) -> Option<Arc<Site>> {
-        self.0.get(key).cloned()
+        self.0.load().get(key).cloned()
     }
 
     /// Every site's connector, for the outbox.
     pub fn connectors(&self) -> crate::outbox::Connectors {
         crate::outbox::Connectors::new(
             self.0
+                .load()
                 .values()
                 .map(|site| ((site.key.clone(), site.provider.kind()), site.provider.get().clone()))
                 .collect(),

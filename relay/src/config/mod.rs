@@ -43,6 +43,9 @@ pub struct Config {
     pub sites: BTreeMap<String, SiteConfig>,
     /// People who answer in the built-in agent inbox (`/inbox`), signing in with their token.
     pub agents: Vec<AgentConfig>,
+    /// The file this configuration was read from, watched for changes (not a setting).
+    #[serde(skip)]
+    pub source_file: Option<PathBuf>,
 }
 
 /// An agent of the built-in inbox.
@@ -116,6 +119,7 @@ impl Default for Config {
             sites: BTreeMap::from([("demo".to_string(), SiteConfig::default())]),
             // The demo agent, so the product runs without any account. Replace in production.
             agents: vec![AgentConfig { id: "alex".into(), name: "Alex".into(), token: "demo-agent".into() }],
+            source_file: None,
         }
     }
 }
@@ -124,14 +128,19 @@ impl Config {
     /// Defaults, then the file at `BATON_CONFIG` (or `baton.toml` if it exists), then `BATON_*`;
     /// then every template and office-hours table is checked.
     pub fn load() -> Result<Self, ConfigError> {
-        let file = std::env::var("BATON_CONFIG").unwrap_or_else(|_| "baton.toml".into());
-        let config: Config = Figment::from(Serialized::defaults(Config::default()))
-            .merge(Toml::file(&file))
+        Self::load_from(&std::env::var("BATON_CONFIG").unwrap_or_else(|_| "baton.toml".into()))
+    }
+
+    /// Defaults, then `file` (if it exists), then `BATON_*`; checked like [`Config::load`].
+    pub fn load_from(file: &str) -> Result<Self, ConfigError> {
+        let mut config: Config = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(file))
             .merge(Env::prefixed("BATON_").ignore(&["CONFIG"]).split("__"))
             .extract()
             .map_err(Box::new)?;
-        let source = std::fs::read_to_string(&file).ok();
-        config.check(&file, source.as_deref())?;
+        let source = std::fs::read_to_string(file).ok();
+        config.check(file, source.as_deref())?;
+        config.source_file = source.is_some().then(|| PathBuf::from(file));
         Ok(config)
     }
 

@@ -18,7 +18,7 @@ use crate::{
     outbox::{Job, Outcome},
     providers::{CloseReason, Handover as HelpdeskHandover, ProviderConfig, ProviderKind},
     pubsub::{BusMessage, INBOX},
-    state::Site,
+    state::{Site, Sites},
     store::{now_millis, Appended, Conversation, FollowUp, Handover},
     summary::{summarize, SummaryInput},
     templates::{wait_wording, Vars},
@@ -33,6 +33,8 @@ const HISTORY_TURNS: u64 = 30;
 struct Actor {
     id: String,
     site: Arc<Site>,
+    /// All sites, to pick up this one's settings after a configuration reload.
+    sites: Sites,
     deps: Deps,
     conversation: Conversation,
     state: State,
@@ -54,7 +56,7 @@ struct Brain {
     channel: Option<Channel>,
 }
 
-pub async fn run(id: String, site: Arc<Site>, deps: Deps, mut commands: mpsc::Receiver<Command>) {
+pub async fn run(id: String, site: Arc<Site>, sites: Sites, deps: Deps, mut commands: mpsc::Receiver<Command>) {
     let conversation = match deps.store.conversation(&id).await {
         Ok(Some(conversation)) => conversation,
         outcome => {
@@ -74,7 +76,7 @@ pub async fn run(id: String, site: Arc<Site>, deps: Deps, mut commands: mpsc::Re
         tracing::error!(conversation = %id, %error, "stored state unreadable; the bot takes over");
         State::default()
     });
-    let mut actor = Actor { id, site, deps, conversation, state, last_visitor: None, brain: Brain::default() };
+    let mut actor = Actor { id, site, sites, deps, conversation, state, last_visitor: None, brain: Brain::default() };
     loop {
         let Ok(Some(command)) = tokio::time::timeout(IDLE_TIMEOUT, commands.recv()).await else { break };
         actor.handle(command).await;
@@ -99,6 +101,9 @@ fn fail(command: Command, error: impl Fn() -> ConversationError) {
 
 impl Actor {
     async fn handle(&mut self, command: Command) {
+        if let Some(site) = self.sites.get(&self.site.key) {
+            self.site = site;
+        }
         match command {
             Command::Greet => {
                 let result = self.apply(Input::Started).await;

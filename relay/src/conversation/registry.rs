@@ -31,7 +31,7 @@ impl Registry {
             return Ok(sender.clone());
         }
         let (sender, receiver) = mpsc::channel(COMMAND_BUFFER);
-        tokio::spawn(actor::run(conversation_id.to_string(), site, self.deps.clone(), receiver));
+        tokio::spawn(actor::run(conversation_id.to_string(), site, self.sites.clone(), self.deps.clone(), receiver));
         actors.insert(conversation_id.to_string(), sender.clone());
         Ok(sender)
     }

@@ -57,18 +57,27 @@ pub fn backoff(attempts: u32, jitter: f64) -> Duration {
     exponential.min(BACKOFF_CAP).mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
 }
 
+type ConnectorMap = HashMap<(String, ProviderKind), Arc<dyn Provider>>;
+
 /// The connectors by site and kind. A site's current provider handles new handovers; a
-/// conversation handed to an earlier provider finishes there.
+/// conversation handed to an earlier provider finishes there, so a reload adds and replaces
+/// connectors but never removes one.
 #[derive(Clone, Default)]
-pub struct Connectors(Arc<HashMap<(String, ProviderKind), Arc<dyn Provider>>>);
+pub struct Connectors(Arc<std::sync::RwLock<ConnectorMap>>);
 
 impl Connectors {
-    pub fn new(map: HashMap<(String, ProviderKind), Arc<dyn Provider>>) -> Self {
-        Self(Arc::new(map))
+    pub fn new(map: ConnectorMap) -> Self {
+        Self(Arc::new(std::sync::RwLock::new(map)))
     }
 
     pub fn get(&self, site: &str, kind: ProviderKind) -> Option<Arc<dyn Provider>> {
-        self.0.get(&(site.to_string(), kind)).cloned()
+        self.0.read().unwrap_or_else(|e| e.into_inner()).get(&(site.to_string(), kind)).cloned()
+    }
+
+    /// Takes the connectors of a reloaded configuration (same site and kind: the new one).
+    pub fn merge(&self, newer: &Connectors) {
+        let newer = newer.0.read().unwrap_or_else(|e| e.into_inner()).clone();
+        self.0.write().unwrap_or_else(|e| e.into_inner()).extend(newer);
     }
 }
 
