@@ -13,6 +13,7 @@ pub enum ProviderConfig {
     /// A button to a contact form or help page; no live chat.
     Link(LinkConfig),
     Intercom(IntercomConfig),
+    ZendeskMessaging(super::zendesk_messaging::ZendeskMessagingConfig),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -11,6 +11,7 @@ mod http;
 pub mod inbound;
 pub mod intercom;
 pub mod link;
+pub mod zendesk_messaging;
 
 use std::{
     sync::{Arc, Mutex},
@@ -177,6 +178,9 @@ pub fn build(config: &ProviderConfig, presence: &Presence) -> Result<Arc<dyn Pro
         ProviderConfig::Builtin => Arc::new(builtin::BuiltinInbox::new(presence.clone())),
         ProviderConfig::Link(link) => Arc::new(link::LinkProvider::new(link.clone())),
         ProviderConfig::Intercom(intercom) => Arc::new(intercom::Intercom::new(intercom.clone())?),
+        ProviderConfig::ZendeskMessaging(zendesk) => {
+            Arc::new(zendesk_messaging::ZendeskMessaging::new(zendesk.clone())?)
+        }
     })
 }
 
