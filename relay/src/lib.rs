@@ -129,6 +129,9 @@ pub async fn run(
     let connectors = state.sites.connectors();
     stop.tracker.spawn(state.outbox.clone().run(connectors.clone(), report, stop.token.clone()));
     stop.tracker.spawn(reload::watch(state.clone(), connectors, stop.token.clone()));
+    // Webhook events acknowledged but not processed before the last stop.
+    let resumed = state.clone();
+    stop.tracker.spawn(async move { webhooks::resume(&resumed).await });
     let token = stop.token.clone();
     let serve = axum::serve(listener, app(state)).with_graceful_shutdown(async move {
         shutdown.await;

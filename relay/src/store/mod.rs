@@ -144,8 +144,12 @@ pub trait Store: Send + Sync + 'static {
     /// The conversation handed to `provider` as its conversation `remote_id`.
     async fn conversation_by_remote(&self, provider: &str, remote_id: &str) -> Result<Option<Conversation>>;
     // Webhook de-duplication: helpdesks deliver at least once.
-    /// Records a delivery of `provider`'s event `event_id`; `true` only the first time.
-    async fn first_delivery(&self, provider: &str, event_id: &str) -> Result<bool>;
+    /// Stores a verified webhook event for processing; false when the same (provider, event id)
+    /// was stored before (a redelivery), in which case nothing is stored.
+    async fn record_event(&self, provider: &str, site: &str, event_id: &str, event: &str) -> Result<bool>;
+    async fn event_processed(&self, provider: &str, event_id: &str) -> Result<()>;
+    /// Stored events not yet processed, oldest first: (provider, site, event).
+    async fn unprocessed_events(&self, limit: u32) -> Result<Vec<(String, String, String)>>;
     /// How many deliveries of the event arrived (0: never seen).
     async fn webhook_deliveries(&self, provider: &str, event_id: &str) -> Result<u32>;
 }

@@ -383,18 +383,40 @@ impl Store for SqliteStore {
         Ok(remote.flatten())
     }
 
-    async fn first_delivery(&self, provider: &str, event_id: &str) -> Result<bool> {
-        // One statement, so two concurrent deliveries cannot both see themselves as first.
+    async fn record_event(&self, provider: &str, site: &str, event_id: &str, event: &str) -> Result<bool> {
         let deliveries: i64 = sqlx::query_scalar(
-            "INSERT INTO webhook_events (provider, event_id, first_seen_at) VALUES (?, ?, ?) \
+            "INSERT INTO webhook_events (provider, event_id, first_seen_at, site, event) VALUES (?, ?, ?, ?, ?) \
              ON CONFLICT (provider, event_id) DO UPDATE SET deliveries = deliveries + 1 RETURNING deliveries",
         )
         .bind(provider)
         .bind(event_id)
         .bind(super::now_millis())
+        .bind(site)
+        .bind(event)
         .fetch_one(&self.pool)
         .await?;
         Ok(deliveries == 1)
+    }
+
+    async fn event_processed(&self, provider: &str, event_id: &str) -> Result<()> {
+        sqlx::query("UPDATE webhook_events SET processed_at = ? WHERE provider = ? AND event_id = ?")
+            .bind(super::now_millis())
+            .bind(provider)
+            .bind(event_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn unprocessed_events(&self, limit: u32) -> Result<Vec<(String, String, String)>> {
+        let rows = sqlx::query(
+            "SELECT provider, site, event FROM webhook_events WHERE event IS NOT NULL AND processed_at IS NULL \
+             ORDER BY first_seen_at LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get("provider")?, r.try_get("site")?, r.try_get("event")?))).collect()
     }
 
     async fn webhook_deliveries(&self, provider: &str, event_id: &str) -> Result<u32> {
@@ -549,9 +571,20 @@ mod tests {
     async fn webhook_events_are_first_once() {
         let (_dir, store) = store().await;
         assert_eq!(store.webhook_deliveries("intercom", "notif_1").await.unwrap(), 0);
-        assert!(store.first_delivery("intercom", "notif_1").await.unwrap());
-        assert!(!store.first_delivery("intercom", "notif_1").await.unwrap());
-        assert!(store.first_delivery("zendesk_support", "notif_1").await.unwrap(), "ids are per provider");
+        assert!(store.record_event("intercom", "demo", "notif_1", "{}").await.unwrap());
+        assert!(!store.record_event("intercom", "demo", "notif_1", "{}").await.unwrap());
+        assert!(store.record_event("zendesk_support", "demo", "notif_1", "{}").await.unwrap(), "ids are per provider");
         assert_eq!(store.webhook_deliveries("intercom", "notif_1").await.unwrap(), 2);
+    }
+
+    #[tokio::test]
+    async fn webhook_events_wait_until_processed() {
+        let (_dir, store) = store().await;
+        assert!(store.record_event("intercom", "demo", "n1", "{}").await.unwrap());
+        assert!(!store.record_event("intercom", "demo", "n1", "{}").await.unwrap(), "a redelivery");
+        assert!(store.record_event("intercom", "demo", "n2", "{}").await.unwrap());
+        store.event_processed("intercom", "n1").await.unwrap();
+        let pending = store.unprocessed_events(10).await.unwrap();
+        assert_eq!(pending, vec![("intercom".to_string(), "demo".to_string(), "{}".to_string())]);
     }
 }

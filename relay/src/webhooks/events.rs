@@ -6,11 +6,12 @@
 //! send ids as strings or numbers and add fields freely, and a missing optional field must
 //! never fail a delivery.
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 /// One thing an agent did in the helpdesk, about one remote conversation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InboundEvent {
     /// The de-duplication key (SPEC 8.2): deliveries are at-least-once.
     pub event_id: String,
@@ -19,7 +20,8 @@ pub struct InboundEvent {
     pub kind: InboundKind,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum InboundKind {
     /// `agent_name` is empty when the payload does not carry it (Freshchat, some HubSpot and
     /// Intercom events): whoever consumes the event looks the agent up.

@@ -127,11 +127,43 @@ async fn receive(
     };
     let received = events.len();
     tracing::debug!(provider = provider.name(), %site, received, "webhook accepted");
-    if received > 0 {
+    // Stored before the answer, processed after it: an acknowledged event survives a crash
+    // (processed at the next start), and a redelivery is recognised here.
+    let mut fresh = Vec::with_capacity(events.len());
+    for event in events {
+        let json = serde_json::to_string(&event).unwrap_or_default();
+        match state.store.record_event(provider.name(), &site, &event.event_id, &json).await {
+            Ok(true) => fresh.push(event),
+            Ok(false) => tracing::debug!(provider = provider.name(), %site, event = %event.event_id, "duplicate webhook event"),
+            Err(error) => {
+                // Not stored: do not acknowledge, so the helpdesk delivers it again.
+                tracing::error!(provider = provider.name(), %site, %error, "webhook event not stored; asking for a retry");
+                let body = json!({"error": {"code": "unavailable", "message": "try again"}});
+                return (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
+            }
+        }
+    }
+    if !fresh.is_empty() {
         let state_for_task = state.clone();
-        state.shutdown.tracker.spawn(async move { process(&state_for_task, &site, provider, events).await });
+        state.shutdown.tracker.spawn(async move { process(&state_for_task, &site, provider, fresh).await });
     }
     (StatusCode::OK, Json(json!({"received": received}))).into_response()
+}
+
+/// Processes events stored but not processed when the relay last stopped.
+pub async fn resume(state: &AppState) {
+    let pending = match state.store.unprocessed_events(10_000).await {
+        Ok(pending) => pending,
+        Err(error) => return tracing::error!(%error, "cannot read unprocessed webhook events"),
+    };
+    for (provider_name, site, json) in pending {
+        let (Some(provider), Ok(event)) = (provider_named(&provider_name), serde_json::from_str::<InboundEvent>(&json))
+        else {
+            tracing::error!(%provider_name, "unreadable stored webhook event; skipped");
+            continue;
+        };
+        process(state, &site, provider, vec![event]).await;
+    }
 }
 
 /// Refusals are logged with their reason; unreadable bodies also with the body (truncated), so
@@ -251,18 +283,13 @@ fn check_secret_header(config: &SecretHeaderWebhook, headers: &HeaderMap) -> Res
 }
 
 /// After the acknowledgement: each event once, in the delivery's order.
+/// Delivers stored, first-time events in order and marks each processed.
 async fn process(state: &AppState, site: &str, provider: ProviderKind, events: Vec<InboundEvent>) {
     for event in events {
-        match state.store.first_delivery(provider.name(), &event.event_id).await {
-            Ok(true) => deliver(state, site, provider, event).await,
-            Ok(false) => {
-                tracing::debug!(provider = provider.name(), %site, event = %event.event_id, "duplicate webhook event")
-            }
-            Err(error) => {
-                // The event was acknowledged: better delivered twice than lost.
-                tracing::error!(provider = provider.name(), %site, event = %event.event_id, %error, "webhook dedupe failed; delivering");
-                deliver(state, site, provider, event).await;
-            }
+        let event_id = event.event_id.clone();
+        deliver(state, site, provider, event).await;
+        if let Err(error) = state.store.event_processed(provider.name(), &event_id).await {
+            tracing::error!(provider = provider.name(), %site, event = %event_id, %error, "cannot mark a webhook event processed");
         }
     }
 }
