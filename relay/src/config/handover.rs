@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 pub struct HandoverConfig {
     /// "Text Message": posted when the handover starts.
     pub text_message: String,
+    /// Posted instead of `text_message` when the site's helpdesk takes tickets: the answer
+    /// comes by email and to this chat thread, which stays open.
+    pub ticket_message: String,
     /// "Cancel Intent Name": the intent that cancels a pending handover.
     pub cancel_intent: String,
     /// The phrases that trigger the cancel intent while waiting (compared without case and
@@ -46,6 +49,11 @@ impl Default for HandoverConfig {
                 {{ queue_position }} in line and the wait is about {{ wait_estimate }}.{% else %}The wait is about \
                 {{ wait_estimate }}.{% endif %} You can keep writing: they will see everything."
                 .into(),
+            ticket_message: "I've passed your request to our team as a ticket. {% if visitor_email %}They will \
+                answer by email at {{ visitor_email }}, and the answer will also appear here.{% else %}Their answer \
+                will appear here, so come back to this chat later.{% endif %} You can keep writing: they will see \
+                everything."
+                .into(),
             cancel_intent: "cancel_handover".into(),
             cancel_phrases: ["cancel", "never mind", "nevermind", "stop waiting", "back to the bot", "forget it"]
                 .map(String::from)
@@ -79,9 +87,10 @@ impl Default for HandoverConfig {
 
 impl HandoverConfig {
     /// Every template with its setting name, for compiling and error reports.
-    pub fn templates(&self) -> [(&'static str, &str); 11] {
+    pub fn templates(&self) -> [(&'static str, &str); 12] {
         [
             ("text_message", &self.text_message),
+            ("ticket_message", &self.ticket_message),
             ("unavailable_message", &self.unavailable_message),
             ("unsupported_channel_message", &self.unsupported_channel_message),
             ("cancelled_message", &self.cancelled_message),

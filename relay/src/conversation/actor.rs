@@ -512,6 +512,10 @@ impl Actor {
 
     async fn say(&mut self, text: Text, cancel_button: bool) -> Result<(), ConversationError> {
         let (setting, author) = match text {
+            // A ticket is answered later, by email and here: say so instead of a wait estimate.
+            Text::HandoverStarted if self.site.provider.get().capabilities().mode == crate::providers::Mode::Ticket => {
+                ("ticket_message", self.bot_author())
+            }
             Text::HandoverStarted => ("text_message", self.bot_author()),
             Text::Unavailable => ("unavailable_message", self.bot_author()),
             Text::UnsupportedChannel => ("unsupported_channel_message", self.bot_author()),

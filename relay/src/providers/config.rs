@@ -14,6 +14,7 @@ pub enum ProviderConfig {
     Link(LinkConfig),
     Intercom(IntercomConfig),
     ZendeskMessaging(super::zendesk_messaging::ZendeskMessagingConfig),
+    ZendeskSupport(super::zendesk_support::ZendeskSupportConfig),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -12,6 +12,7 @@ pub mod inbound;
 pub mod intercom;
 pub mod link;
 pub mod zendesk_messaging;
+pub mod zendesk_support;
 
 use std::{
     sync::{Arc, Mutex},
@@ -181,6 +182,7 @@ pub fn build(config: &ProviderConfig, presence: &Presence) -> Result<Arc<dyn Pro
         ProviderConfig::ZendeskMessaging(zendesk) => {
             Arc::new(zendesk_messaging::ZendeskMessaging::new(zendesk.clone())?)
         }
+        ProviderConfig::ZendeskSupport(zendesk) => Arc::new(zendesk_support::ZendeskSupport::new(zendesk.clone())?),
     })
 }
 
