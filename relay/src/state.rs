@@ -8,7 +8,7 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{
     agents::{Directory, Presence},
-    bot::{library::POLL_INTERVAL, Bot, KnowledgeBot, Library},
+    bot::{library::POLL_INTERVAL, Bot, Library},
     config::{Config, Schedule, SiteConfig},
     conversation::Registry,
     providers::{self, SiteProvider},
@@ -77,14 +77,7 @@ impl Sites {
                     library
                 }
             };
-            let cannot_answer = &site.triggers.cannot_answer;
-            let min_confidence = if cannot_answer.enabled { cannot_answer.min_confidence } else { 0.0 };
-            let bot: Arc<dyn Bot> = Arc::new(KnowledgeBot::new(
-                library.clone(),
-                format!("/help/{key}"),
-                min_confidence,
-                cannot_answer.message.clone(),
-            ));
+            let bot = crate::bot::build(key, site, library.clone());
             tracing::info!(site = %key, articles = library.shelf().articles.0.len(), "site ready");
             let provider = SiteProvider::new(
                 providers::build(&site.provider, presence).map_err(|e| anyhow::anyhow!("sites.{key}.provider: {e}"))?,

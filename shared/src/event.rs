@@ -71,6 +71,10 @@ pub struct Message {
     /// Where the answer came from (a help article), when the bot answered from one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
+    /// The [`crate::ServerFrame::Draft`] this message completes (a streamed bot answer): the
+    /// client replaces that draft with this message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft_id: Option<String>,
 }
 
 /// Who wrote a message.

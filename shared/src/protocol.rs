@@ -100,5 +100,14 @@ pub enum ServerFrame {
         author: crate::Author,
         on: bool,
     },
+    /// The bot's answer so far, while it is being written (an LLM streaming tokens). Not stored
+    /// and without a sequence number: each draft carries the whole text so far and replaces the
+    /// previous one with the same `draft_id`; the stored message that carries this `draft_id`
+    /// replaces the draft. A draft that never completes is simply dropped on reconnect.
+    Draft {
+        draft_id: String,
+        author: crate::Author,
+        text: String,
+    },
     Pong,
 }

@@ -85,6 +85,7 @@ fn visitor_message_event() {
                 client_id: Some("c1".into()),
                 quick_replies: vec![],
                 source: None,
+                draft_id: None,
             }),
         }),
         json!({"type": "event", "seq": 4, "at": 1_700_000_000_000_i64, "kind": "message",
@@ -115,6 +116,7 @@ fn bot_message_event_with_source_and_quick_reply() {
                     },
                 ],
                 source: Some(Source { title: "Shipping".into(), url: "/help/shipping".into() }),
+                draft_id: None,
             }),
         }),
         json!({"type": "event", "seq": 5, "at": 1, "kind": "message",
@@ -194,5 +196,30 @@ fn phase_and_rating_events() {
     check(
         QuickReply { title: "★★★★★".into(), payload: String::new(), action: Some(Action::Rate { score: 5 }) },
         json!({"title": "★★★★★", "action": {"type": "rate", "score": 5}}),
+    );
+}
+
+#[test]
+fn streamed_answer_draft_then_final_message() {
+    check(
+        ServerFrame::Draft { draft_id: "d1".into(), author: Author::bot("Baton"), text: "We ship".into() },
+        json!({"type": "draft", "draft_id": "d1", "author": {"role": "bot", "name": "Baton"}, "text": "We ship"}),
+    );
+    check(
+        ServerFrame::Event(ConversationEvent {
+            seq: 9,
+            at: 5,
+            body: EventBody::Message(Message {
+                author: Author::bot("Baton"),
+                text: "We ship in 2 days.".into(),
+                client_id: None,
+                quick_replies: vec![],
+                source: Some(Source { title: "Shipping".into(), url: "/help/demo/shipping".into() }),
+                draft_id: Some("d1".into()),
+            }),
+        }),
+        json!({"type": "event", "seq": 9, "at": 5, "kind": "message",
+               "author": {"role": "bot", "name": "Baton"}, "text": "We ship in 2 days.",
+               "source": {"title": "Shipping", "url": "/help/demo/shipping"}, "draft_id": "d1"}),
     );
 }

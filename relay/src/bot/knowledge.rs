@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use bm25::{Document, Language, SearchEngine, SearchEngineBuilder, Tokenizer};
 use shared::Source;
 
-use super::{library::Library, Answer, Articles, Bot, Turn};
+use super::{library::Library, Answer, Articles, Ask, Bot};
 
 /// The BM25 score at which the score part of the confidence is one half. Chosen on the demo
 /// articles: one rare term matched scores about 2, a question answered by its passage 5 and up.
@@ -89,17 +89,23 @@ impl Index {
 
     /// The best passage for `question` with its confidence, or `None` when nothing matches.
     pub fn search(&self, question: &str) -> Option<Hit<'_>> {
+        self.top(question, 1).into_iter().next()
+    }
+
+    /// The best `n` passages for `question`, most confident first (the LLM bot's grounding).
+    pub fn top(&self, question: &str, n: usize) -> Vec<Hit<'_>> {
         let asked: HashSet<String> = self.tokenizer.tokenize(question).into_iter().collect();
-        if asked.is_empty() {
-            return None;
+        if asked.is_empty() || n == 0 {
+            return Vec::new();
         }
         // Terms the articles never use count against coverage more than any known term:
         // "bitcoin" is exactly what makes "can I pay with bitcoin" unanswerable.
         let unknown_weight = UNKNOWN_TERM * self.idf.values().copied().fold(1.0_f32, f32::max);
         let weight = |t: &String| self.idf.get(t).copied().unwrap_or(unknown_weight);
         let total: f32 = asked.iter().map(weight).sum();
-        self.engine
-            .search(question, CANDIDATES)
+        let mut hits: Vec<Hit<'_>> = self
+            .engine
+            .search(question, n.max(CANDIDATES))
             .into_iter()
             .filter_map(|result| {
                 let passage = self.passages.get(result.document.id)?;
@@ -109,7 +115,10 @@ impl Index {
                 let confidence = (coverage * strength).clamp(0.0, 1.0);
                 Some(Hit { passage, score: result.score, confidence })
             })
-            .max_by(|a, b| a.confidence.total_cmp(&b.confidence))
+            .collect();
+        hits.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
+        hits.truncate(n);
+        hits
     }
 }
 
@@ -140,11 +149,38 @@ impl KnowledgeBot {
     }
 }
 
-#[async_trait]
-impl Bot for KnowledgeBot {
-    async fn answer(&self, question: &str, _history: &[Turn]) -> Answer {
+/// What an LLM is grounded on: the best passages with their links, and what the
+/// knowledge-base bot itself would answer (its confidence decides whether the model is asked,
+/// its answer is the fallback when the model cannot be reached).
+pub struct Grounding {
+    /// (passage, link to its article), most confident first.
+    pub passages: Vec<(Passage, String)>,
+    pub answer: Answer,
+}
+
+impl KnowledgeBot {
+    pub fn min_confidence(&self) -> f32 {
+        self.min_confidence
+    }
+
+    pub fn cannot_answer(&self) -> &str {
+        &self.cannot_answer
+    }
+
+    /// The best `n` passages for `question` and the knowledge-base answer.
+    pub fn ground(&self, question: &str, n: usize) -> Grounding {
         let shelf = self.library.shelf();
-        match shelf.index.search(question) {
+        let hits = shelf.index.top(question, n);
+        let answer = self.answer_from(hits.first());
+        let passages = hits
+            .into_iter()
+            .map(|hit| (hit.passage.clone(), format!("{}/{}", self.base_url, hit.passage.slug)))
+            .collect();
+        Grounding { passages, answer }
+    }
+
+    fn answer_from(&self, best: Option<&Hit<'_>>) -> Answer {
+        match best {
             Some(hit) if hit.confidence >= self.min_confidence => Answer {
                 text: hit.passage.text.clone(),
                 confidence: hit.confidence,
@@ -152,13 +188,22 @@ impl Bot for KnowledgeBot {
                     title: hit.passage.title.clone(),
                     url: format!("{}/{}", self.base_url, hit.passage.slug),
                 }),
+                ..Answer::default()
             },
             weak => Answer {
                 text: self.cannot_answer.clone(),
                 confidence: weak.map_or(0.0, |hit| hit.confidence),
-                source: None,
+                ..Answer::default()
             },
         }
+    }
+}
+
+#[async_trait]
+impl Bot for KnowledgeBot {
+    async fn answer(&self, ask: Ask<'_>) -> Answer {
+        let shelf = self.library.shelf();
+        self.answer_from(shelf.index.search(ask.question).as_ref())
     }
 }
 

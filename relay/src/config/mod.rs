@@ -1,6 +1,7 @@
 //! Typed configuration: built-in defaults (the demo site), then an optional TOML file, then
 //! `BATON_*` environment variables (nested keys with `__`, e.g. `BATON_SITES__DEMO__BOT_NAME`).
 
+mod bot;
 mod handover;
 mod office_hours;
 mod triggers;
@@ -14,6 +15,7 @@ use figment::{
 };
 use serde::{Deserialize, Serialize};
 
+pub use bot::{BotConfig, LlmConfig, RasaConfig};
 pub use handover::HandoverConfig;
 pub use office_hours::{OfficeHours, OfficeHoursError, Schedule};
 pub use triggers::{
@@ -74,6 +76,8 @@ pub struct SiteConfig {
     /// Page origins allowed to open a widget connection for this site (`https://shop.example`).
     /// Empty means any origin.
     pub allowed_origins: Vec<String>,
+    /// Which bot answers first: `kind = "knowledge"` (the default), `"llm"` or `"rasa"`.
+    pub bot: BotConfig,
     /// The handover settings: texts, cancel intent, quick reply.
     pub handover: HandoverConfig,
     /// When people take chats; absent means always.
@@ -99,6 +103,7 @@ impl Default for SiteConfig {
                 .into(),
             help_dir: PathBuf::from("public/help"),
             allowed_origins: Vec::new(),
+            bot: BotConfig::default(),
             handover: HandoverConfig::default(),
             office_hours: None,
             provider: crate::providers::ProviderConfig::default(),

@@ -9,12 +9,13 @@ use shared::{Action, Author, EventBody, Message, Phase as WirePhase, PhaseChange
 use tokio::sync::mpsc;
 
 use super::{
+    draft::Drafts,
     machine::{Availability, Channel, Effect, Input, Phase, Reason, State, Text},
     signals::{self, Verdict},
     AgentAction, Command, ConversationError, Deps, HelpdeskEvent, VisitorAction,
 };
 use crate::{
-    bot::Turn,
+    bot::{Ask, Turn},
     outbox::{Job, Outcome},
     providers::{CloseReason, Handover as HelpdeskHandover, ProviderConfig, ProviderKind},
     pubsub::{BusMessage, INBOX},
@@ -417,18 +418,31 @@ impl Actor {
         let author = self.bot_author();
         self.deps.bus.publish(&self.id, BusMessage::Typing { author: author.clone(), on: true });
         let history = self.history().await?;
-        let answer = self.site.bot.answer(question, &history).await;
+        let drafts = Drafts::new(self.deps.bus.clone(), &self.id, author.clone());
+        let ask = Ask { conversation_id: &self.id, question, history: &history };
+        let answer = self.site.bot.answer_streaming(ask, &|text| drafts.push(text)).await;
         self.deps.bus.publish(&self.id, BusMessage::Typing { author: author.clone(), on: false });
         let settings = &self.site.config.triggers.cannot_answer;
         let cannot_answer = answer.source.is_none()
             && (answer.confidence <= 0.0 || settings.enabled && answer.confidence < settings.min_confidence);
-        if cannot_answer && settings.enabled && settings.auto_handover_when_unanswered {
-            self.brain.trigger = Some(Trigger {
-                reason: Reason::CannotAnswer,
-                detail: format!("the bot could not answer (confidence {:.2})", answer.confidence),
-            });
+        let auto_handover = cannot_answer && settings.enabled && settings.auto_handover_when_unanswered;
+        if auto_handover || answer.handover {
+            let (reason, detail) = if answer.handover {
+                (Reason::Rule, "the site's bot asked for a person".to_string())
+            } else {
+                (Reason::CannotAnswer, format!("the bot could not answer (confidence {:.2})", answer.confidence))
+            };
+            // What the site's own bot said with its request is still worth reading.
+            if answer.handover && !answer.text.trim().is_empty() {
+                let mut reply = message(author, &answer.text, None);
+                reply.draft_id = drafts.shown();
+                self.post(EventBody::Message(reply)).await?;
+            } else {
+                drafts.withdraw();
+            }
+            self.brain.trigger = Some(Trigger { reason, detail });
             return Ok(Some(Input::RequestHandover {
-                reason: Reason::CannotAnswer,
+                reason,
                 channel: self.brain.channel.unwrap_or(Channel::Widget),
                 availability: self.availability().await,
                 now: now_millis(),
@@ -436,6 +450,8 @@ impl Actor {
         }
         let mut reply = message(author, &answer.text, None);
         reply.source = answer.source;
+        reply.quick_replies = answer.quick_replies;
+        reply.draft_id = drafts.shown();
         if cannot_answer {
             // "Cannot answer": offer the person at once.
             reply.quick_replies.push(self.request_button());
@@ -648,5 +664,5 @@ pub fn reason_name(reason: Reason) -> &'static str {
 }
 
 fn message(author: Author, text: &str, client_id: Option<String>) -> Message {
-    Message { author, text: text.to_string(), client_id, quick_replies: vec![], source: None }
+    Message { author, text: text.to_string(), client_id, quick_replies: vec![], source: None, draft_id: None }
 }

@@ -7,6 +7,7 @@
 //! by the pure [`machine`]; the actor only carries it out.
 
 mod actor;
+mod draft;
 pub mod machine;
 mod registry;
 pub mod signals;

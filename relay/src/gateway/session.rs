@@ -240,6 +240,7 @@ impl Session {
                 message = events.recv() => match message {
                     Ok(BusMessage::Event(event)) => self.forward(&id, event, &mut sent_seq).await?,
                     Ok(BusMessage::Typing { author, on }) => self.send(&ServerFrame::Typing { author, on }).await?,
+                    Ok(BusMessage::Draft { draft_id, author, text }) => self.send(&ServerFrame::Draft { draft_id, author, text }).await?,
                     Ok(BusMessage::Queue { position, wait_seconds }) => self.send(&ServerFrame::Queue { position, wait_seconds }).await?,
                     Ok(BusMessage::InboxChanged { .. }) => {}
                     Err(broadcast::error::RecvError::Lagged(missed)) => {

@@ -21,6 +21,8 @@ pub enum BusMessage {
     Event(ConversationEvent),
     /// Someone is (or stopped) writing. Ephemeral: not stored.
     Typing { author: Author, on: bool },
+    /// The bot's answer so far, while it streams (an empty text withdraws it). Ephemeral.
+    Draft { draft_id: String, author: Author, text: String },
     /// The conversation's place in the waiting line.
     Queue { position: u32, wait_seconds: u64 },
     /// On the [`INBOX`] topic: this conversation changed in a way agents see (phase, summary,

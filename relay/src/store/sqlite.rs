@@ -436,7 +436,14 @@ mod tests {
     use shared::{Author, Message};
 
     fn text(author: Author, text: &str) -> EventBody {
-        EventBody::Message(Message { author, text: text.into(), client_id: None, quick_replies: vec![], source: None })
+        EventBody::Message(Message {
+            author,
+            text: text.into(),
+            client_id: None,
+            quick_replies: vec![],
+            source: None,
+            draft_id: None,
+        })
     }
 
     async fn store() -> (tempfile::TempDir, SqliteStore) {

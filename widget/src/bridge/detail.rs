@@ -98,6 +98,7 @@ mod tests {
                 client_id: None,
                 quick_replies: vec![],
                 source: None,
+                draft_id: None,
             },
         };
         assert_eq!(

@@ -8,6 +8,10 @@
 //! - Messages queued while offline are (re)sent after the next `welcome`, with the same id: the
 //!   relay de-duplicates by it.
 //!
+//! - A **draft** is the bot's answer while it streams (`draft` frames, not stored): one bubble
+//!   after the stored messages whose text grows, replaced by the stored message that carries
+//!   its `draft_id`, dropped when the connection drops (a reconnect replays the stored answer).
+//!
 //! Every state change that needs the outside world (the socket, localStorage, the host page)
 //! comes back as an [`Effect`] for the caller to carry out.
 
@@ -85,6 +89,14 @@ pub struct Stored {
     pub message: Message,
 }
 
+/// The bot's answer while it is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    pub id: String,
+    pub author: Author,
+    pub text: String,
+}
+
 /// One bubble of the message list, in display order: stored messages by `seq`, then the outbox.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bubble {
@@ -105,6 +117,8 @@ pub struct Bubble {
     /// False when the previous bubble has the same author: a run of messages shows the
     /// author's name once.
     pub first_of_run: bool,
+    /// The bot's answer still being written.
+    pub draft: bool,
 }
 
 /// What the caller must do after a state change.
@@ -152,6 +166,8 @@ pub struct ChatState {
     pub outbox: Vec<Pending>,
     /// Who is typing right now, if anyone.
     pub typing: Option<Author>,
+    /// The bot's answer while it streams.
+    pub draft: Option<Draft>,
     pub connection: Connection,
     /// Set when the relay refused this client for good; shown instead of the status line.
     pub fatal: Option<String>,
@@ -186,6 +202,7 @@ impl ChatState {
             messages: Vec::new(),
             outbox: Vec::new(),
             typing: None,
+            draft: None,
             connection: Connection::Offline,
             fatal: None,
             visitor: None,
@@ -223,6 +240,8 @@ impl ChatState {
         if connection != Connection::Online {
             self.welcomed = false;
             self.typing = None;
+            // Its stored answer, if it was completed, comes with the replay.
+            self.draft = None;
         }
         self.connection = connection;
     }
@@ -337,6 +356,18 @@ impl ChatState {
                 self.typing = on.then_some(author);
                 Vec::new()
             }
+            ServerFrame::Draft { draft_id, author, text } => {
+                if text.is_empty() {
+                    // Withdrawn: the bot handed over instead of answering.
+                    self.draft = self.draft.take().filter(|d| d.id != draft_id);
+                } else {
+                    if self.typing.as_ref().is_some_and(|t| t.role == author.role) {
+                        self.typing = None;
+                    }
+                    self.draft = Some(Draft { id: draft_id, author, text });
+                }
+                Vec::new()
+            }
             ServerFrame::Pong => Vec::new(),
         }
     }
@@ -403,6 +434,9 @@ impl ChatState {
                 }
                 if self.typing.as_ref().is_some_and(|t| t.role == message.author.role) {
                     self.typing = None;
+                }
+                if message.draft_id.is_some() && self.draft.as_ref().map(|d| &d.id) == message.draft_id.as_ref() {
+                    self.draft = None;
                 }
                 let stored = Stored { seq: event.seq, at: event.at, message };
                 // Sequence numbers only grow, so this is a push; stay ordered regardless.
@@ -475,6 +509,24 @@ impl ChatState {
                 source: m.message.source.clone(),
                 delivery: None,
                 first_of_run: true,
+                draft: false,
+            });
+        }
+        if let Some(d) = &self.draft {
+            out.push(Bubble {
+                // The length in the key redraws the bubble as the text grows.
+                key: format!("d{}:{}", d.id, d.text.len()),
+                seq: None,
+                at: None,
+                role: d.author.role,
+                name: d.author.name.clone(),
+                text: d.text.clone(),
+                client_id: None,
+                quick_replies: Vec::new(),
+                source: None,
+                delivery: None,
+                first_of_run: true,
+                draft: true,
             });
         }
         for p in &self.outbox {
@@ -490,6 +542,7 @@ impl ChatState {
                 source: None,
                 delivery: Some(p.delivery.clone()),
                 first_of_run: true,
+                draft: false,
             });
         }
         for i in 1..out.len() {
@@ -614,6 +667,7 @@ mod tests {
                 client_id: client_id.map(Into::into),
                 quick_replies: Vec::new(),
                 source: None,
+                draft_id: None,
             }),
         })
     }
@@ -908,6 +962,7 @@ mod tests {
                     client_id: None,
                     quick_replies: vec![QuickReply { title: "Yes".into(), payload: "yes".into(), action: None }],
                     source: Some(Source { title: "FAQ".into(), url: "/kb/faq".into() }),
+                    draft_id: None,
                 }),
             })
         };
@@ -993,5 +1048,54 @@ mod tests {
         s.apply(ServerFrame::Ack { client_id: "id".into(), seq: 5 });
         let k2 = s.bubbles()[0].key.clone();
         assert_ne!(k1, k2);
+    }
+
+    fn draft(id: &str, text: &str) -> ServerFrame {
+        ServerFrame::Draft { draft_id: id.into(), author: Author::bot("Baton"), text: text.into() }
+    }
+
+    fn completing(seq: u64, text: &str, draft_id: &str) -> ServerFrame {
+        let ServerFrame::Event(mut event) = bot(seq, text) else { unreachable!() };
+        if let EventBody::Message(m) = &mut event.body {
+            m.draft_id = Some(draft_id.into());
+        }
+        ServerFrame::Event(event)
+    }
+
+    #[test]
+    fn a_draft_grows_in_one_bubble_and_the_stored_answer_replaces_it() {
+        let mut s = online();
+        s.apply(msg(1, Author::visitor(), "paypal?", Some("v1")));
+        s.apply(ServerFrame::Typing { author: Author::bot("Baton"), on: true });
+        s.apply(draft("d1", "Yes"));
+        assert_eq!(s.typing_text(), None, "the growing text replaces the dots");
+        s.apply(draft("d1", "Yes, we accept"));
+        let b = s.bubbles();
+        assert_eq!((b.len(), b[1].draft, b[1].text.as_str(), b[1].role), (2, true, "Yes, we accept", Role::Bot));
+        let key = b[1].key.clone();
+        s.apply(draft("d1", "Yes, we accept PayPal."));
+        assert_ne!(s.bubbles()[1].key, key, "a grown draft is redrawn");
+        s.enqueue("v2".into(), "thanks").unwrap();
+        assert_eq!(texts(&s), ["paypal?", "Yes, we accept PayPal.", "thanks"], "the outbox stays last");
+        s.apply(completing(2, "Yes, we accept PayPal.", "d1"));
+        assert_eq!(s.draft, None);
+        assert!(s.bubbles().iter().all(|b| !b.draft));
+        assert_eq!(texts(&s), ["paypal?", "Yes, we accept PayPal.", "thanks"]);
+    }
+
+    #[test]
+    fn a_draft_is_withdrawn_by_an_empty_text_and_dropped_with_the_connection() {
+        let mut s = online();
+        s.apply(draft("d1", "Let me"));
+        s.apply(draft("other", ""));
+        assert!(s.draft.is_some(), "another draft's withdrawal changes nothing");
+        s.apply(draft("d1", ""));
+        assert_eq!(s.draft, None);
+        s.apply(draft("d2", "Half an ans"));
+        s.apply(bot(1, "an unrelated message"));
+        assert!(s.draft.is_some(), "only its own message replaces a draft");
+        s.set_connection(Connection::Offline);
+        assert_eq!(s.draft, None);
+        assert_eq!(texts(&s), ["an unrelated message"]);
     }
 }

@@ -58,9 +58,10 @@ pub fn MessageList() -> impl IntoView {
 
 #[component]
 fn Message(bubble: Bubble) -> impl IntoView {
-    let Bubble { seq, role, name, text, client_id, quick_replies, source, delivery, first_of_run, .. } = bubble;
+    let Bubble { seq, role, name, text, client_id, quick_replies, source, delivery, first_of_run, draft, .. } = bubble;
     let role_name = role_str(role);
     let status = match (&delivery, role) {
+        _ if draft => Some("draft"),
         (Some(d), _) => Some(d.as_str()),
         (None, Role::Visitor) => Some("delivered"),
         _ => None,

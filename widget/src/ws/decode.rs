@@ -101,6 +101,11 @@ fn frame(value: Value) -> Result<ServerFrame, String> {
             client_id: opt_string(&mut o, "client_id")?,
         },
         "typing" => ServerFrame::Typing { author: author(field(&mut o, "author")?)?, on: bool_field(&o, "on")? },
+        "draft" => ServerFrame::Draft {
+            draft_id: string(&mut o, "draft_id")?,
+            author: author(field(&mut o, "author")?)?,
+            text: string(&mut o, "text")?,
+        },
         "pong" => ServerFrame::Pong,
         other => return Err(format!("unknown frame type `{other}`")),
     })
@@ -143,6 +148,7 @@ fn message(mut o: Object) -> Result<Message, String> {
         client_id: opt_string(&mut o, "client_id")?,
         quick_replies,
         source,
+        draft_id: opt_string(&mut o, "draft_id")?,
     })
 }
 
@@ -239,6 +245,10 @@ mod tests {
             json!({"type": "typing", "author": {"role": "agent"}, "on": false}),
             json!({"type": "pong"}),
             json!({"type": "pong", "unexpected": true}),
+            json!({"type": "draft", "draft_id": "d1", "author": {"role": "bot", "name": "Baton"}, "text": "We ship"}),
+            json!({"type": "draft", "draft_id": "d1", "author": {"role": "bot"}, "text": ""}),
+            json!({"type": "event", "seq": 12, "at": 6, "kind": "message",
+                   "author": {"role": "bot", "name": "Baton"}, "text": "We ship in 2 days.", "draft_id": "d1"}),
         ] {
             assert!(decode(&v.to_string()).is_ok(), "{v}");
             same(v);
@@ -292,6 +302,10 @@ mod tests {
             json!({"type": "event", "seq": 1, "at": 1, "kind": "message", "author": {"role": "bot"}, "text": "x",
                    "quick_replies": [{"title": "t", "action": {"type": "rate"}}]}),
             json!({"type": "typing", "author": {"role": "bot"}}),
+            json!({"type": "draft", "draft_id": "d1", "author": {"role": "bot"}}),
+            json!({"type": "draft", "draft_id": 7, "author": {"role": "bot"}, "text": "x"}),
+            json!({"type": "event", "seq": 1, "at": 1, "kind": "message", "author": {"role": "bot"}, "text": "x",
+                   "draft_id": 3}),
         ] {
             assert!(decode(&v.to_string()).is_err(), "{v}");
             same(v);

@@ -67,10 +67,10 @@ fn unanswerable_questions_stay_below_the_threshold() {
 async fn the_bot_links_its_article_or_says_it_cannot_answer() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../public/help");
     let bot = KnowledgeBot::new(Library::open(&dir), "/help/demo", THRESHOLD, "I cannot answer that.");
-    let answer = bot.answer("Do you accept PayPal?", &[]).await;
+    let answer = bot.answer(Ask::new("Do you accept PayPal?")).await;
     assert_eq!(answer.source.map(|s| s.url), Some("/help/demo/payment".to_string()));
     assert!(answer.text.contains("PayPal"), "{}", answer.text);
-    let answer = bot.answer("Can I bring my dog to the moon?", &[]).await;
+    let answer = bot.answer(Ask::new("Can I bring my dog to the moon?")).await;
     assert_eq!((answer.text.as_str(), answer.source), ("I cannot answer that.", None));
     assert!(answer.confidence < THRESHOLD);
 }
