@@ -3,6 +3,7 @@
 //! inspect what it received, make it fail (down, 429), and send signed webhooks back.
 
 pub mod intercom;
+pub mod zendesk_messaging;
 
 use std::net::SocketAddr;
 
