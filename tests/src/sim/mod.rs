@@ -4,6 +4,7 @@
 
 pub mod intercom;
 pub mod zendesk_messaging;
+pub mod zendesk_support;
 
 use std::net::SocketAddr;
 
