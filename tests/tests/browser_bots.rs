@@ -1,0 +1,78 @@
+//! A streamed LLM answer as a visitor sees it: the bot's bubble grows while the model writes,
+//! then the stored answer takes its place (headless Chromium, the real relay, a local
+//! OpenAI-compatible endpoint).
+
+use std::time::Duration;
+
+use axum::{body::Body, response::Response, routing::post, Router};
+use baton_tests::{browser::Browser, test_config, TestDb, TestRelay};
+use relay::config::{BotConfig, LlmConfig};
+use serde_json::json;
+
+const TOKENS: &[&str] = &["Yes, ", "we ", "accept ", "PayPal ", "at ", "checkout."];
+
+/// Streams [`TOKENS`] slowly enough for the browser to see each step.
+async fn llm_endpoint() -> String {
+    let stream = || async {
+        let events = futures_util::stream::unfold(0usize, |i| async move {
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            let data = match TOKENS.get(i) {
+                Some(token) => json!({"choices": [{"delta": {"content": token}}]}).to_string(),
+                None if i == TOKENS.len() => "[DONE]".to_string(),
+                None => return None,
+            };
+            Some((Ok::<_, std::io::Error>(format!("data: {data}\n\n")), i + 1))
+        });
+        Response::builder().header("content-type", "text/event-stream").body(Body::from_stream(events)).unwrap()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/v1", listener.local_addr().unwrap());
+    let app = Router::new().route("/v1/chat/completions", post(stream));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    base
+}
+
+const DRAFT: &str = "const d = root && root.querySelector('[data-testid=message][data-status=draft] \
+                     [data-testid=message-text]'); return d ? d.textContent : null;";
+
+#[tokio::test]
+async fn the_visitor_sees_the_answer_grow_then_settle() {
+    let db = TestDb::new();
+    let mut config = test_config(&db);
+    let base_url = llm_endpoint().await;
+    for site in config.sites.values_mut() {
+        site.bot = BotConfig::Llm(LlmConfig { base_url: base_url.clone(), ..LlmConfig::default() });
+    }
+    let relay = TestRelay::start_with(config).await;
+    let browser = Browser::start().await;
+    browser.goto(&relay.http_url()).await;
+    let launcher = browser.widget_element("[data-testid=launcher]").await;
+    launcher.click().await.expect("click the launcher");
+    browser.wait_for_message("bot", "I'm Baton").await;
+    browser.type_and_send("Do you accept PayPal?").await;
+
+    let first = browser.wait_for("a draft", DRAFT).await;
+    let first = first.as_str().unwrap().to_string();
+    assert!(!first.contains("checkout"), "seen before the end: {first}");
+    let grown = browser
+        .wait_for(
+            "the draft to grow",
+            &format!("const t = (() => {{ {DRAFT} }})(); return t && t.length > {} ? t : null;", first.len()),
+        )
+        .await;
+    println!("draft seen: {first:?} then {grown}");
+    // The draft bubble is also a bot message: wait for the stored one (it has a `seq`).
+    browser
+        .wait_for(
+            "the stored answer",
+            "return [...root.querySelectorAll('[data-testid=message][data-role=bot][data-seq]')]\
+             .some(m => m.textContent.includes('PayPal at checkout.'));",
+        )
+        .await;
+    browser.screenshot("llm-answer").await;
+    let left = browser.in_widget(DRAFT).await;
+    assert!(left.is_null(), "the stored answer replaced the draft: {left}");
+    let source = browser.in_widget("return root.querySelector('[data-testid=source]').getAttribute('href');").await;
+    assert_eq!(source, format!("{}/help/demo/payment", relay.http_url()));
+    browser.close().await;
+}
