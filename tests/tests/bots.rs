@@ -165,10 +165,9 @@ async fn rasa_buttons_become_quick_replies_whose_payload_is_sent_back() {
     widget.send(&ClientFrame::Send { client_id: "q2".into(), text: "/track_order".into() }).await;
     let (last, _) = widget.until(|f| bot_message(f).is_some()).await;
     assert_eq!(bot_message(&last).unwrap().text, "Your order ships tomorrow.");
-    let seen = seen.lock().unwrap();
+    let seen = seen.lock().unwrap().clone();
     assert_eq!(seen[0], json!({"sender": id, "message": "hello"}));
     assert_eq!(seen[1]["message"], "/track_order");
-    drop(seen);
     relay.stop().await;
 }
 
