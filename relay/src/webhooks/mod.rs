@@ -134,7 +134,9 @@ async fn receive(
         let json = serde_json::to_string(&event).unwrap_or_default();
         match state.store.record_event(provider.name(), &site, &event.event_id, &json).await {
             Ok(true) => fresh.push(event),
-            Ok(false) => tracing::debug!(provider = provider.name(), %site, event = %event.event_id, "duplicate webhook event"),
+            Ok(false) => {
+                tracing::debug!(provider = provider.name(), %site, event = %event.event_id, "duplicate webhook event")
+            }
             Err(error) => {
                 // Not stored: do not acknowledge, so the helpdesk delivers it again.
                 tracing::error!(provider = provider.name(), %site, %error, "webhook event not stored; asking for a retry");

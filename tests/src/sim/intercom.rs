@@ -149,7 +149,9 @@ fn uuid_like() -> String {
     format!("{:012x}{:08x}", now(), NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
-/// Auth, version and failure mode, as Intercom checks them, before any handler runs.
+/// Auth, version and failure mode, as Intercom checks them, before any handler runs. (The
+/// error is a whole response, large but built at most once per request.)
+#[allow(clippy::result_large_err)]
 fn gate(sim: &Intercom, headers: &HeaderMap, what: String, body: Value) -> Result<(), Response> {
     let mut inner = sim.inner.lock().unwrap();
     inner.requests.push((what, body));
