@@ -46,7 +46,7 @@ const LEXICON: &[(Role, &str)] = &[
         Contact,
         "talk speak chat connect transfer through contact reach escalate talking speaking \
                parler parle discuter joindre contacter transferer transferez passer passez passe relation \
-               hablar hablo comunicarme contactar pasame pasarme paseme transferir transfiereme conectar conectarme \
+               hablar hablo comunicarme contactar pasame pasarme paseme transferir transfiereme conectar conectarme atender atienda atiende \
                contacto parlare parlo contattare passami passarmi trasferire trasferiscimi collegarmi contatto \
                falar falo contatar transfere transferir conectar conversar passa",
     ),
