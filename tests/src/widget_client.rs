@@ -83,3 +83,36 @@ impl WidgetClient {
         }
     }
 }
+
+/// The chat message a frame carries, if it is a stored message event.
+pub fn as_message(frame: &ServerFrame) -> Option<&shared::Message> {
+    match frame {
+        ServerFrame::Event(event) => match &event.body {
+            shared::EventBody::Message(message) => Some(message),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A visitor message frame.
+pub fn send_text(client_id: &str, text: &str) -> ClientFrame {
+    ClientFrame::Send { client_id: client_id.into(), text: text.into() }
+}
+
+impl WidgetClient {
+    /// Frames until the conversation enters `phase`; returns that event and the frames before.
+    pub async fn until_phase(&mut self, phase: shared::Phase) -> (ServerFrame, Vec<ServerFrame>) {
+        self.until(|f| {
+            matches!(f, ServerFrame::Event(e) if matches!(&e.body, shared::EventBody::Phase(p) if p.phase == phase))
+        })
+        .await
+    }
+
+    /// Frames until a message from `role` containing `contains`; returns it.
+    pub async fn until_message(&mut self, role: shared::Role, contains: &str) -> shared::Message {
+        let (frame, _) =
+            self.until(|f| as_message(f).is_some_and(|m| m.author.role == role && m.text.contains(contains))).await;
+        as_message(&frame).cloned().expect("a message")
+    }
+}

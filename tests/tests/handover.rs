@@ -4,11 +4,11 @@
 use baton_tests::{
     agent_client::{AgentApi, AgentSocket, DEMO_TOKEN},
     test_config,
-    widget_client::WidgetClient,
+    widget_client::{as_message, send_text, WidgetClient},
     TestDb, TestRelay,
 };
 use serde_json::json;
-use shared::{Action, ClientFrame, EventBody, Message, Phase, Role, ServerFrame};
+use shared::{Action, ClientFrame, EventBody, Phase, Role, ServerFrame};
 
 fn welcome_ids(frame: &ServerFrame) -> (String, String) {
     match frame {
@@ -25,32 +25,10 @@ async fn visitor(relay: &TestRelay) -> (WidgetClient, String, String) {
     (client, id, token)
 }
 
-fn as_message(frame: &ServerFrame) -> Option<&Message> {
-    match frame {
-        ServerFrame::Event(e) => match &e.body {
-            EventBody::Message(m) => Some(m),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-async fn until_phase(client: &mut WidgetClient, phase: Phase) -> (ServerFrame, Vec<ServerFrame>) {
-    client
-        .until(|f| matches!(f, ServerFrame::Event(e) if matches!(&e.body, EventBody::Phase(p) if p.phase == phase)))
-        .await
-}
-
-async fn until_message(client: &mut WidgetClient, role: Role, contains: &str) -> Message {
-    let (frame, _) =
-        client.until(|f| as_message(f).is_some_and(|m| m.author.role == role && m.text.contains(contains))).await;
-    as_message(&frame).cloned().expect("a message")
-}
-
 /// Sends a visitor message and checks the bot does not answer it (no bot message after it,
 /// by the time a ping sent later is answered).
 async fn send_unanswered(client: &mut WidgetClient, client_id: &str, text: &str) {
-    client.send(&send(client_id, text)).await;
+    client.send(&send_text(client_id, text)).await;
     let (ack, _) = client.until(|f| matches!(f, ServerFrame::Ack { .. })).await;
     let ServerFrame::Ack { seq, .. } = ack else { unreachable!() };
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
@@ -61,10 +39,6 @@ async fn send_unanswered(client: &mut WidgetClient, client_id: &str, text: &str)
         _ => false,
     });
     assert!(!bot_after, "the bot answered while it should be silent: {after:?}");
-}
-
-fn send(client_id: &str, text: &str) -> ClientFrame {
-    ClientFrame::Send { client_id: client_id.into(), text: text.into() }
 }
 
 #[tokio::test]
@@ -80,14 +54,14 @@ async fn request_wait_agent_joins_replies_ends_rating_and_bot_again() {
             name: Some("Ada".into()),
         }))
         .await;
-    visitor.send(&send("q1", "My order 40123 has not arrived, where is it?")).await;
-    until_message(&mut visitor, Role::Bot, "").await;
+    visitor.send(&send_text("q1", "My order 40123 has not arrived, where is it?")).await;
+    visitor.until_message(Role::Bot, "").await;
 
     // The visitor asks for a person with the button.
     visitor.send(&ClientFrame::RequestHandover).await;
-    until_phase(&mut visitor, Phase::Waiting).await;
+    visitor.until_phase(Phase::Waiting).await;
     assert_eq!(visitor.next().await, ServerFrame::Queue { position: 1, wait_seconds: 180 });
-    let started = until_message(&mut visitor, Role::Bot, "bringing in a person").await;
+    let started = visitor.until_message(Role::Bot, "bringing in a person").await;
     assert!(started.text.contains("The wait is about 3 minutes."), "{}", started.text);
     assert_eq!(started.quick_replies.len(), 1);
     assert_eq!(started.quick_replies[0].title, "Cancel request");
@@ -114,11 +88,11 @@ async fn request_wait_agent_joins_replies_ends_rating_and_bot_again() {
 
     // The agent joins; the visitor sees the name.
     agent.send(json!({"type": "accept", "conversation_id": id})).await;
-    let (joined, _) = until_phase(&mut visitor, Phase::Agent).await;
+    let (joined, _) = visitor.until_phase(Phase::Agent).await;
     let ServerFrame::Event(e) = joined else { unreachable!() };
     let EventBody::Phase(change) = e.body else { unreachable!() };
     assert_eq!(change.agent_name.as_deref(), Some("Alex"));
-    until_message(&mut visitor, Role::System, "Alex joined").await;
+    visitor.until_message(Role::System, "Alex joined").await;
 
     // The visitor writes: the agent gets it, the bot stays silent.
     send_unanswered(&mut visitor, "q2", "Hi Alex!").await;
@@ -130,21 +104,21 @@ async fn request_wait_agent_joins_replies_ends_rating_and_bot_again() {
     let ServerFrame::Typing { author, .. } = typing else { unreachable!() };
     assert_eq!((author.role, author.name.as_deref()), (Role::Agent, Some("Alex")));
     agent.send(json!({"type": "send", "conversation_id": id, "text": "Your parcel is at the depot."})).await;
-    let reply = until_message(&mut visitor, Role::Agent, "depot").await;
+    let reply = visitor.until_message(Role::Agent, "depot").await;
     assert_eq!(reply.author.name.as_deref(), Some("Alex"));
 
     // The agent ends; the visitor rates; the bot is back.
     agent.send(json!({"type": "end", "conversation_id": id})).await;
-    until_phase(&mut visitor, Phase::Ended).await;
-    let prompt = until_message(&mut visitor, Role::System, "How was your chat with Alex").await;
+    visitor.until_phase(Phase::Ended).await;
+    let prompt = visitor.until_message(Role::System, "How was your chat with Alex").await;
     assert_eq!(prompt.quick_replies.len(), 5);
     assert_eq!(prompt.quick_replies[4].action, Some(Action::Rate { score: 5 }));
     visitor.send(&ClientFrame::Rate { score: 5 }).await;
     visitor.until(|f| matches!(f, ServerFrame::Event(e) if e.body == EventBody::Rating { score: 5 })).await;
-    until_phase(&mut visitor, Phase::Bot).await;
-    until_message(&mut visitor, Role::Bot, "Thanks for your feedback").await;
-    visitor.send(&send("q3", "Do you accept PayPal?")).await;
-    until_message(&mut visitor, Role::Bot, "PayPal").await;
+    visitor.until_phase(Phase::Bot).await;
+    visitor.until_message(Role::Bot, "Thanks for your feedback").await;
+    visitor.send(&send_text("q3", "Do you accept PayPal?")).await;
+    visitor.until_message(Role::Bot, "PayPal").await;
     let ended = AgentApi::new(&relay.http_url(), DEMO_TOKEN).get(&format!("/conversations/{id}")).await.1;
     assert_eq!(ended["conversation"]["rating"], 5);
 }
@@ -156,17 +130,17 @@ async fn cancel_with_the_quick_reply_before_an_agent_joins() {
     let _agent = AgentSocket::connect(&relay.ws_base(), DEMO_TOKEN).await;
     let (mut visitor, id, _) = visitor(&relay).await;
     visitor.send(&ClientFrame::RequestHandover).await;
-    until_phase(&mut visitor, Phase::Waiting).await;
+    visitor.until_phase(Phase::Waiting).await;
     visitor.send(&ClientFrame::CancelHandover).await;
-    until_phase(&mut visitor, Phase::Bot).await;
-    until_message(&mut visitor, Role::Bot, "request is cancelled").await;
+    visitor.until_phase(Phase::Bot).await;
+    visitor.until_message(Role::Bot, "request is cancelled").await;
     // The agent is too late.
     let (status, body) =
         AgentApi::new(&relay.http_url(), DEMO_TOKEN).post(&format!("/conversations/{id}/accept"), json!({})).await;
     assert_eq!((status, body["error"]["code"].as_str()), (409, Some("not_waiting")));
     // The bot answers again.
-    visitor.send(&send("q", "How do I return an item?")).await;
-    until_message(&mut visitor, Role::Bot, "return").await;
+    visitor.send(&send_text("q", "How do I return an item?")).await;
+    visitor.until_message(Role::Bot, "return").await;
 }
 
 #[tokio::test]
@@ -175,12 +149,12 @@ async fn typed_request_and_cancel_phrase() {
     let relay = TestRelay::start(&db).await;
     let _agent = AgentSocket::connect(&relay.ws_base(), DEMO_TOKEN).await;
     let (mut visitor, _, _) = visitor(&relay).await;
-    visitor.send(&send("q1", "Can I talk to a person please?")).await;
-    until_phase(&mut visitor, Phase::Waiting).await;
+    visitor.send(&send_text("q1", "Can I talk to a person please?")).await;
+    visitor.until_phase(Phase::Waiting).await;
     send_unanswered(&mut visitor, "q1b", "Hello? Is anyone there?").await;
-    visitor.send(&send("q2", "Never mind!")).await;
-    until_phase(&mut visitor, Phase::Bot).await;
-    until_message(&mut visitor, Role::Bot, "cancelled").await;
+    visitor.send(&send_text("q2", "Never mind!")).await;
+    visitor.until_phase(Phase::Bot).await;
+    visitor.until_message(Role::Bot, "cancelled").await;
 }
 
 #[tokio::test]
@@ -193,11 +167,11 @@ async fn after_an_agent_joined_cancel_is_refused_and_the_phrase_is_a_message() {
     agent.until_phase(&id, "waiting").await;
     agent.send(json!({"type": "watch", "conversation_id": id})).await;
     agent.send(json!({"type": "accept", "conversation_id": id})).await;
-    until_phase(&mut visitor, Phase::Agent).await;
+    visitor.until_phase(Phase::Agent).await;
     visitor.send(&ClientFrame::CancelHandover).await;
     let (error, _) = visitor.until(|f| matches!(f, ServerFrame::Error { .. })).await;
     assert!(matches!(error, ServerFrame::Error { code: shared::ErrorCode::NotAllowed, .. }), "{error:?}");
-    visitor.send(&send("c", "cancel")).await;
+    visitor.send(&send_text("c", "cancel")).await;
     agent.until("the word cancel as a message", |f| f["type"] == "event" && f["event"]["text"] == "cancel").await;
 }
 
@@ -210,7 +184,7 @@ async fn two_agents_accepting_at_once_one_wins() {
     let _online = AgentSocket::connect(&relay.ws_base(), DEMO_TOKEN).await;
     let (mut visitor, id, _) = visitor(&relay).await;
     visitor.send(&ClientFrame::RequestHandover).await;
-    until_phase(&mut visitor, Phase::Waiting).await;
+    visitor.until_phase(Phase::Waiting).await;
     let alex = AgentApi::new(&relay.http_url(), DEMO_TOKEN);
     let sam = AgentApi::new(&relay.http_url(), "sam-token");
     let path = format!("/conversations/{id}/accept");
@@ -223,7 +197,7 @@ async fn two_agents_accepting_at_once_one_wins() {
     let messages = format!("/conversations/{id}/messages");
     assert_eq!(loser.post(&messages, json!({"text": "me too"})).await.0, 403);
     assert_eq!(winner.post(&messages, json!({"text": "Hello!"})).await.0, 201);
-    until_message(&mut visitor, Role::Agent, "Hello!").await;
+    visitor.until_message(Role::Agent, "Hello!").await;
 }
 
 #[tokio::test]
@@ -232,9 +206,9 @@ async fn nobody_online_gives_the_unavailable_message_and_a_follow_up() {
     let relay = TestRelay::start(&db).await;
     let (mut visitor, id, _) = visitor(&relay).await;
     visitor.send(&ClientFrame::RequestHandover).await;
-    until_message(&mut visitor, Role::Bot, "nobody from our team is available").await;
-    visitor.send(&send("e", "Sure, it's ada@example.com")).await;
-    until_message(&mut visitor, Role::Bot, "We will write to ada@example.com").await;
+    visitor.until_message(Role::Bot, "nobody from our team is available").await;
+    visitor.send(&send_text("e", "Sure, it's ada@example.com")).await;
+    visitor.until_message(Role::Bot, "We will write to ada@example.com").await;
     let agent = AgentSocket::connect(&relay.ws_base(), DEMO_TOKEN).await;
     let follow_ups = agent.ready["follow_ups"].as_array().unwrap();
     assert_eq!(follow_ups.len(), 1);
@@ -257,7 +231,7 @@ async fn outside_office_hours_is_unavailable_even_with_agents_online() {
     let now = chrono_free_now_is_not_sunday_0300_kiritimati();
     if now {
         visitor.send(&ClientFrame::RequestHandover).await;
-        until_message(&mut visitor, Role::Bot, "nobody from our team is available").await;
+        visitor.until_message(Role::Bot, "nobody from our team is available").await;
     }
 }
 
@@ -337,7 +311,7 @@ async fn a_restart_while_waiting_and_while_chatting_resumes_exactly() {
     let agent = AgentSocket::connect(&relay.ws_base(), DEMO_TOKEN).await;
     let (mut visitor, id, token) = visitor(&relay).await;
     visitor.send(&ClientFrame::RequestHandover).await;
-    until_phase(&mut visitor, Phase::Waiting).await;
+    visitor.until_phase(Phase::Waiting).await;
     drop(agent);
     relay.stop().await;
 
@@ -356,7 +330,7 @@ async fn a_restart_while_waiting_and_while_chatting_resumes_exactly() {
         |f| matches!(f, ServerFrame::Event(e) if matches!(&e.body, EventBody::Phase(p) if p.phase == Phase::Waiting))
     ));
     agent.send(json!({"type": "accept", "conversation_id": id})).await;
-    until_phase(&mut visitor, Phase::Agent).await;
+    visitor.until_phase(Phase::Agent).await;
     drop(agent);
     relay.stop().await;
 
@@ -369,5 +343,5 @@ async fn a_restart_while_waiting_and_while_chatting_resumes_exactly() {
     assert_eq!(view["conversation"]["agent"]["name"], "Alex");
     send_unanswered(&mut visitor, "after", "Are you still there?").await;
     assert_eq!(api.post(&format!("/conversations/{id}/messages"), json!({"text": "Still here."})).await.0, 201);
-    until_message(&mut visitor, Role::Agent, "Still here.").await;
+    visitor.until_message(Role::Agent, "Still here.").await;
 }

@@ -9,11 +9,11 @@ use std::time::Duration;
 use baton_tests::{
     sim::{intercom, intercom::Intercom, Mode},
     test_config,
-    widget_client::WidgetClient,
+    widget_client::{as_message, send_text, WidgetClient},
     TestDb, TestRelay,
 };
 use relay::providers::{config::IntercomConfig, ProviderConfig};
-use shared::{ClientFrame, EventBody, Message, Phase, Role, ServerFrame, Visitor};
+use shared::{ClientFrame, Phase, Role, ServerFrame, Visitor};
 
 async fn relay_with(sim: &Intercom, db: &TestDb) -> TestRelay {
     let mut config = test_config(db);
@@ -32,28 +32,6 @@ async fn relay_with(sim: &Intercom, db: &TestDb) -> TestRelay {
     TestRelay::start_with(config).await
 }
 
-fn as_message(frame: &ServerFrame) -> Option<&Message> {
-    match frame {
-        ServerFrame::Event(e) => match &e.body {
-            EventBody::Message(m) => Some(m),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-async fn until_phase(client: &mut WidgetClient, phase: Phase) {
-    client
-        .until(|f| matches!(f, ServerFrame::Event(e) if matches!(&e.body, EventBody::Phase(p) if p.phase == phase)))
-        .await;
-}
-
-async fn until_message(client: &mut WidgetClient, role: Role, contains: &str) -> Message {
-    let (frame, _) =
-        client.until(|f| as_message(f).is_some_and(|m| m.author.role == role && m.text.contains(contains))).await;
-    as_message(&frame).cloned().expect("a message")
-}
-
 /// Waits until the simulator holds a conversation whose parts satisfy `check`.
 async fn until_sim(sim: &Intercom, what: &str, check: impl Fn(&[serde_json::Value]) -> bool) -> String {
     for _ in 0..200 {
@@ -65,10 +43,6 @@ async fn until_sim(sim: &Intercom, what: &str, check: impl Fn(&[serde_json::Valu
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("Intercom never got {what}: {:?}", sim.inner.lock().unwrap().conversations);
-}
-
-fn send(client_id: &str, text: &str) -> ClientFrame {
-    ClientFrame::Send { client_id: client_id.into(), text: text.into() }
 }
 
 #[tokio::test]
@@ -83,10 +57,10 @@ async fn a_handover_reaches_intercom_and_the_agent_answers_through_it() {
     visitor
         .send(&ClientFrame::Identify(Visitor { email: Some("ada@example.com".into()), name: Some("Ada".into()) }))
         .await;
-    visitor.send(&send("q1", "My parcel for order 40123 never arrived")).await;
-    until_message(&mut visitor, Role::Bot, "").await;
+    visitor.send(&send_text("q1", "My parcel for order 40123 never arrived")).await;
+    visitor.until_message(Role::Bot, "").await;
     visitor.send(&ClientFrame::RequestHandover).await;
-    until_phase(&mut visitor, Phase::Waiting).await;
+    visitor.until_phase(Phase::Waiting).await;
 
     // Intercom has the conversation, started as the visitor, with the summary note.
     let remote = until_sim(&sim, "the conversation with its summary note", |parts| {
@@ -102,24 +76,24 @@ async fn a_handover_reaches_intercom_and_the_agent_answers_through_it() {
     assert_eq!(contact["email"], "ada@example.com");
 
     // A later visitor message follows.
-    visitor.send(&send("q2", "It was a blue jacket")).await;
+    visitor.send(&send_text("q2", "It was a blue jacket")).await;
     until_sim(&sim, "the visitor's follow-up", |parts| parts.iter().any(|p| p["body"] == "It was a blue jacket")).await;
 
     // The agent answers in Intercom: a signed webhook; the widget shows it.
     let (status, _) = Intercom::agent_reply(&hook, &remote, "Hi Ada, I'm on it.").await;
     assert_eq!(status, 200);
-    until_phase(&mut visitor, Phase::Agent).await;
-    let reply = until_message(&mut visitor, Role::Agent, "I'm on it").await;
+    visitor.until_phase(Phase::Agent).await;
+    let reply = visitor.until_message(Role::Agent, "I'm on it").await;
     assert_eq!(reply.author.name.as_deref(), Some("Ciaran Lee"));
 
     // The agent closes: the visitor may rate, then the bot is back.
     let (status, _) = Intercom::agent_close(&hook, &remote).await;
     assert_eq!(status, 200);
-    until_phase(&mut visitor, Phase::Ended).await;
+    visitor.until_phase(Phase::Ended).await;
     visitor.send(&ClientFrame::Rate { score: 4 }).await;
-    until_phase(&mut visitor, Phase::Bot).await;
-    visitor.send(&send("q3", "Do you accept PayPal?")).await;
-    until_message(&mut visitor, Role::Bot, "PayPal").await;
+    visitor.until_phase(Phase::Bot).await;
+    visitor.send(&send_text("q3", "Do you accept PayPal?")).await;
+    visitor.until_message(Role::Bot, "PayPal").await;
 }
 
 #[tokio::test]
@@ -131,15 +105,15 @@ async fn intercom_down_during_the_handover_and_the_chat_loses_nothing() {
     // Availability is checked (and cached) while Intercom is up; then it goes down.
     let (mut visitor, _) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
     visitor.next().await;
-    visitor.send(&send("q0", "Hello")).await;
-    until_message(&mut visitor, Role::Bot, "").await;
+    visitor.send(&send_text("q0", "Hello")).await;
+    visitor.until_message(Role::Bot, "").await;
     sim.set_mode(Mode::Down);
     visitor.send(&ClientFrame::RequestHandover).await;
-    until_phase(&mut visitor, Phase::Waiting).await;
+    visitor.until_phase(Phase::Waiting).await;
     // The visitor is told the helpdesk is slow, and keeps writing.
-    until_message(&mut visitor, Role::System, "slow to answer").await;
-    visitor.send(&send("q1", "First while down")).await;
-    visitor.send(&send("q2", "Second while down")).await;
+    visitor.until_message(Role::System, "slow to answer").await;
+    visitor.send(&send_text("q1", "First while down")).await;
+    visitor.send(&send_text("q2", "Second while down")).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(sim.last_conversation().is_none(), "nothing reached Intercom while it was down");
 
@@ -160,9 +134,9 @@ async fn intercom_down_during_the_handover_and_the_chat_loses_nothing() {
 
     // During the chat Intercom goes down again: the visitor's message waits and then arrives.
     Intercom::agent_reply(&hook, &remote, "Sorry for the wait!").await;
-    until_message(&mut visitor, Role::Agent, "Sorry for the wait").await;
+    visitor.until_message(Role::Agent, "Sorry for the wait").await;
     sim.set_mode(Mode::Down);
-    visitor.send(&send("q3", "Written while Intercom was down again")).await;
+    visitor.send(&send_text("q3", "Written while Intercom was down again")).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     sim.set_mode(Mode::Normal);
     until_sim(&sim, "the message written during the second outage", |parts| {
@@ -180,7 +154,7 @@ async fn forged_and_replayed_webhooks_change_nothing() {
     let (mut visitor, _) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
     visitor.next().await;
     visitor.send(&ClientFrame::RequestHandover).await;
-    until_phase(&mut visitor, Phase::Waiting).await;
+    visitor.until_phase(Phase::Waiting).await;
     let remote = until_sim(&sim, "the conversation", |parts| !parts.is_empty()).await;
 
     // Forged: right shape, wrong signature.
@@ -215,7 +189,7 @@ async fn forged_and_replayed_webhooks_change_nothing() {
             .unwrap();
         assert_eq!(response.status(), 200);
     }
-    until_message(&mut visitor, Role::Agent, "Once only").await;
+    visitor.until_message(Role::Agent, "Once only").await;
     visitor.send(&ClientFrame::Ping).await;
     let (_, between) = visitor.until(|f| *f == ServerFrame::Pong).await;
     assert!(

@@ -11,14 +11,14 @@ use std::time::Duration;
 use baton_tests::{
     sim::{zendesk_messaging as zm, zendesk_messaging::ZendeskMessaging, Mode},
     test_config,
-    widget_client::WidgetClient,
+    widget_client::{as_message, send_text, WidgetClient},
     TestDb, TestRelay,
 };
 use relay::providers::{
     zendesk_messaging::{Auth, AvailabilityConfig, ZendeskMessagingConfig},
     ProviderConfig,
 };
-use shared::{ClientFrame, EventBody, Message, Phase, Role, ServerFrame, Visitor};
+use shared::{ClientFrame, Phase, Role, ServerFrame, Visitor};
 
 async fn relay_with(sim: &ZendeskMessaging, db: &TestDb) -> TestRelay {
     let mut config = test_config(db);
@@ -53,28 +53,6 @@ async fn relay_with(sim: &ZendeskMessaging, db: &TestDb) -> TestRelay {
     TestRelay::start_with(config).await
 }
 
-fn as_message(frame: &ServerFrame) -> Option<&Message> {
-    match frame {
-        ServerFrame::Event(e) => match &e.body {
-            EventBody::Message(m) => Some(m),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-async fn until_phase(client: &mut WidgetClient, phase: Phase) {
-    client
-        .until(|f| matches!(f, ServerFrame::Event(e) if matches!(&e.body, EventBody::Phase(p) if p.phase == phase)))
-        .await;
-}
-
-async fn until_message(client: &mut WidgetClient, role: Role, contains: &str) -> Message {
-    let (frame, _) =
-        client.until(|f| as_message(f).is_some_and(|m| m.author.role == role && m.text.contains(contains))).await;
-    as_message(&frame).cloned().expect("a message")
-}
-
 /// Waits until the simulator's newest conversation satisfies `check`.
 async fn until_sim(sim: &ZendeskMessaging, what: &str, check: impl Fn(&zm::Conversation) -> bool) -> zm::Conversation {
     for _ in 0..200 {
@@ -99,10 +77,6 @@ fn handed_to_agents(conversation: &zm::Conversation) -> bool {
         .any(|(action, body)| action == "passControl" && body["switchboardIntegration"] == "zd:agentWorkspace")
 }
 
-fn send(client_id: &str, text: &str) -> ClientFrame {
-    ClientFrame::Send { client_id: client_id.into(), text: text.into() }
-}
-
 #[tokio::test]
 async fn a_handover_reaches_zendesk_and_the_agent_answers_through_it() {
     let sim = ZendeskMessaging::start().await;
@@ -115,10 +89,10 @@ async fn a_handover_reaches_zendesk_and_the_agent_answers_through_it() {
     visitor
         .send(&ClientFrame::Identify(Visitor { email: Some("ada@example.com".into()), name: Some("Ada".into()) }))
         .await;
-    visitor.send(&send("q1", "My parcel for order 40123 never arrived")).await;
-    until_message(&mut visitor, Role::Bot, "").await;
+    visitor.send(&send_text("q1", "My parcel for order 40123 never arrived")).await;
+    visitor.until_message(Role::Bot, "").await;
     visitor.send(&ClientFrame::RequestHandover).await;
-    until_phase(&mut visitor, Phase::Waiting).await;
+    visitor.until_phase(Phase::Waiting).await;
 
     // Sunshine has the user with the email, the summary as the first message, the visitor's
     // words, and control passed: first to Baton, then to the agent workspace with the metadata.
@@ -138,7 +112,7 @@ async fn a_handover_reaches_zendesk_and_the_agent_answers_through_it() {
     assert_eq!(pass["metadata"]["dataCapture.systemField.tags"], "bot_handover");
 
     // A later visitor message follows as the user.
-    visitor.send(&send("q2", "It was a blue jacket")).await;
+    visitor.send(&send_text("q2", "It was a blue jacket")).await;
     let remote = until_sim(&sim, "the follow-up", |c| texts(c).iter().any(|t| t == "It was a blue jacket")).await;
     let followup = remote.messages.iter().find(|m| m["content"]["text"] == "It was a blue jacket").unwrap();
     assert_eq!(followup["author"]["userId"], user["id"]);
@@ -146,18 +120,18 @@ async fn a_handover_reaches_zendesk_and_the_agent_answers_through_it() {
     // The agent answers in Zendesk: the webhook (X-API-Key) reaches the widget.
     let (status, _) = ZendeskMessaging::agent_reply(&hook, &remote.id, "Hi Ada, I'm on it.").await;
     assert_eq!(status, 200);
-    until_phase(&mut visitor, Phase::Agent).await;
-    let reply = until_message(&mut visitor, Role::Agent, "I'm on it").await;
+    visitor.until_phase(Phase::Agent).await;
+    let reply = visitor.until_message(Role::Agent, "I'm on it").await;
     assert_eq!(reply.author.name.as_deref(), Some("Jane Agent"));
 
     // The agent solves the ticket: control is released, the visitor may rate, the bot is back.
     let (status, _) = ZendeskMessaging::release_control(&hook, &remote.id).await;
     assert_eq!(status, 200);
-    until_phase(&mut visitor, Phase::Ended).await;
+    visitor.until_phase(Phase::Ended).await;
     visitor.send(&ClientFrame::Rate { score: 5 }).await;
-    until_phase(&mut visitor, Phase::Bot).await;
-    visitor.send(&send("q3", "Do you accept PayPal?")).await;
-    until_message(&mut visitor, Role::Bot, "PayPal").await;
+    visitor.until_phase(Phase::Bot).await;
+    visitor.send(&send_text("q3", "Do you accept PayPal?")).await;
+    visitor.until_message(Role::Bot, "PayPal").await;
 }
 
 #[tokio::test]
@@ -169,14 +143,14 @@ async fn zendesk_down_during_the_handover_and_the_chat_loses_nothing() {
     // Availability is checked (and cached) while Zendesk is up; then Sunshine goes down.
     let (mut visitor, _) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
     visitor.next().await;
-    visitor.send(&send("q0", "Hello")).await;
-    until_message(&mut visitor, Role::Bot, "").await;
+    visitor.send(&send_text("q0", "Hello")).await;
+    visitor.until_message(Role::Bot, "").await;
     sim.set_mode(Mode::Down);
     visitor.send(&ClientFrame::RequestHandover).await;
-    until_phase(&mut visitor, Phase::Waiting).await;
-    until_message(&mut visitor, Role::System, "slow to answer").await;
-    visitor.send(&send("q1", "First while down")).await;
-    visitor.send(&send("q2", "Second while down")).await;
+    visitor.until_phase(Phase::Waiting).await;
+    visitor.until_message(Role::System, "slow to answer").await;
+    visitor.send(&send_text("q1", "First while down")).await;
+    visitor.send(&send_text("q2", "Second while down")).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(sim.last_conversation().is_none(), "nothing reached Sunshine while it was down");
 
@@ -196,9 +170,9 @@ async fn zendesk_down_during_the_handover_and_the_chat_loses_nothing() {
 
     // During the chat Sunshine goes down again: the visitor's message waits, then arrives.
     ZendeskMessaging::agent_reply(&hook, &remote.id, "Sorry for the wait!").await;
-    until_message(&mut visitor, Role::Agent, "Sorry for the wait").await;
+    visitor.until_message(Role::Agent, "Sorry for the wait").await;
     sim.set_mode(Mode::Down);
-    visitor.send(&send("q3", "Written while Zendesk was down again")).await;
+    visitor.send(&send_text("q3", "Written while Zendesk was down again")).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     sim.set_mode(Mode::Normal);
     until_sim(&sim, "the message written during the second outage", |c| {
@@ -216,7 +190,7 @@ async fn forged_and_replayed_webhooks_change_nothing() {
     let (mut visitor, _) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
     visitor.next().await;
     visitor.send(&ClientFrame::RequestHandover).await;
-    until_phase(&mut visitor, Phase::Waiting).await;
+    visitor.until_phase(Phase::Waiting).await;
     let remote = until_sim(&sim, "the handover", handed_to_agents).await;
 
     // Forged: right shape, wrong X-API-Key; and none at all.
@@ -239,7 +213,7 @@ async fn forged_and_replayed_webhooks_change_nothing() {
     for _ in 0..2 {
         assert_eq!(zm::post_webhook(&hook, body.clone(), zm::WEBHOOK_SECRET).await.0, 200);
     }
-    until_message(&mut visitor, Role::Agent, "Once only").await;
+    visitor.until_message(Role::Agent, "Once only").await;
     visitor.send(&ClientFrame::Ping).await;
     let (_, between) = visitor.until(|f| *f == ServerFrame::Pong).await;
     assert!(

@@ -14,12 +14,12 @@ use baton_tests::{
         Mode,
     },
     test_config,
-    widget_client::WidgetClient,
+    widget_client::{as_message, send_text, WidgetClient},
     TestDb, TestRelay,
 };
 use relay::providers::{zendesk_support::ZendeskSupportConfig, ProviderConfig};
 use serde_json::Value;
-use shared::{ClientFrame, EventBody, Message, Phase, Role, ServerFrame, Visitor};
+use shared::{ClientFrame, EventBody, Phase, Role, ServerFrame, Visitor};
 
 fn provider(sim: &ZendeskSupport) -> ZendeskSupportConfig {
     ZendeskSupportConfig {
@@ -53,28 +53,6 @@ async fn relay_with(sim: &ZendeskSupport, db: &TestDb, provider: ZendeskSupportC
     (relay, hook)
 }
 
-fn as_message(frame: &ServerFrame) -> Option<&Message> {
-    match frame {
-        ServerFrame::Event(e) => match &e.body {
-            EventBody::Message(m) => Some(m),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-async fn until_phase(client: &mut WidgetClient, phase: Phase) {
-    client
-        .until(|f| matches!(f, ServerFrame::Event(e) if matches!(&e.body, EventBody::Phase(p) if p.phase == phase)))
-        .await;
-}
-
-async fn until_message(client: &mut WidgetClient, role: Role, contains: &str) -> Message {
-    let (frame, _) =
-        client.until(|f| as_message(f).is_some_and(|m| m.author.role == role && m.text.contains(contains))).await;
-    as_message(&frame).cloned().expect("a message")
-}
-
 /// Waits until the newest ticket satisfies `check`; returns it.
 async fn until_ticket(sim: &ZendeskSupport, what: &str, check: impl Fn(&Value) -> bool) -> Value {
     for _ in 0..200 {
@@ -92,10 +70,6 @@ fn comments(ticket: &Value) -> Vec<Value> {
 
 fn has_comment(ticket: &Value, text: &str) -> bool {
     comments(ticket).iter().any(|c| c["body"] == text)
-}
-
-fn send(client_id: &str, text: &str) -> ClientFrame {
-    ClientFrame::Send { client_id: client_id.into(), text: text.into() }
 }
 
 /// Pings and returns what arrived before the pong: lets webhooks that should change nothing settle.
@@ -116,12 +90,12 @@ async fn a_handover_becomes_a_ticket_and_the_agent_answers_through_it() {
     visitor
         .send(&ClientFrame::Identify(Visitor { email: Some("ada@example.com".into()), name: Some("Ada".into()) }))
         .await;
-    visitor.send(&send("q1", "My parcel for order 40123 never arrived")).await;
-    until_message(&mut visitor, Role::Bot, "").await;
+    visitor.send(&send_text("q1", "My parcel for order 40123 never arrived")).await;
+    visitor.until_message(Role::Bot, "").await;
     visitor.send(&ClientFrame::RequestHandover).await;
-    until_phase(&mut visitor, Phase::Waiting).await;
+    visitor.until_phase(Phase::Waiting).await;
     // A ticket, not a live chat: the answer comes by email and here.
-    until_message(&mut visitor, Role::Bot, "by email at ada@example.com").await;
+    visitor.until_message(Role::Bot, "by email at ada@example.com").await;
 
     // The ticket: the visitor as requester, the summary as the private first comment, tagged.
     let ticket = until_ticket(&sim, "the ticket", |t| !comments(t).is_empty()).await;
@@ -140,7 +114,7 @@ async fn a_handover_becomes_a_ticket_and_the_agent_answers_through_it() {
 
     // A later visitor message: a public comment as the requester. Zendesk's trigger fires for
     // it (current user = the API user): an echo, dropped.
-    visitor.send(&send("q2", "It was a blue jacket")).await;
+    visitor.send(&send_text("q2", "It was a blue jacket")).await;
     let ticket = until_ticket(&sim, "the follow-up", |t| has_comment(t, "It was a blue jacket")).await;
     let follow_up = comments(&ticket).into_iter().find(|c| c["body"] == "It was a blue jacket").unwrap();
     assert_eq!((follow_up["public"].as_bool(), &follow_up["author_id"]), (Some(true), &user["id"]));
@@ -153,19 +127,19 @@ async fn a_handover_becomes_a_ticket_and_the_agent_answers_through_it() {
     let (status, _) =
         ZendeskSupport::agent_reply(&hook, &remote, "Hi Ada, \"blue jacket\" found.\nShipping today.").await;
     assert_eq!(status, 200);
-    until_phase(&mut visitor, Phase::Agent).await;
-    let reply = until_message(&mut visitor, Role::Agent, "Shipping today").await;
+    visitor.until_phase(Phase::Agent).await;
+    let reply = visitor.until_message(Role::Agent, "Shipping today").await;
     assert_eq!(reply.author.name.as_deref(), Some(zendesk::AGENT_NAME));
     assert!(reply.text.contains("\"blue jacket\""), "{}", reply.text);
 
     // The agent solves the ticket: the visitor may rate, then the bot is back.
     let (status, _) = ZendeskSupport::agent_solve(&hook, &remote).await;
     assert_eq!(status, 200);
-    until_phase(&mut visitor, Phase::Ended).await;
+    visitor.until_phase(Phase::Ended).await;
     visitor.send(&ClientFrame::Rate { score: 5 }).await;
-    until_phase(&mut visitor, Phase::Bot).await;
-    visitor.send(&send("q3", "Do you accept PayPal?")).await;
-    until_message(&mut visitor, Role::Bot, "PayPal").await;
+    visitor.until_phase(Phase::Bot).await;
+    visitor.send(&send_text("q3", "Do you accept PayPal?")).await;
+    visitor.until_message(Role::Bot, "PayPal").await;
 }
 
 #[tokio::test]
@@ -175,14 +149,14 @@ async fn zendesk_down_during_the_handover_and_the_chat_loses_nothing() {
     let (relay, hook) = relay_with(&sim, &db, provider(&sim)).await;
     let (mut visitor, _) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
     visitor.next().await;
-    visitor.send(&send("q0", "Hello")).await;
-    until_message(&mut visitor, Role::Bot, "").await;
+    visitor.send(&send_text("q0", "Hello")).await;
+    visitor.until_message(Role::Bot, "").await;
     sim.set_mode(Mode::Down);
     visitor.send(&ClientFrame::RequestHandover).await;
-    until_phase(&mut visitor, Phase::Waiting).await;
-    until_message(&mut visitor, Role::System, "slow to answer").await;
-    visitor.send(&send("q1", "First while down")).await;
-    visitor.send(&send("q2", "Second while down")).await;
+    visitor.until_phase(Phase::Waiting).await;
+    visitor.until_message(Role::System, "slow to answer").await;
+    visitor.send(&send_text("q1", "First while down")).await;
+    visitor.send(&send_text("q2", "Second while down")).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(sim.last_ticket().is_none(), "nothing reached Zendesk while it was down");
 
@@ -208,9 +182,9 @@ async fn zendesk_down_during_the_handover_and_the_chat_loses_nothing() {
 
     // During the chat Zendesk goes down again: the visitor's message waits and then arrives.
     ZendeskSupport::agent_reply(&hook, &remote, "Sorry for the wait!").await;
-    until_message(&mut visitor, Role::Agent, "Sorry for the wait").await;
+    visitor.until_message(Role::Agent, "Sorry for the wait").await;
     sim.set_mode(Mode::Down);
-    visitor.send(&send("q3", "Written while Zendesk was down again")).await;
+    visitor.send(&send_text("q3", "Written while Zendesk was down again")).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     sim.set_mode(Mode::Normal);
     until_ticket(&sim, "the message written during the second outage", |t| {
@@ -233,16 +207,16 @@ async fn a_visitor_without_email_cancels_and_the_ticket_is_solved_with_a_note() 
     let (mut visitor, _) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
     visitor.next().await;
     visitor.send(&ClientFrame::RequestHandover).await;
-    until_phase(&mut visitor, Phase::Waiting).await;
-    until_message(&mut visitor, Role::Bot, "will appear here").await;
+    visitor.until_phase(Phase::Waiting).await;
+    visitor.until_message(Role::Bot, "will appear here").await;
     let ticket = until_ticket(&sim, "the ticket", |t| !comments(t).is_empty()).await;
     // No email: no end user is made up; the API user stands in as the requester.
     assert_eq!(ticket["requester_id"], zendesk::API_USER);
     assert!(sim.inner.lock().unwrap().users.is_empty());
     assert!(sim.inner.lock().unwrap().requests.iter().any(|(r, _)| r.contains("agent_availabilities")));
 
-    visitor.send(&send("c1", "never mind")).await;
-    until_phase(&mut visitor, Phase::Bot).await;
+    visitor.send(&send_text("c1", "never mind")).await;
+    visitor.until_phase(Phase::Bot).await;
     let ticket = until_ticket(&sim, "the cancel", |t| t["status"] == "solved").await;
     let note = comments(&ticket).last().cloned().unwrap();
     assert_eq!(note["public"], false);
@@ -265,7 +239,7 @@ async fn forged_stale_and_replayed_webhooks_change_nothing() {
     let (mut visitor, _) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
     visitor.next().await;
     visitor.send(&ClientFrame::RequestHandover).await;
-    until_phase(&mut visitor, Phase::Waiting).await;
+    visitor.until_phase(Phase::Waiting).await;
     let remote = until_ticket(&sim, "the ticket", |t| !comments(t).is_empty()).await["id"].to_string();
 
     let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
@@ -282,7 +256,7 @@ async fn forged_stale_and_replayed_webhooks_change_nothing() {
     for _ in 0..2 {
         assert_eq!(zendesk::post_signed(&hook, &body, &now, &signature).await.0, 200);
     }
-    until_message(&mut visitor, Role::Agent, "Once only").await;
+    visitor.until_message(Role::Agent, "Once only").await;
     let between = settle(&mut visitor).await;
     assert!(
         !between
