@@ -87,6 +87,17 @@ pub fn facts(turns: &[Turn], use_typed_email: bool) -> Facts {
     facts
 }
 
+/// True when `written` still states every fact: a model's summary is used only then.
+pub fn keeps_facts(written: &str, facts: &Facts) -> bool {
+    facts
+        .emails
+        .iter()
+        .chain(&facts.orders)
+        .chain(&facts.phones)
+        .chain(&facts.links)
+        .all(|f| written.contains(f.as_str()))
+}
+
 pub fn summarize(input: &SummaryInput<'_>) -> String {
     // Without consent a typed address is not passed on, not even inside a quoted message.
     let asked: Vec<String> = input
@@ -177,6 +188,13 @@ fn clip_to(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_written_summary_must_keep_every_fact() {
+        let facts = Facts { emails: vec!["ada@example.com".into()], orders: vec!["40123".into()], ..Facts::default() };
+        assert!(keeps_facts("Ada (ada@example.com) waits for order 40123.", &facts));
+        assert!(!keeps_facts("Ada waits for her order.", &facts));
+    }
 
     fn turn(role: Role, text: &str) -> Turn {
         Turn { role, text: text.into(), unanswered: false }

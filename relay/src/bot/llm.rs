@@ -182,8 +182,38 @@ impl LlmBot {
     }
 }
 
+/// How the model is asked to write the agent's summary.
+const SUMMARY_PROMPT: &str = "You write the note a support agent reads before taking over a chat from a bot. \
+In at most four short sentences, in English: what the visitor needs, what the bot already answered or could not, \
+why the chat is handed over, and the visitor's language. Keep every fact from the notes exactly as written \
+(order numbers, email addresses, phone numbers, links). Do not invent anything.";
+
 #[async_trait]
 impl Bot for LlmBot {
+    async fn write_summary(&self, extractive: &str, history: &[super::Turn]) -> Option<String> {
+        let transcript: Vec<String> = history
+            .iter()
+            .map(|t| format!("{}: {}", if t.role == Role::Visitor { "Visitor" } else { "Bot" }, t.text))
+            .collect();
+        let body = json!({
+            "model": self.settings.model,
+            "stream": false,
+            "temperature": 0.2,
+            "messages": [
+                {"role": "system", "content": SUMMARY_PROMPT},
+                {"role": "user", "content": format!("Notes:\n{extractive}\n\nConversation:\n{}", transcript.join("\n"))},
+            ],
+        });
+        match self.complete(&body, &|_| {}).await {
+            Ok(text) if !text.trim().is_empty() => Some(text.trim().to_string()),
+            Ok(_) => None,
+            Err(error) => {
+                tracing::warn!(%error, "the model could not write the summary; the extractive one is used");
+                None
+            }
+        }
+    }
+
     async fn answer(&self, ask: Ask<'_>) -> Answer {
         self.answer_streaming(ask, &|_| {}).await
     }

@@ -85,6 +85,14 @@ pub trait Bot: Send + Sync + 'static {
         let _ = on_text;
         self.answer(ask).await
     }
+
+    /// The handover summary in the bot's own words, from the extractive summary and the
+    /// conversation; `None` keeps the extractive one (bots without a model, or a model that
+    /// failed). The caller keeps the extractive summary unless every fact survived.
+    async fn write_summary(&self, extractive: &str, history: &[Turn]) -> Option<String> {
+        let _ = (extractive, history);
+        None
+    }
 }
 
 /// The bot a site asked for. Every kind answers "cannot answer" with the site's wording below

@@ -323,6 +323,16 @@ impl Actor {
                         email: self.conversation.visitor.email.as_deref(),
                         use_typed_email: self.site.config.summary.use_typed_email,
                     });
+                    // Written by the model when the site has one, if it kept every fact.
+                    let facts = crate::summary::facts(&turns, self.site.config.summary.use_typed_email);
+                    let summary = match self.site.bot.write_summary(&summary, &turns).await {
+                        Some(written) if crate::summary::keeps_facts(&written, &facts) => written,
+                        Some(_) => {
+                            tracing::info!(conversation = %self.id, "the model's summary dropped a fact; extractive kept");
+                            summary
+                        }
+                        None => summary,
+                    };
                     self.deps.store.set_summary(&self.id, &summary).await?;
                     self.conversation.summary = Some(summary);
                     self.inbox_changed();

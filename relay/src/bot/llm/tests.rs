@@ -145,3 +145,23 @@ async fn an_endpoint_that_ignores_stream_true_still_answers() {
     let (answer, _) = ask(&bot(&base, true), ANSWERABLE).await;
     assert_eq!(answer.text, "PayPal works.");
 }
+
+#[tokio::test]
+async fn the_model_writes_the_summary_from_the_notes_and_the_conversation() {
+    let body =
+        r#"{"choices":[{"message":{"role":"assistant","content":"Ada needs order 40123, which has not arrived."}}]}"#;
+    let (base, seen) = endpoint(vec![body], "application/json").await;
+    let history = [crate::bot::Turn { role: Role::Visitor, text: "Order 40123 never came".into(), unanswered: false }];
+    let written = bot(&base, true).write_summary("The visitor wrote about order 40123.", &history).await;
+    assert_eq!(written.as_deref(), Some("Ada needs order 40123, which has not arrived."));
+    let request = &seen.lock().unwrap()[0].0;
+    assert_eq!(request["stream"], false);
+    let prompt = request["messages"][1]["content"].as_str().unwrap();
+    assert!(prompt.contains("order 40123") && prompt.contains("Visitor: Order 40123 never came"), "{prompt}");
+}
+
+#[tokio::test]
+async fn a_model_that_is_down_leaves_the_extractive_summary() {
+    let bot = bot("http://127.0.0.1:9/v1", true);
+    assert_eq!(bot.write_summary("notes", &[]).await, None);
+}
