@@ -67,7 +67,7 @@ const LEXICON: &[(Role, &str)] = &[
     ),
     (
         Person,
-        "person people someone somebody anyone anybody team support service staff colleague \
+        "people someone somebody anyone anybody team support service staff colleague \
               personne quelqu equipe \
               persona alguien equipo soporte \
               qualcuno squadra assistenza addetto \
@@ -77,7 +77,7 @@ const LEXICON: &[(Role, &str)] = &[
     ),
     (
         Human,
-        "human humans agent agents representative representatives rep operator manager supervisor employee \
+        "human humans person agent agents representative representatives rep operator manager supervisor employee \
              mensch menschen mitarbeiter mitarbeiterin mitarbeitern berater beraterin kundendienst kundenservice \
              humain humaine humains conseiller conseillere operateur operatrice \
              humano humana agente asesor asesora operador operadora representante \
