@@ -223,3 +223,31 @@ async fn the_relay_restarts_while_waiting_and_while_chatting() {
     assert_eq!(bot_after_join, 0, "the bot stayed silent across the restarts");
     visitor.close().await;
 }
+
+#[tokio::test]
+async fn a_site_whose_helpdesk_is_a_link_shows_the_link_instead_of_a_handover() {
+    let db = TestDb::new();
+    let mut config = test_config(&db);
+    config.sites.get_mut("demo").unwrap().provider =
+        relay::providers::ProviderConfig::Link(relay::providers::config::LinkConfig {
+            url: "https://shop.example/contact".into(),
+            label: "Open the contact form".into(),
+            message: "Our team answers through our contact form.".into(),
+        });
+    let relay = TestRelay::start_with(config).await;
+    let visitor = Browser::start().await;
+    open_chat(&visitor, &relay.http_url()).await;
+    visitor.widget_element("[data-testid=handover-request]").await.click().await.unwrap();
+    visitor.wait_for_message("bot", "contact form").await;
+    let link = visitor
+        .wait_for(
+            "the link button",
+            "const a = Array.from(root.querySelectorAll('a[data-testid=quick-reply]')).find(a => a.textContent.includes('Open the contact form')); \
+             return a && [a.getAttribute('href'), a.getAttribute('target')];",
+        )
+        .await;
+    assert_eq!(link, json!(["https://shop.example/contact", "_blank"]));
+    // No handover happened: the visitor is still with the bot.
+    visitor.widget_element("[data-testid=handover-request]").await;
+    visitor.close().await;
+}
