@@ -15,6 +15,7 @@ pub enum ProviderConfig {
     Intercom(IntercomConfig),
     ZendeskMessaging(super::zendesk_messaging::ZendeskMessagingConfig),
     ZendeskSupport(super::zendesk_support::ZendeskSupportConfig),
+    Hubspot(super::hubspot::HubspotConfig),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

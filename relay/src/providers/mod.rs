@@ -8,6 +8,7 @@
 pub mod builtin;
 pub mod config;
 mod http;
+pub mod hubspot;
 pub mod inbound;
 pub mod intercom;
 pub mod link;
@@ -183,6 +184,7 @@ pub fn build(config: &ProviderConfig, presence: &Presence) -> Result<Arc<dyn Pro
             Arc::new(zendesk_messaging::ZendeskMessaging::new(zendesk.clone())?)
         }
         ProviderConfig::ZendeskSupport(zendesk) => Arc::new(zendesk_support::ZendeskSupport::new(zendesk.clone())?),
+        ProviderConfig::Hubspot(hubspot) => Arc::new(hubspot::Hubspot::new(hubspot.clone())?),
     })
 }
 

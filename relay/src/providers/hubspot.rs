@@ -1,0 +1,285 @@
+//! HubSpot Conversations through a custom channel (SPEC.md section 4): the only documented way
+//! to start a thread for a web visitor. The handover is the thread's first INCOMING message,
+//! sent as the visitor (`deliveryIdentifier` `HS_EMAIL_ADDRESS` when Baton knows the email, so
+//! HubSpot associates the contact); the custom-channel API has no notes, so that first message
+//! *is* the bot summary with the visitor's words, which is what the agent reads first. Later
+//! visitor messages are INCOMING messages on the same `integrationThreadId`. A cancel posts a
+//! notice and closes the thread through the inbox API; a visitor who leaves gets a notice.
+//!
+//! HubSpot has no "agent online" API (SPEC 4(e)): no availability check is declared and its
+//! routing decides. Agent replies, assignments and closes come back by webhook
+//! (`relay/src/webhooks/hubspot.rs`), keyed by HubSpot's thread id, which `open` returns.
+
+use async_trait::async_trait;
+use reqwest::{Method, RequestBuilder};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::{
+    http, zendesk_support, Capabilities, CloseReason, Handover, Mode, Provider, ProviderError, ProviderKind,
+    RemoteThread,
+};
+
+/// `[sites.<key>.provider]` with `kind = "hubspot"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HubspotConfig {
+    #[serde(default = "default_base")]
+    pub base_url: String,
+    /// The app's OAuth access token (a legacy private-app token cannot use custom channels).
+    pub access_token: String,
+    /// The registered custom channel's id.
+    pub channel_id: String,
+    /// The channel account connected to the inbox agents work in.
+    pub channel_account_id: String,
+    /// The channel account's own `deliveryIdentifier` value (the message's recipient).
+    #[serde(default = "default_account_identifier")]
+    pub channel_account_identifier: String,
+    /// Where the custom-channel endpoints live: the legacy `/conversations/v3/custom-channels`
+    /// or a date-versioned `/conversations/custom-channels/2026-03` (SPEC 4).
+    #[serde(default = "default_channel_path")]
+    pub custom_channels_path: String,
+    /// Close the thread (`PATCH .../threads/{id}` `{"status": "CLOSED"}`, body UNCONFIRMED) when
+    /// the visitor cancels; a refusal is logged, the notice is there anyway.
+    #[serde(default = "default_true")]
+    pub close_on_cancel: bool,
+    /// The sender's name when the visitor gave none.
+    #[serde(default = "default_visitor_name")]
+    pub visitor_name: String,
+    #[serde(default = "default_timeout")]
+    pub timeout_seconds: u64,
+}
+
+fn default_base() -> String {
+    "https://api.hubapi.com".into()
+}
+
+fn default_account_identifier() -> String {
+    "website-chat".into()
+}
+
+fn default_channel_path() -> String {
+    "/conversations/v3/custom-channels".into()
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_visitor_name() -> String {
+    "Website visitor".into()
+}
+
+fn default_timeout() -> u64 {
+    10
+}
+
+pub struct Hubspot {
+    config: HubspotConfig,
+    http: reqwest::Client,
+}
+
+impl Hubspot {
+    pub fn new(config: HubspotConfig) -> Result<Self, ProviderError> {
+        for (name, value) in [
+            ("access_token", &config.access_token),
+            ("channel_id", &config.channel_id),
+            ("channel_account_id", &config.channel_account_id),
+        ] {
+            if value.trim().is_empty() {
+                return Err(ProviderError::Config(format!("hubspot.{name} is empty")));
+            }
+        }
+        let http = http::client(config.timeout_seconds)?;
+        Ok(Self { config, http })
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.config.base_url.trim_end_matches('/')))
+            .bearer_auth(&self.config.access_token)
+            .header("Accept", "application/json")
+    }
+
+    async fn send(&self, request: RequestBuilder) -> Result<Value, ProviderError> {
+        let response = http::check(request.send().await.map_err(http::transport)?).await?;
+        // A PATCH may answer with nothing worth reading; that is not a failure.
+        Ok(response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Publishes one INCOMING message as the visitor; returns HubSpot's answer (the message).
+    async fn publish(&self, thread: &ThreadKeys, text: &str, idempotency_id: &str) -> Result<Value, ProviderError> {
+        let body = json!({
+            "type": "MESSAGE",
+            "messageDirection": "INCOMING",
+            "integrationThreadId": thread.integration_thread,
+            // Unique per message and the same on retries; HubSpot's de-duplication on it is
+            // UNCONFIRMED, so a retried message whose answer was lost may appear twice.
+            "integrationIdempotencyId": idempotency_id,
+            "channelAccountId": self.config.channel_account_id,
+            "senders": [thread.sender],
+            "recipients": [{"deliveryIdentifier": {"type": "CHANNEL_SPECIFIC_OPAQUE_ID",
+                                                   "value": self.config.channel_account_identifier}}],
+            "text": text,
+            "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        });
+        let path =
+            format!("{}/{}/messages", self.config.custom_channels_path.trim_end_matches('/'), self.config.channel_id);
+        self.send(self.request(Method::POST, &path).json(&body)).await
+    }
+}
+
+/// What every message of one handover shares, kept in the `RemoteThread`'s extras.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct ThreadKeys {
+    integration_thread: String,
+    sender: Value,
+}
+
+impl ThreadKeys {
+    fn of(thread: &RemoteThread) -> Result<Self, ProviderError> {
+        serde_json::from_value(thread.extra.clone())
+            .map_err(|e| ProviderError::Config(format!("hubspot thread without its keys: {e}")))
+    }
+}
+
+/// The visitor as a sender: by email when known (HubSpot then associates a contact), else by
+/// an opaque id of Baton's.
+fn sender(handover: &Handover, default_name: &str) -> Value {
+    let name = handover.visitor.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).unwrap_or(default_name);
+    let identifier = match handover.visitor.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+        Some(email) => json!({"type": "HS_EMAIL_ADDRESS", "value": email}),
+        None => json!({"type": "CHANNEL_SPECIFIC_OPAQUE_ID", "value": format!("baton-{}", handover.conversation_id)}),
+    };
+    json!({"name": name, "deliveryIdentifier": identifier})
+}
+
+fn string_field(value: &Value, key: &str) -> Option<String> {
+    match &value[key] {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+#[async_trait]
+impl Provider for Hubspot {
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::Hubspot
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            mode: Mode::LiveChat,
+            email_handover: true,
+            // `conversation.propertyChange` on `assignedTo`, when the app subscribes to it.
+            agent_joined_events: true,
+            typing: false,
+            close_signal: true,
+            // No agent-online API exists (SPEC 4(e)): HubSpot's routing decides.
+            availability_check: false,
+        }
+    }
+
+    async fn available(&self) -> Result<bool, ProviderError> {
+        Ok(true)
+    }
+
+    async fn open(&self, handover: &Handover) -> Result<RemoteThread, ProviderError> {
+        // Stable across retries of this handover, new for a later one (a new thread), so a
+        // closed thread is not reopened and its late webhooks cannot reach the new handover.
+        let integration_thread = zendesk_support::idempotency_key(handover);
+        let keys = ThreadKeys { integration_thread, sender: sender(handover, &self.config.visitor_name) };
+        let summary = zendesk_support::description(handover);
+        let message = self.publish(&keys, &summary, &format!("{}-summary", keys.integration_thread)).await?;
+        let thread = string_field(&message, "conversationsThreadId").ok_or_else(|| {
+            ProviderError::Rejected("the custom-channel message answer has no conversationsThreadId".into())
+        })?;
+        Ok(RemoteThread {
+            provider: ProviderKind::Hubspot,
+            conversation: thread,
+            user: message["senders"][0]["actorId"].as_str().map(str::to_string),
+            extra: serde_json::to_value(&keys).unwrap_or_default(),
+        })
+    }
+
+    async fn forward(&self, thread: &RemoteThread, text: &str, message_id: &str) -> Result<(), ProviderError> {
+        let keys = ThreadKeys::of(thread)?;
+        let idempotency_id = format!("{}-{message_id}", keys.integration_thread);
+        self.publish(&keys, text, &idempotency_id).await.map(drop)
+    }
+
+    async fn close(&self, thread: &RemoteThread, reason: CloseReason) -> Result<(), ProviderError> {
+        let keys = ThreadKeys::of(thread)?;
+        let (notice, id) = match reason {
+            CloseReason::Cancelled => ("(The visitor cancelled the request in the chat.)", "cancelled"),
+            CloseReason::Left => ("(The visitor left the chat.)", "left"),
+        };
+        self.publish(&keys, notice, &format!("{}-{id}", keys.integration_thread)).await?;
+        if reason != CloseReason::Cancelled || !self.config.close_on_cancel {
+            return Ok(());
+        }
+        let path = format!("/conversations/v3/conversations/threads/{}", thread.conversation);
+        match self.send(self.request(Method::PATCH, &path).json(&json!({"status": "CLOSED"}))).await {
+            // The close body is UNCONFIRMED (SPEC 4(b) step 3): a refusal must not hold the
+            // conversation's outbox back; the agent has the notice.
+            Err(ProviderError::Rejected(detail)) => {
+                tracing::warn!(%detail, "HubSpot refused to close the thread; the cancel notice is posted");
+                Ok(())
+            }
+            other => other.map(drop),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::Visitor;
+
+    use super::*;
+
+    fn config() -> HubspotConfig {
+        serde_json::from_value(json!({"access_token": "t", "channel_id": "1001", "channel_account_id": "2002"}))
+            .unwrap()
+    }
+
+    fn handover(email: Option<&str>) -> Handover {
+        Handover {
+            conversation_id: "c1".into(),
+            site: "demo".into(),
+            visitor: Visitor { email: email.map(Into::into), name: None },
+            summary: "Wants a refund.".into(),
+            reason: "explicit_request".into(),
+            visitor_messages: vec!["A person please".into()],
+        }
+    }
+
+    #[test]
+    fn config_defaults_and_refusals() {
+        let c = config();
+        assert_eq!(c.base_url, "https://api.hubapi.com");
+        assert_eq!(c.custom_channels_path, "/conversations/v3/custom-channels");
+        assert!(c.close_on_cancel);
+        let caps = Hubspot::new(c.clone()).unwrap().capabilities();
+        assert!(caps.mode == Mode::LiveChat && !caps.availability_check && caps.email_handover);
+        let empty = HubspotConfig { channel_id: " ".into(), ..c };
+        assert!(matches!(Hubspot::new(empty), Err(ProviderError::Config(_))));
+    }
+
+    #[test]
+    fn the_visitor_is_sent_by_email_when_known() {
+        let by_email = sender(&handover(Some("ada@example.com")), "Website visitor");
+        assert_eq!(by_email["deliveryIdentifier"], json!({"type": "HS_EMAIL_ADDRESS", "value": "ada@example.com"}));
+        assert_eq!(by_email["name"], "Website visitor");
+        let opaque = sender(&handover(None), "Website visitor");
+        assert_eq!(opaque["deliveryIdentifier"]["type"], "CHANNEL_SPECIFIC_OPAQUE_ID");
+        assert_eq!(opaque["deliveryIdentifier"]["value"], "baton-c1");
+        let thread = RemoteThread {
+            provider: ProviderKind::Hubspot,
+            conversation: "9876543210".into(),
+            user: None,
+            extra: Value::Null,
+        };
+        assert!(matches!(ThreadKeys::of(&thread), Err(ProviderError::Config(_))));
+    }
+}
