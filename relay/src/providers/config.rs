@@ -16,6 +16,7 @@ pub enum ProviderConfig {
     ZendeskMessaging(super::zendesk_messaging::ZendeskMessagingConfig),
     ZendeskSupport(super::zendesk_support::ZendeskSupportConfig),
     Hubspot(super::hubspot::HubspotConfig),
+    Freshchat(super::freshchat::FreshchatConfig),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

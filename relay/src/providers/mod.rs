@@ -7,6 +7,7 @@
 
 pub mod builtin;
 pub mod config;
+pub mod freshchat;
 mod http;
 pub mod hubspot;
 pub mod inbound;
@@ -185,6 +186,7 @@ pub fn build(config: &ProviderConfig, presence: &Presence) -> Result<Arc<dyn Pro
         }
         ProviderConfig::ZendeskSupport(zendesk) => Arc::new(zendesk_support::ZendeskSupport::new(zendesk.clone())?),
         ProviderConfig::Hubspot(hubspot) => Arc::new(hubspot::Hubspot::new(hubspot.clone())?),
+        ProviderConfig::Freshchat(freshchat) => Arc::new(freshchat::Freshchat::new(freshchat.clone())?),
     })
 }
 

@@ -2,6 +2,7 @@
 //! and errors as `../shared/providers/SPEC.md` gives them. Tests point a connector at one,
 //! inspect what it received, make it fail (down, 429), and send signed webhooks back.
 
+pub mod freshchat;
 pub mod hubspot;
 pub mod intercom;
 pub mod zendesk_messaging;
