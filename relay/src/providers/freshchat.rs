@@ -135,7 +135,10 @@ impl Freshchat {
     async fn user(&self, handover: &Handover) -> Result<String, ProviderError> {
         let reference = format!("baton-{}", handover.conversation_id);
         let found = self.send(self.request(Method::GET, "/users").query(&[("reference_id", &reference)])).await?;
-        if let Some(id) = found["users"].as_array().and_then(|u| u.first()).and_then(|u| string(u, "id")) {
+        // Only a user carrying this reference id: a filter the API ignored must not hand the
+        // conversation to someone else.
+        let mine = found["users"].as_array().and_then(|users| users.iter().find(|u| u["reference_id"] == *reference));
+        if let Some(id) = mine.and_then(|u| string(u, "id")) {
             return Ok(id);
         }
         let mut body = json!({"reference_id": reference,
