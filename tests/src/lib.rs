@@ -143,3 +143,19 @@ pub fn tie_to_this_process(leader: u32) {
         .stderr(std::process::Stdio::null())
         .spawn();
 }
+
+/// Polls `probe` every 50 ms for up to 10 s until it yields something; panics naming `what`
+/// and showing `state()` (what the simulator holds) if it never does.
+pub async fn eventually<T, S: std::fmt::Debug>(
+    what: &str,
+    mut probe: impl FnMut() -> Option<T>,
+    state: impl Fn() -> S,
+) -> T {
+    for _ in 0..200 {
+        if let Some(found) = probe() {
+            return found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("never got {what}: {:?}", state());
+}

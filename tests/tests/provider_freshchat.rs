@@ -50,13 +50,12 @@ async fn relay_with(sim: &Freshchat, db: &TestDb) -> (TestRelay, String) {
 
 /// Waits until the newest conversation satisfies `check`; returns it.
 async fn until_conversation(sim: &Freshchat, what: &str, check: impl Fn(&Conversation) -> bool) -> Conversation {
-    for _ in 0..200 {
-        if let Some(conversation) = sim.last_conversation().filter(|c| check(c)) {
-            return conversation;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("Freshchat never got {what}: {:?}", sim.inner.lock().unwrap().conversations);
+    baton_tests::eventually(
+        &format!("{what} in Freshchat"),
+        || sim.last_conversation().filter(|c| check(c)),
+        || sim.inner.lock().unwrap().conversations.clone(),
+    )
+    .await
 }
 
 fn texts(conversation: &Conversation) -> Vec<String> {

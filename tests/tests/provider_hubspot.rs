@@ -51,13 +51,12 @@ async fn relay_with(sim: &Hubspot, db: &TestDb) -> (TestRelay, String) {
 
 /// Waits until the newest thread satisfies `check`; returns it.
 async fn until_thread(sim: &Hubspot, what: &str, check: impl Fn(&Thread) -> bool) -> Thread {
-    for _ in 0..200 {
-        if let Some(thread) = sim.last_thread().filter(|t| check(t)) {
-            return thread;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("HubSpot never got {what}: {:?}", sim.inner.lock().unwrap().threads);
+    baton_tests::eventually(
+        &format!("{what} in HubSpot"),
+        || sim.last_thread().filter(|t| check(t)),
+        || sim.inner.lock().unwrap().threads.clone(),
+    )
+    .await
 }
 
 fn texts(thread: &Thread) -> Vec<String> {

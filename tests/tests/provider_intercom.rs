@@ -34,15 +34,12 @@ async fn relay_with(sim: &Intercom, db: &TestDb) -> TestRelay {
 
 /// Waits until the simulator holds a conversation whose parts satisfy `check`.
 async fn until_sim(sim: &Intercom, what: &str, check: impl Fn(&[serde_json::Value]) -> bool) -> String {
-    for _ in 0..200 {
-        if let Some((id, parts)) = sim.last_conversation() {
-            if check(&parts) {
-                return id;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("Intercom never got {what}: {:?}", sim.inner.lock().unwrap().conversations);
+    baton_tests::eventually(
+        &format!("{what} in Intercom"),
+        || sim.last_conversation().filter(|(_, parts)| check(parts)).map(|(id, _)| id),
+        || sim.inner.lock().unwrap().conversations.clone(),
+    )
+    .await
 }
 
 #[tokio::test]

@@ -55,15 +55,12 @@ async fn relay_with(sim: &ZendeskMessaging, db: &TestDb) -> TestRelay {
 
 /// Waits until the simulator's newest conversation satisfies `check`.
 async fn until_sim(sim: &ZendeskMessaging, what: &str, check: impl Fn(&zm::Conversation) -> bool) -> zm::Conversation {
-    for _ in 0..200 {
-        if let Some(conversation) = sim.last_conversation() {
-            if check(&conversation) {
-                return conversation;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("Sunshine never got {what}: {:?}", sim.inner.lock().unwrap().conversations);
+    baton_tests::eventually(
+        &format!("{what} in Sunshine"),
+        || sim.last_conversation().filter(|c| check(c)),
+        || sim.inner.lock().unwrap().conversations.clone(),
+    )
+    .await
 }
 
 fn texts(conversation: &zm::Conversation) -> Vec<String> {

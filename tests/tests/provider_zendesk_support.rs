@@ -55,13 +55,12 @@ async fn relay_with(sim: &ZendeskSupport, db: &TestDb, provider: ZendeskSupportC
 
 /// Waits until the newest ticket satisfies `check`; returns it.
 async fn until_ticket(sim: &ZendeskSupport, what: &str, check: impl Fn(&Value) -> bool) -> Value {
-    for _ in 0..200 {
-        if let Some(ticket) = sim.last_ticket().filter(|t| check(t)) {
-            return ticket;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("Zendesk never got {what}: {:?}", sim.inner.lock().unwrap().tickets);
+    baton_tests::eventually(
+        &format!("{what} in Zendesk"),
+        || sim.last_ticket().filter(|t| check(t)),
+        || sim.inner.lock().unwrap().tickets.clone(),
+    )
+    .await
 }
 
 fn comments(ticket: &Value) -> Vec<Value> {
