@@ -17,6 +17,7 @@ pub enum ProviderConfig {
     ZendeskSupport(super::zendesk_support::ZendeskSupportConfig),
     Hubspot(super::hubspot::HubspotConfig),
     Freshchat(super::freshchat::FreshchatConfig),
+    Freshdesk(super::freshdesk::FreshdeskConfig),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -8,6 +8,7 @@
 pub mod builtin;
 pub mod config;
 pub mod freshchat;
+pub mod freshdesk;
 mod http;
 pub mod hubspot;
 pub mod inbound;
@@ -187,6 +188,7 @@ pub fn build(config: &ProviderConfig, presence: &Presence) -> Result<Arc<dyn Pro
         ProviderConfig::ZendeskSupport(zendesk) => Arc::new(zendesk_support::ZendeskSupport::new(zendesk.clone())?),
         ProviderConfig::Hubspot(hubspot) => Arc::new(hubspot::Hubspot::new(hubspot.clone())?),
         ProviderConfig::Freshchat(freshchat) => Arc::new(freshchat::Freshchat::new(freshchat.clone())?),
+        ProviderConfig::Freshdesk(freshdesk) => Arc::new(freshdesk::Freshdesk::new(freshdesk.clone())?),
     })
 }
 

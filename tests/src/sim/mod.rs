@@ -3,6 +3,7 @@
 //! inspect what it received, make it fail (down, 429), and send signed webhooks back.
 
 pub mod freshchat;
+pub mod freshdesk;
 pub mod hubspot;
 pub mod intercom;
 pub mod zendesk_messaging;
