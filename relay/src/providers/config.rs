@@ -18,6 +18,7 @@ pub enum ProviderConfig {
     Hubspot(super::hubspot::HubspotConfig),
     Freshchat(super::freshchat::FreshchatConfig),
     Freshdesk(super::freshdesk::FreshdeskConfig),
+    Gorgias(super::gorgias::GorgiasConfig),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -123,11 +123,7 @@ impl Freshdesk {
     }
 
     fn ticket_body(&self, handover: &Handover) -> Value {
-        let mut tags = self.config.tags.clone();
-        let reason = handover.reason.trim().to_lowercase().replace(' ', "_");
-        if !reason.is_empty() && !tags.contains(&reason) {
-            tags.push(reason);
-        }
+        let tags = tags_with_reason(&self.config.tags, &handover.reason);
         let email = handover.visitor.email.as_deref().map(str::trim).filter(|e| !e.is_empty());
         let email = email.unwrap_or(&self.config.fallback_email);
         let mut ticket = json!({
@@ -146,20 +142,19 @@ impl Freshdesk {
     }
 }
 
-/// Freshdesk bodies are HTML: the text escaped, line breaks kept.
-fn html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\n' => out.push_str("<br>"),
-            c => out.push(c),
-        }
+/// Freshdesk (and Gorgias `body_html`) bodies are HTML: the text escaped, line breaks kept.
+pub(super) fn html(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\n', "<br>")
+}
+
+/// The reason as a tag, added to the configured tags unless already there.
+pub(super) fn tags_with_reason(tags: &[String], reason: &str) -> Vec<String> {
+    let mut tags = tags.to_vec();
+    let reason = reason.trim().to_lowercase().replace(' ', "_");
+    if !reason.is_empty() && !tags.contains(&reason) {
+        tags.push(reason);
     }
-    out
+    tags
 }
 
 /// Freshdesk ids are integers; a string id from elsewhere is passed as it is.
@@ -167,8 +162,9 @@ fn id_value(id: &str) -> Value {
     id.parse::<u64>().map(Value::from).unwrap_or_else(|_| json!(id))
 }
 
-fn id_field(value: &Value, key: &str) -> Option<String> {
-    match value.get(key)? {
+/// An id the helpdesk sends as a number or a string.
+pub(super) fn id_text(value: Option<&Value>) -> Option<String> {
+    match value? {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
@@ -213,12 +209,12 @@ impl Provider for Freshdesk {
     async fn open(&self, handover: &Handover) -> Result<RemoteThread, ProviderError> {
         let created = self.send(self.request(Method::POST, "/tickets").json(&self.ticket_body(handover))).await?;
         // 201 is UNCONFIRMED; any 2xx with an id will do.
-        let ticket = id_field(&created, "id")
+        let ticket = id_text(created.get("id"))
             .ok_or_else(|| ProviderError::Rejected("POST /api/v2/tickets answered without id".into()))?;
         Ok(RemoteThread {
             provider: ProviderKind::Freshdesk,
             conversation: ticket,
-            user: id_field(&created, "requester_id"),
+            user: id_text(created.get("requester_id")),
             extra: Value::Null,
         })
     }

@@ -9,6 +9,7 @@ pub mod builtin;
 pub mod config;
 pub mod freshchat;
 pub mod freshdesk;
+pub mod gorgias;
 mod http;
 pub mod hubspot;
 pub mod inbound;
@@ -189,6 +190,7 @@ pub fn build(config: &ProviderConfig, presence: &Presence) -> Result<Arc<dyn Pro
         ProviderConfig::Hubspot(hubspot) => Arc::new(hubspot::Hubspot::new(hubspot.clone())?),
         ProviderConfig::Freshchat(freshchat) => Arc::new(freshchat::Freshchat::new(freshchat.clone())?),
         ProviderConfig::Freshdesk(freshdesk) => Arc::new(freshdesk::Freshdesk::new(freshdesk.clone())?),
+        ProviderConfig::Gorgias(gorgias) => Arc::new(gorgias::Gorgias::new(gorgias.clone())?),
     })
 }
 

@@ -4,6 +4,7 @@
 
 pub mod freshchat;
 pub mod freshdesk;
+pub mod gorgias;
 pub mod hubspot;
 pub mod intercom;
 pub mod zendesk_messaging;
