@@ -109,6 +109,14 @@ impl WidgetClient {
         .await
     }
 
+    /// Waits a moment, pings, and returns what arrived before the pong: lets deliveries that
+    /// should change nothing settle, so a test can check that they did not.
+    pub async fn settle(&mut self) -> Vec<ServerFrame> {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        self.send(&ClientFrame::Ping).await;
+        self.until(|f| *f == ServerFrame::Pong).await.1
+    }
+
     /// Frames until a message from `role` containing `contains`; returns it.
     pub async fn until_message(&mut self, role: shared::Role, contains: &str) -> shared::Message {
         let (frame, _) =

@@ -70,13 +70,6 @@ fn has_text(conversation: &Conversation, text: &str) -> bool {
     texts(conversation).iter().any(|t| t == text)
 }
 
-/// Pings and returns what arrived before the pong: lets webhooks that should change nothing settle.
-async fn settle(visitor: &mut WidgetClient) -> Vec<ServerFrame> {
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    visitor.send(&ClientFrame::Ping).await;
-    visitor.until(|f| *f == ServerFrame::Pong).await.1
-}
-
 fn agent_said(frames: &[ServerFrame]) -> bool {
     frames.iter().any(|f| as_message(f).is_some_and(|m| m.author.role == Role::Agent))
 }
@@ -114,7 +107,7 @@ async fn a_handover_reaches_freshchat_and_the_agent_answers_through_it() {
     let conversation = until_conversation(&sim, "the follow-up", |c| has_text(c, "It was a blue jacket")).await;
     let follow_up = conversation.messages.last().unwrap();
     assert_eq!((follow_up["actor_type"].as_str(), &follow_up["actor_id"]), (Some("user"), &user["id"]));
-    let between = settle(&mut visitor).await;
+    let between = visitor.settle().await;
     assert!(!agent_said(&between), "{between:?}");
     let echoes = sim.inner.lock().unwrap().echoes.clone();
     assert!(echoes.iter().any(|(status, body)| *status == 200 && body.contains("blue jacket")), "{echoes:?}");
@@ -206,7 +199,7 @@ async fn a_visitor_who_cancels_resolves_the_conversation_and_its_echo_changes_no
     visitor.until_phase(Phase::Bot).await;
     let conversation = until_conversation(&sim, "the resolve", |c| c.status == "resolved").await;
     assert!(texts(&conversation).last().unwrap().contains("cancelled"), "{:?}", texts(&conversation));
-    let between = settle(&mut visitor).await;
+    let between = visitor.settle().await;
     let echoes = sim.inner.lock().unwrap().echoes.clone();
     assert!(
         echoes.iter().any(|(status, body)| *status == 200 && body.contains("conversation_resolution")),
@@ -242,7 +235,7 @@ async fn forged_and_replayed_webhooks_change_nothing() {
         assert_eq!(freshchat::post_signed(&hook, &body, &signature).await.0, 200);
     }
     visitor.until_message(Role::Agent, "Once only").await;
-    let between = settle(&mut visitor).await;
+    let between = visitor.settle().await;
     assert!(
         !between
             .iter()

@@ -72,13 +72,6 @@ fn has_note(ticket: &Value, html: &str) -> bool {
     notes(ticket).iter().any(|n| n["body"] == html)
 }
 
-/// Pings and returns what arrived before the pong: lets webhooks that should change nothing settle.
-async fn settle(visitor: &mut WidgetClient) -> Vec<ServerFrame> {
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    visitor.send(&ClientFrame::Ping).await;
-    visitor.until(|f| *f == ServerFrame::Pong).await.1
-}
-
 #[tokio::test]
 async fn a_handover_becomes_a_ticket_and_the_agent_answers_through_it() {
     let sim = Freshdesk::start().await;
@@ -116,7 +109,7 @@ async fn a_handover_becomes_a_ticket_and_the_agent_answers_through_it() {
     let note = notes(&ticket).into_iter().find(|n| n["body"] == "It was a &lt;blue&gt; jacket").unwrap();
     assert_eq!((note["private"].as_bool(), note["incoming"].as_bool()), (Some(false), Some(true)));
     assert_eq!(note["user_id"], contact["id"]);
-    let between = settle(&mut visitor).await;
+    let between = visitor.settle().await;
     assert!(!between.iter().any(|f| as_message(f).is_some_and(|m| m.author.role == Role::Agent)), "{between:?}");
     let echoes = sim.inner.lock().unwrap().echoes.clone();
     assert!(echoes.iter().any(|(status, body)| *status == 200 && body.contains("jacket")), "{echoes:?}");
@@ -216,7 +209,7 @@ async fn a_visitor_without_email_cancels_and_the_ticket_is_resolved_with_a_note(
     assert_eq!(note["private"], true);
     assert!(note["body"].as_str().unwrap().contains("cancelled"), "{note}");
     // Rule 2 fires for Baton's own resolve: an echo, nothing changes.
-    let between = settle(&mut visitor).await;
+    let between = visitor.settle().await;
     let echoes = sim.inner.lock().unwrap().echoes.clone();
     assert!(echoes.iter().any(|(status, body)| *status == 200 && body.contains("Resolved")), "{echoes:?}");
     assert!(
@@ -249,7 +242,7 @@ async fn forged_and_replayed_webhooks_change_nothing() {
         assert_eq!(freshdesk::deliver(&hook, &body, freshdesk::WEBHOOK_SECRET).await.0, 200);
     }
     visitor.until_message(Role::Agent, "Once only").await;
-    let between = settle(&mut visitor).await;
+    let between = visitor.settle().await;
     assert!(
         !between
             .iter()

@@ -71,13 +71,6 @@ fn has_message(ticket: &Value, text: &str) -> bool {
     texts(ticket).iter().any(|t| t == text)
 }
 
-/// Pings and returns what arrived before the pong: lets webhooks that should change nothing settle.
-async fn settle(visitor: &mut WidgetClient) -> Vec<ServerFrame> {
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    visitor.send(&ClientFrame::Ping).await;
-    visitor.until(|f| *f == ServerFrame::Pong).await.1
-}
-
 #[tokio::test]
 async fn a_handover_becomes_a_ticket_and_the_agent_answers_through_it() {
     let sim = Gorgias::start().await;
@@ -113,7 +106,7 @@ async fn a_handover_becomes_a_ticket_and_the_agent_answers_through_it() {
     let follow_up = messages.iter().find(|m| m["body_text"] == "It was a blue jacket").unwrap();
     assert_eq!((&follow_up["sender"]["id"], &follow_up["from_agent"]), (&customer["id"], &Value::Bool(false)));
     assert!(follow_up["external_id"].as_str().unwrap().starts_with("baton-"), "{follow_up}");
-    let between = settle(&mut visitor).await;
+    let between = visitor.settle().await;
     assert!(!between.iter().any(|f| as_message(f).is_some_and(|m| m.author.role == Role::Agent)), "{between:?}");
     let echoes = sim.inner.lock().unwrap().echoes.clone();
     assert!(echoes.iter().any(|(status, body)| *status == 200 && body.contains("blue jacket")), "{echoes:?}");
@@ -201,7 +194,7 @@ async fn a_visitor_without_email_cancels_and_the_ticket_is_closed_with_a_note() 
     assert_eq!(note["channel"], "internal-note");
     assert!(note["body_text"].as_str().unwrap().contains("cancelled"), "{note}");
     // The integrations fire for Baton's own note and close: echoes, nothing changes.
-    let between = settle(&mut visitor).await;
+    let between = visitor.settle().await;
     let echoes = sim.inner.lock().unwrap().echoes.clone();
     assert!(echoes.iter().any(|(status, body)| *status == 200 && body.contains("closed")), "{echoes:?}");
     assert!(
@@ -233,7 +226,7 @@ async fn forged_and_replayed_webhooks_change_nothing() {
         assert_eq!(Gorgias::agent_reply(&hook, &remote, 42, "Once only").await.0, 200);
     }
     visitor.until_message(Role::Agent, "Once only").await;
-    let between = settle(&mut visitor).await;
+    let between = visitor.settle().await;
     assert!(
         !between
             .iter()

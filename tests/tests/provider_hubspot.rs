@@ -67,13 +67,6 @@ fn has_text(thread: &Thread, text: &str) -> bool {
     texts(thread).iter().any(|t| t == text)
 }
 
-/// Pings and returns what arrived before the pong: lets webhooks that should change nothing settle.
-async fn settle(visitor: &mut WidgetClient) -> Vec<ServerFrame> {
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    visitor.send(&ClientFrame::Ping).await;
-    visitor.until(|f| *f == ServerFrame::Pong).await.1
-}
-
 #[tokio::test]
 async fn a_handover_reaches_hubspot_and_the_agent_answers_through_it() {
     let sim = Hubspot::start().await;
@@ -197,7 +190,7 @@ async fn a_visitor_who_cancels_closes_the_thread_and_its_echo_changes_nothing() 
     let thread = until_thread(&sim, "the close", |t| t.status == "CLOSED").await;
     assert!(texts(&thread).last().unwrap().contains("cancelled"), "{:?}", texts(&thread));
     // HubSpot's subscription reports Baton's own close: acknowledged, nothing changes.
-    let between = settle(&mut visitor).await;
+    let between = visitor.settle().await;
     let echoes = sim.inner.lock().unwrap().echoes.clone();
     assert!(echoes.iter().any(|(status, body)| *status == 200 && body.contains("CLOSED")), "{echoes:?}");
     assert!(
@@ -238,7 +231,7 @@ async fn forged_stale_and_replayed_webhooks_change_nothing() {
         assert_eq!(hubspot::post_signed(&hook, &body, &now, &signature).await.0, 200);
     }
     visitor.until_message(Role::Agent, "Once only").await;
-    let between = settle(&mut visitor).await;
+    let between = visitor.settle().await;
     assert!(
         !between
             .iter()

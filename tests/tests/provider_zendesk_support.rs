@@ -71,13 +71,6 @@ fn has_comment(ticket: &Value, text: &str) -> bool {
     comments(ticket).iter().any(|c| c["body"] == text)
 }
 
-/// Pings and returns what arrived before the pong: lets webhooks that should change nothing settle.
-async fn settle(visitor: &mut WidgetClient) -> Vec<ServerFrame> {
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    visitor.send(&ClientFrame::Ping).await;
-    visitor.until(|f| *f == ServerFrame::Pong).await.1
-}
-
 #[tokio::test]
 async fn a_handover_becomes_a_ticket_and_the_agent_answers_through_it() {
     let sim = ZendeskSupport::start().await;
@@ -117,7 +110,7 @@ async fn a_handover_becomes_a_ticket_and_the_agent_answers_through_it() {
     let ticket = until_ticket(&sim, "the follow-up", |t| has_comment(t, "It was a blue jacket")).await;
     let follow_up = comments(&ticket).into_iter().find(|c| c["body"] == "It was a blue jacket").unwrap();
     assert_eq!((follow_up["public"].as_bool(), &follow_up["author_id"]), (Some(true), &user["id"]));
-    let between = settle(&mut visitor).await;
+    let between = visitor.settle().await;
     assert!(!between.iter().any(|f| as_message(f).is_some_and(|m| m.author.role == Role::Agent)), "{between:?}");
     let echoes = sim.inner.lock().unwrap().echoes.clone();
     assert!(echoes.iter().any(|(status, body)| *status == 200 && body.contains("blue jacket")), "{echoes:?}");
@@ -221,7 +214,7 @@ async fn a_visitor_without_email_cancels_and_the_ticket_is_solved_with_a_note() 
     assert_eq!(note["public"], false);
     assert!(note["body"].as_str().unwrap().contains("cancelled"), "{note}");
     // The solve trigger fires for Baton's own update: an echo, nothing changes.
-    let between = settle(&mut visitor).await;
+    let between = visitor.settle().await;
     let echoes = sim.inner.lock().unwrap().echoes.clone();
     assert!(echoes.iter().any(|(status, body)| *status == 200 && body.contains("solved")), "{echoes:?}");
     assert!(
@@ -256,7 +249,7 @@ async fn forged_stale_and_replayed_webhooks_change_nothing() {
         assert_eq!(zendesk::post_signed(&hook, &body, &now, &signature).await.0, 200);
     }
     visitor.until_message(Role::Agent, "Once only").await;
-    let between = settle(&mut visitor).await;
+    let between = visitor.settle().await;
     assert!(
         !between
             .iter()
