@@ -12,9 +12,11 @@ use std::{
     time::Duration,
 };
 
-/// The official API files, beside the project (`../shared/specs`).
+/// The official API files, kept in the repository (`tests/specs`, see its README).
 pub fn spec(file: &str) -> PathBuf {
-    crate::workspace_root().join("../shared/specs").join(file)
+    let path = crate::workspace_root().join("tests/specs").join(file);
+    assert!(path.is_file(), "the vendor API file {} is missing (tests/specs/README.md says where it comes from)", path.display());
+    path
 }
 
 struct Running {
