@@ -5,6 +5,7 @@ pub mod agent_client;
 pub mod browser;
 pub mod eval;
 pub mod prism;
+pub mod process;
 pub mod sim;
 pub mod widget_client;
 
