@@ -68,8 +68,11 @@ async fn article(State(state): State<AppState>, UrlPath((site, slug)): UrlPath<(
     let Some(article) = state.sites.get(&site).and_then(|s| s.library.shelf().articles.get(&slug).cloned()) else {
         return (StatusCode::NOT_FOUND, "no such article").into_response();
     };
-    let mut body = String::new();
-    pulldown_cmark::html::push_html(&mut body, pulldown_cmark::Parser::new(&article.markdown));
+    let mut rendered = String::new();
+    pulldown_cmark::html::push_html(&mut rendered, pulldown_cmark::Parser::new(&article.markdown));
+    // Markdown passes raw HTML through and HTML articles are served as written: whatever the
+    // help folder holds, no script, handler or `javascript:` link reaches a visitor.
+    let body = ammonia::clean(&rendered);
     let title = html_escape(&article.title);
     let css = if Path::new(&state.config.public_dir).join("help.css").exists() {
         "<link rel=\"stylesheet\" href=\"/help.css\">"

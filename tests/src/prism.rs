@@ -15,7 +15,11 @@ use std::{
 /// The official API files, kept in the repository (`tests/specs`, see its README).
 pub fn spec(file: &str) -> PathBuf {
     let path = crate::workspace_root().join("tests/specs").join(file);
-    assert!(path.is_file(), "the vendor API file {} is missing (tests/specs/README.md says where it comes from)", path.display());
+    assert!(
+        path.is_file(),
+        "the vendor API file {} is missing (tests/specs/README.md says where it comes from)",
+        path.display()
+    );
     path
 }
 

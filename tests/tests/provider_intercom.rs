@@ -196,3 +196,47 @@ async fn forged_and_replayed_webhooks_change_nothing() {
         "{between:?}"
     );
 }
+
+#[tokio::test]
+async fn a_webhook_verified_for_another_site_never_reaches_this_sites_conversation() {
+    let sim = Intercom::start().await;
+    let db = TestDb::new();
+    let mut config = test_config(&db);
+    let demo = config.sites.get_mut("demo").expect("demo site");
+    demo.provider = ProviderConfig::Intercom(IntercomConfig {
+        base_url: sim.url(),
+        access_token: intercom::TOKEN.into(),
+        version: "2.11".into(),
+        admin_id: None,
+        timeout_seconds: 2,
+    });
+    demo.webhooks.intercom = Some(relay::config::IntercomWebhook {
+        client_secret: intercom::CLIENT_SECRET.into(),
+        bot_admin_id: Some(intercom::BOT_ADMIN.into()),
+    });
+    // A second tenant on the same relay whose owner knows their own secret (here the same one,
+    // the worst case): a delivery to their URL must not reach the demo site's chat.
+    let other = config.sites["demo"].clone();
+    config.sites.insert("other".into(), other);
+    let relay = TestRelay::start_with(config).await;
+
+    let (mut visitor, _) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
+    visitor.next().await;
+    visitor.send(&ClientFrame::RequestHandover).await;
+    visitor.until_phase(Phase::Waiting).await;
+    let remote = until_sim(&sim, "the handed-over conversation", |_| true).await;
+
+    let (status, _) =
+        Intercom::agent_reply(&format!("{}/webhooks/intercom/other", relay.http_url()), &remote, "Injected").await;
+    assert_eq!(status, 200, "verified for its own site, so acknowledged");
+    let frames = visitor.settle().await;
+    assert!(
+        !frames.iter().any(|f| as_message(f).is_some_and(|m| m.text.contains("Injected"))),
+        "another site's webhook reached the conversation: {frames:?}"
+    );
+    // The demo site's own webhook still does.
+    let (status, _) =
+        Intercom::agent_reply(&format!("{}/webhooks/intercom/demo", relay.http_url()), &remote, "Genuine").await;
+    assert_eq!(status, 200);
+    visitor.until_message(Role::Agent, "Genuine").await;
+}

@@ -167,6 +167,15 @@ impl Config {
             if let Some(hours) = &site.office_hours {
                 hours.schedule().map_err(|error| ConfigError::OfficeHours { site: key.clone(), error })?;
             }
+            if let Some(problem) = site.webhooks.weak_secret() {
+                let provider = problem.split(['.', ':']).next().unwrap_or_default();
+                let line = source.and_then(|s| line_of(s, &format!("[sites.{key}.webhooks.{provider}]")));
+                return Err(ConfigError::WeakSecret {
+                    file: file.to_string(),
+                    line,
+                    setting: format!("sites.{key}.webhooks.{problem}"),
+                });
+            }
         }
         Ok(())
     }
@@ -186,6 +195,8 @@ pub enum ConfigError {
     Trigger { site: String, error: crate::triggers::TriggerError },
     #[error("sites.{site}.office_hours: {error}")]
     OfficeHours { site: String, error: OfficeHoursError },
+    #[error("{file}:{}: {setting}", line.map_or("?".to_string(), |l| l.to_string()))]
+    WeakSecret { file: String, line: Option<usize>, setting: String },
 }
 
 /// The 1-based line of `source` where `needle` first appears.
@@ -253,6 +264,30 @@ mod tests {
             jail.create_file("baton.toml", "[sites.demo.office_hours]\ntimezone = \"Nowhere/City\"\ndays = {}\n")?;
             let error = Config::load().unwrap_err().to_string();
             assert!(error.contains("sites.demo.office_hours: unknown time zone"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn empty_or_short_webhook_secrets_are_refused_with_file_and_line() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "baton.toml",
+                "bind = \"127.0.0.1:9000\"\n[sites.demo.webhooks.intercom]\nclient_secret = \"\"\n",
+            )?;
+            let error = Config::load().unwrap_err().to_string();
+            assert!(error.starts_with("baton.toml:2: sites.demo.webhooks.intercom.client_secret: empty"), "{error}");
+            jail.create_file("baton.toml", "[sites.demo.webhooks.freshdesk]\nsecret = \"hunter2\"\n")?;
+            let error = Config::load().unwrap_err().to_string();
+            assert!(error.contains("sites.demo.webhooks.freshdesk.secret: empty or shorter than 16"), "{error}");
+            jail.create_file("baton.toml", "[sites.demo.webhooks.gorgias]\nheader = \"X-Secret\"\n")?;
+            let error = Config::load().unwrap_err().to_string();
+            assert!(error.contains("sites.demo.webhooks.gorgias: set `secret`"), "{error}");
+            jail.create_file(
+                "baton.toml",
+                "[sites.demo.webhooks.zendesk_support]\nsigning_secret = \"dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==\"\n",
+            )?;
+            assert!(Config::load().is_ok(), "a real-length secret loads");
             Ok(())
         });
     }

@@ -114,3 +114,50 @@ pub struct SecretHeaderWebhook {
 fn default_secret_header() -> String {
     "X-Baton-Webhook-Secret".into()
 }
+
+/// The shortest webhook secret accepted at load. A short or empty secret lets anyone who
+/// guesses it post as the helpdesk (agent messages, closes); every helpdesk generates longer
+/// ones, and an owner choosing one for Freshdesk or Gorgias can make it long.
+pub const MIN_SECRET_CHARS: usize = 16;
+
+impl WebhooksConfig {
+    /// The first configured webhook whose secret is missing or too short, as
+    /// `provider.setting: problem`; `None` when every configured one is usable.
+    pub fn weak_secret(&self) -> Option<String> {
+        let short = |secret: &str| secret.trim().chars().count() < MIN_SECRET_CHARS;
+        let problem = |setting: &str| Some(format!("{setting}: empty or shorter than {MIN_SECRET_CHARS} characters"));
+        if self.intercom.as_ref().is_some_and(|w| short(&w.client_secret)) {
+            return problem("intercom.client_secret");
+        }
+        if self.zendesk_messaging.as_ref().is_some_and(|w| short(&w.secret)) {
+            return problem("zendesk_messaging.secret");
+        }
+        if self.zendesk_support.as_ref().is_some_and(|w| short(&w.signing_secret)) {
+            return problem("zendesk_support.signing_secret");
+        }
+        if self.hubspot.as_ref().is_some_and(|w| short(&w.client_secret)) {
+            return problem("hubspot.client_secret");
+        }
+        if self.freshchat.as_ref().is_some_and(|w| w.public_key.trim().is_empty()) {
+            return Some("freshchat.public_key: empty".into());
+        }
+        for (name, webhook) in [("freshdesk", &self.freshdesk), ("gorgias", &self.gorgias)] {
+            let Some(webhook) = webhook else { continue };
+            let secret = webhook.secret.as_deref();
+            let password = webhook.basic_password.as_deref();
+            if secret.is_none() && password.is_none() {
+                return Some(format!("{name}: set `secret` and/or `basic_username` + `basic_password`"));
+            }
+            if secret.is_some_and(short) {
+                return problem(&format!("{name}.secret"));
+            }
+            if password.is_some_and(short) {
+                return problem(&format!("{name}.basic_password"));
+            }
+            if password.is_some() && webhook.basic_username.as_deref().is_none_or(|u| u.trim().is_empty()) {
+                return Some(format!("{name}.basic_username: required with basic_password"));
+            }
+        }
+        None
+    }
+}

@@ -36,9 +36,18 @@ pub async fn check(response: Response) -> Result<Response, ProviderError> {
     })
 }
 
+/// The longest wait a helpdesk can ask for. An enormous `Retry-After` (or a reset time years
+/// ahead) would park a handover forever and overflow the retry time; past an hour the
+/// outbox asks again.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+
 /// How long the helpdesk asks us to wait: `Retry-After` (seconds or an HTTP date, any case) or
-/// Intercom's `X-RateLimit-Reset` (Unix seconds).
+/// Intercom's `X-RateLimit-Reset` (Unix seconds), at most [`MAX_RETRY_AFTER`].
 pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    asked_wait(headers, now).map(|wait| wait.min(MAX_RETRY_AFTER))
+}
+
+fn asked_wait(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     if let Some(value) = headers.get("retry-after").and_then(|v| v.to_str().ok()) {
         let value = value.trim();
         if let Ok(seconds) = value.parse::<u64>() {
@@ -75,5 +84,11 @@ mod tests {
         assert_eq!(retry_after(&headers(&[("x-ratelimit-reset", "1700000012")]), now), Some(Duration::from_secs(12)));
         assert_eq!(retry_after(&headers(&[("x-ratelimit-reset", "1600000000")]), now), Some(Duration::ZERO));
         assert_eq!(retry_after(&HeaderMap::new(), now), None);
+        // Absurd waits are capped, never overflowed.
+        assert_eq!(retry_after(&headers(&[("retry-after", "18446744073709551615")]), now), Some(MAX_RETRY_AFTER));
+        assert_eq!(retry_after(&headers(&[("retry-after", "99999999999999999999999")]), now), None);
+        assert_eq!(retry_after(&headers(&[("x-ratelimit-reset", "18446744073709551615")]), now), Some(MAX_RETRY_AFTER));
+        let far = httpdate::fmt_http_date(now + Duration::from_secs(10 * 365 * 86_400));
+        assert_eq!(retry_after(&headers(&[("Retry-After", &far)]), now), Some(MAX_RETRY_AFTER));
     }
 }

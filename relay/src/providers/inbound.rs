@@ -17,16 +17,19 @@ pub enum InboundError {
     Conversation(#[from] ConversationError),
 }
 
-/// Delivers `event` about the helpdesk's conversation `remote_id` to Baton's conversation.
+/// Delivers `event` about the helpdesk's conversation `remote_id` to Baton's conversation of
+/// `site`, the site whose webhook secret verified the event: never to another site's.
 pub async fn deliver(
     state: &AppState,
+    site: &str,
     provider: ProviderKind,
     remote_id: &str,
     event: HelpdeskEvent,
 ) -> Result<(), InboundError> {
-    let conversation = state.store.conversation_by_remote(provider.name(), remote_id).await?.ok_or_else(|| {
-        InboundError::UnknownConversation { provider: provider.name(), remote_id: remote_id.to_string() }
-    })?;
+    let conversation =
+        state.store.conversation_by_remote(site, provider.name(), remote_id).await?.ok_or_else(|| {
+            InboundError::UnknownConversation { provider: provider.name(), remote_id: remote_id.to_string() }
+        })?;
     state.conversations.send(&conversation.id, &conversation.site, Command::Helpdesk(event)).await?;
     Ok(())
 }

@@ -141,8 +141,10 @@ pub trait Store: Send + Sync + 'static {
     /// The conversation on the helpdesk's side, as JSON.
     async fn set_remote(&self, conversation_id: &str, remote: &str) -> Result<()>;
     async fn remote(&self, conversation_id: &str) -> Result<Option<String>>;
-    /// The conversation handed to `provider` as its conversation `remote_id`.
-    async fn conversation_by_remote(&self, provider: &str, remote_id: &str) -> Result<Option<Conversation>>;
+    /// The conversation of `site` handed to `provider` as its conversation `remote_id`. Scoped
+    /// by site: a webhook verified with one site's secret never reaches another site's chat.
+    async fn conversation_by_remote(&self, site: &str, provider: &str, remote_id: &str)
+        -> Result<Option<Conversation>>;
     // Webhook de-duplication: helpdesks deliver at least once.
     /// Stores a verified webhook event for processing; false when the same (provider, event id)
     /// was stored before (a redelivery), in which case nothing is stored.

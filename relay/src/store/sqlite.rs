@@ -366,12 +366,17 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn conversation_by_remote(&self, provider: &str, remote_id: &str) -> Result<Option<Conversation>> {
+    async fn conversation_by_remote(
+        &self,
+        site: &str,
+        provider: &str,
+        remote_id: &str,
+    ) -> Result<Option<Conversation>> {
         let sql = format!(
-            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE json_extract(remote, '$.provider') = ? \
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE site = ? AND json_extract(remote, '$.provider') = ? \
              AND json_extract(remote, '$.conversation') = ? ORDER BY updated_at DESC LIMIT 1"
         );
-        let row = sqlx::query(&sql).bind(provider).bind(remote_id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(&sql).bind(site).bind(provider).bind(remote_id).fetch_optional(&self.pool).await?;
         row.as_ref().map(conversation_from_row).transpose()
     }
 
@@ -559,8 +564,13 @@ mod tests {
         let remote = r#"{"provider":"intercom","conversation":"363"}"#;
         store.set_remote(&a.id, remote).await.unwrap();
         assert_eq!(store.remote(&a.id).await.unwrap().as_deref(), Some(remote));
-        assert_eq!(store.conversation_by_remote("intercom", "363").await.unwrap().map(|c| c.id), Some(a.id.clone()));
-        assert!(store.conversation_by_remote("zendesk_support", "363").await.unwrap().is_none());
+        assert_eq!(
+            store.conversation_by_remote("demo", "intercom", "363").await.unwrap().map(|c| c.id),
+            Some(a.id.clone())
+        );
+        assert!(store.conversation_by_remote("demo", "zendesk_support", "363").await.unwrap().is_none());
+        // Another site's webhook naming the same helpdesk id finds nothing.
+        assert!(store.conversation_by_remote("other", "intercom", "363").await.unwrap().is_none());
         assert_eq!(store.remote(&b.id).await.unwrap(), None);
     }
 

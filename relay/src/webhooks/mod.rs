@@ -324,7 +324,7 @@ pub async fn deliver(state: &AppState, site: &str, provider: ProviderKind, event
         InboundKind::AgentTyping { on } => HelpdeskEvent::AgentTyping { on },
         InboundKind::Closed => HelpdeskEvent::Closed,
     };
-    if let Err(error) = inbound::deliver(state, provider, &event.remote_conversation_id, helpdesk_event).await {
+    if let Err(error) = inbound::deliver(state, site, provider, &event.remote_conversation_id, helpdesk_event).await {
         tracing::warn!(provider = provider.name(), %site, %error, "helpdesk event not applied");
     }
 }

@@ -46,14 +46,25 @@ fn hmac_sha256(key: &[u8]) -> Hmac<Sha256> {
     <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC accepts any key length"))
 }
 
-/// Constant-time equality of two secrets of possibly different lengths.
+/// Constant-time equality of two secrets of possibly different lengths. An empty expected
+/// secret matches nothing: an unset secret must not accept an empty header.
 pub fn secrets_match(given: &[u8], expected: &[u8]) -> bool {
-    Sha256::digest(given).ct_eq(&Sha256::digest(expected)).into()
+    !expected.is_empty() && bool::from(Sha256::digest(given).ct_eq(&Sha256::digest(expected)))
+}
+
+/// An empty key would let anyone compute the signature: refuse before looking at the request.
+/// (Configuration loading already refuses short secrets; this guards configs built in code.)
+fn usable(secret: &str) -> Result {
+    if secret.is_empty() {
+        return Err(SignatureError::BadKey("the secret is empty".into()));
+    }
+    Ok(())
 }
 
 /// Intercom: `X-Hub-Signature: sha1=<hex HMAC-SHA1(client_secret, body)>`. No timestamp is
 /// signed, so replays are caught by the event-id de-duplication instead.
 pub fn intercom(client_secret: &str, headers: &HeaderMap, body: &[u8]) -> Result {
+    usable(client_secret)?;
     const NAME: &str = "X-Hub-Signature";
     let value = header(headers, NAME)?;
     let hex_digest = value.strip_prefix("sha1=").ok_or_else(|| malformed(NAME))?;
@@ -74,6 +85,7 @@ pub fn intercom(client_secret: &str, headers: &HeaderMap, body: &[u8]) -> Result
 /// first, so an unreadable timestamp on a genuine delivery is reported as `Malformed`, not
 /// `Mismatch`.
 pub fn zendesk(secret: &str, headers: &HeaderMap, body: &[u8], now: i64, window_seconds: u64) -> Result {
+    usable(secret)?;
     const SIGNATURE: &str = "X-Zendesk-Webhook-Signature";
     const TIMESTAMP: &str = "X-Zendesk-Webhook-Signature-Timestamp";
     let signature = header(headers, SIGNATURE)?;
@@ -137,6 +149,7 @@ pub fn hubspot(
     body: &[u8],
     now_ms: i64,
 ) -> Result {
+    usable(client_secret)?;
     const SIGNATURE: &str = "X-HubSpot-Signature-v3";
     const TIMESTAMP: &str = "X-HubSpot-Request-Timestamp";
     let signature = header(headers, SIGNATURE)?;
@@ -196,6 +209,7 @@ fn hubspot_decode(uri: &str) -> String {
 /// may not: UNCONFIRMED). v1 = hex SHA-256(secret + body), v2 = hex SHA-256(secret + method +
 /// uri + body). Neither is timestamped, so only opt-in (`legacy_signatures = true`).
 pub fn hubspot_legacy(client_secret: &str, request: &HubspotRequest<'_>, headers: &HeaderMap, body: &[u8]) -> Result {
+    usable(client_secret)?;
     const SIGNATURE: &str = "X-HubSpot-Signature";
     let given = hex::decode(header(headers, SIGNATURE)?).map_err(|_| malformed(SIGNATURE))?;
     let version = headers.get("X-HubSpot-Signature-Version").and_then(|v| v.to_str().ok()).unwrap_or("v1");
@@ -267,6 +281,7 @@ pub fn shared_secret(headers: &HeaderMap, name: &str, secret: &str) -> Result {
 
 /// HTTP Basic authentication on the webhook (Freshdesk's "Requires authentication", Gorgias).
 pub fn basic_auth(headers: &HeaderMap, username: &str, password: &str) -> Result {
+    usable(password)?;
     const NAME: &str = "Authorization";
     let value = header(headers, NAME)?;
     let (scheme, encoded) = value.split_once(' ').ok_or_else(|| malformed(NAME))?;

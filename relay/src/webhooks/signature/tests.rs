@@ -230,3 +230,19 @@ fn shared_secret_and_basic_auth() {
     let bearer = headers(&[("Authorization", "Bearer x")]);
     assert!(matches!(basic_auth(&bearer, "baton", "pw"), Err(SignatureError::Malformed(_))));
 }
+
+#[test]
+fn an_empty_secret_accepts_nothing_not_even_an_empty_header() {
+    let empty = headers(&[("X-Baton-Webhook-Secret", ""), ("X-API-Key", "")]);
+    assert_eq!(shared_secret(&empty, "X-Baton-Webhook-Secret", ""), Err(SignatureError::Mismatch));
+    assert_eq!(sunshine("", &empty), Err(SignatureError::Mismatch));
+    let basic = headers(&[("Authorization", &format!("Basic {}", BASE64.encode(":")))]);
+    assert!(matches!(basic_auth(&basic, "", ""), Err(SignatureError::BadKey(_))));
+    // An HMAC under an empty key is computable by anyone: refused before it is compared.
+    let mut mac = <Hmac<sha1::Sha1> as Mac>::new_from_slice(b"").unwrap();
+    mac.update(INTERCOM_BODY.as_bytes());
+    let forged = format!("sha1={}", hex::encode(mac.finalize().into_bytes()));
+    let h = headers(&[("X-Hub-Signature", &forged)]);
+    assert!(matches!(intercom("", &h, INTERCOM_BODY.as_bytes()), Err(SignatureError::BadKey(_))));
+    assert!(matches!(zendesk("", &HeaderMap::new(), b"{}", 0, 300), Err(SignatureError::BadKey(_))));
+}
