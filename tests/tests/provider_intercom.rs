@@ -16,6 +16,11 @@ use relay::providers::{config::IntercomConfig, ProviderConfig};
 use shared::{ClientFrame, Phase, Role, ServerFrame, Visitor};
 
 async fn relay_with(sim: &Intercom, db: &TestDb) -> TestRelay {
+    TestRelay::start_with(config_with(sim, db)).await
+}
+
+/// The demo site handing over to `sim`, with its webhooks.
+fn config_with(sim: &Intercom, db: &TestDb) -> relay::config::Config {
     let mut config = test_config(db);
     let site = config.sites.get_mut("demo").expect("demo site");
     site.provider = ProviderConfig::Intercom(IntercomConfig {
@@ -29,7 +34,7 @@ async fn relay_with(sim: &Intercom, db: &TestDb) -> TestRelay {
         client_secret: intercom::CLIENT_SECRET.into(),
         bot_admin_id: Some(intercom::BOT_ADMIN.into()),
     });
-    TestRelay::start_with(config).await
+    config
 }
 
 /// Waits until the simulator holds a conversation whose parts satisfy `check`.
@@ -201,19 +206,7 @@ async fn forged_and_replayed_webhooks_change_nothing() {
 async fn a_webhook_verified_for_another_site_never_reaches_this_sites_conversation() {
     let sim = Intercom::start().await;
     let db = TestDb::new();
-    let mut config = test_config(&db);
-    let demo = config.sites.get_mut("demo").expect("demo site");
-    demo.provider = ProviderConfig::Intercom(IntercomConfig {
-        base_url: sim.url(),
-        access_token: intercom::TOKEN.into(),
-        version: "2.11".into(),
-        admin_id: None,
-        timeout_seconds: 2,
-    });
-    demo.webhooks.intercom = Some(relay::config::IntercomWebhook {
-        client_secret: intercom::CLIENT_SECRET.into(),
-        bot_admin_id: Some(intercom::BOT_ADMIN.into()),
-    });
+    let mut config = config_with(&sim, &db);
     // A second tenant on the same relay whose owner knows their own secret (here the same one,
     // the worst case): a delivery to their URL must not reach the demo site's chat.
     let other = config.sites["demo"].clone();
