@@ -2,24 +2,27 @@
 # Runs every test: installs what is missing (wasm target, trunk, wasm-bindgen-cli, wasm-opt,
 # Chromium + chromedriver, Prism), builds the release widget, then runs formatting and lint checks,
 # the unit, protocol and relay integration tests, and the browser end-to-end tests.
+# Prints one progress line per step with the time since the start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+STEPS=6
 source scripts/tools.sh
+start=$(date +%s)
 ensure_build_tools
+step "test tools: Debian chromium + chromium-driver, npm Prism (installed only when missing)"
 ensure_browser
 ensure_prism
-start=$(date +%s)
 
-log "building the release widget"
+step "building the release widget"
 trunk build --release
 
-log "checking formatting"
+step "checking formatting"
 cargo fmt --all -- --check
 
-log "running the tests"
+step "building and running the tests (cargo test --workspace)"
 cargo test --workspace --no-fail-fast
 
-log "widget size"
+step "widget size"
 scripts/size-report.sh --no-build
 
 log "all tests passed in $(( $(date +%s) - start )) s"

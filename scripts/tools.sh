@@ -14,24 +14,42 @@ export PATH="$HOME/.cargo/bin:$ROOT/.tools/node_modules/.bin:$PATH"
 
 log() { printf '\033[1;34m[tools]\033[0m %s\n' "$*" >&2; }
 
+# One progress line per step of a script: `step "building the widget"` prints
+# "[baton 3/7 +12s] building the widget" (steps counted by the script's STEPS, time since start).
+BATON_START="${BATON_START:-$(date +%s)}"
+BATON_STEP=0
+step() {
+  BATON_STEP=$((BATON_STEP + 1))
+  printf '\033[1;32m[baton %s/%s +%ss]\033[0m %s\n' "$BATON_STEP" "${STEPS:-?}" "$(( $(date +%s) - BATON_START ))" "$*" >&2
+}
+
+# Runs an install command and says how long it took (the first run on a fresh machine spends
+# most of its time here).
+timed() {
+  local what="$1"; shift
+  local began; began=$(date +%s)
+  log "$what"
+  "$@"
+  log "$what: done in $(( $(date +%s) - began )) s"
+}
+
 ensure_wasm_target() {
   if ! rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$'; then
-    log "adding rust target wasm32-unknown-unknown"
-    rustup target add wasm32-unknown-unknown
+    timed "adding rust target wasm32-unknown-unknown" rustup target add wasm32-unknown-unknown
   fi
 }
 
 ensure_trunk() {
   if ! trunk --version 2>/dev/null | grep -q "$TRUNK_VERSION"; then
-    log "installing trunk $TRUNK_VERSION (15-25 minutes on 2 cores, once)"
-    cargo install trunk --version "$TRUNK_VERSION" --locked
+    timed "installing trunk $TRUNK_VERSION from source (the longest step: 10-25 minutes on 2 cores, once)" \
+      cargo install trunk --version "$TRUNK_VERSION" --locked
   fi
 }
 
 ensure_wasm_bindgen() {
   if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
-    log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
-    cargo install wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION" --force
+    timed "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION from source (3-9 minutes on 2 cores, once)" \
+      cargo install wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION" --force
   fi
 }
 
@@ -56,10 +74,10 @@ ensure_prism() {
 
 ensure_browser() {
   if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-    log "installing Debian chromium + chromium-driver"
     local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+    timed "apt-get update" $sudo apt-get update -qq
+    timed "installing Debian chromium + chromium-driver" \
+      env DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
   fi
 }
 
@@ -70,6 +88,7 @@ ensure_crates() {
 }
 
 ensure_build_tools() {
+  step "build tools: crates, wasm32 target, wasm-opt, wasm-bindgen-cli, trunk (installed only when missing)"
   ensure_crates
   ensure_wasm_target
   ensure_wasm_opt
