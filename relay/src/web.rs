@@ -4,16 +4,13 @@ use std::path::Path;
 
 use axum::{
     extract::{Path as UrlPath, State},
-    http::{header, HeaderValue, StatusCode},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{Html, IntoResponse, Response},
     routing::get,
     Router,
 };
-use tower_http::{
-    cors::CorsLayer,
-    services::{ServeDir, ServeFile},
-    set_header::SetResponseHeaderLayer,
-};
+use sha2::{Digest, Sha256};
+use tower_http::{compression::CompressionLayer, cors::CorsLayer, services::ServeDir, set_header::SetResponseHeaderLayer};
 
 use crate::state::AppState;
 
@@ -29,13 +26,23 @@ pub fn router(state: &AppState) -> Router<AppState> {
         tracing::warn!(dir = %widget_dir.display(), "the widget is not built here; run `trunk build --release`");
     }
     // Host pages on other origins import the widget as an ES module and fetch its wasm: both
-    // are CORS requests, so the widget's files carry `Access-Control-Allow-Origin: *`.
-    let widget =
-        Router::new().fallback_service(ServeDir::new(widget_dir)).layer(CorsLayer::permissive()).layer(no_cache());
-    let embed = Router::new()
-        .route_service("/embed.js", ServeFile::new(public.join("embed.js")))
+    // are CORS requests, so the widget's files carry `Access-Control-Allow-Origin: *`. Trunk's
+    // post-build hook wrote `.br`/`.gz` beside each file; the variant the browser accepts goes out.
+    let widget_files = || ServeDir::new(widget_dir).precompressed_br().precompressed_gzip();
+    // The loader asks for the widget under `/widget/<build>/`: a digest of the files, so those
+    // URLs never change content and are cached for a year; a new build gets new URLs.
+    let build = widget_build(widget_dir);
+    let versioned = Router::new()
+        .fallback_service(widget_files())
         .layer(CorsLayer::permissive())
-        .layer(no_cache());
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE)));
+    // Unversioned names stay served (tools, older loaders), revalidated on every load.
+    let widget = Router::new().fallback_service(widget_files()).layer(CorsLayer::permissive()).layer(no_cache());
+    let loader = Loader::read(&public.join("embed.js"), &build);
+    let embed = Router::new()
+        .route("/embed.js", get(move |headers: HeaderMap| std::future::ready(loader.respond(&headers))))
+        .layer(CompressionLayer::new())
+        .layer(CorsLayer::permissive());
     let demo = Router::new()
         .fallback_service(ServeDir::new(public))
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DEMO_CSP)));
@@ -43,8 +50,55 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/healthz", get(health))
         .route("/help/{site}/{slug}", get(article))
         .merge(embed)
+        .nest(&format!("/widget/{build}"), versioned)
         .nest("/widget", widget)
         .merge(demo)
+}
+
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// The loader is the one URL host pages hard-code: cached briefly, so a new widget build
+/// reaches every page within minutes.
+const LOADER_CACHE: &str = "public, max-age=300";
+
+/// A digest of the built widget's files (12 hex digits), naming this build in its URLs.
+fn widget_build(dir: &Path) -> String {
+    let mut digest = Sha256::new();
+    for name in ["baton-widget.js", "baton-widget_bg.wasm", "baton.css"] {
+        digest.update(name.as_bytes());
+        digest.update(std::fs::read(dir.join(name)).unwrap_or_default());
+    }
+    hex::encode(digest.finalize())[..12].to_string()
+}
+
+/// `embed.js` as served: the widget folder it loads from points at this build's URLs.
+#[derive(Clone)]
+struct Loader {
+    body: std::sync::Arc<str>,
+    etag: HeaderValue,
+}
+
+impl Loader {
+    fn read(path: &Path, build: &str) -> Self {
+        let source = std::fs::read_to_string(path).unwrap_or_else(|error| {
+            tracing::error!(path = %path.display(), %error, "the loader cannot be read");
+            String::new()
+        });
+        let body = source.replace("relay + \"/widget/\"", &format!("relay + \"/widget/{build}/\""));
+        let etag = format!("\"{}\"", &hex::encode(Sha256::digest(body.as_bytes()))[..16]);
+        Self { body: body.into(), etag: HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"0\"")) }
+    }
+
+    fn respond(&self, request: &HeaderMap) -> Response {
+        let headers = [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8")),
+            (header::CACHE_CONTROL, HeaderValue::from_static(LOADER_CACHE)),
+            (header::ETAG, self.etag.clone()),
+        ];
+        if request.get(header::IF_NONE_MATCH) == Some(&self.etag) {
+            return (StatusCode::NOT_MODIFIED, headers).into_response();
+        }
+        (headers, self.body.to_string()).into_response()
+    }
 }
 
 /// Revalidate on every load (ETag/Last-Modified make that cheap), so a new widget build is
