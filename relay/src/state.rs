@@ -81,6 +81,7 @@ impl Sites {
             tracing::info!(site = %key, articles = library.shelf().articles.0.len(), "site ready");
             let provider = SiteProvider::new(
                 providers::build(&site.provider, presence).map_err(|e| anyhow::anyhow!("sites.{key}.provider: {e}"))?,
+                site.availability.clone(),
             );
             let site =
                 Site { key: key.clone(), config: site.clone(), templates, schedule, library, bot, triggers, provider };

@@ -140,6 +140,8 @@ async fn freshchat_down_and_rate_limited_loses_nothing_and_a_refused_note_falls_
     visitor.next().await;
     visitor.send(&send_text("q0", "Hello")).await;
     visitor.until_message(Role::Bot, "").await;
+    // Down while the agent lookup still answers: the handover is accepted and waits.
+    sim.inner.lock().unwrap().agents_always_up = true;
     sim.set_mode(Mode::Down);
     visitor.send(&ClientFrame::RequestHandover).await;
     visitor.until_phase(Phase::Waiting).await;

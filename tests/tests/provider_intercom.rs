@@ -104,11 +104,13 @@ async fn intercom_down_during_the_handover_and_the_chat_loses_nothing() {
     let db = TestDb::new();
     let relay = relay_with(&sim, &db).await;
     let hook = format!("{}/webhooks/intercom/demo", relay.http_url());
-    // Availability is checked (and cached) while Intercom is up; then it goes down.
+    // Intercom goes down while its admin list still answers: an admin is available, so the
+    // handover is accepted and waits in the outbox.
     let (mut visitor, _) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
     visitor.next().await;
     visitor.send(&send_text("q0", "Hello")).await;
     visitor.until_message(Role::Bot, "").await;
+    sim.inner.lock().unwrap().admins_always_up = true;
     sim.set_mode(Mode::Down);
     visitor.send(&ClientFrame::RequestHandover).await;
     visitor.until_phase(Phase::Waiting).await;

@@ -84,6 +84,8 @@ pub struct SiteConfig {
     pub office_hours: Option<OfficeHours>,
     /// The helpdesk handovers go to (`kind = "builtin"` by default).
     pub provider: crate::providers::ProviderConfig,
+    /// How the helpdesk is asked whether anyone is available: deadline, caching, breaker.
+    pub availability: crate::providers::AvailabilityPolicy,
     /// When the bot hands over on its own: explicit requests, frustration, cannot answer,
     /// guidance rules and topics.
     pub triggers: TriggersConfig,
@@ -107,6 +109,7 @@ impl Default for SiteConfig {
             handover: HandoverConfig::default(),
             office_hours: None,
             provider: crate::providers::ProviderConfig::default(),
+            availability: crate::providers::AvailabilityPolicy::default(),
             triggers: TriggersConfig::default(),
             summary: SummaryConfig::default(),
             webhooks: WebhooksConfig::default(),

@@ -206,13 +206,12 @@ impl Actor {
                 let (signals, verdict) =
                     signals::classify(&text, &earlier, &self.site.triggers, &self.site.config.handover);
                 self.note(verdict).await?;
-                Input::VisitorMessage { text, signals, channel, availability: self.availability().await, now }
+                Input::VisitorMessage { text, signals, channel, now }
             }
             VisitorAction::RequestHandover => Input::RequestHandover {
                 // The button under an offer made for frustration keeps that reason.
                 reason: self.brain.offered.take().unwrap_or(Reason::ExplicitRequest),
                 channel,
-                availability: self.availability().await,
                 now,
             },
             VisitorAction::CancelHandover => Input::Cancel,
@@ -251,7 +250,8 @@ impl Actor {
     }
 
     /// Can a person take a handover now? A link site never hands over; otherwise office hours
-    /// first, then the provider (agents online in the inbox, or the helpdesk's answer).
+    /// first, then the provider (agents online in the inbox, or the helpdesk's answer, which
+    /// `SiteProvider` caches and bounds by a deadline and a circuit breaker).
     async fn availability(&self) -> Availability {
         if self.site.provider.kind() == ProviderKind::Link {
             return Availability::LinkOnly;
@@ -312,6 +312,11 @@ impl Actor {
                 }
                 Effect::AskBot { question } => next_input = self.ask_bot(&question).await?,
                 Effect::OfferHandover { reason } => self.offer(reason).await?,
+                // The only place the helpdesk is asked: a handover is being decided.
+                Effect::CheckAvailability { reason, channel, now } => {
+                    let availability = self.availability().await;
+                    next_input = Some(Input::AvailabilityKnown { reason, channel, availability, now });
+                }
                 Effect::PhaseChanged => self.phase_changed().await?,
                 Effect::StartHandover { reason } => {
                     let turns = self.history().await?;
@@ -454,7 +459,6 @@ impl Actor {
             return Ok(Some(Input::RequestHandover {
                 reason,
                 channel: self.brain.channel.unwrap_or(Channel::Widget),
-                availability: self.availability().await,
                 now: now_millis(),
             }));
         }

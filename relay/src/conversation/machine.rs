@@ -2,8 +2,13 @@
 //!
 //! The machine takes what happened ([`Input`]) and returns what to do ([`Effect`]s); the actor
 //! carries the effects out. Everything the machine needs from the outside world (is an agent
-//! available? did the visitor's text ask for a person?) comes in with the input, so every
+//! available? did the visitor's text ask for a person?) comes in with an input, so every
 //! decision here is a pure function of state and input, tested exhaustively below.
+//!
+//! Availability is a second step: a request for a person only yields
+//! [`Effect::CheckAvailability`], and the actor answers with [`Input::AvailabilityKnown`]. So a
+//! helpdesk is asked only when a handover is actually being decided, never for a message the bot
+//! answers (a slow helpdesk must not slow the bot).
 //!
 //! ```text
 //!            request (available)          agent accepts
@@ -112,11 +117,16 @@ pub enum Input {
         text: String,
         signals: Signals,
         channel: Channel,
-        availability: Availability,
         now: i64,
     },
-    /// The visitor pressed "Talk to a person", or a trigger fired.
+    /// The visitor pressed "Talk to a person", or the bot asked for one.
     RequestHandover {
+        reason: Reason,
+        channel: Channel,
+        now: i64,
+    },
+    /// The actor's answer to [`Effect::CheckAvailability`]: whether a person can take it.
+    AvailabilityKnown {
         reason: Reason,
         channel: Channel,
         availability: Availability,
@@ -188,6 +198,10 @@ pub enum Effect {
     StartHandover { reason: Reason },
     /// Offer the visitor a person (as the bot, with the "Talk to a person" quick reply).
     OfferHandover { reason: Reason },
+    /// A handover is being decided: find out whether a person is available (office hours, the
+    /// inbox or the helpdesk) and answer with [`Input::AvailabilityKnown`]. Always alone, and
+    /// the state has not changed yet.
+    CheckAvailability { reason: Reason, channel: Channel, now: i64 },
     /// Create the conversation or ticket in the site's helpdesk (through the outbox).
     OpenRemote,
     /// Pass the visitor's message on to the helpdesk (through the outbox).
@@ -230,13 +244,13 @@ impl State {
                 _ => Ok(vec![]),
             },
 
-            Input::VisitorMessage { text, signals, channel, availability, now } => match &self.phase {
+            Input::VisitorMessage { text, signals, channel, now } => match &self.phase {
                 Phase::Waiting { .. } if signals.cancel => Ok(self.cancel()),
                 // While a person is fetched or talking, the bot stays silent; the person gets it.
                 Phase::Waiting { .. } | Phase::Agent { .. } => Ok(vec![RelayToAgent]),
                 Phase::Bot | Phase::Ended { .. } => {
                     if let Some(reason) = signals.handover {
-                        return Ok(self.request(reason, channel, availability, now));
+                        return Ok(vec![CheckAvailability { reason, channel, now }]);
                     }
                     let mut effects = self.back_to_bot();
                     if self.awaiting_email {
@@ -258,7 +272,12 @@ impl State {
                 }
             },
 
-            Input::RequestHandover { reason, channel, availability, now } => match &self.phase {
+            Input::RequestHandover { reason, channel, now } => match &self.phase {
+                Phase::Waiting { .. } | Phase::Agent { .. } => Ok(vec![]),
+                Phase::Bot | Phase::Ended { .. } => Ok(vec![CheckAvailability { reason, channel, now }]),
+            },
+
+            Input::AvailabilityKnown { reason, channel, availability, now } => match &self.phase {
                 Phase::Waiting { .. } | Phase::Agent { .. } => Ok(vec![]),
                 Phase::Bot | Phase::Ended { .. } => Ok(self.request(reason, channel, availability, now)),
             },

@@ -1,5 +1,6 @@
-//! What the connectors share about HTTP: one client per connector with a timeout, and the
-//! sorting of helpdesk answers into [`ProviderError`]s the outbox knows how to retry.
+//! What the connectors share about HTTP: one client per connector with connect and request
+//! timeouts, and the sorting of helpdesk answers into [`ProviderError`]s the outbox knows how to
+//! retry.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -7,9 +8,17 @@ use reqwest::{header::HeaderMap, Response, StatusCode};
 
 use super::ProviderError;
 
+/// The longest a connection to a helpdesk may take to open. Shorter than the request timeout:
+/// a helpdesk that does not even accept the connection is down, and its call is retried.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Every connector's client (all connectors build theirs here): a request, from connecting to
+/// the last byte of the answer, fails after `timeout_seconds`; connecting alone after 5 s.
 pub fn client(timeout_seconds: u64) -> Result<reqwest::Client, ProviderError> {
+    let timeout = Duration::from_secs(timeout_seconds.max(1));
     reqwest::Client::builder()
-        .timeout(Duration::from_secs(timeout_seconds.max(1)))
+        .connect_timeout(CONNECT_TIMEOUT.min(timeout))
+        .timeout(timeout)
         .user_agent(concat!("Baton/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| ProviderError::Config(format!("HTTP client: {e}")))

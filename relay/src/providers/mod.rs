@@ -5,6 +5,7 @@
 //! conversation through the agent API. [`link`] only shows a button. The helpdesk connectors
 //! ([`intercom`], ...) make real HTTP calls; the outbox carries them out in order, with retries.
 
+pub mod availability;
 pub mod builtin;
 pub mod config;
 pub mod freshchat;
@@ -18,15 +19,13 @@ pub mod link;
 pub mod zendesk_messaging;
 pub mod zendesk_support;
 
-use std::{
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
-};
+use std::{sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use shared::Visitor;
 
+pub use availability::AvailabilityPolicy;
 pub use config::ProviderConfig;
 
 use crate::{agents::Presence, bot::Turn};
@@ -194,20 +193,17 @@ pub fn build(config: &ProviderConfig, presence: &Presence) -> Result<Arc<dyn Pro
     })
 }
 
-/// A site's provider, with its availability answer cached: asking a helpdesk on every visitor
-/// message would be slow and burn its rate limit.
+/// A site's provider, with its availability answer guarded ([`availability::Guard`]: cached,
+/// single-flight, deadline, circuit breaker): a slow or dead helpdesk must not hold up a
+/// handover for long, nor be hammered by every visitor asking at once.
 pub struct SiteProvider {
     provider: Arc<dyn Provider>,
-    // A std mutex: a read or write of the cached answer, never held across `.await`.
-    cached: Mutex<Option<(Instant, bool)>>,
+    availability: availability::Guard,
 }
 
-/// How long a helpdesk's "someone is available" answer is trusted.
-const AVAILABILITY_TTL: Duration = Duration::from_secs(30);
-
 impl SiteProvider {
-    pub fn new(provider: Arc<dyn Provider>) -> Self {
-        Self { provider, cached: Mutex::new(None) }
+    pub fn new(provider: Arc<dyn Provider>, policy: AvailabilityPolicy) -> Self {
+        Self { provider, availability: availability::Guard::new(policy) }
     }
 
     pub fn get(&self) -> &Arc<dyn Provider> {
@@ -218,18 +214,12 @@ impl SiteProvider {
         self.provider.kind()
     }
 
-    /// Is anyone there? The built-in inbox answers from memory; helpdesks at most every 30 s.
+    /// Is anyone there? The built-in inbox answers from memory; a helpdesk through the guard,
+    /// so the answer comes within the policy's deadline.
     pub async fn available(&self) -> Result<bool, ProviderError> {
         if self.provider.kind() == ProviderKind::Builtin {
             return self.provider.available().await;
         }
-        if let Some((at, answer)) = *self.cached.lock().unwrap_or_else(|e| e.into_inner()) {
-            if at.elapsed() < AVAILABILITY_TTL {
-                return Ok(answer);
-            }
-        }
-        let answer = self.provider.available().await?;
-        *self.cached.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), answer));
-        Ok(answer)
+        self.availability.ask(|| self.provider.available()).await
     }
 }

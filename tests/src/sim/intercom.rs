@@ -7,12 +7,13 @@
 use std::{
     net::SocketAddr,
     sync::{Arc, Mutex},
-    time::{SystemTime, UNIX_EPOCH},
+    time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
 use axum::{
-    extract::{Path, State},
+    extract::{Path, Request, State},
     http::{HeaderMap, StatusCode},
+    middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{get, post},
     Json, Router,
@@ -37,6 +38,12 @@ pub struct Inner {
     /// Every request as (method path, body).
     pub requests: Vec<(String, Value)>,
     pub agents_away: bool,
+    /// Every request's "method path" as it arrives, before [`Inner::delay`].
+    pub arrivals: Vec<String>,
+    /// How long every answer takes (a slow Intercom).
+    pub delay: Duration,
+    /// `GET /admins` answers whatever the mode (the rest of the API down, the admin list not).
+    pub admins_always_up: bool,
 }
 
 #[derive(Clone, Default)]
@@ -61,6 +68,7 @@ impl Intercom {
             .route("/conversations", post(create_conversation))
             .route("/conversations/{id}/reply", post(reply))
             .route("/conversations/{id}/parts", post(parts))
+            .layer(middleware::from_fn_with_state(sim.clone(), arrive))
             .with_state(sim.clone());
         sim.addr = Some(super::serve(app).await);
         sim
@@ -72,6 +80,11 @@ impl Intercom {
 
     pub fn set_mode(&self, mode: Mode) {
         self.inner.lock().unwrap().mode = mode;
+    }
+
+    /// How many requests for `what` ("GET /admins") have arrived so far, answered or not.
+    pub fn arrived(&self, what: &str) -> usize {
+        self.inner.lock().unwrap().arrivals.iter().filter(|a| *a == what).count()
     }
 
     /// The parts of the only (or newest) conversation.
@@ -149,13 +162,26 @@ fn uuid_like() -> String {
     format!("{:012x}{:08x}", now(), NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
+/// Notes each request as it arrives, then answers after the configured delay.
+async fn arrive(State(sim): State<Intercom>, request: Request, next: Next) -> Response {
+    let delay = {
+        let mut inner = sim.inner.lock().unwrap();
+        inner.arrivals.push(format!("{} {}", request.method(), request.uri().path()));
+        inner.delay
+    };
+    tokio::time::sleep(delay).await;
+    next.run(request).await
+}
+
 /// Auth, version and failure mode, as Intercom checks them, before any handler runs. (The
 /// error is a whole response, large but built at most once per request.)
 #[allow(clippy::result_large_err)]
 fn gate(sim: &Intercom, headers: &HeaderMap, what: String, body: Value) -> Result<(), Response> {
     let mut inner = sim.inner.lock().unwrap();
+    let exempt = inner.admins_always_up && what == "GET /admins";
     inner.requests.push((what, body));
     match inner.mode {
+        _ if exempt => {}
         Mode::Down => return Err(error(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable", "Service Unavailable")),
         Mode::RateLimited => {
             let reset = (now() + 1).to_string();

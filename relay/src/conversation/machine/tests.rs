@@ -20,17 +20,12 @@ fn states() -> Vec<State> {
 }
 
 fn message(text: &str, signals: Signals) -> Input {
-    Input::VisitorMessage {
-        text: text.into(),
-        signals,
-        channel: Channel::Widget,
-        availability: Availability::Available,
-        now: 5,
-    }
+    Input::VisitorMessage { text: text.into(), signals, channel: Channel::Widget, now: 5 }
 }
 
-fn request(channel: Channel, availability: Availability) -> Input {
-    Input::RequestHandover { reason: Reason::ExplicitRequest, channel, availability, now: 5 }
+/// The actor's answer to a `CheckAvailability` for an explicit request.
+fn decided(channel: Channel, availability: Availability) -> Input {
+    Input::AvailabilityKnown { reason: Reason::ExplicitRequest, channel, availability, now: 5 }
 }
 
 fn inputs() -> Vec<Input> {
@@ -57,6 +52,7 @@ fn inputs() -> Vec<Input> {
         Input::Rate { score: 6 },
     ];
     for channel in [Channel::Widget, Channel::Http] {
+        inputs.push(Input::RequestHandover { reason: Reason::ExplicitRequest, channel, now: 5 });
         for availability in [
             Availability::Available,
             Availability::NoAgentOnline,
@@ -64,7 +60,7 @@ fn inputs() -> Vec<Input> {
             Availability::ProviderDown,
             Availability::LinkOnly,
         ] {
-            inputs.push(request(channel, availability));
+            inputs.push(decided(channel, availability));
         }
     }
     inputs
@@ -93,6 +89,19 @@ fn every_state_and_input() {
                     let changed = std::mem::discriminant(&next.phase) != std::mem::discriminant(&state.phase)
                         || next.phase != state.phase;
                     assert_eq!(announced, usize::from(changed), "{label}");
+                    // Availability is asked for alone, before anything changes; only a request
+                    // for a person asks (a message the bot answers never does).
+                    if effects.iter().any(|e| matches!(e, Effect::CheckAvailability { .. })) {
+                        assert_eq!(effects.len(), 1, "{label}");
+                        assert_eq!(next, state, "{label}");
+                        assert!(matches!(state.phase, Phase::Bot | Phase::Ended { .. }), "{label}");
+                        let asks = match &input {
+                            Input::VisitorMessage { signals, .. } => signals.handover.is_some(),
+                            Input::RequestHandover { .. } => true,
+                            _ => false,
+                        };
+                        assert!(asks, "only a request for a person checks availability: {label}");
+                    }
                     // While waiting or with an agent the bot never answers.
                     if matches!(state.phase, Phase::Waiting { .. } | Phase::Agent { .. }) {
                         assert!(
@@ -111,6 +120,7 @@ fn every_state_and_input() {
                     Input::VisitorMessage { .. }
                         | Input::Started
                         | Input::RequestHandover { .. }
+                        | Input::AvailabilityKnown { .. }
                         | Input::HandoverDelayed
                 );
                 if !repeatable {
@@ -131,7 +141,7 @@ fn the_bot_answers_while_it_owns_the_conversation() {
 #[test]
 fn a_request_with_an_agent_available_waits_with_a_cancel_button() {
     let mut s = State::default();
-    let effects = s.handle(request(Channel::Widget, Availability::Available)).unwrap();
+    let effects = s.handle(decided(Channel::Widget, Availability::Available)).unwrap();
     assert_eq!(
         effects,
         vec![
@@ -143,17 +153,57 @@ fn a_request_with_an_agent_available_waits_with_a_cancel_button() {
     );
     assert_eq!(s.phase, Phase::Waiting { reason: Reason::ExplicitRequest, since: 5 });
     // Asking again while waiting does nothing.
-    assert_eq!(s.handle(request(Channel::Widget, Availability::Available)), Ok(vec![]));
+    assert_eq!(s.handle(decided(Channel::Widget, Availability::Available)), Ok(vec![]));
 }
 
 #[test]
-fn words_asking_for_a_person_start_the_handover() {
+fn words_asking_for_a_person_check_availability_then_start_the_handover() {
     let mut s = State::default();
     let effects = s
         .handle(message("human please", Signals { handover: Some(Reason::Frustration), ..Signals::default() }))
         .unwrap();
+    let check = Effect::CheckAvailability { reason: Reason::Frustration, channel: Channel::Widget, now: 5 };
+    assert_eq!(effects, vec![check]);
+    assert_eq!(s, State::default(), "nothing changes before availability is known");
+    let answer = Input::AvailabilityKnown {
+        reason: Reason::Frustration,
+        channel: Channel::Widget,
+        availability: Availability::Available,
+        now: 5,
+    };
+    let effects = s.handle(answer).unwrap();
     assert!(effects.contains(&Effect::StartHandover { reason: Reason::Frustration }));
     assert!(!effects.iter().any(|e| matches!(e, Effect::AskBot { .. })));
+}
+
+#[test]
+fn the_button_checks_availability_only_when_a_handover_can_start() {
+    let button = Input::RequestHandover { reason: Reason::ExplicitRequest, channel: Channel::Widget, now: 5 };
+    let check = Effect::CheckAvailability { reason: Reason::ExplicitRequest, channel: Channel::Widget, now: 5 };
+    for state in states() {
+        let mut next = state.clone();
+        let effects = next.handle(button.clone()).unwrap();
+        match state.phase {
+            Phase::Bot | Phase::Ended { .. } => assert_eq!(effects, vec![check.clone()]),
+            Phase::Waiting { .. } | Phase::Agent { .. } => assert_eq!(effects, vec![]),
+        }
+        assert_eq!(next, state);
+    }
+}
+
+#[test]
+fn a_plain_message_never_checks_availability() {
+    for state in states() {
+        for signals in [
+            Signals::default(),
+            Signals { cancel: true, ..Signals::default() },
+            Signals { email: Some("me@example.com".into()), ..Signals::default() },
+            Signals { offer: Some(Reason::Frustration), ..Signals::default() },
+        ] {
+            let effects = state.clone().handle(message("where is my parcel?", signals)).unwrap();
+            assert!(!effects.iter().any(|e| matches!(e, Effect::CheckAvailability { .. })), "{effects:?}");
+        }
+    }
 }
 
 #[test]
@@ -170,7 +220,7 @@ fn a_link_site_gets_the_link_and_stays_with_the_bot() {
     for channel in [Channel::Widget, Channel::Http] {
         let mut s = State::default();
         assert_eq!(
-            s.handle(request(channel, Availability::LinkOnly)),
+            s.handle(decided(channel, Availability::LinkOnly)),
             Ok(vec![Effect::Say { text: Text::Link, cancel_button: false }])
         );
         assert_eq!(s, State::default());
@@ -245,7 +295,7 @@ fn unavailable_asks_for_an_email_and_saves_a_follow_up() {
     for availability in [Availability::NoAgentOnline, Availability::OutsideOfficeHours, Availability::ProviderDown] {
         let mut s = State::default();
         assert_eq!(
-            s.handle(request(Channel::Widget, availability)),
+            s.handle(decided(Channel::Widget, availability)),
             Ok(vec![Effect::Say { text: Text::Unavailable, cancel_button: false }])
         );
         assert_eq!(s, State { phase: Phase::Bot, awaiting_email: true });
@@ -266,7 +316,7 @@ fn unavailable_asks_for_an_email_and_saves_a_follow_up() {
 fn the_http_channel_gets_the_unsupported_channel_message() {
     let mut s = State::default();
     assert_eq!(
-        s.handle(request(Channel::Http, Availability::Available)),
+        s.handle(decided(Channel::Http, Availability::Available)),
         Ok(vec![Effect::Say { text: Text::UnsupportedChannel, cancel_button: false }])
     );
     assert_eq!(s.phase, Phase::Bot);
@@ -349,12 +399,12 @@ fn state_round_trips_through_its_stored_form() {
 #[test]
 fn asking_for_a_person_right_after_an_agent_chat_changes_phase_once() {
     let mut s = State { phase: Phase::Ended { agent: alex() }, awaiting_email: false };
-    let effects = s.handle(request(Channel::Widget, Availability::Available)).unwrap();
+    let effects = s.handle(decided(Channel::Widget, Availability::Available)).unwrap();
     assert_eq!(effects.iter().filter(|e| **e == Effect::PhaseChanged).count(), 1);
     assert!(matches!(s.phase, Phase::Waiting { .. }));
 
     let mut s = State { phase: Phase::Ended { agent: alex() }, awaiting_email: false };
-    let effects = s.handle(request(Channel::Widget, Availability::NoAgentOnline)).unwrap();
+    let effects = s.handle(decided(Channel::Widget, Availability::NoAgentOnline)).unwrap();
     assert_eq!(effects, vec![Effect::PhaseChanged, Effect::Say { text: Text::Unavailable, cancel_button: false }]);
     assert_eq!(s, State { phase: Phase::Bot, awaiting_email: true });
 }
@@ -371,5 +421,9 @@ fn a_frustrated_visitor_is_offered_a_person_instead_of_another_answer() {
     // A handover signal outranks the offer.
     let both = Signals { handover: Some(Reason::ExplicitRequest), ..offer };
     let effects = s.handle(message("a person, now", both)).unwrap();
-    assert!(effects.contains(&Effect::StartHandover { reason: Reason::ExplicitRequest }));
+    assert!(effects.contains(&Effect::CheckAvailability {
+        reason: Reason::ExplicitRequest,
+        channel: Channel::Widget,
+        now: 5
+    }));
 }
