@@ -6,10 +6,14 @@
 //! `POST /api/v1/sites/{site}/messages` with `{"text": "...", "conversation": "<token>"?,
 //! "client_id": "..."?, "request_handover": false?}` answers `{"conversation": "<token>",
 //! "messages": [...], "phase": "bot"}`.
+//!
+//! New conversations, messages and handover requests count against the address's and the
+//! site's limits; a refusal is `429 Too Many Requests` with `Retry-After` (seconds) and
+//! `{"error": {"code": "rate_limited", "message": ..., "retry_after": <seconds>}}`.
 
 use axum::{
     extract::{rejection::JsonRejection, Path, State},
-    http::StatusCode,
+    http::{header::RETRY_AFTER, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     routing::post,
     Json, Router,
@@ -21,7 +25,8 @@ use tokio::sync::oneshot;
 
 use crate::{
     conversation::{Channel, Command, ConversationError, VisitorAction},
-    gateway::open_conversation,
+    gateway::{open_conversation, OpenError},
+    limits::{ClientIp, Kind, Limited},
     state::AppState,
     store::StoreError,
 };
@@ -62,14 +67,35 @@ enum ChannelError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Conversation(#[from] ConversationError),
+    #[error(transparent)]
+    Limited(#[from] Limited),
+}
+
+impl From<OpenError> for ChannelError {
+    fn from(error: OpenError) -> Self {
+        match error {
+            OpenError::Limited(limited) => Self::Limited(limited),
+            OpenError::Store(error) => Self::Store(error),
+        }
+    }
 }
 
 impl IntoResponse for ChannelError {
     fn into_response(self) -> Response {
+        if let Self::Limited(limited) = &self {
+            tracing::info!(%limited, "HTTP channel request limited");
+            let seconds = limited.retry_after_secs();
+            let body =
+                json!({"error": {"code": "rate_limited", "message": limited.to_string(), "retry_after": seconds}});
+            let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
+            response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds));
+            return response;
+        }
         let (status, code) = match &self {
             Self::UnknownSite(_) => (StatusCode::NOT_FOUND, "unknown_site"),
             Self::BadRequest(_) => (StatusCode::UNPROCESSABLE_ENTITY, "bad_request"),
             Self::Store(_) | Self::Conversation(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            Self::Limited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
         };
         let message = if status.is_server_error() {
             tracing::error!(error = %self, "HTTP channel request failed");
@@ -83,6 +109,7 @@ impl IntoResponse for ChannelError {
 
 async fn message(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Path(site): Path<String>,
     body: Result<Json<Request>, JsonRejection>,
 ) -> Result<Response, ChannelError> {
@@ -95,7 +122,11 @@ async fn message(
     if request.client_id.as_ref().is_some_and(|id| id.is_empty() || id.len() > shared::MAX_CLIENT_ID_BYTES) {
         return Err(ChannelError::BadRequest("client_id must be 1 to 64 bytes".into()));
     }
-    let (conversation, token, _) = open_conversation(&state, &site, request.conversation.as_deref()).await?;
+    // A new conversation counts against its own limit first (a flood of them is refused as
+    // such), then the message or handover request against theirs.
+    let (conversation, token, _) = open_conversation(&state, &site, request.conversation.as_deref(), ip).await?;
+    let kind = if request.request_handover { Kind::Handover } else { Kind::Message };
+    state.limits.check(&site.key, &site.config, kind, ip)?;
     let after = conversation.last_seq;
     let action = if request.request_handover {
         VisitorAction::RequestHandover

@@ -15,6 +15,10 @@
 //! - [`pubsub`]: live fan-out of events to sessions.
 //! - [`web`]: the loader, widget assets, demo page and help articles over HTTP.
 //! - [`webhooks`]: helpdesk webhooks in: signature checks, parsing, de-duplication.
+//! - [`limits`]: rates per address and per site, sockets per address, the client's address
+//!   behind trusted proxies; [`server`] serves with header and body timeouts.
+//! - [`retention`]: prunes empty and old conversations, processed webhook events and
+//!   delivered outbox rows in the background.
 
 pub mod agents;
 pub mod bot;
@@ -22,11 +26,14 @@ pub mod config;
 pub mod conversation;
 pub mod gateway;
 pub mod http_channel;
+pub mod limits;
 pub mod outbox;
 pub mod providers;
 pub mod pubsub;
 pub mod queue;
 pub mod reload;
+pub mod retention;
+pub mod server;
 pub mod state;
 pub mod store;
 pub mod summary;
@@ -40,7 +47,7 @@ use std::{future::Future, sync::Arc, time::Duration};
 use anyhow::Context;
 use axum::Router;
 use tokio::net::TcpListener;
-use tower_http::trace::TraceLayer;
+use tower_http::{limit::RequestBodyLimitLayer, timeout::RequestBodyTimeoutLayer, trace::TraceLayer};
 
 use crate::{
     agents::{Directory, Presence},
@@ -80,6 +87,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     };
     let conversations = Arc::new(Registry::new(deps, sites.clone()));
     let agents = Arc::new(Directory::new(&config.agents));
+    let limits = Arc::new(limits::Limits::new(&config));
     Ok(AppState {
         config: Arc::new(config),
         store,
@@ -90,12 +98,14 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         presence,
         queue,
         outbox,
+        limits,
         shutdown: Shutdown::default(),
     })
 }
 
 /// The whole HTTP surface.
 pub fn app(state: AppState) -> Router {
+    let limits = state.config.limits.clone();
     Router::new()
         .merge(gateway::router())
         .merge(agents::api::router())
@@ -103,6 +113,10 @@ pub fn app(state: AppState) -> Router {
         .merge(http_channel::router())
         .merge(webhooks::router())
         .merge(web::router(&state))
+        // A body trickled in slowly or too large is cut off (408 / 413) before a handler
+        // holds it. Upgrades have no body and are not affected.
+        .layer(RequestBodyTimeoutLayer::new(limits.body_timeout))
+        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -132,12 +146,14 @@ pub async fn run(
     // Webhook events acknowledged but not processed before the last stop.
     let resumed = state.clone();
     stop.tracker.spawn(async move { webhooks::resume(&resumed).await });
+    stop.tracker.spawn(retention::run(state.clone(), stop.token.clone()));
     let token = stop.token.clone();
-    let serve = axum::serve(listener, app(state)).with_graceful_shutdown(async move {
+    let header_read_timeout = state.config.limits.header_read_timeout.max(Duration::from_millis(100));
+    server::serve(listener, app(state), header_read_timeout, SHUTDOWN_GRACE, async move {
         shutdown.await;
         token.cancel();
-    });
-    serve.await.context("serving HTTP")?;
+    })
+    .await;
     stop.tracker.close();
     if tokio::time::timeout(SHUTDOWN_GRACE, stop.tracker.wait()).await.is_err() {
         tracing::warn!("some sessions did not close in time");

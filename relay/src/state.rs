@@ -124,5 +124,7 @@ pub struct AppState {
     pub presence: Presence,
     pub queue: Queue,
     pub outbox: crate::outbox::Outbox,
+    /// Rate and socket limits, and the conversations widget sockets watch.
+    pub limits: Arc<crate::limits::Limits>,
     pub shutdown: Shutdown,
 }

@@ -21,7 +21,9 @@ pub enum ErrorCode {
     OriginNotAllowed,
     /// A frame other than `hello` arrived before the handshake.
     NotReady,
-    /// The client sends too fast; the frame was not processed, retry later.
+    /// The client (its session, its address or the site) sends too fast, or its address has
+    /// too many connections open; the frame was not processed. Retry after the error's
+    /// `retry_after` seconds.
     RateLimited,
     /// The action is not possible in the conversation's current state (e.g. cancelling after an
     /// agent joined). Nothing changed.
@@ -38,6 +40,9 @@ pub mod close_code {
     pub const PROTOCOL_ERROR: u16 = 1002;
     /// Policy violation: unknown site.
     pub const POLICY: u16 = 1008;
+    /// Too busy for this client now (too many connections or new conversations from its
+    /// address): reconnect later, after the error frame's `retry_after` seconds.
+    pub const TRY_AGAIN_LATER: u16 = 1013;
     /// Protocol version not supported: do not reconnect with the same version.
     pub const UNSUPPORTED_VERSION: u16 = 4001;
     /// Site not configured: do not reconnect.

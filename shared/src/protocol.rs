@@ -88,12 +88,15 @@ pub enum ServerFrame {
         client_id: String,
         seq: u64,
     },
-    /// Something about a frame was wrong. `client_id` names the message it concerns, if any.
+    /// Something about a frame was wrong. `client_id` names the message it concerns, if any;
+    /// `retry_after` (seconds) says when a refused frame or connection may be tried again.
     Error {
         code: ErrorCode,
         message: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after: Option<u64>,
     },
     /// Someone (the bot, later an agent) is writing. Not stored and without a sequence number.
     Typing {

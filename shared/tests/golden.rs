@@ -131,8 +131,23 @@ fn bot_message_event_with_source_and_quick_reply() {
 fn ack_error_typing_pong() {
     check(ServerFrame::Ack { client_id: "c1".into(), seq: 4 }, json!({"type": "ack", "client_id": "c1", "seq": 4}));
     check(
-        ServerFrame::Error { code: ErrorCode::FrameTooLarge, message: "too big".into(), client_id: None },
+        ServerFrame::Error {
+            code: ErrorCode::FrameTooLarge,
+            message: "too big".into(),
+            client_id: None,
+            retry_after: None,
+        },
         json!({"type": "error", "code": "frame_too_large", "message": "too big"}),
+    );
+    check(
+        ServerFrame::Error {
+            code: ErrorCode::RateLimited,
+            message: "too many messages from your address; retry in 2 s".into(),
+            client_id: Some("c7".into()),
+            retry_after: Some(2),
+        },
+        json!({"type": "error", "code": "rate_limited", "message": "too many messages from your address; retry in 2 s",
+               "client_id": "c7", "retry_after": 2}),
     );
     check(
         ServerFrame::Typing { author: Author::bot("Baton"), on: true },

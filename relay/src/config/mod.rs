@@ -3,6 +3,7 @@
 
 mod bot;
 mod handover;
+mod limits;
 mod office_hours;
 mod triggers;
 mod webhooks;
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 pub use bot::{BotConfig, LlmConfig, RasaConfig};
 pub use handover::HandoverConfig;
+pub use limits::{LimitsConfig, Rates, RetentionConfig, SiteLimits};
 pub use office_hours::{OfficeHours, OfficeHoursError, Schedule};
 pub use triggers::{
     CannotAnswerConfig, ExplicitRequestConfig, FrustrationAction, FrustrationConfig, RuleConfig, SummaryConfig,
@@ -45,6 +47,16 @@ pub struct Config {
     pub sites: BTreeMap<String, SiteConfig>,
     /// People who answer in the built-in agent inbox (`/inbox`), signing in with their token.
     pub agents: Vec<AgentConfig>,
+    /// Rate limits, connection limits and timeouts (`[limits]`; sites may override rates).
+    #[serde(default)]
+    pub limits: LimitsConfig,
+    /// Reverse proxies (CIDRs, `"10.0.0.0/8"`) whose `X-Forwarded-For` is believed. Empty: the
+    /// client's address is the TCP peer's.
+    #[serde(default)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// How long stored data is kept (`[retention]`).
+    #[serde(default)]
+    pub retention: RetentionConfig,
     /// The file this configuration was read from, watched for changes (not a setting).
     #[serde(skip)]
     pub source_file: Option<PathBuf>,
@@ -94,6 +106,9 @@ pub struct SiteConfig {
     /// How the relay checks each helpdesk's webhooks for this site (`docs/webhooks.md`).
     #[serde(default)]
     pub webhooks: WebhooksConfig,
+    /// This site's own rate limits over `[limits]`.
+    #[serde(default)]
+    pub limits: SiteLimits,
 }
 
 impl Default for SiteConfig {
@@ -113,6 +128,7 @@ impl Default for SiteConfig {
             triggers: TriggersConfig::default(),
             summary: SummaryConfig::default(),
             webhooks: WebhooksConfig::default(),
+            limits: SiteLimits::default(),
         }
     }
 }
@@ -127,6 +143,9 @@ impl Default for Config {
             sites: BTreeMap::from([("demo".to_string(), SiteConfig::default())]),
             // The demo agent, so the product runs without any account. Replace in production.
             agents: vec![AgentConfig { id: "alex".into(), name: "Alex".into(), token: "demo-agent".into() }],
+            limits: LimitsConfig::default(),
+            trusted_proxies: Vec::new(),
+            retention: RetentionConfig::default(),
             source_file: None,
         }
     }

@@ -4,7 +4,7 @@
 mod codec;
 mod session;
 
-pub(crate) use session::open_conversation;
+pub(crate) use session::{open_conversation, OpenError};
 
 use axum::{
     extract::{State, WebSocketUpgrade},
@@ -14,7 +14,7 @@ use axum::{
     Router,
 };
 
-use crate::state::AppState;
+use crate::{limits::ClientIp, state::AppState};
 
 /// Frames above this size are refused by the WebSocket layer itself (close code 1009); frames
 /// between [`shared::MAX_FRAME_BYTES`] and this get an error frame and the session goes on.
@@ -26,14 +26,22 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/ws", get(upgrade))
 }
 
-async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>, headers: HeaderMap) -> Response {
+async fn upgrade(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+) -> Response {
     let origin = headers.get(ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let tracker = state.shutdown.tracker.clone();
+    // Counted before the upgrade; a socket over the limit is still upgraded, so that it can be
+    // told why (an error frame and close 1013): a browser never sees an HTTP refusal's status.
+    let slot = state.limits.connections().open(ip);
     ws.max_message_size(MAX_WIRE_BYTES)
         .max_frame_size(MAX_WIRE_BYTES)
         // Chat frames are small; tungstenite's 128 KiB default read buffer, allocated up front,
         // was nearly all of an idle visitor's memory (measured with valgrind's massif).
         .read_buffer_size(SOCKET_BUFFER_BYTES)
         .write_buffer_size(SOCKET_BUFFER_BYTES)
-        .on_upgrade(move |socket| tracker.track_future(session::run(socket, state, origin)))
+        .on_upgrade(move |socket| tracker.track_future(session::run(socket, state, origin, ip, slot)))
 }

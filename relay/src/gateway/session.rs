@@ -1,12 +1,15 @@
 //! One widget connection: the handshake, then one loop that multiplexes the socket, the
 //! conversation's bus topic, pending acknowledgements and shutdown.
 
-use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
+use std::{future::Future, net::IpAddr, pin::Pin, sync::Arc, time::Duration};
 
 use axum::extract::ws::WebSocket;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use futures_util::{stream::FuturesUnordered, StreamExt};
-use governor::{Quota, RateLimiter};
+use governor::{
+    clock::{Clock, DefaultClock},
+    DefaultDirectRateLimiter, Quota, RateLimiter,
+};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use shared::{
@@ -19,6 +22,7 @@ use tokio::sync::{broadcast, oneshot};
 use super::codec::{self, DecodeError, Incoming};
 use crate::{
     conversation::{Channel, Command, ConversationError, Registry, VisitorAction},
+    limits::{Kind, Limited, Scope, SocketSlot},
     pubsub::BusMessage,
     state::{AppState, Site},
     store::Conversation,
@@ -75,12 +79,26 @@ struct Session {
     socket: WebSocket,
     state: AppState,
     origin: Option<String>,
+    /// The client's address, for the limits.
+    ip: IpAddr,
     bad_frames: u32,
 }
 
-pub async fn run(socket: WebSocket, state: AppState, origin: Option<String>) {
-    let mut session = Session { socket, state, origin, bad_frames: 0 };
-    if let Err(error) = session.serve().await {
+/// Serves one socket. `slot` is its place among its address's sockets, or the refusal to
+/// send (an error frame, then close 1013) when the address has too many open.
+pub async fn run(
+    socket: WebSocket,
+    state: AppState,
+    origin: Option<String>,
+    ip: IpAddr,
+    slot: Result<SocketSlot, Limited>,
+) {
+    let mut session = Session { socket, state, origin, ip, bad_frames: 0 };
+    let result = match slot {
+        Ok(mut slot) => session.serve(&mut slot).await,
+        Err(limited) => session.refuse_limited(limited).await,
+    };
+    if let Err(error) = result {
         tracing::warn!(%error, "widget session ended with an error");
     }
 }
@@ -97,7 +115,27 @@ impl Session {
         client_id: Option<String>,
     ) -> Result<(), SessionError> {
         tracing::info!(?code, %message, "refused a widget frame");
-        self.send(&ServerFrame::Error { code, message, client_id }).await
+        self.send(&ServerFrame::Error { code, message, client_id, retry_after: None }).await
+    }
+
+    /// A limit refused a frame: `rate_limited` with the time to wait; the session goes on.
+    async fn send_limited(&mut self, limited: Limited, client_id: Option<String>) -> Result<(), SessionError> {
+        tracing::info!(ip = %self.ip, %limited, "limited a widget");
+        let frame = ServerFrame::Error {
+            code: ErrorCode::RateLimited,
+            message: limited.to_string(),
+            client_id,
+            retry_after: Some(limited.retry_after_secs()),
+        };
+        self.send(&frame).await
+    }
+
+    /// A limit refused the connection: the error frame, then close 1013 (try again later).
+    async fn refuse_limited(&mut self, limited: Limited) -> Result<(), SessionError> {
+        let reason = limited.to_string();
+        self.send_limited(limited, None).await?;
+        self.socket.send(codec::close(close_code::TRY_AGAIN_LATER, &reason)).await?;
+        Ok(())
     }
 
     /// Sends an error frame, then closes with `close`.
@@ -118,14 +156,21 @@ impl Session {
         Ok(false)
     }
 
-    async fn serve(&mut self) -> Result<(), SessionError> {
+    async fn serve(&mut self, slot: &mut SocketSlot) -> Result<(), SessionError> {
         let Some(hello) = self.hello().await? else {
             return Ok(());
         };
         let Hello { site, resume, last_seq, visitor } = hello;
 
-        let (conversation, token, is_new) = open_conversation(&self.state, &site, resume.as_deref()).await?;
+        let (conversation, token, is_new) =
+            match open_conversation(&self.state, &site, resume.as_deref(), self.ip).await {
+                Ok(opened) => opened,
+                Err(OpenError::Limited(limited)) => return self.refuse_limited(limited).await,
+                Err(OpenError::Store(error)) => return Err(error.into()),
+            };
         let id = conversation.id.clone();
+        // Retention leaves a conversation alone while a widget shows it.
+        slot.watch(&id);
         // Subscribe before reading the store: an event stored in between arrives on the bus
         // and is skipped there if the replay already sent it.
         let mut events = self.state.bus.subscribe(&id);
@@ -188,10 +233,12 @@ impl Session {
                         frame,
                         ClientFrame::Send { .. } | ClientFrame::RequestHandover | ClientFrame::CancelHandover | ClientFrame::Rate { .. }
                     );
-                    if costly && limiter.check().is_err() {
-                        let client_id = match &frame { ClientFrame::Send { client_id, .. } => Some(client_id.clone()), _ => None };
-                        self.send_error(ErrorCode::RateLimited, "too many messages; retry in a moment".into(), client_id).await?;
-                        continue;
+                    if costly {
+                        if let Err(limited) = self.limit(&site, &frame, &limiter) {
+                            let client_id = match &frame { ClientFrame::Send { client_id, .. } => Some(client_id.clone()), _ => None };
+                            self.send_limited(limited, client_id).await?;
+                            continue;
+                        }
                     }
                     match frame {
                         ClientFrame::Hello { .. } => {
@@ -251,6 +298,22 @@ impl Session {
                 },
             }
         }
+    }
+
+    /// The session's own burst limit, then the address's and the site's limits for messages
+    /// and handovers.
+    fn limit(&self, site: &Site, frame: &ClientFrame, session: &DefaultDirectRateLimiter) -> Result<(), Limited> {
+        session.check().map_err(|not_until| Limited {
+            kind: Kind::Message,
+            scope: Scope::Session,
+            retry_after: not_until.wait_time_from(DefaultClock::default().now()),
+        })?;
+        let kind = match frame {
+            ClientFrame::Send { .. } => Kind::Message,
+            ClientFrame::RequestHandover => Kind::Handover,
+            _ => return Ok(()),
+        };
+        self.state.limits.check(&site.key, &site.config, kind, self.ip)
     }
 
     /// Waits for the client's hello and checks it. `None` means the connection was refused or
@@ -329,18 +392,30 @@ impl Session {
     }
 }
 
-/// Finds the conversation of a resume token, or starts a new one with a new token. (A free
-/// function: a `&Session` held across `.await` would make the session future `!Send`.)
+/// Why no conversation could be opened.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum OpenError {
+    #[error(transparent)]
+    Limited(#[from] Limited),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+/// Finds the conversation of a resume token, or starts a new one with a new token if `ip`
+/// and the site may start one now. (A free function: a `&Session` held across `.await` would
+/// make the session future `!Send`.)
 pub(crate) async fn open_conversation(
     state: &AppState,
     site: &Site,
     resume: Option<&str>,
-) -> Result<(Conversation, String, bool), crate::store::StoreError> {
+    ip: IpAddr,
+) -> Result<(Conversation, String, bool), OpenError> {
     if let Some(token) = resume.filter(|t| !t.is_empty() && t.len() <= 128) {
         if let Some(conversation) = state.store.conversation_by_token(&site.key, &token_hash(token)).await? {
             return Ok((conversation, token.to_string(), false));
         }
     }
+    state.limits.check(&site.key, &site.config, Kind::Conversation, ip)?;
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let token = URL_SAFE_NO_PAD.encode(bytes);

@@ -94,6 +94,16 @@ pub struct FollowUp {
     pub created_at: i64,
 }
 
+/// Which conversations retention may delete (times in ms since the epoch; `None`: never).
+/// Conversations waiting for or with an agent, or with helpdesk calls pending, never are.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PruneBefore {
+    /// Nothing after the greeting, and no event since this time.
+    pub empty: Option<i64>,
+    /// No event since this time.
+    pub idle: Option<i64>,
+}
+
 /// The outcome of appending an event.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Appended {
@@ -154,6 +164,17 @@ pub trait Store: Send + Sync + 'static {
     async fn unprocessed_events(&self, limit: u32) -> Result<Vec<(String, String, String)>>;
     /// How many deliveries of the event arrived (0: never seen).
     async fn webhook_deliveries(&self, provider: &str, event_id: &str) -> Result<u32>;
+
+    // Retention: deletions in small batches.
+    /// Ids of at most `limit` conversations [`PruneBefore`] allows deleting.
+    async fn prunable_conversations(&self, before: PruneBefore, limit: u32) -> Result<Vec<String>>;
+    /// Deletes those of `ids` that `before` still allows (checked again, in the same
+    /// transaction), with their events, follow-ups and outbox rows; returns how many.
+    async fn delete_conversations(&self, ids: &[String], before: PruneBefore) -> Result<u32>;
+    /// Forgets at most `limit` webhook events processed before `before`.
+    async fn prune_webhook_events(&self, before: i64, limit: u32) -> Result<u32>;
+    /// Deletes at most `limit` delivered outbox jobs written before `before`.
+    async fn prune_outbox(&self, before: i64, limit: u32) -> Result<u32>;
 }
 
 /// Opens the store named by `url` and brings its schema up to date.

@@ -1,5 +1,7 @@
 //! The SQLite backend: one file, WAL mode, migrations embedded from `migrations/sqlite`.
 
+mod prune;
+
 use std::{str::FromStr, time::Duration};
 
 use async_trait::async_trait;
@@ -9,7 +11,9 @@ use sqlx::{
     Row, SqlitePool,
 };
 
-use super::{now_millis, Appended, Conversation, FollowUp, Handover, OutboxRow, Result, Store, StoreError};
+use super::{
+    now_millis, Appended, Conversation, FollowUp, Handover, OutboxRow, PruneBefore, Result, Store, StoreError,
+};
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -432,6 +436,22 @@ impl Store for SqliteStore {
                 .fetch_optional(&self.pool)
                 .await?;
         Ok(deliveries.unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32)
+    }
+
+    async fn prunable_conversations(&self, before: PruneBefore, limit: u32) -> Result<Vec<String>> {
+        prune::prunable_conversations(&self.pool, before, limit).await
+    }
+
+    async fn delete_conversations(&self, ids: &[String], before: PruneBefore) -> Result<u32> {
+        prune::delete_conversations(&self.pool, ids, before).await
+    }
+
+    async fn prune_webhook_events(&self, before: i64, limit: u32) -> Result<u32> {
+        prune::webhook_events(&self.pool, before, limit).await
+    }
+
+    async fn prune_outbox(&self, before: i64, limit: u32) -> Result<u32> {
+        prune::outbox(&self.pool, before, limit).await
     }
 }
 

@@ -351,7 +351,7 @@ impl ChatState {
                 self.ack(&client_id, seq);
                 Vec::new()
             }
-            ServerFrame::Error { code, message, client_id } => self.error(code, message, client_id),
+            ServerFrame::Error { code, message, client_id, .. } => self.error(code, message, client_id),
             ServerFrame::Typing { author, on } => {
                 self.typing = on.then_some(author);
                 Vec::new()
@@ -851,6 +851,7 @@ mod tests {
             code: ErrorCode::RateLimited,
             message: "slow down".into(),
             client_id: Some("id-1".into()),
+            retry_after: Some(1),
         });
         assert!(matches!(&fx[..], [Effect::Log(_)]));
         assert!(matches!(s.bubbles()[0].delivery, Some(Delivery::Failed(_))));
@@ -865,7 +866,12 @@ mod tests {
     fn error_without_client_id_only_logs() {
         let mut s = online();
         s.enqueue("id-1".into(), "hello").unwrap();
-        let fx = s.apply(ServerFrame::Error { code: ErrorCode::BadFrame, message: "?".into(), client_id: None });
+        let fx = s.apply(ServerFrame::Error {
+            code: ErrorCode::BadFrame,
+            message: "?".into(),
+            client_id: None,
+            retry_after: None,
+        });
         assert!(matches!(&fx[..], [Effect::Log(_)]));
         assert_eq!(s.bubbles()[0].delivery, Some(Delivery::Sending));
     }
@@ -873,7 +879,12 @@ mod tests {
     #[test]
     fn unknown_site_is_fatal() {
         let mut s = ChatState::new();
-        let fx = s.apply(ServerFrame::Error { code: ErrorCode::UnknownSite, message: "no".into(), client_id: None });
+        let fx = s.apply(ServerFrame::Error {
+            code: ErrorCode::UnknownSite,
+            message: "no".into(),
+            client_id: None,
+            retry_after: None,
+        });
         assert!(fx.contains(&Effect::Fatal(ErrorCode::UnknownSite)));
         assert!(s.fatal.is_some());
         assert_eq!(s.connection, Connection::Offline);

@@ -99,6 +99,7 @@ fn frame(value: Value) -> Result<ServerFrame, String> {
             code: unit_enum::<ErrorCode>(&mut o, "code")?,
             message: string(&mut o, "message")?,
             client_id: opt_string(&mut o, "client_id")?,
+            retry_after: o.get("retry_after").and_then(Value::as_u64),
         },
         "typing" => ServerFrame::Typing { author: author(field(&mut o, "author")?)?, on: bool_field(&o, "on")? },
         "draft" => ServerFrame::Draft {
