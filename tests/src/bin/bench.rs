@@ -61,6 +61,14 @@ async fn main() -> anyhow::Result<()> {
         .env("BATON_BIND", "127.0.0.1:0")
         .env("BATON_DATABASE_URL", format!("sqlite://{}/bench.db", dir.path().display()))
         .env("RUST_LOG", "warn")
+        // Every visitor comes from 127.0.0.1: the per-address limits would measure themselves.
+        .envs(
+            ["CONVERSATIONS", "MESSAGES", "HANDOVERS"]
+                .iter()
+                .flat_map(|kind| [format!("BATON_LIMITS__{kind}_PER_IP"), format!("BATON_LIMITS__{kind}_PER_SITE")])
+                .chain(["BATON_LIMITS__SOCKETS_PER_IP".to_string()])
+                .map(|key| (key, "0")),
+        )
         .stdout(Stdio::piped())
         .spawn()?;
     let pid = relay.id();
