@@ -10,7 +10,9 @@ use axum::{
     Router,
 };
 use sha2::{Digest, Sha256};
-use tower_http::{compression::CompressionLayer, cors::CorsLayer, services::ServeDir, set_header::SetResponseHeaderLayer};
+use tower_http::{
+    compression::CompressionLayer, cors::CorsLayer, services::ServeDir, set_header::SetResponseHeaderLayer,
+};
 
 use crate::state::AppState;
 

@@ -44,12 +44,8 @@ async fn the_widget_is_served_precompressed_under_immutable_build_urls() {
     let start = plain.find("relay + \"/widget/").expect("the loader names the widget folder") + 17;
     let build = &plain[start..start + 12];
     assert!(build.chars().all(|c| c.is_ascii_hexdigit()), "a content digest names the build: {build}");
-    let again = http
-        .get(format!("{}/embed.js", relay.http_url()))
-        .header(header::IF_NONE_MATCH, etag)
-        .send()
-        .await
-        .unwrap();
+    let again =
+        http.get(format!("{}/embed.js", relay.http_url())).header(header::IF_NONE_MATCH, etag).send().await.unwrap();
     assert_eq!(again.status(), 304, "an unchanged loader is revalidated, not downloaded again");
 
     for name in ["baton-widget.js", "baton-widget_bg.wasm", "baton.css"] {

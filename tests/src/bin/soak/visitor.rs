@@ -278,7 +278,7 @@ impl Visitor {
                 }
                 _ => {}
             },
-            ServerFrame::Error { code, message, client_id } => {
+            ServerFrame::Error { code, message, client_id, .. } => {
                 // A refused message stays pending and goes again after the next reconnect.
                 self.outcome
                     .problems
