@@ -63,6 +63,8 @@ enum ChannelError {
     UnknownSite(String),
     #[error("{0}")]
     BadRequest(String),
+    #[error("the request body did not arrive in time")]
+    BodyTimeout,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -94,6 +96,7 @@ impl IntoResponse for ChannelError {
         let (status, code) = match &self {
             Self::UnknownSite(_) => (StatusCode::NOT_FOUND, "unknown_site"),
             Self::BadRequest(_) => (StatusCode::UNPROCESSABLE_ENTITY, "bad_request"),
+            Self::BodyTimeout => (StatusCode::REQUEST_TIMEOUT, "timeout"),
             Self::Store(_) | Self::Conversation(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Self::Limited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
         };
@@ -113,7 +116,16 @@ async fn message(
     Path(site): Path<String>,
     body: Result<Json<Request>, JsonRejection>,
 ) -> Result<Response, ChannelError> {
-    let Json(request) = body.map_err(|e| ChannelError::BadRequest(e.body_text()))?;
+    let Json(request) =
+        body.map_err(
+            |e| {
+                if timed_out(&e) {
+                    ChannelError::BodyTimeout
+                } else {
+                    ChannelError::BadRequest(e.body_text())
+                }
+            },
+        )?;
     let site = state.sites.get(&site).ok_or(ChannelError::UnknownSite(site))?;
     let text = request.text.trim().to_string();
     if !request.request_handover && (text.is_empty() || text.chars().count() > shared::MAX_MESSAGE_CHARS) {
@@ -153,4 +165,16 @@ async fn message(
         .collect();
     let phase = state.store.conversation(&conversation.id).await?.map(|c| c.handover.phase).unwrap_or_default();
     Ok(Json(json!({"conversation": token, "messages": messages, "phase": phase})).into_response())
+}
+
+/// Whether the body stopped arriving (the router's body timeout) rather than being malformed.
+fn timed_out(rejection: &JsonRejection) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(rejection);
+    while let Some(error) = cause {
+        if error.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }

@@ -113,8 +113,8 @@ pub fn app(state: AppState) -> Router {
         .merge(http_channel::router())
         .merge(webhooks::router())
         .merge(web::router(&state))
-        // A body trickled in too slowly fails the request (its extractor's 4xx); one too large
-        // is refused with 413. Upgrades have no body and are not affected.
+        // A body trickled in too slowly fails the request (408 on the HTTP channel, the
+        // extractor's 4xx elsewhere); one too large is refused with 413. Upgrades have no body and are not affected.
         .layer(RequestBodyTimeoutLayer::new(limits.body_timeout))
         .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
         .layer(TraceLayer::new_for_http())
