@@ -8,7 +8,16 @@ use std::sync::LazyLock;
 use regex::Regex;
 use shared::Role;
 
-use crate::{bot::Turn, conversation::signals::find_emails, triggers::language};
+use crate::{
+    bot::Turn,
+    conversation::signals::{find_emails, mask_emails},
+    triggers::{budget, language},
+};
+
+/// At most this many facts of each kind are kept (and read from any one message): an agent
+/// reads ten order numbers, not a thousand, and a message pasted full of links or numbers
+/// costs no more than this.
+pub const MAX_FACTS: usize = 10;
 
 pub struct SummaryInput<'a> {
     pub turns: &'a [Turn],
@@ -55,28 +64,29 @@ static ORDER: LazyLock<Regex> = LazyLock::new(|| {
 pub fn facts(turns: &[Turn], use_typed_email: bool) -> Facts {
     let mut facts = Facts::default();
     let push = |list: &mut Vec<String>, item: String| {
-        if !list.contains(&item) {
+        if list.len() < MAX_FACTS && !list.contains(&item) {
             list.push(item);
         }
     };
     for turn in turns.iter().filter(|t| t.role == Role::Visitor) {
-        let mut rest = turn.text.clone();
-        for link in LINK.find_iter(&turn.text) {
+        for link in LINK.find_iter(&turn.text).take(MAX_FACTS) {
             push(&mut facts.links, link.as_str().to_string());
-            rest = rest.replace(link.as_str(), " ");
         }
+        // Links and typed emails are blanked (each in one pass) before numbers are looked
+        // for, so their digits are not read as orders or phones.
+        let mut rest = LINK.replace_all(&turn.text, " ").into_owned();
         if use_typed_email {
-            for email in find_emails(&turn.text) {
-                push(&mut facts.emails, email.clone());
-                rest = rest.replace(&email, " ");
+            for email in find_emails(&turn.text).take(MAX_FACTS) {
+                push(&mut facts.emails, email);
             }
+            rest = mask_emails(&rest, " ");
         }
-        for order in ORDER.captures_iter(&rest) {
+        for order in ORDER.captures_iter(&rest).take(MAX_FACTS) {
             if let Some(m) = order.name("a").or(order.name("b")).or(order.name("c")) {
                 push(&mut facts.orders, m.as_str().to_string());
             }
         }
-        for phone in PHONE.find_iter(&rest) {
+        for phone in PHONE.find_iter(&rest).take(MAX_FACTS) {
             let digits = phone.as_str().chars().filter(char::is_ascii_digit).count();
             let is_order = facts.orders.iter().any(|o| phone.as_str().contains(o.as_str()));
             if (7..=15).contains(&digits) && !is_order {
@@ -98,21 +108,37 @@ pub fn keeps_facts(written: &str, facts: &Facts) -> bool {
         .all(|f| written.contains(f.as_str()))
 }
 
+/// [`summarize`] and the [`facts`] it states, on the analysis [`budget`] (a blocking thread):
+/// what the actor calls when a handover starts or a follow-up is saved.
+pub async fn summarize_off_workers(input: &SummaryInput<'_>) -> (String, Facts) {
+    let turns = input.turns.to_vec();
+    let (trigger, topic, email) =
+        (input.trigger.to_string(), input.topic.map(str::to_string), input.email.map(str::to_string));
+    let use_typed_email = input.use_typed_email;
+    budget::run(budget::Weight::Heavy, move || {
+        let input = SummaryInput {
+            turns: &turns,
+            trigger: &trigger,
+            topic: topic.as_deref(),
+            email: email.as_deref(),
+            use_typed_email,
+        };
+        summarize_with_facts(&input)
+    })
+    .await
+}
+
 pub fn summarize(input: &SummaryInput<'_>) -> String {
+    summarize_with_facts(input).0
+}
+
+fn summarize_with_facts(input: &SummaryInput<'_>) -> (String, Facts) {
     // Without consent a typed address is not passed on, not even inside a quoted message.
     let asked: Vec<String> = input
         .turns
         .iter()
         .filter(|t| t.role == Role::Visitor)
-        .map(|t| {
-            let mut text = t.text.clone();
-            if !input.use_typed_email {
-                for email in find_emails(&t.text) {
-                    text = text.replace(&email, "[email]");
-                }
-            }
-            text
-        })
+        .map(|t| if input.use_typed_email { t.text.clone() } else { mask_emails(&t.text, "[email]") })
         .collect();
     let bot: Vec<&Turn> = input.turns.iter().filter(|t| t.role == Role::Bot).collect();
     let mut parts = Vec::new();
@@ -161,7 +187,7 @@ pub fn summarize(input: &SummaryInput<'_>) -> String {
     if !found.is_empty() {
         parts.push(format!("Facts: {}.", found.join("; ")));
     }
-    parts.join(" ")
+    (parts.join(" "), facts)
 }
 
 fn plural(n: usize) -> &'static str {
@@ -242,6 +268,28 @@ mod tests {
         assert_eq!(facts.orders, ["A-55120", "NW-20481"]);
         assert_eq!(facts.phones, ["0171 5550199"]);
         assert_eq!(facts.links, ["www.shop.example/x"]);
+    }
+
+    #[test]
+    fn facts_are_capped_however_many_a_message_holds() {
+        // Messages of the longest length, full of distinct links, emails, orders and phones.
+        let text: String = (0..2000)
+            .map(|i| format!("www.s{i}.example/p x{i}@mail.example order {} +49 30 7{i:06} ", 100_000 + i))
+            .collect::<String>()
+            .chars()
+            .take(shared::MAX_MESSAGE_CHARS)
+            .collect();
+        let turns: Vec<Turn> = (0..30).map(|_| turn(Role::Visitor, &text)).collect();
+        let facts = facts(&turns, true);
+        for list in [&facts.links, &facts.emails, &facts.orders, &facts.phones] {
+            assert_eq!(list.len(), MAX_FACTS, "{facts:?}");
+        }
+        assert_eq!(facts.links[0], "www.s0.example/p");
+        assert_eq!(facts.orders[0], "100000");
+        let summary =
+            summarize(&SummaryInput { turns: &turns, trigger: "x", topic: None, email: None, use_typed_email: false });
+        assert!(!summary.contains("@mail.example"), "{summary}");
+        assert!(summary.len() < 4000, "{} bytes", summary.len());
     }
 
     #[test]

@@ -15,6 +15,7 @@ use bm25::{Document, Language, SearchEngine, SearchEngineBuilder, Tokenizer};
 use shared::Source;
 
 use super::{library::Library, Answer, Articles, Ask, Bot};
+use crate::triggers::{budget, text};
 
 /// The BM25 score at which the score part of the confidence is one half. Chosen on the demo
 /// articles: one rare term matched scores about 2, a question answered by its passage 5 and up.
@@ -23,6 +24,14 @@ const SCORE_HALF: f32 = 3.0;
 const UNKNOWN_TERM: f32 = 1.5;
 /// How many candidates are re-scored for coverage.
 const CANDIDATES: usize = 3;
+/// How many words of a question are searched. BM25 here costs the question's words times
+/// each matching passage's words (the `bm25` crate keeps repeated words, and scans a passage's
+/// terms for each), so a pasted page would cost a thousand questions; a chat question is a
+/// sentence or two, and its first 64 words carry it.
+pub const MAX_QUESTION_WORDS: usize = 64;
+/// And at most this much of it (bytes of folded text), so that a search is always light work
+/// for the [`budget`], whatever was pasted.
+pub const MAX_QUESTION_BYTES: usize = 1024;
 
 /// One section of one article.
 #[derive(Debug, Clone)]
@@ -94,6 +103,8 @@ impl Index {
 
     /// The best `n` passages for `question`, most confident first (the LLM bot's grounding).
     pub fn top(&self, question: &str, n: usize) -> Vec<Hit<'_>> {
+        let question = searched(question);
+        let question = question.as_str();
         let asked: HashSet<String> = self.tokenizer.tokenize(question).into_iter().collect();
         if asked.is_empty() || n == 0 {
             return Vec::new();
@@ -120,6 +131,24 @@ impl Index {
         hits.truncate(n);
         hits
     }
+}
+
+/// The part of a question that is searched: transliterated as the tokenizer would (capped at
+/// [`MAX_QUESTION_BYTES`], see [`text::fold_to`]), cut after [`MAX_QUESTION_WORDS`] words.
+fn searched(question: &str) -> String {
+    let mut folded = text::fold_to(question, MAX_QUESTION_BYTES).into_owned();
+    let mut words = 0;
+    let mut in_word = false;
+    let cut = folded.bytes().position(|b| {
+        let starts = b.is_ascii_alphanumeric() && !in_word;
+        in_word = b.is_ascii_alphanumeric();
+        words += usize::from(starts);
+        words > MAX_QUESTION_WORDS
+    });
+    if let Some(cut) = cut {
+        folded.truncate(cut);
+    }
+    folded
 }
 
 /// What is searched: the title and heading count as text of the passage.
@@ -201,9 +230,17 @@ impl KnowledgeBot {
 
 #[async_trait]
 impl Bot for KnowledgeBot {
+    /// Searches on the analysis [`budget`] (a blocking thread), off the async workers.
     async fn answer(&self, ask: Ask<'_>) -> Answer {
         let shelf = self.library.shelf();
-        self.answer_from(shelf.index.search(ask.question).as_ref())
+        let question = ask.question.to_string();
+        let best = budget::run(budget::Weight::Light, move || {
+            shelf.index.search(&question).map(|hit| (hit.passage.clone(), hit.score, hit.confidence))
+        })
+        .await;
+        let hit =
+            best.as_ref().map(|(passage, score, confidence)| Hit { passage, score: *score, confidence: *confidence });
+        self.answer_from(hit.as_ref())
     }
 }
 

@@ -21,7 +21,7 @@ use crate::{
     pubsub::{BusMessage, INBOX},
     state::{Site, Sites},
     store::{now_millis, Appended, Conversation, FollowUp, Handover},
-    summary::{summarize, SummaryInput},
+    summary::{summarize_off_workers, SummaryInput},
     templates::{wait_wording, Vars},
     triggers::Trigger,
 };
@@ -203,8 +203,7 @@ impl Actor {
                 if earlier.last().is_some_and(|t| t.role == Role::Visitor && t.text == text) {
                     earlier.pop();
                 }
-                let (signals, verdict) =
-                    signals::classify(&text, &earlier, &self.site.triggers, &self.site.config.handover);
+                let (signals, verdict) = signals::classify_off_workers(self.site.clone(), text.clone(), earlier).await;
                 self.note(verdict).await?;
                 Input::VisitorMessage { text, signals, channel, now }
             }
@@ -321,15 +320,15 @@ impl Actor {
                 Effect::StartHandover { reason } => {
                     let turns = self.history().await?;
                     let trigger = self.brain.trigger.take().filter(|t| t.reason == reason);
-                    let summary = summarize(&SummaryInput {
+                    let (summary, facts) = summarize_off_workers(&SummaryInput {
                         turns: &turns,
                         trigger: trigger.as_ref().map_or(default_trigger(reason), |t| t.detail.as_str()),
                         topic: self.conversation.topic.as_deref(),
                         email: self.conversation.visitor.email.as_deref(),
                         use_typed_email: self.site.config.summary.use_typed_email,
-                    });
+                    })
+                    .await;
                     // Written by the model when the site has one, if it kept every fact.
-                    let facts = crate::summary::facts(&turns, self.site.config.summary.use_typed_email);
                     let summary = match self.site.bot.write_summary(&summary, &turns).await {
                         Some(written) if crate::summary::keeps_facts(&written, &facts) => written,
                         Some(_) => {
@@ -361,13 +360,14 @@ impl Actor {
                     self.deps.store.set_visitor(&self.id, &visitor).await?;
                     self.conversation.visitor.email = Some(email.clone());
                     let turns = self.history().await?;
-                    let summary = summarize(&SummaryInput {
+                    let (summary, _) = summarize_off_workers(&SummaryInput {
                         turns: &turns,
                         trigger: "nobody was available and the visitor left an email for a follow-up",
                         topic: self.conversation.topic.as_deref(),
                         email: Some(&email),
                         use_typed_email: self.site.config.summary.use_typed_email,
-                    });
+                    })
+                    .await;
                     let follow_up = FollowUp {
                         conversation_id: self.id.clone(),
                         site: self.site.key.clone(),

@@ -2,7 +2,14 @@
 //! offer one), cancel a pending request, or carry an email address? Pure functions over the
 //! site's settings; the handover triggers themselves live in [`crate::triggers`].
 
-use crate::{bot::Turn, config::HandoverConfig, triggers::Triggers};
+use std::sync::Arc;
+
+use crate::{
+    bot::Turn,
+    config::HandoverConfig,
+    state::Site,
+    triggers::{budget, Triggers},
+};
 
 use super::machine::Signals;
 pub use crate::triggers::Verdict;
@@ -14,6 +21,14 @@ pub fn normalize(text: &str) -> String {
         .map(str::to_lowercase)
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// [`classify`] with the site's triggers, on the analysis [`budget`] (a blocking thread, in the
+/// queue of its weight), so a long message never holds an async worker nor delays a short one.
+/// What the actor calls for every visitor message.
+pub async fn classify_off_workers(site: Arc<Site>, text: String, earlier: Vec<Turn>) -> (Signals, Verdict) {
+    let weight = Triggers::weight(&text, &earlier);
+    budget::run(weight, move || classify(&text, &earlier, &site.triggers, &site.config.handover)).await
 }
 
 /// The machine's signals for `text`, and the triggers' full verdict (for the summary and the
@@ -41,18 +56,52 @@ pub fn find_email(text: &str) -> Option<String> {
 
 /// Everything in `text` shaped like an email address.
 pub fn find_emails(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '<' | '>' | '(' | ')' | '"' | '\''))
-        .map(|w| w.trim_matches(|c: char| matches!(c, '.' | ':' | '!' | '?')))
-        .filter(|w| {
-            let Some((local, domain)) = w.split_once('@') else { return false };
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !domain.contains('@')
-                && w.len() <= 254
-        })
-        .map(str::to_string)
+    text.split(is_email_separator).map(trim_email).filter(|w| is_email(w)).map(str::to_string)
+}
+
+/// `text` with every email address in it replaced by `mask`, in one pass (a replace per
+/// address found would cost the text's length once per address).
+pub fn mask_emails(text: &str, mask: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for piece in text.split_inclusive(is_email_separator) {
+        let (token, separator) = match piece.char_indices().last() {
+            Some((at, c)) if is_email_separator(c) => piece.split_at(at),
+            _ => (piece, ""),
+        };
+        let word = trim_email(token);
+        if is_email(word) {
+            let start = token.len() - token.trim_start_matches(is_email_trim).len();
+            out.push_str(&token[..start]);
+            out.push_str(mask);
+            out.push_str(&token[start + word.len()..]);
+        } else {
+            out.push_str(token);
+        }
+        out.push_str(separator);
+    }
+    out
+}
+
+fn is_email_separator(c: char) -> bool {
+    c.is_whitespace() || matches!(c, ',' | ';' | '<' | '>' | '(' | ')' | '"' | '\'')
+}
+
+fn is_email_trim(c: char) -> bool {
+    matches!(c, '.' | ':' | '!' | '?')
+}
+
+fn trim_email(word: &str) -> &str {
+    word.trim_matches(is_email_trim)
+}
+
+fn is_email(w: &str) -> bool {
+    let Some((local, domain)) = w.split_once('@') else { return false };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && w.len() <= 254
 }
 
 #[cfg(test)]
@@ -88,5 +137,21 @@ mod tests {
         assert_eq!(find_email("<bob.smith@mail.co.uk>"), Some("bob.smith@mail.co.uk".into()));
         assert_eq!(find_email("at @ home"), None);
         assert_eq!(find_email("a@b"), None);
+    }
+
+    #[test]
+    fn masking_replaces_every_address_as_a_replace_per_address_did() {
+        for text in [
+            "write to ada@example.com, or (bob@mail.co.uk)! ada@example.com.",
+            "no address here @ all",
+            "x:ada@example.com\tand\n<b@c.de>",
+            "",
+        ] {
+            let mut replaced = text.to_string();
+            for email in find_emails(text) {
+                replaced = replaced.replace(&email, "[email]");
+            }
+            assert_eq!(mask_emails(text, "[email]"), replaced, "{text:?}");
+        }
     }
 }

@@ -6,8 +6,9 @@
 use crate::bot::Turn;
 use shared::Role;
 
+use std::{collections::HashSet, sync::LazyLock};
+
 use super::text::{self, Phrases};
-use std::sync::LazyLock;
 
 /// Complaints, in the seven languages, folded as [`text::words`] folds them.
 static COMPLAINTS: LazyLock<Phrases> = LazyLock::new(|| {
@@ -238,43 +239,69 @@ const EARLIER: f32 = 0.15;
 const EARLIER_REPEAT: f32 = 0.2;
 /// How many recent turns count for unanswered questions.
 const RECENT_TURNS: usize = 6;
+/// How many earlier turns (of both sides) are read at all: every one of them is folded and
+/// compared with every other, so this bounds the work per message. Fifteen exchanges back is
+/// further than "you already asked that" reaches.
+pub const MAX_EARLIER_TURNS: usize = 30;
+/// How many words of a message take part in the repeat comparison: the same question again
+/// shows in its first words, and a cap keeps each comparison small whatever was pasted.
+pub const MAX_COMPARED_WORDS: usize = 100;
+/// How much of each earlier message is read (bytes of folded text, and of the text as written
+/// for shouting and "!!"): its first words, which are all the repeat comparison uses, and where
+/// a complaint shows. Without it, every message would read the whole conversation again.
+pub const MAX_EARLIER_BYTES: usize = 1024;
+/// Edit distance is only computed between texts this short (bytes of the compared words,
+/// joined): it costs the product of the two lengths. Chat questions are far shorter; longer
+/// texts are compared by their sets of character trigrams, in linear time.
+pub const MAX_EDIT_DISTANCE_BYTES: usize = 300;
 
 /// The score of `text`, given the turns before it (oldest first).
 pub fn score(text: &str, earlier: &[Turn]) -> f32 {
-    let mut score = message_score(text);
-    let asked = text::words(text);
-    let repeated = earlier.iter().filter(|t| t.role == Role::Visitor).any(|t| similar(&asked, &text::words(&t.text)));
-    if repeated {
+    score_words(text, &text::words(text), earlier)
+}
+
+/// [`score`] with the message's words already split by [`text::words`].
+pub fn score_words(text: &str, asked: &[String], earlier: &[Turn]) -> f32 {
+    let earlier = &earlier[earlier.len().saturating_sub(MAX_EARLIER_TURNS)..];
+    let mut score = message_score(text, asked);
+    // Each earlier visitor message is folded and shaped once.
+    let visitor: Vec<(&str, Vec<String>)> = earlier
+        .iter()
+        .filter(|t| t.role == Role::Visitor)
+        .map(|t| (super::clip(&t.text, MAX_EARLIER_BYTES), text::words_within(&t.text, MAX_EARLIER_BYTES)))
+        .collect();
+    let shapes: Vec<Shape<'_>> = visitor.iter().map(|(_, words)| Shape::new(words)).collect();
+    let asked = Shape::new(asked);
+    if shapes.iter().any(|earlier| similar(&asked, earlier)) {
         score += REPEATED;
     }
     let recent = &earlier[earlier.len().saturating_sub(RECENT_TURNS)..];
     let unanswered = recent.iter().filter(|t| t.role == Role::Bot && t.unanswered).count();
     score += (unanswered as f32 * UNANSWERED).min(2.0 * UNANSWERED);
     // Questions already asked again earlier in the conversation keep counting.
-    let visitor: Vec<Vec<String>> =
-        earlier.iter().filter(|t| t.role == Role::Visitor).map(|t| text::words(&t.text)).collect();
-    let earlier_repeats = (1..visitor.len()).filter(|&i| visitor[..i].iter().any(|v| similar(&visitor[i], v))).count();
+    let earlier_repeats = (1..shapes.len()).filter(|&i| shapes[..i].iter().any(|v| similar(&shapes[i], v))).count();
     score += (earlier_repeats as f32 * EARLIER_REPEAT).min(2.0 * EARLIER_REPEAT);
-    let earlier_upset =
-        earlier.iter().filter(|t| t.role == Role::Visitor && message_score(&t.text) >= COMPLAINT).count();
+    let earlier_upset = visitor.iter().filter(|(text, words)| message_score(text, words) >= COMPLAINT).count();
     score += (earlier_upset as f32 * EARLIER).min(2.0 * EARLIER);
     score.clamp(0.0, 1.0)
 }
 
-/// What the message alone says.
-fn message_score(text: &str) -> f32 {
-    let words = text::words(text);
-    let complaints = COMPLAINTS.count_inflected(&words);
+/// What the message alone says, from its text and its words.
+fn message_score(text: &str, words: &[String]) -> f32 {
+    let complaints = COMPLAINTS.count_inflected(words);
     let mut score = match complaints {
         0 => 0.0,
         n => COMPLAINT + (n - 1) as f32 * EXTRA_COMPLAINT,
     };
-    if INSULTS.find(&words).is_some() {
+    if INSULTS.find(words).is_some() {
         score += INSULT;
     }
-    let letters: Vec<char> = text.chars().filter(|c| c.is_alphabetic()).collect();
-    let upper = letters.iter().filter(|c| c.is_uppercase()).count();
-    if letters.len() >= 8 && upper * 10 >= letters.len() * 7 {
+    let (mut letters, mut upper) = (0, 0);
+    for c in text.chars().filter(|c| c.is_alphabetic()) {
+        letters += 1;
+        upper += usize::from(c.is_uppercase());
+    }
+    if letters >= 8 && upper * 10 >= letters * 7 {
         score += SHOUTING;
     }
     if text.contains("!!") || text.contains("?!") || text.contains("!?") || text.contains("??") {
@@ -283,17 +310,52 @@ fn message_score(text: &str) -> f32 {
     score
 }
 
+/// A message as the repeat comparison sees it: its first [`MAX_COMPARED_WORDS`] words as a
+/// set, and joined, for the edit distance or the trigrams.
+struct Shape<'a> {
+    words: usize,
+    set: HashSet<&'a str>,
+    joined: String,
+}
+
+impl<'a> Shape<'a> {
+    fn new(words: &'a [String]) -> Self {
+        let words = &words[..words.len().min(MAX_COMPARED_WORDS)];
+        Self { words: words.len(), set: words.iter().map(String::as_str).collect(), joined: words.join(" ") }
+    }
+}
+
 /// The same question again: the shorter one's words nearly all in the other ("cancel my
-/// order!!" after "how can I cancel my order?"), or nearly the same text.
-fn similar(a: &[String], b: &[String]) -> bool {
-    if a.len() < 3 || b.len() < 3 {
+/// order!!" after "how can I cancel my order?"), or nearly the same text. Linear in the
+/// (capped) lengths: edit distance only between short texts.
+fn similar(a: &Shape<'_>, b: &Shape<'_>) -> bool {
+    if a.words < 3 || b.words < 3 {
         return false;
     }
-    let a_set: std::collections::HashSet<&String> = a.iter().collect();
-    let b_set: std::collections::HashSet<&String> = b.iter().collect();
-    let shared = a_set.intersection(&b_set).count() as f32;
-    let contained = shared / a_set.len().min(b_set.len()) as f32;
-    contained >= 0.75 || strsim::normalized_levenshtein(&a.join(" "), &b.join(" ")) >= 0.8
+    #[cfg(test)]
+    super::meter::add(super::meter::Work::Comparisons, 1);
+    let shared = a.set.intersection(&b.set).count() as f32;
+    let contained = shared / a.set.len().min(b.set.len()) as f32;
+    if contained >= 0.75 {
+        return true;
+    }
+    if a.joined.len() <= MAX_EDIT_DISTANCE_BYTES && b.joined.len() <= MAX_EDIT_DISTANCE_BYTES {
+        #[cfg(test)]
+        super::meter::add(super::meter::Work::EditCells, a.joined.len() * b.joined.len());
+        strsim::normalized_levenshtein(&a.joined, &b.joined) >= 0.8
+    } else {
+        trigram_dice(&a.joined, &b.joined) >= 0.8
+    }
+}
+
+/// The Dice coefficient of the two texts' sets of byte trigrams (0..1).
+fn trigram_dice(a: &str, b: &str) -> f32 {
+    let trigrams = |s: &str| s.as_bytes().windows(3).map(|w| [w[0], w[1], w[2]]).collect::<HashSet<[u8; 3]>>();
+    let (a, b) = (trigrams(a), trigrams(b));
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    2.0 * a.intersection(&b).count() as f32 / (a.len() + b.len()) as f32
 }
 
 #[cfg(test)]

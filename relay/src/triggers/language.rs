@@ -6,9 +6,15 @@ use whatlang::{Detector, Lang};
 /// The languages the triggers understand.
 const LANGUAGES: [Lang; 7] = [Lang::Eng, Lang::Deu, Lang::Fra, Lang::Spa, Lang::Ita, Lang::Por, Lang::Nld];
 
+/// How much of the text (bytes) is read: `whatlang` is sure of a language long before this,
+/// and the summary hands it everything the visitor wrote (up to thirty long messages).
+pub const MAX_DETECTED_BYTES: usize = 2048;
+
 /// The language of `text` in English ("German"), or `None` when there is too little to tell.
+/// Reads the first [`MAX_DETECTED_BYTES`] of it.
 pub fn detect(text: &str) -> Option<&'static str> {
-    if text.split_whitespace().count() < 2 {
+    let text = super::clip(text, MAX_DETECTED_BYTES);
+    if text.split_whitespace().nth(1).is_none() {
         return None;
     }
     let info = Detector::with_allowlist(LANGUAGES.to_vec()).detect(text)?;

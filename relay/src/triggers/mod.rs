@@ -6,13 +6,18 @@
 //! - [`request`]: the visitor asks for a person, in seven languages, with typos;
 //! - [`frustration`]: a 0..1 score from the message and the conversation;
 //! - [`rules`]: guidance rules and topics from the configuration;
-//! - [`language`]: the visitor's language, for the summary.
+//! - [`language`]: the visitor's language, for the summary;
+//! - [`budget`]: where the analyses run (blocking threads, a few at a time), so a flood of
+//!   long messages never holds the async workers.
 //!
 //! The fifth trigger, "cannot answer", needs the bot's confidence and is decided where the bot
 //! answers (the actor's `ask_bot`).
 
+pub mod budget;
 pub mod frustration;
 pub mod language;
+#[cfg(test)]
+mod meter;
 pub mod request;
 pub mod rules;
 pub mod text;
@@ -32,6 +37,24 @@ pub enum TriggerError {
     Pattern { rule: String, pattern: String, message: String },
     #[error("{setting} must be between 0 and 1, not {value}")]
     OutOfRange { setting: &'static str, value: f32 },
+}
+
+/// The most of a message's own text (bytes, as written) that the rules' regular expressions
+/// and the shouting and "!!" checks read: a message of the longest allowed length in any
+/// script (four bytes a character at most). The regex engine is linear in this; the cap only
+/// matters for text that did not come through a message limit.
+pub const MAX_PATTERN_BYTES: usize = 4 * shared::MAX_MESSAGE_CHARS;
+
+/// `text` cut to at most `max` bytes, at a character boundary.
+pub fn clip(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// A trigger that fired, with what the agent should read about it.
@@ -82,22 +105,47 @@ impl Triggers {
         })
     }
 
+    /// How heavy [`Triggers::evaluate`] of `text` after `earlier` is, from the folded text it
+    /// reads (folding is the cheap part): the newest message, and the earlier visitor messages
+    /// at a quarter, since only the cheap analyses read them.
+    pub fn weight(text: &str, earlier: &[Turn]) -> budget::Weight {
+        let earlier = &earlier[earlier.len().saturating_sub(frustration::MAX_EARLIER_TURNS)..];
+        let earlier_bytes: usize = earlier
+            .iter()
+            .filter(|t| t.role == shared::Role::Visitor)
+            .map(|t| text::fold_to(&t.text, frustration::MAX_EARLIER_BYTES).len())
+            .sum();
+        budget::Weight::of(text::fold(text).len() + earlier_bytes / 4)
+    }
+
     pub fn config(&self) -> &TriggersConfig {
         &self.config
     }
 
     /// Does the visitor ask for a person in `text`? (The explicit-request trigger alone.)
     pub fn asks_for_person(&self, text: &str) -> bool {
-        request::asks_for_person(text) || self.extra_requests.find(&text::words(text)).is_some()
+        let clauses = text::clauses(text);
+        self.asks_in(&clauses, &clauses.concat())
+    }
+
+    fn asks_in(&self, clauses: &[Vec<String>], words: &[String]) -> bool {
+        request::asks_in(clauses) || self.extra_requests.find(words).is_some()
     }
 
     /// Judges `text`, given the turns before it (oldest first). A rule outranks an
     /// always-human topic, which outranks the visitor's words, which outrank frustration: the
     /// most specific reason is the one the agent reads.
+    ///
+    /// The message is folded and split once, and every analysis reads capped lengths (see
+    /// [`text::MAX_FOLDED_BYTES`], [`MAX_PATTERN_BYTES`] and the caps in [`frustration`]), so
+    /// the cost is bounded whatever the visitor sends.
     pub fn evaluate(&self, text: &str, earlier: &[Turn]) -> Verdict {
-        let words = text::words(text);
+        let clauses = text::clauses(text);
+        let words = clauses.concat();
+        let text = clip(text, MAX_PATTERN_BYTES);
         let topic = self.topics.iter().find(|t| t.matches(&words));
-        let frustration = if self.config.frustration.enabled { frustration::score(text, earlier) } else { 0.0 };
+        let frustration =
+            if self.config.frustration.enabled { frustration::score_words(text, &words, earlier) } else { 0.0 };
         let rule = self
             .rules
             .iter()
@@ -107,7 +155,7 @@ impl Triggers {
             reason: Reason::Topic,
             detail: format!("topic: {} (always handled by a person)", topic.name),
         });
-        let asked = (self.config.explicit_request.enabled && self.asks_for_person(text))
+        let asked = (self.config.explicit_request.enabled && self.asks_in(&clauses, &words))
             .then(|| Trigger { reason: Reason::ExplicitRequest, detail: "the visitor asked for a person".into() });
         let frustrated =
             (self.config.frustration.enabled && frustration >= self.config.frustration.threshold).then(|| Trigger {

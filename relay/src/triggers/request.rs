@@ -137,8 +137,11 @@ const MAX_GAP: usize = 4;
 
 struct Lexicon {
     roles: HashMap<&'static str, Vec<Role>>,
-    /// Words that typos are matched against: (word, allowed edit distance).
-    fuzzy: Vec<(&'static str, usize)>,
+    /// Words that typos are matched against: (word, allowed edit distance, its letters).
+    fuzzy: Vec<(&'static str, usize, Letters)>,
+    /// The longest word a typo may be of, plus its allowed distance: longer words are never
+    /// compared (the cap that keeps a 4,000-letter token from costing anything).
+    longest_typo: usize,
 }
 
 static LEX: LazyLock<Lexicon> = LazyLock::new(|| {
@@ -151,16 +154,17 @@ static LEX: LazyLock<Lexicon> = LazyLock::new(|| {
             }
         }
     }
-    let fuzzy = roles
+    let fuzzy: Vec<(&'static str, usize, Letters)> = roles
         .iter()
         .filter(|(word, r)| {
             word.len() >= 5
                 && !EXACT_ONLY.contains(word)
                 && r.iter().any(|r| matches!(r, Contact | ContactLast | Person | Human))
         })
-        .map(|(word, _)| (*word, if word.len() >= 9 { 2 } else { 1 }))
+        .map(|(word, _)| (*word, if word.len() >= 9 { 2 } else { 1 }, Letters::of(word)))
         .collect();
-    Lexicon { roles, fuzzy }
+    let longest_typo = fuzzy.iter().map(|(word, max, _)| word.len() + max).max().unwrap_or(0);
+    Lexicon { roles, fuzzy, longest_typo }
 });
 
 /// The roles of a word, or of the lexicon word it is a typo of.
@@ -168,24 +172,72 @@ fn roles(word: &str) -> &'static [Role] {
     if let Some(roles) = LEX.roles.get(word) {
         return roles;
     }
-    if word.len() < 4 || NOT_TYPOS.contains(&word) {
+    if word.len() < 4 || word.len() > LEX.longest_typo || NOT_TYPOS.contains(&word) {
         return &[];
     }
+    #[cfg(test)]
+    super::meter::add(super::meter::Work::TypoLookups, 1);
     if word.len() == 4 {
         // Four letters: only two swapped letters ("tlak"); any other edit is too often
         // another word ("that" and "chat").
         return LEX
             .roles
             .iter()
-            .find(|(known, _)| known.len() == 4 && strsim::osa_distance(known, word) == 1 && swapped(known, word))
+            .find(|(known, _)| known.len() == 4 && swapped(known, word) && strsim::osa_distance(known, word) == 1)
             .map_or(&[], |(_, roles)| roles.as_slice());
     }
+    // The letter counts rule out nearly every lexicon word before the edit distance is
+    // computed: an edit changes them by two at most, so more than twice the allowed
+    // distance apart means further than allowed.
+    let letters = Letters::of(word);
     LEX.fuzzy
         .iter()
-        .filter(|(known, max)| known.len().abs_diff(word.len()) <= *max && strsim::osa_distance(known, word) <= *max)
-        .min_by_key(|(known, _)| strsim::osa_distance(known, word))
+        .filter(|(known, max, known_letters)| {
+            known.len().abs_diff(word.len()) <= *max
+                && (letters.present ^ known_letters.present).count_ones() as usize <= 2 * max
+                && letters.difference(known_letters) <= 2 * max
+        })
+        .filter_map(|(known, max, _)| {
+            let distance = strsim::osa_distance(known, word);
+            (distance <= *max).then_some((known, distance))
+        })
+        .min_by_key(|(_, distance)| *distance)
         .and_then(|(known, _)| LEX.roles.get(known))
         .map_or(&[], Vec::as_slice)
+}
+
+/// How often each letter and digit occurs in a (folded) word, and which occur; other
+/// characters are not counted, which only makes the differences smaller, so they stay lower
+/// bounds. Both differences (of the sets, of the counts) are at most twice the edit distance:
+/// a substitution changes them by two at most, an insertion or deletion by one, a swap not at
+/// all.
+#[derive(Clone, Copy)]
+struct Letters {
+    counts: [u8; 36],
+    /// Bit `i` set when `counts[i] > 0`: the cheap first test.
+    present: u64,
+}
+
+impl Letters {
+    fn of(word: &str) -> Self {
+        let mut counts = [0u8; 36];
+        let mut present = 0u64;
+        for b in word.bytes() {
+            let slot = match b {
+                b'a'..=b'z' => b - b'a',
+                b'0'..=b'9' => 26 + b - b'0',
+                _ => continue,
+            };
+            counts[usize::from(slot)] = counts[usize::from(slot)].saturating_add(1);
+            present |= 1 << slot;
+        }
+        Self { counts, present }
+    }
+
+    /// The size of the two multisets' symmetric difference.
+    fn difference(&self, other: &Self) -> usize {
+        self.counts.iter().zip(other.counts).map(|(a, b)| usize::from(a.abs_diff(b))).sum()
+    }
 }
 
 /// Whether `a` and `b` differ only by two neighbouring letters swapped.
@@ -197,54 +249,82 @@ fn swapped(a: &str, b: &str) -> bool {
     x == y
 }
 
-fn has(word: &str, role: Role) -> bool {
-    roles(word).contains(&role)
+/// A word of the message with its roles, looked up once: the checks below ask about each
+/// word many times (as a verb, as the neighbour of a verb, of a negation…).
+struct Word<'a> {
+    text: &'a str,
+    roles: &'static [Role],
+}
+
+impl Word<'_> {
+    fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
 }
 
 /// Does `text` ask for a person?
 pub fn asks_for_person(text: &str) -> bool {
-    let clauses = text::clauses(text);
+    asks_in(&text::clauses(text))
+}
+
+/// [`asks_for_person`] over a message already split by [`text::clauses`]. Each distinct word
+/// is looked up (and typo-matched) once.
+pub fn asks_in(clauses: &[Vec<String>]) -> bool {
+    let mut known: HashMap<&str, &'static [Role]> = HashMap::new();
+    let clauses: Vec<Vec<Word<'_>>> = clauses
+        .iter()
+        .map(|clause| {
+            clause
+                .iter()
+                .map(|w| Word { text: w, roles: known.entry(w.as_str()).or_insert_with(|| roles(w)) })
+                .collect()
+        })
+        .collect();
     short_call(&clauses) || clauses.iter().any(|clause| clause_asks(clause))
 }
 
 /// "Agent!", "human please", "Mitarbeiter bitte", "una persona real": a message that is only a
 /// clear person (and polite words).
-fn short_call(clauses: &[Vec<String>]) -> bool {
-    let content: Vec<&String> =
-        clauses.iter().flatten().filter(|w| !has(w, Polite) && (!has(w, Filler) || has(w, Human))).collect();
+fn short_call(clauses: &[Vec<Word<'_>>]) -> bool {
+    let content: Vec<&Word<'_>> =
+        clauses.iter().flatten().filter(|w| !w.has(Polite) && (!w.has(Filler) || w.has(Human))).take(3).collect();
     if content.is_empty() || content.len() > 2 {
         return false;
     }
-    let clear = content.iter().any(|w| has(w, Human) && !has(w, Negation));
+    let clear = content.iter().any(|w| w.has(Human) && !w.has(Negation));
     let real_person = content.len() == 2
-        && content.iter().any(|w| has(w, Real))
-        && content.iter().any(|w| has(w, Person) || has(w, Human));
+        && content.iter().any(|w| w.has(Real))
+        && content.iter().any(|w| w.has(Person) || w.has(Human));
     clear || real_person
 }
 
-fn clause_asks(clause: &[String]) -> bool {
+fn clause_asks(clause: &[Word<'_>]) -> bool {
+    // Found once per clause, not once per negation: "not a bot" after "are" is a question.
+    let copula = clause
+        .iter()
+        .position(|w| matches!(w.text, "are" | "is" | "bist" | "es" | "e" | "ben" | "est"))
+        .unwrap_or(clause.len());
     clause.iter().enumerate().any(|(i, word)| {
-        let r = roles(word);
-        let request = (r.contains(&Contact) || r.contains(&ContactLast)) && person_after(clause, i, false)
-            || r.contains(&ContactLast) && person_before(clause, i)
-            || (r.contains(&Contact) || r.contains(&ContactLast)) && relative_person(clause, i)
-            || r.contains(&Wish) && person_after(clause, i, true);
-        (request && !negated(clause, i)) || refuses_machine(clause, i)
+        let request = (word.has(Contact) || word.has(ContactLast)) && person_after(clause, i, false)
+            || word.has(ContactLast) && person_before(clause, i)
+            || (word.has(Contact) || word.has(ContactLast)) && relative_person(clause, i)
+            || word.has(Wish) && person_after(clause, i, true);
+        (request && !negated(clause, i)) || refuses_machine(clause, i, copula)
     })
 }
 
 /// A person after the verb at `at`, across small words. `clear`: only a human or real person.
-fn person_after(clause: &[String], at: usize, clear: bool) -> bool {
+fn person_after(clause: &[Word<'_>], at: usize, clear: bool) -> bool {
     let mut real = false;
     for word in clause.iter().skip(at + 1).take(MAX_GAP + 1) {
-        if has(word, Human) {
+        if word.has(Human) {
             return true;
         }
-        if has(word, Person) && (!clear || real) {
+        if word.has(Person) && (!clear || real) {
             return true;
         }
-        real |= has(word, Real);
-        if !(has(word, Filler) || has(word, Real) || has(word, Polite)) {
+        real |= word.has(Real);
+        if !(word.has(Filler) || word.has(Real) || word.has(Polite)) {
             return false;
         }
     }
@@ -252,12 +332,12 @@ fn person_after(clause: &[String], at: usize, clear: bool) -> bool {
 }
 
 /// A person before a verb that comes last: "mit einem Mitarbeiter sprechen".
-fn person_before(clause: &[String], at: usize) -> bool {
+fn person_before(clause: &[Word<'_>], at: usize) -> bool {
     for word in clause[..at].iter().rev().take(MAX_GAP + 1) {
-        if has(word, Human) || has(word, Person) {
+        if word.has(Human) || word.has(Person) {
             return true;
         }
-        if !(has(word, Filler) || has(word, Real) || has(word, Polite)) {
+        if !(word.has(Filler) || word.has(Real) || word.has(Polite)) {
             return false;
         }
     }
@@ -265,12 +345,12 @@ fn person_before(clause: &[String], at: usize) -> bool {
 }
 
 /// "someone I can talk to", "alguien con quien hablar".
-fn relative_person(clause: &[String], at: usize) -> bool {
+fn relative_person(clause: &[Word<'_>], at: usize) -> bool {
     for (glue, word) in clause[..at].iter().rev().take(MAX_GAP + 1).enumerate() {
-        if (has(word, Human) || has(word, Person)) && glue > 0 {
+        if (word.has(Human) || word.has(Person)) && glue > 0 {
             return true;
         }
-        if !RELATIVE.contains(&word.as_str()) {
+        if !RELATIVE.contains(&word.text) {
             return false;
         }
     }
@@ -279,26 +359,25 @@ fn relative_person(clause: &[String], at: usize) -> bool {
 
 /// A negation that governs the request: "don't want to talk", "no need to speak", "nicht mit
 /// einem Mitarbeiter sprechen"; not one that belongs to another verb ("I don't understand").
-fn negated(clause: &[String], at: usize) -> bool {
+fn negated(clause: &[Word<'_>], at: usize) -> bool {
     let from = at.saturating_sub(6);
     (from..at).any(|k| {
-        has(&clause[k], Negation) && {
+        clause[k].has(Negation) && {
             let mut next = k + 1;
-            if clause.get(next).is_some_and(|w| w == "t") {
+            if clause.get(next).is_some_and(|w| w.text == "t") {
                 next += 1;
             }
             clause.get(next).is_some_and(|w| {
-                next == at || has(w, Wish) || has(w, Filler) || matches!(w.as_str(), "have" | "to" | "do" | "will")
+                next == at || w.has(Wish) || w.has(Filler) || matches!(w.text, "have" | "to" | "do" | "will")
             })
         }
     })
 }
 
-/// "not a bot", "kein Bot", "pas un robot": refusing the machine is asking for a person.
-fn refuses_machine(clause: &[String], at: usize) -> bool {
-    has(&clause[at], Negation)
-        && clause.iter().skip(at + 1).take(4).any(|w| has(w, Machine))
-        && !clause.iter().take(at).any(|w| matches!(w.as_str(), "are" | "is" | "bist" | "es" | "e" | "ben" | "est"))
+/// "not a bot", "kein Bot", "pas un robot": refusing the machine is asking for a person,
+/// unless a copula (at `copula`, the clause's first) comes before: "are you not a bot?".
+fn refuses_machine(clause: &[Word<'_>], at: usize, copula: usize) -> bool {
+    clause[at].has(Negation) && clause.iter().skip(at + 1).take(4).any(|w| w.has(Machine)) && copula >= at
 }
 
 #[cfg(test)]

@@ -76,6 +76,23 @@ async fn the_bot_links_its_article_or_says_it_cannot_answer() {
 }
 
 #[test]
+fn a_pasted_page_is_searched_by_its_first_words_only() {
+    assert_eq!(searched("Do you accept PayPal?"), "Do you accept PayPal?");
+    assert_eq!(searched("Können Sie liefern?"), "Konnen Sie liefern?");
+    let words = |q: &str| q.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).count();
+    for pasted in ["\u{26D5}".repeat(4000), "word ".repeat(800), "\u{1FAF0}".repeat(4000)] {
+        let cut = searched(&pasted);
+        assert!(words(&cut) <= MAX_QUESTION_WORDS && cut.len() <= MAX_QUESTION_BYTES, "{cut}");
+    }
+    assert_eq!(words(&searched(&"word ".repeat(800))), MAX_QUESTION_WORDS);
+    assert_eq!(searched(&"a".repeat(4000)).len(), MAX_QUESTION_BYTES);
+    // Whatever is pasted, the first words still find their article.
+    let index = index();
+    let question = format!("Do you accept PayPal? {}", "\u{26D5}".repeat(4000));
+    assert_eq!(index.search(&question).map(|hit| hit.passage.slug.clone()).as_deref(), Some("payment"));
+}
+
+#[test]
 #[ignore = "prints the confidences, for tuning"]
 fn print_confidences() {
     let index = index();
