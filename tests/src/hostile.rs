@@ -20,7 +20,7 @@ impl Rng {
         Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -28,7 +28,7 @@ impl Rng {
     }
 
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+        (self.next_u64() % n.max(1) as u64) as usize
     }
 
     /// A random lower-case "word" of `len` letters: never in a lexicon, so every typo
@@ -183,7 +183,7 @@ impl Iterator for Attack {
 
     fn next(&mut self) -> Option<String> {
         self.step += 1;
-        self.last = if self.step % 3 == 0 || self.last.is_empty() {
+        self.last = if self.step.is_multiple_of(3) || self.last.is_empty() {
             message(KINDS[(self.step / 3) % KINDS.len()], &mut self.rng)
         } else {
             near_duplicate(&self.last, &mut self.rng)

@@ -14,9 +14,7 @@ pub const MAX_DETECTED_BYTES: usize = 2048;
 /// Reads the first [`MAX_DETECTED_BYTES`] of it.
 pub fn detect(text: &str) -> Option<&'static str> {
     let text = super::clip(text, MAX_DETECTED_BYTES);
-    if text.split_whitespace().nth(1).is_none() {
-        return None;
-    }
+    text.split_whitespace().nth(1)?;
     let info = Detector::with_allowlist(LANGUAGES.to_vec()).detect(text)?;
     Some(match info.lang() {
         Lang::Deu => "German",
