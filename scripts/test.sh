@@ -22,6 +22,9 @@ cargo fmt --all -- --check
 step "building and running the tests (cargo test --workspace)"
 cargo test --workspace --no-fail-fast
 
+# Issue 8 (6, 7): every fuzz target for 10 s (fuzz/README.md), then the 40 s soak (scripts/soak.sh).
+log "fuzzing and soak"; scripts/fuzz.sh --seconds 10 && scripts/soak.sh
+
 step "widget size"
 scripts/size-report.sh --no-build
 

@@ -19,11 +19,14 @@
 //!   behind trusted proxies; [`server`] serves with header and body timeouts.
 //! - [`retention`]: prunes empty and old conversations, processed webhook events and
 //!   delivered outbox rows in the background.
+//! - `fuzzing` (feature `fuzzing` only): the input-facing entry points `fuzz/` drives.
 
 pub mod agents;
 pub mod bot;
 pub mod config;
 pub mod conversation;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod gateway;
 pub mod http_channel;
 pub mod limits;

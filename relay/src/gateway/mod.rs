@@ -1,7 +1,7 @@
 //! The WebSocket edge for widgets: `GET /ws`. The only module that knows both WebSocket
 //! messages and `shared::protocol` frames.
 
-mod codec;
+pub(crate) mod codec;
 mod session;
 
 pub(crate) use session::{open_conversation, OpenError};

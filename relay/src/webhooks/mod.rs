@@ -16,14 +16,14 @@
 //! helpdesks do not promise order across deliveries either (retries reorder them).
 
 pub mod events;
-mod freshchat;
-mod freshdesk;
-mod gorgias;
-mod hubspot;
-mod intercom;
+pub(crate) mod freshchat;
+pub(crate) mod freshdesk;
+pub(crate) mod gorgias;
+pub(crate) mod hubspot;
+pub(crate) mod intercom;
 pub mod signature;
-mod zendesk_messaging;
-mod zendesk_support;
+pub(crate) mod zendesk_messaging;
+pub(crate) mod zendesk_support;
 
 use axum::{
     body::Bytes,
