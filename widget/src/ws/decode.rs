@@ -241,6 +241,8 @@ mod tests {
             json!({"type": "ack", "client_id": "c1", "seq": 4}),
             json!({"type": "error", "code": "frame_too_large", "message": "too big"}),
             json!({"type": "error", "code": "rate_limited", "message": "slow", "client_id": "c9"}),
+            json!({"type": "error", "code": "rate_limited", "message": "slow", "client_id": "c9", "retry_after": 3}),
+            json!({"type": "error", "code": "rate_limited", "message": "later", "retry_after": null}),
             json!({"type": "error", "code": "origin_not_allowed", "message": "no"}),
             json!({"type": "typing", "author": {"role": "bot", "name": "Baton"}, "on": true}),
             json!({"type": "typing", "author": {"role": "agent"}, "on": false}),
