@@ -156,7 +156,9 @@ fn searchable(passage: &Passage) -> String {
     format!("{}. {}. {}", passage.title, passage.heading, passage.text)
 }
 
-/// Answers from a [`Library`], which may be reindexed under it at any time.
+/// Answers from a [`Library`], which may be reindexed under it at any time. Cheap to clone
+/// (the library is shared), so a search can move onto the analysis budget's threads.
+#[derive(Clone)]
 pub struct KnowledgeBot {
     library: std::sync::Arc<Library>,
     /// Base URL of the site's articles, e.g. `/help/demo`.

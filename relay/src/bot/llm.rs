@@ -25,7 +25,7 @@ use super::{
     knowledge::{KnowledgeBot, Passage},
     Answer, Ask, Bot, OnText,
 };
-use crate::config::LlmConfig;
+use crate::{config::LlmConfig, triggers::budget};
 
 /// What the model is told to say, alone, when the passages do not answer the question.
 pub const NO_ANSWER: &str = "NO_ANSWER";
@@ -219,7 +219,11 @@ impl Bot for LlmBot {
     }
 
     async fn answer_streaming(&self, ask: Ask<'_>, on_text: OnText<'_>) -> Answer {
-        let grounding = self.knowledge.ground(ask.question, self.settings.passages.max(1));
+        // The search runs on the analysis budget's threads, like the knowledge bot's: a
+        // pathological question never holds an async worker.
+        let (knowledge, question, n) =
+            (self.knowledge.clone(), ask.question.to_string(), self.settings.passages.max(1));
+        let grounding = budget::run(budget::Weight::Light, move || knowledge.ground(&question, n)).await;
         // Below the threshold the knowledge-base "cannot answer" stands; see the module docs.
         if grounding.answer.source.is_none() {
             return grounding.answer;
