@@ -102,6 +102,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         queue,
         outbox,
         limits,
+        webhook_events: Default::default(),
         shutdown: Shutdown::default(),
     })
 }
@@ -146,10 +147,21 @@ pub async fn run(
     let connectors = state.sites.connectors();
     stop.tracker.spawn(state.outbox.clone().run(connectors.clone(), report, stop.token.clone()));
     stop.tracker.spawn(reload::watch(state.clone(), connectors, stop.token.clone()));
-    // Webhook events acknowledged but not processed before the last stop.
-    let resumed = state.clone();
-    stop.tracker.spawn(async move { webhooks::resume(&resumed).await });
     stop.tracker.spawn(retention::run(state.clone(), stop.token.clone()));
+    // Webhook events: those acknowledged but not processed before the last stop first.
+    stop.tracker.spawn(webhooks::pending::run(state.clone(), stop.token.clone()));
+    // Visitor messages acknowledged before the last stop whose effects were not carried out:
+    // their conversations' actors redo them as they start.
+    match state.store.conversations_with_pending(10_000).await {
+        Ok(pending) => {
+            for (conversation, site) in pending {
+                if let Err(error) = state.conversations.wake(&conversation, &site) {
+                    tracing::warn!(%conversation, %error, "cannot resume a conversation");
+                }
+            }
+        }
+        Err(error) => tracing::error!(%error, "cannot read pending visitor messages"),
+    }
     let token = stop.token.clone();
     let header_read_timeout = state.config.limits.header_read_timeout.max(Duration::from_millis(100));
     server::serve(listener, app(state), header_read_timeout, SHUTDOWN_GRACE, async move {

@@ -126,5 +126,7 @@ pub struct AppState {
     pub outbox: crate::outbox::Outbox,
     /// Rate and socket limits, and the conversations widget sockets watch.
     pub limits: Arc<crate::limits::Limits>,
+    /// Wakes the worker that applies stored webhook events.
+    pub webhook_events: crate::webhooks::pending::PendingEvents,
     pub shutdown: Shutdown,
 }

@@ -185,6 +185,15 @@ pub fn binary() -> PathBuf {
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
             let mut build = Command::new(cargo);
             build.args(["build", "--quiet", "-p", "baton-relay", "--bin", "baton-relay"]);
+            // What cargo sets for this test process is not the caller's environment: build
+            // scripts that watch such a variable (ring watches CARGO_MANIFEST_DIR) would rebuild
+            // half the tree here and again at the next plain `cargo build`.
+            for (name, _) in std::env::vars_os() {
+                let name = name.to_string_lossy();
+                if name.starts_with("CARGO_") && !["CARGO_HOME", "CARGO_TARGET_DIR"].contains(&name.as_ref()) {
+                    build.env_remove(name.as_ref());
+                }
+            }
             if profile_dir.file_name().is_some_and(|n| n == "release") {
                 build.arg("--release");
             }

@@ -2,7 +2,7 @@
 //! to do, and carries out the effects (store, bus, queue, bot). It exits when idle; the next
 //! command starts a fresh one that reloads its state from the store.
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use chrono::Utc;
 use shared::{Action, Author, EventBody, Message, Phase as WirePhase, PhaseChange, QuickReply, Role};
@@ -11,6 +11,7 @@ use tokio::sync::mpsc;
 use super::{
     draft::Drafts,
     machine::{Availability, Channel, Effect, Input, Phase, Reason, State, Text},
+    registry::Exit,
     signals::{self, Verdict},
     AgentAction, Command, ConversationError, Deps, HelpdeskEvent, VisitorAction,
 };
@@ -26,8 +27,6 @@ use crate::{
     triggers::Trigger,
 };
 
-/// An actor with no command for this long exits, freeing its memory.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 /// How many earlier turns the bot and the summary see.
 const HISTORY_TURNS: u64 = 30;
 
@@ -57,7 +56,14 @@ struct Brain {
     channel: Option<Channel>,
 }
 
-pub async fn run(id: String, site: Arc<Site>, sites: Sites, deps: Deps, mut commands: mpsc::Receiver<Command>) {
+pub async fn run(
+    id: String,
+    site: Arc<Site>,
+    sites: Sites,
+    deps: Deps,
+    mut commands: mpsc::Receiver<Command>,
+    exit: Exit,
+) {
     let conversation = match deps.store.conversation(&id).await {
         Ok(Some(conversation)) => conversation,
         outcome => {
@@ -78,9 +84,15 @@ pub async fn run(id: String, site: Arc<Site>, sites: Sites, deps: Deps, mut comm
         State::default()
     });
     let mut actor = Actor { id, site, sites, deps, conversation, state, last_visitor: None, brain: Brain::default() };
+    actor.redo_pending().await;
     loop {
-        let Ok(Some(command)) = tokio::time::timeout(IDLE_TIMEOUT, commands.recv()).await else { break };
-        actor.handle(command).await;
+        match tokio::time::timeout(exit.idle, commands.recv()).await {
+            Ok(Some(command)) => actor.handle(command).await,
+            Ok(None) => break,
+            // Idle: leave only if no command is queued or on its way (else it is handled).
+            Err(_) if exit.idle_exit(&commands) => break,
+            Err(_) => {}
+        }
     }
     tracing::debug!(conversation = %actor.id, "conversation actor idle, exiting");
 }
@@ -93,10 +105,10 @@ fn fail(command: Command, error: impl Fn() -> ConversationError) {
                 let _ = stored.send(Err(error()));
             }
         }
-        Command::Agent { reply, .. } => {
+        Command::Agent { reply, .. } | Command::Helpdesk { done: reply, .. } => {
             let _ = reply.send(Err(error()));
         }
-        Command::Greet | Command::Identify(_) | Command::Helpdesk(_) | Command::Outbox(_) => {}
+        Command::Greet | Command::Identify(_) | Command::Outbox(_) => {}
     }
 }
 
@@ -127,9 +139,12 @@ impl Actor {
                     let _ = done.send(last_seq.unwrap_or_default());
                 }
             }
-            Command::Helpdesk(event) => {
-                let result = self.helpdesk(event).await;
-                self.log(result);
+            Command::Helpdesk { event, key, done } => {
+                let result = self.helpdesk(event, &key).await;
+                if let Err(error) = &result {
+                    tracing::info!(conversation = %self.id, %error, "helpdesk event refused or failed");
+                }
+                let _ = done.send(result.map(|()| None));
             }
             Command::Outbox(outcome) => {
                 let input = match outcome {
@@ -163,6 +178,40 @@ impl Actor {
         }
     }
 
+    /// Visitor messages stored (and acknowledged) before a crash whose effects were not carried
+    /// out: handled now, before any new command.
+    async fn redo_pending(&mut self) {
+        let pending = match self.deps.store.pending_messages(&self.id).await {
+            Ok(pending) => pending,
+            Err(error) => return tracing::error!(conversation = %self.id, %error, "cannot read pending messages"),
+        };
+        for message in pending {
+            let action = VisitorAction::Message { client_id: message.client_id, text: message.text };
+            let channel = if message.channel == channel_name(Channel::Http) { Channel::Http } else { Channel::Widget };
+            let result = self.visitor(action, channel, None).await;
+            self.log(result);
+        }
+    }
+
+    /// Whether the stored visitor message `seq` (its retry just arrived, or the actor just
+    /// started) still waits for its effects. One whose handling had begun (something was
+    /// stored after it) is not redone, so the bot does not answer twice; its mark is cleared.
+    async fn left_undone(&mut self, seq: u64) -> Result<bool, ConversationError> {
+        let pending = self.deps.store.pending_messages(&self.id).await?;
+        match pending.into_iter().find(|m| m.seq == seq) {
+            None => Ok(false),
+            Some(message) if message.followed => {
+                tracing::warn!(conversation = %self.id, seq, "a visitor message was partly handled before a stop");
+                self.deps.store.message_handled(&self.id, seq).await?;
+                Ok(false)
+            }
+            Some(_) => {
+                tracing::info!(conversation = %self.id, seq, "handling a visitor message a stop left undone");
+                Ok(true)
+            }
+        }
+    }
+
     async fn visitor(
         &mut self,
         action: VisitorAction,
@@ -171,10 +220,13 @@ impl Actor {
     ) -> Result<(), ConversationError> {
         let now = now_millis();
         self.brain.channel = Some(channel);
+        // The visitor message whose effects this carries out, marked handled once they are.
+        let mut handled = None;
         let input = match action {
             VisitorAction::Message { client_id, text } => {
                 let body = EventBody::Message(message(Author::visitor(), &text, Some(client_id.clone())));
-                let appended = match self.deps.store.append(&self.id, &body, Some(&client_id)).await {
+                let appended = self.deps.store.append_visitor(&self.id, &body, &client_id, channel_name(channel)).await;
+                let appended = match appended {
                     Ok(appended) => appended,
                     Err(error) => {
                         if let Some(stored) = stored.take() {
@@ -183,20 +235,27 @@ impl Actor {
                         return Ok(());
                     }
                 };
-                let event = match appended {
+                let seq = match appended {
                     Appended::Duplicate { seq } => {
                         if let Some(stored) = stored.take() {
                             let _ = stored.send(Ok(Some(seq)));
                         }
-                        return Ok(());
+                        if !self.left_undone(seq).await? {
+                            return Ok(());
+                        }
+                        seq
                     }
-                    Appended::New(event) => event,
+                    Appended::New(event) => {
+                        let seq = event.seq;
+                        if let Some(stored) = stored.take() {
+                            let _ = stored.send(Ok(Some(seq)));
+                        }
+                        self.deps.bus.publish(&self.id, BusMessage::Event(event));
+                        self.inbox_changed();
+                        seq
+                    }
                 };
-                if let Some(stored) = stored.take() {
-                    let _ = stored.send(Ok(Some(event.seq)));
-                }
-                self.deps.bus.publish(&self.id, BusMessage::Event(event));
-                self.inbox_changed();
+                handled = Some(seq);
                 self.last_visitor = Some((client_id.clone(), text.clone()));
                 // The turns before this message (the history already holds it, last).
                 let mut earlier = self.history().await.unwrap_or_default();
@@ -218,6 +277,10 @@ impl Actor {
         };
         let is_message = matches!(input, Input::VisitorMessage { .. });
         let result = self.apply(input).await;
+        // A store failure may have left effects undone: the mark stays, for the next start.
+        if let (Some(seq), false) = (handled, matches!(result, Err(ConversationError::Store(_)))) {
+            self.deps.store.message_handled(&self.id, seq).await?;
+        }
         // Actions other than messages are answered once carried out (or refused).
         if let (false, Some(stored)) = (is_message, stored) {
             let _ = stored.send(result.as_ref().map(|()| None).map_err(|e| match e {
@@ -237,15 +300,20 @@ impl Actor {
                 self.deps.bus.publish(&self.id, BusMessage::Typing { author: Author::agent(agent.name), on });
                 Ok(None)
             }
-            AgentAction::Message { text } => {
-                self.state.handle(Input::AgentMessage { agent_id: agent.id.clone() })?;
-                self.deps
-                    .bus
-                    .publish(&self.id, BusMessage::Typing { author: Author::agent(agent.name.clone()), on: false });
-                let seq = self.post(EventBody::Message(message(Author::agent(agent.name), &text, None))).await?;
-                Ok(seq)
-            }
+            AgentAction::Message { text } => self.agent_says(agent, &text, None).await,
         }
+    }
+
+    /// An agent's message; `key` (a helpdesk event) stores it once however often it comes.
+    async fn agent_says(
+        &mut self,
+        agent: super::AgentRef,
+        text: &str,
+        key: Option<&str>,
+    ) -> Result<Option<u64>, ConversationError> {
+        self.state.handle(Input::AgentMessage { agent_id: agent.id.clone() })?;
+        self.deps.bus.publish(&self.id, BusMessage::Typing { author: Author::agent(agent.name.clone()), on: false });
+        self.post_once(EventBody::Message(message(Author::agent(agent.name), text, None)), key).await
     }
 
     /// Can a person take a handover now? A link site never hands over; otherwise office hours
@@ -280,8 +348,9 @@ impl Actor {
         Ok(self.deps.outbox.push(&self.id, &self.site.key, kind, &job).await?)
     }
 
-    /// A verified event from the helpdesk, turned into the machine's inputs.
-    async fn helpdesk(&mut self, event: HelpdeskEvent) -> Result<(), ConversationError> {
+    /// A verified event from the helpdesk, turned into the machine's inputs. `key` names the
+    /// event, so one delivered again after a crash is not shown twice.
+    async fn helpdesk(&mut self, event: HelpdeskEvent, key: &str) -> Result<(), ConversationError> {
         match event {
             HelpdeskEvent::AgentJoined { agent } => self.apply(Input::AgentAccept { agent }).await,
             HelpdeskEvent::AgentTyping { on } => match &self.state.phase {
@@ -294,7 +363,7 @@ impl Actor {
                 if matches!(self.state.phase, Phase::Waiting { .. }) {
                     self.apply(Input::AgentAccept { agent: agent.clone() }).await?;
                 }
-                self.agent(agent, AgentAction::Message { text }).await.map(drop)
+                self.agent_says(agent, &text, Some(key)).await.map(drop)
             }
         }
     }
@@ -612,7 +681,12 @@ impl Actor {
 
     /// Stores an event and tells every watcher. Returns its sequence number.
     async fn post(&self, body: EventBody) -> Result<Option<u64>, ConversationError> {
-        match self.deps.store.append(&self.id, &body, None).await? {
+        self.post_once(body, None).await
+    }
+
+    /// [`Self::post`], at most once per `key` (nothing is stored or told the second time).
+    async fn post_once(&self, body: EventBody, key: Option<&str>) -> Result<Option<u64>, ConversationError> {
+        match self.deps.store.append(&self.id, &body, key).await? {
             Appended::New(event) => {
                 let seq = event.seq;
                 self.deps.bus.publish(&self.id, BusMessage::Event(event));
@@ -674,6 +748,14 @@ pub fn reason_name(reason: Reason) -> &'static str {
         Reason::CannotAnswer => "cannot_answer",
         Reason::Rule => "rule",
         Reason::Topic => "topic",
+    }
+}
+
+/// How a channel is stored with a pending visitor message.
+fn channel_name(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Widget => "widget",
+        Channel::Http => "http",
     }
 }
 

@@ -65,8 +65,9 @@ pub enum Command {
     Identify(Visitor),
     /// An agent acted.
     Agent { agent: AgentRef, action: AgentAction, reply: Reply },
-    /// The helpdesk said something (from a verified webhook).
-    Helpdesk(HelpdeskEvent),
+    /// The helpdesk said something (from a verified webhook). `key` names the event (an agent
+    /// message is stored once per key); `done` is answered once it was applied or refused.
+    Helpdesk { event: HelpdeskEvent, key: String, done: Reply },
     /// What became of the handover in the outbox.
     Outbox(crate::outbox::Outcome),
 }

@@ -49,6 +49,14 @@ const BACKOFF_BASE: Duration = Duration::from_secs(1);
 const BACKOFF_CAP: Duration = Duration::from_secs(300);
 /// After this many failed tries of a handover the visitor is told it is delayed (once).
 const DELAYED_AFTER: u32 = 2;
+/// Storing an opened conversation's id: tries, and the first pause (doubling) between them.
+const REMEMBER_TRIES: u32 = 5;
+const REMEMBER_PAUSE: Duration = Duration::from_millis(100);
+
+/// A store error while carrying out a job: retried like a helpdesk that is down.
+fn store_unavailable(error: &StoreError) -> ProviderError {
+    ProviderError::Unavailable(format!("store: {error}"))
+}
 
 /// The delay before try number `attempts + 1` (attempts already failed), with full jitter in
 /// the upper half so retries of many conversations spread out.
@@ -101,7 +109,16 @@ impl Outbox {
         job: &Job,
     ) -> Result<(), StoreError> {
         let json = serde_json::to_string(job).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        self.store.enqueue(conversation_id, site, provider.name(), &json).await?;
+        match job {
+            // A visitor message handled again after a crash is forwarded once.
+            Job::Forward { message_id, .. } => {
+                let key = format!("forward:{message_id}");
+                self.store.enqueue_once(conversation_id, site, provider.name(), &json, &key).await?;
+            }
+            Job::Open { .. } | Job::Close { .. } => {
+                self.store.enqueue(conversation_id, site, provider.name(), &json).await?;
+            }
+        }
         self.wake.notify_one();
         Ok(())
     }
@@ -147,22 +164,20 @@ impl Outbox {
         };
         let result = match job {
             Job::Open { handover } => match provider.open(&handover).await {
-                Ok(thread) => {
-                    let json = serde_json::to_string(&thread).unwrap_or_default();
-                    match self.store.set_remote(&row.conversation_id, &json).await {
-                        Ok(()) => Ok(()),
-                        Err(error) => Err(ProviderError::Unavailable(format!("store: {error}"))),
-                    }
-                }
+                Ok(thread) => self.remember(&row, &thread).await,
                 Err(error) => Err(error),
             },
+            // A store that cannot say where the conversation is gets asked again later: only a
+            // handover that truly never landed makes a forward or close pointless.
             Job::Forward { text, message_id } => match self.thread(&row).await {
-                Some(thread) => provider.forward(&thread, &text, &message_id).await,
-                None => Err(ProviderError::Rejected("the handover never reached the helpdesk".into())),
+                Ok(Some(thread)) => provider.forward(&thread, &text, &message_id).await,
+                Ok(None) => Err(ProviderError::Rejected("the handover never reached the helpdesk".into())),
+                Err(error) => Err(store_unavailable(&error)),
             },
             Job::Close { reason } => match self.thread(&row).await {
-                Some(thread) => provider.close(&thread, reason).await,
-                None => Ok(()), // nothing was opened, so there is nothing to close
+                Ok(Some(thread)) => provider.close(&thread, reason).await,
+                Ok(None) => Ok(()), // nothing was opened, so there is nothing to close
+                Err(error) => Err(store_unavailable(&error)),
             },
         };
         match result {
@@ -202,9 +217,36 @@ impl Outbox {
         }
     }
 
-    async fn thread(&self, row: &OutboxRow) -> Option<RemoteThread> {
-        let json = self.store.remote(&row.conversation_id).await.ok().flatten()?;
-        serde_json::from_str(&json).ok()
+    /// Where the conversation is on the helpdesk's side: `None` if the handover never landed.
+    async fn thread(&self, row: &OutboxRow) -> Result<Option<RemoteThread>, StoreError> {
+        let Some(json) = self.store.remote(&row.conversation_id).await? else {
+            return Ok(None);
+        };
+        Ok(serde_json::from_str(&json).ok())
+    }
+
+    /// Stores where the opened conversation is. The helpdesk already has it, so a store error
+    /// is retried here a few times before the job is (so the helpdesk is not asked to open it
+    /// twice unless the store stays down).
+    async fn remember(&self, row: &OutboxRow, thread: &RemoteThread) -> Result<(), ProviderError> {
+        let json = serde_json::to_string(thread).unwrap_or_default();
+        let mut pause = REMEMBER_PAUSE;
+        for attempt in 1..=REMEMBER_TRIES {
+            match self.store.set_remote(&row.conversation_id, &json).await {
+                Ok(()) => return Ok(()),
+                Err(error) if attempt == REMEMBER_TRIES => {
+                    tracing::error!(job = row.id, conversation = %row.conversation_id, %error,
+                        "outbox: cannot store the helpdesk's conversation; the open will be retried");
+                    return Err(store_unavailable(&error));
+                }
+                Err(error) => {
+                    tracing::warn!(job = row.id, %error, "outbox: cannot store the helpdesk's conversation yet");
+                    tokio::time::sleep(pause).await;
+                    pause *= 2;
+                }
+            }
+        }
+        Ok(())
     }
 }
 

@@ -197,3 +197,77 @@ async fn jobs_survive_a_restart_of_the_worker() {
     assert_eq!(rig.wait_for_calls(1).await, vec!["open S"]);
     rig.stop.cancel();
 }
+
+/// A rig whose store fails on demand (the same SQLite file underneath).
+async fn failing_rig() -> (Rig, Arc<crate::store::failing::FailingStore>, String) {
+    let (mut rig, id) = rig(vec![]).await;
+    let failing = Arc::new(crate::store::failing::FailingStore::new(rig.store.clone()));
+    rig.store = failing.clone();
+    rig.outbox = Outbox::new(failing.clone());
+    (rig, failing, id)
+}
+
+/// Waits until `calls` calls were made and no job of the conversation is pending.
+async fn until_settled(rig: &Rig, id: &str, calls: usize) -> Vec<String> {
+    for _ in 0..400 {
+        if rig.provider.calls.lock().unwrap().len() >= calls && rig.store.pending_jobs(id).await.unwrap() == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    rig.provider.calls.lock().unwrap().clone()
+}
+
+#[tokio::test]
+async fn a_store_error_while_forwarding_or_closing_is_retried_not_given_up_or_skipped() {
+    let (rig, store, id) = failing_rig().await;
+    store.set_remote(&id, &serde_json::to_string(&thread()).unwrap()).await.unwrap();
+    rig.outbox
+        .push(&id, "demo", ProviderKind::Intercom, &Job::Forward { text: "hi".into(), message_id: "m1".into() })
+        .await
+        .unwrap();
+    rig.outbox.push(&id, "demo", ProviderKind::Intercom, &Job::Close { reason: CloseReason::Cancelled }).await.unwrap();
+    // The store cannot say where the conversation is for a while.
+    store.fail("remote");
+    rig.start();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(rig.provider.calls.lock().unwrap().is_empty(), "nothing can be called without the thread");
+    assert_eq!(rig.store.pending_jobs(&id).await.unwrap(), 2, "both jobs wait; neither given up nor done");
+    store.heal();
+    let calls = until_settled(&rig, &id, 2).await;
+    assert_eq!(calls, vec!["forward r-1 hi", "close r-1 Cancelled"]);
+    rig.stop.cancel();
+}
+
+#[tokio::test]
+async fn a_store_error_after_the_helpdesk_opened_stores_the_thread_without_opening_twice() {
+    let (rig, store, id) = failing_rig().await;
+    rig.outbox.push(&id, "demo", ProviderKind::Intercom, &Job::Open { handover: handover(&id) }).await.unwrap();
+    store.fail("set_remote");
+    rig.start();
+    rig.wait_for_calls(1).await;
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    store.heal();
+    let calls = until_settled(&rig, &id, 1).await;
+    assert_eq!(calls, vec!["open S"], "opened once");
+    assert!(rig.store.remote(&id).await.unwrap().is_some_and(|r| r.contains("r-1")));
+    rig.stop.cancel();
+}
+
+#[tokio::test]
+async fn a_visitor_message_forwarded_again_is_written_once() {
+    let (rig, id) = rig(vec![]).await;
+    let forward = Job::Forward { text: "hi".into(), message_id: "m1".into() };
+    rig.outbox.push(&id, "demo", ProviderKind::Intercom, &forward).await.unwrap();
+    rig.outbox.push(&id, "demo", ProviderKind::Intercom, &forward).await.unwrap();
+    assert_eq!(rig.store.pending_jobs(&id).await.unwrap(), 1);
+}
+
+fn thread() -> RemoteThread {
+    RemoteThread {
+        provider: ProviderKind::Intercom,
+        conversation: "r-1".into(),
+        user: Some("u-1".into()),
+        extra: serde_json::Value::Null,
+    }
+}

@@ -3,6 +3,8 @@
 //! [`Store`] speaks in domain operations; [`connect`] picks the backend from the URL scheme.
 //! SQLite is the embedded default (the file is created on first run, migrations are embedded).
 
+#[cfg(test)]
+pub mod failing;
 mod sqlite;
 
 use std::sync::Arc;
@@ -104,6 +106,32 @@ pub struct PruneBefore {
     pub idle: Option<i64>,
 }
 
+/// A visitor message stored but not yet handled (its effects not carried out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingMessage {
+    pub seq: u64,
+    pub client_id: String,
+    pub text: String,
+    /// The channel it came by, as given to [`Store::append_visitor`].
+    pub channel: String,
+    /// Another event was stored after it: its handling had begun (and written something).
+    pub followed: bool,
+}
+
+/// A stored webhook event not processed yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingEvent {
+    pub provider: String,
+    pub event_id: String,
+    pub site: String,
+    /// The event as the webhook layer serialised it.
+    pub event: String,
+    /// Failed tries so far.
+    pub attempts: u32,
+    /// Not to be tried before this time (ms since the epoch).
+    pub not_before: i64,
+}
+
 /// The outcome of appending an event.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Appended {
@@ -121,6 +149,22 @@ pub trait Store: Send + Sync + 'static {
     /// Appends an event with the conversation's next sequence number. With a `client_id` that
     /// is already stored for this conversation, nothing is written.
     async fn append(&self, conversation_id: &str, body: &EventBody, client_id: Option<&str>) -> Result<Appended>;
+    /// Appends a visitor message as [`Store::append`] does, marked pending (with the `channel`
+    /// it came by) until [`Store::message_handled`]: stored and acknowledged before its effects,
+    /// so a crash in between leaves a mark to redo them.
+    async fn append_visitor(
+        &self,
+        conversation_id: &str,
+        body: &EventBody,
+        client_id: &str,
+        channel: &str,
+    ) -> Result<Appended>;
+    /// The visitor message `seq`'s effects were carried out.
+    async fn message_handled(&self, conversation_id: &str, seq: u64) -> Result<()>;
+    /// The conversation's visitor messages still pending, oldest first.
+    async fn pending_messages(&self, conversation_id: &str) -> Result<Vec<PendingMessage>>;
+    /// Conversations with a pending visitor message: (id, site), at most `limit`.
+    async fn conversations_with_pending(&self, limit: u32) -> Result<Vec<(String, String)>>;
     /// Events with `seq > after`, oldest first, at most `limit`.
     async fn events_after(&self, conversation_id: &str, after: u64, limit: u32) -> Result<Vec<ConversationEvent>>;
     async fn set_visitor(&self, conversation_id: &str, visitor: &Visitor) -> Result<()>;
@@ -140,6 +184,16 @@ pub trait Store: Send + Sync + 'static {
     // The outbox: helpdesk calls, in order per conversation.
     async fn enqueue(&self, conversation_id: &str, site: &str, provider: &str, job: &str) -> Result<i64>;
     /// Per conversation, its oldest pending job, if that one is due at `now`; at most `limit`.
+    /// Like [`Store::enqueue`], but at most once per conversation and `key`: false (nothing
+    /// written) when a job with that key exists.
+    async fn enqueue_once(
+        &self,
+        conversation_id: &str,
+        site: &str,
+        provider: &str,
+        job: &str,
+        key: &str,
+    ) -> Result<bool>;
     async fn due_jobs(&self, now: i64, limit: u32) -> Result<Vec<OutboxRow>>;
     async fn job_done(&self, id: i64) -> Result<()>;
     /// Keeps the job pending, to be tried again from `not_before`.
@@ -160,8 +214,14 @@ pub trait Store: Send + Sync + 'static {
     /// was stored before (a redelivery), in which case nothing is stored.
     async fn record_event(&self, provider: &str, site: &str, event_id: &str, event: &str) -> Result<bool>;
     async fn event_processed(&self, provider: &str, event_id: &str) -> Result<()>;
-    /// Stored events not yet processed, oldest first: (provider, site, event).
+    /// Stored events not yet processed (nor given up), oldest first: (provider, site, event).
     async fn unprocessed_events(&self, limit: u32) -> Result<Vec<(String, String, String)>>;
+    /// Stored events not yet processed nor given up, in arrival order, at most `limit`.
+    async fn pending_events(&self, limit: u32) -> Result<Vec<PendingEvent>>;
+    /// The event could not be applied yet: try again from `not_before`.
+    async fn event_retry(&self, provider: &str, event_id: &str, not_before: i64, error: &str) -> Result<()>;
+    /// The event could not be applied and will not be tried again.
+    async fn event_failed(&self, provider: &str, event_id: &str, error: &str) -> Result<()>;
     /// How many deliveries of the event arrived (0: never seen).
     async fn webhook_deliveries(&self, provider: &str, event_id: &str) -> Result<u32>;
 

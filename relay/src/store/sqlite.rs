@@ -12,7 +12,8 @@ use sqlx::{
 };
 
 use super::{
-    now_millis, Appended, Conversation, FollowUp, Handover, OutboxRow, PruneBefore, Result, Store, StoreError,
+    now_millis, Appended, Conversation, FollowUp, Handover, OutboxRow, PendingEvent, PendingMessage, PruneBefore,
+    Result, Store, StoreError,
 };
 
 pub struct SqliteStore {
@@ -36,6 +37,57 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
         Ok(Self { pool })
+    }
+
+    /// Appends an event with the next sequence number; `pending` marks a visitor message whose
+    /// effects are still to be carried out.
+    async fn insert_event(
+        &self,
+        conversation_id: &str,
+        body: &EventBody,
+        client_id: Option<&str>,
+        pending: Option<&str>,
+    ) -> Result<Appended> {
+        let body_json = serde_json::to_string(body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut tx = self.pool.begin().await?;
+        // Write first: the UPDATE takes SQLite's write lock (waiting up to the busy timeout)
+        // before anything is read, so the transaction never has to upgrade a read snapshot.
+        let at = now_millis();
+        let seq: Option<i64> = sqlx::query_scalar(
+            "UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq",
+        )
+        .bind(at)
+        .bind(conversation_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(seq) = seq else {
+            return Err(StoreError::NotFound(conversation_id.to_string()));
+        };
+        if let Some(client_id) = client_id {
+            let existing: Option<i64> =
+                sqlx::query_scalar("SELECT seq FROM events WHERE conversation_id = ? AND client_id = ?")
+                    .bind(conversation_id)
+                    .bind(client_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some(existing) = existing {
+                tx.rollback().await?;
+                return Ok(Appended::Duplicate { seq: existing as u64 });
+            }
+        }
+        sqlx::query(
+            "INSERT INTO events (conversation_id, seq, at, body, client_id, pending) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(conversation_id)
+        .bind(seq)
+        .bind(at)
+        .bind(&body_json)
+        .bind(client_id)
+        .bind(pending)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Appended::New(ConversationEvent { seq: seq as u64, at, body: body.clone() }))
     }
 }
 
@@ -114,43 +166,64 @@ impl Store for SqliteStore {
     }
 
     async fn append(&self, conversation_id: &str, body: &EventBody, client_id: Option<&str>) -> Result<Appended> {
-        let body_json = serde_json::to_string(body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let mut tx = self.pool.begin().await?;
-        // Write first: the UPDATE takes SQLite's write lock (waiting up to the busy timeout)
-        // before anything is read, so the transaction never has to upgrade a read snapshot.
-        let at = now_millis();
-        let seq: Option<i64> = sqlx::query_scalar(
-            "UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq",
-        )
-        .bind(at)
-        .bind(conversation_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(seq) = seq else {
-            return Err(StoreError::NotFound(conversation_id.to_string()));
-        };
-        if let Some(client_id) = client_id {
-            let existing: Option<i64> =
-                sqlx::query_scalar("SELECT seq FROM events WHERE conversation_id = ? AND client_id = ?")
-                    .bind(conversation_id)
-                    .bind(client_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if let Some(existing) = existing {
-                tx.rollback().await?;
-                return Ok(Appended::Duplicate { seq: existing as u64 });
-            }
-        }
-        sqlx::query("INSERT INTO events (conversation_id, seq, at, body, client_id) VALUES (?, ?, ?, ?, ?)")
+        self.insert_event(conversation_id, body, client_id, None).await
+    }
+
+    async fn append_visitor(
+        &self,
+        conversation_id: &str,
+        body: &EventBody,
+        client_id: &str,
+        channel: &str,
+    ) -> Result<Appended> {
+        self.insert_event(conversation_id, body, Some(client_id), Some(channel)).await
+    }
+
+    async fn message_handled(&self, conversation_id: &str, seq: u64) -> Result<()> {
+        sqlx::query("UPDATE events SET pending = NULL WHERE conversation_id = ? AND seq = ?")
             .bind(conversation_id)
-            .bind(seq)
-            .bind(at)
-            .bind(&body_json)
-            .bind(client_id)
-            .execute(&mut *tx)
+            .bind(seq as i64)
+            .execute(&self.pool)
             .await?;
-        tx.commit().await?;
-        Ok(Appended::New(ConversationEvent { seq: seq as u64, at, body: body.clone() }))
+        Ok(())
+    }
+
+    async fn pending_messages(&self, conversation_id: &str) -> Result<Vec<PendingMessage>> {
+        let rows = sqlx::query(
+            "SELECT e.seq, e.at, e.body, e.client_id, e.pending, \
+                    EXISTS (SELECT 1 FROM events l WHERE l.conversation_id = e.conversation_id AND l.seq > e.seq) \
+                      AS followed \
+             FROM events e WHERE e.conversation_id = ? AND e.pending IS NOT NULL ORDER BY e.seq",
+        )
+        .bind(conversation_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let event = event_from_row(row)?;
+                let EventBody::Message(message) = event.body else {
+                    return Err(StoreError::Corrupt(format!("pending event {} is not a message", event.seq)));
+                };
+                Ok(PendingMessage {
+                    seq: event.seq,
+                    client_id: row.try_get::<Option<String>, _>("client_id")?.unwrap_or_default(),
+                    text: message.text,
+                    channel: row.try_get("pending")?,
+                    followed: row.try_get("followed")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn conversations_with_pending(&self, limit: u32) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT c.id, c.site FROM events e JOIN conversations c ON c.id = e.conversation_id \
+             WHERE e.pending IS NOT NULL LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("site")?))).collect()
     }
 
     async fn events_after(&self, conversation_id: &str, after: u64, limit: u32) -> Result<Vec<ConversationEvent>> {
@@ -298,6 +371,32 @@ impl Store for SqliteStore {
         Ok(id)
     }
 
+    async fn enqueue_once(
+        &self,
+        conversation_id: &str,
+        site: &str,
+        provider: &str,
+        job: &str,
+        key: &str,
+    ) -> Result<bool> {
+        let now = now_millis();
+        let written = sqlx::query(
+            "INSERT INTO outbox (conversation_id, site, provider, job, not_before, created_at, dedupe_key) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(conversation_id)
+        .bind(site)
+        .bind(provider)
+        .bind(job)
+        .bind(now)
+        .bind(now)
+        .bind(key)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(written == 1)
+    }
+
     async fn due_jobs(&self, now: i64, limit: u32) -> Result<Vec<OutboxRow>> {
         // The head of each conversation's line, and only if it is due: a job waiting for its
         // retry holds back the jobs behind it, which keeps per-conversation order.
@@ -394,7 +493,8 @@ impl Store for SqliteStore {
 
     async fn record_event(&self, provider: &str, site: &str, event_id: &str, event: &str) -> Result<bool> {
         let deliveries: i64 = sqlx::query_scalar(
-            "INSERT INTO webhook_events (provider, event_id, first_seen_at, site, event) VALUES (?, ?, ?, ?, ?) \
+            "INSERT INTO webhook_events (provider, event_id, first_seen_at, site, event, position) \
+             VALUES (?, ?, ?, ?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM webhook_events)) \
              ON CONFLICT (provider, event_id) DO UPDATE SET deliveries = deliveries + 1 RETURNING deliveries",
         )
         .bind(provider)
@@ -419,13 +519,65 @@ impl Store for SqliteStore {
 
     async fn unprocessed_events(&self, limit: u32) -> Result<Vec<(String, String, String)>> {
         let rows = sqlx::query(
-            "SELECT provider, site, event FROM webhook_events WHERE event IS NOT NULL AND processed_at IS NULL \
-             ORDER BY first_seen_at LIMIT ?",
+            "SELECT provider, site, event FROM webhook_events \
+             WHERE event IS NOT NULL AND processed_at IS NULL AND failed_at IS NULL \
+             ORDER BY position, first_seen_at LIMIT ?",
         )
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(|r| Ok((r.try_get("provider")?, r.try_get("site")?, r.try_get("event")?))).collect()
+    }
+
+    async fn pending_events(&self, limit: u32) -> Result<Vec<PendingEvent>> {
+        let rows = sqlx::query(
+            "SELECT provider, event_id, site, event, attempts, not_before FROM webhook_events \
+             WHERE event IS NOT NULL AND processed_at IS NULL AND failed_at IS NULL \
+             ORDER BY position, first_seen_at LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PendingEvent {
+                    provider: r.try_get("provider")?,
+                    event_id: r.try_get("event_id")?,
+                    site: r.try_get::<Option<String>, _>("site")?.unwrap_or_default(),
+                    event: r.try_get("event")?,
+                    attempts: r.try_get::<i64, _>("attempts")?.clamp(0, u32::MAX.into()) as u32,
+                    not_before: r.try_get("not_before")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn event_retry(&self, provider: &str, event_id: &str, not_before: i64, error: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE webhook_events SET attempts = attempts + 1, not_before = ?, last_error = ? \
+             WHERE provider = ? AND event_id = ?",
+        )
+        .bind(not_before)
+        .bind(error)
+        .bind(provider)
+        .bind(event_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn event_failed(&self, provider: &str, event_id: &str, error: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE webhook_events SET attempts = attempts + 1, failed_at = ?, last_error = ? \
+             WHERE provider = ? AND event_id = ?",
+        )
+        .bind(now_millis())
+        .bind(error)
+        .bind(provider)
+        .bind(event_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     async fn webhook_deliveries(&self, provider: &str, event_id: &str) -> Result<u32> {
@@ -623,5 +775,52 @@ mod tests {
         store.event_processed("intercom", "n1").await.unwrap();
         let pending = store.unprocessed_events(10).await.unwrap();
         assert_eq!(pending, vec![("intercom".to_string(), "demo".to_string(), "{}".to_string())]);
+    }
+
+    #[tokio::test]
+    async fn a_visitor_message_stays_pending_until_handled() {
+        let (_dir, store) = store().await;
+        let c = store.create_conversation("demo", "h").await.unwrap();
+        let Appended::New(event) =
+            store.append_visitor(&c.id, &text(Author::visitor(), "hi"), "m1", "widget").await.unwrap()
+        else {
+            panic!("stored")
+        };
+        let pending = store.pending_messages(&c.id).await.unwrap();
+        assert_eq!(
+            pending,
+            vec![PendingMessage {
+                seq: event.seq,
+                client_id: "m1".into(),
+                text: "hi".into(),
+                channel: "widget".into(),
+                followed: false
+            }]
+        );
+        assert_eq!(store.conversations_with_pending(10).await.unwrap(), vec![(c.id.clone(), "demo".to_string())]);
+        // The retry is a duplicate; the mark stays until the effects are carried out.
+        let retry = store.append_visitor(&c.id, &text(Author::visitor(), "hi"), "m1", "widget").await.unwrap();
+        assert_eq!(retry, Appended::Duplicate { seq: event.seq });
+        store.append(&c.id, &text(Author::bot("Baton"), "hello"), None).await.unwrap();
+        assert!(store.pending_messages(&c.id).await.unwrap()[0].followed, "an answer was stored after it");
+        store.message_handled(&c.id, event.seq).await.unwrap();
+        assert!(store.pending_messages(&c.id).await.unwrap().is_empty());
+        assert!(store.conversations_with_pending(10).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn webhook_events_are_retried_in_arrival_order_and_kept_when_given_up() {
+        let (_dir, store) = store().await;
+        for id in ["n1", "n2", "n3"] {
+            store.record_event("intercom", "demo", id, "{}").await.unwrap();
+        }
+        store.event_retry("intercom", "n1", 42, "unknown conversation").await.unwrap();
+        store.event_failed("intercom", "n2", "gave up").await.unwrap();
+        let pending = store.pending_events(10).await.unwrap();
+        let ids: Vec<&str> = pending.iter().map(|e| e.event_id.as_str()).collect();
+        assert_eq!(ids, ["n1", "n3"], "arrival order, the failed one left out");
+        assert_eq!((pending[0].attempts, pending[0].not_before), (1, 42));
+        assert_eq!(store.unprocessed_events(10).await.unwrap().len(), 2);
+        assert_eq!(store.webhook_deliveries("intercom", "n2").await.unwrap(), 1, "kept, not deleted");
     }
 }

@@ -6,14 +6,16 @@
 //! 2. parses it into provider-neutral [`InboundEvent`]s (one parser per helpdesk), dropping
 //!    Baton's own writes (echoes); 400 if unreadable, with the body logged so nothing is lost;
 //! 3. answers 200 at once, because helpdesks time out in seconds and retry;
-//! 4. afterwards, on the shutdown tracker, de-duplicates each event by its id in the store
-//!    (deliveries are at-least-once) and hands new ones to [`deliver`].
+//! 4. before that answer, stores each event de-duplicated by its id (deliveries are
+//!    at-least-once); [`pending`] then hands new ones to [`deliver`] in arrival order per
+//!    helpdesk conversation, retrying those that cannot be applied yet (their conversation's
+//!    helpdesk id is not stored yet) with backoff, and records those it gives up on.
 //!
 //! `GET`/`HEAD` on the same URL answer 200 for setup checks. Intercom's `ping` is a normal
 //! signed POST and is answered 200 with nothing to deliver.
 //!
-//! Ordering: two deliveries processed concurrently may reach [`deliver`] in either order;
-//! helpdesks do not promise order across deliveries either (retries reorder them).
+//! Ordering: events about one helpdesk conversation are applied in the order they arrived;
+//! helpdesks do not promise order across deliveries (their retries reorder them).
 
 pub mod events;
 pub(crate) mod freshchat;
@@ -21,6 +23,7 @@ pub(crate) mod freshdesk;
 pub(crate) mod gorgias;
 pub(crate) mod hubspot;
 pub(crate) mod intercom;
+pub mod pending;
 pub mod signature;
 pub(crate) mod zendesk_messaging;
 pub(crate) mod zendesk_support;
@@ -40,8 +43,11 @@ pub use signature::SignatureError;
 
 use crate::{
     config::{SecretHeaderWebhook, WebhooksConfig},
-    conversation::{AgentRef, HelpdeskEvent},
-    providers::{inbound, ProviderKind},
+    conversation::{AgentRef, ConversationError, HelpdeskEvent},
+    providers::{
+        inbound::{self, InboundError},
+        ProviderKind,
+    },
     state::AppState,
 };
 
@@ -50,7 +56,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The helpdesks that send webhooks, by the name in the URL (`zendesk-support` also works).
-fn provider_named(name: &str) -> Option<ProviderKind> {
+pub(crate) fn provider_named(name: &str) -> Option<ProviderKind> {
     Some(match name.replace('-', "_").as_str() {
         "intercom" => ProviderKind::Intercom,
         "zendesk_messaging" | "sunshine" => ProviderKind::ZendeskMessaging,
@@ -129,11 +135,11 @@ async fn receive(
     tracing::debug!(provider = provider.name(), %site, received, "webhook accepted");
     // Stored before the answer, processed after it: an acknowledged event survives a crash
     // (processed at the next start), and a redelivery is recognised here.
-    let mut fresh = Vec::with_capacity(events.len());
+    let mut fresh = false;
     for event in events {
         let json = serde_json::to_string(&event).unwrap_or_default();
         match state.store.record_event(provider.name(), &site, &event.event_id, &json).await {
-            Ok(true) => fresh.push(event),
+            Ok(true) => fresh = true,
             Ok(false) => {
                 tracing::debug!(provider = provider.name(), %site, event = %event.event_id, "duplicate webhook event")
             }
@@ -145,27 +151,10 @@ async fn receive(
             }
         }
     }
-    if !fresh.is_empty() {
-        let state_for_task = state.clone();
-        state.shutdown.tracker.spawn(async move { process(&state_for_task, &site, provider, fresh).await });
+    if fresh {
+        state.webhook_events.wake();
     }
     (StatusCode::OK, Json(json!({"received": received}))).into_response()
-}
-
-/// Processes events stored but not processed when the relay last stopped.
-pub async fn resume(state: &AppState) {
-    let pending = match state.store.unprocessed_events(10_000).await {
-        Ok(pending) => pending,
-        Err(error) => return tracing::error!(%error, "cannot read unprocessed webhook events"),
-    };
-    for (provider_name, site, json) in pending {
-        let (Some(provider), Ok(event)) = (provider_named(&provider_name), serde_json::from_str::<InboundEvent>(&json))
-        else {
-            tracing::error!(%provider_name, "unreadable stored webhook event; skipped");
-            continue;
-        };
-        process(state, &site, provider, vec![event]).await;
-    }
 }
 
 /// Refusals are logged with their reason; unreadable bodies also with the body (truncated), so
@@ -284,22 +273,15 @@ fn check_secret_header(config: &SecretHeaderWebhook, headers: &HeaderMap) -> Res
     Ok(())
 }
 
-/// After the acknowledgement: each event once, in the delivery's order.
-/// Delivers stored, first-time events in order and marks each processed.
-async fn process(state: &AppState, site: &str, provider: ProviderKind, events: Vec<InboundEvent>) {
-    for event in events {
-        let event_id = event.event_id.clone();
-        deliver(state, site, provider, event).await;
-        if let Err(error) = state.store.event_processed(provider.name(), &event_id).await {
-            tracing::error!(provider = provider.name(), %site, event = %event_id, %error, "cannot mark a webhook event processed");
-        }
-    }
-}
-
 /// The seam to the conversation core: a new, verified, de-duplicated event about the
-/// helpdesk's conversation `event.remote_conversation_id`, for `site`. For now it is logged;
-/// mapping remote ids to conversations and feeding their actors belongs to the providers.
-pub async fn deliver(state: &AppState, site: &str, provider: ProviderKind, event: InboundEvent) {
+/// helpdesk's conversation `event.remote_conversation_id`, for `site`, handed to
+/// [`inbound::deliver`]; `Ok` once the conversation applied it (or refused it for good).
+pub async fn deliver(
+    state: &AppState,
+    site: &str,
+    provider: ProviderKind,
+    event: InboundEvent,
+) -> Result<(), InboundError> {
     tracing::info!(
         provider = provider.name(),
         %site,
@@ -324,8 +306,14 @@ pub async fn deliver(state: &AppState, site: &str, provider: ProviderKind, event
         InboundKind::AgentTyping { on } => HelpdeskEvent::AgentTyping { on },
         InboundKind::Closed => HelpdeskEvent::Closed,
     };
-    if let Err(error) = inbound::deliver(state, site, provider, &event.remote_conversation_id, helpdesk_event).await {
-        tracing::warn!(provider = provider.name(), %site, %error, "helpdesk event not applied");
+    match inbound::deliver(state, site, provider, &event.remote_conversation_id, &event.event_id, helpdesk_event).await {
+        // The conversation is not where the event means anything (closed already, another
+        // agent): applied as far as it can be.
+        Err(InboundError::Conversation(ConversationError::Refused(refusal))) => {
+            tracing::info!(provider = provider.name(), %site, event = %event.event_id, %refusal, "helpdesk event refused");
+            Ok(())
+        }
+        other => other,
     }
 }
 

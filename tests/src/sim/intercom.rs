@@ -78,6 +78,21 @@ impl Intercom {
         format!("http://{}", self.addr.expect("started"))
     }
 
+    /// Points `site` at this simulator: its provider and its webhook secret.
+    pub fn configure(&self, site: &mut relay::config::SiteConfig) {
+        site.provider = relay::providers::ProviderConfig::Intercom(relay::providers::config::IntercomConfig {
+            base_url: self.url(),
+            access_token: TOKEN.into(),
+            version: "2.11".into(),
+            admin_id: None,
+            timeout_seconds: 2,
+        });
+        site.webhooks.intercom = Some(relay::config::IntercomWebhook {
+            client_secret: CLIENT_SECRET.into(),
+            bot_admin_id: Some(BOT_ADMIN.into()),
+        });
+    }
+
     pub fn set_mode(&self, mode: Mode) {
         self.inner.lock().unwrap().mode = mode;
     }
