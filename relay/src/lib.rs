@@ -150,9 +150,10 @@ pub async fn run(
     stop.tracker.spawn(retention::run(state.clone(), stop.token.clone()));
     // Webhook events: those acknowledged but not processed before the last stop first.
     stop.tracker.spawn(webhooks::pending::run(state.clone(), stop.token.clone()));
-    // Visitor messages acknowledged before the last stop whose effects were not carried out:
-    // their conversations' actors redo them as they start.
-    match state.store.conversations_with_pending(10_000).await {
+    // Visitor messages acknowledged before the last stop whose effects were not carried out,
+    // and handovers a stop cut short: their conversations' actors finish them as they start.
+    let waiting = state.store.conversations_in(&["waiting"]).await.map(|c| c.into_iter().map(|c| (c.id, c.site)));
+    match state.store.conversations_with_pending(10_000).await.and_then(|p| Ok(p.into_iter().chain(waiting?))) {
         Ok(pending) => {
             for (conversation, site) in pending {
                 if let Err(error) = state.conversations.wake(&conversation, &site) {

@@ -12,7 +12,6 @@ use baton_tests::{
     widget_client::{as_message, send_text, WidgetClient},
     TestDb, TestRelay,
 };
-use relay::providers::{config::IntercomConfig, ProviderConfig};
 use shared::{ClientFrame, Phase, Role, ServerFrame, Visitor};
 
 async fn relay_with(sim: &Intercom, db: &TestDb) -> TestRelay {
@@ -22,18 +21,7 @@ async fn relay_with(sim: &Intercom, db: &TestDb) -> TestRelay {
 /// The demo site handing over to `sim`, with its webhooks.
 fn config_with(sim: &Intercom, db: &TestDb) -> relay::config::Config {
     let mut config = test_config(db);
-    let site = config.sites.get_mut("demo").expect("demo site");
-    site.provider = ProviderConfig::Intercom(IntercomConfig {
-        base_url: sim.url(),
-        access_token: intercom::TOKEN.into(),
-        version: "2.11".into(),
-        admin_id: None,
-        timeout_seconds: 2,
-    });
-    site.webhooks.intercom = Some(relay::config::IntercomWebhook {
-        client_secret: intercom::CLIENT_SECRET.into(),
-        bot_admin_id: Some(intercom::BOT_ADMIN.into()),
-    });
+    sim.configure(config.sites.get_mut("demo").expect("demo site"));
     config
 }
 

@@ -18,6 +18,8 @@ ALTER TABLE webhook_events ADD COLUMN failed_at INTEGER;
 CREATE INDEX webhook_events_position ON webhook_events (position);
 
 -- A job with a key is written once per conversation and key: a visitor message handled again
--- after a crash is forwarded once.
+-- after a crash is forwarded once. `started` marks a try under way: a job still marked after a
+-- stop may have reached the helpdesk, which is asked before a forward is made again.
+ALTER TABLE outbox ADD COLUMN started INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE outbox ADD COLUMN dedupe_key TEXT;
 CREATE UNIQUE INDEX outbox_dedupe ON outbox (conversation_id, dedupe_key) WHERE dedupe_key IS NOT NULL;

@@ -85,6 +85,7 @@ pub async fn run(
     });
     let mut actor = Actor { id, site, sites, deps, conversation, state, last_visitor: None, brain: Brain::default() };
     actor.redo_pending().await;
+    actor.resume_handover().await;
     loop {
         match tokio::time::timeout(exit.idle, commands.recv()).await {
             Ok(Some(command)) => actor.handle(command).await,
@@ -191,6 +192,30 @@ impl Actor {
             let result = self.visitor(action, channel, None).await;
             self.log(result);
         }
+    }
+
+    /// A handover to a helpdesk whose phase was stored but whose `open` was not written before a
+    /// stop (the effects after the phase change were cut off): carried out now, so the
+    /// conversation does not wait for a helpdesk that never heard of it.
+    async fn resume_handover(&mut self) {
+        let Phase::Waiting { reason, since } = self.state.phase else { return };
+        let kind = self.site.provider.kind();
+        if kind == ProviderKind::Builtin || kind == ProviderKind::Link {
+            return;
+        }
+        match self.deps.store.jobs_since(&self.id, since).await {
+            Ok(0) => {}
+            Ok(_) => return,
+            Err(error) => return tracing::error!(conversation = %self.id, %error, "cannot read the outbox"),
+        }
+        tracing::warn!(conversation = %self.id, "a stop cut a handover short; handing over now");
+        let effects = vec![
+            Effect::StartHandover { reason },
+            Effect::OpenRemote,
+            Effect::Say { text: Text::HandoverStarted, cancel_button: true },
+        ];
+        let result = self.carry_out(effects).await;
+        self.log(result);
     }
 
     /// Whether the stored visitor message `seq` (its retry just arrived, or the actor just
@@ -369,10 +394,15 @@ impl Actor {
     }
 
     async fn apply(&mut self, input: Input) -> Result<(), ConversationError> {
+        let effects = self.state.handle(input)?;
+        self.carry_out(effects).await
+    }
+
+    async fn carry_out(&mut self, effects: Vec<Effect>) -> Result<(), ConversationError> {
         // An input that carrying out an effect produced (the bot could not answer and the site
         // hands over instead), applied once this one is done.
         let mut next_input = None;
-        for effect in self.state.handle(input)? {
+        for effect in effects {
             match effect {
                 Effect::Greet => {
                     let greeting = self.site.config.greeting.clone();

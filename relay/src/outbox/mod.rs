@@ -170,7 +170,7 @@ impl Outbox {
             // A store that cannot say where the conversation is gets asked again later: only a
             // handover that truly never landed makes a forward or close pointless.
             Job::Forward { text, message_id } => match self.thread(&row).await {
-                Ok(Some(thread)) => provider.forward(&thread, &text, &message_id).await,
+                Ok(Some(thread)) => self.forward(&row, provider.as_ref(), &thread, &text, &message_id).await,
                 Ok(None) => Err(ProviderError::Rejected("the handover never reached the helpdesk".into())),
                 Err(error) => Err(store_unavailable(&error)),
             },
@@ -215,6 +215,26 @@ impl Outbox {
         if is_open {
             report(&row.conversation_id, &row.site, Outcome::Undeliverable(why.to_string()));
         }
+    }
+
+    /// Forwards a visitor message once: a try that was under way when the relay stopped may
+    /// have landed, so the helpdesk is asked first where it can tell.
+    async fn forward(
+        &self,
+        row: &OutboxRow,
+        provider: &dyn Provider,
+        thread: &RemoteThread,
+        text: &str,
+        message_id: &str,
+    ) -> Result<(), ProviderError> {
+        if row.uncertain && provider.has_forwarded(thread, text, message_id).await? == Some(true) {
+            tracing::info!(job = row.id, conversation = %row.conversation_id, "a forward cut short by a stop had landed");
+            return Ok(());
+        }
+        if let Err(error) = self.store.job_started(row.id).await {
+            return Err(store_unavailable(&error));
+        }
+        provider.forward(thread, text, message_id).await
     }
 
     /// Where the conversation is on the helpdesk's side: `None` if the handover never landed.

@@ -16,6 +16,8 @@ use crate::{
 struct Scripted {
     answers: Mutex<Vec<Result<(), ProviderError>>>,
     calls: Mutex<Vec<String>>,
+    /// What the helpdesk says when asked whether a forward landed.
+    landed: Mutex<Option<bool>>,
 }
 
 impl Scripted {
@@ -61,6 +63,10 @@ impl Provider for Scripted {
     }
     async fn close(&self, thread: &RemoteThread, reason: CloseReason) -> Result<(), ProviderError> {
         self.next(format!("close {} {reason:?}", thread.conversation))
+    }
+    async fn has_forwarded(&self, _: &RemoteThread, text: &str, _: &str) -> Result<Option<bool>, ProviderError> {
+        self.calls.lock().unwrap().push(format!("has {text}"));
+        Ok(*self.landed.lock().unwrap())
     }
 }
 
@@ -270,4 +276,26 @@ fn thread() -> RemoteThread {
         user: Some("u-1".into()),
         extra: serde_json::Value::Null,
     }
+}
+
+/// A forward whose try was under way when the relay stopped (its job still marked started).
+async fn cut_short(landed: Option<bool>) -> Vec<String> {
+    let (rig, id) = rig(vec![]).await;
+    *rig.provider.landed.lock().unwrap() = landed;
+    rig.store.set_remote(&id, &serde_json::to_string(&thread()).unwrap()).await.unwrap();
+    let forward = Job::Forward { text: "hi".into(), message_id: "m1".into() };
+    rig.outbox.push(&id, "demo", ProviderKind::Intercom, &forward).await.unwrap();
+    let job = rig.store.due_jobs(now_millis(), 10).await.unwrap()[0].id;
+    rig.store.job_started(job).await.unwrap();
+    rig.start();
+    let calls = until_settled(&rig, &id, 1).await;
+    rig.stop.cancel();
+    calls
+}
+
+#[tokio::test]
+async fn a_forward_cut_short_by_a_stop_is_not_made_again_if_it_landed() {
+    assert_eq!(cut_short(Some(true)).await, vec!["has hi"]);
+    assert_eq!(cut_short(Some(false)).await, vec!["has hi", "forward r-1 hi"]);
+    assert_eq!(cut_short(None).await, vec!["has hi", "forward r-1 hi"], "a helpdesk that cannot tell gets it again");
 }

@@ -177,6 +177,23 @@ impl Provider for Intercom {
             .map(drop)
     }
 
+    /// The conversation's parts hold a visitor comment with this text.
+    async fn has_forwarded(
+        &self,
+        thread: &RemoteThread,
+        text: &str,
+        _message_id: &str,
+    ) -> Result<Option<bool>, ProviderError> {
+        let conversation =
+            self.send(self.request(Method::GET, &format!("/conversations/{}", thread.conversation))).await?;
+        let parts = conversation["conversation_parts"]["conversation_parts"].as_array().cloned().unwrap_or_default();
+        Ok(Some(parts.iter().any(|part| {
+            part["part_type"] == "comment"
+                && matches!(part["author"]["type"].as_str(), Some("user" | "lead" | "contact"))
+                && part["body"].as_str().is_some_and(|body| body == text || body == format!("<p>{text}</p>"))
+        })))
+    }
+
     async fn close(&self, thread: &RemoteThread, reason: CloseReason) -> Result<(), ProviderError> {
         let admin_id = self.admin_id().await?;
         let path = format!("/conversations/{}/parts", thread.conversation);

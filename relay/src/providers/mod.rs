@@ -172,6 +172,16 @@ pub trait Provider: Send + Sync + 'static {
     async fn open(&self, handover: &Handover) -> Result<RemoteThread, ProviderError>;
     /// Forwards a later visitor message. `message_id` is stable across retries.
     async fn forward(&self, thread: &RemoteThread, text: &str, message_id: &str) -> Result<(), ProviderError>;
+    /// Whether a forward that may or may not have landed (the relay stopped during the call)
+    /// is already there: `None` when the helpdesk cannot tell, and the forward is made again.
+    async fn has_forwarded(
+        &self,
+        _thread: &RemoteThread,
+        _text: &str,
+        _message_id: &str,
+    ) -> Result<Option<bool>, ProviderError> {
+        Ok(None)
+    }
     /// Closes or annotates the remote conversation when the visitor cancels or leaves.
     async fn close(&self, thread: &RemoteThread, reason: CloseReason) -> Result<(), ProviderError>;
 }

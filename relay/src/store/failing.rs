@@ -78,9 +78,11 @@ delegate! {
     fn enqueue(&self, conversation_id: &str, site: &str, provider: &str, job: &str) -> i64;
     fn enqueue_once(&self, conversation_id: &str, site: &str, provider: &str, job: &str, key: &str) -> bool;
     fn due_jobs(&self, now: i64, limit: u32) -> Vec<OutboxRow>;
+    fn job_started(&self, id: i64) -> ();
     fn job_done(&self, id: i64) -> ();
     fn job_retry(&self, id: i64, not_before: i64, error: &str) -> ();
     fn job_failed(&self, id: i64, error: &str) -> ();
+    fn jobs_since(&self, conversation_id: &str, since: i64) -> u32;
     fn pending_jobs(&self, conversation_id: &str) -> u32;
     fn set_remote(&self, conversation_id: &str, remote: &str) -> ();
     fn remote(&self, conversation_id: &str) -> Option<String>;

@@ -84,6 +84,8 @@ pub struct OutboxRow {
     /// The job, as the outbox serialised it.
     pub job: String,
     pub attempts: u32,
+    /// A try was under way when the relay stopped: it may have reached the helpdesk.
+    pub uncertain: bool,
 }
 
 /// An email a visitor left while nobody was available.
@@ -195,11 +197,15 @@ pub trait Store: Send + Sync + 'static {
         key: &str,
     ) -> Result<bool>;
     async fn due_jobs(&self, now: i64, limit: u32) -> Result<Vec<OutboxRow>>;
+    /// A try of the job begins (cleared by done, retry and failed).
+    async fn job_started(&self, id: i64) -> Result<()>;
     async fn job_done(&self, id: i64) -> Result<()>;
     /// Keeps the job pending, to be tried again from `not_before`.
     async fn job_retry(&self, id: i64, not_before: i64, error: &str) -> Result<()>;
     /// Gives up on the job; later jobs of the conversation go on.
     async fn job_failed(&self, id: i64, error: &str) -> Result<()>;
+    /// How many jobs (in any state) were written for a conversation from `since` (ms) on.
+    async fn jobs_since(&self, conversation_id: &str, since: i64) -> Result<u32>;
     /// How many jobs are pending for a conversation.
     async fn pending_jobs(&self, conversation_id: &str) -> Result<u32>;
     /// The conversation on the helpdesk's side, as JSON.

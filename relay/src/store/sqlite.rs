@@ -401,7 +401,7 @@ impl Store for SqliteStore {
         // The head of each conversation's line, and only if it is due: a job waiting for its
         // retry holds back the jobs behind it, which keeps per-conversation order.
         let rows = sqlx::query(
-            "SELECT o.id, o.conversation_id, o.site, o.provider, o.job, o.attempts FROM outbox o \
+            "SELECT o.id, o.conversation_id, o.site, o.provider, o.job, o.attempts, o.started FROM outbox o \
              JOIN (SELECT MIN(id) AS id FROM outbox WHERE state = 'pending' GROUP BY conversation_id) head \
                ON head.id = o.id \
              WHERE o.not_before <= ? ORDER BY o.not_before, o.id LIMIT ?",
@@ -419,36 +419,58 @@ impl Store for SqliteStore {
                     provider: row.try_get("provider")?,
                     job: row.try_get("job")?,
                     attempts: row.try_get::<i64, _>("attempts")?.clamp(0, u32::MAX.into()) as u32,
+                    uncertain: row.try_get("started")?,
                 })
             })
             .collect()
     }
 
+    async fn job_started(&self, id: i64) -> Result<()> {
+        sqlx::query("UPDATE outbox SET started = 1 WHERE id = ?").bind(id).execute(&self.pool).await?;
+        Ok(())
+    }
+
     async fn job_done(&self, id: i64) -> Result<()> {
-        sqlx::query("UPDATE outbox SET state = 'done', attempts = attempts + 1, last_error = NULL WHERE id = ?")
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE outbox SET state = 'done', attempts = attempts + 1, last_error = NULL, started = 0 WHERE id = ?",
+        )
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
     async fn job_retry(&self, id: i64, not_before: i64, error: &str) -> Result<()> {
-        sqlx::query("UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ? WHERE id = ?")
-            .bind(not_before)
-            .bind(error)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ?, started = 0 WHERE id = ?",
+        )
+        .bind(not_before)
+        .bind(error)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
     async fn job_failed(&self, id: i64, error: &str) -> Result<()> {
-        sqlx::query("UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?")
-            .bind(error)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, started = 0 WHERE id = ?",
+        )
+        .bind(error)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
+    }
+
+    async fn jobs_since(&self, conversation_id: &str, since: i64) -> Result<u32> {
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE conversation_id = ? AND created_at >= ?")
+                .bind(conversation_id)
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(count.clamp(0, u32::MAX.into()) as u32)
     }
 
     async fn pending_jobs(&self, conversation_id: &str) -> Result<u32> {

@@ -74,7 +74,8 @@ async fn round(state: &AppState, stop: &CancellationToken) -> bool {
     let full = pending.len() == BATCH as usize;
     let now = now_millis();
     // Helpdesk conversations with an earlier event still waiting: their later events wait too.
-    let mut held: HashSet<(String, String)> = HashSet::new();
+    // (A line is per site too: another site's event about the same id never holds this one.)
+    let mut held: HashSet<(String, String, String)> = HashSet::new();
     let mut progressed = false;
     for row in pending {
         if stop.is_cancelled() {
@@ -86,7 +87,7 @@ async fn round(state: &AppState, stop: &CancellationToken) -> bool {
             give_up(state, &row, "unreadable stored event").await;
             continue;
         };
-        let line = (row.provider.clone(), event.remote_conversation_id.clone());
+        let line = (row.provider.clone(), row.site.clone(), event.remote_conversation_id.clone());
         if held.contains(&line) {
             continue;
         }

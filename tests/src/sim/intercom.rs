@@ -66,6 +66,7 @@ impl Intercom {
             .route("/contacts/search", post(search))
             .route("/contacts", post(create_contact))
             .route("/conversations", post(create_conversation))
+            .route("/conversations/{id}", get(conversation))
             .route("/conversations/{id}/reply", post(reply))
             .route("/conversations/{id}/parts", post(parts))
             .layer(middleware::from_fn_with_state(sim.clone(), arrive))
@@ -280,6 +281,30 @@ async fn create_conversation(State(sim): State<Intercom>, headers: HeaderMap, Js
         .push((id.clone(), vec![json!({"part_type": "open", "author": body["from"], "body": body["body"]})]));
     Json(json!({"type": "user_message", "id": "403918251", "created_at": now(), "body": body["body"],
                 "message_type": "inapp", "conversation_id": id}))
+    .into_response()
+}
+
+/// `GET /conversations/{id}`: the conversation with its parts as Intercom shows them (part
+/// type, body, author type and id).
+async fn conversation(State(sim): State<Intercom>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    if let Err(r) = gate(&sim, &headers, format!("GET /conversations/{id}"), Value::Null) {
+        return r;
+    }
+    let inner = sim.inner.lock().unwrap();
+    let Some((_, parts)) = inner.conversations.iter().find(|(c, _)| *c == id) else {
+        return error(StatusCode::NOT_FOUND, "not_found", "Resource Not Found");
+    };
+    let parts: Vec<Value> = parts
+        .iter()
+        .map(|p| {
+            let author_type = p["type"].as_str().or(p["author"]["type"].as_str()).unwrap_or("user");
+            let author_id = p["intercom_user_id"].as_str().or(p["admin_id"].as_str()).or(p["author"]["id"].as_str());
+            json!({"type": "conversation_part", "part_type": p["message_type"].as_str().or(p["part_type"].as_str()),
+                   "body": p["body"], "author": {"type": author_type, "id": author_id}})
+        })
+        .collect();
+    Json(json!({"type": "conversation", "id": id,
+                "conversation_parts": {"type": "conversation_part.list", "conversation_parts": parts}}))
     .into_response()
 }
 
