@@ -306,7 +306,8 @@ pub async fn deliver(
         InboundKind::AgentTyping { on } => HelpdeskEvent::AgentTyping { on },
         InboundKind::Closed => HelpdeskEvent::Closed,
     };
-    match inbound::deliver(state, site, provider, &event.remote_conversation_id, &event.event_id, helpdesk_event).await {
+    match inbound::deliver(state, site, provider, &event.remote_conversation_id, &event.event_id, helpdesk_event).await
+    {
         // The conversation is not where the event means anything (closed already, another
         // agent): applied as far as it can be.
         Err(InboundError::Conversation(ConversationError::Refused(refusal))) => {
