@@ -10,6 +10,7 @@ use super::super::{PruneBefore, Result};
 /// conversation as `c`.
 const PRUNABLE: &str = "c.phase IN ('bot', 'ended') \
      AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.conversation_id = c.id AND o.state = 'pending') \
+     AND NOT EXISTS (SELECT 1 FROM events e WHERE e.conversation_id = c.id AND e.pending IS NOT NULL) \
      AND ((c.last_seq <= 1 AND c.updated_at < ?1) OR c.updated_at < ?2)";
 
 /// `None` as a time no row is older than.
@@ -133,6 +134,16 @@ mod tests {
         assert!(store.conversation(&waiting).await.unwrap().is_some());
         assert_eq!(store.events_after(&forwarding, 0, 10).await.unwrap().len(), 1);
         assert_eq!(store.pending_jobs(&forwarding).await.unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_conversation_with_a_message_still_to_handle_is_kept() {
+        let (_dir, store) = store().await;
+        let unhandled = store.create_conversation("demo", "h1").await.unwrap().id;
+        store.append_visitor(&unhandled, &text(Author::visitor(), "hello?"), "c1", "widget").await.unwrap();
+        assert!(store.prunable_conversations(everything(), 10).await.unwrap().is_empty());
+        assert_eq!(store.delete_conversations(&[unhandled.clone()], everything()).await.unwrap(), 0);
+        assert!(store.conversation(&unhandled).await.unwrap().is_some());
     }
 
     #[tokio::test]
