@@ -1,9 +1,10 @@
 /* Baton chat loader: <script src="https://RELAY/embed.js" data-site="demo" async></script>
  * Draws the launcher at once (in a shadow root), loads the wasm widget from RELAY/widget/ when
  * the page is idle or on the first click. Page API, usable at once (calls queue until loaded):
- * Baton.open() close() toggle() identify({email, name}) on(name, fn) -> unsubscribe, off(name, fn)
- * with names ready, open, close, connection, message, phase, or "*"; fn gets the event detail
- * (shapes: widget/src/bridge/detail.rs). window.BatonSettings = {email, name} identifies, and a
+ * Baton.open() close() toggle() identify({email, name, user_id, user_hash}) on(name, fn) -> unsub,
+ * off(name, fn) with names ready, open, close, connection, message, phase, or "*"; fn gets the
+ * event detail (shapes: widget/src/bridge/detail.rs). user_hash is the site's HMAC-SHA256 of
+ * user_id (else email), checked by the relay. window.BatonSettings = {...} identifies, and a
  * stub `window.Baton = {q: [["open"], ...]}` is replayed. CSP-safe: no inline style, no eval. */
 (function () {
   "use strict";
@@ -181,7 +182,7 @@
       },
       identify: function (who) {
         who = who || {};
-        send({ cmd: "identify", email: who.email, name: who.name });
+        send({ cmd: "identify", email: who.email, name: who.name, user_id: who.user_id, user_hash: who.user_hash });
       },
       on: function (name, fn) {
         if (typeof fn !== "function") return function () {};
@@ -210,8 +211,9 @@
     var stub = W.Baton;
     W.Baton = api;
 
-    if (W.BatonSettings && (W.BatonSettings.email || W.BatonSettings.name)) {
-      api.identify(W.BatonSettings);
+    var pre = W.BatonSettings;
+    if (pre && (pre.email || pre.name || pre.user_id)) {
+      api.identify(pre);
     }
     var queue = (stub && stub.q) || [];
     for (var i = 0; i < queue.length; i++) {

@@ -156,7 +156,9 @@
     var meta = [c.phase === "agent" ? "with " + (c.agent ? c.agent.name : "?") : c.phase];
     if (c.reason) meta.push("reason: " + reason(c.reason));
     if (c.topic) meta.push("topic: " + c.topic);
-    if (c.visitor && c.visitor.email) meta.push(c.visitor.email);
+    // Whether the site signed the identity (docs/agent-api.md): an unverified one may be anyone's.
+    if (c.visitor && c.visitor.user_id) meta.push("user " + c.visitor.user_id + (c.visitor.user_id_verified ? " (verified)" : " (unverified)"));
+    if (c.visitor && c.visitor.email) meta.push(c.visitor.email + (c.visitor.email_verified ? " (verified)" : " (unverified)"));
     if (c.queue_position) meta.push("#" + c.queue_position + " in line");
     $("conv-meta").textContent = meta.join(" · ");
     $("summary").textContent = c.summary ? "Summary: " + c.summary : "";

@@ -9,6 +9,7 @@
 //! - [`queue`]: the waiting line per site, positions and wait estimates.
 //! - [`agents`]: the built-in agent inbox: directory, presence, REST API and live socket.
 //! - [`http_channel`]: the request/response channel (no live chat, so no handover).
+//! - [`identity`]: who the visitor is and whether the site signed it.
 //! - [`bot`]: the [`bot::Bot`] trait and the help-article bot; [`summary`] for agents.
 //! - [`templates`]: the site's handover texts.
 //! - [`store`]: durable conversations and events (SQLite by default).
@@ -29,6 +30,7 @@ pub mod conversation;
 pub mod fuzzing;
 pub mod gateway;
 pub mod http_channel;
+pub mod identity;
 pub mod limits;
 pub mod outbox;
 pub mod providers;
@@ -89,7 +91,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         outbox: outbox.clone(),
     };
     let conversations = Arc::new(Registry::new(deps, sites.clone()));
-    let agents = Arc::new(Directory::new(&config.agents));
+    let agents = Arc::new(Directory::new(&config.agents_in_effect()));
     let limits = Arc::new(limits::Limits::new(&config));
     Ok(AppState {
         config: Arc::new(config),

@@ -19,8 +19,10 @@ async fn main() -> anyhow::Result<()> {
     println!("Baton relay listening on http://{addr}/");
     println!("  demo shop:   http://{addr}/");
     println!("  agent inbox: http://{addr}/inbox/");
-    if config.agents.iter().any(|a| a.token == "demo-agent") {
-        println!("               sign in with the demo agent token: demo-agent");
+    if config.agents_in_effect().iter().any(|a| a.token == baton_relay::config::DEMO_TOKEN) {
+        println!("               demo mode: sign in with the demo agent token {}", baton_relay::config::DEMO_TOKEN);
+    } else if config.agents_in_effect().is_empty() {
+        println!("               no agents configured: add [[agents]] (README) or run with BATON_DEMO=1");
     }
     baton_relay::run(config, listener, shutdown_signal()).await
 }

@@ -69,11 +69,12 @@ impl Queue {
         let waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
         let line = waiting.get(site)?;
         let index = line.iter().position(|e| e.conversation_id == conversation_id)?;
-        Some(self.place_at(index, line[index].handling_seconds))
+        Some(self.place_at(site, index, line[index].handling_seconds))
     }
 
-    fn place_at(&self, index: usize, handling_seconds: u64) -> Place {
-        let agents = self.presence.online().max(1) as u64;
+    fn place_at(&self, site: &str, index: usize, handling_seconds: u64) -> Place {
+        // Only the site's own agents take its line.
+        let agents = self.presence.online_at(site).max(1) as u64;
         let position = index as u64 + 1;
         Place { position: position as u32, wait_seconds: position.div_ceil(agents) * handling_seconds }
     }
@@ -86,7 +87,7 @@ impl Queue {
                 .map(|line| {
                     line.iter()
                         .enumerate()
-                        .map(|(i, e)| (e.conversation_id.clone(), self.place_at(i, e.handling_seconds)))
+                        .map(|(i, e)| (e.conversation_id.clone(), self.place_at(site, i, e.handling_seconds)))
                         .collect()
                 })
                 .unwrap_or_default()
@@ -127,8 +128,13 @@ mod tests {
         for (i, id) in ["a", "b", "c"].iter().enumerate() {
             queue.join("demo", id, i as i64, 120);
         }
-        let _alex = presence.connect("alex");
-        let _sam = presence.connect("sam");
-        assert_eq!(queue.place("demo", "c"), Some(Place { position: 3, wait_seconds: 240 }));
+        let _alex = presence.connect(&crate::agents::presence::agent("alex", &["demo"]));
+        let _sam = presence.connect(&crate::agents::presence::agent("sam", &["*"]));
+        let _kim = presence.connect(&crate::agents::presence::agent("kim", &["shop"]));
+        assert_eq!(
+            queue.place("demo", "c"),
+            Some(Place { position: 3, wait_seconds: 240 }),
+            "kim answers another site"
+        );
     }
 }

@@ -80,7 +80,9 @@ impl Sites {
             let bot = crate::bot::build(key, site, library.clone());
             tracing::info!(site = %key, articles = library.shelf().articles.0.len(), "site ready");
             let provider = SiteProvider::new(
-                providers::build(&site.provider, presence).map_err(|e| anyhow::anyhow!("sites.{key}.provider: {e}"))?,
+                // The built-in inbox counts only this site's agents as available.
+                providers::build(&site.provider, &presence.for_site(key))
+                    .map_err(|e| anyhow::anyhow!("sites.{key}.provider: {e}"))?,
                 site.availability.clone(),
             );
             let site =

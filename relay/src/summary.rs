@@ -27,6 +27,8 @@ pub struct SummaryInput<'a> {
     pub topic: Option<&'a str>,
     /// The email the host page gave (`Baton.identify`) or the visitor left for a follow-up.
     pub email: Option<&'a str>,
+    /// The site signed `email` (identity verification); otherwise anyone could have claimed it.
+    pub email_verified: bool,
     /// Whether an email the visitor typed may be passed on (`summary.use_typed_email`).
     pub use_typed_email: bool,
 }
@@ -114,13 +116,14 @@ pub async fn summarize_off_workers(input: &SummaryInput<'_>) -> (String, Facts) 
     let turns = input.turns.to_vec();
     let (trigger, topic, email) =
         (input.trigger.to_string(), input.topic.map(str::to_string), input.email.map(str::to_string));
-    let use_typed_email = input.use_typed_email;
+    let (use_typed_email, email_verified) = (input.use_typed_email, input.email_verified);
     budget::run(budget::Weight::Heavy, move || {
         let input = SummaryInput {
             turns: &turns,
             trigger: &trigger,
             topic: topic.as_deref(),
             email: email.as_deref(),
+            email_verified,
             use_typed_email,
         };
         summarize_with_facts(&input)
@@ -175,7 +178,8 @@ fn summarize_with_facts(input: &SummaryInput<'_>) -> (String, Facts) {
     }
     let facts = facts(input.turns, input.use_typed_email);
     let mut found = Vec::new();
-    let mut emails: Vec<String> = input.email.map(|e| format!("{e} (given by the site)")).into_iter().collect();
+    let label = if input.email_verified { "verified by the site" } else { "unverified" };
+    let mut emails: Vec<String> = input.email.map(|e| format!("{e} ({label})")).into_iter().collect();
     emails.extend(facts.emails.iter().filter(|e| Some(e.as_str()) != input.email).map(|e| format!("{e} (typed)")));
     for (label, list) in
         [("email", &emails), ("order", &facts.orders), ("phone", &facts.phones), ("link", &facts.links)]
@@ -239,6 +243,7 @@ mod tests {
             trigger: "the visitor asked for a person",
             topic: Some("order status"),
             email: None,
+            email_verified: false,
             use_typed_email: true,
         });
         for fact in [
@@ -286,8 +291,14 @@ mod tests {
         }
         assert_eq!(facts.links[0], "www.s0.example/p");
         assert_eq!(facts.orders[0], "100000");
-        let summary =
-            summarize(&SummaryInput { turns: &turns, trigger: "x", topic: None, email: None, use_typed_email: false });
+        let summary = summarize(&SummaryInput {
+            turns: &turns,
+            trigger: "x",
+            topic: None,
+            email: None,
+            email_verified: false,
+            use_typed_email: false,
+        });
         assert!(!summary.contains("@mail.example"), "{summary}");
         assert!(summary.len() < 4000, "{} bytes", summary.len());
     }
@@ -295,7 +306,31 @@ mod tests {
     #[test]
     fn a_typed_email_is_left_out_without_consent() {
         let turns = [turn(Role::Visitor, "write to me at bob@example.com please")];
-        let input = SummaryInput { turns: &turns, trigger: "x", topic: None, email: None, use_typed_email: false };
+        let input = SummaryInput {
+            turns: &turns,
+            trigger: "x",
+            topic: None,
+            email: None,
+            email_verified: false,
+            use_typed_email: false,
+        };
         assert!(!summarize(&input).contains("bob@example.com"));
+    }
+
+    #[test]
+    fn the_page_given_email_says_whether_the_site_signed_it() {
+        let turns = [turn(Role::Visitor, "where is my parcel?")];
+        let input = |email_verified| SummaryInput {
+            turns: &turns,
+            trigger: "x",
+            topic: None,
+            email: Some("ada@example.com"),
+            email_verified,
+            use_typed_email: true,
+        };
+        assert!(summarize(&input(true)).contains("ada@example.com (verified by the site)"));
+        let unsigned = summarize(&input(false));
+        assert!(unsigned.contains("ada@example.com (unverified)"), "{unsigned}");
+        assert!(!unsigned.contains("given by the site"), "{unsigned}");
     }
 }

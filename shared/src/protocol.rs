@@ -47,13 +47,22 @@ pub enum ClientFrame {
     Ping,
 }
 
-/// What the host page knows about the visitor.
+/// What the host page knows about the visitor. A logged-in visitor's page also sends the
+/// site's signature, `user_hash`: hex HMAC-SHA256 with the site's `identity_secret` over
+/// `user_id` if present, else over `email`. Without a valid one the relay keeps the claim but
+/// marks it unverified.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Visitor {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The site's own id of a logged-in user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// The site's signature of `user_id` (or of `email` when there is no `user_id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_hash: Option<String>,
 }
 
 /// Relay → widget.

@@ -29,7 +29,7 @@ fn hello_resuming_with_visitor() {
             site: "demo".into(),
             resume: Some("tok".into()),
             last_seq: 7,
-            visitor: Some(Visitor { email: Some("a@b.c".into()), name: None }),
+            visitor: Some(Visitor { email: Some("a@b.c".into()), ..Visitor::default() }),
         },
         json!({"type": "hello", "v": 1, "site": "demo", "resume": "tok", "last_seq": 7,
                "visitor": {"email": "a@b.c"}}),
@@ -49,10 +49,31 @@ fn send_identify_ping() {
         json!({"type": "send", "client_id": "c1", "text": "hi"}),
     );
     check(
-        ClientFrame::Identify(Visitor { email: Some("a@b.c".into()), name: Some("Ada".into()) }),
+        ClientFrame::Identify(Visitor { email: Some("a@b.c".into()), name: Some("Ada".into()), ..Visitor::default() }),
         json!({"type": "identify", "email": "a@b.c", "name": "Ada"}),
     );
     check(ClientFrame::Ping, json!({"type": "ping"}));
+}
+
+#[test]
+fn signed_identity() {
+    // Added in v1 without a version change: both fields are optional, older relays ignore
+    // unknown fields (no deny_unknown_fields), older widgets never send them.
+    let signed = Visitor {
+        email: Some("ada@example.com".into()),
+        name: Some("Ada".into()),
+        user_id: Some("42".into()),
+        user_hash: Some("9f".into()),
+    };
+    check(
+        ClientFrame::Identify(signed.clone()),
+        json!({"type": "identify", "email": "ada@example.com", "name": "Ada", "user_id": "42", "user_hash": "9f"}),
+    );
+    check(
+        ClientFrame::Hello { v: 1, site: "demo".into(), resume: None, last_seq: 0, visitor: Some(signed) },
+        json!({"type": "hello", "v": 1, "site": "demo", "last_seq": 0,
+               "visitor": {"email": "ada@example.com", "name": "Ada", "user_id": "42", "user_hash": "9f"}}),
+    );
 }
 
 #[test]

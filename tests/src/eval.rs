@@ -135,6 +135,7 @@ pub fn run(dir: &Path) -> anyhow::Result<Report> {
             trigger: "the visitor asked for a person",
             topic: None,
             email: None,
+            email_verified: false,
             use_typed_email: true,
         });
         for fact in &conversation.facts {

@@ -48,16 +48,19 @@ impl Default for TestDb {
     }
 }
 
-/// The demo configuration pointed at `db` and at the workspace's files.
+/// The demo configuration pointed at `db` and at the workspace's files, in demo mode (so the
+/// demo agent, token `demo-agent`, answers every site), with identities signed by
+/// [`widget_client::IDENTITY_SECRET`] verified.
 pub fn test_config(db: &TestDb) -> Config {
     let root = workspace_root();
-    let mut config = Config { database_url: db.url.clone(), ..Config::default() };
+    let mut config = Config { database_url: db.url.clone(), demo: true, ..Config::default() };
     config.public_dir = root.join("public");
     config.widget_dir = root.join("dist");
     // Tests open many conversations from 127.0.0.1; `tests/limits.rs` sets its own limits.
     config.limits = relay::config::LimitsConfig::unlimited();
     for site in config.sites.values_mut() {
         site.help_dir = root.join("public/help");
+        site.identity_secret = Some(widget_client::IDENTITY_SECRET.into());
     }
     config
 }

@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use shared::{ClientFrame, ServerFrame, PROTOCOL_VERSION};
+use hmac::{Hmac, Mac};
+use shared::{ClientFrame, ServerFrame, Visitor, PROTOCOL_VERSION};
 use tokio::net::TcpStream;
 use tokio_tungstenite::{tungstenite::Message, MaybeTlsStream, WebSocketStream};
 
@@ -37,6 +38,17 @@ impl WidgetClient {
         let welcome = client.next().await;
         assert!(matches!(welcome, ServerFrame::Welcome { .. }), "expected welcome, got {welcome:?}");
         (client, welcome)
+    }
+
+    /// A new visitor on `site` whose `hello` carries `visitor`; returns the client after the
+    /// welcome and the greeting, and the conversation id.
+    pub async fn hello_as(ws_url: &str, site: &str, visitor: Option<Visitor>) -> (Self, String) {
+        let mut client = Self::connect(ws_url).await;
+        let hello = ClientFrame::Hello { v: PROTOCOL_VERSION, site: site.into(), resume: None, last_seq: 0, visitor };
+        client.send(&hello).await;
+        let ServerFrame::Welcome { conversation_id, .. } = client.next().await else { panic!("expected welcome") };
+        client.until(|f| as_message(f).is_some()).await; // the greeting
+        (client, conversation_id)
     }
 
     pub async fn send(&mut self, frame: &ClientFrame) {
@@ -93,6 +105,33 @@ pub fn as_message(frame: &ServerFrame) -> Option<&shared::Message> {
         },
         _ => None,
     }
+}
+
+/// The `identity_secret` [`crate::test_config`] gives every site.
+pub const IDENTITY_SECRET: &str = "test-identity-secret-0123456789";
+
+/// The hex HMAC-SHA256 a site's server computes over `value` (computed here independently of
+/// the relay's own code).
+pub fn identity_hash(secret: &str, value: &str) -> String {
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("hmac key");
+    mac.update(value.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// A logged-in visitor as a site's page identifies them: the email signed with
+/// [`IDENTITY_SECRET`].
+pub fn signed_visitor(email: &str, name: &str) -> Visitor {
+    Visitor {
+        email: Some(email.into()),
+        name: Some(name.into()),
+        user_id: None,
+        user_hash: Some(identity_hash(IDENTITY_SECRET, email)),
+    }
+}
+
+/// The same claim without a signature: anyone can send it.
+pub fn claimed_visitor(email: &str, name: &str) -> Visitor {
+    Visitor { email: Some(email.into()), name: Some(name.into()), ..Visitor::default() }
 }
 
 /// A visitor message frame.

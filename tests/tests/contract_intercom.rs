@@ -2,11 +2,11 @@
 //! request it makes must satisfy the vendor's contract (Prism answers 422 otherwise).
 
 use baton_tests::prism;
+use relay::identity::Identity;
 use relay::providers::{
     config::IntercomConfig, intercom::Intercom, CloseReason, Handover, Provider, ProviderError, ProviderKind,
     RemoteThread,
 };
-use shared::Visitor;
 
 fn connector() -> Intercom {
     let base_url = prism::mock("intercom-2.11.openapi.yaml");
@@ -24,7 +24,8 @@ fn handover(email: Option<&str>) -> Handover {
     Handover {
         conversation_id: "c0ffee00-0000-4000-8000-000000000001".into(),
         site: "demo".into(),
-        visitor: Visitor { email: email.map(str::to_owned), name: Some("Ada Visitor".into()) },
+        // Verified, so every request the connector can make (email search included) is checked.
+        visitor: Identity { email_verified: email.is_some(), ..Identity::unverified(email, Some("Ada Visitor")) },
         summary: "The visitor wants a refund for order 1234. Email: ada@example.com.".into(),
         reason: "explicit_request".into(),
         visitor_messages: vec!["I need a refund for order 1234".into()],

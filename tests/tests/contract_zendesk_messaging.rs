@@ -4,11 +4,11 @@
 //! otherwise, and the connector reports that as a refusal, failing these tests).
 
 use baton_tests::prism;
+use relay::identity::Identity;
 use relay::providers::{
     zendesk_messaging::{Auth, ZendeskMessaging, ZendeskMessagingConfig},
     CloseReason, Handover, Provider, ProviderKind, RemoteThread,
 };
-use shared::Visitor;
 
 const SPEC: &str = "sunshine-conversations-v2.openapi.yaml";
 
@@ -34,7 +34,8 @@ fn handover(email: Option<&str>) -> Handover {
     Handover {
         conversation_id: "c0ffee00-0000-4000-8000-000000000001".into(),
         site: "demo".into(),
-        visitor: Visitor { email: email.map(str::to_owned), name: Some("Ada Visitor".into()) },
+        // Verified, so every request the connector can make (email search included) is checked.
+        visitor: Identity { email_verified: email.is_some(), ..Identity::unverified(email, Some("Ada Visitor")) },
         summary: "The visitor wants a refund for order 1234. Email: ada@example.com.".into(),
         reason: "explicit_request".into(),
         visitor_messages: vec!["Where is my parcel?".into(), "I need a refund for order 1234".into()],

@@ -543,6 +543,7 @@ mod kill9 {
                 id: format!("agent{a}"),
                 name: format!("Agent {a}"),
                 token: format!("agent-token-{a}"),
+                sites: vec![relay::config::ALL_SITES.into()],
             })
             .collect();
         let mut desk = config.sites["demo"].clone();

@@ -4,7 +4,7 @@
 use baton_tests::{
     agent_client::{AgentApi, AgentSocket, DEMO_TOKEN},
     test_config,
-    widget_client::{as_message, send_text, WidgetClient},
+    widget_client::{as_message, send_text, signed_visitor, WidgetClient},
     TestDb, TestRelay,
 };
 use serde_json::json;
@@ -48,12 +48,7 @@ async fn request_wait_agent_joins_replies_ends_rating_and_bot_again() {
     let mut agent = AgentSocket::connect(&relay.ws_base(), DEMO_TOKEN).await;
     assert_eq!(agent.ready["agent"]["name"], "Alex");
     let (mut visitor, id, _) = visitor(&relay).await;
-    visitor
-        .send(&ClientFrame::Identify(shared::Visitor {
-            email: Some("ada@example.com".into()),
-            name: Some("Ada".into()),
-        }))
-        .await;
+    visitor.send(&ClientFrame::Identify(signed_visitor("ada@example.com", "Ada"))).await;
     visitor.send(&send_text("q1", "My order 40123 has not arrived, where is it?")).await;
     visitor.until_message(Role::Bot, "").await;
 
@@ -71,11 +66,19 @@ async fn request_wait_agent_joins_replies_ends_rating_and_bot_again() {
     let waiting = agent.until_phase(&id, "waiting").await;
     assert_eq!(waiting["reason"], "explicit_request");
     assert_eq!(waiting["visitor"]["email"], "ada@example.com");
-    let summary = waiting["summary"].as_str().unwrap_or_default().to_string();
-    let summary = if summary.is_empty() {
-        agent.until_phase(&id, "waiting").await["summary"].as_str().unwrap().to_string()
-    } else {
-        summary
+    // The summary is written off the async workers: it may come with any later update.
+    let summary = match waiting["summary"].as_str() {
+        Some(summary) => summary.to_string(),
+        None => agent
+            .until("the summary", |f| {
+                f["type"] == "conversation"
+                    && f["conversation"]["id"] == id.as_str()
+                    && f["conversation"]["summary"].is_string()
+            })
+            .await["conversation"]["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
     };
     assert!(summary.contains("40123"), "{summary}");
     agent.send(json!({"type": "watch", "conversation_id": id})).await;
@@ -179,7 +182,12 @@ async fn after_an_agent_joined_cancel_is_refused_and_the_phrase_is_a_message() {
 async fn two_agents_accepting_at_once_one_wins() {
     let db = TestDb::new();
     let mut config = test_config(&db);
-    config.agents.push(relay::config::AgentConfig { id: "sam".into(), name: "Sam".into(), token: "sam-token".into() });
+    config.agents.push(relay::config::AgentConfig {
+        id: "sam".into(),
+        name: "Sam".into(),
+        token: "sam-token".into(),
+        sites: vec!["demo".into()],
+    });
     let relay = TestRelay::start_with(config).await;
     let _online = AgentSocket::connect(&relay.ws_base(), DEMO_TOKEN).await;
     let (mut visitor, id, _) = visitor(&relay).await;

@@ -13,11 +13,11 @@ use baton_tests::{
         Mode,
     },
     test_config,
-    widget_client::{as_message, send_text, WidgetClient},
+    widget_client::{as_message, send_text, signed_visitor, WidgetClient},
     TestDb, TestRelay,
 };
 use relay::providers::{hubspot::HubspotConfig, ProviderConfig};
-use shared::{ClientFrame, EventBody, Phase, Role, ServerFrame, Visitor};
+use shared::{ClientFrame, EventBody, Phase, Role, ServerFrame};
 
 fn provider(sim: &Hubspot) -> HubspotConfig {
     HubspotConfig {
@@ -75,9 +75,7 @@ async fn a_handover_reaches_hubspot_and_the_agent_answers_through_it() {
 
     let (mut visitor, _) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
     visitor.next().await; // greeting
-    visitor
-        .send(&ClientFrame::Identify(Visitor { email: Some("ada@example.com".into()), name: Some("Ada".into()) }))
-        .await;
+    visitor.send(&ClientFrame::Identify(signed_visitor("ada@example.com", "Ada"))).await;
     visitor.send(&send_text("q1", "My parcel for order 40123 never arrived")).await;
     visitor.until_message(Role::Bot, "").await;
     visitor.send(&ClientFrame::RequestHandover).await;

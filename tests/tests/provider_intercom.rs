@@ -9,10 +9,10 @@ use std::time::Duration;
 use baton_tests::{
     sim::{intercom, intercom::Intercom, Mode},
     test_config,
-    widget_client::{as_message, send_text, WidgetClient},
+    widget_client::{as_message, claimed_visitor, send_text, signed_visitor, WidgetClient},
     TestDb, TestRelay,
 };
-use shared::{ClientFrame, Phase, Role, ServerFrame, Visitor};
+use shared::{ClientFrame, Phase, Role, ServerFrame};
 
 async fn relay_with(sim: &Intercom, db: &TestDb) -> TestRelay {
     TestRelay::start_with(config_with(sim, db)).await
@@ -44,9 +44,7 @@ async fn a_handover_reaches_intercom_and_the_agent_answers_through_it() {
 
     let (mut visitor, _) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
     visitor.next().await; // greeting
-    visitor
-        .send(&ClientFrame::Identify(Visitor { email: Some("ada@example.com".into()), name: Some("Ada".into()) }))
-        .await;
+    visitor.send(&ClientFrame::Identify(signed_visitor("ada@example.com", "Ada"))).await;
     visitor.send(&send_text("q1", "My parcel for order 40123 never arrived")).await;
     visitor.until_message(Role::Bot, "").await;
     visitor.send(&ClientFrame::RequestHandover).await;
@@ -222,4 +220,62 @@ async fn a_webhook_verified_for_another_site_never_reaches_this_sites_conversati
         Intercom::agent_reply(&format!("{}/webhooks/intercom/demo", relay.http_url()), &remote, "Genuine").await;
     assert_eq!(status, 200);
     visitor.until_message(Role::Agent, "Genuine").await;
+}
+
+/// Ada already is an Intercom user. A visitor who merely claims her email must not land in her
+/// contact (and her history); the same email signed by the site does.
+#[tokio::test]
+async fn only_a_signed_email_attaches_the_chat_to_the_existing_contact() {
+    let sim = Intercom::start().await;
+    let existing = "667d60b08a68186f43baada0";
+    sim.inner.lock().unwrap().contacts.push(serde_json::json!({
+        "type": "contact", "id": existing, "role": "user", "email": "ada@example.com",
+        "name": "Ada", "external_id": "shop-user-42"
+    }));
+    let db = TestDb::new();
+    let relay = relay_with(&sim, &db).await;
+    let note_of = |parts: &[serde_json::Value]| {
+        parts.iter().find(|p| p["message_type"] == "note").and_then(|p| p["body"].as_str()).map(str::to_owned)
+    };
+
+    // Unsigned: a new lead keyed by Baton's id, without the email; the agent reads it as unverified.
+    let (mut claimer, claimer_id) =
+        WidgetClient::hello_as(&relay.ws_url(), "demo", Some(claimed_visitor("ada@example.com", "Ada"))).await;
+    claimer.send(&ClientFrame::RequestHandover).await;
+    claimer.until_phase(Phase::Waiting).await;
+    until_sim(&sim, "the unverified visitor's conversation", |parts| note_of(parts).is_some()).await;
+    let (_, parts) = sim.last_conversation().unwrap();
+    assert_ne!(parts[0]["author"]["id"], existing, "attached to Ada's contact: {parts:?}");
+    let lead = sim.inner.lock().unwrap().contacts.iter().find(|c| c["id"] == parts[0]["author"]["id"]).cloned();
+    let lead = lead.expect("the conversation's contact");
+    assert_eq!(lead["external_id"], format!("baton-{claimer_id}"));
+    assert!(lead["email"].is_null(), "an unverified email is not put on a contact: {lead}");
+    let note = note_of(&parts).unwrap();
+    assert!(note.contains("Email (unverified, not matched to a contact): ada@example.com"), "{note}");
+    let searched_email = sim
+        .inner
+        .lock()
+        .unwrap()
+        .requests
+        .iter()
+        .any(|(what, body)| what == "POST /contacts/search" && body["query"]["field"] == "email");
+    assert!(!searched_email, "an unverified email is never searched for");
+
+    // Signed by the site: Ada's existing contact.
+    let (mut ada, _) =
+        WidgetClient::hello_as(&relay.ws_url(), "demo", Some(signed_visitor("ada@example.com", "Ada"))).await;
+    ada.send(&ClientFrame::RequestHandover).await;
+    ada.until_phase(Phase::Waiting).await;
+    baton_tests::eventually(
+        "the verified visitor's conversation with its note",
+        || {
+            let inner = sim.inner.lock().unwrap();
+            inner.conversations.get(1).filter(|(_, parts)| note_of(parts).is_some()).cloned()
+        },
+        || sim.inner.lock().unwrap().conversations.clone(),
+    )
+    .await;
+    let (_, parts) = sim.last_conversation().unwrap();
+    assert_eq!(parts[0]["author"]["id"], existing, "{parts:?}");
+    assert!(note_of(&parts).unwrap().contains("Email: ada@example.com"), "{parts:?}");
 }

@@ -11,14 +11,14 @@ use std::time::Duration;
 use baton_tests::{
     sim::{zendesk_messaging as zm, zendesk_messaging::ZendeskMessaging, Mode},
     test_config,
-    widget_client::{as_message, send_text, WidgetClient},
+    widget_client::{as_message, send_text, signed_visitor, WidgetClient},
     TestDb, TestRelay,
 };
 use relay::providers::{
     zendesk_messaging::{Auth, AvailabilityConfig, ZendeskMessagingConfig},
     ProviderConfig,
 };
-use shared::{ClientFrame, Phase, Role, ServerFrame, Visitor};
+use shared::{ClientFrame, Phase, Role, ServerFrame};
 
 async fn relay_with(sim: &ZendeskMessaging, db: &TestDb) -> TestRelay {
     let mut config = test_config(db);
@@ -83,9 +83,7 @@ async fn a_handover_reaches_zendesk_and_the_agent_answers_through_it() {
 
     let (mut visitor, _) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
     visitor.next().await; // greeting
-    visitor
-        .send(&ClientFrame::Identify(Visitor { email: Some("ada@example.com".into()), name: Some("Ada".into()) }))
-        .await;
+    visitor.send(&ClientFrame::Identify(signed_visitor("ada@example.com", "Ada"))).await;
     visitor.send(&send_text("q1", "My parcel for order 40123 never arrived")).await;
     visitor.until_message(Role::Bot, "").await;
     visitor.send(&ClientFrame::RequestHandover).await;

@@ -14,12 +14,12 @@ use baton_tests::{
         Mode,
     },
     test_config,
-    widget_client::{as_message, send_text, WidgetClient},
+    widget_client::{as_message, claimed_visitor, send_text, signed_visitor, WidgetClient},
     TestDb, TestRelay,
 };
 use relay::providers::{zendesk_support::ZendeskSupportConfig, ProviderConfig};
 use serde_json::Value;
-use shared::{ClientFrame, EventBody, Phase, Role, ServerFrame, Visitor};
+use shared::{ClientFrame, EventBody, Phase, Role, ServerFrame};
 
 fn provider(sim: &ZendeskSupport) -> ZendeskSupportConfig {
     ZendeskSupportConfig {
@@ -79,9 +79,7 @@ async fn a_handover_becomes_a_ticket_and_the_agent_answers_through_it() {
 
     let (mut visitor, _) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
     visitor.next().await; // greeting
-    visitor
-        .send(&ClientFrame::Identify(Visitor { email: Some("ada@example.com".into()), name: Some("Ada".into()) }))
-        .await;
+    visitor.send(&ClientFrame::Identify(signed_visitor("ada@example.com", "Ada"))).await;
     visitor.send(&send_text("q1", "My parcel for order 40123 never arrived")).await;
     visitor.until_message(Role::Bot, "").await;
     visitor.send(&ClientFrame::RequestHandover).await;
@@ -256,4 +254,36 @@ async fn forged_stale_and_replayed_webhooks_change_nothing() {
             .any(|f| as_message(f).is_some_and(|m| m.text.contains("Once only") || m.text.contains("forged"))),
         "{between:?}"
     );
+}
+
+/// Ada already is a Zendesk end user. A visitor who merely claims her email gets a ticket with
+/// the API user as requester (nothing goes to Ada's inbox or history) and is not promised an
+/// email; the same email signed by the site makes Ada the requester.
+#[tokio::test]
+async fn only_a_signed_email_makes_the_existing_user_the_requester() {
+    let sim = ZendeskSupport::start().await;
+    let ada = 20_978_000_u64;
+    sim.inner.lock().unwrap().users.push(serde_json::json!({
+        "id": ada, "name": "Ada", "email": "ada@example.com", "role": "end-user"
+    }));
+    let db = TestDb::new();
+    let (relay, _) = relay_with(&sim, &db, provider(&sim)).await;
+
+    let (mut claimer, _) =
+        WidgetClient::hello_as(&relay.ws_url(), "demo", Some(claimed_visitor("ada@example.com", "Ada"))).await;
+    claimer.send(&ClientFrame::RequestHandover).await;
+    let told = claimer.until_message(Role::Bot, "as a ticket").await;
+    assert!(!told.text.contains("by email"), "no email is promised to an unverified address: {}", told.text);
+    let ticket = until_ticket(&sim, "the unverified visitor's ticket", |t| !comments(t).is_empty()).await;
+    assert_eq!(ticket["requester_id"], zendesk::API_USER, "{ticket}");
+    let summary = comments(&ticket)[0]["body"].as_str().unwrap().to_string();
+    assert!(summary.contains("Email (unverified, not matched to a contact): ada@example.com"), "{summary}");
+    assert_eq!(sim.inner.lock().unwrap().users.len(), 1, "no user created from a claim");
+
+    let (mut signed, _) =
+        WidgetClient::hello_as(&relay.ws_url(), "demo", Some(signed_visitor("ada@example.com", "Ada"))).await;
+    signed.send(&ClientFrame::RequestHandover).await;
+    signed.until_message(Role::Bot, "by email at ada@example.com").await;
+    let ticket = until_ticket(&sim, "the verified visitor's ticket", |t| t["requester_id"] == ada).await;
+    assert!(comments(&ticket)[0]["body"].as_str().unwrap().contains("Email: ada@example.com"), "{ticket}");
 }

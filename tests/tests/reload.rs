@@ -16,7 +16,7 @@ use shared::{Action, ClientFrame, EventBody, Phase, ServerFrame};
 fn config_text(db: &TestDb, provider: &str) -> String {
     let root = workspace_root();
     format!(
-        "database_url = \"{}\"\npublic_dir = \"{}\"\nwidget_dir = \"{}\"\n\n[sites.demo]\nhelp_dir = \"{}\"\n\n{provider}\n",
+        "database_url = \"{}\"\npublic_dir = \"{}\"\nwidget_dir = \"{}\"\ndemo = true\n\n[sites.demo]\nhelp_dir = \"{}\"\n\n{provider}\n",
         db.url,
         root.join("public").display(),
         root.join("dist").display(),

@@ -11,9 +11,12 @@ use axum::{
 use serde::Deserialize;
 use serde_json::json;
 
-use super::desk::{self, DeskError, INBOX_PHASES};
+use super::{
+    desk::{self, DeskError, INBOX_PHASES},
+    SignedIn,
+};
 use crate::{
-    conversation::{AgentAction, AgentRef, ConversationError, Refusal},
+    conversation::{AgentAction, ConversationError, Refusal},
     state::AppState,
 };
 
@@ -71,7 +74,7 @@ impl IntoResponse for ApiError {
 }
 
 /// The signed-in agent, from the bearer token.
-pub struct Agent(pub AgentRef);
+pub struct Agent(pub SignedIn);
 
 impl FromRequestParts<AppState> for Agent {
     type Rejection = ApiError;
@@ -87,8 +90,8 @@ impl FromRequestParts<AppState> for Agent {
     }
 }
 
-async fn me(Agent(agent): Agent) -> Json<serde_json::Value> {
-    Json(json!({ "id": agent.id, "name": agent.name }))
+async fn me(Agent(me): Agent) -> Json<serde_json::Value> {
+    Json(json!({ "id": me.agent.id, "name": me.agent.name, "sites": &*me.sites }))
 }
 
 #[derive(Deserialize)]
@@ -97,7 +100,11 @@ struct ListQuery {
     phase: Option<String>,
 }
 
-async fn list(_: Agent, State(state): State<AppState>, Query(query): Query<ListQuery>) -> Result<Response, ApiError> {
+async fn list(
+    Agent(agent): Agent,
+    State(state): State<AppState>,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, ApiError> {
     let phases: Vec<&str> = match &query.phase {
         Some(p) => p.split(',').map(str::trim).filter(|p| !p.is_empty()).collect(),
         None => INBOX_PHASES.to_vec(),
@@ -105,12 +112,16 @@ async fn list(_: Agent, State(state): State<AppState>, Query(query): Query<ListQ
     if let Some(bad) = phases.iter().find(|p| !["bot", "waiting", "agent", "ended"].contains(p)) {
         return Err(ApiError::BadRequest(format!("unknown phase {bad:?}")));
     }
-    Ok(Json(desk::list(&state, &phases).await?).into_response())
+    Ok(Json(desk::list(&state, &agent, &phases).await?).into_response())
 }
 
-async fn conversation(_: Agent, State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let conversation = desk::get(&state, &id).await?;
-    let events = desk::transcript(&state, &id).await?;
+async fn conversation(
+    Agent(agent): Agent,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let conversation = desk::get(&state, &agent, &id).await?;
+    let events = desk::transcript(&state, &agent, &id).await?;
     Ok(Json(json!({ "conversation": conversation, "events": events })).into_response())
 }
 
@@ -120,7 +131,7 @@ async fn accept(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     desk::act(&state, &agent, &id, AgentAction::Accept).await?;
-    Ok(Json(desk::get(&state, &id).await?).into_response())
+    Ok(Json(desk::get(&state, &agent, &id).await?).into_response())
 }
 
 #[derive(Deserialize)]
@@ -161,9 +172,9 @@ async fn typing(
 
 async fn end(Agent(agent): Agent, State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
     desk::act(&state, &agent, &id, AgentAction::End).await?;
-    Ok(Json(desk::get(&state, &id).await?).into_response())
+    Ok(Json(desk::get(&state, &agent, &id).await?).into_response())
 }
 
-async fn follow_ups(_: Agent, State(state): State<AppState>) -> Result<Response, ApiError> {
-    Ok(Json(desk::follow_ups(&state).await?).into_response())
+async fn follow_ups(Agent(agent): Agent, State(state): State<AppState>) -> Result<Response, ApiError> {
+    Ok(Json(desk::follow_ups(&state, &agent).await?).into_response())
 }

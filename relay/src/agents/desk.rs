@@ -1,11 +1,15 @@
-//! What agents can see and do, shared by the REST API and the live socket.
+//! What agents can see and do, shared by the REST API and the live socket. Every call takes
+//! the signed-in agent and stays within their sites: another site's conversation is
+//! `NotFound`, exactly like one that does not exist, so its existence does not leak either.
 
 use serde::Serialize;
-use shared::{ConversationEvent, Visitor};
+use shared::ConversationEvent;
 use tokio::sync::oneshot;
 
+use super::SignedIn;
 use crate::{
-    conversation::{AgentAction, AgentRef, Command, ConversationError},
+    conversation::{AgentAction, Command, ConversationError},
+    identity::Identity,
     state::AppState,
     store::{Conversation, FollowUp, StoreError},
 };
@@ -27,7 +31,8 @@ pub struct ConversationView {
     pub summary: Option<String>,
     /// The topic tag the triggers found (e.g. "billing dispute").
     pub topic: Option<String>,
-    pub visitor: Visitor,
+    /// With `email_verified` / `user_id_verified`: whether the site signed them.
+    pub visitor: Identity,
     pub agent: Option<AgentView>,
     pub waiting_since: Option<i64>,
     pub queue_position: Option<u32>,
@@ -86,29 +91,36 @@ pub fn view(state: &AppState, c: Conversation) -> ConversationView {
     }
 }
 
-/// Conversations in `phases`; asking for `ended` also lists the ones already handed back to
-/// the bot (after the rating), so agents find their recent chats.
-pub async fn list(state: &AppState, phases: &[&str]) -> Result<Vec<ConversationView>, DeskError> {
+/// The agent's conversations in `phases`; asking for `ended` also lists the ones already
+/// handed back to the bot (after the rating), so agents find their recent chats.
+pub async fn list(state: &AppState, agent: &SignedIn, phases: &[&str]) -> Result<Vec<ConversationView>, DeskError> {
     let mut conversations = state.store.conversations_in(phases).await?;
     if phases.contains(&"ended") && !phases.contains(&"bot") {
         conversations.extend(state.store.handed_back(RECENTLY_HANDED_BACK).await?);
     }
-    Ok(conversations.into_iter().map(|c| view(state, c)).collect())
+    Ok(conversations.into_iter().filter(|c| agent.covers(&c.site)).map(|c| view(state, c)).collect())
 }
 
-pub async fn get(state: &AppState, id: &str) -> Result<ConversationView, DeskError> {
-    let conversation = state.store.conversation(id).await?.ok_or_else(|| DeskError::NotFound(id.to_string()))?;
-    Ok(view(state, conversation))
+/// The conversation, if it exists and belongs to one of the agent's sites.
+async fn visible(state: &AppState, agent: &SignedIn, id: &str) -> Result<Conversation, DeskError> {
+    let conversation = state.store.conversation(id).await?.filter(|c| agent.covers(&c.site));
+    conversation.ok_or_else(|| DeskError::NotFound(id.to_string()))
 }
 
-pub async fn transcript(state: &AppState, id: &str) -> Result<Vec<ConversationEvent>, DeskError> {
+pub async fn get(state: &AppState, agent: &SignedIn, id: &str) -> Result<ConversationView, DeskError> {
+    Ok(view(state, visible(state, agent, id).await?))
+}
+
+pub async fn transcript(state: &AppState, agent: &SignedIn, id: &str) -> Result<Vec<ConversationEvent>, DeskError> {
+    visible(state, agent, id).await?;
     Ok(state.store.events_after(id, 0, TRANSCRIPT_LIMIT).await?)
 }
 
-pub async fn follow_ups(state: &AppState) -> Result<Vec<FollowUpView>, DeskError> {
+pub async fn follow_ups(state: &AppState, agent: &SignedIn) -> Result<Vec<FollowUpView>, DeskError> {
     let follow_ups = state.store.follow_ups(200).await?;
     Ok(follow_ups
         .into_iter()
+        .filter(|f| agent.covers(&f.site))
         .map(|f: FollowUp| FollowUpView {
             conversation_id: f.conversation_id,
             site: f.site,
@@ -119,11 +131,12 @@ pub async fn follow_ups(state: &AppState) -> Result<Vec<FollowUpView>, DeskError
         .collect())
 }
 
-/// Carries out an agent's action on a conversation; returns the stored `seq` of a message.
-pub async fn act(state: &AppState, agent: &AgentRef, id: &str, action: AgentAction) -> Result<Option<u64>, DeskError> {
-    let conversation = state.store.conversation(id).await?.ok_or_else(|| DeskError::NotFound(id.to_string()))?;
+/// Carries out an agent's action on a conversation of their sites; returns the stored `seq`
+/// of a message.
+pub async fn act(state: &AppState, agent: &SignedIn, id: &str, action: AgentAction) -> Result<Option<u64>, DeskError> {
+    let conversation = visible(state, agent, id).await?;
     let (reply, answer) = oneshot::channel();
-    let command = Command::Agent { agent: agent.clone(), action, reply };
+    let command = Command::Agent { agent: agent.agent.clone(), action, reply };
     state.conversations.send(id, &conversation.site, command).await?;
     Ok(answer.await.unwrap_or(Err(ConversationError::Closed))?)
 }

@@ -18,9 +18,12 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio_stream::{wrappers::BroadcastStream, StreamMap};
 
-use super::desk::{self, DeskError, INBOX_PHASES};
+use super::{
+    desk::{self, DeskError, INBOX_PHASES},
+    SignedIn,
+};
 use crate::{
-    conversation::{AgentAction, AgentRef},
+    conversation::AgentAction,
     pubsub::{BusMessage, INBOX},
     state::AppState,
 };
@@ -60,15 +63,15 @@ fn text(value: Value) -> Message {
 
 async fn run(mut socket: WebSocket, state: AppState) {
     let Some(agent) = authenticate(&mut socket, &state).await else { return };
-    let _online = state.presence.connect(&agent.id);
-    tracing::info!(agent = %agent.id, "agent connected");
+    let _online = state.presence.connect(&agent);
+    tracing::info!(agent = %agent.agent.id, "agent connected");
     if let Err(error) = serve(&mut socket, &state, &agent).await {
-        tracing::warn!(agent = %agent.id, %error, "agent session ended with an error");
+        tracing::warn!(agent = %agent.agent.id, %error, "agent session ended with an error");
     }
-    tracing::info!(agent = %agent.id, "agent disconnected");
+    tracing::info!(agent = %agent.agent.id, "agent disconnected");
 }
 
-async fn authenticate(socket: &mut WebSocket, state: &AppState) -> Option<AgentRef> {
+async fn authenticate(socket: &mut WebSocket, state: &AppState) -> Option<SignedIn> {
     let frame = tokio::time::timeout(AUTH_TIMEOUT, socket.recv()).await.ok()??.ok()?;
     let agent = match frame {
         Message::Text(t) => match serde_json::from_str::<AgentFrame>(t.as_str()) {
@@ -94,15 +97,15 @@ enum SessionError {
     Desk(#[from] DeskError),
 }
 
-async fn serve(socket: &mut WebSocket, state: &AppState, agent: &AgentRef) -> Result<(), SessionError> {
+async fn serve(socket: &mut WebSocket, state: &AppState, agent: &SignedIn) -> Result<(), SessionError> {
     let mut inbox = BroadcastStream::new(state.bus.subscribe(INBOX));
     let mut watched: StreamMap<String, BroadcastStream<BusMessage>> = StreamMap::new();
-    let conversations = desk::list(state, INBOX_PHASES).await?;
-    let follow_ups = desk::follow_ups(state).await?;
+    let conversations = desk::list(state, agent, INBOX_PHASES).await?;
+    let follow_ups = desk::follow_ups(state, agent).await?;
     socket
         .send(text(json!({
             "type": "ready",
-            "agent": {"id": agent.id, "name": agent.name},
+            "agent": {"id": agent.agent.id, "name": agent.agent.name, "sites": &*agent.sites},
             "conversations": conversations,
             "follow_ups": follow_ups,
         })))
@@ -137,17 +140,19 @@ async fn serve(socket: &mut WebSocket, state: &AppState, agent: &AgentRef) -> Re
                 // A lagged inbox stream only means some change notices were dropped: send the
                 // whole list again.
                 match changed {
-                    Ok(BusMessage::InboxChanged { conversation_id }) => match desk::get(state, &conversation_id).await {
+                    Ok(BusMessage::InboxChanged { conversation_id }) => match desk::get(state, agent, &conversation_id).await {
                         Ok(view) => socket.send(text(json!({"type": "conversation", "conversation": view}))).await?,
-                        Err(error) => tracing::warn!(%error, "inbox change for a missing conversation"),
+                        // Another site's (or gone): not this agent's to hear about.
+                        Err(DeskError::NotFound(_)) => continue,
+                        Err(error) => tracing::warn!(%error, "inbox change not readable"),
                     },
                     Ok(_) => {}
                     Err(_) => {
-                        let conversations = desk::list(state, INBOX_PHASES).await?;
+                        let conversations = desk::list(state, agent, INBOX_PHASES).await?;
                         socket.send(text(json!({"type": "conversations", "conversations": conversations}))).await?;
                     }
                 }
-                if let Ok(follow_ups) = desk::follow_ups(state).await {
+                if let Ok(follow_ups) = desk::follow_ups(state, agent).await {
                     socket.send(text(json!({"type": "follow_ups", "follow_ups": follow_ups}))).await?;
                 }
             }
@@ -161,7 +166,7 @@ async fn serve(socket: &mut WebSocket, state: &AppState, agent: &AgentRef) -> Re
                 Ok(_) => {}
                 Err(_) => {
                     // Lagged: resend the transcript, the client replaces what it shows.
-                    let events = desk::transcript(state, &conversation_id).await?;
+                    let events = desk::transcript(state, agent, &conversation_id).await?;
                     socket.send(text(json!({"type": "transcript", "conversation_id": conversation_id, "events": events}))).await?;
                 }
             },
@@ -172,7 +177,7 @@ async fn serve(socket: &mut WebSocket, state: &AppState, agent: &AgentRef) -> Re
 /// Carries out one frame; returns the frames to answer with.
 async fn handle(
     state: &AppState,
-    agent: &AgentRef,
+    agent: &SignedIn,
     frame: AgentFrame,
     watched: &mut StreamMap<String, BroadcastStream<BusMessage>>,
 ) -> Vec<Value> {
@@ -183,11 +188,15 @@ async fn handle(
         }
         AgentFrame::Watch { conversation_id } => {
             // Subscribe before reading, so nothing falls between transcript and live events
-            // (the client ignores events at or below the transcript's last seq).
+            // (the client ignores events at or below the transcript's last seq). A
+            // conversation the agent may not see is unsubscribed again at once.
             watched.insert(conversation_id.clone(), BroadcastStream::new(state.bus.subscribe(&conversation_id)));
-            return match desk::transcript(state, &conversation_id).await {
+            return match desk::transcript(state, agent, &conversation_id).await {
                 Ok(events) => vec![json!({"type": "transcript", "conversation_id": conversation_id, "events": events})],
-                Err(error) => vec![error_frame(&conversation_id, &error)],
+                Err(error) => {
+                    watched.remove(&conversation_id);
+                    vec![error_frame(&conversation_id, &error)]
+                }
             };
         }
         AgentFrame::Unwatch { conversation_id } => {

@@ -1,6 +1,7 @@
 //! Typed configuration: built-in defaults (the demo site), then an optional TOML file, then
 //! `BATON_*` environment variables (nested keys with `__`, e.g. `BATON_SITES__DEMO__BOT_NAME`).
 
+mod access;
 mod bot;
 mod handover;
 mod limits;
@@ -16,6 +17,7 @@ use figment::{
 };
 use serde::{Deserialize, Serialize};
 
+pub use access::{agents_in_effect, demo_agent, AgentConfig, ALL_SITES, DEMO_TOKEN, MIN_SECRET_CHARS};
 pub use bot::{BotConfig, LlmConfig, RasaConfig};
 pub use handover::HandoverConfig;
 pub use limits::{LimitsConfig, Rates, RetentionConfig, SiteLimits};
@@ -45,7 +47,8 @@ pub struct Config {
     pub widget_dir: PathBuf,
     /// Sites by their key (the `data-site` of the embed tag).
     pub sites: BTreeMap<String, SiteConfig>,
-    /// People who answer in the built-in agent inbox (`/inbox`), signing in with their token.
+    /// People who answer in the built-in agent inbox (`/inbox`), signing in with their token,
+    /// each for the sites listed in its `sites`. None by default.
     pub agents: Vec<AgentConfig>,
     /// Rate limits, connection limits and timeouts (`[limits]`; sites may override rates).
     #[serde(default)]
@@ -57,21 +60,14 @@ pub struct Config {
     /// How long stored data is kept (`[retention]`).
     #[serde(default)]
     pub retention: RetentionConfig,
+    /// Demo mode (`BATON_DEMO=1`, set by `scripts/run.sh`): adds the demo agent (token
+    /// `demo-agent`, every site) and accepts short secrets. Never in production. `1`, `true`,
+    /// `yes` and `on` all switch it on.
+    #[serde(default, deserialize_with = "figment::util::bool_from_str_or_int")]
+    pub demo: bool,
     /// The file this configuration was read from, watched for changes (not a setting).
     #[serde(skip)]
     pub source_file: Option<PathBuf>,
-}
-
-/// An agent of the built-in inbox.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AgentConfig {
-    pub id: String,
-    /// Shown to visitors ("Alex joined the chat").
-    pub name: String,
-    /// The secret the agent signs in with. Keep it out of version control: set it with
-    /// `BATON_AGENTS` or in a private config file.
-    pub token: String,
 }
 
 /// One website that embeds the widget.
@@ -88,6 +84,10 @@ pub struct SiteConfig {
     /// Page origins allowed to open a widget connection for this site (`https://shop.example`).
     /// Empty means any origin.
     pub allowed_origins: Vec<String>,
+    /// The key of identity verification: a logged-in visitor's page passes `user_hash`, the hex
+    /// HMAC-SHA256 of `user_id` (else `email`) under it. Absent: every identity is unverified.
+    /// At least 16 characters; keep it out of version control (`BATON_SITES__<KEY>__IDENTITY_SECRET`).
+    pub identity_secret: Option<String>,
     /// Which bot answers first: `kind = "knowledge"` (the default), `"llm"` or `"rasa"`.
     pub bot: BotConfig,
     /// The handover settings: texts, cancel intent, quick reply.
@@ -120,6 +120,7 @@ impl Default for SiteConfig {
                 .into(),
             help_dir: PathBuf::from("public/help"),
             allowed_origins: Vec::new(),
+            identity_secret: None,
             bot: BotConfig::default(),
             handover: HandoverConfig::default(),
             office_hours: None,
@@ -141,11 +142,12 @@ impl Default for Config {
             public_dir: PathBuf::from("public"),
             widget_dir: PathBuf::from("dist"),
             sites: BTreeMap::from([("demo".to_string(), SiteConfig::default())]),
-            // The demo agent, so the product runs without any account. Replace in production.
-            agents: vec![AgentConfig { id: "alex".into(), name: "Alex".into(), token: "demo-agent".into() }],
             limits: LimitsConfig::default(),
             trusted_proxies: Vec::new(),
             retention: RetentionConfig::default(),
+            // No agent unless configured; demo mode adds the demo agent (`access::demo_agent`).
+            agents: Vec::new(),
+            demo: false,
             source_file: None,
         }
     }
@@ -198,8 +200,15 @@ impl Config {
                     setting: format!("sites.{key}.webhooks.{problem}"),
                 });
             }
+            access::check_identity_secret(self.demo, key, site, file, source)?;
         }
+        access::check_agents(self.demo, &self.agents, &self.sites, file, source)?;
         Ok(())
+    }
+
+    /// The agents who can sign in: the configured ones, plus the demo agent in demo mode.
+    pub fn agents_in_effect(&self) -> Vec<AgentConfig> {
+        agents_in_effect(self.demo, &self.agents)
     }
 
     pub fn site(&self, key: &str) -> Option<&SiteConfig> {
@@ -219,6 +228,8 @@ pub enum ConfigError {
     OfficeHours { site: String, error: OfficeHoursError },
     #[error("{file}:{}: {setting}", line.map_or("?".to_string(), |l| l.to_string()))]
     WeakSecret { file: String, line: Option<usize>, setting: String },
+    #[error("{file}:{}: {setting}: {message}", line.map_or("?".to_string(), |l| l.to_string()))]
+    Access { file: String, line: Option<usize>, setting: String, message: String },
 }
 
 /// The 1-based line of `source` where `needle` first appears.

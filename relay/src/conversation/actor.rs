@@ -17,6 +17,7 @@ use super::{
 };
 use crate::{
     bot::{Ask, Turn},
+    identity::Identity,
     outbox::{Job, Outcome},
     providers::{CloseReason, Handover as HelpdeskHandover, ProviderConfig, ProviderKind},
     pubsub::{BusMessage, INBOX},
@@ -123,11 +124,12 @@ impl Actor {
                 let result = self.apply(Input::Started).await;
                 self.log(result);
             }
-            Command::Identify(visitor) => {
+            Command::Identify(claim) => {
+                let mut visitor = self.conversation.visitor.clone();
+                visitor.merge(claim);
                 let result = self.deps.store.set_visitor(&self.id, &visitor).await;
                 if result.is_ok() {
-                    self.conversation.visitor.email = visitor.email.or(self.conversation.visitor.email.take());
-                    self.conversation.visitor.name = visitor.name.or(self.conversation.visitor.name.take());
+                    self.conversation.visitor = visitor;
                     self.inbox_changed();
                 }
                 self.log(result.map_err(Into::into));
@@ -424,6 +426,7 @@ impl Actor {
                         trigger: trigger.as_ref().map_or(default_trigger(reason), |t| t.detail.as_str()),
                         topic: self.conversation.topic.as_deref(),
                         email: self.conversation.visitor.email.as_deref(),
+                        email_verified: self.conversation.visitor.email_verified,
                         use_typed_email: self.site.config.summary.use_typed_email,
                     })
                     .await;
@@ -455,15 +458,18 @@ impl Actor {
                 }
                 Effect::Say { text, cancel_button } => self.say(text, cancel_button).await?,
                 Effect::SaveFollowUp { email } => {
-                    let visitor = shared::Visitor { email: Some(email.clone()), name: None };
+                    // Typed by the visitor: unverified (unless it is the email the site signed).
+                    let mut visitor = self.conversation.visitor.clone();
+                    visitor.merge(Identity::unverified(Some(email.as_str()), None));
                     self.deps.store.set_visitor(&self.id, &visitor).await?;
-                    self.conversation.visitor.email = Some(email.clone());
+                    self.conversation.visitor = visitor;
                     let turns = self.history().await?;
                     let (summary, _) = summarize_off_workers(&SummaryInput {
                         turns: &turns,
                         trigger: "nobody was available and the visitor left an email for a follow-up",
                         topic: self.conversation.topic.as_deref(),
                         email: Some(&email),
+                        email_verified: self.conversation.visitor.email_verified,
                         use_typed_email: self.site.config.summary.use_typed_email,
                     })
                     .await;
@@ -691,9 +697,13 @@ impl Actor {
             Phase::Agent { agent } | Phase::Ended { agent } => Some(agent.name.clone()),
             Phase::Bot | Phase::Waiting { .. } => None,
         };
+        let visitor = &self.conversation.visitor;
+        // A ticket's answer is emailed only to an email the site signed: connectors make no
+        // one else's address the requester (`Handover::contact_email`), so do not promise it.
+        let emailed = setting != "ticket_message" || visitor.email_verified;
         let vars = Vars {
-            visitor_name: self.conversation.visitor.name.clone(),
-            visitor_email: self.conversation.visitor.email.clone(),
+            visitor_name: visitor.name.clone(),
+            visitor_email: visitor.email.clone().filter(|_| emailed),
             queue_position: place.map_or(0, |p| p.position as usize),
             wait_estimate: wait_wording(place.map_or(0, |p| p.wait_seconds)),
             agent_name,

@@ -14,7 +14,6 @@ pub mod signals;
 
 use std::sync::Arc;
 
-use shared::Visitor;
 use tokio::sync::oneshot;
 
 pub use machine::{AgentRef, Channel, Refusal};
@@ -61,8 +60,8 @@ pub enum Command {
     /// The visitor acted. `stored` is answered as soon as a message is stored (before the bot
     /// answers); `done` once every effect was carried out, with the conversation's last `seq`.
     Visitor { action: VisitorAction, channel: Channel, stored: Option<Reply>, done: Option<oneshot::Sender<u64>> },
-    /// The host page identified the visitor.
-    Identify(Visitor),
+    /// The host page identified the visitor (checked against the site's signature already).
+    Identify(crate::identity::Identity),
     /// An agent acted.
     Agent { agent: AgentRef, action: AgentAction, reply: Reply },
     /// The helpdesk said something (from a verified webhook). `key` names the event (an agent

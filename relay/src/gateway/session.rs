@@ -22,6 +22,7 @@ use tokio::sync::{broadcast, oneshot};
 use super::codec::{self, DecodeError, Incoming};
 use crate::{
     conversation::{Channel, Command, ConversationError, Registry, VisitorAction},
+    identity,
     limits::{Kind, Limited, Scope, SocketSlot},
     pubsub::BusMessage,
     state::{AppState, Site},
@@ -195,7 +196,8 @@ impl Session {
             conversations.send(&id, &site.key, Command::Greet).await?;
         }
         if let Some(visitor) = visitor.filter(valid_visitor) {
-            conversations.send(&id, &site.key, Command::Identify(visitor)).await?;
+            let identity = identity::verify(site.config.identity_secret.as_deref(), visitor);
+            conversations.send(&id, &site.key, Command::Identify(identity)).await?;
         }
 
         tracing::info!(conversation = %id, site = %site.key, is_new, "widget connected");
@@ -249,9 +251,10 @@ impl Session {
                         ClientFrame::Typing { on } => self.state.bus.publish(&id, BusMessage::Typing { author: Author::visitor(), on }),
                         ClientFrame::Identify(visitor) => {
                             if valid_visitor(&visitor) {
-                                conversations.send(&id, &site.key, Command::Identify(visitor)).await?;
+                                let identity = identity::verify(site.config.identity_secret.as_deref(), visitor);
+                                conversations.send(&id, &site.key, Command::Identify(identity)).await?;
                             } else {
-                                self.send_error(ErrorCode::BadFrame, "visitor email or name too long".into(), None).await?;
+                                self.send_error(ErrorCode::BadFrame, "visitor email, name, user id or hash too long".into(), None).await?;
                             }
                         }
                         ClientFrame::RequestHandover => acks.push(visitor_action(&conversations, &id, &site.key, VisitorAction::RequestHandover, None)),
@@ -433,6 +436,9 @@ struct Hello {
 fn valid_visitor(visitor: &Visitor) -> bool {
     visitor.email.as_ref().is_none_or(|e| e.len() <= 254 && e.contains('@'))
         && visitor.name.as_ref().is_none_or(|n| n.chars().count() <= 120)
+        && visitor.user_id.as_ref().is_none_or(|id| !id.is_empty() && id.len() <= 256)
+        // A hex HMAC-SHA256 is 64 characters; some room for what a page may add around it.
+        && visitor.user_hash.as_ref().is_none_or(|h| h.len() <= 128)
 }
 
 /// Only the hash of a resume token is stored, so a leaked database does not leak sessions.

@@ -74,7 +74,7 @@ fn handover(id: &str) -> Handover {
     Handover {
         conversation_id: id.into(),
         site: "demo".into(),
-        visitor: shared::Visitor::default(),
+        visitor: crate::identity::Identity::default(),
         summary: "S".into(),
         reason: "explicit_request".into(),
         visitor_messages: vec![],

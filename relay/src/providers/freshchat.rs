@@ -1,6 +1,7 @@
 //! Freshchat API v2 (SPEC.md section 5): the visitor becomes a Freshchat user (found by Baton's
 //! `reference_id` `baton-<conversation>` first, so a retried handover makes no second user; the
-//! email and name go with it), the handover a conversation created with its first messages: the
+//! name goes with it, the email only when the site signed it, since Freshworks links users to
+//! contacts by email; an unverified one is in the summary note), the handover a conversation created with its first messages: the
 //! bot summary as a private note (what the agent reads first, not shown to anyone else) and the
 //! visitor's own words as `user` messages. Which actor may write private notes is UNCONFIRMED,
 //! so a refused note falls back to the summary as the visitor's first message, as Botpress does.
@@ -143,7 +144,7 @@ impl Freshchat {
         }
         let mut body = json!({"reference_id": reference,
                               "first_name": handover.visitor.name.as_deref().unwrap_or("Website visitor")});
-        if let Some(email) = handover.visitor.email.as_deref().filter(|e| !e.trim().is_empty()) {
+        if let Some(email) = handover.contact_email() {
             body["email"] = json!(email);
         }
         let created = self.send(self.request(Method::POST, "/users").json(&body)).await?;

@@ -1,9 +1,10 @@
 //! Freshdesk tickets (SPEC.md section 6), a ticket helpdesk: the handover is a ticket created
-//! with `POST /api/v2/tickets`, the visitor its requester (by email), the bot summary its
+//! with `POST /api/v2/tickets`, the visitor its requester (by email, when the site signed it), the bot summary its
 //! description (what an agent reads first), source Chat, tagged `bot_handover` and the reason
 //! so the site's automation rules can pick Baton's tickets out. Freshdesk needs an email,
-//! requester id or phone: a visitor without email is filed under the configured
-//! `fallback_email`, and the answer reaches them in the chat thread only.
+//! requester id or phone: a visitor without an email the site signed is filed under the
+//! configured `fallback_email` (an unverified email is in the description), and the answer
+//! reaches them in the chat thread only.
 //!
 //! Later visitor messages are public, incoming notes authored by the requester
 //! (`POST /api/v2/tickets/{id}/notes`), never `/reply`, which is an agent reply that emails the
@@ -124,8 +125,9 @@ impl Freshdesk {
 
     fn ticket_body(&self, handover: &Handover) -> Value {
         let tags = tags_with_reason(&self.config.tags, &handover.reason);
-        let email = handover.visitor.email.as_deref().map(str::trim).filter(|e| !e.is_empty());
-        let email = email.unwrap_or(&self.config.fallback_email);
+        // Freshdesk files the ticket under the contact with this email (creating it if new), so
+        // an email the site did not sign goes in the description only.
+        let email = handover.contact_email().unwrap_or(&self.config.fallback_email);
         let mut ticket = json!({
             "email": email,
             "subject": subject(&self.config.subject_prefix, handover),
@@ -247,9 +249,8 @@ impl Provider for Freshdesk {
 
 #[cfg(test)]
 mod tests {
-    use shared::Visitor;
-
     use super::*;
+    use crate::identity::Identity;
 
     fn toml_config(text: &str) -> FreshdeskConfig {
         use figment::providers::Format;
@@ -264,7 +265,7 @@ mod tests {
         Handover {
             conversation_id: "c1".into(),
             site: "demo".into(),
-            visitor: Visitor { email: email.map(Into::into), name: Some("Ada".into()) },
+            visitor: Identity { email_verified: email.is_some(), ..Identity::unverified(email, Some("Ada")) },
             summary: "Wants a refund for order <1234>.".into(),
             reason: "explicit_request".into(),
             visitor_messages: vec!["A person please".into()],
@@ -295,5 +296,13 @@ mod tests {
         assert_eq!(body["tags"], json!(["bot_handover", "explicit_request"]));
         assert_eq!(freshdesk.ticket_body(&handover(None))["email"], "chat-visitor@baton.invalid");
         assert_eq!(id_value("12345"), json!(12345));
+        let mut claimed = handover(Some("ceo@example.com"));
+        claimed.visitor.email_verified = false;
+        let body = freshdesk.ticket_body(&claimed);
+        assert_eq!(body["email"], "chat-visitor@baton.invalid", "an unverified email finds no requester");
+        assert!(body["description"]
+            .as_str()
+            .unwrap()
+            .contains("Email (unverified, not matched to a contact): ceo@example.com"));
     }
 }

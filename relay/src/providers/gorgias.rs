@@ -2,8 +2,8 @@
 //! created with `POST /api/tickets` whose first message is the visitor's (the customer is found
 //! or created by Gorgias from the email) and carries the bot summary, so it is what an agent
 //! reads first; tagged `bot_handover` and the reason. Gorgias needs a customer, so a visitor
-//! without email is filed under the configured `fallback_email`, and the answer reaches them in
-//! the chat thread only. API-channel messages do not trigger auto-replies (SPEC 7(b)).
+//! without an email the site signed is filed under the configured `fallback_email` (an
+//! unverified email is in the text), and the answer reaches them in the chat thread only. API-channel messages do not trigger auto-replies (SPEC 7(b)).
 //!
 //! Later visitor messages are incoming API messages from the customer
 //! (`POST /api/tickets/{id}/messages`), each with an `external_id` stable across retries. A
@@ -105,9 +105,10 @@ impl Gorgias {
         Ok(response.json().await.unwrap_or(Value::Null))
     }
 
+    /// The customer's email: Gorgias finds or creates the customer by it, so only one the site
+    /// signed; else the fallback customer (an unverified email is in the ticket's text).
     fn email<'a>(&'a self, handover: &'a Handover) -> &'a str {
-        let email = handover.visitor.email.as_deref().map(str::trim).filter(|e| !e.is_empty());
-        email.unwrap_or(&self.config.fallback_email)
+        handover.contact_email().unwrap_or(&self.config.fallback_email)
     }
 
     fn ticket_body(&self, handover: &Handover) -> Value {
@@ -209,9 +210,8 @@ impl Provider for Gorgias {
 
 #[cfg(test)]
 mod tests {
-    use shared::Visitor;
-
     use super::*;
+    use crate::identity::Identity;
 
     fn config() -> GorgiasConfig {
         use figment::providers::Format;
@@ -223,7 +223,7 @@ mod tests {
         Handover {
             conversation_id: "c1".into(),
             site: "demo".into(),
-            visitor: Visitor { email: email.map(Into::into), name: Some("Ada".into()) },
+            visitor: Identity { email_verified: email.is_some(), ..Identity::unverified(email, Some("Ada")) },
             summary: "Wants a refund for order <1234>.".into(),
             reason: "explicit_request".into(),
             visitor_messages: vec!["A person please".into()],
@@ -245,6 +245,13 @@ mod tests {
         assert!(first["body_html"].as_str().unwrap().contains("order &lt;1234&gt;.<br>"));
         assert_eq!(body["tags"], json!([{"name": "bot_handover"}, {"name": "explicit_request"}]));
         assert_eq!(gorgias.ticket_body(&handover(None))["customer"]["email"], "chat-visitor@baton.invalid");
+        let mut claimed = handover(Some("ceo@example.com"));
+        claimed.visitor.email_verified = false;
+        let body = gorgias.ticket_body(&claimed);
+        assert_eq!(body["customer"]["email"], "chat-visitor@baton.invalid", "an unverified email finds no customer");
+        assert_eq!(body["messages"][0]["sender"]["email"], "chat-visitor@baton.invalid");
+        let text = body["messages"][0]["body_text"].as_str().unwrap();
+        assert!(text.contains("Email (unverified, not matched to a contact): ceo@example.com"), "{text}");
         let mut bad = config();
         bad.api_key = " ".into();
         assert!(matches!(Gorgias::new(bad), Err(ProviderError::Config(_))));

@@ -1,7 +1,7 @@
 //! HubSpot Conversations through a custom channel (SPEC.md section 4): the only documented way
 //! to start a thread for a web visitor. The handover is the thread's first INCOMING message,
-//! sent as the visitor (`deliveryIdentifier` `HS_EMAIL_ADDRESS` when Baton knows the email, so
-//! HubSpot associates the contact); the custom-channel API has no notes, so that first message
+//! sent as the visitor (`deliveryIdentifier` `HS_EMAIL_ADDRESS` when the site signed the email,
+//! so HubSpot associates the contact; an unverified email stays in the text); the custom-channel API has no notes, so that first message
 //! *is* the bot summary with the visitor's words, which is what the agent reads first. Later
 //! visitor messages are INCOMING messages on the same `integrationThreadId`. A cancel posts a
 //! notice and closes the thread through the inbox API; a visitor who leaves gets a notice.
@@ -143,11 +143,11 @@ impl ThreadKeys {
     }
 }
 
-/// The visitor as a sender: by email when known (HubSpot then associates a contact), else by
-/// an opaque id of Baton's.
+/// The visitor as a sender: by email when the site signed it (HubSpot then associates the
+/// contact with that address), else by an opaque id of Baton's.
 fn sender(handover: &Handover, default_name: &str) -> Value {
     let name = handover.visitor.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).unwrap_or(default_name);
-    let identifier = match handover.visitor.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+    let identifier = match handover.contact_email() {
         Some(email) => json!({"type": "HS_EMAIL_ADDRESS", "value": email}),
         None => json!({"type": "CHANNEL_SPECIFIC_OPAQUE_ID", "value": format!("baton-{}", handover.conversation_id)}),
     };
@@ -234,9 +234,8 @@ impl Provider for Hubspot {
 
 #[cfg(test)]
 mod tests {
-    use shared::Visitor;
-
     use super::*;
+    use crate::identity::Identity;
 
     fn config() -> HubspotConfig {
         serde_json::from_value(json!({"access_token": "t", "channel_id": "1001", "channel_account_id": "2002"}))
@@ -247,7 +246,7 @@ mod tests {
         Handover {
             conversation_id: "c1".into(),
             site: "demo".into(),
-            visitor: Visitor { email: email.map(Into::into), name: None },
+            visitor: Identity { email_verified: email.is_some(), ..Identity::unverified(email, None) },
             summary: "Wants a refund.".into(),
             reason: "explicit_request".into(),
             visitor_messages: vec!["A person please".into()],
@@ -274,6 +273,10 @@ mod tests {
         let opaque = sender(&handover(None), "Website visitor");
         assert_eq!(opaque["deliveryIdentifier"]["type"], "CHANNEL_SPECIFIC_OPAQUE_ID");
         assert_eq!(opaque["deliveryIdentifier"]["value"], "baton-c1");
+        let mut claimed = handover(Some("ceo@example.com"));
+        claimed.visitor.email_verified = false;
+        let unverified = sender(&claimed, "Website visitor");
+        assert_eq!(unverified["deliveryIdentifier"], opaque["deliveryIdentifier"], "no contact matched by a claim");
         let thread = RemoteThread {
             provider: ProviderKind::Hubspot,
             conversation: "9876543210".into(),

@@ -1,5 +1,6 @@
-//! Intercom (REST API 2.11, SPEC.md section 1): the visitor becomes a lead (found by email or
-//! by Baton's external id, else created), the handover is a conversation started as that lead,
+//! Intercom (REST API 2.11, SPEC.md section 1): the visitor becomes a lead (found by email when
+//! the site signed it, or by Baton's external id, else created; an unverified email only goes
+//! into the note), the handover is a conversation started as that lead,
 //! the summary an internal note by the bot admin; later visitor messages are replies as the
 //! lead; a cancel closes the conversation as the bot admin. Availability: any admin with an
 //! inbox seat who is not away.
@@ -67,7 +68,8 @@ impl Intercom {
     /// searchable yet, so a 409 on create searches again.)
     async fn contact(&self, handover: &Handover) -> Result<(String, String), ProviderError> {
         let external_id = format!("baton-{}", handover.conversation_id);
-        if let Some(email) = &handover.visitor.email {
+        let email = handover.contact_email();
+        if let Some(email) = email {
             if let Some(found) = self.find_contact("email", email).await? {
                 return Ok(found);
             }
@@ -76,7 +78,7 @@ impl Intercom {
             return Ok(found);
         }
         let mut body = json!({"role": "lead", "external_id": external_id});
-        if let Some(email) = &handover.visitor.email {
+        if let Some(email) = email {
             body["email"] = json!(email);
         }
         if let Some(name) = &handover.visitor.name {
@@ -87,9 +89,11 @@ impl Intercom {
                 contact_of(&created).ok_or_else(|| ProviderError::Rejected("created contact has no id".into()))
             }
             Err(ProviderError::Rejected(detail)) if detail.starts_with(StatusCode::CONFLICT.as_str()) => {
-                let field = if handover.visitor.email.is_some() { "email" } else { "external_id" };
-                let value = handover.visitor.email.clone().unwrap_or(external_id);
-                self.find_contact(field, &value).await?.ok_or(ProviderError::Rejected(detail))
+                let (field, value) = match email {
+                    Some(email) => ("email", email),
+                    None => ("external_id", external_id.as_str()),
+                };
+                self.find_contact(field, value).await?.ok_or(ProviderError::Rejected(detail))
             }
             Err(error) => Err(error),
         }
@@ -121,8 +125,8 @@ fn summary_note(handover: &Handover) -> String {
         escape(&handover.summary),
         escape(&handover.reason.replace('_', " "))
     );
-    if let Some(email) = &handover.visitor.email {
-        note.push_str(&format!("<p>Email: {}</p>", escape(email)));
+    if let Some(line) = handover.email_line() {
+        note.push_str(&format!("<p>{}</p>", escape(&line)));
     }
     note
 }

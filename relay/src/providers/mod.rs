@@ -23,12 +23,11 @@ use std::{sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use shared::Visitor;
 
 pub use availability::AvailabilityPolicy;
 pub use config::ProviderConfig;
 
-use crate::{agents::Presence, bot::Turn};
+use crate::{agents::Presence, bot::Turn, identity::Identity};
 
 /// Which helpdesk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -93,7 +92,9 @@ pub struct Capabilities {
 pub struct Handover {
     pub conversation_id: String,
     pub site: String,
-    pub visitor: Visitor,
+    /// Who the visitor is; `visitor.email_verified` says whether the site signed the email.
+    /// Connectors find or create contacts with [`Handover::contact_email`] only.
+    pub visitor: Identity,
     /// The summary for the agent (always present).
     pub summary: String,
     /// `explicit_request`, `frustration`, ...
@@ -106,6 +107,25 @@ impl Handover {
     /// The transcript's visitor lines, as handed to a helpdesk.
     pub fn visitor_lines(turns: &[Turn]) -> Vec<String> {
         turns.iter().filter(|t| t.role == shared::Role::Visitor).map(|t| t.text.clone()).collect()
+    }
+
+    /// The email a connector may use to find, create or match the visitor's contact: only one
+    /// the site signed. An unverified email (anyone can type any address into `Baton.identify`)
+    /// would attach the chat to someone else's contact and history, so it only goes to the
+    /// agent as text ([`Handover::email_line`]).
+    pub fn contact_email(&self) -> Option<&str> {
+        let email = self.visitor.email.as_deref().map(str::trim).filter(|e| !e.is_empty())?;
+        self.visitor.email_verified.then_some(email)
+    }
+
+    /// The email as the agent reads it in a note, marked when the site did not sign it.
+    pub fn email_line(&self) -> Option<String> {
+        let email = self.visitor.email.as_deref().map(str::trim).filter(|e| !e.is_empty())?;
+        Some(if self.visitor.email_verified {
+            format!("Email: {email}")
+        } else {
+            format!("Email (unverified, not matched to a contact): {email}")
+        })
     }
 
     /// The visitor's request in one line, for helpdesks that need a first message.

@@ -1,6 +1,6 @@
 //! Zendesk Messaging through Sunshine Conversations API v2 (SPEC.md section 2): the visitor
-//! becomes a Sunshine user (Baton's external id `baton-<conversation>`, with `profile.email`
-//! and the name), the handover a `personal` conversation. Baton takes control first (when its
+//! becomes a Sunshine user (Baton's external id `baton-<conversation>`, with the name, and
+//! `profile.email` only when the site signed it: Zendesk matches the ticket's requester by email), the handover a `personal` conversation. Baton takes control first (when its
 //! own switchboard integration is configured) so nothing opens a ticket early, posts the bot
 //! summary as a `business` message and the visitor's words as `user` messages, then passes
 //! control to the agent workspace with the `dataCapture.*` metadata and `first_message_id`
@@ -159,7 +159,7 @@ impl ZendeskMessaging {
         if let Some(name) = handover.visitor.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
             profile.insert("givenName".into(), json!(cut(name, 128)));
         }
-        if let Some(email) = handover.visitor.email.as_deref().filter(|e| e.len() <= 128) {
+        if let Some(email) = handover.contact_email().filter(|e| e.len() <= 128) {
             profile.insert("email".into(), json!(email));
         }
         let body = json!({"externalId": external_id, "profile": profile,
@@ -225,7 +225,9 @@ impl ZendeskMessaging {
             metadata.insert("first_message_id".into(), json!(id));
         }
         if self.config.data_capture {
-            if let Some(email) = &handover.visitor.email {
+            // The requester is found by this email: an unverified one would attach the ticket
+            // to whoever owns the address.
+            if let Some(email) = handover.contact_email() {
                 metadata
                     .insert("dataCapture.systemField.requester.email".into(), json!(cut(email, MAX_METADATA_VALUE)));
             }
@@ -291,8 +293,9 @@ fn cut(text: &str, max: usize) -> String {
 /// The summary agents see first, as plain text (Sunshine text messages take Markdown-light text).
 fn summary_text(handover: &Handover) -> String {
     let mut text = format!("Baton bot summary\n{}\nReason: {}", handover.summary, handover.reason.replace('_', " "));
-    if let Some(email) = &handover.visitor.email {
-        text.push_str(&format!("\nEmail: {email}"));
+    if let Some(line) = handover.email_line() {
+        text.push('\n');
+        text.push_str(&line);
     }
     text
 }

@@ -145,9 +145,10 @@ impl ZendeskSupport {
             "tags": tags,
             "external_id": format!("baton-{}", handover.conversation_id),
         });
-        // Without an email Zendesk cannot create (or find) the end user; the API user is then the
-        // requester, and the answer reaches the visitor in the chat thread only.
-        if let Some(email) = handover.visitor.email.as_deref().filter(|e| !e.trim().is_empty()) {
+        // Zendesk finds (or creates) the requester by email, so only an email the site signed
+        // is used; without one the API user is the requester, the answer reaches the visitor in
+        // the chat thread only, and an unverified email is in the description for the agent.
+        if let Some(email) = handover.contact_email() {
             let name = handover.visitor.name.clone().unwrap_or_else(|| email.to_string());
             ticket["requester"] = json!({"name": name, "email": email});
         }
@@ -188,8 +189,9 @@ pub(super) fn subject(prefix: &str, handover: &Handover) -> String {
 pub(super) fn description(handover: &Handover) -> String {
     let mut text =
         format!("Bot summary:\n{}\n\nReason: {}\n", handover.summary.trim(), handover.reason.replace('_', " "));
-    if let Some(email) = &handover.visitor.email {
-        text.push_str(&format!("Email: {email}\n"));
+    if let Some(line) = handover.email_line() {
+        text.push_str(&line);
+        text.push('\n');
     }
     if let Some(name) = &handover.visitor.name {
         text.push_str(&format!("Name: {name}\n"));
@@ -311,9 +313,8 @@ impl Provider for ZendeskSupport {
 
 #[cfg(test)]
 mod tests {
-    use shared::Visitor;
-
     use super::*;
+    use crate::identity::Identity;
 
     fn config() -> ZendeskSupportConfig {
         toml_config("base_url = \"https://acme.zendesk.com\"\nemail = \"bot@acme.test\"\napi_token = \"t\"")
@@ -324,11 +325,12 @@ mod tests {
         figment::Figment::from(figment::providers::Toml::string(text)).extract().unwrap()
     }
 
+    /// A handover whose email (if any) the site signed.
     fn handover(email: Option<&str>) -> Handover {
         Handover {
             conversation_id: "c1".into(),
             site: "demo".into(),
-            visitor: Visitor { email: email.map(Into::into), name: Some("Ada".into()) },
+            visitor: Identity { email_verified: email.is_some(), ..Identity::unverified(email, Some("Ada")) },
             summary: "Wants a refund for order 1234.".into(),
             reason: "explicit_request".into(),
             visitor_messages: vec!["Where is my refund for order 1234?".into(), "A person please".into()],
@@ -365,6 +367,17 @@ mod tests {
         assert_eq!(ticket["external_id"], "baton-c1");
         // Without an email there is no requester to create: the API user stands in.
         assert!(zendesk.ticket_body(&handover(None))["ticket"].get("requester").is_none());
+    }
+
+    #[test]
+    fn an_unverified_email_is_no_requester_but_reaches_the_agent() {
+        let zendesk = ZendeskSupport::new(config()).unwrap();
+        let mut claimed = handover(Some("ceo@example.com"));
+        claimed.visitor.email_verified = false;
+        let body = zendesk.ticket_body(&claimed);
+        assert!(body["ticket"].get("requester").is_none(), "Zendesk would match the existing user: {body}");
+        let text = body["ticket"]["comment"]["body"].as_str().unwrap();
+        assert!(text.contains("Email (unverified, not matched to a contact): ceo@example.com"), "{text}");
     }
 
     #[test]

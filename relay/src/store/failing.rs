@@ -7,7 +7,7 @@ use std::{
 };
 
 use async_trait::async_trait;
-use shared::{ConversationEvent, EventBody, Visitor};
+use shared::{ConversationEvent, EventBody};
 
 use super::{
     Appended, Conversation, FollowUp, Handover, OutboxRow, PendingEvent, PendingMessage, PruneBefore, Result, Store,
@@ -66,7 +66,7 @@ delegate! {
     fn pending_messages(&self, conversation_id: &str) -> Vec<PendingMessage>;
     fn conversations_with_pending(&self, limit: u32) -> Vec<(String, String)>;
     fn events_after(&self, conversation_id: &str, after: u64, limit: u32) -> Vec<ConversationEvent>;
-    fn set_visitor(&self, conversation_id: &str, visitor: &Visitor) -> ();
+    fn set_visitor(&self, conversation_id: &str, visitor: &crate::identity::Identity) -> ();
     fn set_handover(&self, conversation_id: &str, handover: &Handover) -> ();
     fn set_summary(&self, conversation_id: &str, summary: &str) -> ();
     fn set_topic(&self, conversation_id: &str, topic: &str) -> ();

@@ -10,7 +10,9 @@ mod sqlite;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use shared::{ConversationEvent, EventBody, Visitor};
+use shared::{ConversationEvent, EventBody};
+
+use crate::identity::Identity;
 
 pub use sqlite::SqliteStore;
 
@@ -36,7 +38,7 @@ pub struct Conversation {
     pub id: String,
     pub site: String,
     pub last_seq: u64,
-    pub visitor: Visitor,
+    pub visitor: Identity,
     pub handover: Handover,
     pub summary: Option<String>,
     /// The topic the triggers found (a tag for agents).
@@ -169,7 +171,8 @@ pub trait Store: Send + Sync + 'static {
     async fn conversations_with_pending(&self, limit: u32) -> Result<Vec<(String, String)>>;
     /// Events with `seq > after`, oldest first, at most `limit`.
     async fn events_after(&self, conversation_id: &str, after: u64, limit: u32) -> Result<Vec<ConversationEvent>>;
-    async fn set_visitor(&self, conversation_id: &str, visitor: &Visitor) -> Result<()>;
+    /// Replaces what is known about the visitor (the actor merges claims, [`Identity::merge`]).
+    async fn set_visitor(&self, conversation_id: &str, visitor: &Identity) -> Result<()>;
     async fn set_handover(&self, conversation_id: &str, handover: &Handover) -> Result<()>;
     async fn set_summary(&self, conversation_id: &str, summary: &str) -> Result<()>;
     /// Tags the conversation with the topic the triggers found.

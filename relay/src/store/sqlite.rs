@@ -5,7 +5,7 @@ mod prune;
 use std::{str::FromStr, time::Duration};
 
 use async_trait::async_trait;
-use shared::{ConversationEvent, EventBody, Visitor};
+use shared::{ConversationEvent, EventBody};
 use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
     Row, SqlitePool,
@@ -15,6 +15,7 @@ use super::{
     now_millis, Appended, Conversation, FollowUp, Handover, OutboxRow, PendingEvent, PendingMessage, PruneBefore,
     Result, Store, StoreError,
 };
+use crate::identity::Identity;
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -96,7 +97,13 @@ fn conversation_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Conversation> 
         id: row.try_get("id")?,
         site: row.try_get("site")?,
         last_seq: row.try_get::<i64, _>("last_seq")? as u64,
-        visitor: Visitor { email: row.try_get("visitor_email")?, name: row.try_get("visitor_name")? },
+        visitor: Identity {
+            email: row.try_get("visitor_email")?,
+            email_verified: row.try_get("visitor_email_verified")?,
+            name: row.try_get("visitor_name")?,
+            user_id: row.try_get("visitor_user_id")?,
+            user_id_verified: row.try_get("visitor_user_id_verified")?,
+        },
         handover: Handover {
             state: row.try_get("state")?,
             phase: row.try_get("phase")?,
@@ -122,8 +129,8 @@ fn event_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<ConversationEvent> {
     })
 }
 
-const CONVERSATION_COLUMNS: &str = "id, site, last_seq, visitor_email, visitor_name, state, phase, reason, \
-                                    agent_id, waiting_since, handover_provider, summary, topic, rating, created_at, \
+const CONVERSATION_COLUMNS: &str = "id, site, last_seq, visitor_email, visitor_name, visitor_email_verified, \
+                                    visitor_user_id, visitor_user_id_verified, state, phase, reason, agent_id, waiting_since, handover_provider, summary, topic, rating, created_at, \
                                     updated_at";
 
 #[async_trait]
@@ -143,7 +150,7 @@ impl Store for SqliteStore {
             id,
             site: site.to_string(),
             last_seq: 0,
-            visitor: Visitor::default(),
+            visitor: Identity::default(),
             handover: Handover::default(),
             summary: None,
             topic: None,
@@ -237,13 +244,16 @@ impl Store for SqliteStore {
         rows.iter().map(event_from_row).collect()
     }
 
-    async fn set_visitor(&self, conversation_id: &str, visitor: &Visitor) -> Result<()> {
+    async fn set_visitor(&self, conversation_id: &str, visitor: &Identity) -> Result<()> {
         sqlx::query(
-            "UPDATE conversations SET visitor_email = COALESCE(?, visitor_email), \
-             visitor_name = COALESCE(?, visitor_name) WHERE id = ?",
+            "UPDATE conversations SET visitor_email = ?, visitor_email_verified = ?, visitor_name = ?, \
+             visitor_user_id = ?, visitor_user_id_verified = ? WHERE id = ?",
         )
         .bind(&visitor.email)
+        .bind(visitor.email_verified)
         .bind(&visitor.name)
+        .bind(&visitor.user_id)
+        .bind(visitor.user_id_verified)
         .bind(conversation_id)
         .execute(&self.pool)
         .await?;
@@ -769,13 +779,19 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn visitor_details_merge() {
+    async fn visitor_identity_is_stored_with_its_verification() {
         let (_dir, store) = store().await;
         let conv = store.create_conversation("demo", "h").await.unwrap();
-        store.set_visitor(&conv.id, &Visitor { email: Some("a@b.c".into()), name: None }).await.unwrap();
-        store.set_visitor(&conv.id, &Visitor { email: None, name: Some("Ada".into()) }).await.unwrap();
-        let conv = store.conversation(&conv.id).await.unwrap().unwrap();
-        assert_eq!(conv.visitor, Visitor { email: Some("a@b.c".into()), name: Some("Ada".into()) });
+        assert_eq!(conv.visitor, Identity::default());
+        let identity = Identity {
+            email: Some("a@b.c".into()),
+            email_verified: false,
+            name: Some("Ada".into()),
+            user_id: Some("42".into()),
+            user_id_verified: true,
+        };
+        store.set_visitor(&conv.id, &identity).await.unwrap();
+        assert_eq!(store.conversation(&conv.id).await.unwrap().unwrap().visitor, identity);
     }
 
     #[tokio::test]

@@ -1,4 +1,5 @@
-//! Commands from the host page: `{cmd: "open"|"close"|"toggle"|"identify", email?, name?}`.
+//! Commands from the host page: `{cmd: "open"|"close"|"toggle"|"identify", email?, name?,
+//! user_id?, user_hash?}` (`user_hash`: the site's signature, checked by the relay).
 //!
 //! Parsed by hand through `serde_json::Value` (a derived internally-tagged enum would pull in
 //! serde's generic buffering code, costly in wasm).
@@ -14,7 +15,7 @@ pub enum Command {
     Open,
     Close,
     Toggle,
-    /// With at least one of email and name.
+    /// With at least one of email, name and user id.
     Identify(Visitor),
 }
 
@@ -27,9 +28,14 @@ impl Command {
             Some("close") => Ok(Command::Close),
             Some("toggle") => Ok(Command::Toggle),
             Some("identify") => {
-                let visitor = Visitor { email: clean(value.get("email")), name: clean(value.get("name")) };
-                if visitor.email.is_none() && visitor.name.is_none() {
-                    Err("identify needs an email or a name".into())
+                let visitor = Visitor {
+                    email: clean(value.get("email")),
+                    name: clean(value.get("name")),
+                    user_id: clean_id(value.get("user_id")),
+                    user_hash: clean(value.get("user_hash")),
+                };
+                if visitor.email.is_none() && visitor.name.is_none() && visitor.user_id.is_none() {
+                    Err("identify needs an email, a name or a user_id".into())
                 } else {
                     Ok(Command::Identify(visitor))
                 }
@@ -43,6 +49,14 @@ impl Command {
 fn clean(value: Option<&Value>) -> Option<String> {
     let s = value?.as_str()?.trim();
     (!s.is_empty()).then(|| s.chars().take(MAX_VISITOR_FIELD_CHARS).collect())
+}
+
+/// A user id as [`clean`], also given as a number (`user_id: 42` signs as `"42"`).
+fn clean_id(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::Number(n) => Some(n.to_string()),
+        other => clean(Some(other)),
+    }
 }
 
 #[cfg(test)]
@@ -63,7 +77,18 @@ mod tests {
     #[test]
     fn identify_cleans_its_fields() {
         let c = Command::parse(r#"{"cmd":"identify","email":" a@b.c ","name":null}"#);
-        assert_eq!(c, Ok(Command::Identify(Visitor { email: Some("a@b.c".into()), name: None })));
+        assert_eq!(c, Ok(Command::Identify(Visitor { email: Some("a@b.c".into()), ..Visitor::default() })));
+        let signed = Command::parse(r#"{"cmd":"identify","user_id":"42","user_hash":" ab12 ","email":"a@b.c"}"#);
+        let expected = Visitor {
+            email: Some("a@b.c".into()),
+            user_id: Some("42".into()),
+            user_hash: Some("ab12".into()),
+            name: None,
+        };
+        assert_eq!(signed, Ok(Command::Identify(expected)));
+        assert!(Command::parse(r#"{"cmd":"identify","user_hash":"ab12"}"#).is_err(), "a signature alone says nothing");
+        let numeric = Command::parse(r#"{"cmd":"identify","user_id":42}"#).unwrap();
+        assert_eq!(numeric, Command::Identify(Visitor { user_id: Some("42".into()), ..Visitor::default() }));
         assert!(Command::parse(r#"{"cmd":"identify","email":42,"name":"  "}"#).is_err());
         assert!(Command::parse(r#"{"cmd":"identify"}"#).is_err());
         let long = "n".repeat(1000);

@@ -287,7 +287,7 @@ impl ChatState {
     /// The host page identified the visitor. Returns the frame to send now, if online;
     /// otherwise the visitor goes with the next `hello` (or right after the next `welcome`).
     pub fn identify(&mut self, visitor: Visitor) -> Option<ClientFrame> {
-        if visitor.email.is_none() && visitor.name.is_none() {
+        if visitor.email.is_none() && visitor.name.is_none() && visitor.user_id.is_none() {
             return None;
         }
         if self.visitor.as_ref() == Some(&visitor) {
@@ -735,7 +735,7 @@ mod tests {
     fn hello_without_token_asks_from_zero_and_carries_the_visitor() {
         let mut s = ChatState::new();
         s.last_seq = 9;
-        s.identify(Visitor { email: Some("a@b.c".into()), name: None });
+        s.identify(Visitor { email: Some("a@b.c".into()), ..Visitor::default() });
         match s.hello("demo", None) {
             ClientFrame::Hello { v, site, resume, last_seq, visitor } => {
                 assert_eq!(v, PROTOCOL_VERSION);
@@ -932,10 +932,12 @@ mod tests {
     #[test]
     fn identify_is_sent_now_when_online_or_after_the_next_welcome() {
         let mut s = online();
-        let v = Visitor { email: Some("a@b.c".into()), name: Some("Ann".into()) };
+        let v = Visitor { email: Some("a@b.c".into()), name: Some("Ann".into()), ..Visitor::default() };
         assert_eq!(s.identify(v.clone()), Some(ClientFrame::Identify(v.clone())));
         assert_eq!(s.identify(v.clone()), None, "unchanged: not sent again");
         assert_eq!(s.identify(Visitor::default()), None);
+        let signed = Visitor { user_id: Some("42".into()), user_hash: Some("ab".into()), ..Visitor::default() };
+        assert_eq!(s.identify(signed.clone()), Some(ClientFrame::Identify(signed)), "a user id alone identifies");
 
         let mut s = ChatState::new();
         // Hello already went out without the visitor, then identify arrives before welcome.

@@ -1,0 +1,177 @@
+//! Who the visitor is, and whether the site vouched for it (identity verification, as in
+//! Intercom's): a page with a logged-in visitor passes `user_id` and/or `email` with
+//! `user_hash`, the hex HMAC-SHA256 of `user_id` (or, without one, of `email`) under the site's
+//! `identity_secret`, computed on the site's server. Anyone can put any email into `hello` or
+//! `identify`; only a claim carrying a valid signature is marked verified. Unverified claims are
+//! kept (agents still see them) but labelled so, and helpdesk connectors never use an
+//! unverified email to find an existing contact ([`crate::providers::Handover::contact_email`]).
+//!
+//! Verification is per field: the signature covers exactly one value, so with both `user_id`
+//! and `email` only the user id is verified, the email is not.
+
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+/// The visitor as the relay keeps it: each claimed value with whether the site signed it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    #[serde(default)]
+    pub email: Option<String>,
+    /// The site's signature covered `email` (so it may be used to find a helpdesk contact).
+    #[serde(default)]
+    pub email_verified: bool,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The site's own user id.
+    #[serde(default)]
+    pub user_id: Option<String>,
+    /// The site's signature covered `user_id`.
+    #[serde(default)]
+    pub user_id_verified: bool,
+}
+
+impl Identity {
+    /// An email the visitor typed (or a test's), never verified.
+    pub fn unverified(email: Option<&str>, name: Option<&str>) -> Self {
+        Self { email: email.map(Into::into), name: name.map(Into::into), ..Self::default() }
+    }
+
+    /// Applies a newer claim: each value it carries replaces the old one together with its
+    /// verification; values it lacks stay. Repeating a verified value without the signature
+    /// keeps it verified (the value is the one the site signed for this conversation).
+    pub fn merge(&mut self, newer: Identity) {
+        merge_field(&mut self.email, &mut self.email_verified, newer.email, newer.email_verified);
+        merge_field(&mut self.user_id, &mut self.user_id_verified, newer.user_id, newer.user_id_verified);
+        if newer.name.is_some() {
+            self.name = newer.name;
+        }
+    }
+
+    /// True when the site signed whatever identifies the visitor here.
+    pub fn verified(&self) -> bool {
+        self.email_verified || self.user_id_verified
+    }
+}
+
+fn merge_field(value: &mut Option<String>, verified: &mut bool, newer: Option<String>, newer_verified: bool) {
+    let Some(newer) = newer else { return };
+    *verified = newer_verified || (*verified && value.as_deref() == Some(newer.as_str()));
+    *value = Some(newer);
+}
+
+/// Checks a claim from the widget against the site's secret (`None`: the site verifies
+/// nothing, so every claim is unverified).
+pub fn verify(secret: Option<&str>, claim: shared::Visitor) -> Identity {
+    let signed_value = claim.user_id.as_deref().or(claim.email.as_deref());
+    let valid = match (secret.filter(|s| !s.is_empty()), signed_value, claim.user_hash.as_deref()) {
+        (Some(secret), Some(value), Some(hash)) => signature_matches(secret, value, hash),
+        _ => false,
+    };
+    if claim.user_hash.is_some() && !valid {
+        tracing::info!(has_secret = secret.is_some(), "visitor identity signature not valid; kept as unverified");
+    }
+    Identity {
+        email_verified: valid && claim.user_id.is_none() && claim.email.is_some(),
+        user_id_verified: valid && claim.user_id.is_some(),
+        email: claim.email,
+        name: claim.name,
+        user_id: claim.user_id,
+    }
+}
+
+/// Is `hash` (hex, either case) the HMAC-SHA256 of `value` under `secret`? Compared in
+/// constant time (`verify_slice` compares with `subtle`), so timing reveals nothing.
+pub fn signature_matches(secret: &str, value: &str, hash: &str) -> bool {
+    let Ok(given) = hex::decode(hash.trim()) else { return false };
+    // HMAC accepts keys of any length; the error branch cannot happen but must not panic.
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else { return false };
+    mac.update(value.as_bytes());
+    mac.verify_slice(&given).is_ok()
+}
+
+/// The signature a site's server computes (for tests and documentation examples).
+pub fn sign(secret: &str, value: &str) -> String {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else { return String::new() };
+    mac.update(value.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::Visitor;
+
+    const SECRET: &str = "site-identity-secret-0123456789";
+
+    fn claim(email: Option<&str>, user_id: Option<&str>, hash: Option<String>) -> Visitor {
+        Visitor { email: email.map(Into::into), name: None, user_id: user_id.map(Into::into), user_hash: hash }
+    }
+
+    #[test]
+    fn a_known_vector_matches() {
+        // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?".
+        let expected = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+        assert_eq!(sign("Jefe", "what do ya want for nothing?"), expected);
+        assert!(signature_matches("Jefe", "what do ya want for nothing?", expected));
+        assert!(signature_matches("Jefe", "what do ya want for nothing?", &expected.to_uppercase()));
+    }
+
+    #[test]
+    fn a_signed_email_is_verified() {
+        let hash = sign(SECRET, "ada@example.com");
+        let identity = verify(Some(SECRET), claim(Some("ada@example.com"), None, Some(hash)));
+        assert!(identity.email_verified && !identity.user_id_verified && identity.verified());
+    }
+
+    #[test]
+    fn a_signed_user_id_verifies_the_id_not_the_email() {
+        let hash = sign(SECRET, "42");
+        let identity = verify(Some(SECRET), claim(Some("victim@example.com"), Some("42"), Some(hash)));
+        assert!(identity.user_id_verified, "{identity:?}");
+        assert!(!identity.email_verified, "the signature does not cover the email: {identity:?}");
+    }
+
+    #[test]
+    fn unsigned_forged_or_unverifiable_claims_are_unverified() {
+        let email = Some("ada@example.com");
+        let cases = [
+            ("no hash", Some(SECRET), claim(email, None, None)),
+            (
+                "wrong secret",
+                Some(SECRET),
+                claim(email, None, Some(sign("another-secret-0123456789", "ada@example.com"))),
+            ),
+            ("other email's hash", Some(SECRET), claim(email, None, Some(sign(SECRET, "eve@example.com")))),
+            (
+                "hash of the email when a user id is claimed",
+                Some(SECRET),
+                claim(email, Some("42"), Some(sign(SECRET, "ada@example.com"))),
+            ),
+            ("not hex", Some(SECRET), claim(email, None, Some("zz".repeat(32)))),
+            ("truncated", Some(SECRET), claim(email, None, Some(sign(SECRET, "ada@example.com")[..62].to_string()))),
+            ("empty hash", Some(SECRET), claim(email, None, Some(String::new()))),
+            ("site without a secret", None, claim(email, None, Some(sign(SECRET, "ada@example.com")))),
+            ("site with an empty secret", Some(""), claim(email, None, Some(sign("", "ada@example.com")))),
+        ];
+        for (case, secret, claim) in cases {
+            let identity = verify(secret, claim);
+            assert!(!identity.verified(), "{case}: {identity:?}");
+            assert_eq!(identity.email.as_deref(), Some("ada@example.com"), "{case}: the claim is kept");
+        }
+    }
+
+    #[test]
+    fn merging_keeps_verification_per_value() {
+        let mut identity =
+            verify(Some(SECRET), claim(Some("ada@example.com"), None, Some(sign(SECRET, "ada@example.com"))));
+        identity.merge(Identity { name: Some("Ada".into()), ..Identity::default() });
+        assert!(identity.email_verified, "a name alone changes nothing else");
+        identity.merge(Identity::unverified(Some("ada@example.com"), None));
+        assert!(identity.email_verified, "the same email again, unsigned, stays verified");
+        identity.merge(Identity::unverified(Some("eve@example.com"), None));
+        assert!(!identity.email_verified, "another email unsigned is unverified");
+        assert_eq!(identity.email.as_deref(), Some("eve@example.com"));
+        assert_eq!(identity.name.as_deref(), Some("Ada"));
+    }
+}
