@@ -141,7 +141,15 @@ impl RelayProcess {
     fn spawn(&self, binary: &Path) -> Child {
         use std::os::unix::process::CommandExt;
         let log = File::options().create(true).append(true).open(self.log_path()).expect("relay log file");
-        let child = Command::new(binary)
+        let mut command = Command::new(binary);
+        // The relay reads every BATON_* variable as configuration: the caller's (BATON_RELAY_BIN
+        // for one) must not reach it; its configuration is the file written here.
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("BATON_") {
+                command.env_remove(&name);
+            }
+        }
+        let child = command
             .env("BATON_CONFIG", self.config_path())
             .env("RUST_LOG", std::env::var("RELAY_LOG").unwrap_or_else(|_| "info,tower_http=warn,sqlx=warn".into()))
             .current_dir(self.dir.path())

@@ -75,10 +75,9 @@ async fn main() -> ExitCode {
         }
     };
     println!("soak: {options:?}");
-    // The relay reads every `BATON_*` variable as configuration and refuses unknown ones, so
-    // the binary's path is taken (and cached) here and kept out of the relay's environment.
+    // RelayProcess keeps BATON_* variables (BATON_RELAY_BIN included) out of the relay's
+    // environment.
     let binary = baton_tests::process::binary();
-    std::env::remove_var("BATON_RELAY_BIN");
     println!("soak: relay binary {}", binary.display());
     let sim = Intercom::start().await;
     let db = TestDb::new();
