@@ -5,7 +5,7 @@
 # Prints one progress line per step with the time since the start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-STEPS=6
+STEPS=7
 source scripts/tools.sh
 start=$(date +%s)
 ensure_build_tools
@@ -23,7 +23,9 @@ step "building and running the tests (cargo test --workspace)"
 cargo test --workspace --no-fail-fast
 
 # Issue 8 (6, 7): every fuzz target for 10 s (fuzz/README.md), then the 40 s soak (scripts/soak.sh).
-log "fuzzing and soak"; scripts/fuzz.sh --seconds 10 && scripts/soak.sh
+step "fuzzing (scripts/fuzz.sh, 10 s per target) and the soak (scripts/soak.sh)"
+scripts/fuzz.sh --seconds 10
+scripts/soak.sh
 
 step "widget size"
 scripts/size-report.sh --no-build
