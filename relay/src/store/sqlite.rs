@@ -22,6 +22,33 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// Writes an outbox job, due now; with a `key`, only if the conversation has no job with
+    /// that key yet. The new job's id, or `None` when the key was taken.
+    async fn insert_job(
+        &self,
+        conversation_id: &str,
+        site: &str,
+        provider: &str,
+        job: &str,
+        key: Option<&str>,
+    ) -> Result<Option<i64>> {
+        let now = now_millis();
+        let id = sqlx::query_scalar(
+            "INSERT INTO outbox (conversation_id, site, provider, job, not_before, created_at, dedupe_key) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+        )
+        .bind(conversation_id)
+        .bind(site)
+        .bind(provider)
+        .bind(job)
+        .bind(now)
+        .bind(now)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
     /// Opens (creating if missing, with its parent folder) the database at `url`.
     pub async fn open(url: &str) -> Result<Self> {
         let options = SqliteConnectOptions::from_str(url)?
@@ -365,20 +392,9 @@ impl Store for SqliteStore {
     }
 
     async fn enqueue(&self, conversation_id: &str, site: &str, provider: &str, job: &str) -> Result<i64> {
-        let now = now_millis();
-        let id = sqlx::query_scalar(
-            "INSERT INTO outbox (conversation_id, site, provider, job, not_before, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(conversation_id)
-        .bind(site)
-        .bind(provider)
-        .bind(job)
-        .bind(now)
-        .bind(now)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(id)
+        let id = self.insert_job(conversation_id, site, provider, job, None).await?;
+        // Without a key nothing can conflict: the insert always returns its id.
+        id.ok_or_else(|| StoreError::Corrupt("an outbox insert returned no id".into()))
     }
 
     async fn enqueue_once(
@@ -389,22 +405,7 @@ impl Store for SqliteStore {
         job: &str,
         key: &str,
     ) -> Result<bool> {
-        let now = now_millis();
-        let written = sqlx::query(
-            "INSERT INTO outbox (conversation_id, site, provider, job, not_before, created_at, dedupe_key) \
-             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        )
-        .bind(conversation_id)
-        .bind(site)
-        .bind(provider)
-        .bind(job)
-        .bind(now)
-        .bind(now)
-        .bind(key)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        Ok(written == 1)
+        Ok(self.insert_job(conversation_id, site, provider, job, Some(key)).await?.is_some())
     }
 
     async fn due_jobs(&self, now: i64, limit: u32) -> Result<Vec<OutboxRow>> {
