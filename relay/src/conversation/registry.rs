@@ -41,8 +41,10 @@ impl Registry {
     fn handle(&self, conversation_id: &str, site: &str) -> Result<mpsc::Sender<Command>, ConversationError> {
         let site = self.sites.get(site).ok_or_else(|| ConversationError::UnknownSite(site.to_string()))?;
         let mut actors = self.actors.lock().unwrap_or_else(|e| e.into_inner());
-        actors.retain(|_, sender| !sender.is_closed());
-        if let Some(sender) = actors.get(conversation_id) {
+        // Idle actors remove their own entry (`Exit::idle_exit`); one that ended otherwise (its
+        // conversation could not be loaded) leaves a closed sender, replaced here. Only this
+        // conversation's entry is looked at: a lookup stays O(1) however many chats are live.
+        if let Some(sender) = actors.get(conversation_id).filter(|sender| !sender.is_closed()) {
             return Ok(sender.clone());
         }
         let (sender, receiver) = mpsc::channel(COMMAND_BUFFER);
