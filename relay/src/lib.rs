@@ -18,6 +18,7 @@
 //! - [`webhooks`]: helpdesk webhooks in: signature checks, parsing, de-duplication.
 //! - [`limits`]: rates per address and per site, sockets per address, the client's address
 //!   behind trusted proxies; [`server`] serves with header and body timeouts.
+//! - [`metrics`]: Prometheus series at `/metrics`; [`health`]: `/healthz` and `/readyz`.
 //! - [`retention`]: prunes empty and old conversations, processed webhook events and
 //!   delivered outbox rows in the background.
 //! - `fuzzing` (feature `fuzzing` only): the input-facing entry points `fuzz/` drives.
@@ -29,9 +30,11 @@ pub mod conversation;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod gateway;
+pub mod health;
 pub mod http_channel;
 pub mod identity;
 pub mod limits;
+pub mod metrics;
 pub mod outbox;
 pub mod providers;
 pub mod pubsub;
@@ -50,7 +53,7 @@ pub mod webhooks;
 use std::{future::Future, sync::Arc, time::Duration};
 
 use anyhow::Context;
-use axum::Router;
+use axum::{middleware, Router};
 use tokio::net::TcpListener;
 use tower_http::{limit::RequestBodyLimitLayer, timeout::RequestBodyTimeoutLayer, trace::TraceLayer};
 
@@ -83,12 +86,16 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         queue.join(&waiting.site, &waiting.id, waiting.handover.waiting_since.unwrap_or(waiting.updated_at), handling);
     }
     let outbox = Outbox::new(store.clone());
+    let metrics = metrics::Metrics::default();
+    let shutdown = Shutdown::default();
     let deps = Deps {
         store: store.clone(),
         bus: bus.clone(),
         queue: queue.clone(),
         presence: presence.clone(),
         outbox: outbox.clone(),
+        metrics: metrics.clone(),
+        shutdown: shutdown.clone(),
     };
     let conversations = Arc::new(Registry::new(deps, sites.clone()));
     let agents = Arc::new(Directory::new(&config.agents_in_effect()));
@@ -105,7 +112,8 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         outbox,
         limits,
         webhook_events: Default::default(),
-        shutdown: Shutdown::default(),
+        metrics,
+        shutdown,
     })
 }
 
@@ -117,7 +125,8 @@ pub fn app(state: AppState) -> Router {
         .merge(agents::api::router())
         .merge(agents::socket::router())
         .merge(http_channel::router())
-        .merge(webhooks::router())
+        .merge(webhooks::router().route_layer(middleware::from_fn_with_state(state.clone(), metrics::time_webhook)))
+        .merge(health::router())
         .merge(web::router(&state))
         // A body trickled in too slowly fails the request (408 on the HTTP channel, the
         // extractor's 4xx elsewhere); one too large is refused with 413. Upgrades have no body and are not affected.
@@ -127,8 +136,10 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves on `listener` until `shutdown` resolves, then closes widget sessions (code 1001, so
-/// they reconnect to the next relay) and waits for them briefly.
+/// Serves on `listener` until `shutdown` resolves, then stops accepting, closes widget sessions
+/// (code 1012, so they reconnect to the next relay) after the acks already on their way, lets
+/// conversation actors finish what is queued and the workers stop, and waits for all of it, at
+/// most [`SHUTDOWN_GRACE`].
 pub async fn run(
     config: Config,
     listener: TcpListener,

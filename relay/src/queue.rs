@@ -65,6 +65,12 @@ impl Queue {
         }
     }
 
+    /// How many conversations wait, per site that had a line.
+    pub fn lengths(&self) -> Vec<(String, usize)> {
+        let waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+        waiting.iter().map(|(site, line)| (site.clone(), line.len())).collect()
+    }
+
     pub fn place(&self, site: &str, conversation_id: &str) -> Option<Place> {
         let waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
         let line = waiting.get(site)?;

@@ -130,5 +130,6 @@ pub struct AppState {
     pub limits: Arc<crate::limits::Limits>,
     /// Wakes the worker that applies stored webhook events.
     pub webhook_events: crate::webhooks::pending::PendingEvents,
+    pub metrics: crate::metrics::Metrics,
     pub shutdown: Shutdown,
 }

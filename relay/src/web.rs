@@ -1,4 +1,4 @@
-//! Plain HTTP: the loader script, the built widget, the demo page, help articles and health.
+//! Plain HTTP: the loader script, the built widget, the demo page and help articles.
 
 use std::path::Path;
 
@@ -49,7 +49,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .fallback_service(ServeDir::new(public))
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DEMO_CSP)));
     Router::new()
-        .route("/healthz", get(health))
         .route("/help/{site}/{slug}", get(article))
         .merge(embed)
         .nest(&format!("/widget/{build}"), versioned)
@@ -107,16 +106,6 @@ impl Loader {
 /// picked up at once.
 fn no_cache() -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))
-}
-
-async fn health(State(state): State<AppState>) -> Response {
-    match state.store.conversation("health-check").await {
-        Ok(_) => "ok".into_response(),
-        Err(error) => {
-            tracing::error!(%error, "health check: store unavailable");
-            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response()
-        }
-    }
 }
 
 /// A help article rendered from its Markdown, linked from bot answers.

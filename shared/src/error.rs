@@ -34,8 +34,11 @@ pub enum ErrorCode {
 
 /// WebSocket close codes (RFC 6455 section 7.4 plus the private 4000-4999 range).
 pub mod close_code {
-    /// The relay is shutting down or restarting: reconnect.
+    /// The connection was silent too long: reconnect.
     pub const GOING_AWAY: u16 = 1001;
+    /// The relay is shutting down or restarting: reconnect (with backoff; another relay may
+    /// answer) and resend what was not acknowledged.
+    pub const SERVICE_RESTART: u16 = 1012;
     /// The client broke the protocol (no hello, repeated bad frames).
     pub const PROTOCOL_ERROR: u16 = 1002;
     /// Policy violation: unknown site.

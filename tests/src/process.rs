@@ -3,7 +3,7 @@
 //! port and database.
 //!
 //! [`RelayProcess::start`] writes the configuration to a temporary `baton.toml`, spawns the
-//! `baton-relay` binary with `BATON_CONFIG` pointing at it, and waits for `/healthz`.
+//! `baton-relay` binary with `BATON_CONFIG` pointing at it, and waits for `/readyz`.
 //! [`RelayProcess::kill`] sends SIGKILL; [`RelayProcess::restart`] starts the same binary again on
 //! the same port with the same file (so the same database). The binary is built once per test
 //! process (`cargo build -p baton-relay --bin baton-relay`, next to the test binary) unless
@@ -20,7 +20,7 @@ use std::{
 
 use relay::config::Config;
 
-/// How long a started relay may take to answer `/healthz` (a loaded CI machine, migrations).
+/// How long a started relay may take to answer `/readyz` (a loaded CI machine, migrations).
 const READY_WITHIN: Duration = Duration::from_secs(30);
 
 pub struct RelayProcess {
@@ -111,7 +111,7 @@ impl RelayProcess {
     async fn spawn_until_ready(&mut self) {
         let binary = tokio::task::spawn_blocking(binary).await.expect("locating baton-relay");
         let client = reqwest::Client::builder().timeout(Duration::from_secs(2)).build().expect("http client");
-        let health = format!("{}/healthz", self.http_url());
+        let health = format!("{}/readyz", self.http_url());
         let deadline = tokio::time::Instant::now() + READY_WITHIN;
         // The port a killed relay held can take a moment to be free again: a relay that exits
         // at start (it could not bind) is started again until the deadline.
@@ -132,7 +132,7 @@ impl RelayProcess {
                 }
             }
             if tokio::time::Instant::now() > deadline {
-                panic!("baton-relay did not answer /healthz within {READY_WITHIN:?}; log:\n{}", self.log());
+                panic!("baton-relay did not answer /readyz within {READY_WITHIN:?}; log:\n{}", self.log());
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

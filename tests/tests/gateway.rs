@@ -283,7 +283,7 @@ async fn a_conversation_survives_a_relay_restart() {
 
     let config = relay.config.clone();
     relay.stop().await;
-    expect_close(&mut client, close_code::GOING_AWAY).await;
+    expect_close(&mut client, close_code::SERVICE_RESTART).await;
 
     let relay = TestRelay::start_on(addr, config).await;
     let (mut client, welcome) = WidgetClient::hello(&relay.ws_url(), Some(&token), 3).await;

@@ -62,6 +62,7 @@ fn text(value: Value) -> Message {
 }
 
 async fn run(mut socket: WebSocket, state: AppState) {
+    let _counted = state.metrics.socket(crate::metrics::SocketKind::Agent);
     let Some(agent) = authenticate(&mut socket, &state).await else { return };
     let _online = state.presence.connect(&agent);
     tracing::info!(agent = %agent.agent.id, "agent connected");

@@ -28,6 +28,8 @@ use crate::{
     triggers::Trigger,
 };
 
+/// While the relay shuts down, an actor with nothing queued for this long exits.
+const DRAIN_IDLE: std::time::Duration = std::time::Duration::from_millis(10);
 /// How many earlier turns the bot and the summary see.
 const HISTORY_TURNS: u64 = 30;
 
@@ -87,8 +89,16 @@ pub async fn run(
     let mut actor = Actor { id, site, sites, deps, conversation, state, last_visitor: None, brain: Brain::default() };
     actor.redo_pending().await;
     actor.resume_handover().await;
+    let shutdown = actor.deps.shutdown.token.clone();
     loop {
-        match tokio::time::timeout(exit.idle, commands.recv()).await {
+        // Shutting down: what is queued is still handled, then the actor leaves as when idle.
+        let draining = shutdown.is_cancelled();
+        let idle = if draining { DRAIN_IDLE } else { exit.idle };
+        let next = tokio::select! {
+            next = tokio::time::timeout(idle, commands.recv()) => next,
+            () = shutdown.cancelled(), if !draining => continue,
+        };
+        match next {
             Ok(Some(command)) => actor.handle(command).await,
             Ok(None) => break,
             // Idle: leave only if no command is queued or on its way (else it is handled).
@@ -277,8 +287,7 @@ impl Actor {
                         if let Some(stored) = stored.take() {
                             let _ = stored.send(Ok(Some(seq)));
                         }
-                        self.deps.bus.publish(&self.id, BusMessage::Event(event));
-                        self.inbox_changed();
+                        self.publish(event);
                         seq
                     }
                 };
@@ -540,7 +549,9 @@ impl Actor {
         let history = self.history().await?;
         let drafts = Drafts::new(self.deps.bus.clone(), &self.id, author.clone());
         let ask = Ask { conversation_id: &self.id, question, history: &history };
+        let asked = std::time::Instant::now();
         let answer = self.site.bot.answer_streaming(ask, &|text| drafts.push(text)).await;
+        self.deps.metrics.bot_answered(asked.elapsed());
         self.deps.bus.publish(&self.id, BusMessage::Typing { author: author.clone(), on: false });
         let settings = &self.site.config.triggers.cannot_answer;
         let cannot_answer = answer.source.is_none()
@@ -626,6 +637,12 @@ impl Actor {
             provider: self.conversation.handover.provider.clone(),
         };
         self.deps.store.set_handover(&self.id, &handover).await?;
+        // A handover starting goes to the site's provider; later phases finish where it went.
+        let provider = match (&handover.provider, phase) {
+            (Some(provider), phase) if phase != WirePhase::Waiting => provider.clone(),
+            _ => self.site.provider.kind().name().to_string(),
+        };
+        self.deps.metrics.phase_entered(&handover.phase, handover.reason.as_deref(), &provider);
         self.conversation.handover = handover;
         let change = PhaseChange {
             phase,
@@ -719,6 +736,15 @@ impl Actor {
         self.deps.bus.publish(INBOX, BusMessage::InboxChanged { conversation_id: self.id.clone() });
     }
 
+    /// Tells every watcher of a stored event; counts it if it is a message.
+    fn publish(&self, event: shared::ConversationEvent) {
+        if let EventBody::Message(message) = &event.body {
+            self.deps.metrics.message_stored(message.author.role);
+        }
+        self.deps.bus.publish(&self.id, BusMessage::Event(event));
+        self.inbox_changed();
+    }
+
     /// Stores an event and tells every watcher. Returns its sequence number.
     async fn post(&self, body: EventBody) -> Result<Option<u64>, ConversationError> {
         self.post_once(body, None).await
@@ -729,8 +755,7 @@ impl Actor {
         match self.deps.store.append(&self.id, &body, key).await? {
             Appended::New(event) => {
                 let seq = event.seq;
-                self.deps.bus.publish(&self.id, BusMessage::Event(event));
-                self.inbox_changed();
+                self.publish(event);
                 Ok(Some(seq))
             }
             Appended::Duplicate { .. } => Ok(None),

@@ -29,6 +29,9 @@ pub struct Deps {
     pub queue: Queue,
     pub presence: Presence,
     pub outbox: crate::outbox::Outbox,
+    pub metrics: crate::metrics::Metrics,
+    /// Actors run on its tracker; once its token is cancelled they finish what is queued and exit.
+    pub shutdown: crate::state::Shutdown,
 }
 
 /// What the visitor did.

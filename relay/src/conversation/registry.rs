@@ -49,7 +49,7 @@ impl Registry {
         }
         let (sender, receiver) = mpsc::channel(COMMAND_BUFFER);
         let exit = Exit { actors: self.actors.clone(), id: conversation_id.to_string(), idle: self.idle };
-        tokio::spawn(actor::run(
+        self.deps.shutdown.tracker.spawn(actor::run(
             conversation_id.to_string(),
             site,
             self.sites.clone(),
@@ -122,6 +122,8 @@ mod tests {
             queue: state.queue.clone(),
             presence: state.presence.clone(),
             outbox: state.outbox.clone(),
+            metrics: state.metrics.clone(),
+            shutdown: state.shutdown.clone(),
         };
         let registry = Arc::new(Registry::new(deps, state.sites.clone()).with_idle_timeout(idle));
         (registry, state.store.create_conversation("demo", "h").await.unwrap().id)

@@ -1,7 +1,13 @@
 //! One widget connection: the handshake, then one loop that multiplexes the socket, the
 //! conversation's bus topic, pending acknowledgements and shutdown.
 
-use std::{future::Future, net::IpAddr, pin::Pin, sync::Arc, time::Duration};
+use std::{
+    future::Future,
+    net::IpAddr,
+    pin::Pin,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use axum::extract::ws::WebSocket;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
@@ -24,6 +30,7 @@ use crate::{
     conversation::{Channel, Command, ConversationError, Registry, VisitorAction},
     identity,
     limits::{Kind, Limited, Scope, SocketSlot},
+    metrics::{Metrics, SocketKind},
     pubsub::BusMessage,
     state::{AppState, Site},
     store::Conversation,
@@ -38,6 +45,8 @@ const MAX_BAD_FRAMES: u32 = 20;
 /// A visitor may send this many messages and actions in a burst, then one per second: far
 /// above what a person types, low enough that a runaway script cannot flood a conversation.
 const BURST: u32 = 20;
+/// On shutdown, how long a session waits for the acks of messages already sent on.
+const ACK_DRAIN: Duration = Duration::from_secs(2);
 /// Events replayed per store read.
 const REPLAY_PAGE: u32 = 500;
 
@@ -48,19 +57,24 @@ type AckFuture = Pin<Box<dyn Future<Output = (Option<String>, Result<Option<u64>
 /// Sends a visitor action to the conversation without blocking the session loop.
 fn visitor_action(
     registry: &Arc<Registry>,
+    metrics: &Metrics,
     id: &str,
     site: &str,
     action: VisitorAction,
     client_id: Option<String>,
 ) -> AckFuture {
-    let (registry, id, site) = (registry.clone(), id.to_string(), site.to_string());
+    let (registry, id, site, metrics) = (registry.clone(), id.to_string(), site.to_string(), metrics.clone());
     Box::pin(async move {
+        let received = Instant::now();
         let (stored, answer) = oneshot::channel();
         let command = Command::Visitor { action, channel: Channel::Widget, stored: Some(stored), done: None };
         let result = match registry.send(&id, &site, command).await {
             Ok(()) => answer.await.unwrap_or(Err(ConversationError::Closed)),
             Err(error) => Err(error),
         };
+        if client_id.is_some() && result.is_ok() {
+            metrics.acknowledged(received.elapsed());
+        }
         (client_id, result)
     })
 }
@@ -94,6 +108,7 @@ pub async fn run(
     ip: IpAddr,
     slot: Result<SocketSlot, Limited>,
 ) {
+    let _counted = state.metrics.socket(SocketKind::Widget);
     let mut session = Session { socket, state, origin, ip, bad_frames: 0 };
     let result = match slot {
         Ok(mut slot) => session.serve(&mut slot).await,
@@ -192,6 +207,7 @@ impl Session {
         }
 
         let conversations = self.state.conversations.clone();
+        let metrics = self.state.metrics.clone();
         if is_new {
             conversations.send(&id, &site.key, Command::Greet).await?;
         }
@@ -208,10 +224,7 @@ impl Session {
         let shutdown = self.state.shutdown.token.clone();
         loop {
             tokio::select! {
-                _ = shutdown.cancelled() => {
-                    self.socket.send(codec::close(close_code::GOING_AWAY, "relay restarting")).await?;
-                    return Ok(());
-                }
+                _ = shutdown.cancelled() => return self.close_for_restart(&mut acks).await,
                 incoming = tokio::time::timeout(IDLE_TIMEOUT, self.socket.recv()) => {
                     let message = match incoming {
                         Ok(Some(Ok(message))) => message,
@@ -257,9 +270,9 @@ impl Session {
                                 self.send_error(ErrorCode::BadFrame, "visitor email, name, user id or hash too long".into(), None).await?;
                             }
                         }
-                        ClientFrame::RequestHandover => acks.push(visitor_action(&conversations, &id, &site.key, VisitorAction::RequestHandover, None)),
-                        ClientFrame::CancelHandover => acks.push(visitor_action(&conversations, &id, &site.key, VisitorAction::CancelHandover, None)),
-                        ClientFrame::Rate { score } => acks.push(visitor_action(&conversations, &id, &site.key, VisitorAction::Rate { score }, None)),
+                        ClientFrame::RequestHandover => acks.push(visitor_action(&conversations, &metrics, &id, &site.key, VisitorAction::RequestHandover, None)),
+                        ClientFrame::CancelHandover => acks.push(visitor_action(&conversations, &metrics, &id, &site.key, VisitorAction::CancelHandover, None)),
+                        ClientFrame::Rate { score } => acks.push(visitor_action(&conversations, &metrics, &id, &site.key, VisitorAction::Rate { score }, None)),
                         ClientFrame::Send { client_id, text } => {
                             if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID_BYTES {
                                 self.send_error(ErrorCode::BadFrame, format!("client_id must be 1 to {MAX_CLIENT_ID_BYTES} bytes"), None).await?;
@@ -272,7 +285,7 @@ impl Session {
                                 continue;
                             }
                             let action = VisitorAction::Message { client_id: client_id.clone(), text };
-                            acks.push(visitor_action(&conversations, &id, &site.key, action, Some(client_id)));
+                            acks.push(visitor_action(&conversations, &metrics, &id, &site.key, action, Some(client_id)));
                         }
                     }
                 }
@@ -301,6 +314,20 @@ impl Session {
                 },
             }
         }
+    }
+
+    /// The relay is stopping: reads nothing more, sends the acks of the messages already on
+    /// their way through the conversation (briefly: the widget resends what is not
+    /// acknowledged), then closes with 1012 so the widget reconnects, elsewhere if it can.
+    async fn close_for_restart(&mut self, acks: &mut FuturesUnordered<AckFuture>) -> Result<(), SessionError> {
+        let deadline = tokio::time::Instant::now() + ACK_DRAIN;
+        while let Ok(Some((client_id, result))) = tokio::time::timeout_at(deadline, acks.next()).await {
+            if let (Some(client_id), Ok(Some(seq))) = (client_id, result) {
+                self.send(&ServerFrame::Ack { client_id, seq }).await?;
+            }
+        }
+        self.socket.send(codec::close(close_code::SERVICE_RESTART, "relay restarting")).await?;
+        Ok(())
     }
 
     /// The session's own burst limit, then the address's and the site's limits for messages

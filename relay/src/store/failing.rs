@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use shared::{ConversationEvent, EventBody};
 
 use super::{
-    Appended, Conversation, FollowUp, Handover, OutboxRow, PendingEvent, PendingMessage, PruneBefore, Result, Store,
-    StoreError,
+    Appended, Backlog, Conversation, FollowUp, Handover, OutboxRow, PendingEvent, PendingMessage, PruneBefore, Result,
+    Store, StoreError,
 };
 
 pub struct FailingStore {
@@ -57,6 +57,8 @@ macro_rules! delegate {
 }
 
 delegate! {
+    fn ping(&self) -> ();
+    fn backlog(&self) -> Backlog;
     fn create_conversation(&self, site: &str, token_hash: &str) -> Conversation;
     fn conversation_by_token(&self, site: &str, token_hash: &str) -> Option<Conversation>;
     fn conversation(&self, id: &str) -> Option<Conversation>;

@@ -136,6 +136,19 @@ pub struct PendingEvent {
     pub not_before: i64,
 }
 
+/// What waits to be carried out, for the metrics (times in ms since the epoch).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Backlog {
+    /// Outbox jobs pending (due or waiting for their retry).
+    pub outbox_pending: u32,
+    /// When the oldest pending outbox job was written.
+    pub outbox_oldest: Option<i64>,
+    /// Webhook events stored, neither applied nor given up.
+    pub webhook_pending: u32,
+    /// When the oldest of those first arrived.
+    pub webhook_oldest: Option<i64>,
+}
+
 /// The outcome of appending an event.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Appended {
@@ -147,6 +160,10 @@ pub enum Appended {
 
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
+    /// A round trip to the database (readiness).
+    async fn ping(&self) -> Result<()>;
+    /// The outbox's and the webhook events' backlog.
+    async fn backlog(&self) -> Result<Backlog>;
     async fn create_conversation(&self, site: &str, token_hash: &str) -> Result<Conversation>;
     async fn conversation_by_token(&self, site: &str, token_hash: &str) -> Result<Option<Conversation>>;
     async fn conversation(&self, id: &str) -> Result<Option<Conversation>>;

@@ -12,8 +12,8 @@ use sqlx::{
 };
 
 use super::{
-    now_millis, Appended, Conversation, FollowUp, Handover, OutboxRow, PendingEvent, PendingMessage, PruneBefore,
-    Result, Store, StoreError,
+    now_millis, Appended, Backlog, Conversation, FollowUp, Handover, OutboxRow, PendingEvent, PendingMessage,
+    PruneBefore, Result, Store, StoreError,
 };
 use crate::identity::Identity;
 
@@ -162,6 +162,30 @@ const CONVERSATION_COLUMNS: &str = "id, site, last_seq, visitor_email, visitor_n
 
 #[async_trait]
 impl Store for SqliteStore {
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn backlog(&self) -> Result<Backlog> {
+        let (outbox_pending, outbox_oldest): (i64, Option<i64>) =
+            sqlx::query_as("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state = 'pending'")
+                .fetch_one(&self.pool)
+                .await?;
+        let (webhook_pending, webhook_oldest): (i64, Option<i64>) = sqlx::query_as(
+            "SELECT COUNT(*), MIN(first_seen_at) FROM webhook_events \
+             WHERE event IS NOT NULL AND processed_at IS NULL AND failed_at IS NULL",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Backlog {
+            outbox_pending: outbox_pending as u32,
+            outbox_oldest,
+            webhook_pending: webhook_pending as u32,
+            webhook_oldest,
+        })
+    }
+
     async fn create_conversation(&self, site: &str, token_hash: &str) -> Result<Conversation> {
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_millis();

@@ -18,11 +18,11 @@ use std::{
 };
 
 use leptos::prelude::{set_interval, set_timeout_with_handle, window_event_listener_untyped, TimeoutHandle};
-use shared::{close_code, ClientFrame, ServerFrame};
+use shared::{ClientFrame, ServerFrame};
 use wasm_bindgen::{closure::Closure, JsCast};
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
-use super::{backoff::Backoff, decode::decode, DEAD_AFTER_MS, PING_EVERY_MS};
+use super::{backoff::Backoff, decode::decode, is_fatal, DEAD_AFTER_MS, PING_EVERY_MS};
 
 /// What the socket layer reports; `Online` comes from the app's handling of `welcome`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,11 +79,6 @@ impl Live {
             let _ = self.ws.close();
         }
     }
-}
-
-/// Close codes after which reconnecting cannot help.
-pub fn is_fatal(code: u16) -> bool {
-    matches!(code, close_code::UNSUPPORTED_VERSION | close_code::UNKNOWN_SITE | close_code::POLICY)
 }
 
 fn now() -> f64 {
