@@ -60,9 +60,9 @@ use tower_http::{limit::RequestBodyLimitLayer, timeout::RequestBodyTimeoutLayer,
 use crate::{
     agents::{Directory, Presence},
     config::Config,
-    conversation::{Command, Deps, Registry},
+    conversation::{Command, Deps, Leases, Registry},
     outbox::{Outbox, Outcome},
-    pubsub::Bus,
+    pubsub::{Bus, RedisSettings},
     queue::Queue,
     state::{AppState, Shutdown, Sites},
 };
@@ -75,7 +75,15 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let store = store::connect(&config.database_url)
         .await
         .with_context(|| format!("opening the store at {}", config.database_url))?;
-    let bus = Bus::local();
+    // This process's name on the bus and in conversation leases.
+    let node = uuid::Uuid::new_v4().to_string();
+    let bus = match &config.redis_url {
+        Some(url) => {
+            let settings = RedisSettings { url: url.clone(), prefix: config.redis_prefix.clone(), node: node.clone() };
+            Bus::redis(settings).with_context(|| format!("redis_url {url:?}"))?
+        }
+        None => Bus::local(),
+    };
     let presence = Presence::default();
     let sites = Sites::from_config(&config, &presence)?;
     let queue = Queue::new(bus.clone(), presence.clone());
@@ -97,7 +105,11 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         metrics: metrics.clone(),
         shutdown: shutdown.clone(),
     };
-    let conversations = Arc::new(Registry::new(deps, sites.clone()));
+    let mut registry = Registry::new(deps, sites.clone());
+    if config.redis_url.is_some() {
+        registry = registry.with_leases(Leases::new(store.clone(), bus.clone(), node, config.lease_ttl));
+    }
+    let conversations = Arc::new(registry);
     let agents = Arc::new(Directory::new(&config.agents_in_effect()));
     let limits = Arc::new(limits::Limits::new(&config));
     Ok(AppState {
@@ -136,6 +148,23 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Starts the actors of conversations with work left: visitor messages acknowledged before a
+/// stop whose effects were not carried out, and handovers a stop cut short. Their actors finish
+/// them as they start (with several relays, only those no live relay holds).
+async fn wake_unfinished(state: &AppState) {
+    let waiting = state.store.conversations_in(&["waiting"]).await.map(|c| c.into_iter().map(|c| (c.id, c.site)));
+    match state.store.conversations_with_pending(10_000).await.and_then(|p| Ok(p.into_iter().chain(waiting?))) {
+        Ok(pending) => {
+            for (conversation, site) in pending {
+                if let Err(error) = state.conversations.wake(&conversation, &site) {
+                    tracing::warn!(%conversation, %error, "cannot resume a conversation");
+                }
+            }
+        }
+        Err(error) => tracing::error!(%error, "cannot read pending visitor messages"),
+    }
+}
+
 /// Serves on `listener` until `shutdown` resolves, then stops accepting, closes widget sessions
 /// (code 1012, so they reconnect to the next relay) after the acks already on their way, lets
 /// conversation actors finish what is queued and the workers stop, and waits for all of it, at
@@ -163,18 +192,20 @@ pub async fn run(
     stop.tracker.spawn(retention::run(state.clone(), stop.token.clone()));
     // Webhook events: those acknowledged but not processed before the last stop first.
     stop.tracker.spawn(webhooks::pending::run(state.clone(), stop.token.clone()));
-    // Visitor messages acknowledged before the last stop whose effects were not carried out,
-    // and handovers a stop cut short: their conversations' actors finish them as they start.
-    let waiting = state.store.conversations_in(&["waiting"]).await.map(|c| c.into_iter().map(|c| (c.id, c.site)));
-    match state.store.conversations_with_pending(10_000).await.and_then(|p| Ok(p.into_iter().chain(waiting?))) {
-        Ok(pending) => {
-            for (conversation, site) in pending {
-                if let Err(error) = state.conversations.wake(&conversation, &site) {
-                    tracing::warn!(%conversation, %error, "cannot resume a conversation");
-                }
+    // Several relays: hand conversations over when another relay asks for them.
+    stop.tracker.spawn(state.conversations.clone().answer_lease_requests(state.bus.clone(), stop.token.clone()));
+    wake_unfinished(&state).await;
+    if state.config.redis_url.is_some() {
+        // Another relay may die with work left: its conversations are picked up here once their
+        // leases expire, even if no command comes for them.
+        let (state, token) = (state.clone(), stop.token.clone());
+        stop.tracker.spawn(async move {
+            let mut sweeps = tokio::time::interval(state.config.lease_ttl.max(Duration::from_secs(1)));
+            sweeps.tick().await;
+            while token.run_until_cancelled(sweeps.tick()).await.is_some() {
+                wake_unfinished(&state).await;
             }
-        }
-        Err(error) => tracing::error!(%error, "cannot read pending visitor messages"),
+        });
     }
     let token = stop.token.clone();
     let header_read_timeout = state.config.limits.header_read_timeout.max(Duration::from_millis(100));

@@ -7,6 +7,7 @@ pub mod eval;
 pub mod hostile;
 pub mod prism;
 pub mod process;
+pub mod redis;
 pub mod sim;
 pub mod widget_client;
 

@@ -147,11 +147,11 @@ async fn serve(socket: &mut WebSocket, state: &AppState, agent: &SignedIn) -> Re
                         Err(DeskError::NotFound(_)) => continue,
                         Err(error) => tracing::warn!(%error, "inbox change not readable"),
                     },
-                    Ok(_) => {}
-                    Err(_) => {
+                    Ok(BusMessage::Resync) | Err(_) => {
                         let conversations = desk::list(state, agent, INBOX_PHASES).await?;
                         socket.send(text(json!({"type": "conversations", "conversations": conversations}))).await?;
                     }
+                    Ok(_) => {}
                 }
                 if let Ok(follow_ups) = desk::follow_ups(state, agent).await {
                     socket.send(text(json!({"type": "follow_ups", "follow_ups": follow_ups}))).await?;
@@ -164,12 +164,13 @@ async fn serve(socket: &mut WebSocket, state: &AppState, agent: &SignedIn) -> Re
                 Ok(BusMessage::Typing { author, on }) => {
                     socket.send(text(json!({"type": "typing", "conversation_id": conversation_id, "author": author, "on": on}))).await?;
                 }
-                Ok(_) => {}
-                Err(_) => {
-                    // Lagged: resend the transcript, the client replaces what it shows.
+                Ok(BusMessage::Resync) | Err(_) => {
+                    // Lagged, or the bus lost messages: resend the transcript, the client
+                    // replaces what it shows.
                     let events = desk::transcript(state, agent, &conversation_id).await?;
                     socket.send(text(json!({"type": "transcript", "conversation_id": conversation_id, "events": events}))).await?;
                 }
+                Ok(_) => {}
             },
         }
     }

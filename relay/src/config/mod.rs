@@ -41,6 +41,19 @@ pub struct Config {
     pub bind: SocketAddr,
     /// Where conversations are stored. SQLite by default; the file is created on first run.
     pub database_url: String,
+    /// Several relays behind one load balancer (`BATON_REDIS_URL=redis://127.0.0.1:6379`): live
+    /// events travel between them over Redis pub/sub, and each conversation's actor runs on one
+    /// relay at a time (a lease in the store). Absent: one relay, everything in process.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redis_url: Option<String>,
+    /// Prepended to every Redis channel, so deployments (or test runs) sharing a Redis stay
+    /// apart (`BATON_REDIS_PREFIX`).
+    #[serde(default = "default_redis_prefix")]
+    pub redis_prefix: String,
+    /// With Redis: how long a conversation stays with a relay that stopped renewing its lease
+    /// (a relay killed or cut off) before another relay takes it over.
+    #[serde(default = "default_lease_ttl", with = "humantime_serde")]
+    pub lease_ttl: std::time::Duration,
     /// The demo host page, the loader (`embed.js`) and the help articles.
     pub public_dir: PathBuf,
     /// The built widget (Trunk's `dist/`), served under `/widget/`.
@@ -134,11 +147,22 @@ impl Default for SiteConfig {
     }
 }
 
+fn default_redis_prefix() -> String {
+    "baton:".into()
+}
+
+fn default_lease_ttl() -> std::time::Duration {
+    std::time::Duration::from_secs(10)
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: "sqlite://data/baton.db".into(),
+            redis_url: None,
+            redis_prefix: default_redis_prefix(),
+            lease_ttl: default_lease_ttl(),
             public_dir: PathBuf::from("public"),
             widget_dir: PathBuf::from("dist"),
             sites: BTreeMap::from([("demo".to_string(), SiteConfig::default())]),

@@ -10,8 +10,9 @@ use tokio::sync::mpsc;
 
 use super::{
     draft::Drafts,
+    lease::{Lease, LeaseState},
     machine::{Availability, Channel, Effect, Input, Phase, Reason, State, Text},
-    registry::Exit,
+    registry::{Exit, Seat},
     signals::{self, Verdict},
     AgentAction, Command, ConversationError, Deps, HelpdeskEvent, VisitorAction,
 };
@@ -67,17 +68,26 @@ pub async fn run(
     mut commands: mpsc::Receiver<Command>,
     exit: Exit,
 ) {
+    let mut lease = match exit.seat(&commands).await {
+        Ok(Seat::Single) => None,
+        Ok(Seat::Leased(lease)) => Some(lease),
+        Ok(Seat::Elsewhere) => return,
+        Err(error) => {
+            let message = error.to_string();
+            return refuse_all(&id, &exit, commands, || ConversationError::Failed(message.clone())).await;
+        }
+    };
     let conversation = match deps.store.conversation(&id).await {
         Ok(Some(conversation)) => conversation,
         outcome => {
-            let error = match outcome {
-                Err(error) => ConversationError::Store(error),
-                _ => ConversationError::NotFound(id.clone()),
-            };
-            tracing::error!(conversation = %id, %error, "cannot load conversation");
-            commands.close();
-            while let Some(command) = commands.recv().await {
-                fail(command, || ConversationError::NotFound(id.clone()));
+            let message = outcome.err().map(|error| error.to_string());
+            refuse_all(&id, &exit, commands, || match &message {
+                Some(message) => ConversationError::Failed(message.clone()),
+                None => ConversationError::NotFound(id.clone()),
+            })
+            .await;
+            if let Some(lease) = lease {
+                lease.release().await;
             }
             return;
         }
@@ -90,23 +100,81 @@ pub async fn run(
     actor.redo_pending().await;
     actor.resume_handover().await;
     let shutdown = actor.deps.shutdown.token.clone();
-    loop {
+    let end = loop {
         // Shutting down: what is queued is still handled, then the actor leaves as when idle.
         let draining = shutdown.is_cancelled();
         let idle = if draining { DRAIN_IDLE } else { exit.idle };
         let next = tokio::select! {
             next = tokio::time::timeout(idle, commands.recv()) => next,
             () = shutdown.cancelled(), if !draining => continue,
+            () = exit.release.notified() => break End::Wanted,
+            state = lease_changed(&mut lease) => match state {
+                LeaseState::Lost => break End::Lost,
+                _ => break End::Wanted,
+            },
         };
         match next {
             Ok(Some(command)) => actor.handle(command).await,
-            Ok(None) => break,
+            Ok(None) => break End::Closed,
             // Idle: leave only if no command is queued or on its way (else it is handled).
-            Err(_) if exit.idle_exit(&commands) => break,
+            Err(_) if exit.idle_exit(&commands) => break End::Idle,
             Err(_) => {}
         }
+    };
+    match end {
+        End::Idle | End::Closed => tracing::debug!(conversation = %actor.id, "conversation actor idle, exiting"),
+        End::Wanted => {
+            // Another relay asked for the conversation: what was sent here is still handled
+            // here, in order; what comes next starts an actor that waits for the lease.
+            exit.retire();
+            while let Some(command) = commands.recv().await {
+                actor.handle(command).await;
+            }
+            tracing::debug!(conversation = %actor.id, "handing the conversation to another relay");
+        }
+        End::Lost => {
+            // Another relay may be writing already: stop now. Refused commands are retried by
+            // their senders (a widget resends, a webhook event stays pending).
+            tracing::error!(conversation = %actor.id, "lost the conversation's lease; stopping its actor");
+            drop(lease.take());
+            return refuse_all(&actor.id, &exit, commands, || ConversationError::Closed).await;
+        }
     }
-    tracing::debug!(conversation = %actor.id, "conversation actor idle, exiting");
+    if let Some(lease) = lease {
+        lease.release().await;
+    }
+}
+
+/// Why an actor's loop ended.
+enum End {
+    Idle,
+    Closed,
+    /// Another relay asked for the conversation.
+    Wanted,
+    Lost,
+}
+
+/// Resolves when the lease (if there is one) is wanted elsewhere or lost.
+async fn lease_changed(lease: &mut Option<Lease>) -> LeaseState {
+    match lease {
+        Some(lease) => lease.changed().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The actor cannot serve: it leaves the registry and answers every command sent to it.
+async fn refuse_all(
+    id: &str,
+    exit: &Exit,
+    mut commands: mpsc::Receiver<Command>,
+    error: impl Fn() -> ConversationError,
+) {
+    tracing::error!(conversation = %id, error = %error(), "cannot serve the conversation");
+    exit.retire();
+    commands.close();
+    while let Some(command) = commands.recv().await {
+        fail(command, &error);
+    }
 }
 
 /// Answers a command that cannot be carried out.

@@ -8,6 +8,7 @@
 
 mod actor;
 mod draft;
+pub mod lease;
 pub mod machine;
 mod registry;
 pub mod signals;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 
 use tokio::sync::oneshot;
 
+pub use lease::{Leases, LEASES};
 pub use machine::{AgentRef, Channel, Refusal};
 pub use registry::Registry;
 

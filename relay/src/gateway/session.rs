@@ -305,7 +305,13 @@ impl Session {
                     Ok(BusMessage::Typing { author, on }) => self.send(&ServerFrame::Typing { author, on }).await?,
                     Ok(BusMessage::Draft { draft_id, author, text }) => self.send(&ServerFrame::Draft { draft_id, author, text }).await?,
                     Ok(BusMessage::Queue { position, wait_seconds }) => self.send(&ServerFrame::Queue { position, wait_seconds }).await?,
-                    Ok(BusMessage::InboxChanged { .. }) => {}
+                    Ok(BusMessage::InboxChanged { .. } | BusMessage::ReleaseLease { .. } | BusMessage::LeaseFreed { .. }) => {}
+                    // Events may have been lost on the way (the bus says so, or this receiver
+                    // fell behind): whatever the store has after what was sent goes out now.
+                    Ok(BusMessage::Resync) => {
+                        tracing::debug!(conversation = %id, "bus asked for a resync; replaying from the store");
+                        self.replay(&id, &mut sent_seq).await?;
+                    }
                     Err(broadcast::error::RecvError::Lagged(missed)) => {
                         tracing::debug!(conversation = %id, missed, "session lagged; replaying from the store");
                         self.replay(&id, &mut sent_seq).await?;

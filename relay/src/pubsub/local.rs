@@ -1,4 +1,5 @@
 //! The in-process bus: one `tokio::sync::broadcast` channel per conversation that has watchers.
+//! [`Topics`] is that map; the Redis driver feeds the same map from Redis.
 
 use std::{collections::HashMap, sync::Mutex};
 
@@ -11,26 +12,70 @@ use super::{BusMessage, Driver};
 /// each open conversation cheap.
 const TOPIC_CAPACITY: usize = 32;
 
+/// The topics this process has subscribers for, each a broadcast channel.
 #[derive(Default)]
-pub struct LocalBus {
+pub(super) struct Topics {
     // A std mutex: every critical section is a map lookup with no `.await` inside.
-    topics: Mutex<HashMap<String, broadcast::Sender<BusMessage>>>,
+    senders: Mutex<HashMap<String, broadcast::Sender<BusMessage>>>,
 }
 
-impl Driver for LocalBus {
-    fn publish(&self, conversation_id: &str, message: BusMessage) {
-        let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(sender) = topics.get(conversation_id) {
+impl Topics {
+    /// A receiver of `topic`; `opened` runs (under the map's lock, so in order with
+    /// [`Topics::deliver`]'s `closed`) when the topic had no subscriber before.
+    pub fn subscribe(&self, topic: &str, opened: impl FnOnce()) -> broadcast::Receiver<BusMessage> {
+        let mut senders = self.senders.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(sender) = senders.get(topic) {
+            return sender.subscribe();
+        }
+        let (sender, receiver) = broadcast::channel(TOPIC_CAPACITY);
+        senders.insert(topic.to_string(), sender);
+        opened();
+        receiver
+    }
+
+    /// Sends to the topic's local subscribers. A topic nobody listens to any more is dropped
+    /// (so the map does not grow forever) and `closed` runs, under the map's lock.
+    pub fn deliver(&self, topic: &str, message: BusMessage, closed: impl FnOnce()) {
+        let mut senders = self.senders.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(sender) = senders.get(topic) {
             if sender.send(message).is_err() {
-                // Nobody listens any more: drop the topic so the map does not grow forever.
-                topics.remove(conversation_id);
+                senders.remove(topic);
+                closed();
             }
         }
     }
 
+    /// The topics open now.
+    pub fn names(&self) -> Vec<String> {
+        self.senders.lock().unwrap_or_else(|e| e.into_inner()).keys().cloned().collect()
+    }
+
+    /// Whether `topic` has a local subscriber entry.
+    pub fn is_open(&self, topic: &str) -> bool {
+        self.senders.lock().unwrap_or_else(|e| e.into_inner()).contains_key(topic)
+    }
+
+    /// Tells every open topic's subscribers to re-read the store.
+    pub fn resync_all(&self) {
+        let senders = self.senders.lock().unwrap_or_else(|e| e.into_inner());
+        for sender in senders.values() {
+            let _ = sender.send(BusMessage::Resync);
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct LocalBus {
+    topics: Topics,
+}
+
+impl Driver for LocalBus {
+    fn publish(&self, conversation_id: &str, message: BusMessage) {
+        self.topics.deliver(conversation_id, message, || {});
+    }
+
     fn subscribe(&self, conversation_id: &str) -> broadcast::Receiver<BusMessage> {
-        let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
-        topics.entry(conversation_id.to_string()).or_insert_with(|| broadcast::channel(TOPIC_CAPACITY).0).subscribe()
+        self.topics.subscribe(conversation_id, || {})
     }
 }
 
@@ -54,6 +99,6 @@ mod tests {
         let bus = LocalBus::default();
         drop(bus.subscribe("a"));
         bus.publish("a", BusMessage::Typing { author: Author::bot("x"), on: true });
-        assert!(bus.topics.lock().unwrap().is_empty());
+        assert!(bus.topics.names().is_empty());
     }
 }

@@ -1,18 +1,24 @@
 //! Fan-out of live conversation events to every session watching a conversation.
 //!
 //! The bus carries notifications only; the store is the source of truth. A subscriber that
-//! falls behind (a lagged broadcast receiver) or sees a gap in sequence numbers re-reads the
-//! store, so a slow socket never loses an event. In-process by default; a Redis driver for
-//! several relay nodes plugs in behind the same [`Bus`] later.
+//! falls behind (a lagged broadcast receiver), sees a gap in sequence numbers, or is told
+//! [`BusMessage::Resync`] re-reads the store, so a slow socket or a lost message never loses
+//! an event. In-process by default ([`LocalBus`]); with a Redis URL configured, [`RedisBus`]
+//! carries every topic between the relays sharing that Redis (the same local broadcast per
+//! topic, fed from Redis), so a visitor on one relay and an agent on another see each other.
 
+mod envelope;
 mod local;
+mod redis;
 
 use std::sync::Arc;
 
 use shared::{Author, ConversationEvent};
 use tokio::sync::broadcast;
 
+pub use envelope::EnvelopeError;
 pub use local::LocalBus;
+pub use redis::{RedisBus, RedisSettings};
 
 /// What travels on a conversation's topic.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +34,16 @@ pub enum BusMessage {
     /// On the [`INBOX`] topic: this conversation changed in a way agents see (phase, summary,
     /// new message). Agent sessions re-read it from the store.
     InboxChanged { conversation_id: String },
+    /// Messages of this topic may have been lost (the bus lost its connection, a relay could
+    /// not publish for a while, a subscription just became live): whoever shows the topic
+    /// re-reads it from the store, exactly as after a lagged receiver. Never stored, never
+    /// published by the relay's own code: drivers deliver it locally.
+    Resync,
+    /// On [`crate::conversation::LEASES`]: a relay wants the conversation `holder` (an actor)
+    /// holds; that actor hands it over after the commands it has.
+    ReleaseLease { conversation_id: String, holder: String },
+    /// On [`crate::conversation::LEASES`]: the conversation's lease was given up.
+    LeaseFreed { conversation_id: String },
 }
 
 /// The topic agent sessions watch for changes to the conversation list.
@@ -46,6 +62,12 @@ pub struct Bus(Arc<dyn Driver>);
 impl Bus {
     pub fn local() -> Self {
         Self(Arc::new(LocalBus::default()))
+    }
+
+    /// Redis pub/sub between relays ([`RedisBus`]). Connects in the background: a relay starts
+    /// (and serves its own sessions) while Redis is down, and catches up when it is back.
+    pub fn redis(settings: RedisSettings) -> Result<Self, ::redis::RedisError> {
+        Ok(Self(Arc::new(RedisBus::start(settings)?)))
     }
 
     pub fn publish(&self, conversation_id: &str, message: BusMessage) {

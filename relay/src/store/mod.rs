@@ -5,6 +5,7 @@
 
 #[cfg(test)]
 pub mod failing;
+mod lease;
 mod sqlite;
 
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use shared::{ConversationEvent, EventBody};
 
 use crate::identity::Identity;
 
+pub use lease::{LeaseOutcome, Renewal};
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -261,6 +263,18 @@ pub trait Store: Send + Sync + 'static {
     async fn prune_webhook_events(&self, before: i64, limit: u32) -> Result<u32>;
     /// Deletes at most `limit` delivered outbox jobs written before `before`.
     async fn prune_outbox(&self, before: i64, limit: u32) -> Result<u32>;
+
+    // Conversation leases (several relays): the actor of a conversation runs where its lease is.
+    /// Takes the conversation's lease for `holder` (an actor of relay `node`) until `ttl` from
+    /// now, if nobody holds it, its holder let it expire, or `holder` has it already.
+    async fn acquire_lease(&self, conversation_id: &str, holder: &str, node: &str, ttl_ms: i64)
+        -> Result<LeaseOutcome>;
+    /// Extends `holder`'s lease to `ttl` from now, if it still has it.
+    async fn renew_lease(&self, conversation_id: &str, holder: &str, ttl_ms: i64) -> Result<Renewal>;
+    /// Asks `holder` to give the lease up (it learns so when it renews).
+    async fn request_release(&self, conversation_id: &str, holder: &str) -> Result<()>;
+    /// Gives `holder`'s lease up (nothing if it no longer has it).
+    async fn release_lease(&self, conversation_id: &str, holder: &str) -> Result<()>;
 }
 
 /// Opens the store named by `url` and brings its schema up to date.

@@ -1,5 +1,6 @@
 //! The SQLite backend: one file, WAL mode, migrations embedded from `migrations/sqlite`.
 
+mod lease;
 mod prune;
 
 use std::{str::FromStr, time::Duration};
@@ -661,6 +662,28 @@ impl Store for SqliteStore {
 
     async fn prune_outbox(&self, before: i64, limit: u32) -> Result<u32> {
         prune::outbox(&self.pool, before, limit).await
+    }
+
+    async fn acquire_lease(
+        &self,
+        conversation_id: &str,
+        holder: &str,
+        node: &str,
+        ttl_ms: i64,
+    ) -> Result<super::LeaseOutcome> {
+        lease::acquire(&self.pool, conversation_id, holder, node, ttl_ms).await
+    }
+
+    async fn renew_lease(&self, conversation_id: &str, holder: &str, ttl_ms: i64) -> Result<super::Renewal> {
+        lease::renew(&self.pool, conversation_id, holder, ttl_ms).await
+    }
+
+    async fn request_release(&self, conversation_id: &str, holder: &str) -> Result<()> {
+        lease::request_release(&self.pool, conversation_id, holder).await
+    }
+
+    async fn release_lease(&self, conversation_id: &str, holder: &str) -> Result<()> {
+        lease::release(&self.pool, conversation_id, holder).await
     }
 }
 

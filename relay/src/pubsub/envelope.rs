@@ -1,0 +1,143 @@
+//! What a [`BusMessage`] looks like between relays: a versioned JSON envelope owned by the bus,
+//! so a change to a message type is a change here (and a new version), not a silent change of
+//! what another relay of a rolling upgrade receives. Only [`super::redis`] uses it.
+
+use serde::{Deserialize, Serialize};
+use shared::{Author, ConversationEvent};
+
+use super::BusMessage;
+
+/// The envelope's format. A relay ignores (and logs) envelopes of another version: during a
+/// rolling upgrade its sessions catch up from the store instead.
+const VERSION: u8 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EnvelopeError {
+    #[error("not a bus envelope: {0}")]
+    Malformed(#[from] serde_json::Error),
+    #[error("bus envelope version {0}, this relay reads {VERSION}")]
+    Version(u8),
+}
+
+/// One message between relays: who sent it and what.
+#[derive(Debug, Serialize, Deserialize)]
+struct Envelope {
+    v: u8,
+    /// The sending relay's node id: a relay skips its own messages (it delivered them locally).
+    node: String,
+    #[serde(flatten)]
+    message: Carried,
+}
+
+/// [`BusMessage`] as it travels.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Carried {
+    Event { event: ConversationEvent },
+    Typing { author: Author, on: bool },
+    Draft { draft_id: String, author: Author, text: String },
+    Queue { position: u32, wait_seconds: u64 },
+    InboxChanged { conversation_id: String },
+    Resync,
+    ReleaseLease { conversation_id: String, holder: String },
+    LeaseFreed { conversation_id: String },
+}
+
+impl From<BusMessage> for Carried {
+    fn from(message: BusMessage) -> Self {
+        match message {
+            BusMessage::Event(event) => Self::Event { event },
+            BusMessage::Typing { author, on } => Self::Typing { author, on },
+            BusMessage::Draft { draft_id, author, text } => Self::Draft { draft_id, author, text },
+            BusMessage::Queue { position, wait_seconds } => Self::Queue { position, wait_seconds },
+            BusMessage::InboxChanged { conversation_id } => Self::InboxChanged { conversation_id },
+            BusMessage::Resync => Self::Resync,
+            BusMessage::ReleaseLease { conversation_id, holder } => Self::ReleaseLease { conversation_id, holder },
+            BusMessage::LeaseFreed { conversation_id } => Self::LeaseFreed { conversation_id },
+        }
+    }
+}
+
+impl From<Carried> for BusMessage {
+    fn from(carried: Carried) -> Self {
+        match carried {
+            Carried::Event { event } => Self::Event(event),
+            Carried::Typing { author, on } => Self::Typing { author, on },
+            Carried::Draft { draft_id, author, text } => Self::Draft { draft_id, author, text },
+            Carried::Queue { position, wait_seconds } => Self::Queue { position, wait_seconds },
+            Carried::InboxChanged { conversation_id } => Self::InboxChanged { conversation_id },
+            Carried::Resync => Self::Resync,
+            Carried::ReleaseLease { conversation_id, holder } => Self::ReleaseLease { conversation_id, holder },
+            Carried::LeaseFreed { conversation_id } => Self::LeaseFreed { conversation_id },
+        }
+    }
+}
+
+/// The envelope of `message` from `node`.
+pub(super) fn encode(node: &str, message: BusMessage) -> Vec<u8> {
+    let envelope = Envelope { v: VERSION, node: node.to_string(), message: message.into() };
+    // Plain data (strings, numbers, enums with string tags): serialising cannot fail.
+    serde_json::to_vec(&envelope).unwrap_or_default()
+}
+
+/// The sending node and the message of an envelope.
+pub(super) fn decode(bytes: &[u8]) -> Result<(String, BusMessage), EnvelopeError> {
+    #[derive(Deserialize)]
+    struct Version {
+        v: u8,
+    }
+    let Version { v } = serde_json::from_slice(bytes)?;
+    if v != VERSION {
+        return Err(EnvelopeError::Version(v));
+    }
+    let envelope: Envelope = serde_json::from_slice(bytes)?;
+    Ok((envelope.node, envelope.message.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::{EventBody, Message, Phase, PhaseChange};
+
+    use super::*;
+
+    fn check(message: BusMessage) {
+        let bytes = encode("node-a", message.clone());
+        let (node, back) = decode(&bytes).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&bytes)));
+        assert_eq!((node.as_str(), back), ("node-a", message));
+    }
+
+    #[test]
+    fn every_message_survives_the_trip() {
+        let message = Message {
+            author: Author::agent("Sam"),
+            text: "Hello".into(),
+            client_id: Some("c1".into()),
+            quick_replies: vec![],
+            source: None,
+            draft_id: Some("d".into()),
+        };
+        check(BusMessage::Event(ConversationEvent {
+            seq: 7,
+            at: 1_700_000_000_000,
+            body: EventBody::Message(message),
+        }));
+        let phase = PhaseChange { phase: Phase::Waiting, agent_name: None, reason: Some("explicit_request".into()) };
+        check(BusMessage::Event(ConversationEvent { seq: 8, at: 1, body: EventBody::Phase(phase) }));
+        check(BusMessage::Event(ConversationEvent { seq: 9, at: 2, body: EventBody::Rating { score: 4 } }));
+        check(BusMessage::Typing { author: Author::visitor(), on: true });
+        check(BusMessage::Draft { draft_id: "d1".into(), author: Author::bot("Bo"), text: "We ship".into() });
+        check(BusMessage::Queue { position: 2, wait_seconds: 360 });
+        check(BusMessage::InboxChanged { conversation_id: "c".into() });
+        check(BusMessage::Resync);
+        check(BusMessage::ReleaseLease { conversation_id: "c".into(), holder: "n/1".into() });
+        check(BusMessage::LeaseFreed { conversation_id: "c".into() });
+    }
+
+    #[test]
+    fn other_versions_and_garbage_are_refused() {
+        let other = br#"{"v":2,"node":"n","type":"resync"}"#;
+        assert!(matches!(decode(other), Err(EnvelopeError::Version(2))));
+        assert!(matches!(decode(b"PING"), Err(EnvelopeError::Malformed(_))));
+        assert!(matches!(decode(br#"{"v":1,"node":"n","type":"nope"}"#), Err(EnvelopeError::Malformed(_))));
+    }
+}

@@ -1,0 +1,20 @@
+//! Conversation leases: with several relays on one database, the actor of a conversation runs
+//! on the relay holding its lease (`conversation::lease` takes, renews and hands them over).
+
+/// What [`super::Store::acquire_lease`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeaseOutcome {
+    /// The caller holds the lease now.
+    Acquired,
+    /// Another actor holds it and has not let it expire.
+    Held { holder: String, node: String },
+}
+
+/// What [`super::Store::renew_lease`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Renewal {
+    /// Still the caller's; another relay asked for it if `release_requested`.
+    Kept { release_requested: bool },
+    /// It expired and another actor took it, or it was released.
+    Lost,
+}
