@@ -1,0 +1,221 @@
+//! `scripts/bench.sh`: Baton against a minimal Node.js `ws` relay (`bench/node/relay.mjs`),
+//! every row measured in this one run on this machine, printed as one Markdown table. Figures
+//! are printed, never asserted; the last column says whether issue 10's target is met.
+//!
+//! Sizes can be changed with `BENCH_IDLE_SOCKETS` (default 50,000, capped by the open-file
+//! limit), `BENCH_RATE` (visitor messages per second, default 1,000) and `BENCH_SECONDS`
+//! (measured seconds per latency row, default 10).
+
+mod agent;
+mod chat;
+mod client;
+mod idle;
+mod stats;
+mod store;
+mod table;
+mod targets;
+mod webhook;
+mod wire;
+
+use std::time::Duration;
+
+use table::{Row, Table};
+use targets::{open_files_limit, Kind, Target};
+
+/// Visitor sockets sending in the sustained-rate row.
+const CHAT_VISITORS: usize = 2000;
+/// Agent messages per second in the agent → visitor row.
+const AGENT_RATE: f64 = 200.0;
+/// Webhook deliveries per second.
+const WEBHOOK_RATE: f64 = 200.0;
+/// File descriptors kept free beside the idle sockets (the store, logs, the other rows).
+const SPARE_FILES: u64 = 1000;
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// Everything measured of one relay.
+struct Measured {
+    idle: idle::Idle,
+    chat: chat::Chat,
+    agent: Option<agent::AgentRun>,
+    webhooks: webhook::Webhooks,
+}
+
+async fn measure(target: &Target, sockets: usize, rate: f64, seconds: Duration) -> Measured {
+    let name = format!("{:?}", target.kind);
+    eprintln!("[{name}] {sockets} idle sockets ...");
+    let idle = idle::run(target, sockets).await;
+    eprintln!("[{name}] visitor messages at {rate}/s ...");
+    let chat = chat::run(target.addr, CHAT_VISITORS, rate, Duration::from_secs(3), seconds).await;
+    eprintln!("[{name}] agent messages ...");
+    let agent = match agent::run(target, AGENT_RATE, seconds).await {
+        Ok(run) => Some(run),
+        Err(error) => {
+            eprintln!("[{name}] agent row failed: {error:#}");
+            None
+        }
+    };
+    eprintln!("[{name}] webhooks ...");
+    let webhooks = webhook::run(target, WEBHOOK_RATE, seconds / 2).await;
+    Measured { idle, chat, agent, webhooks }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let files = open_files_limit();
+    let asked: usize = env_or("BENCH_IDLE_SOCKETS", 50_000);
+    let sockets = asked.min(files.saturating_sub(SPARE_FILES) as usize);
+    let rate: f64 = env_or("BENCH_RATE", 1000.0);
+    let seconds = Duration::from_secs(env_or("BENCH_SECONDS", 10));
+
+    let baton = Target::baton().await?;
+    let baton_measured = measure(&baton, sockets, rate, seconds).await;
+    eprintln!("[Baton] the widget's bytes on the wire ...");
+    let wire = wire::run(&baton).await;
+    drop(baton);
+    eprintln!("[Baton] the store's rate ...");
+    let store = store::run(seconds / 2).await;
+    let node = Target::node()?;
+    let node_measured = measure(&node, sockets, rate, seconds).await;
+    drop(node);
+
+    let mut table = Table::new();
+    let (b, n) = (&baton_measured, &node_measured);
+    table.push(Row::count("idle visitor sockets held after `hello`", b.idle.held, n.idle.held, 50_000));
+    table.push(Row::less(
+        "memory per idle socket, relay RSS (KiB)",
+        Some(b.idle.rss_kib),
+        Some(n.idle.rss_kib),
+        Some(10.0),
+        "≤ 10 KiB",
+    ));
+    table.push(Row::less(
+        "memory per idle socket, kernel TCP (KiB, both ends)",
+        Some(b.idle.kernel_kib),
+        Some(n.idle.kernel_kib),
+        None,
+        "",
+    ));
+    for (label, p, target) in [("p50", 0.50, None), ("p99", 0.99, Some(2.0)), ("p99.9", 0.999, None)] {
+        table.push(Row::less(
+            &format!("visitor message → `ack` {label} at {rate:.0} msg/s (ms)"),
+            b.chat.acks.ms(p),
+            n.chat.acks.ms(p),
+            target,
+            if target.is_some() { "≤ 2 ms" } else { "" },
+        ));
+    }
+    for (label, p) in [("p50", 0.50), ("p99", 0.99), ("p99.9", 0.999)] {
+        table.push(Row::other(
+            &format!("visitor message → bot answer {label} at {rate:.0} msg/s (ms)"),
+            b.chat.answers.ms(p),
+            n.chat.answers.ms(p),
+            "Baton searches the help articles; Node echoes",
+        ));
+    }
+    let agent_ms = |m: &Measured, p| m.agent.as_ref().and_then(|a| a.latencies.ms(p));
+    table.push(Row::less("agent message → visitor socket p50 (ms)", agent_ms(b, 0.50), agent_ms(n, 0.50), None, ""));
+    table.push(Row::less(
+        "agent message → visitor socket p99 (ms)",
+        agent_ms(b, 0.99),
+        agent_ms(n, 0.99),
+        Some(1.5),
+        "≤ 1.5 ms",
+    ));
+    match &store {
+        Ok(rate) => table.push(Row::more_only(
+            &format!("durably stored messages per second ({})", rate.backend),
+            rate.per_second,
+            5000.0,
+            "≥ 5,000",
+            "Node stores nothing",
+        )),
+        Err(error) => table.push(Row::not_measured("durably stored messages per second", &format!("{error:#}"))),
+    }
+    table.push(Row::other_target(
+        "webhook → 200 p99 (ms)",
+        b.webhooks.latencies.ms(0.99),
+        n.webhooks.latencies.ms(0.99),
+        Some(50.0),
+        "≤ 50 ms",
+        "Baton stores the event first; Node verifies and parses",
+    ));
+    match &wire {
+        Ok(Some(wire)) => table.push(Row::less_only(
+            "widget first open on the wire, brotli (KB)",
+            wire.total() as f64 / 1000.0,
+            120.0,
+            "≤ 120 KB",
+        )),
+        Ok(None) => table.push(Row::not_measured(
+            "widget first open on the wire, brotli (KB)",
+            "the widget is not built (trunk build --release)",
+        )),
+        Err(error) => {
+            table.push(Row::not_measured("widget first open on the wire, brotli (KB)", &format!("{error:#}")))
+        }
+    }
+    table.push(Row::not_measured(
+        "the same rows for three relays on PostgreSQL + Redis",
+        "the PostgreSQL store and the Redis fan-out (issue 10, items 1–3)",
+    ));
+
+    println!(
+        "Baton vs Node.js `ws` {}, one run, loopback, {} cores, open-file limit {files}",
+        node_version(),
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    println!();
+    table.print();
+    println!();
+    for (kind, m) in [(Kind::Baton, b), (Kind::Node, n)] {
+        println!(
+            "{kind:?}: idle {} of {} sockets in {:.1} s ({} failed{}); messages: {} visitors, {} due after \
+             the warm-up, {} acks and {} answers timed, {} and {} missing, {} sockets failed; agent: {}; \
+             webhooks: {} sent, {} timed, {} failed",
+            m.idle.held,
+            m.idle.asked,
+            m.idle.took.as_secs_f64(),
+            m.idle.failed,
+            m.idle.first_error.as_deref().map(|e| format!(": {e}")).unwrap_or_default(),
+            m.chat.visitors,
+            m.chat.sent,
+            m.chat.acks.len(),
+            m.chat.answers.len(),
+            m.chat.missing_acks,
+            m.chat.missing_answers,
+            m.chat.errors,
+            m.agent.as_ref().map_or("failed".into(), |a| format!(
+                "{} sent, {} timed, {} missing",
+                a.sent,
+                a.latencies.len(),
+                a.missing
+            )),
+            m.webhooks.sent,
+            m.webhooks.latencies.len(),
+            m.webhooks.failed,
+        );
+    }
+    if let Ok(Some(wire)) = &wire {
+        let files: Vec<String> = wire.files.iter().map(|(f, b, e)| format!("{f} {b} B ({e})")).collect();
+        println!("widget files: {}", files.join(", "));
+    }
+    if sockets < asked {
+        println!(
+            "idle sockets: {asked} asked, {sockets} tried: the open-file limit here is {files} \
+             (raise it with `ulimit -n` where the hard limit allows)"
+        );
+    }
+    Ok(())
+}
+
+fn node_version() -> String {
+    std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default()
+}

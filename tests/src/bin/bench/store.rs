@@ -1,0 +1,58 @@
+//! Durably stored messages per second: the relay's store (opened in this process through
+//! `relay::store::connect`, as the relay opens it) appending visitor messages from many
+//! conversations at once, as the conversation actors do; each append is committed before it
+//! returns, which is when a visitor gets its `ack`.
+
+use std::time::Duration;
+
+use shared::{Author, EventBody, Message};
+use tokio::time::Instant;
+
+/// Conversations writing at once.
+const WRITERS: usize = 200;
+
+pub struct StoreRate {
+    pub per_second: f64,
+    pub backend: String,
+}
+
+pub async fn run(measured: Duration) -> anyhow::Result<StoreRate> {
+    let dir = tempfile::tempdir()?;
+    let url = format!("sqlite://{}/store-bench.db", dir.path().display());
+    let store = relay::store::connect(&url).await?;
+    let mut ids = Vec::with_capacity(WRITERS);
+    for n in 0..WRITERS {
+        ids.push(store.create_conversation("demo", &format!("bench-token-{n}")).await?.id);
+    }
+    let stop = Instant::now() + measured;
+    let started = Instant::now();
+    let tasks: Vec<_> = ids
+        .into_iter()
+        .map(|id| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut stored = 0u64;
+                while Instant::now() < stop {
+                    let body = EventBody::Message(Message {
+                        author: Author::visitor(),
+                        text: format!("message {stored}"),
+                        client_id: Some(format!("c{stored}")),
+                        quick_replies: Vec::new(),
+                        source: None,
+                        draft_id: None,
+                    });
+                    if store.append_visitor(&id, &body, &format!("c{stored}"), "widget").await.is_err() {
+                        break;
+                    }
+                    stored += 1;
+                }
+                stored
+            })
+        })
+        .collect();
+    let mut stored = 0;
+    for task in tasks {
+        stored += task.await.unwrap_or(0);
+    }
+    Ok(StoreRate { per_second: stored as f64 / started.elapsed().as_secs_f64(), backend: "SQLite".into() })
+}
