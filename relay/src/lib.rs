@@ -107,6 +107,8 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     };
     let mut registry = Registry::new(deps, sites.clone());
     if config.redis_url.is_some() {
+        // Several relays: agents signed in at any of them count as online here.
+        shutdown.tracker.spawn(presence.clone().share(bus.clone(), node.clone(), shutdown.token.clone()));
         registry = registry.with_leases(Leases::new(store.clone(), bus.clone(), node, config.lease_ttl));
     }
     let conversations = Arc::new(registry);

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use shared::{Author, ConversationEvent};
 
-use super::BusMessage;
+use super::{BusMessage, OnlineAgent};
 
 /// The envelope's format. A relay ignores (and logs) envelopes of another version: during a
 /// rolling upgrade its sessions catch up from the store instead.
@@ -24,7 +24,8 @@ pub enum EnvelopeError {
 struct Envelope {
     v: u8,
     /// The sending relay's node id: a relay skips its own messages (it delivered them locally).
-    node: String,
+    /// (`from`: messages may carry a `node` of their own.)
+    from: String,
     #[serde(flatten)]
     message: Carried,
 }
@@ -41,6 +42,7 @@ enum Carried {
     Resync,
     ReleaseLease { conversation_id: String, holder: String },
     LeaseFreed { conversation_id: String },
+    Presence { node: String, agents: Vec<OnlineAgent> },
 }
 
 impl From<BusMessage> for Carried {
@@ -54,6 +56,7 @@ impl From<BusMessage> for Carried {
             BusMessage::Resync => Self::Resync,
             BusMessage::ReleaseLease { conversation_id, holder } => Self::ReleaseLease { conversation_id, holder },
             BusMessage::LeaseFreed { conversation_id } => Self::LeaseFreed { conversation_id },
+            BusMessage::Presence { node, agents } => Self::Presence { node, agents },
         }
     }
 }
@@ -69,13 +72,14 @@ impl From<Carried> for BusMessage {
             Carried::Resync => Self::Resync,
             Carried::ReleaseLease { conversation_id, holder } => Self::ReleaseLease { conversation_id, holder },
             Carried::LeaseFreed { conversation_id } => Self::LeaseFreed { conversation_id },
+            Carried::Presence { node, agents } => Self::Presence { node, agents },
         }
     }
 }
 
 /// The envelope of `message` from `node`.
 pub(super) fn encode(node: &str, message: BusMessage) -> Vec<u8> {
-    let envelope = Envelope { v: VERSION, node: node.to_string(), message: message.into() };
+    let envelope = Envelope { v: VERSION, from: node.to_string(), message: message.into() };
     // Plain data (strings, numbers, enums with string tags): serialising cannot fail.
     serde_json::to_vec(&envelope).unwrap_or_default()
 }
@@ -91,7 +95,7 @@ pub(super) fn decode(bytes: &[u8]) -> Result<(String, BusMessage), EnvelopeError
         return Err(EnvelopeError::Version(v));
     }
     let envelope: Envelope = serde_json::from_slice(bytes)?;
-    Ok((envelope.node, envelope.message.into()))
+    Ok((envelope.from, envelope.message.into()))
 }
 
 #[cfg(test)]
@@ -131,13 +135,15 @@ mod tests {
         check(BusMessage::Resync);
         check(BusMessage::ReleaseLease { conversation_id: "c".into(), holder: "n/1".into() });
         check(BusMessage::LeaseFreed { conversation_id: "c".into() });
+        let sam = OnlineAgent { id: "sam".into(), name: "Sam".into(), sites: vec!["demo".into()] };
+        check(BusMessage::Presence { node: "n".into(), agents: vec![sam] });
     }
 
     #[test]
     fn other_versions_and_garbage_are_refused() {
-        let other = br#"{"v":2,"node":"n","type":"resync"}"#;
+        let other = br#"{"v":2,"from":"n","type":"resync"}"#;
         assert!(matches!(decode(other), Err(EnvelopeError::Version(2))));
         assert!(matches!(decode(b"PING"), Err(EnvelopeError::Malformed(_))));
-        assert!(matches!(decode(br#"{"v":1,"node":"n","type":"nope"}"#), Err(EnvelopeError::Malformed(_))));
+        assert!(matches!(decode(br#"{"v":1,"from":"n","type":"nope"}"#), Err(EnvelopeError::Malformed(_))));
     }
 }

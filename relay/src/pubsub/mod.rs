@@ -44,7 +44,22 @@ pub enum BusMessage {
     ReleaseLease { conversation_id: String, holder: String },
     /// On [`crate::conversation::LEASES`]: the conversation's lease was given up.
     LeaseFreed { conversation_id: String },
+    /// On [`PRESENCE`]: the agents online at relay `node` (sent on change and periodically;
+    /// relays forget a relay that stopped sending).
+    Presence { node: String, agents: Vec<OnlineAgent> },
 }
+
+/// An agent online at some relay, as [`BusMessage::Presence`] carries it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OnlineAgent {
+    pub id: String,
+    pub name: String,
+    /// Site keys, or `*`.
+    pub sites: Vec<String>,
+}
+
+/// The topic relays share their agents' presence on.
+pub const PRESENCE: &str = "_presence";
 
 /// The topic agent sessions watch for changes to the conversation list.
 pub const INBOX: &str = "_inbox";
