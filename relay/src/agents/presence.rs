@@ -79,7 +79,8 @@ impl Presence {
         let remote = self.remote.lock().unwrap_or_else(|e| e.into_inner());
         for (heard, agents) in remote.values() {
             if heard.elapsed() < SHARE_EVERY * 3 {
-                let covering = agents.iter().filter(|a| a.sites.iter().any(|s| s == crate::config::ALL_SITES || s == site));
+                let covering =
+                    agents.iter().filter(|a| a.sites.iter().any(|s| s == crate::config::ALL_SITES || s == site));
                 ids.extend(covering.map(|a| a.id.clone()));
             }
         }
@@ -91,7 +92,11 @@ impl Presence {
         let sockets = self.sockets.lock().unwrap_or_else(|e| e.into_inner());
         sockets
             .values()
-            .map(|o| OnlineAgent { id: o.agent.agent.id.clone(), name: o.agent.agent.name.clone(), sites: o.agent.sites.to_vec() })
+            .map(|o| OnlineAgent {
+                id: o.agent.agent.id.clone(),
+                name: o.agent.agent.name.clone(),
+                sites: o.agent.sites.to_vec(),
+            })
             .collect()
     }
 
