@@ -26,10 +26,13 @@ pub struct Presence {
     /// A view for one site ([`Presence::for_site`]): `online` counts only its agents.
     site: Option<Arc<str>>,
     /// Agents online at the other relays, by relay, with when that was last heard.
-    remote: Arc<Mutex<HashMap<String, (Instant, Vec<OnlineAgent>)>>>,
+    remote: Arc<Mutex<HashMap<String, Heard>>>,
     /// Woken when this relay's agents change (to share it).
     changed: Arc<Notify>,
 }
+
+/// What a relay last said about its agents, and when.
+type Heard = (Instant, Vec<OnlineAgent>);
 
 struct Online {
     sockets: usize,
