@@ -2,6 +2,7 @@
 //! visitor message stored (and acknowledged) by a relay that stopped before answering it.
 
 use baton_tests::{
+    helpdesks::{configure, Helpdesk},
     sim::intercom::Intercom,
     test_config,
     widget_client::{as_message, send_text, WidgetClient},
@@ -11,7 +12,7 @@ use shared::{Author, ClientFrame, EventBody, Message, Phase, Role, ServerFrame};
 
 async fn intercom_relay(sim: &Intercom, db: &TestDb) -> TestRelay {
     let mut config = test_config(db);
-    sim.configure(config.sites.get_mut("demo").expect("demo site"));
+    configure(config.sites.get_mut("demo").expect("demo site"), &sim.settings());
     TestRelay::start_with(config).await
 }
 

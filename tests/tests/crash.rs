@@ -116,7 +116,7 @@ mod kill9 {
 
     type Shared = Arc<Mutex<Ledger>>;
 
-    fn record(list: &mut Vec<Vec<Sent>>, visitor: usize, text: &str) -> usize {
+    fn record(list: &mut [Vec<Sent>], visitor: usize, text: &str) -> usize {
         list[visitor].push(Sent { text: text.to_string(), acked: false });
         list[visitor].len() - 1
     }
@@ -363,18 +363,12 @@ mod kill9 {
             let part = json!({"type": "conversation_part", "id": format!("kill9-{visitor}-{k}"), "part_type": "comment",
                               "body": format!("<p>{text}</p>"), "created_at": 0,
                               "author": {"type": "admin", "id": intercom::AGENT_ADMIN, "name": "Ciaran Lee"}});
-            let (body, signature) = Intercom::webhook("conversation.admin.replied", &remote, part);
+            let delivery = Intercom::webhook("conversation.admin.replied", &remote, part);
             let at = record(&mut ledger.lock().unwrap().from_helpdesk, visitor, &text);
             let deadline = Instant::now() + PATIENCE;
             while Instant::now() < deadline {
-                let delivery = http
-                    .post(&hook)
-                    .header("content-type", "application/json")
-                    .header("x-hub-signature", &signature)
-                    .body(body.clone())
-                    .send()
-                    .await;
-                if delivery.is_ok_and(|r| r.status().is_success()) {
+                let answer = delivery.request(&http, &hook).send().await;
+                if answer.is_ok_and(|r| r.status().is_success()) {
                     ledger.lock().unwrap().from_helpdesk[visitor][at].acked = true;
                     break;
                 }
@@ -547,7 +541,7 @@ mod kill9 {
             })
             .collect();
         let mut desk = config.sites["demo"].clone();
-        sim.configure(&mut desk);
+        baton_tests::helpdesks::configure(&mut desk, &baton_tests::helpdesks::Helpdesk::settings(&sim));
         config.sites.insert("desk".into(), desk);
         let mut relay = RelayProcess::start(config).await;
 

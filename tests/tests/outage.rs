@@ -8,60 +8,34 @@
 //! asserted with the measured figures printed: `cargo test -p baton-tests --test outage --
 //! --nocapture`.
 
-use std::{
-    net::SocketAddr,
-    sync::{
-        atomic::{AtomicUsize, Ordering},
-        Arc,
-    },
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use baton_tests::{
+    helpdesks::configure,
     sim::{intercom, intercom::Intercom, Mode},
     test_config,
     widget_client::{send_text, WidgetClient},
     TestDb, TestRelay,
 };
-use relay::providers::{config::IntercomConfig, AvailabilityPolicy, ProviderConfig};
 use shared::{ClientFrame, Phase, Role};
-use tokio::net::TcpListener;
 
 /// The unavailable message's words (the default text): the truth when the helpdesk is down.
 const NOBODY: &str = "nobody from our team is available";
 /// Questions the demo help articles answer.
 const QUESTIONS: [&str; 3] = ["How long does shipping take?", "Do you accept PayPal?", "How do I return an item?"];
 
-/// A relay whose demo site hands over to Intercom at `base_url`, with the connector's default
-/// 10 s request timeout (as in the report) and the given availability policy.
-async fn relay_at(base_url: String, db: &TestDb, policy: AvailabilityPolicy) -> TestRelay {
+/// A relay whose demo site hands over to `sim`, with the connector's default 10 s request
+/// timeout (as in the report) and the availability policy's settings in `policy` (TOML lines of
+/// `[availability]`; empty for the defaults).
+async fn relay_at(sim: &Intercom, db: &TestDb, policy: &str) -> TestRelay {
     let mut config = test_config(db);
-    let site = config.sites.get_mut("demo").expect("demo site");
-    site.provider = ProviderConfig::Intercom(IntercomConfig {
-        base_url,
-        access_token: intercom::TOKEN.into(),
-        version: "2.11".into(),
-        admin_id: None,
-        timeout_seconds: 10,
-    });
-    site.availability = policy;
+    let settings = format!(
+        "[provider]\nkind = \"intercom\"\nbase_url = \"{}\"\naccess_token = \"{}\"\n\n[availability]\n{policy}",
+        sim.url(),
+        intercom::TOKEN
+    );
+    configure(config.sites.get_mut("demo").expect("demo site"), &settings);
     TestRelay::start_with(config).await
-}
-
-/// A helpdesk address that accepts connections and never answers; counts the connections.
-async fn black_hole() -> (SocketAddr, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind black hole");
-    let addr = listener.local_addr().expect("black hole address");
-    let accepted = Arc::new(AtomicUsize::new(0));
-    let count = accepted.clone();
-    tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((socket, _)) = listener.accept().await {
-            count.fetch_add(1, Ordering::SeqCst);
-            held.push(socket);
-        }
-    });
-    (addr, accepted)
 }
 
 /// A visitor connected and greeted.
@@ -114,18 +88,19 @@ fn assert_handover_fast(what: &str, took: &[Duration]) {
 
 #[tokio::test]
 async fn a_black_hole_helpdesk_leaves_plain_answers_fast_and_a_handover_truthful() {
-    let (addr, accepted) = black_hole().await;
+    let sim = Intercom::start().await;
+    sim.traffic.set_mode(Mode::BlackHole);
     let db = TestDb::new();
-    let relay = relay_at(format!("http://{addr}"), &db, AvailabilityPolicy::default()).await;
+    let relay = relay_at(&sim, &db, "").await;
     let mut client = visitor(&relay).await;
 
     let took = plain_questions(&mut client).await;
     assert_plain_fast("black hole", &took);
-    assert_eq!(accepted.load(Ordering::SeqCst), 0, "plain questions never reach the helpdesk");
+    assert!(sim.traffic.arrivals().is_empty(), "plain questions never reach the helpdesk");
 
     let took = handovers_while_down(&mut client).await;
     assert_handover_fast("black hole", &took);
-    assert_eq!(accepted.load(Ordering::SeqCst), 1, "the second request used the remembered failure");
+    assert_eq!(sim.traffic.arrivals(), ["GET /admins"], "the second request used the remembered failure");
 
     // The visitor may leave an email for a follow-up, as the message says.
     client.send(&send_text("email", "ada@example.com")).await;
@@ -135,18 +110,18 @@ async fn a_black_hole_helpdesk_leaves_plain_answers_fast_and_a_handover_truthful
 #[tokio::test]
 async fn a_helpdesk_answering_after_30_s_leaves_plain_answers_fast_and_a_handover_truthful() {
     let sim = Intercom::start().await;
-    sim.inner.lock().unwrap().delay = Duration::from_secs(30);
+    sim.traffic.set_delay(Duration::from_secs(30));
     let db = TestDb::new();
-    let relay = relay_at(sim.url(), &db, AvailabilityPolicy::default()).await;
+    let relay = relay_at(&sim, &db, "").await;
     let mut client = visitor(&relay).await;
 
     let took = plain_questions(&mut client).await;
     assert_plain_fast("30-s helpdesk", &took);
-    assert!(sim.inner.lock().unwrap().arrivals.is_empty(), "plain questions never reach the helpdesk");
+    assert!(sim.traffic.arrivals().is_empty(), "plain questions never reach the helpdesk");
 
     let took = handovers_while_down(&mut client).await;
     assert_handover_fast("30-s helpdesk", &took);
-    assert_eq!(sim.arrived("GET /admins"), 1, "the second request used the remembered failure");
+    assert_eq!(sim.traffic.arrived("GET /admins"), 1, "the second request used the remembered failure");
 }
 
 #[tokio::test]
@@ -154,10 +129,9 @@ async fn many_visitors_asking_at_once_cause_one_availability_call() {
     const VISITORS: usize = 12;
     let sim = Intercom::start().await;
     // Slow but answering: every visitor waits for the same call, which says "available".
-    sim.inner.lock().unwrap().delay = Duration::from_secs(2);
+    sim.traffic.set_delay(Duration::from_secs(2));
     let db = TestDb::new();
-    let policy = AvailabilityPolicy { deadline_ms: 10_000, ..AvailabilityPolicy::default() };
-    let relay = relay_at(sim.url(), &db, policy).await;
+    let relay = relay_at(&sim, &db, "deadline_ms = 10_000").await;
     let mut visitors = Vec::new();
     for _ in 0..VISITORS {
         visitors.push(visitor(&relay).await);
@@ -169,7 +143,7 @@ async fn many_visitors_asking_at_once_cause_one_availability_call() {
     for client in &mut visitors {
         client.until_phase(Phase::Waiting).await;
     }
-    let calls = sim.arrived("GET /admins");
+    let calls = sim.traffic.arrived("GET /admins");
     println!(
         "{VISITORS} visitors asked at once: {calls} availability call(s); all waiting after {:?}",
         started.elapsed()
@@ -180,15 +154,10 @@ async fn many_visitors_asking_at_once_cause_one_availability_call() {
 #[tokio::test]
 async fn the_breaker_opens_on_failures_and_closes_when_the_helpdesk_is_back() {
     let sim = Intercom::start().await;
-    sim.set_mode(Mode::Down);
+    sim.traffic.set_mode(Mode::Down);
     let db = TestDb::new();
-    let policy = AvailabilityPolicy {
-        error_cache_seconds: 0,
-        breaker_failures: 3,
-        breaker_cooldown_seconds: 3,
-        ..AvailabilityPolicy::default()
-    };
-    let relay = relay_at(sim.url(), &db, policy).await;
+    let policy = "error_cache_seconds = 0\nbreaker_failures = 3\nbreaker_cooldown_seconds = 3";
+    let relay = relay_at(&sim, &db, policy).await;
     let mut client = visitor(&relay).await;
 
     // Three failures in a row (nothing remembered between them), then the breaker is open.
@@ -196,24 +165,19 @@ async fn the_breaker_opens_on_failures_and_closes_when_the_helpdesk_is_back() {
         client.send(&ClientFrame::RequestHandover).await;
         client.until_message(Role::Bot, NOBODY).await;
     }
-    assert_eq!(sim.arrived("GET /admins"), 3);
+    assert_eq!(sim.traffic.arrived("GET /admins"), 3);
     let opened = Instant::now();
     for _ in 0..3 {
         client.send(&ClientFrame::RequestHandover).await;
         client.until_message(Role::Bot, NOBODY).await;
     }
-    assert_eq!(sim.arrived("GET /admins"), 3, "no call while the breaker is open");
+    assert_eq!(sim.traffic.arrived("GET /admins"), 3, "no call while the breaker is open");
 
     // Intercom is back; after the cool-down one trial call lets the handover through.
-    sim.set_mode(Mode::Normal);
+    sim.traffic.set_mode(Mode::Normal);
     tokio::time::sleep(Duration::from_secs(3).saturating_sub(opened.elapsed()) + Duration::from_millis(200)).await;
     client.send(&ClientFrame::RequestHandover).await;
     client.until_phase(Phase::Waiting).await;
-    assert_eq!(sim.arrived("GET /admins"), 4);
-    baton_tests::eventually(
-        "the handover in Intercom",
-        || sim.last_conversation(),
-        || sim.inner.lock().unwrap().arrivals.clone(),
-    )
-    .await;
+    assert_eq!(sim.traffic.arrived("GET /admins"), 4);
+    baton_tests::eventually("the handover in Intercom", || sim.last_conversation(), || sim.traffic.arrivals()).await;
 }

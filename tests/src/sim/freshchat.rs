@@ -1,26 +1,16 @@
-//! A Freshchat simulator (API v2 as SPEC.md section 5 describes it): bearer auth, channels,
-//! users (looked up by `reference_id` or `email`, created), conversations created with their
-//! first messages, messages, `PUT` status, agents; private notes refused on demand (which actor
-//! may write them is UNCONFIRMED); 503 when down and a bare 429 when rate-limited (Freshchat's
+//! A Freshchat simulator (API v2, `docs/providers/README.md`): bearer auth, channels, users
+//! (looked up by `reference_id` or `email`, created), conversations created with their first
+//! messages, messages, `PUT` status, agents; private notes refused on demand (which actor may
+//! write them is UNCONFIRMED); 503 when down and a bare 429 when rate-limited (Freshchat's
 //! rate-limit headers are UNCONFIRMED).
 //!
 //! Webhooks are signed RSA-SHA256 (PKCS#1 v1.5) with a key pair made once per test process
-//! ([`public_key_pem`]): [`Freshchat::agent_reply`] and [`Freshchat::agent_resolve`] send what an
-//! agent's actions cause; with [`Freshchat::send_webhooks_to`] Baton's own messages and resolves
-//! come back as webhooks too, as Freshchat's do, so echo suppression is exercised.
+//! ([`public_key_pem`]): [`Freshchat::message_body`] and [`Freshchat::resolution_body`] are what an
+//! agent's actions send; with `traffic.send_webhooks_to` Baton's own messages and resolves come
+//! back as webhooks too, as Freshchat's do, so echo suppression is exercised.
 
-use std::{
-    net::SocketAddr,
-    sync::{Arc, Mutex, OnceLock},
-};
+use std::{collections::HashMap, sync::OnceLock};
 
-use axum::{
-    extract::{Path, Query, State},
-    http::{HeaderMap, StatusCode},
-    response::{IntoResponse, Response},
-    routing::{get, post},
-    Json, Router,
-};
 use base64::{engine::general_purpose::STANDARD, Engine};
 use rsa::{
     pkcs1v15::SigningKey,
@@ -28,10 +18,9 @@ use rsa::{
     signature::{SignatureEncoding, Signer},
     RsaPrivateKey,
 };
-use serde_json::{json, Value};
 use sha2::Sha256;
 
-use super::Mode;
+use super::prelude::*;
 
 pub const TOKEN: &str = "sim-freshchat-api-token";
 pub const CHANNEL: &str = "c5456f9e-9131-43aa-b3ec-29535bc7691d";
@@ -47,31 +36,29 @@ pub struct Conversation {
     pub messages: Vec<Value>,
 }
 
-/// Everything the simulator was asked, and what it holds.
-#[derive(Debug, Default)]
+/// What the simulated account holds.
+#[derive(Debug)]
 pub struct Inner {
-    pub mode: Mode,
     pub users: Vec<Value>,
     pub conversations: Vec<Conversation>,
-    /// Every request as (method path, body).
-    pub requests: Vec<(String, Value)>,
     /// Answer 400 to private messages, as an account might for the actor used.
     pub refuse_private_notes: bool,
-    /// `GET /v2/agents/{id}` answers whatever the mode (the rest of the API down, not agents).
-    pub agents_always_up: bool,
     /// The agent's `availability_status`.
     pub agent_status: String,
-    /// Where webhooks go (the relay's URL), when set.
-    pub webhook_url: Option<String>,
-    /// The relay's answers to webhooks fired for Baton's own writes: (status, body sent).
-    pub echoes: Vec<(u16, String)>,
 }
 
-#[derive(Clone, Default)]
-pub struct Freshchat {
-    pub inner: Arc<Mutex<Inner>>,
-    pub addr: Option<SocketAddr>,
+impl Default for Inner {
+    fn default() -> Self {
+        Self {
+            users: Vec::new(),
+            conversations: Vec::new(),
+            refuse_private_notes: false,
+            agent_status: "available".into(),
+        }
+    }
 }
+
+pub type Freshchat = Sim<Inner>;
 
 fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({"code": status.as_u16(), "status": status.canonical_reason(), "message": message})))
@@ -98,50 +85,59 @@ pub fn sign(body: &str) -> String {
     STANDARD.encode(keys().0.sign(body.as_bytes()).to_bytes())
 }
 
-fn next_id() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    format!("35814612-{:012x}", NEXT.fetch_add(1, Ordering::Relaxed))
+pub fn next_id() -> String {
+    format!("35814612-{:012x}", next_number())
 }
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-impl Freshchat {
-    pub async fn start() -> Self {
-        let mut sim = Self::default();
-        sim.inner.lock().unwrap().agent_status = "available".into();
-        let app = Router::new()
+impl Vendor for Inner {
+    fn routes() -> Router<Freshchat> {
+        Router::new()
             .route("/v2/channels", get(channels))
             .route("/v2/users", get(find_users).post(create_user))
             .route("/v2/conversations", post(create_conversation))
             .route("/v2/conversations/{id}", axum::routing::put(update_conversation))
             .route("/v2/conversations/{id}/messages", post(add_message))
             .route("/v2/agents/{id}", get(agent))
-            .with_state(sim.clone());
-        sim.addr = Some(super::serve(app).await);
-        sim
     }
 
+    fn credentials(_path: &str) -> Vec<String> {
+        vec![format!("Bearer {TOKEN}")]
+    }
+
+    /// Freshchat's rate-limit headers are UNCONFIRMED: a bare 429.
+    fn error(status: StatusCode, _path: &str) -> Response {
+        error(status, status.canonical_reason().unwrap_or_default())
+    }
+
+    fn webhook(_url: &str, body: String) -> Delivery {
+        let signature = sign(&body);
+        Freshchat::signed(body, &signature)
+    }
+}
+
+impl Freshchat {
     /// The API base, as the connector is configured with it.
-    pub fn url(&self) -> String {
-        format!("http://{}/v2", self.addr.expect("started"))
+    pub fn api_url(&self) -> String {
+        format!("{}/v2", self.url())
     }
 
-    pub fn set_mode(&self, mode: Mode) {
-        self.inner.lock().unwrap().mode = mode;
-    }
-
-    pub fn send_webhooks_to(&self, relay_webhook_url: &str) {
-        self.inner.lock().unwrap().webhook_url = Some(relay_webhook_url.to_string());
+    /// `body` with `signature` in Freshchat's webhook headers.
+    pub fn signed(body: String, signature: &str) -> Delivery {
+        Delivery::new(
+            body,
+            &[("x-freshchat-signature", signature), ("x-freshchat-payload-version", "1.0"), ("x-retry-count", "0")],
+        )
     }
 
     pub fn last_conversation(&self) -> Option<Conversation> {
         self.inner.lock().unwrap().conversations.last().cloned()
     }
 
-    /// `message_create` by `actor_type` in `conversation` (SPEC 5(c)).
+    /// `message_create` by `actor_type` in `conversation`.
     pub fn message_body(conversation: &str, message_id: &str, actor_type: &str, actor: &str, text: &str) -> String {
         json!({"actor": {"actor_type": actor_type, "actor_id": actor}, "action": "message_create", "action_time": now(),
             "data": {"message": {"message_parts": [{"text": {"content": text}}], "app_id": "87f6d88a",
@@ -158,87 +154,15 @@ impl Freshchat {
                                  "app_id": "87f6d88a"}}}})
         .to_string()
     }
-
-    /// An agent's reply: the signed webhook.
-    pub async fn agent_reply(relay_webhook_url: &str, conversation: &str, text: &str) -> (u16, String) {
-        deliver(relay_webhook_url, &Self::message_body(conversation, &next_id(), "agent", AGENT, text)).await
-    }
-
-    /// An agent resolves the conversation.
-    pub async fn agent_resolve(relay_webhook_url: &str, conversation: &str) -> (u16, String) {
-        deliver(relay_webhook_url, &Self::resolution_body(conversation, "agent", AGENT)).await
-    }
 }
 
-/// Signs `body` with the account's key and posts it, as Freshchat does.
-pub async fn deliver(url: &str, body: &str) -> (u16, String) {
-    post_signed(url, body, &sign(body)).await
-}
-
-pub async fn post_signed(url: &str, body: &str, signature: &str) -> (u16, String) {
-    let response = reqwest::Client::new()
-        .post(url)
-        .header("content-type", "application/json")
-        .header("x-freshchat-signature", signature)
-        .header("x-freshchat-payload-version", "1.0")
-        .header("x-retry-count", "0")
-        .body(body.to_string())
-        .send()
-        .await
-        .expect("deliver webhook");
-    (response.status().as_u16(), response.text().await.unwrap_or_default())
-}
-
-/// Fires `bodies` at the relay in order, as Freshchat's webhooks for Baton's own writes.
-fn echo(sim: &Freshchat, bodies: Vec<String>) {
-    let Some(hook) = sim.inner.lock().unwrap().webhook_url.clone() else {
-        return;
-    };
-    let sim = sim.clone();
-    tokio::spawn(async move {
-        for body in bodies {
-            let (status, _) = deliver(&hook, &body).await;
-            sim.inner.lock().unwrap().echoes.push((status, body));
-        }
-    });
-}
-
-/// Failure mode and auth, as Freshchat checks them, before any handler runs. (The error is
-/// the simulator's whole answer; its size does not matter in a test server.)
-#[allow(clippy::result_large_err)]
-fn gate(sim: &Freshchat, headers: &HeaderMap, what: String, body: Value) -> Result<(), Response> {
-    let mut inner = sim.inner.lock().unwrap();
-    let exempt = inner.agents_always_up && what.starts_with("GET /v2/agents/");
-    inner.requests.push((what, body));
-    match inner.mode {
-        _ if exempt => {}
-        Mode::Down => return Err(error(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable")),
-        Mode::RateLimited => return Err(error(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests")),
-        Mode::Normal => {}
-    }
-    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(&format!("Bearer {TOKEN}")) {
-        return Err(error(StatusCode::UNAUTHORIZED, "Unauthorized"));
-    }
-    Ok(())
-}
-
-async fn channels(State(sim): State<Freshchat>, headers: HeaderMap) -> Response {
-    if let Err(r) = gate(&sim, &headers, "GET /v2/channels".into(), Value::Null) {
-        return r;
-    }
+async fn channels() -> Response {
     Json(json!({"channels": [{"id": CHANNEL, "name": "Inbox", "enabled": true}],
                 "pagination": {"total_items": 1, "total_pages": 1, "current_page": 1, "items_per_page": 10}}))
     .into_response()
 }
 
-async fn find_users(
-    State(sim): State<Freshchat>,
-    headers: HeaderMap,
-    Query(query): Query<std::collections::HashMap<String, String>>,
-) -> Response {
-    if let Err(r) = gate(&sim, &headers, "GET /v2/users".into(), json!(query)) {
-        return r;
-    }
+async fn find_users(State(sim): State<Freshchat>, Query(query): Query<HashMap<String, String>>) -> Response {
     let inner = sim.inner.lock().unwrap();
     let found: Vec<Value> = inner
         .users
@@ -250,10 +174,7 @@ async fn find_users(
     Json(json!({"users": found})).into_response()
 }
 
-async fn create_user(State(sim): State<Freshchat>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
-    if let Err(r) = gate(&sim, &headers, "POST /v2/users".into(), body.clone()) {
-        return r;
-    }
+async fn create_user(State(sim): State<Freshchat>, Json(body): Json<Value>) -> Response {
     let mut inner = sim.inner.lock().unwrap();
     let id = format!("5cac723a-13aa-473e-846b-{:012x}", inner.users.len());
     let mut user = body.clone();
@@ -263,7 +184,7 @@ async fn create_user(State(sim): State<Freshchat>, headers: HeaderMap, Json(body
     (StatusCode::CREATED, Json(user)).into_response()
 }
 
-/// What SPEC 5(b) requires of a message; the refusal's text when it is wrong.
+/// What Freshchat requires of a message; the refusal's text when it is wrong.
 fn invalid(inner: &Inner, message: &Value, user: &str) -> Option<&'static str> {
     if message["message_parts"][0]["text"]["content"].as_str().is_none_or(str::is_empty) {
         return Some("message_parts must carry text content");
@@ -298,10 +219,7 @@ fn user_echoes(conversation: &str, messages: &[Value]) -> Vec<String> {
         .collect()
 }
 
-async fn create_conversation(State(sim): State<Freshchat>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
-    if let Err(r) = gate(&sim, &headers, "POST /v2/conversations".into(), body.clone()) {
-        return r;
-    }
+async fn create_conversation(State(sim): State<Freshchat>, Json(body): Json<Value>) -> Response {
     let mut inner = sim.inner.lock().unwrap();
     let user = body["users"][0]["id"].as_str().unwrap_or_default().to_string();
     if body["channel_id"] != CHANNEL || !inner.users.iter().any(|u| u["id"] == user.as_str()) {
@@ -316,20 +234,12 @@ async fn create_conversation(State(sim): State<Freshchat>, headers: HeaderMap, J
     let echoes = user_echoes(&id, &messages);
     inner.conversations.push(Conversation { id: id.clone(), user: user.clone(), status: "new".into(), messages });
     drop(inner);
-    echo(&sim, echoes);
+    sim.echo(echoes);
     let answer = json!({"conversation_id": id, "channel_id": CHANNEL, "status": "new", "users": [{"id": user}]});
     (StatusCode::CREATED, Json(answer)).into_response()
 }
 
-async fn add_message(
-    State(sim): State<Freshchat>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Json(body): Json<Value>,
-) -> Response {
-    if let Err(r) = gate(&sim, &headers, format!("POST /v2/conversations/{id}/messages"), body.clone()) {
-        return r;
-    }
+async fn add_message(State(sim): State<Freshchat>, Path(id): Path<String>, Json(body): Json<Value>) -> Response {
     let mut inner = sim.inner.lock().unwrap();
     let Some(user) = inner.conversations.iter().find(|c| c.id == id).map(|c| c.user.clone()) else {
         return error(StatusCode::NOT_FOUND, "conversation not found");
@@ -341,19 +251,15 @@ async fn add_message(
     let conversation = inner.conversations.iter_mut().find(|c| c.id == id).expect("found above");
     conversation.messages.push(message.clone());
     drop(inner);
-    echo(&sim, user_echoes(&id, std::slice::from_ref(&message)));
+    sim.echo(user_echoes(&id, std::slice::from_ref(&message)));
     (StatusCode::CREATED, Json(message)).into_response()
 }
 
 async fn update_conversation(
     State(sim): State<Freshchat>,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Json(body): Json<Value>,
 ) -> Response {
-    if let Err(r) = gate(&sim, &headers, format!("PUT /v2/conversations/{id}"), body.clone()) {
-        return r;
-    }
     let Some(status) = body["status"].as_str().filter(|s| ["new", "assigned", "resolved", "reopened"].contains(s))
     else {
         return error(StatusCode::BAD_REQUEST, "invalid status");
@@ -366,15 +272,12 @@ async fn update_conversation(
     let user = conversation.user.clone();
     drop(inner);
     if status == "resolved" {
-        echo(&sim, vec![Freshchat::resolution_body(&id, "user", &user)]);
+        sim.echo(vec![Freshchat::resolution_body(&id, "user", &user)]);
     }
     Json(json!({"conversation_id": id, "status": status, "channel_id": CHANNEL})).into_response()
 }
 
-async fn agent(State(sim): State<Freshchat>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    if let Err(r) = gate(&sim, &headers, format!("GET /v2/agents/{id}"), Value::Null) {
-        return r;
-    }
+async fn agent(State(sim): State<Freshchat>, Path(id): Path<String>) -> Response {
     if id != AGENT {
         return error(StatusCode::NOT_FOUND, "agent not found");
     }

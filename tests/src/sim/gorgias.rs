@@ -1,4 +1,4 @@
-//! A Gorgias simulator (REST API as SPEC.md section 7 describes it): Basic `<email>:<api_key>`,
+//! A Gorgias simulator (REST API, `docs/providers/README.md`): Basic `<email>:<api_key>`,
 //! `POST /api/tickets` (an incoming API-channel ticket: ticket and message `channel: api`,
 //! `via: api`, `from_agent: false`, 1 to 500 messages, each with a sender; the customer found
 //! or created from the email), `POST /api/tickets/{id}/messages` (incoming messages from a
@@ -6,29 +6,13 @@
 //! errors as `{"error": {"msg", "data"}}`; 429 with `Retry-after` and
 //! `X-Gorgias-Account-Api-Call-Limit`; 503 when down.
 //!
-//! Webhooks: [`Gorgias::agent_reply`] and [`Gorgias::agent_close`] send what the two HTTP
-//! integrations of `docs/providers/README.md` send, with the secret header. With
-//! [`Gorgias::send_triggers_to`] every message and status change Baton makes fires them too,
-//! as Gorgias does, so echo suppression is exercised.
+//! Webhooks are HTTP integrations posting JSON with a secret header, like Freshdesk's rules:
+//! [`Gorgias::agent_reply_body`] and [`Gorgias::updated_body`] are what the two integrations of
+//! `docs/providers/README.md` send. With `traffic.send_webhooks_to` every message and status
+//! change Baton makes fires them too, as Gorgias does, so echo suppression is exercised.
 
-use std::{
-    net::SocketAddr,
-    sync::{Arc, Mutex},
-};
-
-use axum::{
-    extract::{Path, State},
-    http::{HeaderMap, StatusCode},
-    response::{IntoResponse, Response},
-    routing::{post, put},
-    Json, Router,
-};
-use base64::{engine::general_purpose::STANDARD, Engine};
-use serde_json::{json, Value};
-
-/// Gorgias's HTTP integrations post like Freshdesk's rules: JSON with the secret header.
-pub use super::freshdesk::{deliver, WEBHOOK_HEADER};
-use super::Mode;
+pub use super::freshdesk::WEBHOOK_HEADER;
+use super::prelude::*;
 
 pub const EMAIL: &str = "baton-bot@acme.test";
 pub const API_KEY: &str = "sim-gorgias-api-key";
@@ -38,25 +22,19 @@ pub const AGENT: u64 = 7001;
 pub const AGENT_NAME: &str = "Lee Agent";
 pub const AGENT_EMAIL: &str = "lee@acme.test";
 
+/// The requester of tickets for visitors without an email (the connector's `fallback_email`).
+pub const FALLBACK_EMAIL: &str = "chat-visitor@acme.test";
+
+/// What the simulated helpdesk holds.
 #[derive(Debug, Default)]
 pub struct Inner {
-    pub mode: Mode,
     /// Customers: `{"id", "name", "email"}`.
     pub customers: Vec<Value>,
     /// Tickets as Gorgias returns them, with their `messages` in order.
     pub tickets: Vec<Value>,
-    /// Every request as (method path, body).
-    pub requests: Vec<(String, Value)>,
-    pub webhook_url: Option<String>,
-    /// The relay's answers to the deliveries fired for Baton's own writes: (status, body sent).
-    pub echoes: Vec<(u16, String)>,
 }
 
-#[derive(Clone, Default)]
-pub struct Gorgias {
-    pub inner: Arc<Mutex<Inner>>,
-    pub addr: Option<SocketAddr>,
-}
+pub type Gorgias = Sim<Inner>;
 
 fn error(status: StatusCode, msg: &str, data: Value) -> Response {
     (status, Json(json!({"error": {"msg": msg, "data": data}}))).into_response()
@@ -66,30 +44,37 @@ fn invalid(field: &str, message: &str) -> Response {
     error(StatusCode::BAD_REQUEST, "Failed to validate the request", json!({ field: [message] }))
 }
 
-impl Gorgias {
-    pub async fn start() -> Self {
-        let mut sim = Self::default();
-        let app = Router::new()
+impl Vendor for Inner {
+    fn routes() -> Router<Gorgias> {
+        Router::new()
             .route("/api/tickets", post(create_ticket))
             .route("/api/tickets/{id}", put(update_ticket))
             .route("/api/tickets/{id}/messages", post(add_message))
-            .with_state(sim.clone());
-        sim.addr = Some(super::serve(app).await);
-        sim
     }
 
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr.expect("started"))
+    fn credentials(_path: &str) -> Vec<String> {
+        vec![basic(EMAIL, API_KEY)]
     }
 
-    pub fn set_mode(&self, mode: Mode) {
-        self.inner.lock().unwrap().mode = mode;
+    fn error(status: StatusCode, _path: &str) -> Response {
+        let message = match status {
+            StatusCode::UNAUTHORIZED => "Unauthorized",
+            StatusCode::TOO_MANY_REQUESTS => "Too many requests",
+            _ => "Service unavailable",
+        };
+        error(status, message, Value::Null)
     }
 
-    pub fn send_triggers_to(&self, relay_webhook_url: &str) {
-        self.inner.lock().unwrap().webhook_url = Some(relay_webhook_url.to_string());
+    fn rate_limit_headers() -> Vec<(&'static str, String)> {
+        vec![("retry-after", "1".into()), ("x-gorgias-account-api-call-limit", "40/40".into())]
     }
 
+    fn webhook(_url: &str, body: String) -> Delivery {
+        Delivery::new(body, &[(WEBHOOK_HEADER, WEBHOOK_SECRET)])
+    }
+}
+
+impl Gorgias {
     pub fn last_ticket(&self) -> Option<Value> {
         self.inner.lock().unwrap().tickets.last().cloned()
     }
@@ -110,39 +95,11 @@ impl Gorgias {
         json!({"event": "ticket-updated", "ticket_id": ticket, "status": status}).to_string()
     }
 
-    /// An agent's reply by email, as the message integration delivers it.
-    pub async fn agent_reply(relay_webhook_url: &str, ticket: &str, message_id: u64, text: &str) -> (u16, String) {
+    /// The message integration's body for an agent's reply by email.
+    pub fn agent_reply_body(ticket: &str, message_id: u64, text: &str) -> String {
         let message = json!({"id": message_id, "channel": "email", "from_agent": true, "body_text": text,
                              "sender": {"id": AGENT, "name": AGENT_NAME, "email": AGENT_EMAIL}});
-        deliver(relay_webhook_url, &Self::message_body(ticket, "open", &message), WEBHOOK_SECRET).await
-    }
-
-    /// An agent closes the ticket, as the update integration delivers it.
-    pub async fn agent_close(relay_webhook_url: &str, ticket: &str) -> (u16, String) {
-        deliver(relay_webhook_url, &Self::updated_body(ticket, "closed"), WEBHOOK_SECRET).await
-    }
-}
-
-// The error is the simulator's answer itself; its size does not matter in a test server.
-#[allow(clippy::result_large_err)]
-fn gate(sim: &Gorgias, headers: &HeaderMap, what: String, body: Value) -> Result<(), Response> {
-    let mut inner = sim.inner.lock().unwrap();
-    inner.requests.push((what, body));
-    match inner.mode {
-        Mode::Down => return Err(error(StatusCode::SERVICE_UNAVAILABLE, "Service unavailable", Value::Null)),
-        Mode::RateLimited => {
-            let mut response = error(StatusCode::TOO_MANY_REQUESTS, "Too many requests", Value::Null);
-            let h = response.headers_mut();
-            h.insert("retry-after", "1".parse().unwrap());
-            h.insert("x-gorgias-account-api-call-limit", "40/40".parse().unwrap());
-            return Err(response);
-        }
-        Mode::Normal => {}
-    }
-    let basic = format!("Basic {}", STANDARD.encode(format!("{EMAIL}:{API_KEY}")));
-    match headers.get("authorization").and_then(|v| v.to_str().ok()) {
-        Some(auth) if auth == basic => Ok(()),
-        _ => Err(error(StatusCode::UNAUTHORIZED, "Unauthorized", Value::Null)),
+        Self::message_body(ticket, "open", &message)
     }
 }
 
@@ -155,7 +112,7 @@ fn customer(inner: &mut Inner, email: &str, name: &Value) -> u64 {
     id
 }
 
-/// An incoming API message, checked as SPEC 7(b) says; the stored form.
+/// An incoming API message, checked as Gorgias checks it; the stored form.
 // The error is the simulator's answer itself.
 #[allow(clippy::result_large_err)]
 fn incoming(inner: &mut Inner, message: &Value, next_id: u64) -> Result<Value, Response> {
@@ -174,21 +131,7 @@ fn incoming(inner: &mut Inner, message: &Value, next_id: u64) -> Result<Value, R
         "body_html": message["body_html"], "external_id": message["external_id"]}))
 }
 
-fn fire(sim: &Gorgias, hook: Option<String>, bodies: Vec<String>) {
-    let Some(hook) = hook else { return };
-    let sim = sim.clone();
-    tokio::spawn(async move {
-        for body in bodies {
-            let (status, _) = deliver(&hook, &body, WEBHOOK_SECRET).await;
-            sim.inner.lock().unwrap().echoes.push((status, body));
-        }
-    });
-}
-
-async fn create_ticket(State(sim): State<Gorgias>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
-    if let Err(r) = gate(&sim, &headers, "POST /api/tickets".into(), body.clone()) {
-        return r;
-    }
+async fn create_ticket(State(sim): State<Gorgias>, Json(body): Json<Value>) -> Response {
     if body["channel"] != "api" || body["via"] != "api" || body["from_agent"] != false {
         return invalid("channel", "channel, via and from_agent are required (api, api, false)");
     }
@@ -219,17 +162,8 @@ async fn create_ticket(State(sim): State<Gorgias>, headers: HeaderMap, Json(body
     (StatusCode::CREATED, Json(ticket)).into_response()
 }
 
-async fn add_message(
-    State(sim): State<Gorgias>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Json(body): Json<Value>,
-) -> Response {
-    if let Err(r) = gate(&sim, &headers, format!("POST /api/tickets/{id}/messages"), body.clone()) {
-        return r;
-    }
+async fn add_message(State(sim): State<Gorgias>, Path(id): Path<String>, Json(body): Json<Value>) -> Response {
     let mut inner = sim.inner.lock().unwrap();
-    let hook = inner.webhook_url.clone();
     let Some(index) = inner.tickets.iter().position(|t| id.parse::<u64>().is_ok_and(|id| t["id"] == id)) else {
         return error(StatusCode::NOT_FOUND, "Resource not found", Value::Null);
     };
@@ -251,21 +185,12 @@ async fn add_message(
     ticket["messages"].as_array_mut().expect("messages").push(message.clone());
     let echo = Gorgias::message_body(&id, ticket["status"].as_str().unwrap_or("open"), &message);
     drop(inner);
-    fire(&sim, hook, vec![echo]);
+    sim.echo(vec![echo]);
     (StatusCode::CREATED, Json(message)).into_response()
 }
 
-async fn update_ticket(
-    State(sim): State<Gorgias>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Json(body): Json<Value>,
-) -> Response {
-    if let Err(r) = gate(&sim, &headers, format!("PUT /api/tickets/{id}"), body.clone()) {
-        return r;
-    }
+async fn update_ticket(State(sim): State<Gorgias>, Path(id): Path<String>, Json(body): Json<Value>) -> Response {
     let mut inner = sim.inner.lock().unwrap();
-    let hook = inner.webhook_url.clone();
     let Some(ticket) = inner.tickets.iter_mut().find(|t| id.parse::<u64>().is_ok_and(|id| t["id"] == id)) else {
         return error(StatusCode::NOT_FOUND, "Resource not found", Value::Null);
     };
@@ -279,6 +204,6 @@ async fn update_ticket(
     }
     let answer = ticket.clone();
     drop(inner);
-    fire(&sim, hook, echoes);
+    sim.echo(echoes);
     Json(answer).into_response()
 }

@@ -1,32 +1,17 @@
-//! A HubSpot simulator (custom channels and the inbox API as SPEC.md section 4 describes them):
-//! OAuth bearer auth, `POST /conversations/v3/custom-channels/{channelId}/messages` (INCOMING
-//! messages; the first on an `integrationThreadId` creates the thread; `integrationIdempotencyId`
-//! answered from memory), `PATCH /conversations/v3/conversations/threads/{threadId}`; errors in
-//! HubSpot's `{"status": "error", "message", "category"}` shape; 429 with `Retry-After` and the
+//! A HubSpot simulator (custom channels and the inbox API): OAuth bearer auth,
+//! `POST /conversations/v3/custom-channels/{channelId}/messages` (INCOMING messages; the first on
+//! an `integrationThreadId` creates the thread; `integrationIdempotencyId` answered from memory),
+//! `PATCH /conversations/v3/conversations/threads/{threadId}`; errors in HubSpot's
+//! `{"status": "error", "message", "category"}` shape; 429 with `Retry-After` and the
 //! `X-HubSpot-RateLimit-*` headers.
 //!
-//! Webhooks: [`Hubspot::agent_reply`] sends the custom channel's `OUTGOING_CHANNEL_MESSAGE_CREATED`,
-//! [`Hubspot::agent_close`] the app's `conversation.propertyChange`, both signed with v3 (SPEC
-//! 4(c), 9). With [`Hubspot::send_webhooks_to`] a thread Baton closes fires the close webhook
-//! too, as HubSpot's subscription does, so echoes are exercised.
+//! Webhooks are signed v3: base64(HMAC-SHA256(client secret, method + URL + body + timestamp))
+//! with the timestamp in milliseconds. [`Hubspot::reply_body`] is the custom channel's
+//! `OUTGOING_CHANNEL_MESSAGE_CREATED`, [`Hubspot::closed_body`] the app's
+//! `conversation.propertyChange`. With `traffic.send_webhooks_to` a thread Baton closes fires the
+//! close webhook too, as HubSpot's subscription does, so echoes are exercised.
 
-use std::{
-    net::SocketAddr,
-    sync::{Arc, Mutex},
-};
-
-use axum::{
-    extract::{Path, State},
-    http::{HeaderMap, StatusCode},
-    response::{IntoResponse, Response},
-    routing::{patch, post},
-    Json, Router,
-};
-use base64::{engine::general_purpose::STANDARD, Engine};
-use hmac::{Hmac, Mac};
-use serde_json::{json, Value};
-
-use super::Mode;
+use super::{hmac_sha256_base64, prelude::*};
 
 pub const TOKEN: &str = "sim-hubspot-oauth-token";
 pub const CLIENT_SECRET: &str = "sim-hubspot-client-secret";
@@ -45,69 +30,86 @@ pub struct Thread {
     pub messages: Vec<Value>,
 }
 
-/// Everything the simulator was asked, and what it holds.
+/// What the simulated portal holds.
 #[derive(Debug, Default)]
 pub struct Inner {
-    pub mode: Mode,
     pub threads: Vec<Thread>,
-    /// Every request as (method path, body).
-    pub requests: Vec<(String, Value)>,
-    /// Where the app's webhook subscription delivers, when set.
-    pub webhook_url: Option<String>,
-    /// The relay's answers to webhooks fired for Baton's own writes: (status, body sent).
-    pub echoes: Vec<(u16, String)>,
 }
 
-#[derive(Clone, Default)]
-pub struct Hubspot {
-    pub inner: Arc<Mutex<Inner>>,
-    pub addr: Option<SocketAddr>,
-}
+pub type Hubspot = Sim<Inner>;
 
 fn error(status: StatusCode, category: &str, message: &str) -> Response {
     let body = json!({"status": "error", "message": message, "correlationId": "sim-0001", "category": category});
     (status, Json(body)).into_response()
 }
 
-impl Hubspot {
-    pub async fn start() -> Self {
-        let mut sim = Self::default();
-        let app = Router::new()
+impl Vendor for Inner {
+    fn routes() -> Router<Hubspot> {
+        Router::new()
             .route("/conversations/v3/custom-channels/{channel}/messages", post(publish))
             .route("/conversations/v3/conversations/threads/{thread}", patch(update_thread))
-            .with_state(sim.clone());
-        sim.addr = Some(super::serve(app).await);
-        sim
     }
 
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr.expect("started"))
+    fn credentials(_path: &str) -> Vec<String> {
+        vec![format!("Bearer {TOKEN}")]
     }
 
-    pub fn set_mode(&self, mode: Mode) {
-        self.inner.lock().unwrap().mode = mode;
+    fn error(status: StatusCode, _path: &str) -> Response {
+        match status {
+            StatusCode::UNAUTHORIZED => {
+                error(status, "INVALID_AUTHENTICATION", "Authentication credentials not found.")
+            }
+            StatusCode::TOO_MANY_REQUESTS => {
+                error(status, "RATE_LIMITS", "You have reached your ten_secondly_rolling limit.")
+            }
+            _ => error(status, "SERVICE_UNAVAILABLE", "Service Unavailable"),
+        }
     }
 
-    /// Fire the app's `conversation.propertyChange` for Baton's own closes, to `relay_webhook_url`.
-    pub fn send_webhooks_to(&self, relay_webhook_url: &str) {
-        self.inner.lock().unwrap().webhook_url = Some(relay_webhook_url.to_string());
+    /// `Retry-After` and the `X-HubSpot-RateLimit-*` family.
+    fn rate_limit_headers() -> Vec<(&'static str, String)> {
+        let limits = [
+            ("retry-after", "1"),
+            ("x-hubspot-ratelimit-daily", "250000"),
+            ("x-hubspot-ratelimit-daily-remaining", "249000"),
+            ("x-hubspot-ratelimit-interval-milliseconds", "10000"),
+            ("x-hubspot-ratelimit-max", "100"),
+            ("x-hubspot-ratelimit-remaining", "0"),
+        ];
+        limits.into_iter().map(|(name, value)| (name, value.into())).collect()
     }
 
+    /// Signed now for `url` with the app's client secret.
+    fn webhook(url: &str, body: String) -> Delivery {
+        Hubspot::signed(CLIENT_SECRET, url, &chrono::Utc::now().timestamp_millis().to_string(), body)
+    }
+}
+
+impl Hubspot {
     /// The newest thread.
     pub fn last_thread(&self) -> Option<Thread> {
         self.inner.lock().unwrap().threads.last().cloned()
     }
 
-    /// base64(HMAC-SHA256(client_secret, method + uri + body + timestamp)) (SPEC 4(c), 9).
+    /// base64(HMAC-SHA256(client_secret, method + uri + body + timestamp)).
     pub fn sign(secret: &str, method: &str, uri: &str, body: &str, timestamp: &str) -> String {
-        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("hmac key");
-        for part in [method, uri, body, timestamp] {
-            mac.update(part.as_bytes());
-        }
-        STANDARD.encode(mac.finalize().into_bytes())
+        hmac_sha256_base64(secret, &[method, uri, body, timestamp])
     }
 
-    /// The custom channel's webhook when the agent writes `text` in `thread` (HubSpot's id).
+    /// `body` posted to `url` as HubSpot delivers it, signed v3 with `secret` at `timestamp` (ms).
+    pub fn signed(secret: &str, url: &str, timestamp: &str, body: String) -> Delivery {
+        let signature = Self::sign(secret, "POST", url, &body, timestamp);
+        Delivery::new(
+            body,
+            &[
+                ("x-hubspot-signature-v3", &signature),
+                ("x-hubspot-request-timestamp", timestamp),
+                ("user-agent", "HubSpot Connect 2.0 (http://dev.hubspot.com/)"),
+            ],
+        )
+    }
+
+    /// The custom channel's webhook when the agent writes `text` in `thread`.
     pub fn reply_body(thread: &Thread, message_id: &str, text: &str) -> String {
         json!({"type": "OUTGOING_CHANNEL_MESSAGE_CREATED", "portalId": 123456, "channelId": CHANNEL,
             "channelIntegrationThreadIds": [thread.integration_thread],
@@ -120,7 +122,7 @@ impl Hubspot {
         .to_string()
     }
 
-    /// The app subscription's body when `thread` is closed.
+    /// The app subscription's body when `thread` is closed by `source` (`USER`, or `API` for Baton).
     pub fn closed_body(thread_id: &str, event_id: u64, source: &str) -> String {
         json!([{"eventId": event_id, "subscriptionId": 2371671, "portalId": 123456, "appId": 2438486,
             "occurredAt": chrono::Utc::now().timestamp_millis(), "subscriptionType": "conversation.propertyChange",
@@ -128,81 +130,14 @@ impl Hubspot {
             "propertyName": "status", "propertyValue": "CLOSED", "changeSource": source}])
         .to_string()
     }
-
-    /// An agent's reply: the signed custom-channel webhook.
-    pub async fn agent_reply(relay_webhook_url: &str, thread: &Thread, text: &str) -> (u16, String) {
-        deliver(relay_webhook_url, &Self::reply_body(thread, &next_id(), text)).await
-    }
-
-    /// An agent closes the thread.
-    pub async fn agent_close(relay_webhook_url: &str, thread: &Thread) -> (u16, String) {
-        deliver(relay_webhook_url, &Self::closed_body(&thread.id, next_number(), "USER")).await
-    }
 }
 
-fn next_number() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(3_269_195_544);
-    NEXT.fetch_add(1, Ordering::Relaxed)
+/// HubSpot's event ids are large numbers.
+pub fn event_number() -> u64 {
+    3_269_195_544 + next_number()
 }
 
-fn next_id() -> String {
-    format!("{:x}", next_number())
-}
-
-/// Signs `body` now for `url` with the simulator's secret and posts it, as HubSpot does.
-pub async fn deliver(url: &str, body: &str) -> (u16, String) {
-    let timestamp = chrono::Utc::now().timestamp_millis().to_string();
-    let signature = Hubspot::sign(CLIENT_SECRET, "POST", url, body, &timestamp);
-    post_signed(url, body, &timestamp, &signature).await
-}
-
-pub async fn post_signed(url: &str, body: &str, timestamp: &str, signature: &str) -> (u16, String) {
-    let response = reqwest::Client::new()
-        .post(url)
-        .header("content-type", "application/json")
-        .header("x-hubspot-signature-v3", signature)
-        .header("x-hubspot-request-timestamp", timestamp)
-        .header("user-agent", "HubSpot Connect 2.0 (http://dev.hubspot.com/)")
-        .body(body.to_string())
-        .send()
-        .await
-        .expect("deliver webhook");
-    (response.status().as_u16(), response.text().await.unwrap_or_default())
-}
-
-/// Failure mode and auth, as HubSpot checks them, before any handler runs. (The error is the
-/// simulator's whole answer; its size does not matter in a test server.)
-#[allow(clippy::result_large_err)]
-fn gate(sim: &Hubspot, headers: &HeaderMap, what: String, body: Value) -> Result<(), Response> {
-    let mut inner = sim.inner.lock().unwrap();
-    inner.requests.push((what, body));
-    match inner.mode {
-        Mode::Down => return Err(error(StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE", "Service Unavailable")),
-        Mode::RateLimited => {
-            let mut response = error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "RATE_LIMITS",
-                "You have reached your ten_secondly_rolling limit.",
-            );
-            let h = response.headers_mut();
-            h.insert("retry-after", "1".parse().unwrap());
-            h.insert("x-hubspot-ratelimit-daily", "250000".parse().unwrap());
-            h.insert("x-hubspot-ratelimit-daily-remaining", "249000".parse().unwrap());
-            h.insert("x-hubspot-ratelimit-interval-milliseconds", "10000".parse().unwrap());
-            h.insert("x-hubspot-ratelimit-max", "100".parse().unwrap());
-            h.insert("x-hubspot-ratelimit-remaining", "0".parse().unwrap());
-            return Err(response);
-        }
-        Mode::Normal => {}
-    }
-    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(&format!("Bearer {TOKEN}")) {
-        return Err(error(StatusCode::UNAUTHORIZED, "INVALID_AUTHENTICATION", "Authentication credentials not found."));
-    }
-    Ok(())
-}
-
-/// What SPEC 4(b) step 1 requires of an INCOMING message; the refusal's text when it is wrong.
+/// What an INCOMING message must carry; the refusal's text when it is wrong.
 fn invalid(body: &Value) -> Option<&'static str> {
     let sender = &body["senders"][0]["deliveryIdentifier"];
     if body["type"] != "MESSAGE" || body["messageDirection"] != "INCOMING" {
@@ -225,16 +160,7 @@ fn invalid(body: &Value) -> Option<&'static str> {
     None
 }
 
-async fn publish(
-    State(sim): State<Hubspot>,
-    headers: HeaderMap,
-    Path(channel): Path<String>,
-    Json(body): Json<Value>,
-) -> Response {
-    let what = format!("POST /conversations/v3/custom-channels/{channel}/messages");
-    if let Err(r) = gate(&sim, &headers, what, body.clone()) {
-        return r;
-    }
+async fn publish(State(sim): State<Hubspot>, Path(channel): Path<String>, Json(body): Json<Value>) -> Response {
     if channel != CHANNEL {
         return error(StatusCode::NOT_FOUND, "OBJECT_NOT_FOUND", "channel not found");
     }
@@ -281,20 +207,11 @@ async fn publish(
     (StatusCode::OK, Json(answer)).into_response()
 }
 
-async fn update_thread(
-    State(sim): State<Hubspot>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Json(body): Json<Value>,
-) -> Response {
-    if let Err(r) = gate(&sim, &headers, format!("PATCH /conversations/v3/conversations/threads/{id}"), body.clone()) {
-        return r;
-    }
+async fn update_thread(State(sim): State<Hubspot>, Path(id): Path<String>, Json(body): Json<Value>) -> Response {
     let Some(status) = body["status"].as_str().filter(|s| *s == "OPEN" || *s == "CLOSED") else {
         return error(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", "status must be OPEN or CLOSED");
     };
     let mut inner = sim.inner.lock().unwrap();
-    let hook = inner.webhook_url.clone();
     let Some(thread) = inner.threads.iter_mut().find(|t| t.id == id) else {
         return error(StatusCode::NOT_FOUND, "OBJECT_NOT_FOUND", "thread not found");
     };
@@ -302,13 +219,8 @@ async fn update_thread(
     let answer = json!({"id": thread.id, "status": status, "inboxId": "147959634"});
     drop(inner);
     // The app's subscription fires for Baton's own close too.
-    if let (Some(hook), "CLOSED") = (hook, status) {
-        let sim = sim.clone();
-        tokio::spawn(async move {
-            let body = Hubspot::closed_body(&id, next_number(), "API");
-            let (status, _) = deliver(&hook, &body).await;
-            sim.inner.lock().unwrap().echoes.push((status, body));
-        });
+    if status == "CLOSED" {
+        sim.echo(vec![Hubspot::closed_body(&id, event_number(), "API")]);
     }
     Json(answer).into_response()
 }

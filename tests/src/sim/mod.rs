@@ -1,6 +1,13 @@
 //! Wire-level helpdesk simulators over real HTTP, following the vendors' paths, auth, payloads
-//! and errors as `../shared/providers/SPEC.md` gives them. Tests point a connector at one,
-//! inspect what it received, make it fail (down, 429), and send signed webhooks back.
+//! and errors as the vendors document them (`tests/specs/`, the connectors' docs). Tests point a
+//! connector at one, inspect what it received, make it fail (down, 429, a black hole, slow),
+//! and send signed webhooks back.
+//!
+//! `server.rs` and `webhook.rs` are the shared plumbing ([`Sim`], [`Vendor`], [`Delivery`]);
+//! each vendor module holds only its routes, payload shapes, credentials and signing scheme.
+
+mod server;
+mod webhook;
 
 pub mod freshchat;
 pub mod freshdesk;
@@ -10,25 +17,19 @@ pub mod intercom;
 pub mod zendesk_messaging;
 pub mod zendesk_support;
 
-use std::net::SocketAddr;
+pub use server::{basic, Mode, Sim, Traffic, Vendor};
+pub use webhook::{hmac_sha1_hex, hmac_sha256_base64, next_number, unix_now, Delivery};
 
-use axum::Router;
+/// What every vendor module uses: axum's routing and extractors, JSON, and the plumbing.
+mod prelude {
+    pub use axum::{
+        extract::{Path, Query, State},
+        http::{HeaderMap, StatusCode},
+        response::{IntoResponse, Response},
+        routing::{get, patch, post, put},
+        Json, Router,
+    };
+    pub use serde_json::{json, Value};
 
-/// Serves `app` on a fresh loopback port for the rest of the test.
-pub async fn serve(app: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind simulator");
-    let addr = listener.local_addr().expect("simulator address");
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    addr
-}
-
-/// How the simulator answers the next requests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Mode {
-    #[default]
-    Normal,
-    /// 503 to everything.
-    Down,
-    /// 429 with the vendor's rate-limit headers.
-    RateLimited,
+    pub use super::{basic, next_number, Delivery, Sim, Vendor};
 }

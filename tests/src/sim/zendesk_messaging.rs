@@ -1,27 +1,19 @@
-//! A Zendesk Messaging simulator (Sunshine Conversations v2 as SPEC.md section 2 describes it):
-//! Basic `keyId:secret` auth and the app id checked on `/v2/apps/{appId}/...`; users (409 on a
-//! duplicate `externalId`), personal conversations, messages (author `business` or `user`,
-//! text content; Prism cannot check these bodies, so this does), passControl and
-//! releaseControl; errors in the `{"errors": [{code, title}]}` shape; 429 without rate-limit
-//! headers (none are published); the Zendesk Agent Availability API. [`ZendeskMessaging::agent_reply`]
-//! and [`ZendeskMessaging::release_control`] deliver the webhooks, authenticated by `X-API-Key`.
+//! A Zendesk Messaging simulator (Sunshine Conversations v2,
+//! `tests/specs/sunshine-conversations-v2.openapi.yaml`): Basic `keyId:secret` auth and the app
+//! id checked on `/v2/apps/{appId}/...`; users (409 on a duplicate `externalId`), personal
+//! conversations, messages (author `business` or `user`, text content; Prism cannot check these
+//! bodies, so this does), passControl and releaseControl; errors in the
+//! `{"errors": [{code, title}]}` shape; 429 without rate-limit headers (none are published);
+//! the Zendesk Agent Availability API (Basic `{email}/token:{api_token}`). Webhooks carry the
+//! secret in `X-API-Key`; [`ZendeskMessaging::agent_message`] is an
+//! agent's message, [`ZendeskMessaging::delivery`] any event. With
+//! `traffic.send_webhooks_to` the API's own messages and switchboard actions fire
+//! `conversation:message` and `switchboard:*` too (the spec: the metadata of passControl and
+//! releaseControl "will be included in the webhook"), so echo suppression is exercised.
 
-use std::{
-    net::SocketAddr,
-    sync::{Arc, Mutex},
-};
+use std::collections::HashMap;
 
-use axum::{
-    extract::{Path, Query, State},
-    http::{HeaderMap, StatusCode},
-    response::{IntoResponse, Response},
-    routing::{get, post},
-    Json, Router,
-};
-use base64::{engine::general_purpose::STANDARD, Engine};
-use serde_json::{json, Value};
-
-use super::Mode;
+use super::prelude::*;
 
 pub const APP_ID: &str = "5ebee0975ac5304b664a12fa";
 pub const KEY_ID: &str = "app_5ebee0975ac5304b664a12fb";
@@ -32,6 +24,9 @@ pub const INTEGRATION_ID: &str = "5f11a650e4e987667c2051d1";
 pub const BOT_SWITCHBOARD: &str = "5eecde2dcdbffb08f5c3ed37";
 pub const AGENT_EMAIL: &str = "jane@acme.test";
 pub const AGENT_TOKEN: &str = "sim-zendesk-api-token";
+pub const AGENT_NAME: &str = "Jane Agent";
+/// The Agent Availability API's path (Zendesk Support's API, not Sunshine's).
+pub const AVAILABILITY: &str = "/api/v2/agent_availabilities";
 
 /// One conversation: its messages and the switchboard actions on it, in order.
 #[derive(Debug, Clone, Default)]
@@ -43,137 +38,106 @@ pub struct Conversation {
     pub switchboard: Vec<(String, Value)>,
 }
 
-#[derive(Debug, Default)]
+/// What the simulated app holds.
+#[derive(Debug)]
 pub struct Inner {
-    pub mode: Mode,
     pub users: Vec<Value>,
     pub conversations: Vec<Conversation>,
-    /// Every request as (method path, body).
-    pub requests: Vec<(String, Value)>,
     pub agents_online: bool,
+    /// Fire `switchboard:passControl` for Baton's passControl to its own integration too, as
+    /// Sunshine does. Off by default: the relay reads that echo as the agent workspace handing
+    /// the conversation back and ends the handover (the ignored test in
+    /// `tests/tests/providers/specific.rs`).
+    pub echo_pass_control_to_baton: bool,
 }
 
-#[derive(Clone, Default)]
-pub struct ZendeskMessaging {
-    pub inner: Arc<Mutex<Inner>>,
-    pub addr: Option<SocketAddr>,
+impl Default for Inner {
+    fn default() -> Self {
+        Self { users: Vec::new(), conversations: Vec::new(), agents_online: true, echo_pass_control_to_baton: false }
+    }
 }
+
+pub type ZendeskMessaging = Sim<Inner>;
 
 fn error(status: StatusCode, code: &str, title: &str) -> Response {
     (status, Json(json!({"errors": [{"code": code, "title": title}]}))).into_response()
 }
 
 fn next_id() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(1);
     // 24 hex digits, like Sunshine's ids.
-    format!("67a0{:020x}", NEXT.fetch_add(1, Ordering::Relaxed))
+    format!("67a0{:020x}", next_number())
 }
 
-impl ZendeskMessaging {
-    pub async fn start() -> Self {
-        let mut sim = Self::default();
-        sim.inner.lock().unwrap().agents_online = true;
-        let app = Router::new()
+impl Vendor for Inner {
+    fn routes() -> Router<ZendeskMessaging> {
+        Router::new()
             .route("/v2/apps/{app}/users", post(create_user))
             .route("/v2/apps/{app}/users/{user}", get(get_user))
             .route("/v2/apps/{app}/conversations", post(create_conversation).get(list_conversations))
             .route("/v2/apps/{app}/conversations/{id}/messages", post(post_message))
             .route("/v2/apps/{app}/conversations/{id}/{action}", post(switchboard))
-            .route("/api/v2/agent_availabilities", get(availabilities))
-            .with_state(sim.clone());
-        sim.addr = Some(super::serve(app).await);
-        sim
+            .route(AVAILABILITY, get(availabilities))
     }
 
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr.expect("started"))
+    /// Sunshine's key, or on the Agent Availability API (Zendesk Support's) an agent's API token.
+    fn credentials(path: &str) -> Vec<String> {
+        match path {
+            AVAILABILITY => vec![basic(&format!("{AGENT_EMAIL}/token"), AGENT_TOKEN)],
+            _ => vec![basic(KEY_ID, KEY_SECRET)],
+        }
     }
 
-    pub fn set_mode(&self, mode: Mode) {
-        self.inner.lock().unwrap().mode = mode;
+    /// Sunshine's errors, Zendesk Support's on the availability API. No numbers or headers are
+    /// published for Sunshine's limits: a bare 429.
+    fn error(status: StatusCode, path: &str) -> Response {
+        match (status, path) {
+            (StatusCode::UNAUTHORIZED, AVAILABILITY) => {
+                (status, Json(json!({"error": "Couldn't authenticate you"}))).into_response()
+            }
+            (StatusCode::UNAUTHORIZED, _) => error(status, "unauthorized", "Authorization is required"),
+            (StatusCode::TOO_MANY_REQUESTS, _) => error(status, "too_many_requests", "Too Many Requests"),
+            _ => error(status, "service_unavailable", "Service Unavailable"),
+        }
     }
 
+    /// Another app's id.
+    fn refuse(path: &str, _headers: &HeaderMap) -> Option<Response> {
+        let app = path.strip_prefix("/v2/apps/").and_then(|rest| rest.split('/').next());
+        (path != AVAILABILITY && app != Some(APP_ID))
+            .then(|| error(StatusCode::NOT_FOUND, "app_not_found", "App not found"))
+    }
+
+    fn webhook(_url: &str, body: String) -> Delivery {
+        Delivery::new(body, &[("x-api-key", WEBHOOK_SECRET)])
+    }
+}
+
+impl ZendeskMessaging {
     pub fn last_conversation(&self) -> Option<Conversation> {
         self.inner.lock().unwrap().conversations.last().cloned()
     }
 
-    /// A webhook delivery holding one event of `kind` about `conversation`: (body, event id).
-    pub fn delivery(kind: &str, conversation: &str, payload: Value) -> (String, String) {
-        let event_id = next_id();
+    /// A webhook delivery holding one event of `kind` about `conversation`.
+    pub fn delivery(kind: &str, conversation: &str, payload: Value) -> Delivery {
         let mut payload = payload;
-        payload["conversation"] = json!({"id": conversation, "type": "personal"});
+        payload["conversation"]["id"] = json!(conversation);
+        payload["conversation"]["type"] = json!("personal");
         let body = json!({"app": {"id": APP_ID}, "webhook": {"id": "5f4eaef81e3dcc117c7ba48a", "version": "v2"},
-            "events": [{"id": event_id, "createdAt": "2026-01-01T12:00:00.000Z", "type": kind, "payload": payload}]});
-        (body.to_string(), event_id)
+            "events": [{"id": next_id(), "createdAt": "2026-01-01T12:00:00.000Z", "type": kind, "payload": payload}]});
+        <Inner as Vendor>::webhook("", body.to_string())
     }
 
-    /// Delivers an agent's message from the agent workspace to `relay_webhook_url`.
-    pub async fn agent_reply(relay_webhook_url: &str, conversation: &str, text: &str) -> (u16, String) {
-        let (body, _) = Self::delivery("conversation:message", conversation, Self::agent_message(text));
-        post_webhook(relay_webhook_url, body, WEBHOOK_SECRET).await
-    }
-
+    /// An agent's message from the agent workspace.
     pub fn agent_message(text: &str) -> Value {
         json!({"message": {"id": next_id(), "received": "2026-01-01T12:00:00.000Z",
-            "author": {"type": "business", "displayName": "Jane Agent", "subtypes": ["agent"]},
+            "author": {"type": "business", "displayName": AGENT_NAME, "subtypes": ["agent"]},
             "content": {"type": "text", "text": text},
             "metadata": {"__zendesk_msg.agent.id": "12345678"},
             "source": {"type": "zd:agentWorkspace"}}})
     }
-
-    /// The agent solved the ticket: Zendesk releases control.
-    pub async fn release_control(relay_webhook_url: &str, conversation: &str) -> (u16, String) {
-        let (body, _) = Self::delivery("switchboard:releaseControl", conversation, json!({"reason": "ticketClosed"}));
-        post_webhook(relay_webhook_url, body, WEBHOOK_SECRET).await
-    }
 }
 
-pub async fn post_webhook(url: &str, body: String, api_key: &str) -> (u16, String) {
-    let response = reqwest::Client::new()
-        .post(url)
-        .header("content-type", "application/json")
-        .header("x-api-key", api_key)
-        .body(body)
-        .send()
-        .await
-        .expect("deliver webhook");
-    (response.status().as_u16(), response.text().await.unwrap_or_default())
-}
-
-/// Failure mode, app and auth, as Sunshine checks them, before any handler runs: the refusal, if any.
-fn gate(sim: &ZendeskMessaging, headers: &HeaderMap, app: &str, what: String, body: Value) -> Option<Response> {
-    let mut inner = sim.inner.lock().unwrap();
-    inner.requests.push((what, body));
-    match inner.mode {
-        Mode::Down => {
-            return Some(error(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable", "Service Unavailable"))
-        }
-        // No numbers or headers are published for Sunshine's limits: a bare 429.
-        Mode::RateLimited => {
-            return Some(error(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", "Too Many Requests"))
-        }
-        Mode::Normal => {}
-    }
-    let expected = format!("Basic {}", STANDARD.encode(format!("{KEY_ID}:{KEY_SECRET}")));
-    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
-        return Some(error(StatusCode::UNAUTHORIZED, "unauthorized", "Authorization is required"));
-    }
-    if app != APP_ID {
-        return Some(error(StatusCode::NOT_FOUND, "app_not_found", "App not found"));
-    }
-    None
-}
-
-async fn create_user(
-    State(sim): State<ZendeskMessaging>,
-    headers: HeaderMap,
-    Path(app): Path<String>,
-    Json(body): Json<Value>,
-) -> Response {
-    if let Some(r) = gate(&sim, &headers, &app, "POST /users".into(), body.clone()) {
-        return r;
-    }
+async fn create_user(State(sim): State<ZendeskMessaging>, Json(body): Json<Value>) -> Response {
     let mut inner = sim.inner.lock().unwrap();
     if body["externalId"].is_string() && inner.users.iter().any(|u| u["externalId"] == body["externalId"]) {
         return error(StatusCode::CONFLICT, "conflict", "User already exists");
@@ -184,14 +148,7 @@ async fn create_user(
     (StatusCode::CREATED, Json(json!({"user": user}))).into_response()
 }
 
-async fn get_user(
-    State(sim): State<ZendeskMessaging>,
-    headers: HeaderMap,
-    Path((app, user)): Path<(String, String)>,
-) -> Response {
-    if let Some(r) = gate(&sim, &headers, &app, format!("GET /users/{user}"), Value::Null) {
-        return r;
-    }
+async fn get_user(State(sim): State<ZendeskMessaging>, Path((_, user)): Path<(String, String)>) -> Response {
     let inner = sim.inner.lock().unwrap();
     match inner.users.iter().find(|u| u["id"] == user.as_str() || u["externalId"] == user.as_str()) {
         Some(found) => Json(json!({"user": found})).into_response(),
@@ -201,13 +158,8 @@ async fn get_user(
 
 async fn list_conversations(
     State(sim): State<ZendeskMessaging>,
-    headers: HeaderMap,
-    Path(app): Path<String>,
-    Query(query): Query<std::collections::HashMap<String, String>>,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Some(r) = gate(&sim, &headers, &app, "GET /conversations".into(), json!(query)) {
-        return r;
-    }
     let Some(user) = query.get("filter[userId]") else {
         return error(StatusCode::BAD_REQUEST, "bad_request", "filter[userId] or filter[userExternalId] is required");
     };
@@ -221,15 +173,7 @@ async fn list_conversations(
     Json(json!({"conversations": found, "meta": {"hasMore": false}})).into_response()
 }
 
-async fn create_conversation(
-    State(sim): State<ZendeskMessaging>,
-    headers: HeaderMap,
-    Path(app): Path<String>,
-    Json(body): Json<Value>,
-) -> Response {
-    if let Some(r) = gate(&sim, &headers, &app, "POST /conversations".into(), body.clone()) {
-        return r;
-    }
+async fn create_conversation(State(sim): State<ZendeskMessaging>, Json(body): Json<Value>) -> Response {
     let mut inner = sim.inner.lock().unwrap();
     let participants = body["participants"].as_array().cloned().unwrap_or_default();
     let user = participants.first().and_then(|p| p["userId"].as_str()).unwrap_or_default().to_string();
@@ -247,13 +191,9 @@ async fn create_conversation(
 
 async fn post_message(
     State(sim): State<ZendeskMessaging>,
-    headers: HeaderMap,
-    Path((app, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
     Json(body): Json<Value>,
 ) -> Response {
-    if let Some(r) = gate(&sim, &headers, &app, format!("POST /conversations/{id}/messages"), body.clone()) {
-        return r;
-    }
     let mut inner = sim.inner.lock().unwrap();
     let Some(conversation) = inner.conversations.iter_mut().find(|c| c.id == id) else {
         return error(StatusCode::NOT_FOUND, "conversation_not_found", "Conversation not found");
@@ -271,19 +211,17 @@ async fn post_message(
     let message = json!({"id": next_id(), "received": "2026-01-01T12:00:00.000Z", "author": body["author"],
                          "content": body["content"], "source": {"type": "api:conversations"}});
     conversation.messages.push(message.clone());
+    drop(inner);
+    sim.echo(vec![ZendeskMessaging::delivery("conversation:message", &id, json!({"message": message})).body]);
     (StatusCode::CREATED, Json(json!({"messages": [message]}))).into_response()
 }
 
 async fn switchboard(
     State(sim): State<ZendeskMessaging>,
-    headers: HeaderMap,
-    Path((app, id, action)): Path<(String, String, String)>,
+    Path((_, id, action)): Path<(String, String, String)>,
     body: Option<Json<Value>>,
 ) -> Response {
     let body = body.map(|Json(b)| b).unwrap_or(Value::Null);
-    if let Some(r) = gate(&sim, &headers, &app, format!("POST /conversations/{id}/{action}"), body.clone()) {
-        return r;
-    }
     if action == "passControl" && !body["switchboardIntegration"].is_string() {
         return error(StatusCode::BAD_REQUEST, "bad_request", "switchboardIntegration is required");
     }
@@ -291,22 +229,35 @@ async fn switchboard(
         return error(StatusCode::NOT_FOUND, "not_found", "Not found");
     }
     let mut inner = sim.inner.lock().unwrap();
+    let echo_to_baton = inner.echo_pass_control_to_baton;
     let Some(conversation) = inner.conversations.iter_mut().find(|c| c.id == id) else {
         return error(StatusCode::NOT_FOUND, "conversation_not_found", "Conversation not found");
     };
-    conversation.switchboard.push((action, body));
+    conversation.switchboard.push((action.clone(), body.clone()));
+    drop(inner);
+    let mut payload = json!({"metadata": body["metadata"]});
+    let mut echo = true;
+    if action == "passControl" {
+        let active = switchboard_integration(&body["switchboardIntegration"]);
+        echo = echo_to_baton || active["id"] != BOT_SWITCHBOARD;
+        payload["conversation"]["activeSwitchboardIntegration"] = active;
+    }
+    if echo {
+        sim.echo(vec![ZendeskMessaging::delivery(&format!("switchboard:{action}"), &id, payload).body]);
+    }
     Json(json!({})).into_response()
 }
 
-async fn availabilities(
-    State(sim): State<ZendeskMessaging>,
-    headers: HeaderMap,
-    Query(query): Query<std::collections::HashMap<String, String>>,
-) -> Response {
-    let expected = format!("Basic {}", STANDARD.encode(format!("{AGENT_EMAIL}/token:{AGENT_TOKEN}")));
-    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
-        return (StatusCode::UNAUTHORIZED, Json(json!({"error": "Couldn't authenticate you"}))).into_response();
+/// The switchboard integration `target` names (Baton's bot integration or the agent workspace).
+fn switchboard_integration(target: &Value) -> Value {
+    if target == BOT_SWITCHBOARD || target == "bot" {
+        json!({"id": BOT_SWITCHBOARD, "name": "bot", "integrationId": INTEGRATION_ID, "integrationType": "custom"})
+    } else {
+        json!({"id": "5ef0c1ab3d8f1e7a2b4c6d8e", "name": "zd-agentWorkspace", "integrationType": "zd:agentWorkspace"})
     }
+}
+
+async fn availabilities(State(sim): State<ZendeskMessaging>, Query(query): Query<HashMap<String, String>>) -> Response {
     let online = sim.inner.lock().unwrap().agents_online && query.contains_key("filter[channel_status]");
     let data: Vec<Value> = if online {
         vec![json!({"type": "agent_availabilities", "id": "agent_availabilities|10011",

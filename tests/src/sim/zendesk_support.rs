@@ -1,33 +1,19 @@
-//! A Zendesk Support simulator (Tickets API as SPEC.md section 3 describes it): Basic
-//! `{email}/token:{api_token}` or OAuth bearer auth, `POST /api/v2/tickets` (requester found or
-//! created from the email, else the API user; `Idempotency-Key` answered from memory with
-//! `x-idempotency-lookup`), `PUT /api/v2/tickets/{id}` with comments and status, the 5000-comment
-//! cap, `GET /api/v2/agent_availabilities`; errors in Zendesk's `{"error", "description"}` shape;
+//! A Zendesk Support simulator (the Tickets API): Basic `{email}/token:{api_token}` or OAuth
+//! bearer auth, `POST /api/v2/tickets` (requester found or created from the email, else the API
+//! user; `Idempotency-Key` answered from memory with `x-idempotency-lookup`),
+//! `PUT /api/v2/tickets/{id}` with comments and status, the 5000-comment cap,
+//! `GET /api/v2/agent_availabilities`; errors in Zendesk's `{"error", "description"}` shape;
 //! 429 with `Retry-After` and `X-Rate-Limit` headers.
 //!
-//! Webhooks: [`ZendeskSupport::agent_reply`] and [`ZendeskSupport::agent_solve`] send what the
-//! two triggers of `docs/providers/README.md` send, signed as SPEC 9 says. With
-//! [`ZendeskSupport::send_triggers_to`] the simulator also fires those triggers for the API
-//! user's own updates, as real Zendesk does, so echo suppression is exercised.
+//! Webhooks are signed base64(HMAC-SHA256(secret, timestamp + body)) with the timestamp in its
+//! own header: [`ZendeskSupport::comment_body`] and [`ZendeskSupport::solved_body`] are what the
+//! two triggers of `docs/webhooks.md` send. With `traffic.send_webhooks_to` the simulator also
+//! fires those triggers for the API user's own updates, as real Zendesk does, so echo
+//! suppression is exercised.
 
-use std::{
-    collections::HashMap,
-    net::SocketAddr,
-    sync::{Arc, Mutex},
-};
+use std::collections::HashMap;
 
-use axum::{
-    extract::{Path, State},
-    http::{HeaderMap, StatusCode},
-    response::{IntoResponse, Response},
-    routing::{get, post, put},
-    Json, Router,
-};
-use base64::{engine::general_purpose::STANDARD, Engine};
-use hmac::{Hmac, Mac};
-use serde_json::{json, Value};
-
-use super::Mode;
+use super::{hmac_sha256_base64, prelude::*};
 
 pub const EMAIL: &str = "baton-bot@acme.test";
 pub const API_TOKEN: &str = "sim-zendesk-api-token";
@@ -37,77 +23,96 @@ pub const SIGNING_SECRET: &str = "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==";
 pub const API_USER: u64 = 900;
 pub const AGENT: u64 = 501;
 pub const AGENT_NAME: &str = "Sam Agent";
-/// Zendesk's per-ticket comment cap (SPEC 3(b)).
+/// Zendesk's per-ticket comment cap.
 pub const MAX_COMMENTS: usize = 5000;
 
-/// Everything the simulator was asked, and what it holds.
-#[derive(Debug, Default)]
+/// What the simulated account holds.
+#[derive(Debug)]
 pub struct Inner {
-    pub mode: Mode,
     /// End users by id: `{"id", "name", "email", "role"}`.
     pub users: Vec<Value>,
     /// Tickets as Zendesk returns them, each with its `comments` (in order) added.
     pub tickets: Vec<Value>,
-    /// Every request as (method path, body).
-    pub requests: Vec<(String, Value)>,
     /// `Idempotency-Key` → (request body, ticket id).
     pub idempotency: HashMap<String, (Value, u64)>,
     /// Create the next ticket but answer 503, as if the answer were lost on the way.
     pub lose_next_create_answer: bool,
     pub agents_online: bool,
-    /// Where the triggers deliver (the relay's webhook URL), when set.
-    pub webhook_url: Option<String>,
-    /// The relay's answers to the triggers fired for the API user's updates: (status, body sent).
-    pub echoes: Vec<(u16, String)>,
 }
 
-#[derive(Clone, Default)]
-pub struct ZendeskSupport {
-    pub inner: Arc<Mutex<Inner>>,
-    pub addr: Option<SocketAddr>,
+impl Default for Inner {
+    fn default() -> Self {
+        Self {
+            users: Vec::new(),
+            tickets: Vec::new(),
+            idempotency: HashMap::new(),
+            lose_next_create_answer: false,
+            agents_online: true,
+        }
+    }
 }
+
+pub type ZendeskSupport = Sim<Inner>;
 
 fn error(status: StatusCode, error: &str, description: &str) -> Response {
     (status, Json(json!({"error": error, "description": description}))).into_response()
 }
 
-impl ZendeskSupport {
-    pub async fn start() -> Self {
-        let mut sim = Self::default();
-        sim.inner.lock().unwrap().agents_online = true;
-        let app = Router::new()
+impl Vendor for Inner {
+    fn routes() -> Router<ZendeskSupport> {
+        Router::new()
             .route("/api/v2/tickets", post(create_ticket))
             .route("/api/v2/tickets/{id}", put(update_ticket))
             .route("/api/v2/agent_availabilities", get(availabilities))
-            .with_state(sim.clone());
-        sim.addr = Some(super::serve(app).await);
-        sim
     }
 
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr.expect("started"))
+    /// The API token (`{email}/token:{api_token}`) or the OAuth token.
+    fn credentials(_path: &str) -> Vec<String> {
+        vec![basic(&format!("{EMAIL}/token"), API_TOKEN), format!("Bearer {OAUTH_TOKEN}")]
     }
 
-    pub fn set_mode(&self, mode: Mode) {
-        self.inner.lock().unwrap().mode = mode;
+    fn error(status: StatusCode, _path: &str) -> Response {
+        match status {
+            StatusCode::UNAUTHORIZED => error(status, "Couldn't authenticate you", ""),
+            StatusCode::TOO_MANY_REQUESTS => error(status, "TooManyRequests", "Rate limit exceeded"),
+            _ => error(status, "ServiceUnavailable", "Maintenance"),
+        }
     }
 
-    /// Fire the triggers for the API user's own updates too, to `relay_webhook_url`.
-    pub fn send_triggers_to(&self, relay_webhook_url: &str) {
-        self.inner.lock().unwrap().webhook_url = Some(relay_webhook_url.to_string());
+    fn rate_limit_headers() -> Vec<(&'static str, String)> {
+        let headers = [("retry-after", "1"), ("x-rate-limit", "700"), ("x-rate-limit-remaining", "0")];
+        headers.into_iter().chain([("ratelimit-reset", "1")]).map(|(name, value)| (name, value.into())).collect()
     }
 
+    /// Signed now with the simulator's secret.
+    fn webhook(_url: &str, body: String) -> Delivery {
+        ZendeskSupport::signed(SIGNING_SECRET, &chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(), body)
+    }
+}
+
+impl ZendeskSupport {
     /// The newest ticket.
     pub fn last_ticket(&self) -> Option<Value> {
         self.inner.lock().unwrap().tickets.last().cloned()
     }
 
-    /// base64(HMAC-SHA256(secret, timestamp + body)) (SPEC 3(c), 9).
+    /// base64(HMAC-SHA256(secret, timestamp + body)).
     pub fn sign(secret: &str, timestamp: &str, body: &str) -> String {
-        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("hmac key");
-        mac.update(timestamp.as_bytes());
-        mac.update(body.as_bytes());
-        STANDARD.encode(mac.finalize().into_bytes())
+        hmac_sha256_base64(secret, &[timestamp, body])
+    }
+
+    /// `body` as Zendesk's webhook delivers it, signed with `secret` at `timestamp`.
+    pub fn signed(secret: &str, timestamp: &str, body: String) -> Delivery {
+        let signature = Self::sign(secret, timestamp, &body);
+        Delivery::new(
+            body,
+            &[
+                ("content-type", "application/json; charset=utf-8"),
+                ("x-zendesk-webhook-signature", &signature),
+                ("x-zendesk-webhook-signature-timestamp", timestamp),
+                ("user-agent", "Zendesk Webhook"),
+            ],
+        )
     }
 
     /// Trigger 1's body when `author` comments publicly on `ticket`.
@@ -123,68 +128,9 @@ impl ZendeskSupport {
                "updated_at": chrono::Utc::now().to_rfc3339()})
         .to_string()
     }
-
-    /// An agent's public reply: the signed trigger delivery.
-    pub async fn agent_reply(relay_webhook_url: &str, ticket: &str, text: &str) -> (u16, String) {
-        let body = Self::comment_body(ticket, "open", text, AGENT, AGENT_NAME, "agent");
-        deliver(relay_webhook_url, &body).await
-    }
-
-    /// An agent solves the ticket.
-    pub async fn agent_solve(relay_webhook_url: &str, ticket: &str) -> (u16, String) {
-        deliver(relay_webhook_url, &Self::solved_body(ticket, AGENT)).await
-    }
 }
 
-/// Signs `body` now with the simulator's secret and posts it, as Zendesk's webhook does.
-pub async fn deliver(url: &str, body: &str) -> (u16, String) {
-    let timestamp = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let signature = ZendeskSupport::sign(SIGNING_SECRET, &timestamp, body);
-    post_signed(url, body, &timestamp, &signature).await
-}
-
-pub async fn post_signed(url: &str, body: &str, timestamp: &str, signature: &str) -> (u16, String) {
-    let response = reqwest::Client::new()
-        .post(url)
-        .header("content-type", "application/json; charset=utf-8")
-        .header("x-zendesk-webhook-signature", signature)
-        .header("x-zendesk-webhook-signature-timestamp", timestamp)
-        .header("user-agent", "Zendesk Webhook")
-        .body(body.to_string())
-        .send()
-        .await
-        .expect("deliver webhook");
-    (response.status().as_u16(), response.text().await.unwrap_or_default())
-}
-
-/// Failure mode and auth, as Zendesk checks them, before any handler runs.
-// The error is the simulator's answer itself; its size does not matter in a test server.
-#[allow(clippy::result_large_err)]
-fn gate(sim: &ZendeskSupport, headers: &HeaderMap, what: String, body: Value) -> Result<(), Response> {
-    let mut inner = sim.inner.lock().unwrap();
-    inner.requests.push((what, body));
-    match inner.mode {
-        Mode::Down => return Err(error(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", "Maintenance")),
-        Mode::RateLimited => {
-            let mut response = error(StatusCode::TOO_MANY_REQUESTS, "TooManyRequests", "Rate limit exceeded");
-            let h = response.headers_mut();
-            h.insert("retry-after", "1".parse().unwrap());
-            h.insert("x-rate-limit", "700".parse().unwrap());
-            h.insert("x-rate-limit-remaining", "0".parse().unwrap());
-            h.insert("ratelimit-reset", "1".parse().unwrap());
-            return Err(response);
-        }
-        Mode::Normal => {}
-    }
-    let basic = format!("Basic {}", STANDARD.encode(format!("{EMAIL}/token:{API_TOKEN}")));
-    let bearer = format!("Bearer {OAUTH_TOKEN}");
-    match headers.get("authorization").and_then(|v| v.to_str().ok()) {
-        Some(auth) if auth == basic || auth == bearer => Ok(()),
-        _ => Err(error(StatusCode::UNAUTHORIZED, "Couldn't authenticate you", "")),
-    }
-}
-
-/// The end user with `email`, created when unknown (SPEC 3(b) step 1).
+/// The end user with `email`, created when unknown.
 fn requester(inner: &mut Inner, requester: &Value) -> Option<u64> {
     let email = requester["email"].as_str()?;
     if let Some(user) = inner.users.iter().find(|u| u["email"] == email) {
@@ -195,10 +141,15 @@ fn requester(inner: &mut Inner, requester: &Value) -> Option<u64> {
     Some(id)
 }
 
+fn created(ticket: &Value, lookup: &'static str) -> Response {
+    let mut response =
+        (StatusCode::CREATED, Json(json!({"ticket": without_comments(ticket), "audit": {"events": []}})))
+            .into_response();
+    response.headers_mut().insert("x-idempotency-lookup", lookup.parse().unwrap());
+    response
+}
+
 async fn create_ticket(State(sim): State<ZendeskSupport>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
-    if let Err(r) = gate(&sim, &headers, "POST /api/v2/tickets".into(), body.clone()) {
-        return r;
-    }
     let ticket = &body["ticket"];
     if ticket["comment"]["body"].as_str().is_none_or(str::is_empty) {
         return error(StatusCode::UNPROCESSABLE_ENTITY, "RecordInvalid", "Description: cannot be blank");
@@ -209,31 +160,24 @@ async fn create_ticket(State(sim): State<ZendeskSupport>, headers: HeaderMap, Js
         if earlier != body {
             return error(StatusCode::BAD_REQUEST, "IdempotentRequestError", "Key reused with another request");
         }
-        let found = inner.tickets.iter().find(|t| t["id"] == id).cloned().unwrap_or_default();
-        let mut response = (StatusCode::CREATED, Json(json!({"ticket": without_comments(&found)}))).into_response();
-        response.headers_mut().insert("x-idempotency-lookup", "hit".parse().unwrap());
-        return response;
+        return created(&inner.tickets.iter().find(|t| t["id"] == id).cloned().unwrap_or_default(), "hit");
     }
     let requester_id = requester(&mut inner, &ticket["requester"]).unwrap_or(API_USER);
     let id = 35_436 + inner.tickets.len() as u64;
     let public = ticket["comment"]["public"].as_bool().unwrap_or(true);
     let author = if public { requester_id } else { API_USER };
-    let created = json!({"id": id, "requester_id": requester_id, "submitter_id": API_USER, "status": "new",
+    let ticket = json!({"id": id, "requester_id": requester_id, "submitter_id": API_USER, "status": "new",
         "subject": ticket["subject"], "tags": ticket["tags"], "priority": ticket["priority"],
         "external_id": ticket["external_id"], "description": ticket["comment"]["body"],
         "comments": [{"body": ticket["comment"]["body"], "public": public, "author_id": author}]});
-    inner.tickets.push(created.clone());
+    inner.tickets.push(ticket.clone());
     if let Some(key) = key {
         inner.idempotency.insert(key, (body.clone(), id));
     }
     if std::mem::take(&mut inner.lose_next_create_answer) {
         return error(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", "answer lost");
     }
-    let mut response =
-        (StatusCode::CREATED, Json(json!({"ticket": without_comments(&created), "audit": {"events": []}})))
-            .into_response();
-    response.headers_mut().insert("x-idempotency-lookup", "miss".parse().unwrap());
-    response
+    created(&ticket, "miss")
 }
 
 fn without_comments(ticket: &Value) -> Value {
@@ -244,18 +188,9 @@ fn without_comments(ticket: &Value) -> Value {
     ticket
 }
 
-async fn update_ticket(
-    State(sim): State<ZendeskSupport>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Json(body): Json<Value>,
-) -> Response {
-    if let Err(r) = gate(&sim, &headers, format!("PUT /api/v2/tickets/{id}"), body.clone()) {
-        return r;
-    }
+async fn update_ticket(State(sim): State<ZendeskSupport>, Path(id): Path<String>, Json(body): Json<Value>) -> Response {
     let update = &body["ticket"];
     let mut inner = sim.inner.lock().unwrap();
-    let hook = inner.webhook_url.clone();
     let Some(ticket) = inner.tickets.iter_mut().find(|t| id.parse::<u64>().is_ok_and(|id| t["id"] == id)) else {
         return error(StatusCode::NOT_FOUND, "RecordNotFound", "Not found");
     };
@@ -285,22 +220,11 @@ async fn update_ticket(
     }
     let answer = json!({"ticket": without_comments(ticket), "audit": {"events": []}});
     drop(inner);
-    if let Some(hook) = hook {
-        let sim = sim.clone();
-        tokio::spawn(async move {
-            for body in triggers {
-                let (status, _) = deliver(&hook, &body).await;
-                sim.inner.lock().unwrap().echoes.push((status, body));
-            }
-        });
-    }
+    sim.echo(triggers);
     Json(answer).into_response()
 }
 
-async fn availabilities(State(sim): State<ZendeskSupport>, headers: HeaderMap) -> Response {
-    if let Err(r) = gate(&sim, &headers, "GET /api/v2/agent_availabilities".into(), Value::Null) {
-        return r;
-    }
+async fn availabilities(State(sim): State<ZendeskSupport>) -> Response {
     let data = if sim.inner.lock().unwrap().agents_online {
         vec![json!({"type": "agent_availabilities", "id": format!("agent_availabilities|{AGENT}"),
             "attributes": {"agent_id": AGENT, "agent_status": {"id": 1, "name": "online", "reason": "UNKNOWN"},

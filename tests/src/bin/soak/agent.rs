@@ -107,12 +107,10 @@ impl Agent {
                     self.stored(state, &answer);
                 }
             }
-            "error" => {
-                // A refused send is tried again when the next visitor message arrives.
-                if frame["code"] != "taken" {
-                    if let Some(id) = frame["conversation_id"].as_str() {
-                        state.in_flight.retain(|(c, _)| c != id);
-                    }
+            // A refused send is tried again when the next visitor message arrives.
+            "error" if frame["code"] != "taken" => {
+                if let Some(id) = frame["conversation_id"].as_str() {
+                    state.in_flight.retain(|(c, _)| c != id);
                 }
             }
             _ => {}

@@ -9,7 +9,7 @@ use std::{
     time::Duration,
 };
 
-use baton_tests::sim::{intercom, intercom::Intercom, Mode};
+use baton_tests::sim::{intercom, intercom::Intercom, Delivery, Mode};
 use rand::{rngs::StdRng, Rng};
 use serde_json::{json, Value};
 use tokio::sync::watch;
@@ -36,8 +36,8 @@ impl HelpdeskAgent {
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().expect("http client");
         let mut answered: HashSet<String> = HashSet::new();
-        // answer → (body, signature), built once so every retry is the same delivery.
-        let mut pending: BTreeMap<String, (String, String)> = BTreeMap::new();
+        // answer → its delivery, built once so every retry is the same delivery.
+        let mut pending: BTreeMap<String, Delivery> = BTreeMap::new();
         while !*stop.borrow() {
             let conversations = self.sim.inner.lock().unwrap().conversations.clone();
             for (remote, parts) in conversations {
@@ -52,16 +52,10 @@ impl HelpdeskAgent {
                     pending.insert(answer, Intercom::webhook("conversation.admin.replied", &remote, part));
                 }
             }
-            let due: Vec<(String, (String, String))> = pending.iter().map(|(a, d)| (a.clone(), d.clone())).collect();
-            for (answer, (body, signature)) in due {
-                let delivered = http
-                    .post(&self.webhook_url)
-                    .header("content-type", "application/json")
-                    .header("x-hub-signature", signature)
-                    .body(body)
-                    .send()
-                    .await
-                    .is_ok_and(|r| r.status().is_success());
+            let due: Vec<(String, Delivery)> = pending.iter().map(|(a, d)| (a.clone(), d.clone())).collect();
+            for (answer, delivery) in due {
+                let delivered =
+                    delivery.request(&http, &self.webhook_url).send().await.is_ok_and(|r| r.status().is_success());
                 if delivered {
                     pending.remove(&answer);
                     answered.insert(answer.clone());
@@ -91,10 +85,10 @@ pub async fn weather(sim: Intercom, mut rng: StdRng, mut stop: watch::Receiver<b
             limited += 1;
             Mode::RateLimited
         };
-        sim.set_mode(mode);
+        sim.traffic.set_mode(mode);
         tokio::time::sleep(Duration::from_millis(rng.random_range(1000..1500))).await;
-        sim.set_mode(Mode::Normal);
+        sim.traffic.set_mode(Mode::Normal);
     }
-    sim.set_mode(Mode::Normal);
+    sim.traffic.set_mode(Mode::Normal);
     (down, limited)
 }

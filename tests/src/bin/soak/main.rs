@@ -19,9 +19,8 @@ use std::{
     time::Duration,
 };
 
-use baton_tests::{process::RelayProcess, sim::intercom, sim::intercom::Intercom, test_config, TestDb};
+use baton_tests::{process::RelayProcess, sim::intercom::Intercom, test_config, TestDb};
 use rand::{rngs::StdRng, SeedableRng};
-use relay::providers::{config::IntercomConfig, ProviderConfig};
 use shared::Role;
 use tokio::{sync::watch, time::Instant};
 
@@ -223,17 +222,7 @@ async fn main() -> ExitCode {
 fn config(db: &TestDb, sim: &Intercom) -> relay::config::Config {
     let mut config = test_config(db);
     let mut help = config.sites.get(INBOX_SITE).expect("demo site").clone();
-    help.provider = ProviderConfig::Intercom(IntercomConfig {
-        base_url: sim.url(),
-        access_token: intercom::TOKEN.into(),
-        version: "2.11".into(),
-        admin_id: None,
-        timeout_seconds: 2,
-    });
-    help.webhooks.intercom = Some(relay::config::IntercomWebhook {
-        client_secret: intercom::CLIENT_SECRET.into(),
-        bot_admin_id: Some(intercom::BOT_ADMIN.into()),
-    });
+    baton_tests::helpdesks::configure(&mut help, &baton_tests::helpdesks::Helpdesk::settings(sim));
     config.sites.insert(HELPDESK_SITE.into(), help);
     config
 }
