@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use baton_tests::{
     agent_client::{AgentSocket, DEMO_TOKEN},
+    helpdesks::{configure, Helpdesk},
     process::RelayProcess,
     sim::intercom::Intercom,
     test_config,
@@ -28,7 +29,7 @@ async fn the_metrics_show_a_conversation_its_handover_and_a_webhook() {
     let sim = Intercom::start().await;
     let mut config = test_config(&db);
     let mut helpdesk = config.sites["demo"].clone();
-    sim.configure(&mut helpdesk);
+    configure(&mut helpdesk, &sim.settings());
     config.sites.insert("helpdesk".into(), helpdesk);
     let relay = TestRelay::start_with(config).await;
 
