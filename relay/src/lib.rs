@@ -88,11 +88,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let sites = Sites::from_config(&config, &presence)?;
     let queue = Queue::new(bus.clone(), presence.clone());
     // The waiting line survives restarts: rebuild it from the store.
-    for waiting in store.conversations_in(&["waiting"]).await.context("reading the waiting line")? {
-        let handling =
-            sites.get(&waiting.site).map_or(180, |s| (s.config.handover.average_handling_minutes * 60.0) as u64);
-        queue.join(&waiting.site, &waiting.id, waiting.handover.waiting_since.unwrap_or(waiting.updated_at), handling);
-    }
+    queue.load(store.as_ref(), &sites).await.context("reading the waiting line")?;
     let outbox = Outbox::new(store.clone());
     let metrics = metrics::Metrics::default();
     let shutdown = Shutdown::default();
@@ -109,6 +105,8 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     if config.redis_url.is_some() {
         // Several relays: agents signed in at any of them count as online here.
         shutdown.tracker.spawn(presence.clone().share(bus.clone(), node.clone(), shutdown.token.clone()));
+        // ... and the waiting line is every relay's conversations, re-read when one changes it.
+        shutdown.tracker.spawn(queue.clone().follow(store.clone(), sites.clone(), shutdown.token.clone()));
         registry = registry.with_leases(Leases::new(store.clone(), bus.clone(), node, config.lease_ttl));
     }
     let conversations = Arc::new(registry);

@@ -1,16 +1,30 @@
 //! The waiting line per site: who waits for an agent, in order, and the estimate each visitor
 //! is shown. Rebuilt from the store at start; every change re-announces positions to the
-//! waiting conversations.
+//! waiting conversations. With several relays, a change is noticed on the bus ([`QUEUE`]) and
+//! every relay re-reads the line from the store ([`Queue::follow`]).
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc, Mutex,
+    },
+    time::Duration,
 };
+
+use tokio_util::sync::CancellationToken;
 
 use crate::{
     agents::Presence,
     pubsub::{Bus, BusMessage},
+    state::Sites,
+    store::{Store, StoreError},
 };
+
+/// The topic relays tell each other on that a site's line changed.
+pub const QUEUE: &str = "_queue";
+/// With several relays, the line is also re-read this often (a notice may have been lost).
+const RELOAD_EVERY: Duration = Duration::from_secs(30);
 
 #[derive(Clone)]
 pub struct Queue {
@@ -18,6 +32,8 @@ pub struct Queue {
     waiting: Arc<Mutex<HashMap<String, Vec<Entry>>>>,
     bus: Bus,
     presence: Presence,
+    /// Several relays: changes are told on [`QUEUE`].
+    shared: Arc<AtomicBool>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -37,7 +53,63 @@ pub struct Place {
 
 impl Queue {
     pub fn new(bus: Bus, presence: Presence) -> Self {
-        Self { waiting: Arc::default(), bus, presence }
+        Self { waiting: Arc::default(), bus, presence, shared: Arc::default() }
+    }
+
+    /// Replaces every line with the conversations the store has waiting, and announces them.
+    pub async fn load(&self, store: &dyn Store, sites: &Sites) -> Result<(), StoreError> {
+        let mut lines: HashMap<String, Vec<Entry>> = HashMap::new();
+        for waiting in store.conversations_in(&["waiting"]).await? {
+            let handling_seconds =
+                sites.get(&waiting.site).map_or(180, |s| (s.config.handover.average_handling_minutes * 60.0) as u64);
+            let since = waiting.handover.waiting_since.unwrap_or(waiting.updated_at);
+            lines.entry(waiting.site).or_default().push(Entry { since, conversation_id: waiting.id, handling_seconds });
+        }
+        let sites: Vec<String> = {
+            let mut waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+            for line in lines.values_mut() {
+                line.sort_by(|a, b| a.since.cmp(&b.since).then_with(|| a.conversation_id.cmp(&b.conversation_id)));
+            }
+            let emptied: Vec<String> = waiting.keys().filter(|site| !lines.contains_key(*site)).cloned().collect();
+            for site in emptied {
+                lines.insert(site, Vec::new());
+            }
+            let sites = lines.keys().cloned().collect();
+            *waiting = lines;
+            sites
+        };
+        for site in sites {
+            self.announce(&site);
+        }
+        Ok(())
+    }
+
+    /// Several relays: re-reads the line from the store whenever a relay says it changed (and
+    /// every [`RELOAD_EVERY`]), until `stop`.
+    pub async fn follow(self, store: Arc<dyn Store>, sites: Sites, stop: CancellationToken) {
+        self.shared.store(true, Ordering::Relaxed);
+        let mut notices = self.bus.subscribe(QUEUE);
+        let mut every = tokio::time::interval(RELOAD_EVERY);
+        loop {
+            let reload = tokio::select! {
+                () = stop.cancelled() => return,
+                _ = every.tick() => true,
+                // A change, a resync, or notices missed: all mean the same.
+                _ = notices.recv() => true,
+            };
+            if reload {
+                if let Err(error) = self.load(store.as_ref(), &sites).await {
+                    tracing::warn!(%error, "cannot re-read the waiting line");
+                }
+            }
+        }
+    }
+
+    /// Tells the other relays that `site`'s line changed (several relays only).
+    fn changed(&self, site: &str) {
+        if self.shared.load(Ordering::Relaxed) {
+            self.bus.publish(QUEUE, BusMessage::QueueChanged { site: site.to_string() });
+        }
     }
 
     /// Adds a conversation (again: joining twice keeps one entry) and announces positions.
@@ -50,6 +122,7 @@ impl Queue {
             line.sort_by(|a, b| a.since.cmp(&b.since).then_with(|| a.conversation_id.cmp(&b.conversation_id)));
         }
         self.announce(site);
+        self.changed(site);
     }
 
     pub fn leave(&self, site: &str, conversation_id: &str) {
@@ -63,6 +136,8 @@ impl Queue {
         if removed {
             self.announce(site);
         }
+        // Even if this relay did not know it: another one may.
+        self.changed(site);
     }
 
     /// How many conversations wait, per site that had a line.
@@ -142,5 +217,42 @@ mod tests {
             Some(Place { position: 3, wait_seconds: 240 }),
             "kim answers another site"
         );
+    }
+
+    /// Two relays: the line one changes is the line the other shows.
+    #[tokio::test]
+    async fn relays_follow_each_others_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = crate::config::Config {
+            database_url: format!("sqlite://{}/q.db", dir.path().display()),
+            ..crate::config::Config::default()
+        };
+        let state = crate::build_state(config).await.unwrap();
+        let bus = Bus::local();
+        let (a, b) = (Queue::new(bus.clone(), Presence::default()), Queue::new(bus.clone(), Presence::default()));
+        let stop = CancellationToken::new();
+        tokio::spawn(a.clone().follow(state.store.clone(), state.sites.clone(), stop.clone()));
+        tokio::spawn(b.clone().follow(state.store.clone(), state.sites.clone(), stop.clone()));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let id = state.store.create_conversation("demo", "h").await.unwrap().id;
+        let waiting = crate::store::Handover { phase: "waiting".into(), waiting_since: Some(5), ..Default::default() };
+        state.store.set_handover(&id, &waiting).await.unwrap();
+        a.join("demo", &id, 5, 180);
+        let in_line = async {
+            while b.place("demo", &id).is_none() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(5), in_line).await.expect("b learns of the new place in line");
+        state.store.set_handover(&id, &crate::store::Handover::default()).await.unwrap();
+        // The relay that takes it out of the line need not be the one that put it there.
+        b.leave("demo", &id);
+        let out = async {
+            while a.place("demo", &id).is_some() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(5), out).await.expect("a learns it left the line");
+        stop.cancel();
     }
 }

@@ -305,7 +305,7 @@ impl Session {
                     Ok(BusMessage::Typing { author, on }) => self.send(&ServerFrame::Typing { author, on }).await?,
                     Ok(BusMessage::Draft { draft_id, author, text }) => self.send(&ServerFrame::Draft { draft_id, author, text }).await?,
                     Ok(BusMessage::Queue { position, wait_seconds }) => self.send(&ServerFrame::Queue { position, wait_seconds }).await?,
-                    Ok(BusMessage::InboxChanged { .. } | BusMessage::ReleaseLease { .. } | BusMessage::LeaseFreed { .. } | BusMessage::Presence { .. }) => {}
+                    Ok(BusMessage::InboxChanged { .. } | BusMessage::ReleaseLease { .. } | BusMessage::LeaseFreed { .. } | BusMessage::Presence { .. } | BusMessage::QueueChanged { .. }) => {}
                     // Events may have been lost on the way (the bus says so, or this receiver
                     // fell behind): whatever the store has after what was sent goes out now.
                     Ok(BusMessage::Resync) => {

@@ -43,6 +43,7 @@ enum Carried {
     ReleaseLease { conversation_id: String, holder: String },
     LeaseFreed { conversation_id: String },
     Presence { node: String, agents: Vec<OnlineAgent> },
+    QueueChanged { site: String },
 }
 
 impl From<BusMessage> for Carried {
@@ -57,6 +58,7 @@ impl From<BusMessage> for Carried {
             BusMessage::ReleaseLease { conversation_id, holder } => Self::ReleaseLease { conversation_id, holder },
             BusMessage::LeaseFreed { conversation_id } => Self::LeaseFreed { conversation_id },
             BusMessage::Presence { node, agents } => Self::Presence { node, agents },
+            BusMessage::QueueChanged { site } => Self::QueueChanged { site },
         }
     }
 }
@@ -73,6 +75,7 @@ impl From<Carried> for BusMessage {
             Carried::ReleaseLease { conversation_id, holder } => Self::ReleaseLease { conversation_id, holder },
             Carried::LeaseFreed { conversation_id } => Self::LeaseFreed { conversation_id },
             Carried::Presence { node, agents } => Self::Presence { node, agents },
+            Carried::QueueChanged { site } => Self::QueueChanged { site },
         }
     }
 }
@@ -137,6 +140,7 @@ mod tests {
         check(BusMessage::LeaseFreed { conversation_id: "c".into() });
         let sam = OnlineAgent { id: "sam".into(), name: "Sam".into(), sites: vec!["demo".into()] };
         check(BusMessage::Presence { node: "n".into(), agents: vec![sam] });
+        check(BusMessage::QueueChanged { site: "demo".into() });
     }
 
     #[test]

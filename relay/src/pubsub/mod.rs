@@ -47,6 +47,8 @@ pub enum BusMessage {
     /// On [`PRESENCE`]: the agents online at relay `node` (sent on change and periodically;
     /// relays forget a relay that stopped sending).
     Presence { node: String, agents: Vec<OnlineAgent> },
+    /// On [`crate::queue::QUEUE`]: the site's waiting line changed; relays re-read it.
+    QueueChanged { site: String },
 }
 
 /// An agent online at some relay, as [`BusMessage::Presence`] carries it.
