@@ -9,7 +9,12 @@ use std::{
 };
 
 use anyhow::Context;
-use baton_tests::{process::RelayProcess, sim::intercom::Intercom, test_config, TestDb};
+use baton_tests::{
+    helpdesks::{configure, Helpdesk},
+    process::RelayProcess,
+    sim::intercom::Intercom,
+    test_config, TestDb,
+};
 
 /// The site whose webhooks the benchmark posts (Intercom's signature).
 pub const WEBHOOK_SITE: &str = "helpdesk";
@@ -47,7 +52,7 @@ impl Target {
         let sim = Intercom::start().await;
         let mut config = test_config(&db);
         let mut helpdesk = config.sites.get("demo").context("the demo site")?.clone();
-        sim.configure(&mut helpdesk);
+        configure(&mut helpdesk, &sim.settings());
         config.sites.insert(WEBHOOK_SITE.into(), helpdesk);
         let relay = RelayProcess::start(config).await;
         let pid = relay.pid().context("the relay's pid")?;

@@ -32,18 +32,15 @@ pub async fn run(target: &Target, rate: f64, measured: Duration) -> Webhooks {
             let part = json!({"type": "conversation_part", "id": format!("bench-part-{n}"), "part_type": "comment",
                 "body": format!("<p>answer {n}</p>"), "created_at": 0, "attachments": [],
                 "author": {"type": "admin", "id": baton_tests::sim::intercom::AGENT_ADMIN, "name": "Ciaran Lee"}});
-            let (body, signature) =
-                Intercom::webhook("conversation.admin.replied", &format!("bench-remote-{}", n % 100), part);
+            let delivery = Intercom::webhook("conversation.admin.replied", &format!("bench-remote-{}", n % 100), part);
             let (http, url) = (http.clone(), url.clone());
             tokio::spawn(async move {
                 tokio::time::sleep_until(due).await;
-                let response = http
-                    .post(&url)
-                    .header("content-type", "application/json")
-                    .header("x-hub-signature", signature)
-                    .body(body)
-                    .send()
-                    .await;
+                let mut request = http.post(&url);
+                for (name, value) in &delivery.headers {
+                    request = request.header(name, value);
+                }
+                let response = request.body(delivery.body).send().await;
                 match response {
                     Ok(r) if r.status().is_success() => Some(due.elapsed()),
                     _ => None,
