@@ -26,6 +26,7 @@
 pub mod agents;
 pub mod bot;
 pub mod config;
+pub mod connectors;
 pub mod conversation;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;

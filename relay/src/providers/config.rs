@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::connectors::settings;
+
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ProviderConfig {
@@ -55,7 +57,7 @@ pub struct IntercomConfig {
     #[serde(default)]
     pub admin_id: Option<String>,
     /// Seconds before a call counts as failed (and is retried).
-    #[serde(default = "default_timeout")]
+    #[serde(default = "settings::default_timeout")]
     pub timeout_seconds: u64,
 }
 
@@ -65,8 +67,4 @@ fn default_intercom_base() -> String {
 
 fn default_intercom_version() -> String {
     "2.11".into()
-}
-
-fn default_timeout() -> u64 {
-    10
 }

@@ -21,6 +21,7 @@ use super::{
     http, zendesk_support, Capabilities, CloseReason, Handover, Mode, Provider, ProviderError, ProviderKind,
     RemoteThread,
 };
+use crate::connectors::{http, json::string, settings};
 
 /// `[sites.<key>.provider]` with `kind = "freshchat"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,7 +35,7 @@ pub struct FreshchatConfig {
     #[serde(default)]
     pub channel_id: Option<String>,
     /// Post the summary as a private note (else as the visitor's first message).
-    #[serde(default = "default_true")]
+    #[serde(default = "settings::default_true")]
     pub summary_note: bool,
     /// The `actor_type` of the note (`bot` or `agent`; which are allowed is UNCONFIRMED).
     #[serde(default = "default_note_actor")]
@@ -46,7 +47,7 @@ pub struct FreshchatConfig {
     #[serde(default)]
     pub priority: String,
     /// Resolve the conversation when the visitor cancels (else only a notice is posted).
-    #[serde(default = "default_true")]
+    #[serde(default = "settings::default_true")]
     pub resolve_on_cancel: bool,
     /// Agents whose `GET /agents/{id}` answers availability; empty: no check, always available.
     #[serde(default)]
@@ -57,12 +58,8 @@ pub struct FreshchatConfig {
     /// Values of that field (any case) that count as available.
     #[serde(default = "default_available_values")]
     pub available_values: Vec<String>,
-    #[serde(default = "default_timeout")]
+    #[serde(default = "settings::default_timeout")]
     pub timeout_seconds: u64,
-}
-
-fn default_true() -> bool {
-    true
 }
 
 fn default_note_actor() -> String {
@@ -75,10 +72,6 @@ fn default_availability_field() -> String {
 
 fn default_available_values() -> Vec<String> {
     vec!["available".into(), "online".into()]
-}
-
-fn default_timeout() -> u64 {
-    10
 }
 
 /// How many of the visitor's own messages go into the new conversation.
@@ -200,10 +193,6 @@ fn user_message(channel: Option<&str>, user: &str, text: &str) -> Value {
         message["channel_id"] = json!(channel);
     }
     message
-}
-
-fn string(value: &Value, key: &str) -> Option<String> {
-    value[key].as_str().filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
 #[async_trait]

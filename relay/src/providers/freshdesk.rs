@@ -18,9 +18,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{
-    http,
     zendesk_support::{description, subject},
     Capabilities, CloseReason, Handover, Mode, Provider, ProviderError, ProviderKind, RemoteThread,
+};
+use crate::connectors::{
+    http,
+    json::{id_text, id_value},
+    settings,
 };
 
 /// `[sites.<key>.provider]` with `kind = "freshdesk"`.
@@ -32,12 +36,12 @@ pub struct FreshdeskConfig {
     /// The API key of the agent Baton writes as; Basic `<api_key>:X`.
     pub api_key: String,
     /// The requester of tickets from visitors who gave no email (Freshdesk requires one).
-    #[serde(default = "default_fallback_email")]
+    #[serde(default = "settings::default_fallback_email")]
     pub fallback_email: String,
     /// Tags on every ticket; the automation rules filter on them. The reason is added.
-    #[serde(default = "default_tags")]
+    #[serde(default = "settings::default_tags")]
     pub tags: Vec<String>,
-    #[serde(default = "default_subject_prefix")]
+    #[serde(default = "settings::default_subject_prefix")]
     pub subject_prefix: String,
     /// 1 Low, 2 Medium, 3 High, 4 Urgent.
     #[serde(default = "default_priority")]
@@ -47,29 +51,17 @@ pub struct FreshdeskConfig {
     pub source: u8,
     /// Send `user_id` (the requester) with visitor notes. SPEC 6(b) names the field; if an
     /// account refuses it, turning it off files the notes as the API agent's (still incoming).
-    #[serde(default = "default_true")]
+    #[serde(default = "settings::default_true")]
     pub note_as_requester: bool,
     /// Resolve the ticket (status 4) when the visitor cancels; else only a private note.
-    #[serde(default = "default_true")]
+    #[serde(default = "settings::default_true")]
     pub resolve_on_cancel: bool,
     /// Ask `GET /api/v2/agents` for an agent with `available: true` before handing over
     /// (UNCONFIRMED field); off by default, since tickets wait for an agent anyway.
     #[serde(default)]
     pub availability_check: bool,
-    #[serde(default = "default_timeout")]
+    #[serde(default = "settings::default_timeout")]
     pub timeout_seconds: u64,
-}
-
-fn default_fallback_email() -> String {
-    "chat-visitor@baton.invalid".into()
-}
-
-fn default_tags() -> Vec<String> {
-    vec!["bot_handover".into()]
-}
-
-fn default_subject_prefix() -> String {
-    "Chat handover".into()
 }
 
 fn default_priority() -> u8 {
@@ -78,14 +70,6 @@ fn default_priority() -> u8 {
 
 fn default_source() -> u8 {
     7
-}
-
-fn default_true() -> bool {
-    true
-}
-
-fn default_timeout() -> u64 {
-    10
 }
 
 pub struct Freshdesk {
@@ -157,20 +141,6 @@ pub(super) fn tags_with_reason(tags: &[String], reason: &str) -> Vec<String> {
         tags.push(reason);
     }
     tags
-}
-
-/// Freshdesk ids are integers; a string id from elsewhere is passed as it is.
-fn id_value(id: &str) -> Value {
-    id.parse::<u64>().map(Value::from).unwrap_or_else(|_| json!(id))
-}
-
-/// An id the helpdesk sends as a number or a string.
-pub(super) fn id_text(value: Option<&Value>) -> Option<String> {
-    match value? {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
 }
 
 #[async_trait]

@@ -17,11 +17,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{
-    freshdesk::{html, id_text, tags_with_reason},
-    http,
+    freshdesk::{html, tags_with_reason},
     zendesk_support::{description, subject},
     Capabilities, CloseReason, Handover, Mode, Provider, ProviderError, ProviderKind, RemoteThread,
 };
+use crate::connectors::{http, json::id_text, settings};
 
 /// `[sites.<key>.provider]` with `kind = "gorgias"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -33,45 +33,25 @@ pub struct GorgiasConfig {
     pub email: String,
     pub api_key: String,
     /// The customer of tickets from visitors who gave no email (Gorgias requires a sender).
-    #[serde(default = "default_fallback_email")]
+    #[serde(default = "settings::default_fallback_email")]
     pub fallback_email: String,
     /// Tags on every ticket (sent as `[{"name": ...}]`); the reason is added.
-    #[serde(default = "default_tags")]
+    #[serde(default = "settings::default_tags")]
     pub tags: Vec<String>,
     /// The `tags` shape is UNCONFIRMED: `false` leaves tags out if Gorgias refuses them.
-    #[serde(default = "default_true")]
+    #[serde(default = "settings::default_true")]
     pub send_tags: bool,
-    #[serde(default = "default_subject_prefix")]
+    #[serde(default = "settings::default_subject_prefix")]
     pub subject_prefix: String,
     /// A Gorgias user id that authors internal notes (cancel, leave); without it no note is
     /// written (an internal note needs a user sender, SPEC 7(b)).
     #[serde(default)]
     pub note_user_id: Option<u64>,
     /// Close the ticket (`status: closed`) when the visitor cancels.
-    #[serde(default = "default_true")]
+    #[serde(default = "settings::default_true")]
     pub close_on_cancel: bool,
-    #[serde(default = "default_timeout")]
+    #[serde(default = "settings::default_timeout")]
     pub timeout_seconds: u64,
-}
-
-fn default_fallback_email() -> String {
-    "chat-visitor@baton.invalid".into()
-}
-
-fn default_tags() -> Vec<String> {
-    vec!["bot_handover".into()]
-}
-
-fn default_subject_prefix() -> String {
-    "Chat handover".into()
-}
-
-fn default_true() -> bool {
-    true
-}
-
-fn default_timeout() -> u64 {
-    10
 }
 
 pub struct Gorgias {

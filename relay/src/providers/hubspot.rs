@@ -19,6 +19,7 @@ use super::{
     http, zendesk_support, Capabilities, CloseReason, Handover, Mode, Provider, ProviderError, ProviderKind,
     RemoteThread,
 };
+use crate::connectors::{http, json::string_field, settings};
 
 /// `[sites.<key>.provider]` with `kind = "hubspot"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,12 +42,12 @@ pub struct HubspotConfig {
     pub custom_channels_path: String,
     /// Close the thread (`PATCH .../threads/{id}` `{"status": "CLOSED"}`, body UNCONFIRMED) when
     /// the visitor cancels; a refusal is logged, the notice is there anyway.
-    #[serde(default = "default_true")]
+    #[serde(default = "settings::default_true")]
     pub close_on_cancel: bool,
     /// The sender's name when the visitor gave none.
     #[serde(default = "default_visitor_name")]
     pub visitor_name: String,
-    #[serde(default = "default_timeout")]
+    #[serde(default = "settings::default_timeout")]
     pub timeout_seconds: u64,
 }
 
@@ -62,16 +63,8 @@ fn default_channel_path() -> String {
     "/conversations/v3/custom-channels".into()
 }
 
-fn default_true() -> bool {
-    true
-}
-
 fn default_visitor_name() -> String {
     "Website visitor".into()
-}
-
-fn default_timeout() -> u64 {
-    10
 }
 
 pub struct Hubspot {
@@ -152,14 +145,6 @@ fn sender(handover: &Handover, default_name: &str) -> Value {
         None => json!({"type": "CHANNEL_SPECIFIC_OPAQUE_ID", "value": format!("baton-{}", handover.conversation_id)}),
     };
     json!({"name": name, "deliveryIdentifier": identifier})
-}
-
-fn string_field(value: &Value, key: &str) -> Option<String> {
-    match &value[key] {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
 }
 
 #[async_trait]

@@ -14,6 +14,7 @@ use super::{
     config::IntercomConfig, http, Capabilities, CloseReason, Handover, Mode, Provider, ProviderError, ProviderKind,
     RemoteThread,
 };
+use crate::connectors::{http, json::string_field};
 
 pub struct Intercom {
     config: IntercomConfig,
@@ -97,14 +98,6 @@ impl Intercom {
             }
             Err(error) => Err(error),
         }
-    }
-}
-
-fn string_field(value: &Value, key: &str) -> Option<String> {
-    match &value[key] {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
     }
 }
 

@@ -11,7 +11,6 @@ pub mod config;
 pub mod freshchat;
 pub mod freshdesk;
 pub mod gorgias;
-mod http;
 pub mod hubspot;
 pub mod inbound;
 pub mod intercom;

@@ -17,7 +17,8 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::{http, Capabilities, CloseReason, Handover, Mode, Provider, ProviderError, ProviderKind, RemoteThread};
+use super::{Capabilities, CloseReason, Handover, Mode, Provider, ProviderError, ProviderKind, RemoteThread};
+use crate::connectors::{http, json::string, settings};
 
 /// `[sites.<key>.provider]` with `kind = "zendesk_messaging"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,18 +45,18 @@ pub struct ZendeskMessagingConfig {
     pub bot_name: String,
     /// Send the `dataCapture.systemField.*` keys with passControl (requester email and name,
     /// tags). Practitioner-confirmed only (SPEC 2(b), UNCONFIRMED officially), so it can be off.
-    #[serde(default = "default_true")]
+    #[serde(default = "settings::default_true")]
     pub data_capture: bool,
     /// `dataCapture.systemField.tags` (space-separated), when `data_capture` is on.
     #[serde(default = "default_tags")]
     pub tags: String,
     /// Release control when the visitor cancels (else only a notice is posted).
-    #[serde(default = "default_true")]
+    #[serde(default = "settings::default_true")]
     pub release_on_cancel: bool,
     /// Zendesk Support credentials for the availability check; without them none is made.
     #[serde(default)]
     pub availability: Option<AvailabilityConfig>,
-    #[serde(default = "default_timeout")]
+    #[serde(default = "settings::default_timeout")]
     pub timeout_seconds: u64,
 }
 
@@ -91,20 +92,12 @@ fn default_bot_name() -> String {
     "Baton bot".into()
 }
 
-fn default_true() -> bool {
-    true
-}
-
 fn default_tags() -> String {
     "bot_handover".into()
 }
 
 fn default_channel_status() -> String {
     "messaging:online".into()
-}
-
-fn default_timeout() -> u64 {
-    10
 }
 
 /// How many of the visitor's own messages are copied into the Sunshine conversation: enough
@@ -271,10 +264,6 @@ fn jwt(key_id: &str, secret: &str) -> String {
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
     mac.update(signing_input.as_bytes());
     format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
-}
-
-fn string(value: &Value, key: &str) -> Option<String> {
-    value[key].as_str().filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
 fn user_id(answer: &Value) -> Result<String, ProviderError> {

@@ -16,7 +16,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::{http, Capabilities, CloseReason, Handover, Mode, Provider, ProviderError, ProviderKind, RemoteThread};
+use super::{Capabilities, CloseReason, Handover, Mode, Provider, ProviderError, ProviderKind, RemoteThread};
+use crate::connectors::{
+    http,
+    json::{id_value, string_at as string_field},
+    settings,
+};
 
 /// `[sites.<key>.provider]` with `kind = "zendesk_support"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -33,9 +38,9 @@ pub struct ZendeskSupportConfig {
     #[serde(default)]
     pub oauth_token: Option<String>,
     /// Tags on every ticket; the webhook triggers filter on them. The reason is added.
-    #[serde(default = "default_tags")]
+    #[serde(default = "settings::default_tags")]
     pub tags: Vec<String>,
-    #[serde(default = "default_subject_prefix")]
+    #[serde(default = "settings::default_subject_prefix")]
     pub subject_prefix: String,
     /// `low`, `normal`, `high` or `urgent`; empty leaves Zendesk's default.
     #[serde(default = "default_priority")]
@@ -45,37 +50,21 @@ pub struct ZendeskSupportConfig {
     pub public_summary: bool,
     /// Send an `Idempotency-Key` with ticket creation, so a retried create after a lost answer
     /// makes no second ticket. Its TTL and error shape are UNCONFIRMED, so it can be turned off.
-    #[serde(default = "default_true")]
+    #[serde(default = "settings::default_true")]
     pub idempotency_key: bool,
     /// Solve the ticket when the visitor cancels (else only a private note is added).
-    #[serde(default = "default_true")]
+    #[serde(default = "settings::default_true")]
     pub solve_on_cancel: bool,
     /// Ask `GET /api/v2/agent_availabilities` with this `filter[channel_status]` (e.g.
     /// `support:online`) before handing over; without it tickets are always accepted.
     #[serde(default)]
     pub availability_channel: Option<String>,
-    #[serde(default = "default_timeout")]
+    #[serde(default = "settings::default_timeout")]
     pub timeout_seconds: u64,
-}
-
-fn default_tags() -> Vec<String> {
-    vec!["bot_handover".into()]
-}
-
-fn default_subject_prefix() -> String {
-    "Chat handover".into()
 }
 
 fn default_priority() -> String {
     "normal".into()
-}
-
-fn default_true() -> bool {
-    true
-}
-
-fn default_timeout() -> u64 {
-    10
 }
 
 /// How requests authenticate (SPEC 3(a)).
@@ -211,19 +200,6 @@ pub(super) fn description(handover: &Handover) -> String {
 pub(super) fn idempotency_key(handover: &Handover) -> String {
     let digest = Sha256::digest(serde_json::to_vec(handover).unwrap_or_default());
     format!("baton-{}-{}", handover.conversation_id, hex::encode(&digest[..8]))
-}
-
-/// Zendesk ids are integers; a string id from elsewhere is passed as it is.
-fn id_value(id: &str) -> Value {
-    id.parse::<u64>().map(Value::from).unwrap_or_else(|_| json!(id))
-}
-
-fn string_field(value: &Value, pointer: &str) -> Option<String> {
-    match value.pointer(pointer)? {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
 }
 
 #[async_trait]
