@@ -18,8 +18,7 @@ use serde_json::{json, Value};
 use tokio::sync::OnceCell;
 
 use super::{
-    http, zendesk_support, Capabilities, CloseReason, Handover, Mode, Provider, ProviderError, ProviderKind,
-    RemoteThread,
+    zendesk_support, Capabilities, CloseReason, Handover, Mode, Provider, ProviderError, ProviderKind, RemoteThread,
 };
 use crate::connectors::{http, json::string, settings};
 
