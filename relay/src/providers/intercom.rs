@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use tokio::sync::OnceCell;
 
 use super::{
-    config::IntercomConfig, http, Capabilities, CloseReason, Handover, Mode, Provider, ProviderError, ProviderKind,
+    config::IntercomConfig, Capabilities, CloseReason, Handover, Mode, Provider, ProviderError, ProviderKind,
     RemoteThread,
 };
 use crate::connectors::{http, json::string_field};
