@@ -1,4 +1,4 @@
-//! Every helpdesk's webhook parser (`relay/src/webhooks/*.rs`) on the same body: each must
+//! Every helpdesk's webhook parser (`relay/src/connectors/*/webhook.rs`) on the same body: each must
 //! answer events or a parse error, never panic, and what it answers must survive the store's
 //! JSON round trip (events are stored before they are processed).
 #![no_main]
@@ -6,7 +6,7 @@
 use libfuzzer_sys::fuzz_target;
 use relay::{
     fuzzing::{parse_webhook, WEBHOOK_PARSERS},
-    webhooks::InboundEvent,
+    connectors::InboundEvent,
 };
 
 fuzz_target!(|body: &[u8]| {

@@ -1,4 +1,5 @@
-//! Every webhook authenticity check (`relay/src/webhooks/signature.rs`) on hostile headers and
+//! Every webhook authenticity check (`relay/src/connectors/*/webhook.rs` and
+//! `relay/src/connectors/signature.rs`) on hostile headers and
 //! bodies: a refusal or an acceptance, never a panic. Half the inputs are signed the way the
 //! helpdesk signs them, so the accepting paths (timestamp parsing, windows, URL variants) are
 //! driven too, and a correctly signed delivery must never be called a mismatch.
@@ -14,7 +15,10 @@ use hmac::{Hmac, Mac};
 use libfuzzer_sys::fuzz_target;
 use relay::{
     fuzzing::{HeaderMap, HeaderName, HeaderValue},
-    webhooks::{signature, SignatureError},
+    connectors::{
+        freshchat::webhook as freshchat, hubspot::webhook as hubspot, intercom::webhook as intercom, signature,
+        zendesk_messaging::webhook as sunshine, zendesk_support::webhook as zendesk, SignatureError,
+    },
 };
 use sha2::{Digest, Sha256};
 
@@ -31,7 +35,7 @@ huFW35yPe4r31nkQmKK7OibwZBlrQq/PFuPRMSmMxaOxGdjgjReXDywJDbdFLEno
 oQIDAQAB
 -----END PUBLIC KEY-----";
 
-static FRESHCHAT: OnceLock<signature::FreshchatKey> = OnceLock::new();
+static FRESHCHAT: OnceLock<freshchat::FreshchatKey> = OnceLock::new();
 
 struct Delivery<'a> {
     /// Sign like the helpdesk (true) or send `signature` as given.
@@ -96,7 +100,7 @@ fn genuine(what: &str, result: Result<(), SignatureError>) {
 fuzz_target!(|data: &[u8]| {
     let Some(d) = Delivery::read(data) else { return };
     let body = d.body;
-    let _ = signature::parse_timestamp(d.timestamp);
+    let _ = zendesk::parse_timestamp(d.timestamp);
 
     // Intercom: sha1=<hex HMAC-SHA1>.
     let value = if d.sign {
@@ -107,7 +111,7 @@ fuzz_target!(|data: &[u8]| {
         d.signature.to_string()
     };
     if let Some(h) = headers(&[("X-Hub-Signature", &value)]) {
-        let result = signature::intercom(SECRET, &h, body);
+        let result = intercom::verify(SECRET, &h, body);
         if d.sign {
             assert_eq!(result, Ok(()), "intercom");
         }
@@ -119,7 +123,7 @@ fuzz_target!(|data: &[u8]| {
     if let Some(h) =
         headers(&[("X-Zendesk-Webhook-Signature", &value), ("X-Zendesk-Webhook-Signature-Timestamp", d.timestamp)])
     {
-        let result = signature::zendesk(SECRET, &h, body, d.now_ms / 1000, u64::from(d.window_seconds));
+        let result = zendesk::verify(SECRET, &h, body, d.now_ms / 1000, u64::from(d.window_seconds));
         if d.sign && d.timestamp.trim() == d.timestamp {
             genuine("zendesk", result);
         }
@@ -127,7 +131,7 @@ fuzz_target!(|data: &[u8]| {
 
     // HubSpot v3: base64 HMAC-SHA256 over method + uri + body + timestamp, 5-minute window.
     let uris = [d.uri.to_string(), format!("https://relay.test{}", d.uri)];
-    let request = signature::HubspotRequest { method: "POST", uris: &uris };
+    let request = hubspot::HubspotRequest { method: "POST", uris: &uris };
     let timestamp = d.timestamp.trim();
     let value = if d.sign {
         BASE64.encode(hmac256(&[b"POST", d.uri.as_bytes(), body, timestamp.as_bytes()]))
@@ -135,7 +139,7 @@ fuzz_target!(|data: &[u8]| {
         d.signature.into()
     };
     if let Some(h) = headers(&[("X-HubSpot-Signature-v3", &value), ("X-HubSpot-Request-Timestamp", d.timestamp)]) {
-        let result = signature::hubspot(SECRET, &request, &h, body, d.now_ms);
+        let result = hubspot::verify(SECRET, &request, &h, body, d.now_ms);
         if d.sign && timestamp == d.timestamp {
             genuine("hubspot", result);
         }
@@ -156,7 +160,7 @@ fuzz_target!(|data: &[u8]| {
             d.signature.into()
         };
         if let Some(h) = headers(&[("X-HubSpot-Signature", &value), ("X-HubSpot-Signature-Version", version)]) {
-            let result = signature::hubspot_legacy(SECRET, &request, &h, body);
+            let result = hubspot::verify_legacy(SECRET, &request, &h, body);
             if d.sign {
                 assert_eq!(result, Ok(()), "hubspot {version}");
             }
@@ -164,16 +168,16 @@ fuzz_target!(|data: &[u8]| {
     }
 
     // Freshchat: RSA-SHA256; a signature the fuzzer made up is never valid.
-    let key = FRESHCHAT.get_or_init(|| signature::FreshchatKey::from_pem(FRESHCHAT_PEM).expect("the fixed key parses"));
+    let key = FRESHCHAT.get_or_init(|| freshchat::FreshchatKey::from_pem(FRESHCHAT_PEM).expect("the fixed key parses"));
     if let Some(h) = headers(&[("X-Freshchat-Signature", d.signature)]) {
-        assert!(signature::freshchat(key, &h, body).is_err(), "freshchat accepted a made-up signature");
+        assert!(freshchat::verify(key, &h, body).is_err(), "freshchat accepted a made-up signature");
     }
-    let _ = signature::FreshchatKey::from_pem(d.pem);
+    let _ = freshchat::FreshchatKey::from_pem(d.pem);
 
     // Shared secrets (Zendesk Messaging, Freshdesk, Gorgias) and Basic credentials.
     let value = if d.sign { SECRET.to_string() } else { d.signature.to_string() };
     if let Some(h) = headers(&[("X-API-Key", &value), ("X-Baton-Webhook-Secret", &value)]) {
-        let sunshine = signature::sunshine(SECRET, &h);
+        let sunshine = sunshine::verify(SECRET, &h);
         let shared = signature::shared_secret(&h, "x-baton-webhook-secret", SECRET);
         if d.sign {
             assert_eq!((sunshine, shared), (Ok(()), Ok(())), "shared secret");

@@ -9,10 +9,13 @@ pub use axum::{
 
 pub use crate::gateway::codec::{decode as decode_widget_message, DecodeError, Incoming};
 
-use crate::{
-    config::{IntercomWebhook, SecretHeaderWebhook, ZendeskMessagingWebhook, ZendeskSupportWebhook},
-    webhooks::{freshchat, freshdesk, gorgias, hubspot, intercom, zendesk_messaging, zendesk_support},
-    webhooks::{InboundEvent, ParseError},
+use crate::connectors::{
+    freshchat, freshdesk, gorgias, hubspot,
+    intercom::{self, IntercomWebhook},
+    settings::SecretHeaderWebhook,
+    zendesk_messaging::{self, ZendeskMessagingWebhook},
+    zendesk_support::{self, ZendeskSupportWebhook},
+    InboundEvent, ParseError,
 };
 
 /// The helpdesks whose webhook bodies the relay parses, in a fixed order.
@@ -30,11 +33,11 @@ pub fn parse_webhook(provider: &str, body: &[u8]) -> Option<Result<Vec<InboundEv
         ignore_agents: vec![ignore.into()],
     };
     Some(match provider {
-        "intercom" => intercom::parse(
+        "intercom" => intercom::webhook::parse(
             body,
             &IntercomWebhook { client_secret: "s".into(), bot_admin_id: Some("991267459".into()) },
         ),
-        "zendesk_messaging" => zendesk_messaging::parse(
+        "zendesk_messaging" => zendesk_messaging::webhook::parse(
             body,
             &ZendeskMessagingWebhook {
                 secret: "s".into(),
@@ -44,7 +47,7 @@ pub fn parse_webhook(provider: &str, body: &[u8]) -> Option<Result<Vec<InboundEv
                 require_agent_metadata: false,
             },
         ),
-        "zendesk_support" => zendesk_support::parse(
+        "zendesk_support" => zendesk_support::webhook::parse(
             body,
             &ZendeskSupportWebhook {
                 signing_secret: "s".into(),
@@ -52,10 +55,10 @@ pub fn parse_webhook(provider: &str, body: &[u8]) -> Option<Result<Vec<InboundEv
                 api_user_id: Some("900".into()),
             },
         ),
-        "hubspot" => hubspot::parse(body),
-        "freshchat" => freshchat::parse(body),
-        "freshdesk" => freshdesk::parse(body, &secret_header("Baton API")),
-        "gorgias" => gorgias::parse(body, &secret_header("Baton")),
+        "hubspot" => hubspot::webhook::parse(body),
+        "freshchat" => freshchat::webhook::parse(body),
+        "freshdesk" => freshdesk::webhook::parse(body, &secret_header("Baton API")),
+        "gorgias" => gorgias::webhook::parse(body, &secret_header("Baton")),
         _ => return None,
     })
 }

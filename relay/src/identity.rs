@@ -4,7 +4,7 @@
 //! `identity_secret`, computed on the site's server. Anyone can put any email into `hello` or
 //! `identify`; only a claim carrying a valid signature is marked verified. Unverified claims are
 //! kept (agents still see them) but labelled so, and helpdesk connectors never use an
-//! unverified email to find an existing contact ([`crate::providers::Handover::contact_email`]).
+//! unverified email to find an existing contact ([`crate::connectors::Handover::contact_email`]).
 //!
 //! Verification is per field: the signature covers exactly one value, so with both `user_id`
 //! and `email` only the user id is verified, the email is not.

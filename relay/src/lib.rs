@@ -1,7 +1,9 @@
 //! Baton's relay: the server between the chat widget, the bot and the agents.
 //!
 //! # Layout, in reading order
-//! - [`config`]: typed configuration (defaults, `baton.toml`, `BATON_*`).
+//! - [`config`]: typed configuration (defaults, `baton.toml`, `BATON_*`), data only.
+//! - [`sites`]: each site's runtime built from it (templates, triggers, bot, connector,
+//!   webhook checks), and the checked loading of a configuration file.
 //! - [`state`]: the shared handles every handler gets.
 //! - [`gateway`]: the widget WebSocket (`/ws`), the protocol edge.
 //! - [`conversation`]: one actor per conversation; [`conversation::machine`] decides who may
@@ -15,7 +17,11 @@
 //! - [`store`]: durable conversations and events (SQLite by default).
 //! - [`pubsub`]: live fan-out of events to sessions.
 //! - [`web`]: the loader, widget assets, demo page and help articles over HTTP.
-//! - [`webhooks`]: helpdesk webhooks in: signature checks, parsing, de-duplication.
+//! - [`connectors`]: one folder per helpdesk (settings, outbound calls, webhook check and
+//!   parser) behind the `Connector` trait, and their registry; [`availability`] guards the
+//!   "anyone there?" call.
+//! - [`webhooks`]: helpdesk webhooks in: the route, de-duplication, pending events, delivery
+//!   to conversations.
 //! - [`limits`]: rates per address and per site, sockets per address, the client's address
 //!   behind trusted proxies; [`server`] serves with header and body timeouts.
 //! - [`metrics`]: Prometheus series at `/metrics`; [`health`]: `/healthz` and `/readyz`.
@@ -24,6 +30,7 @@
 //! - `fuzzing` (feature `fuzzing` only): the input-facing entry points `fuzz/` drives.
 
 pub mod agents;
+pub mod availability;
 pub mod bot;
 pub mod config;
 pub mod connectors;
@@ -37,12 +44,12 @@ pub mod identity;
 pub mod limits;
 pub mod metrics;
 pub mod outbox;
-pub mod providers;
 pub mod pubsub;
 pub mod queue;
 pub mod reload;
 pub mod retention;
 pub mod server;
+pub mod sites;
 pub mod state;
 pub mod store;
 pub mod summary;

@@ -228,12 +228,16 @@ async fn the_relay_restarts_while_waiting_and_while_chatting() {
 async fn a_site_whose_helpdesk_is_a_link_shows_the_link_instead_of_a_handover() {
     let db = TestDb::new();
     let mut config = test_config(&db);
-    config.sites.get_mut("demo").unwrap().provider =
-        relay::providers::ProviderConfig::Link(relay::providers::config::LinkConfig {
-            url: "https://shop.example/contact".into(),
-            label: "Open the contact form".into(),
-            message: "Our team answers through our contact form.".into(),
-        });
+    baton_tests::helpdesks::configure(
+        config.sites.get_mut("demo").unwrap(),
+        r#"
+        [provider]
+        kind = "link"
+        url = "https://shop.example/contact"
+        label = "Open the contact form"
+        message = "Our team answers through our contact form."
+        "#,
+    );
     let relay = TestRelay::start_with(config).await;
     let visitor = Browser::start().await;
     open_chat(&visitor, &relay.http_url()).await;

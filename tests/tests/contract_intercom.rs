@@ -2,15 +2,15 @@
 //! request it makes must satisfy the vendor's contract (Prism answers 422 otherwise).
 
 use baton_tests::prism;
-use relay::identity::Identity;
-use relay::providers::{
-    config::IntercomConfig, intercom::Intercom, CloseReason, Handover, Provider, ProviderError, ProviderKind,
-    RemoteThread,
+use relay::connectors::{
+    intercom::{Intercom, IntercomSettings},
+    CloseReason, Handover, Provider, ProviderError, ProviderKind, RemoteThread,
 };
+use relay::identity::Identity;
 
 fn connector() -> Intercom {
     let base_url = prism::mock("intercom-2.11.openapi.yaml");
-    Intercom::new(IntercomConfig {
+    Intercom::new(IntercomSettings {
         base_url,
         access_token: "test-token".into(),
         version: "2.11".into(),
@@ -79,7 +79,7 @@ async fn forwarding_cancelling_and_leaving_satisfy_the_contract() {
 #[tokio::test]
 async fn a_request_breaking_the_contract_would_fail() {
     // The guard against a lenient mock: a wrong Intercom-Version is refused by Prism.
-    let intercom = Intercom::new(IntercomConfig {
+    let intercom = Intercom::new(IntercomSettings {
         base_url: prism::mock("intercom-2.11.openapi.yaml"),
         access_token: "test-token".into(),
         version: "1.0-not-a-version".into(),

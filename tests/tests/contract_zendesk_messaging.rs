@@ -4,16 +4,16 @@
 //! otherwise, and the connector reports that as a refusal, failing these tests).
 
 use baton_tests::prism;
-use relay::identity::Identity;
-use relay::providers::{
-    zendesk_messaging::{Auth, ZendeskMessaging, ZendeskMessagingConfig},
+use relay::connectors::{
+    zendesk_messaging::{Auth, ZendeskMessaging, ZendeskMessagingSettings},
     CloseReason, Handover, Provider, ProviderKind, RemoteThread,
 };
+use relay::identity::Identity;
 
 const SPEC: &str = "sunshine-conversations-v2.openapi.yaml";
 
-fn config(auth: Auth) -> ZendeskMessagingConfig {
-    ZendeskMessagingConfig {
+fn config(auth: Auth) -> ZendeskMessagingSettings {
+    ZendeskMessagingSettings {
         base_url: prism::mock(SPEC),
         app_id: "5d8cff3cd55b040010928b5b".into(),
         key_id: "app_5d8cff3cd55b040010928b5b".into(),

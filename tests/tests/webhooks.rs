@@ -7,9 +7,6 @@ use std::time::{Duration, Instant};
 use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
 use baton_tests::{test_config, TestDb, TestRelay};
 use hmac::{Hmac, Mac};
-use relay::config::{
-    HubspotWebhook, IntercomWebhook, SecretHeaderWebhook, ZendeskMessagingWebhook, ZendeskSupportWebhook,
-};
 use serde_json::{json, Value};
 
 const INTERCOM_SECRET: &str = "test_client_secret";
@@ -20,30 +17,28 @@ const SUNSHINE_SECRET: &str = "8564b3e6a8b20a4bdb68b05ce9bc5936";
 /// The demo site with every verifier configured.
 async fn relay(db: &TestDb) -> TestRelay {
     let mut config = test_config(db);
-    let webhooks = &mut config.sites.get_mut("demo").expect("demo site").webhooks;
-    webhooks.intercom =
-        Some(IntercomWebhook { client_secret: INTERCOM_SECRET.into(), bot_admin_id: Some("991267459".into()) });
-    webhooks.zendesk_support = Some(ZendeskSupportWebhook {
-        signing_secret: ZENDESK_SECRET.into(),
-        timestamp_window_seconds: 300,
-        api_user_id: Some("900".into()),
-    });
-    webhooks.hubspot =
-        Some(HubspotWebhook { client_secret: HUBSPOT_SECRET.into(), public_url: None, legacy_signatures: false });
-    webhooks.zendesk_messaging = Some(ZendeskMessagingWebhook {
-        secret: SUNSHINE_SECRET.into(),
-        integration_id: None,
-        switchboard_integration_id: None,
-        echo_source_types: vec!["api:conversations".into()],
-        require_agent_metadata: false,
-    });
-    webhooks.freshdesk = Some(SecretHeaderWebhook {
-        header: "X-Baton-Webhook-Secret".into(),
-        secret: Some("fd-secret".into()),
-        basic_username: None,
-        basic_password: None,
-        ignore_agents: Vec::new(),
-    });
+    let settings = format!(
+        r#"
+        [webhooks.intercom]
+        client_secret = "{INTERCOM_SECRET}"
+        bot_admin_id = "991267459"
+
+        [webhooks.zendesk_support]
+        signing_secret = "{ZENDESK_SECRET}"
+        timestamp_window_seconds = 300
+        api_user_id = "900"
+
+        [webhooks.hubspot]
+        client_secret = "{HUBSPOT_SECRET}"
+
+        [webhooks.zendesk_messaging]
+        secret = "{SUNSHINE_SECRET}"
+
+        [webhooks.freshdesk]
+        secret = "fd-secret"
+        "#
+    );
+    baton_tests::helpdesks::configure(config.sites.get_mut("demo").expect("demo site"), &settings);
     TestRelay::start_with(config).await
 }
 

@@ -149,10 +149,10 @@ mod tests {
     #[test]
     fn no_agent_exists_unless_configured_or_in_demo_mode() {
         figment::Jail::expect_with(|jail| {
-            let config = Config::load().map_err(|e| e.to_string())?;
+            let config = Config::read_test_file().map_err(|e| e.to_string())?;
             assert!(!config.demo && config.agents_in_effect().is_empty(), "{:?}", config.agents_in_effect());
             jail.set_env("BATON_DEMO", "1");
-            let config = Config::load().map_err(|e| e.to_string())?;
+            let config = Config::read_test_file().map_err(|e| e.to_string())?;
             assert!(config.demo);
             assert_eq!(config.agents_in_effect(), vec![demo_agent()]);
             assert!(demo_agent().covers("any-site"));
@@ -164,7 +164,7 @@ mod tests {
     fn configured_agents_sign_in_for_their_sites_only() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("baton.toml", &format!("[sites.shop]\n{AGENT}"))?;
-            let config = Config::load().map_err(|e| e.to_string())?;
+            let config = Config::read_test_file().map_err(|e| e.to_string())?;
             let agents = config.agents_in_effect();
             assert_eq!(agents.len(), 1, "no demo agent beside a configured one: {agents:?}");
             assert!(agents[0].covers("demo") && !agents[0].covers("shop"));
@@ -177,11 +177,11 @@ mod tests {
         figment::Jail::expect_with(|jail| {
             let short = "[[agents]]\nid = \"alex\"\nname = \"Alex\"\ntoken = \"short\"\nsites = [\"*\"]\n";
             jail.create_file("baton.toml", &format!("bind = \"127.0.0.1:9000\"\n\n{AGENT}\n{short}"))?;
-            let error = Config::load().unwrap_err().to_string();
+            let error = Config::read_test_file().unwrap_err().to_string();
             assert!(error.starts_with("baton.toml:9: agents[1] (alex): token has 5 characters"), "{error}");
             assert!(!error.contains("short\""), "the token itself is not printed: {error}");
             jail.set_env("BATON_DEMO", "true");
-            assert!(Config::load().is_ok(), "demo mode accepts short tokens");
+            assert!(Config::read_test_file().is_ok(), "demo mode accepts short tokens");
             Ok(())
         });
     }
@@ -200,7 +200,7 @@ mod tests {
             ];
             for (text, expected) in cases {
                 jail.create_file("baton.toml", &text)?;
-                let error = Config::load().unwrap_err().to_string();
+                let error = Config::read_test_file().unwrap_err().to_string();
                 assert!(error.starts_with("baton.toml:") && error.contains(expected), "{expected}: {error}");
             }
             Ok(())
@@ -214,15 +214,15 @@ mod tests {
                 "baton.toml",
                 "[sites.shop]\nbot_name = \"Shop\"\n\n[sites.demo]\nidentity_secret = \"tiny\"\n",
             )?;
-            let error = Config::load().unwrap_err().to_string();
+            let error = Config::read_test_file().unwrap_err().to_string();
             assert!(error.starts_with("baton.toml:5: sites.demo.identity_secret: has 4 characters"), "{error}");
             jail.create_file("baton.toml", "[sites.demo]\nidentity_secret = \"\"\n")?;
             jail.set_env("BATON_DEMO", "1");
-            let error = Config::load().unwrap_err().to_string();
+            let error = Config::read_test_file().unwrap_err().to_string();
             assert!(error.contains("sites.demo.identity_secret: is empty"), "{error}");
             jail.create_file("baton.toml", "[sites.demo]\nidentity_secret = \"0123456789abcdef0123\"\n")?;
             jail.set_env("BATON_DEMO", "0");
-            assert!(Config::load().is_ok());
+            assert!(Config::read_test_file().is_ok());
             Ok(())
         });
     }

@@ -1,13 +1,19 @@
 //! Typed configuration: built-in defaults (the demo site), then an optional TOML file, then
 //! `BATON_*` environment variables (nested keys with `__`, e.g. `BATON_SITES__DEMO__BOT_NAME`).
+//!
+//! Data only: this module imports no behaviour (connectors, triggers, templates, bot, agents;
+//! `tests::configuration_imports_no_behaviour`). A helpdesk's settings stay raw tables here
+//! ([`Table`]) that its connector reads; what needs behaviour to be checked (templates,
+//! triggers, helpdesk settings, webhook secrets) is checked by `crate::sites` when the file
+//! loads (`Config::load`, `Config::load_from` and `Config::check` are defined there).
 
 mod access;
+mod availability;
 mod bot;
 mod handover;
 mod limits;
 mod office_hours;
 mod triggers;
-mod webhooks;
 
 use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf};
 
@@ -17,7 +23,11 @@ use figment::{
 };
 use serde::{Deserialize, Serialize};
 
-pub use access::{agents_in_effect, demo_agent, AgentConfig, ALL_SITES, DEMO_TOKEN, MIN_SECRET_CHARS};
+pub use access::{
+    agents_in_effect, check_agents, check_identity_secret, demo_agent, AgentConfig, ALL_SITES, DEMO_TOKEN,
+    MIN_SECRET_CHARS,
+};
+pub use availability::AvailabilityPolicy;
 pub use bot::{BotConfig, LlmConfig, RasaConfig};
 pub use handover::HandoverConfig;
 pub use limits::{LimitsConfig, Rates, RetentionConfig, SiteLimits};
@@ -26,12 +36,10 @@ pub use triggers::{
     CannotAnswerConfig, ExplicitRequestConfig, FrustrationAction, FrustrationConfig, RuleConfig, SummaryConfig,
     TopicConfig, TriggersConfig,
 };
-pub use webhooks::{
-    FreshchatWebhook, HubspotWebhook, IntercomWebhook, SecretHeaderWebhook, WebhooksConfig, ZendeskMessagingWebhook,
-    ZendeskSupportWebhook,
-};
 
-use crate::templates::Templates;
+/// A table of settings kept as read (file, environment, defaults merged), for the module that
+/// gives it a type: a helpdesk's `[sites.<key>.provider]` and `[sites.<key>.webhooks.<name>]`.
+pub type Table = figment::value::Dict;
 
 /// The whole relay configuration.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -107,18 +115,21 @@ pub struct SiteConfig {
     pub handover: HandoverConfig,
     /// When people take chats; absent means always.
     pub office_hours: Option<OfficeHours>,
-    /// The helpdesk handovers go to (`kind = "builtin"` by default).
-    pub provider: crate::providers::ProviderConfig,
+    /// The helpdesk handovers go to: `kind` (`"builtin"` by default) and that connector's
+    /// settings, read by it (`crate::connectors`).
+    pub provider: Table,
     /// How the helpdesk is asked whether anyone is available: deadline, caching, breaker.
-    pub availability: crate::providers::AvailabilityPolicy,
+    pub availability: AvailabilityPolicy,
     /// When the bot hands over on its own: explicit requests, frustration, cannot answer,
     /// guidance rules and topics.
     pub triggers: TriggersConfig,
     /// What the summary for agents may use.
     pub summary: SummaryConfig,
-    /// How the relay checks each helpdesk's webhooks for this site (`docs/webhooks.md`).
+    /// How the relay checks each helpdesk's webhooks for this site (`docs/webhooks.md`), by
+    /// helpdesk name; each table is read by that helpdesk's connector. A helpdesk without one
+    /// refuses its webhooks (404).
     #[serde(default)]
-    pub webhooks: WebhooksConfig,
+    pub webhooks: BTreeMap<String, Table>,
     /// This site's own rate limits over `[limits]`.
     #[serde(default)]
     pub limits: SiteLimits,
@@ -137,13 +148,25 @@ impl Default for SiteConfig {
             bot: BotConfig::default(),
             handover: HandoverConfig::default(),
             office_hours: None,
-            provider: crate::providers::ProviderConfig::default(),
-            availability: crate::providers::AvailabilityPolicy::default(),
+            provider: builtin_provider(),
+            availability: AvailabilityPolicy::default(),
             triggers: TriggersConfig::default(),
             summary: SummaryConfig::default(),
-            webhooks: WebhooksConfig::default(),
+            webhooks: BTreeMap::new(),
             limits: SiteLimits::default(),
         }
+    }
+}
+
+/// `[sites.<key>.provider]` by default: the built-in inbox.
+pub fn builtin_provider() -> Table {
+    Table::from([("kind".to_string(), figment::value::Value::from("builtin"))])
+}
+
+impl SiteConfig {
+    /// The `kind` of `[sites.<key>.provider]`, as written.
+    pub fn provider_kind(&self) -> Option<&str> {
+        self.provider.get("kind").and_then(|kind| kind.as_str())
     }
 }
 
@@ -178,56 +201,25 @@ impl Default for Config {
 }
 
 impl Config {
-    /// Defaults, then the file at `BATON_CONFIG` (or `baton.toml` if it exists), then `BATON_*`;
-    /// then every template and office-hours table is checked.
-    pub fn load() -> Result<Self, ConfigError> {
-        Self::load_from(&std::env::var("BATON_CONFIG").unwrap_or_else(|_| "baton.toml".into()))
-    }
-
-    /// Defaults, then `file` (if it exists), then `BATON_*`; checked like [`Config::load`].
-    pub fn load_from(file: &str) -> Result<Self, ConfigError> {
+    /// Defaults, then `file` (if it exists), then `BATON_*`, with the checks that need no
+    /// behaviour (office hours, agents, identity secrets); and the file's text, for the checks
+    /// that report a line. `crate::sites` adds the rest (`Config::load_from`).
+    pub fn read_from(file: &str) -> Result<(Self, Option<String>), ConfigError> {
         let mut config: Config = Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(file))
             .merge(Env::prefixed("BATON_").ignore(&["CONFIG"]).split("__"))
             .extract()
             .map_err(Box::new)?;
         let source = std::fs::read_to_string(file).ok();
-        config.check(file, source.as_deref())?;
-        config.source_file = source.is_some().then(|| PathBuf::from(file));
-        Ok(config)
-    }
-
-    /// Compiles every template and office-hours table. Errors name the file and, when the text
-    /// is found in it, the line.
-    pub fn check(&self, file: &str, source: Option<&str>) -> Result<(), ConfigError> {
-        for (key, site) in &self.sites {
-            if let Err(error) = Templates::compile(&site.handover) {
-                let line = source.and_then(|s| line_of(s, error.source_text.lines().next().unwrap_or_default()));
-                return Err(ConfigError::Template {
-                    file: file.to_string(),
-                    line: line.map(|l| l + error.line.saturating_sub(1)),
-                    setting: format!("sites.{key}.handover.{}", error.setting),
-                    message: error.message,
-                });
-            }
-            crate::triggers::Triggers::compile(&site.triggers, &site.handover)
-                .map_err(|error| ConfigError::Trigger { site: key.clone(), error })?;
+        for (key, site) in &config.sites {
             if let Some(hours) = &site.office_hours {
                 hours.schedule().map_err(|error| ConfigError::OfficeHours { site: key.clone(), error })?;
             }
-            if let Some(problem) = site.webhooks.weak_secret() {
-                let provider = problem.split(['.', ':']).next().unwrap_or_default();
-                let line = source.and_then(|s| line_of(s, &format!("[sites.{key}.webhooks.{provider}]")));
-                return Err(ConfigError::WeakSecret {
-                    file: file.to_string(),
-                    line,
-                    setting: format!("sites.{key}.webhooks.{problem}"),
-                });
-            }
-            access::check_identity_secret(self.demo, key, site, file, source)?;
+            check_identity_secret(config.demo, key, site, file, source.as_deref())?;
         }
-        access::check_agents(self.demo, &self.agents, &self.sites, file, source)?;
-        Ok(())
+        check_agents(config.demo, &config.agents, &config.sites, file, source.as_deref())?;
+        config.source_file = source.is_some().then(|| PathBuf::from(file));
+        Ok((config, source))
     }
 
     /// The agents who can sign in: the configured ones, plus the demo agent in demo mode.
@@ -246,18 +238,21 @@ pub enum ConfigError {
     Load(#[from] Box<figment::Error>),
     #[error("{file}:{}: {setting}: broken template: {message}", line.map_or("?".to_string(), |l| l.to_string()))]
     Template { file: String, line: Option<usize>, setting: String, message: String },
-    #[error("sites.{site}.triggers: {error}")]
-    Trigger { site: String, error: crate::triggers::TriggerError },
+    #[error("sites.{site}.triggers: {message}")]
+    Trigger { site: String, message: String },
     #[error("sites.{site}.office_hours: {error}")]
     OfficeHours { site: String, error: OfficeHoursError },
     #[error("{file}:{}: {setting}", line.map_or("?".to_string(), |l| l.to_string()))]
     WeakSecret { file: String, line: Option<usize>, setting: String },
     #[error("{file}:{}: {setting}: {message}", line.map_or("?".to_string(), |l| l.to_string()))]
     Access { file: String, line: Option<usize>, setting: String, message: String },
+    /// A helpdesk's provider or webhook settings its connector cannot use.
+    #[error("{file}:{}: {setting}: {message}", line.map_or("?".to_string(), |l| l.to_string()))]
+    Helpdesk { file: String, line: Option<usize>, setting: String, message: String },
 }
 
 /// The 1-based line of `source` where `needle` first appears.
-fn line_of(source: &str, needle: &str) -> Option<usize> {
+pub fn line_of(source: &str, needle: &str) -> Option<usize> {
     let needle = needle.trim();
     if needle.is_empty() {
         return None;
@@ -266,14 +261,54 @@ fn line_of(source: &str, needle: &str) -> Option<usize> {
 }
 
 #[cfg(test)]
+impl Config {
+    /// `baton.toml` (in a test's jail) read and checked as far as this module can.
+    fn read_test_file() -> Result<Self, ConfigError> {
+        Self::read_from("baton.toml").map(|(config, _)| config)
+    }
+}
+
+#[cfg(test)]
 #[allow(clippy::result_large_err)] // figment's Jail returns figment::Error
 mod tests {
     use super::*;
 
+    /// This module is data only: it uses nothing of the crate's behaviour (connectors,
+    /// triggers, templates, bot, agents, ...), only itself.
+    #[test]
+    fn configuration_imports_no_behaviour() {
+        let sources = [
+            ("mod.rs", include_str!("mod.rs")),
+            ("access.rs", include_str!("access.rs")),
+            ("availability.rs", include_str!("availability.rs")),
+            ("bot.rs", include_str!("bot.rs")),
+            ("handover.rs", include_str!("handover.rs")),
+            ("limits.rs", include_str!("limits.rs")),
+            ("office_hours.rs", include_str!("office_hours.rs")),
+            ("triggers.rs", include_str!("triggers.rs")),
+        ];
+        let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src/config")).unwrap().count();
+        assert_eq!(files, sources.len(), "every file of config/ is checked here");
+        for (file, source) in sources {
+            for line in source.lines() {
+                // The code of the line: string literals and comments left out.
+                let code: String = line.split('"').step_by(2).collect();
+                let code = code.split("//").next().unwrap_or_default();
+                for (at, _) in code.match_indices("crate::") {
+                    let path = &code[at + "crate::".len()..];
+                    assert!(path.starts_with("config"), "config/{file} uses crate::{path}");
+                }
+                if file == "mod.rs" {
+                    assert!(!code.contains("super::") || code.contains("super::*"), "config/mod.rs: {line}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn defaults_include_the_demo_site() {
         figment::Jail::expect_with(|_| {
-            let config = Config::load().map_err(|e| e.to_string())?;
+            let config = Config::read_test_file().map_err(|e| e.to_string())?;
             assert!(config.site("demo").is_some());
             assert_eq!(config.bind.port(), 8080);
             Ok(())
@@ -292,7 +327,7 @@ mod tests {
                 "#,
             )?;
             jail.set_env("BATON_SITES__ACME__GREETING", "Hello from env");
-            let config = Config::load().map_err(|e| e.to_string())?;
+            let config = Config::read_test_file().map_err(|e| e.to_string())?;
             assert_eq!(config.bind.port(), 9000);
             let acme = config.site("acme").expect("acme site");
             assert_eq!(acme.bot_name, "Acme Bot");
@@ -303,48 +338,11 @@ mod tests {
     }
 
     #[test]
-    fn a_broken_template_is_rejected_with_file_and_line() {
-        figment::Jail::expect_with(|jail| {
-            jail.create_file(
-                "baton.toml",
-                "[sites.demo.handover]\nquick_reply_text = \"Stop\"\ntext_message = \"Wait {{ queue_position \"\n",
-            )?;
-            let error = Config::load().unwrap_err().to_string();
-            assert!(error.starts_with("baton.toml:3: sites.demo.handover.text_message: broken template"), "{error}");
-            Ok(())
-        });
-    }
-
-    #[test]
     fn bad_office_hours_are_rejected() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("baton.toml", "[sites.demo.office_hours]\ntimezone = \"Nowhere/City\"\ndays = {}\n")?;
-            let error = Config::load().unwrap_err().to_string();
+            let error = Config::read_test_file().unwrap_err().to_string();
             assert!(error.contains("sites.demo.office_hours: unknown time zone"), "{error}");
-            Ok(())
-        });
-    }
-
-    #[test]
-    fn empty_or_short_webhook_secrets_are_refused_with_file_and_line() {
-        figment::Jail::expect_with(|jail| {
-            jail.create_file(
-                "baton.toml",
-                "bind = \"127.0.0.1:9000\"\n[sites.demo.webhooks.intercom]\nclient_secret = \"\"\n",
-            )?;
-            let error = Config::load().unwrap_err().to_string();
-            assert!(error.starts_with("baton.toml:2: sites.demo.webhooks.intercom.client_secret: empty"), "{error}");
-            jail.create_file("baton.toml", "[sites.demo.webhooks.freshdesk]\nsecret = \"hunter2\"\n")?;
-            let error = Config::load().unwrap_err().to_string();
-            assert!(error.contains("sites.demo.webhooks.freshdesk.secret: empty or shorter than 16"), "{error}");
-            jail.create_file("baton.toml", "[sites.demo.webhooks.gorgias]\nheader = \"X-Secret\"\n")?;
-            let error = Config::load().unwrap_err().to_string();
-            assert!(error.contains("sites.demo.webhooks.gorgias: set `secret`"), "{error}");
-            jail.create_file(
-                "baton.toml",
-                "[sites.demo.webhooks.zendesk_support]\nsigning_secret = \"dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==\"\n",
-            )?;
-            assert!(Config::load().is_ok(), "a real-length secret loads");
             Ok(())
         });
     }
@@ -353,7 +351,7 @@ mod tests {
     fn unknown_keys_are_rejected() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("baton.toml", "bnid = \"127.0.0.1:9000\"")?;
-            assert!(Config::load().is_err());
+            assert!(Config::read_test_file().is_err());
             Ok(())
         });
     }

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::{header::HeaderMap, Response, StatusCode};
 
-use crate::providers::ProviderError;
+use super::ProviderError;
 
 /// The longest a connection to a helpdesk may take to open. Shorter than the request timeout:
 /// a helpdesk that does not even accept the connection is down, and its call is retried.

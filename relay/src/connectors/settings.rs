@@ -1,6 +1,11 @@
 //! Defaults every connector's settings share (`#[serde(default = "...")]` paths), so one value
 //! is written once: the request timeout, on-by-default switches, the ticket helpdesks' tags,
-//! subject prefix and fallback customer.
+//! subject prefix and fallback customer; and the secret-header webhook Freshdesk and Gorgias
+//! share.
+
+use serde::{Deserialize, Serialize};
+
+use super::WeakWebhook;
 
 /// Seconds before a helpdesk call counts as failed (and is retried).
 pub fn default_timeout() -> u64 {
@@ -24,4 +29,62 @@ pub fn default_subject_prefix() -> String {
 /// require one.
 pub fn default_fallback_email() -> String {
     "chat-visitor@baton.invalid".into()
+}
+
+/// Freshdesk and Gorgias sign nothing: the site owner configures a secret header and/or
+/// HTTP Basic credentials on the webhook, and the relay checks whichever is set (both, if both).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretHeaderWebhook {
+    #[serde(default = "default_secret_header")]
+    pub header: String,
+    #[serde(default)]
+    pub secret: Option<String>,
+    #[serde(default)]
+    pub basic_username: Option<String>,
+    #[serde(default)]
+    pub basic_password: Option<String>,
+    /// Agent names or emails whose messages are Baton's own writes (the API key's user).
+    #[serde(default)]
+    pub ignore_agents: Vec<String>,
+}
+
+fn default_secret_header() -> String {
+    "X-Baton-Webhook-Secret".into()
+}
+
+impl SecretHeaderWebhook {
+    /// What makes this webhook unsafe to accept: neither a secret nor Basic credentials, a
+    /// short secret or password, a password without a user name.
+    pub fn weak(&self) -> Option<WeakWebhook> {
+        let (secret, password) = (self.secret.as_deref(), self.basic_password.as_deref());
+        if secret.is_none() && password.is_none() {
+            let problem = "set `secret` and/or `basic_username` + `basic_password`".to_string();
+            return Some(WeakWebhook { setting: None, problem });
+        }
+        if let Some(weak) = secret.and_then(|secret| WeakWebhook::short("secret", secret)) {
+            return Some(weak);
+        }
+        if let Some(weak) = password.and_then(|password| WeakWebhook::short("basic_password", password)) {
+            return Some(weak);
+        }
+        let no_user = self.basic_username.as_deref().is_none_or(|u| u.trim().is_empty());
+        (password.is_some() && no_user)
+            .then(|| WeakWebhook { setting: Some("basic_username"), problem: "required with basic_password".into() })
+    }
+}
+
+/// The settings of a connector that takes none (the built-in inbox): any key is refused.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoSettings {}
+
+/// The webhook settings of a connector that receives no webhooks: there are none to read.
+#[derive(Debug)]
+pub enum NoWebhooks {}
+
+impl<'de> Deserialize<'de> for NoWebhooks {
+    fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+        Err(serde::de::Error::custom("this helpdesk sends no webhooks"))
+    }
 }

@@ -18,9 +18,9 @@ use super::{
 };
 use crate::{
     bot::{Ask, Turn},
+    connectors::{CloseReason, Handover as HelpdeskHandover, Mode, ProviderKind},
     identity::Identity,
     outbox::{Job, Outcome},
-    providers::{CloseReason, Handover as HelpdeskHandover, ProviderConfig, ProviderKind},
     pubsub::{BusMessage, INBOX},
     state::{Site, Sites},
     store::{now_millis, Appended, Conversation, FollowUp, Handover},
@@ -733,7 +733,7 @@ impl Actor {
     async fn say(&mut self, text: Text, cancel_button: bool) -> Result<(), ConversationError> {
         let (setting, author) = match text {
             // A ticket is answered later, by email and here: say so instead of a wait estimate.
-            Text::HandoverStarted if self.site.provider.get().capabilities().mode == crate::providers::Mode::Ticket => {
+            Text::HandoverStarted if self.site.provider.get().capabilities().mode == Mode::Ticket => {
                 ("ticket_message", self.bot_author())
             }
             Text::HandoverStarted => ("text_message", self.bot_author()),
@@ -763,7 +763,7 @@ impl Actor {
 
     /// A site whose helpdesk is a link: its message and a button that opens the link.
     async fn offer_link(&mut self) -> Result<(), ConversationError> {
-        let ProviderConfig::Link(link) = &self.site.config.provider else {
+        let Some(link) = self.site.provider.get().link() else {
             return Ok(());
         };
         let mut m = message(self.bot_author(), &link.message, None);

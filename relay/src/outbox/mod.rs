@@ -13,7 +13,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    providers::{CloseReason, Handover, Provider, ProviderError, ProviderKind, RemoteThread},
+    connectors::{CloseReason, Handover, Provider, ProviderError, ProviderKind, RemoteThread},
     store::{now_millis, OutboxRow, Store, StoreError},
 };
 

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 
 use super::*;
 use crate::{
-    providers::{Capabilities, Mode},
+    connectors::{Capabilities, Mode},
     store::SqliteStore,
 };
 

@@ -11,10 +11,10 @@ use rand::Rng;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::{deliver, provider_named, InboundEvent};
+use super::{deliver, provider_named, InboundError};
 use crate::{
+    connectors::InboundEvent,
     outbox::backoff,
-    providers::inbound::InboundError,
     state::AppState,
     store::{now_millis, PendingEvent},
 };

@@ -124,7 +124,7 @@ async fn only_a_signed_email_makes_the_existing_zendesk_user_the_requester() {
 /// (`bot_switchboard_integration`), then to the agent workspace. Sunshine fires
 /// `switchboard:passControl` for both (the spec: the call's metadata "will be included in the
 /// `switchboard:passControl` webhook"); the first names Baton's integration as the active one,
-/// which `webhooks/zendesk_messaging.rs` (`passed_to_baton`) reads as the agent workspace handing
+/// which `connectors/zendesk_messaging/webhook.rs` (`passed_to_baton`) reads as the agent workspace handing
 /// the conversation back: the handover ends within a second, the visitor is told the bot is
 /// back while the conversation waits for an agent in Zendesk. Remove `ignore` once the relay
 /// drops that echo (and switch the simulator's `echo_pass_control_to_baton` on by default).

@@ -1,0 +1,75 @@
+//! Baton's own inbox as a provider: nothing to call, agents see handovers through the agent
+//! API; available while an agent is signed in.
+
+use async_trait::async_trait;
+
+use super::{
+    settings::{NoSettings, NoWebhooks},
+    Capabilities, CloseReason, Connector, Context, Delivery, Handover, InboundEvent, Mode, Provider, ProviderError,
+    ProviderKind, Refusal, RemoteThread,
+};
+use crate::agents::Presence;
+
+pub struct BuiltinInbox {
+    presence: Presence,
+}
+
+impl BuiltinInbox {
+    pub fn new(presence: Presence) -> Self {
+        Self { presence }
+    }
+}
+
+impl Connector for BuiltinInbox {
+    const NAME: &'static str = "builtin";
+    const RECEIVES_WEBHOOKS: bool = false;
+    type Settings = NoSettings;
+    type Webhook = NoWebhooks;
+
+    fn build(_: NoSettings, context: &Context<'_>) -> Result<Self, ProviderError> {
+        Ok(Self::new(context.presence.clone()))
+    }
+
+    fn verify_and_parse(none: &NoWebhooks, _: &Delivery<'_>) -> Result<Vec<InboundEvent>, Refusal> {
+        match *none {}
+    }
+}
+
+#[async_trait]
+impl Provider for BuiltinInbox {
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::Builtin
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            mode: Mode::LiveChat,
+            email_handover: true,
+            agent_joined_events: true,
+            typing: true,
+            close_signal: true,
+            availability_check: true,
+        }
+    }
+
+    async fn available(&self) -> Result<bool, ProviderError> {
+        Ok(self.presence.online() > 0)
+    }
+
+    async fn open(&self, handover: &Handover) -> Result<RemoteThread, ProviderError> {
+        Ok(RemoteThread {
+            provider: ProviderKind::Builtin,
+            conversation: handover.conversation_id.clone(),
+            user: None,
+            extra: serde_json::Value::Null,
+        })
+    }
+
+    async fn forward(&self, _: &RemoteThread, _: &str, _: &str) -> Result<(), ProviderError> {
+        Ok(())
+    }
+
+    async fn close(&self, _: &RemoteThread, _: CloseReason) -> Result<(), ProviderError> {
+        Ok(())
+    }
+}

@@ -1,0 +1,161 @@
+//! The outbound half of a connector: the object-safe [`Provider`] trait the outbox and the
+//! conversation actor call, what each helpdesk declares it can do ([`Capabilities`]), what it
+//! gets with a handover and what it answers.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use super::ProviderKind;
+use crate::{bot::Turn, identity::Identity};
+
+/// How agents answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Agents chat live; replies arrive while the visitor is on the page.
+    LiveChat,
+    /// A ticket: the answer comes by email (and to the widget thread, which stays open).
+    Ticket,
+    /// No handover at all: a link to a contact form or help page.
+    Link,
+}
+
+/// What a helpdesk can do, declared by its connector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    pub mode: Mode,
+    /// The visitor's email can be passed on.
+    pub email_handover: bool,
+    /// The helpdesk tells us when an agent joins (else the first agent reply counts as joining).
+    pub agent_joined_events: bool,
+    /// Agent typing reaches the visitor.
+    pub typing: bool,
+    /// The helpdesk tells us when the agent closes.
+    pub close_signal: bool,
+    /// The helpdesk can say whether anyone is available.
+    pub availability_check: bool,
+}
+
+/// Everything a helpdesk gets when a conversation is handed over.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Handover {
+    pub conversation_id: String,
+    pub site: String,
+    /// Who the visitor is; `visitor.email_verified` says whether the site signed the email.
+    /// Connectors find or create contacts with [`Handover::contact_email`] only.
+    pub visitor: Identity,
+    /// The summary for the agent (always present).
+    pub summary: String,
+    /// `explicit_request`, `frustration`, ...
+    pub reason: String,
+    /// The visitor's own words so far, oldest first.
+    pub visitor_messages: Vec<String>,
+}
+
+impl Handover {
+    /// The transcript's visitor lines, as handed to a helpdesk.
+    pub fn visitor_lines(turns: &[Turn]) -> Vec<String> {
+        turns.iter().filter(|t| t.role == shared::Role::Visitor).map(|t| t.text.clone()).collect()
+    }
+
+    /// The email a connector may use to find, create or match the visitor's contact: only one
+    /// the site signed. An unverified email (anyone can type any address into `Baton.identify`)
+    /// would attach the chat to someone else's contact and history, so it only goes to the
+    /// agent as text ([`Handover::email_line`]).
+    pub fn contact_email(&self) -> Option<&str> {
+        let email = self.visitor.email.as_deref().map(str::trim).filter(|e| !e.is_empty())?;
+        self.visitor.email_verified.then_some(email)
+    }
+
+    /// The email as the agent reads it in a note, marked when the site did not sign it.
+    pub fn email_line(&self) -> Option<String> {
+        let email = self.visitor.email.as_deref().map(str::trim).filter(|e| !e.is_empty())?;
+        Some(if self.visitor.email_verified {
+            format!("Email: {email}")
+        } else {
+            format!("Email (unverified, not matched to a contact): {email}")
+        })
+    }
+
+    /// The visitor's request in one line, for helpdesks that need a first message.
+    pub fn opening_line(&self) -> String {
+        self.visitor_messages.last().cloned().unwrap_or_else(|| "The visitor asked for a person.".to_string())
+    }
+}
+
+/// The conversation on the helpdesk's side, stored with the handover.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteThread {
+    pub provider: ProviderKind,
+    /// The helpdesk's conversation, ticket or thread id.
+    pub conversation: String,
+    /// The helpdesk's contact, user or requester id.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// Connector-specific extras (e.g. the contact's role).
+    #[serde(default)]
+    pub extra: serde_json::Value,
+}
+
+/// Why the visitor's side closes the remote conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CloseReason {
+    /// The visitor cancelled before an agent joined.
+    Cancelled,
+    /// The visitor left.
+    Left,
+}
+
+/// A failed call to a helpdesk, sorted by what to do about it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ProviderError {
+    /// Too many requests: retry after the given time (from `Retry-After` or
+    /// `X-RateLimit-Reset`), or with backoff when the helpdesk did not say.
+    #[error("rate limited by the helpdesk")]
+    RateLimited { retry_after: Option<Duration> },
+    /// The helpdesk is down, slow or unreachable (5xx, timeouts): retry with backoff.
+    #[error("helpdesk unavailable: {0}")]
+    Unavailable(String),
+    /// The helpdesk refused the request (4xx other than 429): retrying will not help.
+    #[error("helpdesk refused the request: {0}")]
+    Rejected(String),
+    /// The connector is not configured well enough to make the call.
+    #[error("connector misconfigured: {0}")]
+    Config(String),
+}
+
+impl ProviderError {
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::RateLimited { .. } | Self::Unavailable(_))
+    }
+}
+
+#[async_trait]
+pub trait Provider: Send + Sync + 'static {
+    fn kind(&self) -> ProviderKind;
+    fn capabilities(&self) -> Capabilities;
+    /// The button a link site shows instead of a handover (only [`super::link::Link`]).
+    fn link(&self) -> Option<&super::link::LinkSettings> {
+        None
+    }
+    /// Is anyone there to take a handover? Helpdesks without a check answer `true`.
+    async fn available(&self) -> Result<bool, ProviderError>;
+    /// Creates the conversation or ticket, with the summary where agents see it first.
+    async fn open(&self, handover: &Handover) -> Result<RemoteThread, ProviderError>;
+    /// Forwards a later visitor message. `message_id` is stable across retries.
+    async fn forward(&self, thread: &RemoteThread, text: &str, message_id: &str) -> Result<(), ProviderError>;
+    /// Whether a forward that may or may not have landed (the relay stopped during the call)
+    /// is already there: `None` when the helpdesk cannot tell, and the forward is made again.
+    async fn has_forwarded(
+        &self,
+        _thread: &RemoteThread,
+        _text: &str,
+        _message_id: &str,
+    ) -> Result<Option<bool>, ProviderError> {
+        Ok(None)
+    }
+    /// Closes or annotates the remote conversation when the visitor cancels or leaves.
+    async fn close(&self, thread: &RemoteThread, reason: CloseReason) -> Result<(), ProviderError>;
+}
