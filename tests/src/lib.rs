@@ -1,11 +1,13 @@
 //! Test harness shared by Baton's end-to-end tests: boots the real relay on `127.0.0.1:0`
-//! against a real SQLite file, and talks to it as a widget would.
+//! against a real SQLite file (or a PostgreSQL schema of the test's own), and talks to it as a
+//! widget would.
 
 pub mod agent_client;
 pub mod browser;
 pub mod eval;
 pub mod helpdesks;
 pub mod hostile;
+pub mod postgres;
 pub mod prism;
 pub mod process;
 pub mod redis;
@@ -30,17 +32,26 @@ pub struct TestRelay {
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
 
-/// A database file that outlives relay restarts within one test.
+/// A database that outlives relay restarts within one test: a SQLite file in a temporary
+/// folder, or a PostgreSQL schema of its own. Either is gone when it drops.
 pub struct TestDb {
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
+    _schema: Option<postgres::Schema>,
     pub url: String,
 }
 
 impl TestDb {
+    /// A SQLite file.
     pub fn new() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}/baton.db", dir.path().display());
-        Self { _dir: dir, url }
+        Self { _dir: Some(dir), _schema: None, url }
+    }
+
+    /// A fresh schema on the test PostgreSQL server ([`postgres::Schema`]).
+    pub async fn postgres() -> Self {
+        let schema = postgres::Schema::create().await;
+        Self { url: schema.url.clone(), _dir: None, _schema: Some(schema) }
     }
 }
 

@@ -1,11 +1,15 @@
 //! Durable storage of conversations and their events.
 //!
 //! [`Store`] speaks in domain operations; [`connect`] picks the backend from the URL scheme.
-//! SQLite is the embedded default (the file is created on first run, migrations are embedded).
+//! SQLite is the embedded default (the file is created on first run, migrations are embedded);
+//! PostgreSQL (`postgres://` or `postgresql://`) lets several relays share one database. Both
+//! backends pass the same behaviour suite (`tests/tests/store.rs`).
 
 #[cfg(test)]
 pub mod failing;
 mod lease;
+mod postgres;
+mod rows;
 mod sqlite;
 
 use std::sync::Arc;
@@ -16,6 +20,7 @@ use shared::{ConversationEvent, EventBody};
 use crate::identity::Identity;
 
 pub use lease::{LeaseOutcome, Renewal};
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -24,8 +29,11 @@ pub enum StoreError {
     NotFound(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
-    #[error("unsupported database url {0:?} (expected sqlite://...)")]
+    #[error("unsupported database url {0:?} (expected sqlite://..., postgres://... or postgresql://...)")]
     UnsupportedUrl(String),
+    /// The database server could not be reached (refused, timed out, TLS failed).
+    #[error("the database at {server} is unreachable: {reason}")]
+    Unreachable { server: String, reason: String },
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
@@ -49,6 +57,24 @@ pub struct Conversation {
     pub created_at: i64,
     /// When the last event was stored.
     pub updated_at: i64,
+}
+
+impl Conversation {
+    /// A conversation just created at `now`: nothing stored in it yet, with the bot.
+    pub fn new(id: String, site: &str, now: i64) -> Self {
+        Self {
+            id,
+            site: site.to_string(),
+            last_seq: 0,
+            visitor: Identity::default(),
+            handover: Handover::default(),
+            summary: None,
+            topic: None,
+            rating: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
 }
 
 /// The conversation's ownership state as the store keeps it. `state` is the conversation
@@ -281,6 +307,8 @@ pub trait Store: Send + Sync + 'static {
 pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::open(url).await?))
     } else {
         Err(StoreError::UnsupportedUrl(url.to_string()))
     }

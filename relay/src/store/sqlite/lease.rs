@@ -71,39 +71,3 @@ pub(super) async fn release(pool: &SqlitePool, conversation_id: &str, holder: &s
         .await?;
     Ok(())
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::SqliteStore;
-    use crate::store::{LeaseOutcome, Renewal, Store};
-
-    #[tokio::test]
-    async fn a_lease_has_one_holder_until_released_or_expired() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&format!("sqlite://{}/l.db", dir.path().display())).await.unwrap();
-        let held_by = |holder: &str, node: &str| LeaseOutcome::Held { holder: holder.into(), node: node.into() };
-        assert_eq!(store.acquire_lease("c", "a/1", "a", 60_000).await.unwrap(), LeaseOutcome::Acquired);
-        assert_eq!(store.acquire_lease("c", "a/1", "a", 60_000).await.unwrap(), LeaseOutcome::Acquired, "again");
-        assert_eq!(store.acquire_lease("c", "b/1", "b", 60_000).await.unwrap(), held_by("a/1", "a"));
-        assert_eq!(store.acquire_lease("other", "b/1", "b", 60_000).await.unwrap(), LeaseOutcome::Acquired);
-
-        assert_eq!(store.renew_lease("c", "a/1", 60_000).await.unwrap(), Renewal::Kept { release_requested: false });
-        store.request_release("c", "a/1").await.unwrap();
-        assert_eq!(store.renew_lease("c", "a/1", 60_000).await.unwrap(), Renewal::Kept { release_requested: true });
-        store.release_lease("c", "b/1").await.unwrap();
-        assert_eq!(
-            store.acquire_lease("c", "b/1", "b", 60_000).await.unwrap(),
-            held_by("a/1", "a"),
-            "not b's to release"
-        );
-        store.release_lease("c", "a/1").await.unwrap();
-        assert_eq!(store.acquire_lease("c", "b/1", "b", 1).await.unwrap(), LeaseOutcome::Acquired);
-        assert_eq!(store.renew_lease("c", "a/1", 60_000).await.unwrap(), Renewal::Lost);
-
-        // b stops renewing: once its lease expired, a takes it, and b learns it lost it.
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        assert_eq!(store.acquire_lease("c", "a/2", "a", 60_000).await.unwrap(), LeaseOutcome::Acquired);
-        assert_eq!(store.renew_lease("c", "b/1", 60_000).await.unwrap(), Renewal::Lost);
-        assert_eq!(store.renew_lease("c", "a/2", 60_000).await.unwrap(), Renewal::Kept { release_requested: false });
-    }
-}

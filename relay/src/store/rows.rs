@@ -1,0 +1,147 @@
+//! Rows into the store's types, one mapping for every backend: both schemas use text, 64-bit
+//! integers and booleans for these columns, so a SQLite row and a PostgreSQL row read alike.
+
+use shared::{ConversationEvent, EventBody};
+use sqlx::{ColumnIndex, Decode, Row, Type};
+
+use super::{Conversation, FollowUp, Handover, OutboxRow, PendingEvent, PendingMessage, Result, StoreError};
+use crate::identity::Identity;
+
+/// The column types the store reads.
+pub(super) trait Columns {
+    fn text(&self, column: &str) -> sqlx::Result<String>;
+    fn maybe_text(&self, column: &str) -> sqlx::Result<Option<String>>;
+    fn int(&self, column: &str) -> sqlx::Result<i64>;
+    fn maybe_int(&self, column: &str) -> sqlx::Result<Option<i64>>;
+    fn flag(&self, column: &str) -> sqlx::Result<bool>;
+}
+
+impl<R> Columns for R
+where
+    R: Row,
+    for<'a> &'a str: ColumnIndex<R>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> bool: Decode<'r, R::Database> + Type<R::Database>,
+{
+    fn text(&self, column: &str) -> sqlx::Result<String> {
+        self.try_get(column)
+    }
+
+    fn maybe_text(&self, column: &str) -> sqlx::Result<Option<String>> {
+        self.try_get(column)
+    }
+
+    fn int(&self, column: &str) -> sqlx::Result<i64> {
+        self.try_get(column)
+    }
+
+    fn maybe_int(&self, column: &str) -> sqlx::Result<Option<i64>> {
+        self.try_get(column)
+    }
+
+    fn flag(&self, column: &str) -> sqlx::Result<bool> {
+        self.try_get(column)
+    }
+}
+
+/// A count or a number of tries as the trait gives it.
+pub(super) fn count(n: i64) -> u32 {
+    n.clamp(0, u32::MAX.into()) as u32
+}
+
+/// The columns [`conversation`] reads, in a backend's own spelling of `remote` aside.
+pub(super) const CONVERSATION_COLUMNS: &str = "id, site, last_seq, visitor_email, visitor_name, \
+     visitor_email_verified, visitor_user_id, visitor_user_id_verified, state, phase, reason, agent_id, \
+     waiting_since, handover_provider, summary, topic, rating, created_at, updated_at";
+
+pub(super) fn conversation(row: &impl Columns) -> Result<Conversation> {
+    Ok(Conversation {
+        id: row.text("id")?,
+        site: row.text("site")?,
+        last_seq: row.int("last_seq")? as u64,
+        visitor: Identity {
+            email: row.maybe_text("visitor_email")?,
+            email_verified: row.flag("visitor_email_verified")?,
+            name: row.maybe_text("visitor_name")?,
+            user_id: row.maybe_text("visitor_user_id")?,
+            user_id_verified: row.flag("visitor_user_id_verified")?,
+        },
+        handover: Handover {
+            state: row.text("state")?,
+            phase: row.text("phase")?,
+            reason: row.maybe_text("reason")?,
+            agent_id: row.maybe_text("agent_id")?,
+            waiting_since: row.maybe_int("waiting_since")?,
+            provider: row.maybe_text("handover_provider")?,
+        },
+        summary: row.maybe_text("summary")?,
+        topic: row.maybe_text("topic")?,
+        rating: row.maybe_int("rating")?.map(|r| r.clamp(0, 255) as u8),
+        created_at: row.int("created_at")?,
+        updated_at: row.int("updated_at")?,
+    })
+}
+
+/// An event from its `seq`, `at` and `body` (JSON text) columns.
+pub(super) fn event(row: &impl Columns) -> Result<ConversationEvent> {
+    let body = row.text("body")?;
+    Ok(ConversationEvent {
+        seq: row.int("seq")? as u64,
+        at: row.int("at")?,
+        body: serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+    })
+}
+
+/// A pending visitor message: an event's columns plus `client_id`, `pending` and `followed`.
+pub(super) fn pending_message(row: &impl Columns) -> Result<PendingMessage> {
+    let event = event(row)?;
+    let EventBody::Message(message) = event.body else {
+        return Err(StoreError::Corrupt(format!("pending event {} is not a message", event.seq)));
+    };
+    Ok(PendingMessage {
+        seq: event.seq,
+        client_id: row.maybe_text("client_id")?.unwrap_or_default(),
+        text: message.text,
+        channel: row.text("pending")?,
+        followed: row.flag("followed")?,
+    })
+}
+
+pub(super) fn follow_up(row: &impl Columns) -> Result<FollowUp> {
+    Ok(FollowUp {
+        conversation_id: row.text("conversation_id")?,
+        site: row.text("site")?,
+        email: row.text("email")?,
+        summary: row.text("summary")?,
+        created_at: row.int("created_at")?,
+    })
+}
+
+pub(super) fn outbox_row(row: &impl Columns) -> Result<OutboxRow> {
+    Ok(OutboxRow {
+        id: row.int("id")?,
+        conversation_id: row.text("conversation_id")?,
+        site: row.text("site")?,
+        provider: row.text("provider")?,
+        job: row.text("job")?,
+        attempts: count(row.int("attempts")?),
+        uncertain: row.flag("started")?,
+    })
+}
+
+pub(super) fn pending_event(row: &impl Columns) -> Result<PendingEvent> {
+    Ok(PendingEvent {
+        provider: row.text("provider")?,
+        event_id: row.text("event_id")?,
+        site: row.maybe_text("site")?.unwrap_or_default(),
+        event: row.text("event")?,
+        attempts: count(row.int("attempts")?),
+        not_before: row.int("not_before")?,
+    })
+}
+
+/// An unprocessed event as [`super::Store::unprocessed_events`] lists it.
+pub(super) fn unprocessed(row: &impl Columns) -> Result<(String, String, String)> {
+    Ok((row.text("provider")?, row.maybe_text("site")?.unwrap_or_default(), row.text("event")?))
+}

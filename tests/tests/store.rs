@@ -1,0 +1,546 @@
+//! The store's behaviour, one suite for every backend: each scenario below runs against SQLite
+//! (a temporary file) and PostgreSQL (a schema of its own on the test server, see
+//! `baton_tests::postgres`), through `relay::store::connect` as the relay opens them. Two
+//! handles on one database stand for two relays.
+
+use std::{collections::HashSet, sync::Arc, time::Duration};
+
+use baton_tests::TestDb;
+use relay::{
+    identity::Identity,
+    store::{self, Appended, FollowUp, Handover, LeaseOutcome, PendingMessage, PruneBefore, Renewal, Store},
+};
+use shared::{Author, EventBody, Message};
+
+/// Each scenario as a `#[tokio::test]` per backend: `sqlite::name` and `postgres::name`.
+macro_rules! on_every_backend {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(baton_tests::TestDb::new()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(baton_tests::TestDb::postgres().await).await;
+                }
+            )*
+        }
+    };
+}
+
+on_every_backend!(
+    sequence_numbers_are_consecutive_and_survive_reopen,
+    a_retried_client_id_is_stored_once,
+    concurrent_appends_from_two_relays_are_gap_free_and_stored_once,
+    events_after_pages_in_order,
+    tokens_are_scoped_to_their_site_and_unknown_ids_fail,
+    handover_state_is_kept_and_queryable,
+    topic_rating_and_summary_are_kept,
+    follow_ups_are_listed_newest_first,
+    visitor_identity_is_stored_with_its_verification,
+    a_visitor_message_stays_pending_until_handled,
+    the_outbox_hands_out_one_job_per_conversation_in_order,
+    a_keyed_job_is_written_once_and_jobs_are_counted,
+    a_try_under_way_is_uncertain_when_the_job_comes_back,
+    the_backlog_counts_what_waits,
+    webhook_events_are_first_once,
+    webhook_events_wait_until_processed,
+    webhook_events_are_retried_in_arrival_order_and_kept_when_given_up,
+    a_lease_has_one_holder_until_released_or_expired,
+    two_relays_racing_for_a_lease_have_one_winner,
+    empty_and_idle_conversations_go_active_ones_stay,
+    a_conversation_with_a_message_still_to_handle_is_kept,
+    recent_conversations_are_not_prunable,
+    processed_webhook_events_and_delivered_jobs_go_in_batches,
+);
+
+async fn open(db: &TestDb) -> Arc<dyn Store> {
+    store::connect(&db.url).await.unwrap_or_else(|e| panic!("opening {}: {e}", db.url))
+}
+
+fn now_millis() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
+}
+
+fn text(author: Author, text: &str) -> EventBody {
+    EventBody::Message(Message {
+        author,
+        text: text.into(),
+        client_id: None,
+        quick_replies: vec![],
+        source: None,
+        draft_id: None,
+    })
+}
+
+fn new_seq(appended: Appended) -> u64 {
+    match appended {
+        Appended::New(event) => event.seq,
+        Appended::Duplicate { seq } => panic!("expected a new event, got a duplicate of {seq}"),
+    }
+}
+
+fn waiting() -> Handover {
+    Handover {
+        state: r#"{"phase":"waiting","reason":"explicit_request","since":7}"#.into(),
+        phase: "waiting".into(),
+        reason: Some("explicit_request".into()),
+        agent_id: None,
+        waiting_since: Some(7),
+        provider: Some("builtin".into()),
+    }
+}
+
+async fn sequence_numbers_are_consecutive_and_survive_reopen(db: TestDb) {
+    let store = open(&db).await;
+    store.ping().await.unwrap();
+    let conv = store.create_conversation("demo", "h1").await.unwrap();
+    assert_eq!((conv.last_seq, conv.site.as_str()), (0, "demo"));
+    for i in 1..=3 {
+        assert_eq!(new_seq(store.append(&conv.id, &text(Author::visitor(), "hi"), None).await.unwrap()), i);
+    }
+    drop(store);
+    let store = open(&db).await;
+    let found = store.conversation_by_token("demo", "h1").await.unwrap().unwrap();
+    assert_eq!((found.id.as_str(), found.last_seq), (conv.id.as_str(), 3));
+    assert!(found.updated_at >= conv.created_at);
+    let events = store.events_after(&conv.id, 1, 100).await.unwrap();
+    assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![2, 3]);
+    assert_eq!(events[0].body, text(Author::visitor(), "hi"), "the body comes back as it went in");
+}
+
+async fn a_retried_client_id_is_stored_once(db: TestDb) {
+    let store = open(&db).await;
+    let conv = store.create_conversation("demo", "h").await.unwrap();
+    let first = store.append(&conv.id, &text(Author::visitor(), "a"), Some("c1")).await.unwrap();
+    let again = store.append(&conv.id, &text(Author::visitor(), "a"), Some("c1")).await.unwrap();
+    assert!(matches!(first, Appended::New(ref e) if e.seq == 1));
+    assert_eq!(again, Appended::Duplicate { seq: 1 });
+    assert_eq!(new_seq(store.append(&conv.id, &text(Author::bot("B"), "b"), None).await.unwrap()), 2, "no gap");
+    let other = store.create_conversation("demo", "h2").await.unwrap();
+    let elsewhere = store.append(&other.id, &text(Author::visitor(), "a"), Some("c1")).await.unwrap();
+    assert!(matches!(elsewhere, Appended::New(_)), "client ids are per conversation");
+}
+
+async fn concurrent_appends_from_two_relays_are_gap_free_and_stored_once(db: TestDb) {
+    let (a, b) = (open(&db).await, open(&db).await);
+    let conv = a.create_conversation("demo", "h").await.unwrap();
+    let mut tasks = Vec::new();
+    for n in 0..40 {
+        let store = if n % 2 == 0 { a.clone() } else { b.clone() };
+        let id = conv.id.clone();
+        // Every message is sent twice (a retry reaching the other relay), half of them at once.
+        let client_id = format!("c{}", n / 2);
+        tasks.push(tokio::spawn(async move {
+            store.append(&id, &text(Author::visitor(), &client_id), Some(&client_id)).await.unwrap()
+        }));
+    }
+    let mut new = 0;
+    for task in tasks {
+        if matches!(task.await.unwrap(), Appended::New(_)) {
+            new += 1;
+        }
+    }
+    assert_eq!(new, 20, "one of each pair stored");
+    let events = b.events_after(&conv.id, 0, 100).await.unwrap();
+    assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=20).collect::<Vec<_>>());
+    let texts: HashSet<String> = events
+        .iter()
+        .map(|e| match &e.body {
+            EventBody::Message(m) => m.text.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(texts.len(), 20);
+    assert_eq!(a.conversation(&conv.id).await.unwrap().unwrap().last_seq, 20);
+}
+
+async fn events_after_pages_in_order(db: TestDb) {
+    let store = open(&db).await;
+    let conv = store.create_conversation("demo", "h").await.unwrap();
+    for n in 0..7 {
+        store.append(&conv.id, &text(Author::bot("B"), &n.to_string()), None).await.unwrap();
+    }
+    let page = store.events_after(&conv.id, 2, 3).await.unwrap();
+    assert_eq!(page.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![3, 4, 5]);
+    assert!(store.events_after(&conv.id, 7, 10).await.unwrap().is_empty());
+    assert!(store.events_after("nobody", 0, 10).await.unwrap().is_empty());
+}
+
+async fn tokens_are_scoped_to_their_site_and_unknown_ids_fail(db: TestDb) {
+    let store = open(&db).await;
+    store.create_conversation("demo", "h").await.unwrap();
+    assert!(store.conversation_by_token("other", "h").await.unwrap().is_none());
+    assert!(store.conversation("nope").await.unwrap().is_none());
+    let err = store.append("nope", &text(Author::visitor(), "x"), None).await.unwrap_err();
+    assert!(matches!(err, store::StoreError::NotFound(_)), "{err:?}");
+}
+
+async fn handover_state_is_kept_and_queryable(db: TestDb) {
+    let store = open(&db).await;
+    let waiting_one = store.create_conversation("demo", "h1").await.unwrap();
+    let bot = store.create_conversation("demo", "h2").await.unwrap();
+    let handover = waiting();
+    store.set_handover(&waiting_one.id, &handover).await.unwrap();
+    store.set_summary(&waiting_one.id, "needs a refund").await.unwrap();
+    let found = store.conversations_in(&["waiting", "agent"]).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id, waiting_one.id);
+    assert_eq!(found[0].handover, handover);
+    assert_eq!(found[0].summary.as_deref(), Some("needs a refund"));
+    assert_eq!(store.conversations_in(&["bot"]).await.unwrap()[0].id, bot.id);
+    assert!(matches!(store.set_handover("nope", &handover).await, Err(store::StoreError::NotFound(_))));
+    assert!(store.handed_back(10).await.unwrap().is_empty(), "still waiting");
+
+    // Handed back to the bot: listed, most recent first.
+    let later = store.create_conversation("demo", "h3").await.unwrap();
+    for id in [&waiting_one.id, &later.id] {
+        store.set_summary(id, "s").await.unwrap();
+        store.set_handover(id, &Handover::default()).await.unwrap();
+        store.append(id, &text(Author::system(), "back to the bot"), None).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let back: Vec<String> = store.handed_back(10).await.unwrap().into_iter().map(|c| c.id).collect();
+    assert_eq!(back, vec![later.id.clone(), waiting_one.id.clone()]);
+    assert_eq!(store.handed_back(1).await.unwrap().len(), 1);
+
+    // The line: oldest waiting first, then the most recently active.
+    let mut early = waiting();
+    early.waiting_since = Some(3);
+    store.set_handover(&later.id, &early).await.unwrap();
+    store.set_handover(&waiting_one.id, &waiting()).await.unwrap();
+    let line: Vec<String> = store.conversations_in(&["waiting"]).await.unwrap().into_iter().map(|c| c.id).collect();
+    assert_eq!(line, vec![later.id, waiting_one.id]);
+}
+
+async fn topic_rating_and_summary_are_kept(db: TestDb) {
+    let store = open(&db).await;
+    let conv = store.create_conversation("demo", "h").await.unwrap();
+    assert_eq!((conv.topic.clone(), conv.rating, conv.summary.clone()), (None, None, None));
+    store.set_topic(&conv.id, "billing").await.unwrap();
+    store.set_rating(&conv.id, 5).await.unwrap();
+    store.set_summary(&conv.id, "wants a refund").await.unwrap();
+    let found = store.conversation(&conv.id).await.unwrap().unwrap();
+    assert_eq!(found.topic.as_deref(), Some("billing"));
+    assert_eq!(found.rating, Some(5));
+    assert_eq!(found.summary.as_deref(), Some("wants a refund"));
+    assert_eq!(found.handover, Handover::default());
+}
+
+async fn follow_ups_are_listed_newest_first(db: TestDb) {
+    let store = open(&db).await;
+    let conv = store.create_conversation("demo", "h").await.unwrap();
+    for email in ["a@x.io", "b@x.io", "c@x.io"] {
+        let follow_up = FollowUp {
+            conversation_id: conv.id.clone(),
+            site: "demo".into(),
+            email: email.into(),
+            summary: "s".into(),
+            created_at: 1,
+        };
+        store.add_follow_up(&follow_up).await.unwrap();
+    }
+    let found = store.follow_ups(2).await.unwrap();
+    let emails: Vec<_> = found.iter().map(|f| f.email.as_str()).collect();
+    assert_eq!(emails, vec!["c@x.io", "b@x.io"]);
+    assert_eq!((found[0].conversation_id.as_str(), found[0].created_at), (conv.id.as_str(), 1));
+}
+
+async fn visitor_identity_is_stored_with_its_verification(db: TestDb) {
+    let store = open(&db).await;
+    let conv = store.create_conversation("demo", "h").await.unwrap();
+    assert_eq!(conv.visitor, Identity::default());
+    let identity = Identity {
+        email: Some("a@b.c".into()),
+        email_verified: false,
+        name: Some("Ada".into()),
+        user_id: Some("42".into()),
+        user_id_verified: true,
+    };
+    store.set_visitor(&conv.id, &identity).await.unwrap();
+    assert_eq!(store.conversation(&conv.id).await.unwrap().unwrap().visitor, identity);
+}
+
+async fn a_visitor_message_stays_pending_until_handled(db: TestDb) {
+    let store = open(&db).await;
+    let c = store.create_conversation("demo", "h").await.unwrap();
+    let seq = new_seq(store.append_visitor(&c.id, &text(Author::visitor(), "hi"), "m1", "widget").await.unwrap());
+    let pending = store.pending_messages(&c.id).await.unwrap();
+    let expected =
+        PendingMessage { seq, client_id: "m1".into(), text: "hi".into(), channel: "widget".into(), followed: false };
+    assert_eq!(pending, vec![expected]);
+    assert_eq!(store.conversations_with_pending(10).await.unwrap(), vec![(c.id.clone(), "demo".to_string())]);
+    // The retry is a duplicate; the mark stays until the effects are carried out.
+    let retry = store.append_visitor(&c.id, &text(Author::visitor(), "hi"), "m1", "widget").await.unwrap();
+    assert_eq!(retry, Appended::Duplicate { seq });
+    store.append(&c.id, &text(Author::bot("Baton"), "hello"), None).await.unwrap();
+    assert!(store.pending_messages(&c.id).await.unwrap()[0].followed, "an answer was stored after it");
+    store.message_handled(&c.id, seq).await.unwrap();
+    assert!(store.pending_messages(&c.id).await.unwrap().is_empty());
+    assert!(store.conversations_with_pending(10).await.unwrap().is_empty());
+}
+
+async fn the_outbox_hands_out_one_job_per_conversation_in_order(db: TestDb) {
+    let store = open(&db).await;
+    let a = store.create_conversation("demo", "ha").await.unwrap();
+    let b = store.create_conversation("demo", "hb").await.unwrap();
+    let a1 = store.enqueue(&a.id, "demo", "intercom", "a1").await.unwrap();
+    let a2 = store.enqueue(&a.id, "demo", "intercom", "a2").await.unwrap();
+    let b1 = store.enqueue(&b.id, "demo", "intercom", "b1").await.unwrap();
+    let now = now_millis() + 1;
+    let jobs = store.due_jobs(now, 10).await.unwrap();
+    assert_eq!(jobs.iter().map(|j| j.job.as_str()).collect::<Vec<_>>(), vec!["a1", "b1"], "heads only");
+    assert_eq!((jobs[0].conversation_id.as_str(), jobs[0].provider.as_str()), (a.id.as_str(), "intercom"));
+    // a1 waits for a retry: a2 stays behind it; b goes on.
+    store.job_retry(a1, now + 60_000, "503").await.unwrap();
+    store.job_done(b1).await.unwrap();
+    assert!(store.due_jobs(now, 10).await.unwrap().is_empty());
+    let later = store.due_jobs(now + 60_000, 10).await.unwrap();
+    assert_eq!((later.len(), later[0].id, later[0].attempts), (1, a1, 1));
+    store.job_done(a1).await.unwrap();
+    assert_eq!(store.due_jobs(now, 10).await.unwrap()[0].id, a2);
+    store.job_failed(a2, "400").await.unwrap();
+    assert_eq!(store.pending_jobs(&a.id).await.unwrap(), 0);
+
+    let remote = r#"{"provider":"intercom","conversation":"363"}"#;
+    store.set_remote(&a.id, remote).await.unwrap();
+    assert_eq!(store.remote(&a.id).await.unwrap().as_deref(), Some(remote));
+    assert_eq!(
+        store.conversation_by_remote("demo", "intercom", "363").await.unwrap().map(|c| c.id),
+        Some(a.id.clone())
+    );
+    assert!(store.conversation_by_remote("demo", "zendesk_support", "363").await.unwrap().is_none());
+    // Another site's webhook naming the same helpdesk id finds nothing.
+    assert!(store.conversation_by_remote("other", "intercom", "363").await.unwrap().is_none());
+    assert_eq!(store.remote(&b.id).await.unwrap(), None);
+}
+
+async fn a_keyed_job_is_written_once_and_jobs_are_counted(db: TestDb) {
+    let store = open(&db).await;
+    let a = store.create_conversation("demo", "ha").await.unwrap();
+    let b = store.create_conversation("demo", "hb").await.unwrap();
+    let since = now_millis();
+    assert!(store.enqueue_once(&a.id, "demo", "intercom", "f1", "forward:m1").await.unwrap());
+    assert!(!store.enqueue_once(&a.id, "demo", "intercom", "f1", "forward:m1").await.unwrap(), "key taken");
+    assert!(
+        store.enqueue_once(&b.id, "demo", "intercom", "f1", "forward:m1").await.unwrap(),
+        "keys are per conversation"
+    );
+    store.enqueue(&a.id, "demo", "intercom", "close").await.unwrap();
+    assert_eq!(store.jobs_since(&a.id, since).await.unwrap(), 2);
+    assert_eq!(store.jobs_since(&a.id, now_millis() + 60_000).await.unwrap(), 0);
+    assert_eq!(store.pending_jobs(&a.id).await.unwrap(), 2);
+    assert_eq!(store.pending_jobs(&b.id).await.unwrap(), 1);
+}
+
+async fn a_try_under_way_is_uncertain_when_the_job_comes_back(db: TestDb) {
+    let store = open(&db).await;
+    let a = store.create_conversation("demo", "ha").await.unwrap();
+    let id = store.enqueue(&a.id, "demo", "intercom", "f").await.unwrap();
+    let later = now_millis() + 1;
+    assert!(!store.due_jobs(later, 10).await.unwrap()[0].uncertain);
+    store.job_started(id).await.unwrap();
+    assert!(store.due_jobs(later, 10).await.unwrap()[0].uncertain, "it may have reached the helpdesk");
+    store.job_retry(id, 0, "timeout").await.unwrap();
+    assert!(!store.due_jobs(later, 10).await.unwrap()[0].uncertain, "a failed try cleared it");
+}
+
+async fn the_backlog_counts_what_waits(db: TestDb) {
+    let store = open(&db).await;
+    assert_eq!(store.backlog().await.unwrap(), store::Backlog::default());
+    let a = store.create_conversation("demo", "ha").await.unwrap();
+    let before = now_millis();
+    let done = store.enqueue(&a.id, "demo", "intercom", "1").await.unwrap();
+    store.enqueue(&a.id, "demo", "intercom", "2").await.unwrap();
+    store.job_done(done).await.unwrap();
+    store.record_event("intercom", "demo", "n1", "{}").await.unwrap();
+    store.record_event("intercom", "demo", "n2", "{}").await.unwrap();
+    store.event_processed("intercom", "n1").await.unwrap();
+    let backlog = store.backlog().await.unwrap();
+    assert_eq!((backlog.outbox_pending, backlog.webhook_pending), (1, 1));
+    let (outbox, webhook) = (backlog.outbox_oldest.unwrap(), backlog.webhook_oldest.unwrap());
+    assert!(outbox >= before && webhook >= before && outbox <= now_millis());
+}
+
+async fn webhook_events_are_first_once(db: TestDb) {
+    let store = open(&db).await;
+    assert_eq!(store.webhook_deliveries("intercom", "notif_1").await.unwrap(), 0);
+    assert!(store.record_event("intercom", "demo", "notif_1", "{}").await.unwrap());
+    assert!(!store.record_event("intercom", "demo", "notif_1", "{}").await.unwrap());
+    assert!(store.record_event("zendesk_support", "demo", "notif_1", "{}").await.unwrap(), "ids are per provider");
+    assert_eq!(store.webhook_deliveries("intercom", "notif_1").await.unwrap(), 2);
+}
+
+async fn webhook_events_wait_until_processed(db: TestDb) {
+    let store = open(&db).await;
+    assert!(store.record_event("intercom", "demo", "n1", r#"{"n":1}"#).await.unwrap());
+    assert!(!store.record_event("intercom", "demo", "n1", r#"{"n":1}"#).await.unwrap(), "a redelivery");
+    assert!(store.record_event("intercom", "demo", "n2", r#"{"n":2}"#).await.unwrap());
+    store.event_processed("intercom", "n1").await.unwrap();
+    let pending = store.unprocessed_events(10).await.unwrap();
+    assert_eq!(pending, vec![("intercom".to_string(), "demo".to_string(), r#"{"n":2}"#.to_string())]);
+}
+
+async fn webhook_events_are_retried_in_arrival_order_and_kept_when_given_up(db: TestDb) {
+    let store = open(&db).await;
+    for id in ["n1", "n2", "n3"] {
+        store.record_event("intercom", "demo", id, "{}").await.unwrap();
+    }
+    store.record_event("intercom", "demo", "n1", "{}").await.unwrap(); // a redelivery keeps its place
+    store.event_retry("intercom", "n1", 42, "unknown conversation").await.unwrap();
+    store.event_failed("intercom", "n2", "gave up").await.unwrap();
+    let pending = store.pending_events(10).await.unwrap();
+    let ids: Vec<&str> = pending.iter().map(|e| e.event_id.as_str()).collect();
+    assert_eq!(ids, ["n1", "n3"], "arrival order, the failed one left out");
+    assert_eq!((pending[0].attempts, pending[0].not_before, pending[0].site.as_str()), (1, 42, "demo"));
+    assert_eq!(store.unprocessed_events(10).await.unwrap().len(), 2);
+    assert_eq!(store.webhook_deliveries("intercom", "n2").await.unwrap(), 1, "kept, not deleted");
+}
+
+async fn a_lease_has_one_holder_until_released_or_expired(db: TestDb) {
+    let store = open(&db).await;
+    let held_by = |holder: &str, node: &str| LeaseOutcome::Held { holder: holder.into(), node: node.into() };
+    assert_eq!(store.acquire_lease("c", "a/1", "a", 60_000).await.unwrap(), LeaseOutcome::Acquired);
+    assert_eq!(store.acquire_lease("c", "a/1", "a", 60_000).await.unwrap(), LeaseOutcome::Acquired, "again");
+    assert_eq!(store.acquire_lease("c", "b/1", "b", 60_000).await.unwrap(), held_by("a/1", "a"));
+    assert_eq!(store.acquire_lease("other", "b/1", "b", 60_000).await.unwrap(), LeaseOutcome::Acquired);
+
+    assert_eq!(store.renew_lease("c", "a/1", 60_000).await.unwrap(), Renewal::Kept { release_requested: false });
+    store.request_release("c", "a/1").await.unwrap();
+    assert_eq!(store.renew_lease("c", "a/1", 60_000).await.unwrap(), Renewal::Kept { release_requested: true });
+    store.release_lease("c", "b/1").await.unwrap();
+    assert_eq!(store.acquire_lease("c", "b/1", "b", 60_000).await.unwrap(), held_by("a/1", "a"), "not b's to release");
+    store.release_lease("c", "a/1").await.unwrap();
+    assert_eq!(store.acquire_lease("c", "b/1", "b", 1).await.unwrap(), LeaseOutcome::Acquired);
+    assert_eq!(store.renew_lease("c", "a/1", 60_000).await.unwrap(), Renewal::Lost);
+
+    // b stops renewing: once its lease expired, a takes it (with no release asked), and b
+    // learns it lost it.
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    assert_eq!(store.acquire_lease("c", "a/2", "a", 60_000).await.unwrap(), LeaseOutcome::Acquired);
+    assert_eq!(store.renew_lease("c", "b/1", 60_000).await.unwrap(), Renewal::Lost);
+    assert_eq!(store.renew_lease("c", "a/2", 60_000).await.unwrap(), Renewal::Kept { release_requested: false });
+}
+
+async fn two_relays_racing_for_a_lease_have_one_winner(db: TestDb) {
+    let (a, b) = (open(&db).await, open(&db).await);
+    for round in 0..20 {
+        let conversation = format!("c{round}");
+        let (x, y) = tokio::join!(
+            a.acquire_lease(&conversation, "a/1", "a", 60_000),
+            b.acquire_lease(&conversation, "b/1", "b", 60_000)
+        );
+        let won = [x.unwrap(), y.unwrap()].iter().filter(|o| **o == LeaseOutcome::Acquired).count();
+        assert_eq!(won, 1, "round {round}");
+    }
+}
+
+/// Everything existing now counts as old.
+fn everything() -> PruneBefore {
+    let later = now_millis() + 60_000;
+    PruneBefore { empty: Some(later), idle: Some(later) }
+}
+
+async fn empty_and_idle_conversations_go_active_ones_stay(db: TestDb) {
+    let store = open(&db).await;
+    let empty = store.create_conversation("demo", "h1").await.unwrap().id;
+    store.append(&empty, &text(Author::bot("Baton"), "Hi!"), None).await.unwrap();
+    let chatted = store.create_conversation("demo", "h2").await.unwrap().id;
+    store.append(&chatted, &text(Author::bot("Baton"), "Hi!"), None).await.unwrap();
+    store.append(&chatted, &text(Author::visitor(), "Where is my order?"), Some("c1")).await.unwrap();
+    let follow_up = FollowUp {
+        conversation_id: chatted.clone(),
+        site: "demo".into(),
+        email: "a@b.c".into(),
+        summary: "s".into(),
+        created_at: 1,
+    };
+    store.add_follow_up(&follow_up).await.unwrap();
+    let done = store.enqueue(&chatted, "demo", "intercom", "{}").await.unwrap();
+    store.job_done(done).await.unwrap();
+    let waiting_one = store.create_conversation("demo", "h3").await.unwrap().id;
+    store.set_handover(&waiting_one, &Handover { phase: "waiting".into(), ..Handover::default() }).await.unwrap();
+    let forwarding = store.create_conversation("demo", "h4").await.unwrap().id;
+    store.append(&forwarding, &text(Author::visitor(), "hello"), Some("c1")).await.unwrap();
+    store.enqueue(&forwarding, "demo", "intercom", "{}").await.unwrap();
+
+    // Only the empty one is old enough to go as empty; idle pruning is off.
+    let only_empty = PruneBefore { idle: None, ..everything() };
+    assert_eq!(store.prunable_conversations(only_empty, 10).await.unwrap(), vec![empty.clone()]);
+    // Idle: every conversation with the bot and no pending call.
+    let ids: HashSet<String> = store.prunable_conversations(everything(), 10).await.unwrap().into_iter().collect();
+    assert_eq!(ids, HashSet::from([empty.clone(), chatted.clone()]));
+    assert_eq!(store.prunable_conversations(everything(), 1).await.unwrap().len(), 1, "a batch");
+
+    // Asked to delete all four, only the prunable ones go, with their events, follow-ups, jobs.
+    let all = vec![empty.clone(), chatted.clone(), waiting_one.clone(), forwarding.clone()];
+    assert_eq!(store.delete_conversations(&all, everything()).await.unwrap(), 2);
+    assert!(store.conversation(&empty).await.unwrap().is_none());
+    assert!(store.conversation(&chatted).await.unwrap().is_none());
+    assert!(store.events_after(&chatted, 0, 10).await.unwrap().is_empty());
+    assert!(store.follow_ups(10).await.unwrap().is_empty());
+    assert_eq!(store.jobs_since(&chatted, 0).await.unwrap(), 0);
+    assert!(store.conversation(&waiting_one).await.unwrap().is_some());
+    assert_eq!(store.events_after(&forwarding, 0, 10).await.unwrap().len(), 1);
+    assert_eq!(store.pending_jobs(&forwarding).await.unwrap(), 1);
+}
+
+async fn a_conversation_with_a_message_still_to_handle_is_kept(db: TestDb) {
+    let store = open(&db).await;
+    let unhandled = store.create_conversation("demo", "h1").await.unwrap().id;
+    store.append_visitor(&unhandled, &text(Author::visitor(), "hello?"), "c1", "widget").await.unwrap();
+    assert!(store.prunable_conversations(everything(), 10).await.unwrap().is_empty());
+    assert_eq!(store.delete_conversations(&[unhandled.clone()], everything()).await.unwrap(), 0);
+    assert!(store.conversation(&unhandled).await.unwrap().is_some());
+}
+
+async fn recent_conversations_are_not_prunable(db: TestDb) {
+    let store = open(&db).await;
+    store.create_conversation("demo", "h1").await.unwrap();
+    let an_hour_ago = now_millis() - 3_600_000;
+    let before = PruneBefore { empty: Some(an_hour_ago), idle: Some(an_hour_ago) };
+    assert!(store.prunable_conversations(before, 10).await.unwrap().is_empty());
+    assert!(store.prunable_conversations(PruneBefore::default(), 10).await.unwrap().is_empty(), "pruning off");
+}
+
+async fn processed_webhook_events_and_delivered_jobs_go_in_batches(db: TestDb) {
+    let store = open(&db).await;
+    for n in 0..5 {
+        store.record_event("intercom", "demo", &format!("e{n}"), "{}").await.unwrap();
+    }
+    for n in 0..4 {
+        store.event_processed("intercom", &format!("e{n}")).await.unwrap();
+    }
+    let later = now_millis() + 60_000;
+    assert_eq!(store.prune_webhook_events(later, 3).await.unwrap(), 3);
+    assert_eq!(store.prune_webhook_events(later, 3).await.unwrap(), 1);
+    assert_eq!(store.prune_webhook_events(later, 3).await.unwrap(), 0);
+    assert_eq!(store.unprocessed_events(10).await.unwrap().len(), 1, "unprocessed events are kept");
+
+    let conversation = store.create_conversation("demo", "h").await.unwrap().id;
+    let done = store.enqueue(&conversation, "demo", "intercom", "{}").await.unwrap();
+    store.enqueue(&conversation, "demo", "intercom", "{}").await.unwrap();
+    store.job_done(done).await.unwrap();
+    assert_eq!(store.prune_outbox(now_millis() - 60_000, 10).await.unwrap(), 0, "too recent");
+    assert_eq!(store.prune_outbox(later, 10).await.unwrap(), 1);
+    assert_eq!(store.pending_jobs(&conversation).await.unwrap(), 1, "pending jobs are kept");
+}
+
+#[tokio::test]
+async fn an_unreachable_server_and_an_unknown_scheme_are_named_in_the_error() {
+    // Nothing listens on port 1.
+    let Err(error) = store::connect("postgres://baton:secret@127.0.0.1:1/baton").await else {
+        panic!("connected to nothing")
+    };
+    assert!(matches!(error, store::StoreError::Unreachable { .. }), "{error:?}");
+    let message = error.to_string();
+    assert!(message.contains("127.0.0.1:1/baton") && !message.contains("secret"), "{message}");
+    let Err(error) = store::connect("mysql://127.0.0.1/baton").await else { panic!("mysql accepted") };
+    assert!(error.to_string().contains("postgres://"), "{error}");
+}
