@@ -12,29 +12,7 @@ use relay::{
 };
 use shared::{Author, EventBody, Message};
 
-/// Each scenario as a `#[tokio::test]` per backend: `sqlite::name` and `postgres::name`.
-macro_rules! on_every_backend {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(baton_tests::TestDb::new()).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(baton_tests::TestDb::postgres().await).await;
-                }
-            )*
-        }
-    };
-}
-
-on_every_backend!(
+baton_tests::on_every_backend!(
     sequence_numbers_are_consecutive_and_survive_reopen,
     a_retried_client_id_is_stored_once,
     concurrent_appends_from_two_relays_are_gap_free_and_stored_once,
