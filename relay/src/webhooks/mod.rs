@@ -115,9 +115,7 @@ async fn receive(
     let mut fresh = false;
     for event in events {
         let json = serde_json::to_string(&event).unwrap_or_default();
-        let stored =
-            state.store.record_event(provider.name(), &site, &event.event_id, &event.remote_conversation_id, &json);
-        match stored.await {
+        match state.store.record_event(provider.name(), &site, &event.event_id, &json).await {
             Ok(true) => fresh = true,
             Ok(false) => {
                 tracing::debug!(provider = provider.name(), %site, event = %event.event_id, "duplicate webhook event")
