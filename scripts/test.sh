@@ -20,6 +20,12 @@ step "checking formatting"
 cargo fmt --all -- --check
 
 step "building and running the tests (cargo test --workspace)"
+# The store suite and the multi-node tests run on SQLite and on PostgreSQL (127.0.0.1:5432,
+# database test, trust auth; each test makes and drops a schema of its own). Start the
+# machine's cluster if it is not running.
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
+fi
 cargo test --workspace --no-fail-fast
 
 # Issue 8 (6, 7): every fuzz target for 10 s (fuzz/README.md), then the 40 s soak (scripts/soak.sh).

@@ -97,7 +97,10 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let queue = Queue::new(bus.clone(), presence.clone());
     // The waiting line survives restarts: rebuild it from the store.
     queue.load(store.as_ref(), &sites).await.context("reading the waiting line")?;
-    let outbox = Outbox::new(store.clone());
+    // Outbox jobs and webhook events are claimed for as long as a conversation's lease lasts:
+    // a relay that dies hands both over after `lease_ttl`.
+    let claimer = store::Claimer::new(node.clone(), config.lease_ttl);
+    let outbox = Outbox::new(store.clone(), claimer.clone());
     let metrics = metrics::Metrics::default();
     let shutdown = Shutdown::default();
     let deps = Deps {
@@ -132,6 +135,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         outbox,
         limits,
         webhook_events: Default::default(),
+        claimer,
         metrics,
         shutdown,
     })
@@ -184,6 +188,13 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let state = build_state(config).await?;
     let stop = state.shutdown.clone();
+    if state.config.redis_url.is_none() {
+        // Alone on its database: claims left by an earlier run of this relay (killed while
+        // working) end now rather than when they lapse.
+        if let Err(error) = state.store.release_claims().await {
+            tracing::warn!(%error, "cannot end the claims of an earlier run");
+        }
+    }
     // The outbox worker: helpdesk calls in the background, outcomes back to the conversations.
     let registry = state.conversations.clone();
     let report = move |conversation: &str, site: &str, outcome: Outcome| {

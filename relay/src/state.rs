@@ -36,6 +36,8 @@ pub struct AppState {
     pub limits: Arc<crate::limits::Limits>,
     /// Wakes the worker that applies stored webhook events.
     pub webhook_events: crate::webhooks::pending::PendingEvents,
+    /// This relay's name and hold on the outbox jobs and webhook events it claims.
+    pub claimer: crate::store::Claimer,
     pub metrics: crate::metrics::Metrics,
     pub shutdown: Shutdown,
 }

@@ -55,6 +55,31 @@ impl TestDb {
     }
 }
 
+/// Each scenario (an `async fn(TestDb)`) as a `#[tokio::test]` per backend, `sqlite::name`
+/// on a temporary file and `postgres::name` on a schema of its own, so one behaviour is written
+/// once and checked on both.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::TestDb::new()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::TestDb::postgres().await).await;
+                }
+            )*
+        }
+    };
+}
+
 impl Default for TestDb {
     fn default() -> Self {
         Self::new()

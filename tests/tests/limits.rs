@@ -359,9 +359,9 @@ async fn retention_prunes_empty_and_old_conversations_processed_events_and_deliv
     store.job_retry(pending, i64::MAX / 2, "the helpdesk is down").await.unwrap();
     let done_job = store.enqueue(&waiting, "demo", "intercom", "{}").await.unwrap();
     store.job_done(done_job).await.unwrap();
-    store.record_event("intercom", "demo", "processed", "{}").await.unwrap();
+    store.record_event("intercom", "demo", "processed", "t", "{}").await.unwrap();
     store.event_processed("intercom", "processed").await.unwrap();
-    store.record_event("intercom", "demo", "unprocessed", "{}").await.unwrap();
+    store.record_event("intercom", "demo", "unprocessed", "t", "{}").await.unwrap();
 
     config.retention.idle_conversations = Duration::from_secs(1);
     config.retention.webhook_events = Duration::from_secs(1);

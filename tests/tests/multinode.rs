@@ -2,18 +2,22 @@
 //! processes on different ports sharing one database and a Redis server of the test's own.
 //! A visitor on one relay and agents on others chat live; a relay killed with SIGKILL hands
 //! its conversations over after the lease TTL and the widget carries on at another relay with
-//! nothing lost or doubled; a Redis restart loses nothing; two agents accepting at once on two
-//! relays have one winner.
+//! nothing lost or doubled; a Redis restart loses nothing (and `/readyz` says so while it is
+//! down); two agents accepting at once on two relays have one winner; a helpdesk's webhook
+//! delivered to a third relay reaches the visitor at the first, and the helpdesk calls (claimed
+//! by whichever relay's outbox) are made once.
 //!
-//! The shared database is a SQLite file (WAL, several processes) until the PostgreSQL backend
-//! lands; the relays' conversation leases and the Redis bus are what is under test.
+//! Every scenario runs twice: on one SQLite file (WAL, several processes) and on a PostgreSQL
+//! schema of its own (`sqlite::` and `postgres::` tests).
 
 use std::time::Duration;
 
 use baton_tests::{
     agent_client::{AgentApi, AgentSocket},
+    helpdesks::{configure, Helpdesk},
     process::RelayProcess,
     redis::RedisServer,
+    sim::intercom::Intercom,
     test_config,
     widget_client::{as_message, send_text, WidgetClient},
     TestDb,
@@ -32,10 +36,22 @@ struct Cluster {
     _db: TestDb,
 }
 
-/// Three relays on one database and `redis`, under a prefix of this run's own.
-async fn cluster(redis: &RedisServer) -> Cluster {
-    let db = TestDb::new();
+baton_tests::on_every_backend!(
+    a_relay_killed_mid_conversation_hands_over_and_the_widget_resumes_at_another,
+    a_redis_restart_mid_conversation_loses_nothing,
+    two_agents_accepting_at_once_on_two_relays_have_one_winner,
+    a_helpdesk_webhook_at_a_third_relay_reaches_the_visitor_at_the_first,
+);
+
+/// Three relays on `db` and `redis`, under a prefix of this run's own; with `intercom`, the site
+/// `desk` hands over to that simulated Intercom workspace.
+async fn cluster(redis: &RedisServer, db: TestDb, intercom: Option<&Intercom>) -> Cluster {
     let mut config = test_config(&db);
+    if let Some(sim) = intercom {
+        let mut desk = config.sites["demo"].clone();
+        configure(&mut desk, &Helpdesk::settings(sim));
+        config.sites.insert("desk".into(), desk);
+    }
     config.redis_url = Some(redis.url());
     config.redis_prefix = format!("multinode-{}-{}:", std::process::id(), redis.port);
     config.lease_ttl = LEASE_TTL;
@@ -76,6 +92,13 @@ async fn wait_for_a_person(client: &mut WidgetClient) {
     assert!(matches!(frame, ServerFrame::Event(_)), "the agents at other relays did not count: {frame:?}");
 }
 
+/// `GET /readyz`'s status at `relay` (it answers within its own 2 s limit).
+async fn ready(relay: &RelayProcess) -> u16 {
+    let url = format!("{}/readyz", relay.http_url());
+    let answer = reqwest::Client::new().get(url).timeout(Duration::from_secs(5)).send().await.expect("/readyz");
+    answer.status().as_u16()
+}
+
 /// Sends a visitor message and waits for its ack; returns its seq.
 async fn say(client: &mut WidgetClient, client_id: &str, text: &str) -> u64 {
     client.send(&send_text(client_id, text)).await;
@@ -110,10 +133,9 @@ fn check_once(events: &[shared::ConversationEvent], texts: &[&str]) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_relay_killed_mid_conversation_hands_over_and_the_widget_resumes_at_another() {
+async fn a_relay_killed_mid_conversation_hands_over_and_the_widget_resumes_at_another(db: TestDb) {
     let redis = RedisServer::start().await;
-    let mut cluster = cluster(&redis).await;
+    let mut cluster = cluster(&redis, db, None).await;
     let mut agent = AgentSocket::connect(&cluster.relays[1].ws_base(), SAM).await;
     let (mut widget, id, token) = visitor(&cluster.relays[0]).await;
     wait_for_a_person(&mut widget).await;
@@ -137,21 +159,23 @@ async fn a_relay_killed_mid_conversation_hands_over_and_the_widget_resumes_at_an
     check_once(&events, &["agent says one", "visitor says one", "visitor says two", "agent says two"]);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_redis_restart_mid_conversation_loses_nothing() {
+async fn a_redis_restart_mid_conversation_loses_nothing(db: TestDb) {
     let mut redis = RedisServer::start().await;
-    let cluster = cluster(&redis).await;
+    let cluster = cluster(&redis, db, None).await;
     let mut agent = AgentSocket::connect(&cluster.relays[1].ws_base(), SAM).await;
     let (mut widget, id, token) = visitor(&cluster.relays[0]).await;
     wait_for_a_person(&mut widget).await;
     agent.send(json!({"type": "accept", "conversation_id": id})).await;
     widget.until_phase(Phase::Agent).await;
 
+    assert_eq!(ready(&cluster.relays[0]).await, 200);
     redis.kill();
     // Stored at B while no relay hears of it.
     agent.send(json!({"type": "send", "conversation_id": id, "text": "said while Redis was down"})).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(ready(&cluster.relays[0]).await, 503, "/readyz while Redis is down");
     redis.restart().await;
+    assert_eq!(ready(&cluster.relays[0]).await, 200, "/readyz once Redis is back");
     // A's subscriber reconnects and its widget session catches up from the store.
     widget.until_message(Role::Agent, "said while Redis was down").await;
     say(&mut widget, "v1", "after the restart").await;
@@ -167,10 +191,9 @@ async fn a_redis_restart_mid_conversation_loses_nothing() {
     check_once(&events, &["said while Redis was down", "after the restart", "live again"]);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_agents_accepting_at_once_on_two_relays_have_one_winner() {
+async fn two_agents_accepting_at_once_on_two_relays_have_one_winner(db: TestDb) {
     let redis = RedisServer::start().await;
-    let cluster = cluster(&redis).await;
+    let cluster = cluster(&redis, db, None).await;
     let _sam_online = AgentSocket::connect(&cluster.relays[1].ws_base(), SAM).await;
     let _kim_online = AgentSocket::connect(&cluster.relays[2].ws_base(), KIM).await;
     let (mut widget, id, token) = visitor(&cluster.relays[0]).await;
@@ -193,4 +216,53 @@ async fn two_agents_accepting_at_once_on_two_relays_have_one_winner() {
     let joined = events.iter().filter(|e| matches!(&e.body, EventBody::Phase(p) if p.phase == Phase::Agent)).count();
     assert_eq!(joined, 1, "one agent joined");
     check_once(&events, &["Hello from one agent"]);
+}
+
+/// How many parts of Intercom's conversation `remote` contain `text`.
+fn parts_with(sim: &Intercom, remote: &str, text: &str) -> usize {
+    let inner = sim.inner.lock().unwrap();
+    let parts = inner.conversations.iter().filter(|(id, _)| id == remote).flat_map(|(_, parts)| parts);
+    parts.filter(|part| part.to_string().contains(text)).count()
+}
+
+async fn a_helpdesk_webhook_at_a_third_relay_reaches_the_visitor_at_the_first(db: TestDb) {
+    let redis = RedisServer::start().await;
+    let sim = Intercom::start().await;
+    let cluster = cluster(&redis, db, Some(&sim)).await;
+    // An inbox agent is signed in at B; the desk site's visitor is on A and asks for a person.
+    let _sam = AgentSocket::connect(&cluster.relays[1].ws_base(), SAM).await;
+    let (mut widget, _id) = WidgetClient::hello_as(&cluster.relays[0].ws_url(), "desk", None).await;
+    say(&mut widget, "v0", "My order never arrived").await;
+    widget.send(&ClientFrame::RequestHandover).await;
+    widget.until_phase(Phase::Waiting).await;
+
+    // Whichever relay's outbox claimed it, the handover reaches Intercom.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let remote = loop {
+        if let Some((remote, _)) = sim.last_conversation() {
+            break remote;
+        }
+        assert!(std::time::Instant::now() < deadline, "the handover never reached Intercom");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+
+    // The Intercom agent answers; its webhook is delivered to C, the visitor hears it at A.
+    let hook = format!("{}/webhooks/intercom/desk", cluster.relays[2].http_url());
+    let (status, _) = Intercom::agent_reply(&hook, &remote, "Hello from Intercom, through C").await;
+    assert_eq!(status, 200);
+    widget.until_message(Role::Agent, "Hello from Intercom, through C").await;
+
+    // The visitor's answer at A is forwarded to Intercom once, by one of the three outboxes.
+    say(&mut widget, "v1", "Thanks, I am still on A").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while parts_with(&sim, &remote, "Thanks, I am still on A") == 0 {
+        assert!(std::time::Instant::now() < deadline, "the visitor's answer never reached Intercom");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await; // time for a second (wrong) forward
+    assert_eq!(parts_with(&sim, &remote, "Thanks, I am still on A"), 1, "forwarded once");
+    assert_eq!(sim.inner.lock().unwrap().conversations.len(), 1, "opened once");
+    let later = widget.settle().await;
+    let agent_lines = later.iter().filter(|f| as_message(f).is_some_and(|m| m.author.role == Role::Agent)).count();
+    assert_eq!(agent_lines, 0, "the agent's reply shown once: {later:?}");
 }

@@ -8,33 +8,11 @@ use std::{collections::HashSet, sync::Arc, time::Duration};
 use baton_tests::TestDb;
 use relay::{
     identity::Identity,
-    store::{self, Appended, FollowUp, Handover, LeaseOutcome, PendingMessage, PruneBefore, Renewal, Store},
+    store::{self, Appended, Claim, FollowUp, Handover, LeaseOutcome, PendingMessage, PruneBefore, Renewal, Store},
 };
 use shared::{Author, EventBody, Message};
 
-/// Each scenario as a `#[tokio::test]` per backend: `sqlite::name` and `postgres::name`.
-macro_rules! on_every_backend {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(baton_tests::TestDb::new()).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(baton_tests::TestDb::postgres().await).await;
-                }
-            )*
-        }
-    };
-}
-
-on_every_backend!(
+baton_tests::on_every_backend!(
     sequence_numbers_are_consecutive_and_survive_reopen,
     a_retried_client_id_is_stored_once,
     concurrent_appends_from_two_relays_are_gap_free_and_stored_once,
@@ -48,6 +26,10 @@ on_every_backend!(
     the_outbox_hands_out_one_job_per_conversation_in_order,
     a_keyed_job_is_written_once_and_jobs_are_counted,
     a_try_under_way_is_uncertain_when_the_job_comes_back,
+    a_lapsed_claim_is_taken_over_a_kept_or_released_one_as_it_says,
+    two_relays_claiming_at_once_never_get_one_job_twice_and_keep_each_conversations_order,
+    webhook_events_are_claimed_one_per_thread_in_arrival_order,
+    two_relays_claiming_events_at_once_apply_each_once_in_each_threads_order,
     the_backlog_counts_what_waits,
     webhook_events_are_first_once,
     webhook_events_wait_until_processed,
@@ -62,6 +44,11 @@ on_every_backend!(
 
 async fn open(db: &TestDb) -> Arc<dyn Store> {
     store::connect(&db.url).await.unwrap_or_else(|e| panic!("opening {}: {e}", db.url))
+}
+
+/// A claim by relay `by` at `now`, for a minute.
+fn relay(by: &str, now: i64) -> Claim<'_> {
+    Claim { by, now, until: now + 60_000 }
 }
 
 fn now_millis() -> i64 {
@@ -294,17 +281,18 @@ async fn the_outbox_hands_out_one_job_per_conversation_in_order(db: TestDb) {
     let a2 = store.enqueue(&a.id, "demo", "intercom", "a2").await.unwrap();
     let b1 = store.enqueue(&b.id, "demo", "intercom", "b1").await.unwrap();
     let now = now_millis() + 1;
-    let jobs = store.due_jobs(now, 10).await.unwrap();
+    let jobs = store.claim_jobs(relay("r1", now), 10).await.unwrap();
     assert_eq!(jobs.iter().map(|j| j.job.as_str()).collect::<Vec<_>>(), vec!["a1", "b1"], "heads only");
     assert_eq!((jobs[0].conversation_id.as_str(), jobs[0].provider.as_str()), (a.id.as_str(), "intercom"));
+    assert!(store.claim_jobs(relay("r1", now), 10).await.unwrap().is_empty(), "claimed already");
     // a1 waits for a retry: a2 stays behind it; b goes on.
     store.job_retry(a1, now + 60_000, "503").await.unwrap();
     store.job_done(b1).await.unwrap();
-    assert!(store.due_jobs(now, 10).await.unwrap().is_empty());
-    let later = store.due_jobs(now + 60_000, 10).await.unwrap();
+    assert!(store.claim_jobs(relay("r1", now), 10).await.unwrap().is_empty());
+    let later = store.claim_jobs(relay("r2", now + 60_000), 10).await.unwrap();
     assert_eq!((later.len(), later[0].id, later[0].attempts), (1, a1, 1));
     store.job_done(a1).await.unwrap();
-    assert_eq!(store.due_jobs(now, 10).await.unwrap()[0].id, a2);
+    assert_eq!(store.claim_jobs(relay("r1", now), 10).await.unwrap()[0].id, a2);
     store.job_failed(a2, "400").await.unwrap();
     assert_eq!(store.pending_jobs(&a.id).await.unwrap(), 0);
 
@@ -343,12 +331,14 @@ async fn a_try_under_way_is_uncertain_when_the_job_comes_back(db: TestDb) {
     let store = open(&db).await;
     let a = store.create_conversation("demo", "ha").await.unwrap();
     let id = store.enqueue(&a.id, "demo", "intercom", "f").await.unwrap();
-    let later = now_millis() + 1;
-    assert!(!store.due_jobs(later, 10).await.unwrap()[0].uncertain);
+    let now = now_millis() + 1;
+    assert!(!store.claim_jobs(relay("r1", now), 10).await.unwrap()[0].uncertain);
     store.job_started(id).await.unwrap();
-    assert!(store.due_jobs(later, 10).await.unwrap()[0].uncertain, "it may have reached the helpdesk");
+    // r1 dies mid-call; once its claim lapsed, r2 takes the job over.
+    let taken = store.claim_jobs(relay("r2", now + 120_000), 10).await.unwrap();
+    assert!(taken[0].uncertain, "it may have reached the helpdesk");
     store.job_retry(id, 0, "timeout").await.unwrap();
-    assert!(!store.due_jobs(later, 10).await.unwrap()[0].uncertain, "a failed try cleared it");
+    assert!(!store.claim_jobs(relay("r2", now), 10).await.unwrap()[0].uncertain, "a failed try cleared it");
 }
 
 async fn the_backlog_counts_what_waits(db: TestDb) {
@@ -359,8 +349,8 @@ async fn the_backlog_counts_what_waits(db: TestDb) {
     let done = store.enqueue(&a.id, "demo", "intercom", "1").await.unwrap();
     store.enqueue(&a.id, "demo", "intercom", "2").await.unwrap();
     store.job_done(done).await.unwrap();
-    store.record_event("intercom", "demo", "n1", "{}").await.unwrap();
-    store.record_event("intercom", "demo", "n2", "{}").await.unwrap();
+    store.record_event("intercom", "demo", "n1", "t", "{}").await.unwrap();
+    store.record_event("intercom", "demo", "n2", "t", "{}").await.unwrap();
     store.event_processed("intercom", "n1").await.unwrap();
     let backlog = store.backlog().await.unwrap();
     assert_eq!((backlog.outbox_pending, backlog.webhook_pending), (1, 1));
@@ -371,17 +361,17 @@ async fn the_backlog_counts_what_waits(db: TestDb) {
 async fn webhook_events_are_first_once(db: TestDb) {
     let store = open(&db).await;
     assert_eq!(store.webhook_deliveries("intercom", "notif_1").await.unwrap(), 0);
-    assert!(store.record_event("intercom", "demo", "notif_1", "{}").await.unwrap());
-    assert!(!store.record_event("intercom", "demo", "notif_1", "{}").await.unwrap());
-    assert!(store.record_event("zendesk_support", "demo", "notif_1", "{}").await.unwrap(), "ids are per provider");
+    assert!(store.record_event("intercom", "demo", "notif_1", "t", "{}").await.unwrap());
+    assert!(!store.record_event("intercom", "demo", "notif_1", "t", "{}").await.unwrap());
+    assert!(store.record_event("zendesk_support", "demo", "notif_1", "t", "{}").await.unwrap(), "ids are per provider");
     assert_eq!(store.webhook_deliveries("intercom", "notif_1").await.unwrap(), 2);
 }
 
 async fn webhook_events_wait_until_processed(db: TestDb) {
     let store = open(&db).await;
-    assert!(store.record_event("intercom", "demo", "n1", r#"{"n":1}"#).await.unwrap());
-    assert!(!store.record_event("intercom", "demo", "n1", r#"{"n":1}"#).await.unwrap(), "a redelivery");
-    assert!(store.record_event("intercom", "demo", "n2", r#"{"n":2}"#).await.unwrap());
+    assert!(store.record_event("intercom", "demo", "n1", "t", r#"{"n":1}"#).await.unwrap());
+    assert!(!store.record_event("intercom", "demo", "n1", "t", r#"{"n":1}"#).await.unwrap(), "a redelivery");
+    assert!(store.record_event("intercom", "demo", "n2", "t", r#"{"n":2}"#).await.unwrap());
     store.event_processed("intercom", "n1").await.unwrap();
     let pending = store.unprocessed_events(10).await.unwrap();
     assert_eq!(pending, vec![("intercom".to_string(), "demo".to_string(), r#"{"n":2}"#.to_string())]);
@@ -390,9 +380,9 @@ async fn webhook_events_wait_until_processed(db: TestDb) {
 async fn webhook_events_are_retried_in_arrival_order_and_kept_when_given_up(db: TestDb) {
     let store = open(&db).await;
     for id in ["n1", "n2", "n3"] {
-        store.record_event("intercom", "demo", id, "{}").await.unwrap();
+        store.record_event("intercom", "demo", id, "t", "{}").await.unwrap();
     }
-    store.record_event("intercom", "demo", "n1", "{}").await.unwrap(); // a redelivery keeps its place
+    store.record_event("intercom", "demo", "n1", "t", "{}").await.unwrap(); // a redelivery keeps its place
     store.event_retry("intercom", "n1", 42, "unknown conversation").await.unwrap();
     store.event_failed("intercom", "n2", "gave up").await.unwrap();
     let pending = store.pending_events(10).await.unwrap();
@@ -512,7 +502,7 @@ async fn recent_conversations_are_not_prunable(db: TestDb) {
 async fn processed_webhook_events_and_delivered_jobs_go_in_batches(db: TestDb) {
     let store = open(&db).await;
     for n in 0..5 {
-        store.record_event("intercom", "demo", &format!("e{n}"), "{}").await.unwrap();
+        store.record_event("intercom", "demo", &format!("e{n}"), "t", "{}").await.unwrap();
     }
     for n in 0..4 {
         store.event_processed("intercom", &format!("e{n}")).await.unwrap();
@@ -543,4 +533,138 @@ async fn an_unreachable_server_and_an_unknown_scheme_are_named_in_the_error() {
     assert!(message.contains("127.0.0.1:1/baton") && !message.contains("secret"), "{message}");
     let Err(error) = store::connect("mysql://127.0.0.1/baton").await else { panic!("mysql accepted") };
     assert!(error.to_string().contains("postgres://"), "{error}");
+}
+
+async fn a_lapsed_claim_is_taken_over_a_kept_or_released_one_as_it_says(db: TestDb) {
+    let store = open(&db).await;
+    let a = store.create_conversation("demo", "ha").await.unwrap();
+    store.enqueue(&a.id, "demo", "intercom", "j").await.unwrap();
+    store.record_event("intercom", "demo", "e1", "t", "{}").await.unwrap();
+    let now = now_millis() + 1;
+    let short = Claim { by: "r1", now, until: now + 50 };
+    assert_eq!(store.claim_jobs(short, 10).await.unwrap().len(), 1);
+    assert_eq!(store.claim_events(short, 10).await.unwrap().len(), 1);
+    // Still r1's at now + 49; kept, it still is at now + 100.
+    assert!(store.claim_jobs(relay("r2", now + 49), 10).await.unwrap().is_empty());
+    store.keep_claims("r1", now + 1_000).await.unwrap();
+    store.keep_claims("r3", now + 60_000).await.unwrap(); // keeps nothing of r1's
+    assert!(store.claim_jobs(relay("r2", now + 100), 10).await.unwrap().is_empty());
+    assert!(store.claim_events(relay("r2", now + 100), 10).await.unwrap().is_empty());
+    // Not kept any longer: lapsed at now + 1000, r2 takes both over.
+    assert_eq!(store.claim_jobs(relay("r2", now + 1_000), 10).await.unwrap().len(), 1);
+    assert_eq!(store.claim_events(relay("r2", now + 1_000), 10).await.unwrap().len(), 1);
+    // A relay alone at start ends every claim.
+    store.release_claims().await.unwrap();
+    assert_eq!(store.claim_jobs(relay("r1", now), 10).await.unwrap().len(), 1);
+    assert_eq!(store.claim_events(relay("r1", now), 10).await.unwrap().len(), 1);
+}
+
+/// Conversations and jobs per conversation for the two-relay claim races.
+const RACED: usize = 30;
+const PER_LINE: usize = 3;
+
+async fn two_relays_claiming_at_once_never_get_one_job_twice_and_keep_each_conversations_order(db: TestDb) {
+    let (a, b) = (open(&db).await, open(&db).await);
+    // job number -> (conversation index, place in its line)
+    let mut lines = std::collections::HashMap::new();
+    for c in 0..RACED {
+        let conversation = a.create_conversation("demo", &format!("h{c}")).await.unwrap();
+        for k in 0..PER_LINE {
+            let id = a.enqueue(&conversation.id, "demo", "intercom", &format!("{c}/{k}")).await.unwrap();
+            lines.insert(id, (c, k));
+        }
+    }
+    let done: Arc<std::sync::Mutex<Vec<i64>>> = Arc::default();
+    let worker = |store: Arc<dyn Store>, name: &'static str| {
+        let (done, lines) = (done.clone(), lines.clone());
+        async move {
+            let mut idle = 0;
+            while idle < 20 {
+                let claimed = store.claim_jobs(relay(name, now_millis()), 7).await.unwrap();
+                if claimed.is_empty() {
+                    idle += 1;
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    continue;
+                }
+                idle = 0;
+                for job in claimed {
+                    let (c, k) = lines[&job.id];
+                    let mut done = done.lock().unwrap();
+                    let before = done.iter().filter(|id| lines[*id].0 == c).count();
+                    assert_eq!(before, k, "{name} got job {k} of conversation {c} with {before} before it done");
+                    assert!(!done.contains(&job.id), "job {} handed out twice", job.id);
+                    done.push(job.id);
+                    drop(done);
+                    store.job_done(job.id).await.unwrap();
+                }
+            }
+        }
+    };
+    tokio::join!(worker(a.clone(), "r1"), worker(b.clone(), "r2"));
+    assert_eq!(done.lock().unwrap().len(), RACED * PER_LINE, "every job carried out once");
+    assert_eq!(a.backlog().await.unwrap().outbox_pending, 0);
+}
+
+async fn webhook_events_are_claimed_one_per_thread_in_arrival_order(db: TestDb) {
+    let store = open(&db).await;
+    for (event, thread) in [("e1", "363"), ("e2", "363"), ("e3", "364"), ("e4", "364")] {
+        store.record_event("intercom", "demo", event, thread, "{}").await.unwrap();
+    }
+    store.record_event("intercom", "other", "e5", "363", "{}").await.unwrap(); // another site's line
+    let now = now_millis() + 1;
+    let ids = |events: Vec<store::PendingEvent>| events.into_iter().map(|e| e.event_id).collect::<Vec<_>>();
+    assert_eq!(ids(store.claim_events(relay("r1", now), 10).await.unwrap()), ["e1", "e3", "e5"]);
+    assert!(store.claim_events(relay("r2", now), 10).await.unwrap().is_empty(), "heads claimed, lines held");
+    store.event_processed("intercom", "e1").await.unwrap();
+    store.event_retry("intercom", "e3", now + 60_000, "not yet").await.unwrap();
+    assert_eq!(ids(store.claim_events(relay("r2", now), 10).await.unwrap()), ["e2"], "e4 waits behind e3");
+    store.event_processed("intercom", "e2").await.unwrap();
+    store.event_processed("intercom", "e5").await.unwrap();
+    let later = store.claim_events(relay("r2", now + 60_000), 10).await.unwrap();
+    assert_eq!((later[0].event_id.as_str(), later[0].attempts, later.len()), ("e3", 1, 1));
+    store.event_failed("intercom", "e3", "gave up").await.unwrap();
+    assert_eq!(ids(store.claim_events(relay("r1", now + 60_000), 10).await.unwrap()), ["e4"]);
+}
+
+async fn two_relays_claiming_events_at_once_apply_each_once_in_each_threads_order(db: TestDb) {
+    let (a, b) = (open(&db).await, open(&db).await);
+    for k in 0..PER_LINE {
+        for t in 0..RACED {
+            a.record_event("intercom", "demo", &format!("{t}/{k}"), &t.to_string(), "{}").await.unwrap();
+        }
+    }
+    let applied: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+    let worker = |store: Arc<dyn Store>, name: &'static str| {
+        let applied = applied.clone();
+        async move {
+            let mut idle = 0;
+            while idle < 20 {
+                let claimed = store.claim_events(relay(name, now_millis()), 7).await.unwrap();
+                if claimed.is_empty() {
+                    idle += 1;
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    continue;
+                }
+                idle = 0;
+                for event in claimed {
+                    let (thread, k) = event.event_id.split_once('/').unwrap();
+                    let mut applied = applied.lock().unwrap();
+                    let before = applied.iter().filter(|id| id.split_once('/').unwrap().0 == thread).count();
+                    assert_eq!(
+                        before.to_string(),
+                        k,
+                        "{name} got {} with {before} of its thread before it",
+                        event.event_id
+                    );
+                    assert!(!applied.contains(&event.event_id), "{} handed out twice", event.event_id);
+                    applied.push(event.event_id.clone());
+                    drop(applied);
+                    store.event_processed(&event.provider, &event.event_id).await.unwrap();
+                }
+            }
+        }
+    };
+    tokio::join!(worker(a.clone(), "r1"), worker(b.clone(), "r2"));
+    assert_eq!(applied.lock().unwrap().len(), RACED * PER_LINE, "every event applied once");
+    assert!(b.unprocessed_events(10).await.unwrap().is_empty());
 }

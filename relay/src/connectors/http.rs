@@ -4,7 +4,8 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use reqwest::{header::HeaderMap, Response, StatusCode};
+use reqwest::{header::HeaderMap, RequestBuilder, Response, StatusCode};
+use serde_json::Value;
 
 use super::ProviderError;
 
@@ -43,6 +44,21 @@ pub async fn check(response: Response) -> Result<Response, ProviderError> {
         s if s.is_server_error() || s == StatusCode::REQUEST_TIMEOUT => ProviderError::Unavailable(detail),
         _ => ProviderError::Rejected(detail),
     })
+}
+
+/// Sends `request` and sorts the answer ([`check`]); a 2xx body is read as JSON, and one that is
+/// empty or not JSON is `Null`: many writes (a PUT, a PATCH, a 202) answer nothing worth
+/// reading, and that is not a failure.
+pub async fn send(request: RequestBuilder) -> Result<Value, ProviderError> {
+    let response = check(request.send().await.map_err(transport)?).await?;
+    Ok(response.json().await.unwrap_or(Value::Null))
+}
+
+/// Like [`send`], for a helpdesk whose every answer is JSON: one that is not is a failure
+/// (retried, like a helpdesk that is down).
+pub async fn send_expecting_json(request: RequestBuilder) -> Result<Value, ProviderError> {
+    let response = check(request.send().await.map_err(transport)?).await?;
+    response.json().await.map_err(|e| ProviderError::Unavailable(format!("unreadable answer: {e}")))
 }
 
 /// The longest wait a helpdesk can ask for. An enormous `Retry-After` (or a reset time years

@@ -2,7 +2,9 @@
 //! conversation) and carried out here, in order per conversation, retried with jittered
 //! exponential backoff that honours the helpdesk's `Retry-After` / `X-RateLimit-Reset`. A
 //! helpdesk that is slow or down delays calls; it never loses them. A restarted relay picks up
-//! where it stopped, because the jobs are rows, not tasks.
+//! where it stopped, because the jobs are rows, not tasks. Every relay runs a worker: each
+//! claims the jobs it carries out (`Store::claim_jobs`), so no job runs on two relays at once
+//! and a dead relay's jobs are taken over once its claims lapse.
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
@@ -14,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     connectors::{CloseReason, Handover, Provider, ProviderError, ProviderKind, RemoteThread},
-    store::{now_millis, OutboxRow, Store, StoreError},
+    store::{now_millis, Claimer, OutboxRow, Store, StoreError},
 };
 
 /// One helpdesk call.
@@ -93,12 +95,13 @@ impl Connectors {
 #[derive(Clone)]
 pub struct Outbox {
     store: Arc<dyn Store>,
+    claimer: Claimer,
     wake: Arc<Notify>,
 }
 
 impl Outbox {
-    pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store, wake: Arc::new(Notify::new()) }
+    pub fn new(store: Arc<dyn Store>, claimer: Claimer) -> Self {
+        Self { store, claimer, wake: Arc::new(Notify::new()) }
     }
 
     pub async fn push(
@@ -136,7 +139,7 @@ impl Outbox {
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(TICK) => {}
             }
-            let jobs = match self.store.due_jobs(now_millis(), BATCH).await {
+            let jobs = match self.store.claim_jobs(self.claimer.claim(), BATCH).await {
                 Ok(jobs) => jobs,
                 Err(error) => {
                     tracing::error!(%error, "outbox: cannot read jobs");
@@ -144,7 +147,8 @@ impl Outbox {
                 }
             };
             let more = jobs.len() == BATCH as usize;
-            join_all(jobs.into_iter().map(|row| self.carry_out(&connectors, row, &report))).await;
+            let work = join_all(jobs.into_iter().map(|row| self.carry_out(&connectors, row, &report)));
+            self.claimer.keeping(self.store.as_ref(), work).await;
             if more {
                 self.wake.notify_one();
             }

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use super::*;
 use crate::{
     connectors::{Capabilities, Mode},
-    store::SqliteStore,
+    store::{Claimer, SqliteStore},
 };
 
 /// A provider that answers from a script and records what it was asked.
@@ -90,6 +90,10 @@ struct Rig {
     stop: CancellationToken,
 }
 
+fn claimer() -> Claimer {
+    Claimer::new("this relay", Duration::from_secs(10))
+}
+
 async fn rig(answers: Vec<Result<(), ProviderError>>) -> (Rig, String) {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn Store> =
@@ -98,7 +102,7 @@ async fn rig(answers: Vec<Result<(), ProviderError>>) -> (Rig, String) {
     let provider = Arc::new(Scripted { answers: Mutex::new(answers), ..Scripted::default() });
     let rig = Rig {
         _dir: dir,
-        outbox: Outbox::new(store.clone()),
+        outbox: Outbox::new(store.clone(), claimer()),
         store,
         provider,
         outcomes: Arc::default(),
@@ -209,7 +213,7 @@ async fn failing_rig() -> (Rig, Arc<crate::store::failing::FailingStore>, String
     let (mut rig, id) = rig(vec![]).await;
     let failing = Arc::new(crate::store::failing::FailingStore::new(rig.store.clone()));
     rig.store = failing.clone();
-    rig.outbox = Outbox::new(failing.clone());
+    rig.outbox = Outbox::new(failing.clone(), claimer());
     (rig, failing, id)
 }
 
@@ -285,8 +289,11 @@ async fn cut_short(landed: Option<bool>) -> Vec<String> {
     rig.store.set_remote(&id, &serde_json::to_string(&thread()).unwrap()).await.unwrap();
     let forward = Job::Forward { text: "hi".into(), message_id: "m1".into() };
     rig.outbox.push(&id, "demo", ProviderKind::Intercom, &forward).await.unwrap();
-    let job = rig.store.due_jobs(now_millis(), 10).await.unwrap()[0].id;
+    // A relay that died: it had claimed the job and begun the call; the relay starting alone
+    // after it ends its claims.
+    let job = rig.store.claim_jobs(Claimer::new("dead", Duration::from_secs(60)).claim(), 10).await.unwrap()[0].id;
     rig.store.job_started(job).await.unwrap();
+    rig.store.release_claims().await.unwrap();
     rig.start();
     let calls = until_settled(&rig, &id, 1).await;
     rig.stop.cancel();

@@ -13,6 +13,7 @@ mod redis;
 
 use std::sync::Arc;
 
+use futures_util::future::BoxFuture;
 use shared::{Author, ConversationEvent};
 use tokio::sync::broadcast;
 
@@ -70,6 +71,10 @@ pub const INBOX: &str = "_inbox";
 pub trait Driver: Send + Sync + 'static {
     fn publish(&self, conversation_id: &str, message: BusMessage);
     fn subscribe(&self, conversation_id: &str) -> broadcast::Receiver<BusMessage>;
+    /// Whether the server behind the bus answers (readiness); the in-process bus always does.
+    fn ping(&self) -> BoxFuture<'static, Result<(), String>> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// A cheap, cloneable handle on the pub/sub driver.
@@ -93,5 +98,10 @@ impl Bus {
 
     pub fn subscribe(&self, conversation_id: &str) -> broadcast::Receiver<BusMessage> {
         self.0.subscribe(conversation_id)
+    }
+
+    /// A round trip to Redis when the bus is Redis (`/readyz`).
+    pub async fn ping(&self) -> Result<(), String> {
+        self.0.ping().await
     }
 }

@@ -61,6 +61,8 @@ enum Subscription {
 }
 
 pub struct RedisBus {
+    /// For readiness checks, each on a connection of its own.
+    client: redis::Client,
     shared: Arc<Shared>,
     outgoing: mpsc::Sender<(String, Vec<u8>)>,
     /// Stops both connections' tasks when the bus is dropped.
@@ -88,8 +90,8 @@ impl RedisBus {
         let stop = CancellationToken::new();
         let publishing = publish_loop(client.clone(), shared.clone(), queue);
         tokio::spawn(stop.clone().run_until_cancelled_owned(publishing));
-        tokio::spawn(stop.clone().run_until_cancelled_owned(subscribe_loop(client, shared.clone(), requests)));
-        Ok(Self { shared, outgoing, _stop: stop.drop_guard() })
+        tokio::spawn(stop.clone().run_until_cancelled_owned(subscribe_loop(client.clone(), shared.clone(), requests)));
+        Ok(Self { client, shared, outgoing, _stop: stop.drop_guard() })
     }
 }
 
@@ -105,6 +107,14 @@ impl Driver for RedisBus {
     fn subscribe(&self, topic: &str) -> broadcast::Receiver<BusMessage> {
         self.shared.topics.subscribe(topic, || {
             let _ = self.shared.subscriptions.send(Subscription::Open(topic.to_string()));
+        })
+    }
+
+    fn ping(&self) -> futures_util::future::BoxFuture<'static, Result<(), String>> {
+        let client = self.client.clone();
+        Box::pin(async move {
+            let mut connection = client.get_multiplexed_async_connection().await.map_err(|e| e.to_string())?;
+            redis::cmd("PING").query_async::<String>(&mut connection).await.map(drop).map_err(|e| e.to_string())
         })
     }
 }

@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use shared::{ConversationEvent, EventBody};
 
 use super::{
-    Appended, Backlog, Conversation, FollowUp, Handover, OutboxRow, PendingEvent, PendingMessage, PruneBefore, Result,
-    Store, StoreError,
+    Appended, Backlog, Claim, Conversation, FollowUp, Handover, OutboxRow, PendingEvent, PendingMessage, PruneBefore,
+    Result, Store, StoreError,
 };
 
 pub struct FailingStore {
@@ -79,7 +79,7 @@ delegate! {
     fn follow_ups(&self, limit: u32) -> Vec<FollowUp>;
     fn enqueue(&self, conversation_id: &str, site: &str, provider: &str, job: &str) -> i64;
     fn enqueue_once(&self, conversation_id: &str, site: &str, provider: &str, job: &str, key: &str) -> bool;
-    fn due_jobs(&self, now: i64, limit: u32) -> Vec<OutboxRow>;
+    fn claim_jobs(&self, claim: Claim<'_>, limit: u32) -> Vec<OutboxRow>;
     fn job_started(&self, id: i64) -> ();
     fn job_done(&self, id: i64) -> ();
     fn job_retry(&self, id: i64, not_before: i64, error: &str) -> ();
@@ -89,13 +89,16 @@ delegate! {
     fn set_remote(&self, conversation_id: &str, remote: &str) -> ();
     fn remote(&self, conversation_id: &str) -> Option<String>;
     fn conversation_by_remote(&self, site: &str, provider: &str, remote_id: &str) -> Option<Conversation>;
-    fn record_event(&self, provider: &str, site: &str, event_id: &str, event: &str) -> bool;
+    fn record_event(&self, provider: &str, site: &str, event_id: &str, thread: &str, event: &str) -> bool;
     fn event_processed(&self, provider: &str, event_id: &str) -> ();
     fn unprocessed_events(&self, limit: u32) -> Vec<(String, String, String)>;
     fn pending_events(&self, limit: u32) -> Vec<PendingEvent>;
+    fn claim_events(&self, claim: Claim<'_>, limit: u32) -> Vec<PendingEvent>;
     fn event_retry(&self, provider: &str, event_id: &str, not_before: i64, error: &str) -> ();
     fn event_failed(&self, provider: &str, event_id: &str, error: &str) -> ();
     fn webhook_deliveries(&self, provider: &str, event_id: &str) -> u32;
+    fn keep_claims(&self, by: &str, until: i64) -> ();
+    fn release_claims(&self) -> ();
     fn prunable_conversations(&self, before: PruneBefore, limit: u32) -> Vec<String>;
     fn delete_conversations(&self, ids: &[String], before: PruneBefore) -> u32;
     fn prune_webhook_events(&self, before: i64, limit: u32) -> u32;

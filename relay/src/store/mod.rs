@@ -5,6 +5,7 @@
 //! PostgreSQL (`postgres://` or `postgresql://`) lets several relays share one database. Both
 //! backends pass the same behaviour suite (`tests/tests/store.rs`).
 
+mod claim;
 #[cfg(test)]
 pub mod failing;
 mod lease;
@@ -19,6 +20,7 @@ use shared::{ConversationEvent, EventBody};
 
 use crate::identity::Identity;
 
+pub use claim::{Claim, Claimer};
 pub use lease::{LeaseOutcome, Renewal};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -244,13 +246,18 @@ pub trait Store: Send + Sync + 'static {
         job: &str,
         key: &str,
     ) -> Result<bool>;
-    async fn due_jobs(&self, now: i64, limit: u32) -> Result<Vec<OutboxRow>>;
+    /// Claims, per conversation, its oldest pending job if that one is due at `claim.now` and
+    /// nobody's claim on it lasts beyond then; at most `limit`, in id order. Atomic: relays
+    /// claiming at once never get the same job, and a conversation's next job is claimable only
+    /// once the one before it is done or failed (per-conversation order across relays).
+    async fn claim_jobs(&self, claim: Claim<'_>, limit: u32) -> Result<Vec<OutboxRow>>;
     /// A try of the job begins (cleared by done, retry and failed).
     async fn job_started(&self, id: i64) -> Result<()>;
+    /// The job is done (its claim ends).
     async fn job_done(&self, id: i64) -> Result<()>;
-    /// Keeps the job pending, to be tried again from `not_before`.
+    /// Keeps the job pending, to be tried again from `not_before` (its claim ends).
     async fn job_retry(&self, id: i64, not_before: i64, error: &str) -> Result<()>;
-    /// Gives up on the job; later jobs of the conversation go on.
+    /// Gives up on the job; later jobs of the conversation go on (its claim ends).
     async fn job_failed(&self, id: i64, error: &str) -> Result<()>;
     /// How many jobs (in any state) were written for a conversation from `since` (ms) on.
     async fn jobs_since(&self, conversation_id: &str, since: i64) -> Result<u32>;
@@ -264,18 +271,30 @@ pub trait Store: Send + Sync + 'static {
     async fn conversation_by_remote(&self, site: &str, provider: &str, remote_id: &str)
         -> Result<Option<Conversation>>;
     // Webhook de-duplication: helpdesks deliver at least once.
-    /// Stores a verified webhook event for processing; false when the same (provider, event id)
-    /// was stored before (a redelivery), in which case nothing is stored.
-    async fn record_event(&self, provider: &str, site: &str, event_id: &str, event: &str) -> Result<bool>;
+    /// Stores a verified webhook event about the helpdesk's conversation `thread` for
+    /// processing; false when the same (provider, event id) was stored before (a redelivery),
+    /// in which case nothing is stored.
+    async fn record_event(&self, provider: &str, site: &str, event_id: &str, thread: &str, event: &str)
+        -> Result<bool>;
+    /// The event was applied (its claim ends).
     async fn event_processed(&self, provider: &str, event_id: &str) -> Result<()>;
     /// Stored events not yet processed (nor given up), oldest first: (provider, site, event).
     async fn unprocessed_events(&self, limit: u32) -> Result<Vec<(String, String, String)>>;
     /// Stored events not yet processed nor given up, in arrival order, at most `limit`.
     async fn pending_events(&self, limit: u32) -> Result<Vec<PendingEvent>>;
-    /// The event could not be applied yet: try again from `not_before`.
+    /// Claims, per line (provider, site, helpdesk conversation), its oldest pending event if
+    /// that one is due at `claim.now` and nobody's claim on it lasts beyond then; at most
+    /// `limit`, in arrival order. Atomic like [`Store::claim_jobs`]: a line's events are applied
+    /// one after the other, whichever relays apply them.
+    async fn claim_events(&self, claim: Claim<'_>, limit: u32) -> Result<Vec<PendingEvent>>;
+    /// The event could not be applied yet: try again from `not_before` (its claim ends).
     async fn event_retry(&self, provider: &str, event_id: &str, not_before: i64, error: &str) -> Result<()>;
-    /// The event could not be applied and will not be tried again.
+    /// The event could not be applied and will not be tried again (its claim ends).
     async fn event_failed(&self, provider: &str, event_id: &str, error: &str) -> Result<()>;
+    /// Extends every claim `by` holds (jobs and events) to `until`.
+    async fn keep_claims(&self, by: &str, until: i64) -> Result<()>;
+    /// Ends every claim: for a relay alone on its database, at start (whoever claimed is gone).
+    async fn release_claims(&self) -> Result<()>;
     /// How many deliveries of the event arrived (0: never seen).
     async fn webhook_deliveries(&self, provider: &str, event_id: &str) -> Result<u32>;
 

@@ -3,6 +3,7 @@
 //! relays starting together migrate once). Appends to one conversation are ordered by the row
 //! lock of the UPDATE that bumps its `last_seq`; leases use the database's clock.
 
+mod claim;
 mod lease;
 mod prune;
 
@@ -18,8 +19,8 @@ use sqlx::{
 use super::{
     now_millis,
     rows::{self, CONVERSATION_COLUMNS},
-    Appended, Backlog, Conversation, FollowUp, Handover, OutboxRow, PendingEvent, PendingMessage, PruneBefore, Result,
-    Store, StoreError,
+    Appended, Backlog, Claim, Conversation, FollowUp, Handover, OutboxRow, PendingEvent, PendingMessage, PruneBefore,
+    Result, Store, StoreError,
 };
 use crate::identity::Identity;
 
@@ -407,20 +408,8 @@ impl Store for PostgresStore {
         Ok(self.insert_job(conversation_id, site, provider, job, Some(key)).await?.is_some())
     }
 
-    async fn due_jobs(&self, now: i64, limit: u32) -> Result<Vec<OutboxRow>> {
-        // The head of each conversation's line, and only if it is due: a job waiting for its
-        // retry holds back the jobs behind it, which keeps per-conversation order.
-        let found = sqlx::query(
-            "SELECT o.id, o.conversation_id, o.site, o.provider, o.job, o.attempts, o.started FROM outbox o \
-             JOIN (SELECT MIN(id) AS id FROM outbox WHERE state = 'pending' GROUP BY conversation_id) head \
-               ON head.id = o.id \
-             WHERE o.not_before <= $1 ORDER BY o.not_before, o.id LIMIT $2",
-        )
-        .bind(now)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        found.iter().map(rows::outbox_row).collect()
+    async fn claim_jobs(&self, claim: Claim<'_>, limit: u32) -> Result<Vec<OutboxRow>> {
+        claim::jobs(&self.pool, claim, limit).await
     }
 
     async fn job_started(&self, id: i64) -> Result<()> {
@@ -428,12 +417,15 @@ impl Store for PostgresStore {
     }
 
     async fn job_done(&self, id: i64) -> Result<()> {
-        self.mark_job(id, "state = 'done', attempts = attempts + 1, last_error = NULL, started = FALSE", None).await
+        let set = "state = 'done', attempts = attempts + 1, last_error = NULL, started = FALSE, \
+                   claimed_by = NULL, claimed_until = NULL";
+        self.mark_job(id, set, None).await
     }
 
     async fn job_retry(&self, id: i64, not_before: i64, error: &str) -> Result<()> {
         sqlx::query(
-            "UPDATE outbox SET attempts = attempts + 1, not_before = $1, last_error = $2, started = FALSE WHERE id = $3",
+            "UPDATE outbox SET attempts = attempts + 1, not_before = $1, last_error = $2, started = FALSE, \
+             claimed_by = NULL, claimed_until = NULL WHERE id = $3",
         )
         .bind(not_before)
         .bind(error)
@@ -444,7 +436,8 @@ impl Store for PostgresStore {
     }
 
     async fn job_failed(&self, id: i64, error: &str) -> Result<()> {
-        let set = "state = 'failed', attempts = attempts + 1, last_error = $2, started = FALSE";
+        let set = "state = 'failed', attempts = attempts + 1, last_error = $2, started = FALSE, \
+                   claimed_by = NULL, claimed_until = NULL";
         self.mark_job(id, set, Some(error)).await
     }
 
@@ -498,9 +491,17 @@ impl Store for PostgresStore {
         row.as_ref().map(rows::conversation).transpose()
     }
 
-    async fn record_event(&self, provider: &str, site: &str, event_id: &str, event: &str) -> Result<bool> {
+    async fn record_event(
+        &self,
+        provider: &str,
+        site: &str,
+        event_id: &str,
+        thread: &str,
+        event: &str,
+    ) -> Result<bool> {
         let deliveries: i64 = sqlx::query_scalar(
-            "INSERT INTO webhook_events (provider, event_id, first_seen_at, site, event) VALUES ($1, $2, $3, $4, $5) \
+            "INSERT INTO webhook_events (provider, event_id, first_seen_at, site, event, thread) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (provider, event_id) DO UPDATE SET deliveries = webhook_events.deliveries + 1 \
              RETURNING deliveries",
         )
@@ -509,18 +510,22 @@ impl Store for PostgresStore {
         .bind(now_millis())
         .bind(site)
         .bind(event)
+        .bind(thread)
         .fetch_one(&self.pool)
         .await?;
         Ok(deliveries == 1)
     }
 
     async fn event_processed(&self, provider: &str, event_id: &str) -> Result<()> {
-        sqlx::query("UPDATE webhook_events SET processed_at = $1 WHERE provider = $2 AND event_id = $3")
-            .bind(now_millis())
-            .bind(provider)
-            .bind(event_id)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE webhook_events SET processed_at = $1, claimed_by = NULL, claimed_until = NULL \
+             WHERE provider = $2 AND event_id = $3",
+        )
+        .bind(now_millis())
+        .bind(provider)
+        .bind(event_id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -546,13 +551,25 @@ impl Store for PostgresStore {
         found.iter().map(rows::pending_event).collect()
     }
 
+    async fn claim_events(&self, claim: Claim<'_>, limit: u32) -> Result<Vec<PendingEvent>> {
+        claim::events(&self.pool, claim, limit).await
+    }
+
+    async fn keep_claims(&self, by: &str, until: i64) -> Result<()> {
+        claim::keep(&self.pool, by, until).await
+    }
+
+    async fn release_claims(&self) -> Result<()> {
+        claim::release_all(&self.pool).await
+    }
+
     async fn event_retry(&self, provider: &str, event_id: &str, not_before: i64, error: &str) -> Result<()> {
-        let set = "attempts = attempts + 1, not_before = $3, last_error = $4";
+        let set = "attempts = attempts + 1, not_before = $3, last_error = $4, claimed_by = NULL, claimed_until = NULL";
         self.mark_event(provider, event_id, set, not_before, error).await
     }
 
     async fn event_failed(&self, provider: &str, event_id: &str, error: &str) -> Result<()> {
-        let set = "attempts = attempts + 1, failed_at = $3, last_error = $4";
+        let set = "attempts = attempts + 1, failed_at = $3, last_error = $4, claimed_by = NULL, claimed_until = NULL";
         self.mark_event(provider, event_id, set, now_millis(), error).await
     }
 

@@ -145,3 +145,13 @@ pub(super) fn pending_event(row: &impl Columns) -> Result<PendingEvent> {
 pub(super) fn unprocessed(row: &impl Columns) -> Result<(String, String, String)> {
     Ok((row.text("provider")?, row.maybe_text("site")?.unwrap_or_default(), row.text("event")?))
 }
+
+/// Claimed events (their columns plus `position`), oldest first.
+pub(super) fn in_arrival_order<R: Columns>(found: &[R]) -> Result<Vec<PendingEvent>> {
+    let mut events = found
+        .iter()
+        .map(|row| Ok((row.maybe_int("position")?.unwrap_or_default(), pending_event(row)?)))
+        .collect::<Result<Vec<_>>>()?;
+    events.sort_by_key(|(position, _)| *position);
+    Ok(events.into_iter().map(|(_, event)| event).collect())
+}

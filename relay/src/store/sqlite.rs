@@ -1,5 +1,6 @@
 //! The SQLite backend: one file, WAL mode, migrations embedded from `migrations/sqlite`.
 
+mod claim;
 mod lease;
 mod prune;
 
@@ -15,8 +16,8 @@ use sqlx::{
 use super::{
     now_millis,
     rows::{self, CONVERSATION_COLUMNS},
-    Appended, Backlog, Conversation, FollowUp, Handover, OutboxRow, PendingEvent, PendingMessage, PruneBefore, Result,
-    Store, StoreError,
+    Appended, Backlog, Claim, Conversation, FollowUp, Handover, OutboxRow, PendingEvent, PendingMessage, PruneBefore,
+    Result, Store, StoreError,
 };
 use crate::identity::Identity;
 
@@ -359,20 +360,8 @@ impl Store for SqliteStore {
         Ok(self.insert_job(conversation_id, site, provider, job, Some(key)).await?.is_some())
     }
 
-    async fn due_jobs(&self, now: i64, limit: u32) -> Result<Vec<OutboxRow>> {
-        // The head of each conversation's line, and only if it is due: a job waiting for its
-        // retry holds back the jobs behind it, which keeps per-conversation order.
-        let found = sqlx::query(
-            "SELECT o.id, o.conversation_id, o.site, o.provider, o.job, o.attempts, o.started FROM outbox o \
-             JOIN (SELECT MIN(id) AS id FROM outbox WHERE state = 'pending' GROUP BY conversation_id) head \
-               ON head.id = o.id \
-             WHERE o.not_before <= ? ORDER BY o.not_before, o.id LIMIT ?",
-        )
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        found.iter().map(rows::outbox_row).collect()
+    async fn claim_jobs(&self, claim: Claim<'_>, limit: u32) -> Result<Vec<OutboxRow>> {
+        claim::jobs(&self.pool, claim, limit).await
     }
 
     async fn job_started(&self, id: i64) -> Result<()> {
@@ -382,7 +371,8 @@ impl Store for SqliteStore {
 
     async fn job_done(&self, id: i64) -> Result<()> {
         sqlx::query(
-            "UPDATE outbox SET state = 'done', attempts = attempts + 1, last_error = NULL, started = 0 WHERE id = ?",
+            "UPDATE outbox SET state = 'done', attempts = attempts + 1, last_error = NULL, started = 0, \
+             claimed_by = NULL, claimed_until = NULL WHERE id = ?",
         )
         .bind(id)
         .execute(&self.pool)
@@ -392,7 +382,8 @@ impl Store for SqliteStore {
 
     async fn job_retry(&self, id: i64, not_before: i64, error: &str) -> Result<()> {
         sqlx::query(
-            "UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ?, started = 0 WHERE id = ?",
+            "UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ?, started = 0, \
+             claimed_by = NULL, claimed_until = NULL WHERE id = ?",
         )
         .bind(not_before)
         .bind(error)
@@ -404,7 +395,8 @@ impl Store for SqliteStore {
 
     async fn job_failed(&self, id: i64, error: &str) -> Result<()> {
         sqlx::query(
-            "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, started = 0 WHERE id = ?",
+            "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, started = 0, \
+             claimed_by = NULL, claimed_until = NULL WHERE id = ?",
         )
         .bind(error)
         .bind(id)
@@ -463,10 +455,17 @@ impl Store for SqliteStore {
         Ok(remote.flatten())
     }
 
-    async fn record_event(&self, provider: &str, site: &str, event_id: &str, event: &str) -> Result<bool> {
+    async fn record_event(
+        &self,
+        provider: &str,
+        site: &str,
+        event_id: &str,
+        thread: &str,
+        event: &str,
+    ) -> Result<bool> {
         let deliveries: i64 = sqlx::query_scalar(
-            "INSERT INTO webhook_events (provider, event_id, first_seen_at, site, event, position) \
-             VALUES (?, ?, ?, ?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM webhook_events)) \
+            "INSERT INTO webhook_events (provider, event_id, first_seen_at, site, event, thread, position) \
+             VALUES (?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM webhook_events)) \
              ON CONFLICT (provider, event_id) DO UPDATE SET deliveries = deliveries + 1 RETURNING deliveries",
         )
         .bind(provider)
@@ -474,18 +473,22 @@ impl Store for SqliteStore {
         .bind(super::now_millis())
         .bind(site)
         .bind(event)
+        .bind(thread)
         .fetch_one(&self.pool)
         .await?;
         Ok(deliveries == 1)
     }
 
     async fn event_processed(&self, provider: &str, event_id: &str) -> Result<()> {
-        sqlx::query("UPDATE webhook_events SET processed_at = ? WHERE provider = ? AND event_id = ?")
-            .bind(super::now_millis())
-            .bind(provider)
-            .bind(event_id)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE webhook_events SET processed_at = ?, claimed_by = NULL, claimed_until = NULL \
+             WHERE provider = ? AND event_id = ?",
+        )
+        .bind(super::now_millis())
+        .bind(provider)
+        .bind(event_id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -513,10 +516,22 @@ impl Store for SqliteStore {
         found.iter().map(rows::pending_event).collect()
     }
 
+    async fn claim_events(&self, claim: Claim<'_>, limit: u32) -> Result<Vec<PendingEvent>> {
+        claim::events(&self.pool, claim, limit).await
+    }
+
+    async fn keep_claims(&self, by: &str, until: i64) -> Result<()> {
+        claim::keep(&self.pool, by, until).await
+    }
+
+    async fn release_claims(&self) -> Result<()> {
+        claim::release_all(&self.pool).await
+    }
+
     async fn event_retry(&self, provider: &str, event_id: &str, not_before: i64, error: &str) -> Result<()> {
         sqlx::query(
-            "UPDATE webhook_events SET attempts = attempts + 1, not_before = ?, last_error = ? \
-             WHERE provider = ? AND event_id = ?",
+            "UPDATE webhook_events SET attempts = attempts + 1, not_before = ?, last_error = ?, \
+             claimed_by = NULL, claimed_until = NULL WHERE provider = ? AND event_id = ?",
         )
         .bind(not_before)
         .bind(error)
@@ -529,8 +544,8 @@ impl Store for SqliteStore {
 
     async fn event_failed(&self, provider: &str, event_id: &str, error: &str) -> Result<()> {
         sqlx::query(
-            "UPDATE webhook_events SET attempts = attempts + 1, failed_at = ?, last_error = ? \
-             WHERE provider = ? AND event_id = ?",
+            "UPDATE webhook_events SET attempts = attempts + 1, failed_at = ?, last_error = ?, \
+             claimed_by = NULL, claimed_until = NULL WHERE provider = ? AND event_id = ?",
         )
         .bind(now_millis())
         .bind(error)

@@ -115,7 +115,9 @@ async fn receive(
     let mut fresh = false;
     for event in events {
         let json = serde_json::to_string(&event).unwrap_or_default();
-        match state.store.record_event(provider.name(), &site, &event.event_id, &json).await {
+        let stored =
+            state.store.record_event(provider.name(), &site, &event.event_id, &event.remote_conversation_id, &json);
+        match stored.await {
             Ok(true) => fresh = true,
             Ok(false) => {
                 tracing::debug!(provider = provider.name(), %site, event = %event.event_id, "duplicate webhook event")

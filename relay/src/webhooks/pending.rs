@@ -5,7 +5,7 @@
 //! helpdesk conversation; after [`MAX_ATTEMPTS`] it is recorded as failed, with an error in the
 //! log. Events left pending by a stop are picked up when the relay starts.
 
-use std::{collections::HashSet, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use rand::Rng;
 use tokio::sync::Notify;
@@ -21,7 +21,7 @@ use crate::{
 
 /// Tries of one event before it is given up (with the outbox's backoff, about eight minutes).
 pub const MAX_ATTEMPTS: u32 = 10;
-/// Events read per round.
+/// Events (each the head of its line) claimed per round.
 const BATCH: u32 = 256;
 /// The worker looks for due retries at least this often.
 const TICK: Duration = Duration::from_millis(250);
@@ -62,23 +62,26 @@ pub async fn run(state: AppState, stop: CancellationToken) {
     }
 }
 
-/// One pass over the pending events; true if a full batch was read (more may wait).
+/// One pass: claims the due head of each helpdesk conversation's line and applies them, in
+/// arrival order; true if any was applied (the next event of its line may be due now). Every
+/// relay runs this; claims keep two relays off one event and one line, so a line's events are
+/// applied one after the other, in order, wherever they are applied.
 async fn round(state: &AppState, stop: &CancellationToken) -> bool {
-    let pending = match state.store.pending_events(BATCH).await {
-        Ok(pending) => pending,
+    let claimed = match state.store.claim_events(state.claimer.claim(), BATCH).await {
+        Ok(claimed) => claimed,
         Err(error) => {
-            tracing::error!(%error, "cannot read pending webhook events");
+            tracing::error!(%error, "cannot claim pending webhook events");
             return false;
         }
     };
-    let full = pending.len() == BATCH as usize;
-    let now = now_millis();
-    // Helpdesk conversations with an earlier event still waiting: their later events wait too.
-    // (A line is per site too: another site's event about the same id never holds this one.)
-    let mut held: HashSet<(String, String, String)> = HashSet::new();
+    state.claimer.keeping(state.store.as_ref(), apply(state, stop, claimed)).await
+}
+
+async fn apply(state: &AppState, stop: &CancellationToken, claimed: Vec<PendingEvent>) -> bool {
     let mut progressed = false;
-    for row in pending {
+    for row in claimed {
         if stop.is_cancelled() {
+            // Left claimed: the next start (alone) or another relay (once the claim lapses) applies it.
             return false;
         }
         let (Some(provider), Ok(event)) =
@@ -87,14 +90,6 @@ async fn round(state: &AppState, stop: &CancellationToken) -> bool {
             give_up(state, &row, "unreadable stored event").await;
             continue;
         };
-        let line = (row.provider.clone(), row.site.clone(), event.remote_conversation_id.clone());
-        if held.contains(&line) {
-            continue;
-        }
-        if row.not_before > now {
-            held.insert(line);
-            continue;
-        }
         match deliver(state, &row.site, provider, event).await {
             Ok(()) => {
                 progressed = true;
@@ -113,13 +108,12 @@ async fn round(state: &AppState, stop: &CancellationToken) -> bool {
                     {
                         tracing::error!(%error, "cannot reschedule a webhook event");
                     }
-                    held.insert(line);
                 }
                 None => give_up(state, &row, &error.to_string()).await,
             },
         }
     }
-    full && progressed
+    progressed
 }
 
 fn jitter() -> f64 {

@@ -56,19 +56,13 @@ impl Freshchat {
             .header("Accept", "application/json")
     }
 
-    async fn send(&self, request: RequestBuilder) -> Result<Value, ProviderError> {
-        let response = http::check(request.send().await.map_err(http::transport)?).await?;
-        // A 202 or a PUT may answer with nothing worth reading; that is not a failure.
-        Ok(response.json().await.unwrap_or(Value::Null))
-    }
-
     async fn channel(&self) -> Result<String, ProviderError> {
         if let Some(id) = self.config.channel_id.as_deref().filter(|c| !c.trim().is_empty()) {
             return Ok(id.to_string());
         }
         self.channel
             .get_or_try_init(|| async {
-                let list = self.send(self.request(Method::GET, "/channels").query(&[("items_per_page", "10")])).await?;
+                let list = http::send(self.request(Method::GET, "/channels").query(&[("items_per_page", "10")])).await?;
                 list["channels"]
                     .as_array()
                     .and_then(|c| c.first())
@@ -82,7 +76,7 @@ impl Freshchat {
     /// The visitor's user: found by Baton's reference id, else created.
     async fn user(&self, handover: &Handover) -> Result<String, ProviderError> {
         let reference = format!("baton-{}", handover.conversation_id);
-        let found = self.send(self.request(Method::GET, "/users").query(&[("reference_id", &reference)])).await?;
+        let found = http::send(self.request(Method::GET, "/users").query(&[("reference_id", &reference)])).await?;
         // Only a user carrying this reference id: a filter the API ignored must not hand the
         // conversation to someone else.
         let mine = found["users"].as_array().and_then(|users| users.iter().find(|u| u["reference_id"] == *reference));
@@ -94,7 +88,7 @@ impl Freshchat {
         if let Some(email) = handover.contact_email() {
             body["email"] = json!(email);
         }
-        let created = self.send(self.request(Method::POST, "/users").json(&body)).await?;
+        let created = http::send(self.request(Method::POST, "/users").json(&body)).await?;
         string(&created, "id").ok_or_else(|| ProviderError::Rejected("POST /users answered without an id".into()))
     }
 
@@ -112,7 +106,7 @@ impl Freshchat {
         if !self.config.priority.is_empty() {
             body["properties"] = json!({"priority": self.config.priority});
         }
-        let created = self.send(self.request(Method::POST, "/conversations").json(&body)).await?;
+        let created = http::send(self.request(Method::POST, "/conversations").json(&body)).await?;
         string(&created, "conversation_id")
             .ok_or_else(|| ProviderError::Rejected("POST /conversations answered without conversation_id".into()))
     }
@@ -122,13 +116,13 @@ impl Freshchat {
         let path = format!("/conversations/{}/messages", thread.conversation);
         let mut body = user_message(None, user, text);
         body["user_id"] = json!(user);
-        self.send(self.request(Method::POST, &path).json(&body)).await.map(drop)
+        http::send(self.request(Method::POST, &path).json(&body)).await.map(drop)
     }
 
     /// Is any listed agent's availability field one of the available values? A missing field
     /// counts as available: a check that cannot read its answer must not block handovers.
     async fn agent_available(&self, agent: &str) -> Result<bool, ProviderError> {
-        let found = self.send(self.request(Method::GET, &format!("/agents/{agent}"))).await?;
+        let found = http::send(self.request(Method::GET, &format!("/agents/{agent}"))).await?;
         Ok(match &found[self.config.availability_field.as_str()] {
             Value::Null => true,
             Value::Bool(b) => *b,
@@ -239,7 +233,7 @@ impl Provider for Freshchat {
             return Ok(());
         }
         let path = format!("/conversations/{}", thread.conversation);
-        self.send(self.request(Method::PUT, &path).json(&json!({"status": "resolved"}))).await.map(drop)
+        http::send(self.request(Method::PUT, &path).json(&json!({"status": "resolved"}))).await.map(drop)
     }
 }
 

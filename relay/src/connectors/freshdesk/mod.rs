@@ -56,14 +56,8 @@ impl Freshdesk {
             .basic_auth(self.config.api_key.trim(), Some("X"))
     }
 
-    async fn send(&self, request: RequestBuilder) -> Result<Value, ProviderError> {
-        let response = http::check(request.send().await.map_err(http::transport)?).await?;
-        // Only the create's answer is read; an empty or odd body elsewhere is not a failure.
-        Ok(response.json().await.unwrap_or(Value::Null))
-    }
-
     async fn note(&self, ticket: &str, note: Value) -> Result<(), ProviderError> {
-        self.send(self.request(Method::POST, &format!("/tickets/{ticket}/notes")).json(&note)).await.map(drop)
+        http::send(self.request(Method::POST, &format!("/tickets/{ticket}/notes")).json(&note)).await.map(drop)
     }
 
     fn ticket_body(&self, handover: &Handover) -> Value {
@@ -119,7 +113,7 @@ impl Provider for Freshdesk {
         if !self.config.availability_check {
             return Ok(true);
         }
-        let answer = match self.send(self.request(Method::GET, "/agents")).await {
+        let answer = match http::send(self.request(Method::GET, "/agents")).await {
             Ok(answer) => answer,
             // A refused check (plan, permissions) must not block tickets, which wait anyway.
             Err(ProviderError::Rejected(detail)) => {
@@ -133,7 +127,7 @@ impl Provider for Freshdesk {
     }
 
     async fn open(&self, handover: &Handover) -> Result<RemoteThread, ProviderError> {
-        let created = self.send(self.request(Method::POST, "/tickets").json(&self.ticket_body(handover))).await?;
+        let created = http::send(self.request(Method::POST, "/tickets").json(&self.ticket_body(handover))).await?;
         // 201 is UNCONFIRMED; any 2xx with an id will do.
         let ticket = id_text(created.get("id"))
             .ok_or_else(|| ProviderError::Rejected("POST /api/v2/tickets answered without id".into()))?;
@@ -165,7 +159,7 @@ impl Provider for Freshdesk {
         if reason == CloseReason::Cancelled && self.config.resolve_on_cancel {
             // A retry after a failed PUT re-adds the note: harmless, and the order is kept.
             let path = format!("/tickets/{}", thread.conversation);
-            self.send(self.request(Method::PUT, &path).json(&json!({"status": 4}))).await?;
+            http::send(self.request(Method::PUT, &path).json(&json!({"status": 4}))).await?;
         }
         Ok(())
     }

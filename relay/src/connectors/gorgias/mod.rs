@@ -53,12 +53,6 @@ impl Gorgias {
             .basic_auth(self.config.email.trim(), Some(self.config.api_key.trim()))
     }
 
-    async fn send(&self, request: RequestBuilder) -> Result<Value, ProviderError> {
-        let response = http::check(request.send().await.map_err(http::transport)?).await?;
-        // Only the create's answer is read; an empty or odd body elsewhere is not a failure.
-        Ok(response.json().await.unwrap_or(Value::Null))
-    }
-
     /// The customer's email: Gorgias finds or creates the customer by it, so only one the site
     /// signed; else the fallback customer (an unverified email is in the ticket's text).
     fn email<'a>(&'a self, handover: &'a Handover) -> &'a str {
@@ -88,7 +82,7 @@ impl Gorgias {
     }
 
     async fn message(&self, ticket: &str, message: Value) -> Result<(), ProviderError> {
-        self.send(self.request(Method::POST, &format!("/tickets/{ticket}/messages")).json(&message)).await.map(drop)
+        http::send(self.request(Method::POST, &format!("/tickets/{ticket}/messages")).json(&message)).await.map(drop)
     }
 }
 
@@ -122,7 +116,7 @@ impl Provider for Gorgias {
     }
 
     async fn open(&self, handover: &Handover) -> Result<RemoteThread, ProviderError> {
-        let created = self.send(self.request(Method::POST, "/tickets").json(&self.ticket_body(handover))).await?;
+        let created = http::send(self.request(Method::POST, "/tickets").json(&self.ticket_body(handover))).await?;
         let ticket = id_text(created.get("id"))
             .ok_or_else(|| ProviderError::Rejected("POST /api/tickets answered without id".into()))?;
         Ok(RemoteThread {
@@ -156,7 +150,7 @@ impl Provider for Gorgias {
         }
         if reason == CloseReason::Cancelled && self.config.close_on_cancel {
             let path = format!("/tickets/{}", thread.conversation);
-            self.send(self.request(Method::PUT, &path).json(&json!({"status": "closed"}))).await?;
+            http::send(self.request(Method::PUT, &path).json(&json!({"status": "closed"}))).await?;
         }
         Ok(())
     }

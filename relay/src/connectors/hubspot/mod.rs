@@ -54,12 +54,6 @@ impl Hubspot {
             .header("Accept", "application/json")
     }
 
-    async fn send(&self, request: RequestBuilder) -> Result<Value, ProviderError> {
-        let response = http::check(request.send().await.map_err(http::transport)?).await?;
-        // A PATCH may answer with nothing worth reading; that is not a failure.
-        Ok(response.json().await.unwrap_or(Value::Null))
-    }
-
     /// Publishes one INCOMING message as the visitor; returns HubSpot's answer (the message).
     async fn publish(&self, thread: &ThreadKeys, text: &str, idempotency_id: &str) -> Result<Value, ProviderError> {
         let body = json!({
@@ -78,7 +72,7 @@ impl Hubspot {
         });
         let path =
             format!("{}/{}/messages", self.config.custom_channels_path.trim_end_matches('/'), self.config.channel_id);
-        self.send(self.request(Method::POST, &path).json(&body)).await
+        http::send(self.request(Method::POST, &path).json(&body)).await
     }
 }
 
@@ -165,7 +159,7 @@ impl Provider for Hubspot {
             return Ok(());
         }
         let path = format!("/conversations/v3/conversations/threads/{}", thread.conversation);
-        match self.send(self.request(Method::PATCH, &path).json(&json!({"status": "CLOSED"}))).await {
+        match http::send(self.request(Method::PATCH, &path).json(&json!({"status": "CLOSED"}))).await {
             // The close body is UNCONFIRMED (SPEC 4(b) step 3): a refusal must not hold the
             // conversation's outbox back; the agent has the notice.
             Err(ProviderError::Rejected(detail)) => {

@@ -46,18 +46,13 @@ impl Intercom {
             .header("Accept", "application/json")
     }
 
-    async fn send(&self, request: RequestBuilder) -> Result<Value, ProviderError> {
-        let response = http::check(request.send().await.map_err(http::transport)?).await?;
-        response.json().await.map_err(|e| ProviderError::Unavailable(format!("unreadable answer: {e}")))
-    }
-
     async fn admin_id(&self) -> Result<String, ProviderError> {
         if let Some(id) = &self.config.admin_id {
             return Ok(id.clone());
         }
         self.admin_id
             .get_or_try_init(|| async {
-                let me = self.send(self.request(Method::GET, "/me")).await?;
+                let me = http::send_expecting_json(self.request(Method::GET, "/me")).await?;
                 string_field(&me, "id").ok_or_else(|| ProviderError::Rejected("GET /me has no admin id".into()))
             })
             .await
@@ -67,7 +62,7 @@ impl Intercom {
     /// The first contact whose `field` equals `value`: (id, role).
     async fn find_contact(&self, field: &str, value: &str) -> Result<Option<(String, String)>, ProviderError> {
         let body = json!({"query": {"field": field, "operator": "=", "value": value}});
-        let found = self.send(self.request(Method::POST, "/contacts/search").json(&body)).await?;
+        let found = http::send_expecting_json(self.request(Method::POST, "/contacts/search").json(&body)).await?;
         Ok(found["data"].as_array().and_then(|d| d.first()).and_then(contact_of))
     }
 
@@ -91,7 +86,7 @@ impl Intercom {
         if let Some(name) = &handover.visitor.name {
             body["name"] = json!(name);
         }
-        match self.send(self.request(Method::POST, "/contacts").json(&body)).await {
+        match http::send_expecting_json(self.request(Method::POST, "/contacts").json(&body)).await {
             Ok(created) => {
                 contact_of(&created).ok_or_else(|| ProviderError::Rejected("created contact has no id".into()))
             }
@@ -148,7 +143,7 @@ impl Provider for Intercom {
     }
 
     async fn available(&self) -> Result<bool, ProviderError> {
-        let admins = self.send(self.request(Method::GET, "/admins")).await?;
+        let admins = http::send_expecting_json(self.request(Method::GET, "/admins")).await?;
         Ok(admins["admins"].as_array().is_some_and(|admins| {
             admins.iter().any(|a| a["has_inbox_seat"].as_bool() != Some(false) && a["away_mode_enabled"] != json!(true))
         }))
@@ -158,12 +153,12 @@ impl Provider for Intercom {
         let admin_id = self.admin_id().await?;
         let (contact, role) = self.contact(handover).await?;
         let body = json!({"from": {"type": role, "id": contact}, "body": handover.opening_line()});
-        let message = self.send(self.request(Method::POST, "/conversations").json(&body)).await?;
+        let message = http::send_expecting_json(self.request(Method::POST, "/conversations").json(&body)).await?;
         let conversation = string_field(&message, "conversation_id")
             .ok_or_else(|| ProviderError::Rejected("POST /conversations answered without conversation_id".into()))?;
         let note =
             json!({"message_type": "note", "type": "admin", "admin_id": admin_id, "body": summary_note(handover)});
-        self.send(self.request(Method::POST, &format!("/conversations/{conversation}/reply")).json(&note)).await?;
+        http::send_expecting_json(self.request(Method::POST, &format!("/conversations/{conversation}/reply")).json(&note)).await?;
         Ok(RemoteThread {
             provider: ProviderKind::Intercom,
             conversation,
@@ -175,7 +170,7 @@ impl Provider for Intercom {
     async fn forward(&self, thread: &RemoteThread, text: &str, _message_id: &str) -> Result<(), ProviderError> {
         let user = thread.user.clone().ok_or_else(|| ProviderError::Config("thread without a contact".into()))?;
         let body = json!({"message_type": "comment", "type": "user", "intercom_user_id": user, "body": text});
-        self.send(self.request(Method::POST, &format!("/conversations/{}/reply", thread.conversation)).json(&body))
+        http::send_expecting_json(self.request(Method::POST, &format!("/conversations/{}/reply", thread.conversation)).json(&body))
             .await
             .map(drop)
     }
@@ -188,7 +183,7 @@ impl Provider for Intercom {
         _message_id: &str,
     ) -> Result<Option<bool>, ProviderError> {
         let conversation =
-            self.send(self.request(Method::GET, &format!("/conversations/{}", thread.conversation))).await?;
+            http::send_expecting_json(self.request(Method::GET, &format!("/conversations/{}", thread.conversation))).await?;
         let parts = conversation["conversation_parts"]["conversation_parts"].as_array().cloned().unwrap_or_default();
         Ok(Some(parts.iter().any(|part| {
             part["part_type"] == "comment"
@@ -207,10 +202,10 @@ impl Provider for Intercom {
                 let path = format!("/conversations/{}/reply", thread.conversation);
                 let note = json!({"message_type": "note", "type": "admin", "admin_id": admin_id,
                                   "body": "<p>The visitor left the chat.</p>"});
-                return self.send(self.request(Method::POST, &path).json(&note)).await.map(drop);
+                return http::send_expecting_json(self.request(Method::POST, &path).json(&note)).await.map(drop);
             }
         };
-        self.send(self.request(Method::POST, &path).json(&body)).await.map(drop)
+        http::send_expecting_json(self.request(Method::POST, &path).json(&body)).await.map(drop)
     }
 }
 impl Connector for Intercom {

@@ -70,16 +70,10 @@ impl ZendeskSupport {
         }
     }
 
-    async fn send(&self, request: RequestBuilder) -> Result<Value, ProviderError> {
-        let response = http::check(request.send().await.map_err(http::transport)?).await?;
-        // Some answers (a PUT's) are not needed; an empty or odd body is not a failure then.
-        Ok(response.json().await.unwrap_or(Value::Null))
-    }
-
     /// `PUT /api/v2/tickets/{id}` with a comment (and optionally a status).
     async fn update(&self, ticket: &str, update: Value) -> Result<(), ProviderError> {
         let path = format!("/tickets/{ticket}");
-        self.send(self.request(Method::PUT, &path).json(&json!({"ticket": update}))).await.map(drop)
+        http::send(self.request(Method::PUT, &path).json(&json!({"ticket": update}))).await.map(drop)
     }
 
     fn ticket_body(&self, handover: &Handover) -> Value {
@@ -185,7 +179,7 @@ impl Provider for ZendeskSupport {
             return Ok(true);
         };
         let request = self.request(Method::GET, "/agent_availabilities").query(&[("filter[channel_status]", channel)]);
-        let answer = match self.send(request).await {
+        let answer = match http::send(request).await {
             Ok(answer) => answer,
             // SPEC 3(e) reports 401s with some auth setups: a broken check must not block
             // tickets, which wait for an agent anyway. 5xx and timeouts still count as down.
@@ -209,7 +203,7 @@ impl Provider for ZendeskSupport {
         if self.config.idempotency_key {
             request = request.header("Idempotency-Key", idempotency_key(handover));
         }
-        let created = self.send(request).await?;
+        let created = http::send(request).await?;
         let ticket = string_field(&created, "/ticket/id")
             .ok_or_else(|| ProviderError::Rejected("POST /api/v2/tickets answered without ticket.id".into()))?;
         Ok(RemoteThread {
