@@ -102,6 +102,27 @@ async fn an_unknown_or_forged_resume_token_starts_a_new_conversation() {
     assert_ne!(token, "forged-token");
 }
 
+/// A leaked database does not leak sessions: the store keeps the SHA-256 of a resume token,
+/// never the token, and the token still finds its conversation.
+#[tokio::test]
+async fn resume_tokens_are_stored_only_as_their_hashes() {
+    use sha2::{Digest, Sha256};
+    let db = TestDb::new();
+    let relay = TestRelay::start(&db).await;
+    let (_client, welcome) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
+    let (id, token, _) = welcome_parts(&welcome);
+    let (_again, welcome) = WidgetClient::hello(&relay.ws_url(), Some(&token), 0).await;
+    assert_eq!(welcome_parts(&welcome).0, id, "the token finds its conversation");
+    let file = db.url.strip_prefix("sqlite://").expect("a SQLite test database");
+    let mut bytes = Vec::new();
+    for suffix in ["", "-wal"] {
+        bytes.extend(std::fs::read(format!("{file}{suffix}")).unwrap_or_default());
+    }
+    let stored = String::from_utf8_lossy(&bytes);
+    assert!(!stored.contains(&token), "the resume token is in the database file");
+    assert!(stored.contains(&hex::encode(Sha256::digest(token.as_bytes()))), "its hash is not");
+}
+
 #[tokio::test]
 async fn a_retried_message_is_stored_once_and_acked_each_time() {
     let db = TestDb::new();

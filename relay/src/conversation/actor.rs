@@ -97,8 +97,8 @@ pub async fn run(
         State::default()
     });
     let mut actor = Actor { id, site, sites, deps, conversation, state, last_visitor: None, brain: Brain::default() };
-    actor.redo_pending().await;
-    actor.resume_handover().await;
+    Box::pin(actor.redo_pending()).await;
+    Box::pin(actor.resume_handover()).await;
     let shutdown = actor.deps.shutdown.token.clone();
     let end = loop {
         // Shutting down: what is queued is still handled, then the actor leaves as when idle.
@@ -114,7 +114,9 @@ pub async fn run(
             },
         };
         match next {
-            Ok(Some(command)) => actor.handle(command).await,
+            // Boxed: the handling future is large and lives only while a command is handled,
+            // so an idle actor (most of them) holds only this loop's small state.
+            Ok(Some(command)) => Box::pin(actor.handle(command)).await,
             Ok(None) => break End::Closed,
             // Idle: leave only if no command is queued or on its way (else it is handled).
             Err(_) if exit.idle_exit(&commands) => break End::Idle,
@@ -128,7 +130,7 @@ pub async fn run(
             // here, in order; what comes next starts an actor that waits for the lease.
             exit.retire();
             while let Some(command) = commands.recv().await {
-                actor.handle(command).await;
+                Box::pin(actor.handle(command)).await;
             }
             tracing::debug!(conversation = %actor.id, "handing the conversation to another relay");
         }

@@ -45,15 +45,14 @@ pub struct Inner {
     pub conversations: Vec<Conversation>,
     pub agents_online: bool,
     /// Fire `switchboard:passControl` for Baton's passControl to its own integration too, as
-    /// Sunshine does. Off by default: the relay reads that echo as the agent workspace handing
-    /// the conversation back and ends the handover (the ignored test in
-    /// `tests/tests/providers/specific.rs`).
+    /// Sunshine does (on by default; `tests/tests/providers/specific.rs` checks the relay tells
+    /// that echo from the agent workspace handing the conversation back).
     pub echo_pass_control_to_baton: bool,
 }
 
 impl Default for Inner {
     fn default() -> Self {
-        Self { users: Vec::new(), conversations: Vec::new(), agents_online: true, echo_pass_control_to_baton: false }
+        Self { users: Vec::new(), conversations: Vec::new(), agents_online: true, echo_pass_control_to_baton: true }
     }
 }
 

@@ -119,17 +119,13 @@ async fn only_a_signed_email_makes_the_existing_zendesk_user_the_requester() {
     assert!(first_comment(&ticket).contains("Email: ada@example.com"), "{ticket}");
 }
 
-/// RELAY BUG (found by this test, not fixed here: relay code belongs to the connectors work).
 /// Zendesk Messaging's `open` first passes control to Baton's own switchboard integration
 /// (`bot_switchboard_integration`), then to the agent workspace. Sunshine fires
-/// `switchboard:passControl` for both (the spec: the call's metadata "will be included in the
+/// `switchboard:passControl` for both (its metadata "will be included in the
 /// `switchboard:passControl` webhook"); the first names Baton's integration as the active one,
-/// which `connectors/zendesk_messaging/webhook.rs` (`passed_to_baton`) reads as the agent workspace handing
-/// the conversation back: the handover ends within a second, the visitor is told the bot is
-/// back while the conversation waits for an agent in Zendesk. Remove `ignore` once the relay
-/// drops that echo (and switch the simulator's `echo_pass_control_to_baton` on by default).
+/// as when the agent workspace hands the conversation back. Baton marks its own pass in the
+/// metadata, so that echo leaves the handover waiting (it once ended it within a second).
 #[tokio::test]
-#[ignore = "relay bug: Sunshine's echo of Baton's own passControl ends the handover"]
 async fn sunshines_echo_of_batons_own_pass_control_does_not_end_the_handover() {
     let sim: ZendeskMessaging = Sim::start().await;
     sim.inner.lock().unwrap().echo_pass_control_to_baton = true;

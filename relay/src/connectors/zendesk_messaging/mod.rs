@@ -251,7 +251,9 @@ impl Provider for ZendeskMessaging {
         let (user, existed) = self.user(handover).await?;
         let conversation = self.conversation(handover, &user, existed).await?;
         if let Some(bot) = &self.config.bot_switchboard_integration {
-            self.pass_control(&conversation, bot, Map::new()).await?;
+            // Marked, so that Sunshine's echo of it is not read as the agents handing back.
+            let mark = Map::from_iter([(webhook::OWN_PASS_KEY.to_string(), json!(true))]);
+            self.pass_control(&conversation, bot, mark).await?;
         }
         let first = self.post(&conversation, self.business(), &summary_text(handover)).await?;
         let skip = handover.visitor_messages.len().saturating_sub(MAX_VISITOR_LINES);

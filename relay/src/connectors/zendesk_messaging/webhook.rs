@@ -14,6 +14,10 @@ use super::settings::ZendeskMessagingWebhook;
 
 /// The metadata key Zendesk's agent workspace puts on agent messages (practitioner-observed).
 const AGENT_ID_KEY: &str = "__zendesk_msg.agent.id";
+/// The metadata key Baton puts on its own `passControl` to its switchboard integration (at the
+/// start of a handover); Sunshine echoes metadata in the `switchboard:passControl` webhook, so
+/// that echo is told apart from the agent workspace handing the conversation back.
+pub(super) const OWN_PASS_KEY: &str = "baton_own_pass";
 
 /// Sunshine Conversations (Zendesk Messaging): `X-API-Key` carries the webhook secret verbatim.
 pub fn verify(secret: &str, headers: &HeaderMap) -> Result<(), SignatureError> {
@@ -34,7 +38,9 @@ pub fn parse(body: &[u8], config: &ZendeskMessagingWebhook) -> Result<Vec<Inboun
             Some("conversation:message") => message(event, config),
             Some("conversation:typing") => typing(event),
             Some("switchboard:releaseControl") => Some(InboundKind::Closed),
-            Some("switchboard:passControl") if passed_to_baton(event, config) => Some(InboundKind::Closed),
+            Some("switchboard:passControl") if passed_to_baton(event, config) && !own_pass(event) => {
+                Some(InboundKind::Closed)
+            }
             _ => None,
         };
         if let Some(kind) = kind {
@@ -93,6 +99,11 @@ fn typing(event: &Value) -> Option<InboundKind> {
 
 /// `passControl` to Baton's own switchboard integration: the agent workspace gave the
 /// conversation back (typically the ticket was solved).
+/// The echo of Baton's own `passControl` (see [`OWN_PASS_KEY`]).
+fn own_pass(event: &Value) -> bool {
+    event.pointer("/payload/metadata").and_then(|m| m.get(OWN_PASS_KEY)).is_some()
+}
+
 fn passed_to_baton(event: &Value, config: &ZendeskMessagingWebhook) -> bool {
     let Some(active) = event.pointer("/payload/conversation/activeSwitchboardIntegration") else {
         return false;
@@ -181,9 +192,15 @@ mod tests {
         let user_typing = json!({"id": "t2", "type": "conversation:typing",
             "payload": {"conversation": {"id": "c4"}, "activity": {"type": "typing:start", "author": {"type": "user"}}}});
         let broken = json!({"type": "conversation:message"});
-        let events =
-            parse(&delivery(json!([release, pass_back, pass_to_agents, typing, user_typing, broken])), &config())
-                .unwrap();
+        // Baton's own passControl to its integration (the start of a handover), echoed.
+        let mut own_pass = pass_back.clone();
+        own_pass["id"] = json!("p3");
+        own_pass["payload"]["metadata"] = json!({OWN_PASS_KEY: true});
+        let events = parse(
+            &delivery(json!([release, pass_back, pass_to_agents, typing, user_typing, broken, own_pass])),
+            &config(),
+        )
+        .unwrap();
         let kinds: Vec<_> =
             events.iter().map(|e| (e.event_id.as_str(), e.remote_conversation_id.as_str(), e.kind.clone())).collect();
         assert_eq!(

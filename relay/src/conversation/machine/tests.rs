@@ -427,3 +427,28 @@ fn a_frustrated_visitor_is_offered_a_person_instead_of_another_answer() {
         now: 5
     }));
 }
+
+/// The machine decides and does nothing else: its source imports only serde and names no
+/// await, no runtime, no database, no HTTP and no other module of the relay.
+#[test]
+fn the_machine_does_no_io() {
+    let source = include_str!("../machine.rs");
+    for line in source.lines().map(str::trim_start).filter(|l| l.starts_with("use ") || l.starts_with("pub use ")) {
+        let path = line.trim_start_matches("pub ").trim_start_matches("use ");
+        // Its own enums' variants (`use Effect::*`) are fine; any module path but serde's is not.
+        let local = path.starts_with(|c: char| c.is_ascii_uppercase());
+        assert!(local || path.starts_with("serde"), "machine.rs imports more than serde: {line}");
+    }
+    // Whole words only (`self.awaiting_email` is not an await, `crate::x` is `crate::`).
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    let names = |word: &str| {
+        source.match_indices(word).any(|(at, _)| {
+            let starts = !word.starts_with(ident) || !source[..at].ends_with(ident);
+            let ends = !word.ends_with(ident) || !source[at + word.len()..].starts_with(ident);
+            starts && ends
+        })
+    };
+    for word in [".await", "async", "tokio", "sqlx", "reqwest", "axum", "crate::", "std::fs", "std::net"] {
+        assert!(!names(word), "machine.rs names {word:?}: the conversation core does no I/O");
+    }
+}

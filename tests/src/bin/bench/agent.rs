@@ -6,6 +6,7 @@
 
 use std::{
     collections::HashMap,
+    net::SocketAddr,
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -17,19 +18,23 @@ use shared::{ClientFrame, EventBody, Role, ServerFrame};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::{
-    client,
-    stats::Latencies,
-    targets::{Kind, Target},
-};
+use crate::{client, stats::Latencies, targets::Kind};
 
 const CHATS: usize = 50;
 const TOKEN: &str = baton_tests::agent_client::DEMO_TOKEN;
+/// How long an agent signed in at one relay takes to count at the others.
+const PRESENCE_SPREAD: Duration = Duration::from_millis(2500);
 
 pub struct AgentRun {
     pub latencies: Latencies,
     pub sent: usize,
     pub missing: usize,
+}
+
+impl AgentRun {
+    pub fn summary(&self) -> String {
+        format!("{} sent, {} timed, {} missing", self.sent, self.latencies.len(), self.missing)
+    }
 }
 
 fn text(value: Value) -> Message {
@@ -48,12 +53,24 @@ async fn next_json(agent: &mut client::Ws) -> anyhow::Result<Value> {
     }
 }
 
-pub async fn run(target: &Target, rate: f64, measured: Duration) -> anyhow::Result<AgentRun> {
-    let mut agent = client::open(target.addr, "/agent/ws", client::source(0)).await?;
+/// The agent's socket at `agent_at`, the visitors' at `visitors_at` (the same relay, or two
+/// relays of one cluster: then the message crosses the bus).
+pub async fn run(
+    kind: Kind,
+    agent_at: SocketAddr,
+    visitors_at: SocketAddr,
+    rate: f64,
+    measured: Duration,
+) -> anyhow::Result<AgentRun> {
+    let mut agent = client::open(agent_at, "/agent/ws", client::source(0)).await?;
     agent.send(text(json!({"type": "auth", "token": TOKEN}))).await?;
     anyhow::ensure!(next_json(&mut agent).await?["type"] == "ready", "the agent was not signed in");
+    if agent_at != visitors_at {
+        // The agent's presence reaches the visitors' relay over the bus (shared every 2 s).
+        tokio::time::sleep(PRESENCE_SPREAD).await;
+    }
 
-    let addr = target.addr;
+    let addr = visitors_at;
     let visitors: Vec<(client::Ws, String)> = stream::iter(0..CHATS)
         .map(|n| async move { client::visitor(addr, client::source(n)).await })
         .buffer_unordered(16)
@@ -64,7 +81,7 @@ pub async fn run(target: &Target, rate: f64, measured: Duration) -> anyhow::Resu
     let mut conversations = Vec::new();
     let mut sockets = Vec::new();
     for (mut ws, conversation) in visitors {
-        if target.kind == Kind::Baton {
+        if kind == Kind::Baton {
             hand_over(&mut ws, &mut agent, &conversation).await?;
         }
         conversations.push(conversation);

@@ -39,11 +39,31 @@ pub struct Chat {
     pub errors: usize,
 }
 
-/// `visitors` sockets, `rate` messages per second in all, for `warmup + measured` (only
-/// messages due after the warm-up are counted).
-pub async fn run(addr: SocketAddr, visitors: usize, rate: f64, warmup: Duration, measured: Duration) -> Chat {
+impl Chat {
+    /// What was sent, timed and missed, for the lines under the table.
+    pub fn summary(&self) -> String {
+        format!(
+            "messages: {} visitors, {} due after the warm-up, {} acks and {} answers timed, {} and {} missing, \
+             {} sockets failed",
+            self.visitors,
+            self.sent,
+            self.acks.len(),
+            self.answers.len(),
+            self.missing_acks,
+            self.missing_answers,
+            self.errors
+        )
+    }
+}
+
+/// `visitors` sockets spread over the relays at `addrs` in turn, `rate` messages per second in
+/// all, for `warmup + measured` (only messages due after the warm-up are counted).
+pub async fn run(addrs: &[SocketAddr], visitors: usize, rate: f64, warmup: Duration, measured: Duration) -> Chat {
     let opened: Vec<_> = stream::iter(0..visitors)
-        .map(|n| async move { client::visitor(addr, client::source(n)).await })
+        .map(|n| {
+            let addr = addrs[n % addrs.len()];
+            async move { client::visitor(addr, client::source(n)).await }
+        })
         .buffer_unordered(64)
         .collect()
         .await;

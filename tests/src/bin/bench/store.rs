@@ -16,10 +16,9 @@ pub struct StoreRate {
     pub backend: String,
 }
 
-pub async fn run(measured: Duration) -> anyhow::Result<StoreRate> {
-    let dir = tempfile::tempdir()?;
-    let url = format!("sqlite://{}/store-bench.db", dir.path().display());
-    let store = relay::store::connect(&url).await?;
+/// Appends through the store at `url` (`backend` names it in the table).
+pub async fn run(url: &str, backend: &str, measured: Duration) -> anyhow::Result<StoreRate> {
+    let store = relay::store::connect(url).await?;
     let mut ids = Vec::with_capacity(WRITERS);
     for n in 0..WRITERS {
         ids.push(store.create_conversation("demo", &format!("bench-token-{n}")).await?.id);
@@ -54,5 +53,5 @@ pub async fn run(measured: Duration) -> anyhow::Result<StoreRate> {
     for task in tasks {
         stored += task.await.unwrap_or(0);
     }
-    Ok(StoreRate { per_second: stored as f64 / started.elapsed().as_secs_f64(), backend: "SQLite".into() })
+    Ok(StoreRate { per_second: stored as f64 / started.elapsed().as_secs_f64(), backend: backend.into() })
 }

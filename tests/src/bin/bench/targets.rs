@@ -1,4 +1,4 @@
-//! The two relays measured: Baton (the release binary as its own process, SQLite in a temp
+//! The relays measured: Baton (the release binary as its own process, SQLite in a temp
 //! folder, the demo site plus a site handed to the Intercom simulator for webhooks) and the
 //! Node.js `ws` baseline (`bench/node/relay.mjs`, in memory). And what `/proc` tells of them.
 
@@ -15,6 +15,7 @@ use baton_tests::{
     sim::intercom::Intercom,
     test_config, TestDb,
 };
+use relay::config::Config;
 
 /// The site whose webhooks the benchmark posts (Intercom's signature).
 pub const WEBHOOK_SITE: &str = "helpdesk";
@@ -46,15 +47,49 @@ impl Drop for Running {
     }
 }
 
+/// The relay's configuration: the demo site, and a site whose helpdesk is `sim`.
+fn baton_config(db: &TestDb, sim: &Intercom) -> anyhow::Result<Config> {
+    let mut config = test_config(db);
+    let mut helpdesk = config.sites.get("demo").context("the demo site")?.clone();
+    configure(&mut helpdesk, &sim.settings());
+    config.sites.insert(WEBHOOK_SITE.into(), helpdesk);
+    Ok(config)
+}
+
+/// Three relay processes on one database and one Redis (a key prefix of this run's own),
+/// as a site runs them behind a load balancer.
+pub struct Cluster {
+    pub relays: Vec<RelayProcess>,
+    /// The database's kind, for the table.
+    pub backend: &'static str,
+    _db: TestDb,
+    _sim: Intercom,
+}
+
+impl Cluster {
+    pub async fn start(db: TestDb, backend: &'static str, redis_url: &str) -> anyhow::Result<Self> {
+        let sim = Intercom::start().await;
+        let mut config = baton_config(&db, &sim)?;
+        config.redis_url = Some(redis_url.into());
+        let run = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis();
+        config.redis_prefix = format!("bench-{}-{run}:", std::process::id());
+        let mut relays = Vec::new();
+        for _ in 0..3 {
+            relays.push(RelayProcess::start(config.clone()).await);
+        }
+        Ok(Self { relays, backend, _db: db, _sim: sim })
+    }
+
+    pub fn addrs(&self) -> Vec<SocketAddr> {
+        self.relays.iter().map(|r| r.addr).collect()
+    }
+}
+
 impl Target {
     pub async fn baton() -> anyhow::Result<Self> {
         let db = TestDb::new();
         let sim = Intercom::start().await;
-        let mut config = test_config(&db);
-        let mut helpdesk = config.sites.get("demo").context("the demo site")?.clone();
-        configure(&mut helpdesk, &sim.settings());
-        config.sites.insert(WEBHOOK_SITE.into(), helpdesk);
-        let relay = RelayProcess::start(config).await;
+        let relay = RelayProcess::start(baton_config(&db, &sim)?).await;
         let pid = relay.pid().context("the relay's pid")?;
         Ok(Self {
             kind: Kind::Baton,

@@ -9,10 +9,7 @@ use baton_tests::sim::intercom::Intercom;
 use serde_json::json;
 use tokio::time::Instant;
 
-use crate::{
-    stats::Latencies,
-    targets::{Target, WEBHOOK_SITE},
-};
+use crate::{stats::Latencies, targets::WEBHOOK_SITE};
 
 pub struct Webhooks {
     pub latencies: Latencies,
@@ -20,8 +17,15 @@ pub struct Webhooks {
     pub failed: usize,
 }
 
-pub async fn run(target: &Target, rate: f64, measured: Duration) -> Webhooks {
-    let url = format!("{}/webhooks/intercom/{WEBHOOK_SITE}", target.http());
+impl Webhooks {
+    pub fn summary(&self) -> String {
+        format!("webhooks: {} sent, {} timed, {} failed", self.sent, self.latencies.len(), self.failed)
+    }
+}
+
+/// Posts to the relay at `http` (`http://host:port`).
+pub async fn run(http_base: &str, rate: f64, measured: Duration) -> Webhooks {
+    let url = format!("{http_base}/webhooks/intercom/{WEBHOOK_SITE}");
     let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("http client");
     let count = (rate * measured.as_secs_f64()) as usize;
     let period = Duration::from_secs_f64(1.0 / rate);
