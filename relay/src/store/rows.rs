@@ -155,3 +155,10 @@ pub(super) fn in_arrival_order<R: Columns>(found: &[R]) -> Result<Vec<PendingEve
     events.sort_by_key(|(position, _)| *position);
     Ok(events.into_iter().map(|(_, event)| event).collect())
 }
+
+/// Claimed outbox jobs, oldest first.
+pub(super) fn in_id_order<R: Columns>(found: &[R]) -> Result<Vec<OutboxRow>> {
+    let mut jobs = found.iter().map(outbox_row).collect::<Result<Vec<_>>>()?;
+    jobs.sort_by_key(|job| job.id);
+    Ok(jobs)
+}

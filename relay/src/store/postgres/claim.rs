@@ -10,7 +10,10 @@ use super::super::{rows, Claim, OutboxRow, PendingEvent, Result};
 pub(super) async fn jobs(pool: &PgPool, claim: Claim<'_>, limit: u32) -> Result<Vec<OutboxRow>> {
     // The head of each conversation's line, and only if it is due: a job waiting for its retry
     // (or claimed) holds back the jobs behind it, which keeps per-conversation order.
-    let found = sqlx::query(
+    let found = claiming(
+        pool,
+        claim,
+        limit,
         "UPDATE outbox SET claimed_by = $1, claimed_until = $2 WHERE id IN ( \
            SELECT id FROM outbox \
            WHERE id IN (SELECT MIN(id) FROM outbox WHERE state = 'pending' GROUP BY conversation_id) \
@@ -18,19 +21,15 @@ pub(super) async fn jobs(pool: &PgPool, claim: Claim<'_>, limit: u32) -> Result<
            ORDER BY not_before, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
          RETURNING id, conversation_id, site, provider, job, attempts, started",
     )
-    .bind(claim.by)
-    .bind(claim.until)
-    .bind(claim.now)
-    .bind(i64::from(limit))
-    .fetch_all(pool)
     .await?;
-    let mut jobs = found.iter().map(rows::outbox_row).collect::<Result<Vec<_>>>()?;
-    jobs.sort_by_key(|job| job.id);
-    Ok(jobs)
+    rows::in_id_order(&found)
 }
 
 pub(super) async fn events(pool: &PgPool, claim: Claim<'_>, limit: u32) -> Result<Vec<PendingEvent>> {
-    let found = sqlx::query(
+    let found = claiming(
+        pool,
+        claim,
+        limit,
         "UPDATE webhook_events SET claimed_by = $1, claimed_until = $2 WHERE (provider, event_id) IN ( \
            SELECT provider, event_id FROM webhook_events \
            WHERE position IN (SELECT MIN(position) FROM webhook_events \
@@ -40,13 +39,13 @@ pub(super) async fn events(pool: &PgPool, claim: Claim<'_>, limit: u32) -> Resul
            ORDER BY position LIMIT $4 FOR UPDATE SKIP LOCKED) \
          RETURNING provider, event_id, site, event, attempts, not_before, position",
     )
-    .bind(claim.by)
-    .bind(claim.until)
-    .bind(claim.now)
-    .bind(i64::from(limit))
-    .fetch_all(pool)
     .await?;
     rows::in_arrival_order(&found)
+}
+
+/// Runs a claiming statement: `1` the claimer, `2` the claim's end, `3` now, `4` the limit.
+async fn claiming(pool: &PgPool, claim: Claim<'_>, limit: u32, sql: &str) -> Result<Vec<sqlx::postgres::PgRow>> {
+    Ok(sqlx::query(sql).bind(claim.by).bind(claim.until).bind(claim.now).bind(i64::from(limit)).fetch_all(pool).await?)
 }
 
 pub(super) async fn keep(pool: &PgPool, by: &str, until: i64) -> Result<()> {

@@ -8,7 +8,10 @@ use super::super::{rows, Claim, OutboxRow, PendingEvent, Result};
 pub(super) async fn jobs(pool: &SqlitePool, claim: Claim<'_>, limit: u32) -> Result<Vec<OutboxRow>> {
     // The head of each conversation's line, and only if it is due: a job waiting for its retry
     // (or claimed) holds back the jobs behind it, which keeps per-conversation order.
-    let found = sqlx::query(
+    let found = claiming(
+        pool,
+        claim,
+        limit,
         "UPDATE outbox SET claimed_by = ?1, claimed_until = ?2 WHERE id IN ( \
            SELECT o.id FROM outbox o \
            JOIN (SELECT MIN(id) AS id FROM outbox WHERE state = 'pending' GROUP BY conversation_id) head \
@@ -17,19 +20,15 @@ pub(super) async fn jobs(pool: &SqlitePool, claim: Claim<'_>, limit: u32) -> Res
            ORDER BY o.not_before, o.id LIMIT ?4) \
          RETURNING id, conversation_id, site, provider, job, attempts, started",
     )
-    .bind(claim.by)
-    .bind(claim.until)
-    .bind(claim.now)
-    .bind(limit)
-    .fetch_all(pool)
     .await?;
-    let mut jobs = found.iter().map(rows::outbox_row).collect::<Result<Vec<_>>>()?;
-    jobs.sort_by_key(|job| job.id);
-    Ok(jobs)
+    rows::in_id_order(&found)
 }
 
 pub(super) async fn events(pool: &SqlitePool, claim: Claim<'_>, limit: u32) -> Result<Vec<PendingEvent>> {
-    let found = sqlx::query(
+    let found = claiming(
+        pool,
+        claim,
+        limit,
         "UPDATE webhook_events SET claimed_by = ?1, claimed_until = ?2 WHERE (provider, event_id) IN ( \
            SELECT w.provider, w.event_id FROM webhook_events w \
            JOIN (SELECT MIN(position) AS position FROM webhook_events \
@@ -39,13 +38,13 @@ pub(super) async fn events(pool: &SqlitePool, claim: Claim<'_>, limit: u32) -> R
            ORDER BY w.position LIMIT ?4) \
          RETURNING provider, event_id, site, event, attempts, not_before, position",
     )
-    .bind(claim.by)
-    .bind(claim.until)
-    .bind(claim.now)
-    .bind(limit)
-    .fetch_all(pool)
     .await?;
     rows::in_arrival_order(&found)
+}
+
+/// Runs a claiming statement: `1` the claimer, `2` the claim's end, `3` now, `4` the limit.
+async fn claiming(pool: &SqlitePool, claim: Claim<'_>, limit: u32, sql: &str) -> Result<Vec<sqlx::sqlite::SqliteRow>> {
+    Ok(sqlx::query(sql).bind(claim.by).bind(claim.until).bind(claim.now).bind(limit).fetch_all(pool).await?)
 }
 
 pub(super) async fn keep(pool: &SqlitePool, by: &str, until: i64) -> Result<()> {
