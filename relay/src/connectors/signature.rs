@@ -108,5 +108,15 @@ pub fn secret_header(config: &SecretHeaderWebhook, headers: &HeaderMap) -> Resul
     Ok(())
 }
 
+/// Headers from name-value pairs, for the checks' tests.
+#[cfg(test)]
+pub(crate) fn test_headers(pairs: &[(&str, &str)]) -> HeaderMap {
+    use axum::http::{HeaderName, HeaderValue};
+    pairs
+        .iter()
+        .map(|(name, value)| (HeaderName::from_bytes(name.as_bytes()).unwrap(), HeaderValue::from_str(value).unwrap()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests;

@@ -279,3 +279,87 @@ mod tests {
         assert!(parse(vector).unwrap().is_empty());
     }
 }
+
+/// SPEC.md section 9's test vectors for this check, plus the ways a delivery must fail.
+#[cfg(test)]
+mod verify_tests {
+    use axum::http::HeaderMap;
+
+    use super::{verify as hubspot, verify_legacy as hubspot_legacy, *};
+    use crate::connectors::signature::test_headers as headers;
+
+    const HUBSPOT_BODY: &str =
+        r#"[{"eventId":1,"subscriptionType":"conversation.newMessage","objectId":123,"messageId":"abc"}]"#;
+    const HUBSPOT_SIG: &str = "qfQnmqOlGxQ77x7hgEeAtMECuDm4BN0aAbAG4jJ6f1U=";
+    const HUBSPOT_TS: i64 = 1_704_067_200_000;
+
+    fn hubspot_headers(signature: &str, timestamp: &str) -> HeaderMap {
+        headers(&[("X-HubSpot-Signature-v3", signature), ("X-HubSpot-Request-Timestamp", timestamp)])
+    }
+
+    #[test]
+    fn hubspot_vector() {
+        let uris = ["https://example.com/webhooks/hubspot".to_string()];
+        let request = HubspotRequest { method: "POST", uris: &uris };
+        let h = hubspot_headers(HUBSPOT_SIG, "1704067200000");
+        assert_eq!(hubspot("test-client-secret", &request, &h, HUBSPOT_BODY.as_bytes(), HUBSPOT_TS + 1_000), Ok(()));
+        // The right URI among several candidates (e.g. http and https behind a proxy) is found.
+        let uris = ["http://example.com/webhooks/hubspot".to_string(), "https://example.com/webhooks/hubspot".to_string()];
+        let request = HubspotRequest { method: "POST", uris: &uris };
+        assert_eq!(hubspot("test-client-secret", &request, &h, HUBSPOT_BODY.as_bytes(), HUBSPOT_TS), Ok(()));
+    }
+
+    #[test]
+    fn hubspot_failures() {
+        let uris = ["https://example.com/webhooks/hubspot".to_string()];
+        let request = HubspotRequest { method: "POST", uris: &uris };
+        let h = hubspot_headers(HUBSPOT_SIG, "1704067200000");
+        let body = HUBSPOT_BODY.as_bytes();
+        assert_eq!(hubspot("test-client-secret", &request, &h, b"[]", HUBSPOT_TS), Err(SignatureError::Mismatch));
+        assert_eq!(hubspot("other", &request, &h, body, HUBSPOT_TS), Err(SignatureError::Mismatch));
+        let other_uri = ["https://example.com/webhooks/other".to_string()];
+        let moved = HubspotRequest { method: "POST", uris: &other_uri };
+        assert_eq!(hubspot("test-client-secret", &moved, &h, body, HUBSPOT_TS), Err(SignatureError::Mismatch));
+        // Five minutes and one millisecond later: stale, even though the signature is right.
+        assert_eq!(hubspot("test-client-secret", &request, &h, body, HUBSPOT_TS + 300_001), Err(SignatureError::Stale));
+        assert_eq!(hubspot("test-client-secret", &request, &h, body, HUBSPOT_TS + 300_000), Ok(()));
+        let seconds = hubspot_headers(HUBSPOT_SIG, "not-a-number");
+        assert!(matches!(
+            hubspot("test-client-secret", &request, &seconds, body, HUBSPOT_TS),
+            Err(SignatureError::Malformed(_))
+        ));
+        let missing = headers(&[("X-HubSpot-Signature-v3", HUBSPOT_SIG)]);
+        assert!(matches!(
+            hubspot("test-client-secret", &request, &missing, body, HUBSPOT_TS),
+            Err(SignatureError::Missing(_))
+        ));
+    }
+
+    #[test]
+    fn hubspot_decodes_the_uri_when_signed_decoded() {
+        // HubSpot signs some percent-encoded characters decoded: a signature over the decoded URI
+        // verifies against the encoded one the relay saw.
+        let decoded = "https://example.com/webhooks/hubspot/demo?token=a:b";
+        let source = format!("POST{decoded}{HUBSPOT_BODY}{HUBSPOT_TS}");
+        let mut mac = hmac_sha256(b"test-client-secret");
+        mac.update(source.as_bytes());
+        let signature = BASE64.encode(mac.finalize().into_bytes());
+        let uris = ["https://example.com/webhooks/hubspot/demo?token=a%3Ab".to_string()];
+        let request = HubspotRequest { method: "POST", uris: &uris };
+        let h = hubspot_headers(&signature, &HUBSPOT_TS.to_string());
+        assert_eq!(hubspot("test-client-secret", &request, &h, HUBSPOT_BODY.as_bytes(), HUBSPOT_TS), Ok(()));
+    }
+
+    #[test]
+    fn hubspot_legacy_v1_and_v2() {
+        let uris = ["https://example.com/webhooks/hubspot".to_string()];
+        let request = HubspotRequest { method: "POST", uris: &uris };
+        let v1 = hex::encode(Sha256::digest(format!("secret{HUBSPOT_BODY}")));
+        let h = headers(&[("X-HubSpot-Signature", &v1)]);
+        assert_eq!(hubspot_legacy("secret", &request, &h, HUBSPOT_BODY.as_bytes()), Ok(()));
+        assert_eq!(hubspot_legacy("other", &request, &h, HUBSPOT_BODY.as_bytes()), Err(SignatureError::Mismatch));
+        let v2 = hex::encode(Sha256::digest(format!("secretPOST{}{HUBSPOT_BODY}", uris[0])));
+        let h = headers(&[("X-HubSpot-Signature", &v2), ("X-HubSpot-Signature-Version", "v2")]);
+        assert_eq!(hubspot_legacy("secret", &request, &h, HUBSPOT_BODY.as_bytes()), Ok(()));
+    }
+}

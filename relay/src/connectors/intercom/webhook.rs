@@ -198,3 +198,49 @@ mod tests {
         assert!(matches!(parse(b"{\"id\":\"x\"}", &config()), Err(ParseError::Missing("topic"))));
     }
 }
+
+/// SPEC.md section 9's test vectors for this check, plus the ways a delivery must fail.
+#[cfg(test)]
+mod verify_tests {
+    use axum::http::HeaderMap;
+    use hmac::{Hmac, Mac};
+
+    use super::{verify as intercom, *};
+    use crate::connectors::signature::test_headers as headers;
+
+    const INTERCOM_BODY: &str = r#"{"type":"notification_event","topic":"ping","data":{"type":"notification_event_data","item":{"type":"ping","message":"hello"}}}"#;
+    const INTERCOM_SIG: &str = "sha1=89496aefd69deecb5a5d5efe57ba7353e24264d9";
+
+    #[test]
+    fn intercom_vector() {
+        let h = headers(&[("X-Hub-Signature", INTERCOM_SIG)]);
+        assert_eq!(intercom("test_client_secret", &h, INTERCOM_BODY.as_bytes()), Ok(()));
+    }
+
+    #[test]
+    fn intercom_failures() {
+        let h = headers(&[("X-Hub-Signature", INTERCOM_SIG)]);
+        let tampered = INTERCOM_BODY.replace("hello", "hellO");
+        assert_eq!(intercom("test_client_secret", &h, tampered.as_bytes()), Err(SignatureError::Mismatch));
+        assert_eq!(intercom("wrong_secret", &h, INTERCOM_BODY.as_bytes()), Err(SignatureError::Mismatch));
+        assert!(matches!(intercom("s", &HeaderMap::new(), b"{}"), Err(SignatureError::Missing(_))));
+        let bare = headers(&[("X-Hub-Signature", "89496aefd69deecb5a5d5efe57ba7353e24264d9")]);
+        assert!(matches!(
+            intercom("test_client_secret", &bare, INTERCOM_BODY.as_bytes()),
+            Err(SignatureError::Malformed(_))
+        ));
+        let not_hex = headers(&[("X-Hub-Signature", "sha1=zz")]);
+        assert!(matches!(intercom("test_client_secret", &not_hex, b"{}"), Err(SignatureError::Malformed(_))));
+    }
+
+
+    #[test]
+    fn an_empty_secret_is_refused_before_the_signature_is_compared() {
+        // An HMAC under an empty key is computable by anyone.
+        let mut mac = <Hmac<sha1::Sha1> as Mac>::new_from_slice(b"").unwrap();
+        mac.update(INTERCOM_BODY.as_bytes());
+        let forged = format!("sha1={}", hex::encode(mac.finalize().into_bytes()));
+        let h = headers(&[("X-Hub-Signature", &forged)]);
+        assert!(matches!(intercom("", &h, INTERCOM_BODY.as_bytes()), Err(SignatureError::BadKey(_))));
+    }
+}

@@ -225,3 +225,30 @@ mod tests {
         assert!(matches!(parse(b"[", &config()), Err(ParseError::Json(_))));
     }
 }
+
+/// SPEC.md section 9's test vectors for this check, plus the ways a delivery must fail.
+#[cfg(test)]
+mod verify_tests {
+    use axum::http::HeaderMap;
+
+    use super::{verify as sunshine, *};
+    use crate::connectors::signature::test_headers as headers;
+
+    #[test]
+    fn sunshine_secret() {
+        let secret = "8564b3e6a8b20a4bdb68b05ce9bc5936";
+        assert_eq!(sunshine(secret, &headers(&[("X-API-Key", secret)])), Ok(()));
+        assert_eq!(
+            sunshine(secret, &headers(&[("x-api-key", "8564b3e6a8b20a4bdb68b05ce9bc5937")])),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(sunshine(secret, &headers(&[("X-API-Key", "short")])), Err(SignatureError::Mismatch));
+        assert!(matches!(sunshine(secret, &HeaderMap::new()), Err(SignatureError::Missing(_))));
+    }
+
+
+    #[test]
+    fn an_empty_secret_accepts_nothing_not_even_an_empty_header() {
+        assert_eq!(sunshine("", &headers(&[("X-API-Key", "")])), Err(SignatureError::Mismatch));
+    }
+}

@@ -255,3 +255,73 @@ mod tests {
         assert!(matches!(parse(b"<html>", &config()), Err(ParseError::Json(_))));
     }
 }
+
+/// SPEC.md section 9's test vectors for this check, plus the ways a delivery must fail.
+#[cfg(test)]
+mod verify_tests {
+    use axum::http::HeaderMap;
+
+    use super::{verify as zendesk, *};
+    use crate::connectors::signature::test_headers as headers;
+
+    const ZENDESK_SECRET: &str = "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==";
+    const ZENDESK_BODY: &str = r#"{"ticket_id":"123","comment":"Hello from agent"}"#;
+    const ZENDESK_TS: &str = "2024-01-01T00:00:00Z";
+    const ZENDESK_SIG: &str = "JM/ndYMbT5Vm15i3M7dGu9uEWgOAda+kZ0b6H7Mjdfc=";
+    /// 2024-01-01T00:00:00Z.
+    const NEW_YEAR_2024: i64 = 1_704_067_200;
+
+    fn zendesk_headers(signature: &str, timestamp: &str) -> HeaderMap {
+        headers(&[("X-Zendesk-Webhook-Signature", signature), ("X-Zendesk-Webhook-Signature-Timestamp", timestamp)])
+    }
+
+    #[test]
+    fn zendesk_vector() {
+        let h = zendesk_headers(ZENDESK_SIG, ZENDESK_TS);
+        assert_eq!(zendesk(ZENDESK_SECRET, &h, ZENDESK_BODY.as_bytes(), NEW_YEAR_2024 + 60, 300), Ok(()));
+    }
+
+    #[test]
+    fn zendesk_failures() {
+        let h = zendesk_headers(ZENDESK_SIG, ZENDESK_TS);
+        let body = ZENDESK_BODY.as_bytes();
+        let now = NEW_YEAR_2024;
+        assert_eq!(zendesk(ZENDESK_SECRET, &h, b"{\"ticket_id\":\"124\"}", now, 300), Err(SignatureError::Mismatch));
+        assert_eq!(zendesk("other", &h, body, now, 300), Err(SignatureError::Mismatch));
+        // The timestamp is signed: changing it breaks the signature.
+        let moved = zendesk_headers(ZENDESK_SIG, "2024-01-01T00:00:01Z");
+        assert_eq!(zendesk(ZENDESK_SECRET, &moved, body, now, 300), Err(SignatureError::Mismatch));
+        assert_eq!(zendesk(ZENDESK_SECRET, &h, body, now + 301, 300), Err(SignatureError::Stale));
+        assert_eq!(zendesk(ZENDESK_SECRET, &h, body, now - 301, 300), Err(SignatureError::Stale));
+        // A window of 0 turns the age check off.
+        assert_eq!(zendesk(ZENDESK_SECRET, &h, body, now + 86_400, 0), Ok(()));
+        let missing = headers(&[("X-Zendesk-Webhook-Signature", ZENDESK_SIG)]);
+        assert!(matches!(zendesk(ZENDESK_SECRET, &missing, body, now, 300), Err(SignatureError::Missing(_))));
+        let garbage = zendesk_headers("***", ZENDESK_TS);
+        assert!(matches!(zendesk(ZENDESK_SECRET, &garbage, body, now, 300), Err(SignatureError::Malformed(_))));
+    }
+
+    #[test]
+    fn zendesk_timestamp_variants() {
+        for text in [
+            "2024-01-01T00:00:00Z",
+            "2024-01-01T00:00:00.000Z",
+            "2024-01-01T00:00:00+00:00",
+            "2024-01-01T01:00:00+01:00",
+            "2024-01-01 00:00:00Z",
+            "2024-01-01T00:00:00",
+            "2024-01-01T00:00:00.123456789Z",
+            "1704067200",
+            "1704067200000",
+        ] {
+            assert_eq!(parse_timestamp(text), Some(NEW_YEAR_2024), "{text}");
+        }
+        assert_eq!(parse_timestamp("yesterday"), None);
+    }
+
+
+    #[test]
+    fn an_empty_secret_is_refused_before_the_signature_is_compared() {
+        assert!(matches!(zendesk("", &HeaderMap::new(), b"{}", 0, 300), Err(SignatureError::BadKey(_))));
+    }
+}
