@@ -163,7 +163,7 @@ async fn message(
             _ => None,
         })
         .collect();
-    let phase = state.store.conversation(&conversation.id).await?.map(|c| c.handover.phase).unwrap_or_default();
+    let phase = state.store.conversation(&conversation.id).await?.map(|c| c.handover.phase);
     Ok(Json(json!({"conversation": token, "messages": messages, "phase": phase})).into_response())
 }
 

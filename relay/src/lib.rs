@@ -35,6 +35,7 @@ pub mod bot;
 pub mod config;
 pub mod connectors;
 pub mod conversation;
+pub mod event;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod gateway;
@@ -57,6 +58,7 @@ pub mod templates;
 pub mod triggers;
 pub mod web;
 pub mod webhooks;
+pub mod wire;
 
 use std::{future::Future, sync::Arc, time::Duration};
 
@@ -164,7 +166,8 @@ pub fn app(state: AppState) -> Router {
 /// stop whose effects were not carried out, and handovers a stop cut short. Their actors finish
 /// them as they start (with several relays, only those no live relay holds).
 async fn wake_unfinished(state: &AppState) {
-    let waiting = state.store.conversations_in(&["waiting"]).await.map(|c| c.into_iter().map(|c| (c.id, c.site)));
+    let waiting =
+        state.store.conversations_in(&[event::Phase::Waiting]).await.map(|c| c.into_iter().map(|c| (c.id, c.site)));
     match state.store.conversations_with_pending(10_000).await.and_then(|p| Ok(p.into_iter().chain(waiting?))) {
         Ok(pending) => {
             for (conversation, site) in pending {

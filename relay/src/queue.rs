@@ -59,7 +59,7 @@ impl Queue {
     /// Replaces every line with the conversations the store has waiting, and announces them.
     pub async fn load(&self, store: &dyn Store, sites: &Sites) -> Result<(), StoreError> {
         let mut lines: HashMap<String, Vec<Entry>> = HashMap::new();
-        for waiting in store.conversations_in(&["waiting"]).await? {
+        for waiting in store.conversations_in(&[crate::event::Phase::Waiting]).await? {
             let handling_seconds =
                 sites.get(&waiting.site).map_or(180, |s| (s.config.handover.average_handling_minutes * 60.0) as u64);
             let since = waiting.handover.waiting_since.unwrap_or(waiting.updated_at);
@@ -235,7 +235,11 @@ mod tests {
         tokio::spawn(b.clone().follow(state.store.clone(), state.sites.clone(), stop.clone()));
         tokio::time::sleep(Duration::from_millis(50)).await;
         let id = state.store.create_conversation("demo", "h").await.unwrap().id;
-        let waiting = crate::store::Handover { phase: "waiting".into(), waiting_since: Some(5), ..Default::default() };
+        let waiting = crate::store::Handover {
+            phase: crate::event::Phase::Waiting,
+            waiting_since: Some(5),
+            ..Default::default()
+        };
         state.store.set_handover(&id, &waiting).await.unwrap();
         a.join("demo", &id, 5, 180);
         let in_line = async {

@@ -52,7 +52,7 @@ async fn stored_but_unanswered(db: &TestDb, conversation: &str, client_id: &str,
         source: None,
         draft_id: None,
     });
-    store.append_visitor(conversation, &body, client_id, "widget").await.expect("append");
+    store.append_visitor(conversation, &body, client_id, relay::event::Channel::Widget).await.expect("append");
 }
 
 fn ids(welcome: &ServerFrame) -> (String, String) {

@@ -12,6 +12,8 @@ use baton_tests::{
 use futures_util::{SinkExt, StreamExt};
 use relay::{
     config::{Config, LimitsConfig},
+    connectors::ProviderKind,
+    event::Phase,
     store::{Handover, SqliteStore, Store},
 };
 use serde_json::{json, Value};
@@ -352,16 +354,16 @@ async fn retention_prunes_empty_and_old_conversations_processed_events_and_deliv
 
     // Old data of every kind, then a relay that keeps things for a second only.
     let waiting = store.create_conversation("demo", "waiting").await.unwrap().id;
-    store.set_handover(&waiting, &Handover { phase: "waiting".into(), ..Handover::default() }).await.unwrap();
+    store.set_handover(&waiting, &Handover { phase: Phase::Waiting, ..Handover::default() }).await.unwrap();
     let forwarding = store.create_conversation("demo", "forwarding").await.unwrap().id;
-    let pending = store.enqueue(&forwarding, "demo", "intercom", "{}").await.unwrap();
+    let pending = store.enqueue(&forwarding, "demo", ProviderKind::Intercom, "{}").await.unwrap();
     // Not due while the test runs: the outbox worker leaves it pending.
     store.job_retry(pending, i64::MAX / 2, "the helpdesk is down").await.unwrap();
-    let done_job = store.enqueue(&waiting, "demo", "intercom", "{}").await.unwrap();
+    let done_job = store.enqueue(&waiting, "demo", ProviderKind::Intercom, "{}").await.unwrap();
     store.job_done(done_job).await.unwrap();
-    store.record_event("intercom", "demo", "processed", "t", "{}").await.unwrap();
-    store.event_processed("intercom", "processed").await.unwrap();
-    store.record_event("intercom", "demo", "unprocessed", "t", "{}").await.unwrap();
+    store.record_event(ProviderKind::Intercom, "demo", "processed", "t", "{}").await.unwrap();
+    store.event_processed(ProviderKind::Intercom, "processed").await.unwrap();
+    store.record_event(ProviderKind::Intercom, "demo", "unprocessed", "t", "{}").await.unwrap();
 
     config.retention.idle_conversations = Duration::from_secs(1);
     config.retention.webhook_events = Duration::from_secs(1);
@@ -370,7 +372,7 @@ async fn retention_prunes_empty_and_old_conversations_processed_events_and_deliv
     eventually("the idle conversation pruned", || async { store.conversation(&chatted_id).await.unwrap().is_none() })
         .await;
     eventually("the processed webhook event pruned", || async {
-        store.webhook_deliveries("intercom", "processed").await.unwrap() == 0
+        store.webhook_deliveries(ProviderKind::Intercom, "processed").await.unwrap() == 0
     })
     .await;
     let db_pool = sqlx::SqlitePool::connect(&db.url).await.expect("the relay's database");
@@ -390,7 +392,11 @@ async fn retention_prunes_empty_and_old_conversations_processed_events_and_deliv
     assert!(store.conversation(&forwarding).await.unwrap().is_some(), "a helpdesk call pending: kept");
     assert_eq!(store.pending_jobs(&forwarding).await.unwrap(), 1, "pending calls kept");
     assert_eq!(jobs("pending").await, 1);
-    assert_eq!(store.webhook_deliveries("intercom", "unprocessed").await.unwrap(), 1, "unprocessed event kept");
+    assert_eq!(
+        store.webhook_deliveries(ProviderKind::Intercom, "unprocessed").await.unwrap(),
+        1,
+        "unprocessed event kept"
+    );
     relay.stop().await;
 }
 

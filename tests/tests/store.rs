@@ -7,6 +7,8 @@ use std::{collections::HashSet, sync::Arc, time::Duration};
 
 use baton_tests::TestDb;
 use relay::{
+    connectors::ProviderKind,
+    event::{Channel, Phase, Reason},
     identity::Identity,
     store::{self, Appended, Claim, FollowUp, Handover, LeaseOutcome, PendingMessage, PruneBefore, Renewal, Store},
 };
@@ -76,11 +78,11 @@ fn new_seq(appended: Appended) -> u64 {
 fn waiting() -> Handover {
     Handover {
         state: r#"{"phase":"waiting","reason":"explicit_request","since":7}"#.into(),
-        phase: "waiting".into(),
-        reason: Some("explicit_request".into()),
+        phase: Phase::Waiting,
+        reason: Some(Reason::ExplicitRequest),
         agent_id: None,
         waiting_since: Some(7),
-        provider: Some("builtin".into()),
+        provider: Some(ProviderKind::Builtin),
     }
 }
 
@@ -176,12 +178,12 @@ async fn handover_state_is_kept_and_queryable(db: TestDb) {
     let handover = waiting();
     store.set_handover(&waiting_one.id, &handover).await.unwrap();
     store.set_summary(&waiting_one.id, "needs a refund").await.unwrap();
-    let found = store.conversations_in(&["waiting", "agent"]).await.unwrap();
+    let found = store.conversations_in(&[Phase::Waiting, Phase::Agent]).await.unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].id, waiting_one.id);
     assert_eq!(found[0].handover, handover);
     assert_eq!(found[0].summary.as_deref(), Some("needs a refund"));
-    assert_eq!(store.conversations_in(&["bot"]).await.unwrap()[0].id, bot.id);
+    assert_eq!(store.conversations_in(&[Phase::Bot]).await.unwrap()[0].id, bot.id);
     assert!(matches!(store.set_handover("nope", &handover).await, Err(store::StoreError::NotFound(_))));
     assert!(store.handed_back(10).await.unwrap().is_empty(), "still waiting");
 
@@ -202,7 +204,8 @@ async fn handover_state_is_kept_and_queryable(db: TestDb) {
     early.waiting_since = Some(3);
     store.set_handover(&later.id, &early).await.unwrap();
     store.set_handover(&waiting_one.id, &waiting()).await.unwrap();
-    let line: Vec<String> = store.conversations_in(&["waiting"]).await.unwrap().into_iter().map(|c| c.id).collect();
+    let line: Vec<String> =
+        store.conversations_in(&[Phase::Waiting]).await.unwrap().into_iter().map(|c| c.id).collect();
     assert_eq!(line, vec![later.id, waiting_one.id]);
 }
 
@@ -257,14 +260,15 @@ async fn visitor_identity_is_stored_with_its_verification(db: TestDb) {
 async fn a_visitor_message_stays_pending_until_handled(db: TestDb) {
     let store = open(&db).await;
     let c = store.create_conversation("demo", "h").await.unwrap();
-    let seq = new_seq(store.append_visitor(&c.id, &text(Author::visitor(), "hi"), "m1", "widget").await.unwrap());
+    let seq =
+        new_seq(store.append_visitor(&c.id, &text(Author::visitor(), "hi"), "m1", Channel::Widget).await.unwrap());
     let pending = store.pending_messages(&c.id).await.unwrap();
     let expected =
-        PendingMessage { seq, client_id: "m1".into(), text: "hi".into(), channel: "widget".into(), followed: false };
+        PendingMessage { seq, client_id: "m1".into(), text: "hi".into(), channel: Channel::Widget, followed: false };
     assert_eq!(pending, vec![expected]);
     assert_eq!(store.conversations_with_pending(10).await.unwrap(), vec![(c.id.clone(), "demo".to_string())]);
     // The retry is a duplicate; the mark stays until the effects are carried out.
-    let retry = store.append_visitor(&c.id, &text(Author::visitor(), "hi"), "m1", "widget").await.unwrap();
+    let retry = store.append_visitor(&c.id, &text(Author::visitor(), "hi"), "m1", Channel::Widget).await.unwrap();
     assert_eq!(retry, Appended::Duplicate { seq });
     store.append(&c.id, &text(Author::bot("Baton"), "hello"), None).await.unwrap();
     assert!(store.pending_messages(&c.id).await.unwrap()[0].followed, "an answer was stored after it");
@@ -277,13 +281,13 @@ async fn the_outbox_hands_out_one_job_per_conversation_in_order(db: TestDb) {
     let store = open(&db).await;
     let a = store.create_conversation("demo", "ha").await.unwrap();
     let b = store.create_conversation("demo", "hb").await.unwrap();
-    let a1 = store.enqueue(&a.id, "demo", "intercom", "a1").await.unwrap();
-    let a2 = store.enqueue(&a.id, "demo", "intercom", "a2").await.unwrap();
-    let b1 = store.enqueue(&b.id, "demo", "intercom", "b1").await.unwrap();
+    let a1 = store.enqueue(&a.id, "demo", ProviderKind::Intercom, "a1").await.unwrap();
+    let a2 = store.enqueue(&a.id, "demo", ProviderKind::Intercom, "a2").await.unwrap();
+    let b1 = store.enqueue(&b.id, "demo", ProviderKind::Intercom, "b1").await.unwrap();
     let now = now_millis() + 1;
     let jobs = store.claim_jobs(relay("r1", now), 10).await.unwrap();
     assert_eq!(jobs.iter().map(|j| j.job.as_str()).collect::<Vec<_>>(), vec!["a1", "b1"], "heads only");
-    assert_eq!((jobs[0].conversation_id.as_str(), jobs[0].provider.as_str()), (a.id.as_str(), "intercom"));
+    assert_eq!((jobs[0].conversation_id.as_str(), jobs[0].provider), (a.id.as_str(), ProviderKind::Intercom));
     assert!(store.claim_jobs(relay("r1", now), 10).await.unwrap().is_empty(), "claimed already");
     // a1 waits for a retry: a2 stays behind it; b goes on.
     store.job_retry(a1, now + 60_000, "503").await.unwrap();
@@ -300,12 +304,12 @@ async fn the_outbox_hands_out_one_job_per_conversation_in_order(db: TestDb) {
     store.set_remote(&a.id, remote).await.unwrap();
     assert_eq!(store.remote(&a.id).await.unwrap().as_deref(), Some(remote));
     assert_eq!(
-        store.conversation_by_remote("demo", "intercom", "363").await.unwrap().map(|c| c.id),
+        store.conversation_by_remote("demo", ProviderKind::Intercom, "363").await.unwrap().map(|c| c.id),
         Some(a.id.clone())
     );
-    assert!(store.conversation_by_remote("demo", "zendesk_support", "363").await.unwrap().is_none());
+    assert!(store.conversation_by_remote("demo", ProviderKind::ZendeskSupport, "363").await.unwrap().is_none());
     // Another site's webhook naming the same helpdesk id finds nothing.
-    assert!(store.conversation_by_remote("other", "intercom", "363").await.unwrap().is_none());
+    assert!(store.conversation_by_remote("other", ProviderKind::Intercom, "363").await.unwrap().is_none());
     assert_eq!(store.remote(&b.id).await.unwrap(), None);
 }
 
@@ -314,13 +318,13 @@ async fn a_keyed_job_is_written_once_and_jobs_are_counted(db: TestDb) {
     let a = store.create_conversation("demo", "ha").await.unwrap();
     let b = store.create_conversation("demo", "hb").await.unwrap();
     let since = now_millis();
-    assert!(store.enqueue_once(&a.id, "demo", "intercom", "f1", "forward:m1").await.unwrap());
-    assert!(!store.enqueue_once(&a.id, "demo", "intercom", "f1", "forward:m1").await.unwrap(), "key taken");
+    assert!(store.enqueue_once(&a.id, "demo", ProviderKind::Intercom, "f1", "forward:m1").await.unwrap());
+    assert!(!store.enqueue_once(&a.id, "demo", ProviderKind::Intercom, "f1", "forward:m1").await.unwrap(), "key taken");
     assert!(
-        store.enqueue_once(&b.id, "demo", "intercom", "f1", "forward:m1").await.unwrap(),
+        store.enqueue_once(&b.id, "demo", ProviderKind::Intercom, "f1", "forward:m1").await.unwrap(),
         "keys are per conversation"
     );
-    store.enqueue(&a.id, "demo", "intercom", "close").await.unwrap();
+    store.enqueue(&a.id, "demo", ProviderKind::Intercom, "close").await.unwrap();
     assert_eq!(store.jobs_since(&a.id, since).await.unwrap(), 2);
     assert_eq!(store.jobs_since(&a.id, now_millis() + 60_000).await.unwrap(), 0);
     assert_eq!(store.pending_jobs(&a.id).await.unwrap(), 2);
@@ -330,7 +334,7 @@ async fn a_keyed_job_is_written_once_and_jobs_are_counted(db: TestDb) {
 async fn a_try_under_way_is_uncertain_when_the_job_comes_back(db: TestDb) {
     let store = open(&db).await;
     let a = store.create_conversation("demo", "ha").await.unwrap();
-    let id = store.enqueue(&a.id, "demo", "intercom", "f").await.unwrap();
+    let id = store.enqueue(&a.id, "demo", ProviderKind::Intercom, "f").await.unwrap();
     let now = now_millis() + 1;
     assert!(!store.claim_jobs(relay("r1", now), 10).await.unwrap()[0].uncertain);
     store.job_started(id).await.unwrap();
@@ -346,12 +350,12 @@ async fn the_backlog_counts_what_waits(db: TestDb) {
     assert_eq!(store.backlog().await.unwrap(), store::Backlog::default());
     let a = store.create_conversation("demo", "ha").await.unwrap();
     let before = now_millis();
-    let done = store.enqueue(&a.id, "demo", "intercom", "1").await.unwrap();
-    store.enqueue(&a.id, "demo", "intercom", "2").await.unwrap();
+    let done = store.enqueue(&a.id, "demo", ProviderKind::Intercom, "1").await.unwrap();
+    store.enqueue(&a.id, "demo", ProviderKind::Intercom, "2").await.unwrap();
     store.job_done(done).await.unwrap();
-    store.record_event("intercom", "demo", "n1", "t", "{}").await.unwrap();
-    store.record_event("intercom", "demo", "n2", "t", "{}").await.unwrap();
-    store.event_processed("intercom", "n1").await.unwrap();
+    store.record_event(ProviderKind::Intercom, "demo", "n1", "t", "{}").await.unwrap();
+    store.record_event(ProviderKind::Intercom, "demo", "n2", "t", "{}").await.unwrap();
+    store.event_processed(ProviderKind::Intercom, "n1").await.unwrap();
     let backlog = store.backlog().await.unwrap();
     assert_eq!((backlog.outbox_pending, backlog.webhook_pending), (1, 1));
     let (outbox, webhook) = (backlog.outbox_oldest.unwrap(), backlog.webhook_oldest.unwrap());
@@ -360,37 +364,43 @@ async fn the_backlog_counts_what_waits(db: TestDb) {
 
 async fn webhook_events_are_first_once(db: TestDb) {
     let store = open(&db).await;
-    assert_eq!(store.webhook_deliveries("intercom", "notif_1").await.unwrap(), 0);
-    assert!(store.record_event("intercom", "demo", "notif_1", "t", "{}").await.unwrap());
-    assert!(!store.record_event("intercom", "demo", "notif_1", "t", "{}").await.unwrap());
-    assert!(store.record_event("zendesk_support", "demo", "notif_1", "t", "{}").await.unwrap(), "ids are per provider");
-    assert_eq!(store.webhook_deliveries("intercom", "notif_1").await.unwrap(), 2);
+    assert_eq!(store.webhook_deliveries(ProviderKind::Intercom, "notif_1").await.unwrap(), 0);
+    assert!(store.record_event(ProviderKind::Intercom, "demo", "notif_1", "t", "{}").await.unwrap());
+    assert!(!store.record_event(ProviderKind::Intercom, "demo", "notif_1", "t", "{}").await.unwrap());
+    assert!(
+        store.record_event(ProviderKind::ZendeskSupport, "demo", "notif_1", "t", "{}").await.unwrap(),
+        "ids are per provider"
+    );
+    assert_eq!(store.webhook_deliveries(ProviderKind::Intercom, "notif_1").await.unwrap(), 2);
 }
 
 async fn webhook_events_wait_until_processed(db: TestDb) {
     let store = open(&db).await;
-    assert!(store.record_event("intercom", "demo", "n1", "t", r#"{"n":1}"#).await.unwrap());
-    assert!(!store.record_event("intercom", "demo", "n1", "t", r#"{"n":1}"#).await.unwrap(), "a redelivery");
-    assert!(store.record_event("intercom", "demo", "n2", "t", r#"{"n":2}"#).await.unwrap());
-    store.event_processed("intercom", "n1").await.unwrap();
+    assert!(store.record_event(ProviderKind::Intercom, "demo", "n1", "t", r#"{"n":1}"#).await.unwrap());
+    assert!(
+        !store.record_event(ProviderKind::Intercom, "demo", "n1", "t", r#"{"n":1}"#).await.unwrap(),
+        "a redelivery"
+    );
+    assert!(store.record_event(ProviderKind::Intercom, "demo", "n2", "t", r#"{"n":2}"#).await.unwrap());
+    store.event_processed(ProviderKind::Intercom, "n1").await.unwrap();
     let pending = store.unprocessed_events(10).await.unwrap();
-    assert_eq!(pending, vec![("intercom".to_string(), "demo".to_string(), r#"{"n":2}"#.to_string())]);
+    assert_eq!(pending, vec![(ProviderKind::Intercom, "demo".to_string(), r#"{"n":2}"#.to_string())]);
 }
 
 async fn webhook_events_are_retried_in_arrival_order_and_kept_when_given_up(db: TestDb) {
     let store = open(&db).await;
     for id in ["n1", "n2", "n3"] {
-        store.record_event("intercom", "demo", id, "t", "{}").await.unwrap();
+        store.record_event(ProviderKind::Intercom, "demo", id, "t", "{}").await.unwrap();
     }
-    store.record_event("intercom", "demo", "n1", "t", "{}").await.unwrap(); // a redelivery keeps its place
-    store.event_retry("intercom", "n1", 42, "unknown conversation").await.unwrap();
-    store.event_failed("intercom", "n2", "gave up").await.unwrap();
+    store.record_event(ProviderKind::Intercom, "demo", "n1", "t", "{}").await.unwrap(); // a redelivery keeps its place
+    store.event_retry(ProviderKind::Intercom, "n1", 42, "unknown conversation").await.unwrap();
+    store.event_failed(ProviderKind::Intercom, "n2", "gave up").await.unwrap();
     let pending = store.pending_events(10).await.unwrap();
     let ids: Vec<&str> = pending.iter().map(|e| e.event_id.as_str()).collect();
     assert_eq!(ids, ["n1", "n3"], "arrival order, the failed one left out");
     assert_eq!((pending[0].attempts, pending[0].not_before, pending[0].site.as_str()), (1, 42, "demo"));
     assert_eq!(store.unprocessed_events(10).await.unwrap().len(), 2);
-    assert_eq!(store.webhook_deliveries("intercom", "n2").await.unwrap(), 1, "kept, not deleted");
+    assert_eq!(store.webhook_deliveries(ProviderKind::Intercom, "n2").await.unwrap(), 1, "kept, not deleted");
 }
 
 async fn a_lease_has_one_holder_until_released_or_expired(db: TestDb) {
@@ -452,13 +462,13 @@ async fn empty_and_idle_conversations_go_active_ones_stay(db: TestDb) {
         created_at: 1,
     };
     store.add_follow_up(&follow_up).await.unwrap();
-    let done = store.enqueue(&chatted, "demo", "intercom", "{}").await.unwrap();
+    let done = store.enqueue(&chatted, "demo", ProviderKind::Intercom, "{}").await.unwrap();
     store.job_done(done).await.unwrap();
     let waiting_one = store.create_conversation("demo", "h3").await.unwrap().id;
-    store.set_handover(&waiting_one, &Handover { phase: "waiting".into(), ..Handover::default() }).await.unwrap();
+    store.set_handover(&waiting_one, &Handover { phase: Phase::Waiting, ..Handover::default() }).await.unwrap();
     let forwarding = store.create_conversation("demo", "h4").await.unwrap().id;
     store.append(&forwarding, &text(Author::visitor(), "hello"), Some("c1")).await.unwrap();
-    store.enqueue(&forwarding, "demo", "intercom", "{}").await.unwrap();
+    store.enqueue(&forwarding, "demo", ProviderKind::Intercom, "{}").await.unwrap();
 
     // Only the empty one is old enough to go as empty; idle pruning is off.
     let only_empty = PruneBefore { idle: None, ..everything() };
@@ -484,7 +494,7 @@ async fn empty_and_idle_conversations_go_active_ones_stay(db: TestDb) {
 async fn a_conversation_with_a_message_still_to_handle_is_kept(db: TestDb) {
     let store = open(&db).await;
     let unhandled = store.create_conversation("demo", "h1").await.unwrap().id;
-    store.append_visitor(&unhandled, &text(Author::visitor(), "hello?"), "c1", "widget").await.unwrap();
+    store.append_visitor(&unhandled, &text(Author::visitor(), "hello?"), "c1", Channel::Widget).await.unwrap();
     assert!(store.prunable_conversations(everything(), 10).await.unwrap().is_empty());
     assert_eq!(store.delete_conversations(&[unhandled.clone()], everything()).await.unwrap(), 0);
     assert!(store.conversation(&unhandled).await.unwrap().is_some());
@@ -502,10 +512,10 @@ async fn recent_conversations_are_not_prunable(db: TestDb) {
 async fn processed_webhook_events_and_delivered_jobs_go_in_batches(db: TestDb) {
     let store = open(&db).await;
     for n in 0..5 {
-        store.record_event("intercom", "demo", &format!("e{n}"), "t", "{}").await.unwrap();
+        store.record_event(ProviderKind::Intercom, "demo", &format!("e{n}"), "t", "{}").await.unwrap();
     }
     for n in 0..4 {
-        store.event_processed("intercom", &format!("e{n}")).await.unwrap();
+        store.event_processed(ProviderKind::Intercom, &format!("e{n}")).await.unwrap();
     }
     let later = now_millis() + 60_000;
     assert_eq!(store.prune_webhook_events(later, 3).await.unwrap(), 3);
@@ -514,8 +524,8 @@ async fn processed_webhook_events_and_delivered_jobs_go_in_batches(db: TestDb) {
     assert_eq!(store.unprocessed_events(10).await.unwrap().len(), 1, "unprocessed events are kept");
 
     let conversation = store.create_conversation("demo", "h").await.unwrap().id;
-    let done = store.enqueue(&conversation, "demo", "intercom", "{}").await.unwrap();
-    store.enqueue(&conversation, "demo", "intercom", "{}").await.unwrap();
+    let done = store.enqueue(&conversation, "demo", ProviderKind::Intercom, "{}").await.unwrap();
+    store.enqueue(&conversation, "demo", ProviderKind::Intercom, "{}").await.unwrap();
     store.job_done(done).await.unwrap();
     assert_eq!(store.prune_outbox(now_millis() - 60_000, 10).await.unwrap(), 0, "too recent");
     assert_eq!(store.prune_outbox(later, 10).await.unwrap(), 1);
@@ -538,8 +548,8 @@ async fn an_unreachable_server_and_an_unknown_scheme_are_named_in_the_error() {
 async fn a_lapsed_claim_is_taken_over_a_kept_or_released_one_as_it_says(db: TestDb) {
     let store = open(&db).await;
     let a = store.create_conversation("demo", "ha").await.unwrap();
-    store.enqueue(&a.id, "demo", "intercom", "j").await.unwrap();
-    store.record_event("intercom", "demo", "e1", "t", "{}").await.unwrap();
+    store.enqueue(&a.id, "demo", ProviderKind::Intercom, "j").await.unwrap();
+    store.record_event(ProviderKind::Intercom, "demo", "e1", "t", "{}").await.unwrap();
     let now = now_millis() + 1;
     let short = Claim { by: "r1", now, until: now + 50 };
     assert_eq!(store.claim_jobs(short, 10).await.unwrap().len(), 1);
@@ -570,7 +580,7 @@ async fn two_relays_claiming_at_once_never_get_one_job_twice_and_keep_each_conve
     for c in 0..RACED {
         let conversation = a.create_conversation("demo", &format!("h{c}")).await.unwrap();
         for k in 0..PER_LINE {
-            let id = a.enqueue(&conversation.id, "demo", "intercom", &format!("{c}/{k}")).await.unwrap();
+            let id = a.enqueue(&conversation.id, "demo", ProviderKind::Intercom, &format!("{c}/{k}")).await.unwrap();
             lines.insert(id, (c, k));
         }
     }
@@ -608,21 +618,21 @@ async fn two_relays_claiming_at_once_never_get_one_job_twice_and_keep_each_conve
 async fn webhook_events_are_claimed_one_per_thread_in_arrival_order(db: TestDb) {
     let store = open(&db).await;
     for (event, thread) in [("e1", "363"), ("e2", "363"), ("e3", "364"), ("e4", "364")] {
-        store.record_event("intercom", "demo", event, thread, "{}").await.unwrap();
+        store.record_event(ProviderKind::Intercom, "demo", event, thread, "{}").await.unwrap();
     }
-    store.record_event("intercom", "other", "e5", "363", "{}").await.unwrap(); // another site's line
+    store.record_event(ProviderKind::Intercom, "other", "e5", "363", "{}").await.unwrap(); // another site's line
     let now = now_millis() + 1;
     let ids = |events: Vec<store::PendingEvent>| events.into_iter().map(|e| e.event_id).collect::<Vec<_>>();
     assert_eq!(ids(store.claim_events(relay("r1", now), 10).await.unwrap()), ["e1", "e3", "e5"]);
     assert!(store.claim_events(relay("r2", now), 10).await.unwrap().is_empty(), "heads claimed, lines held");
-    store.event_processed("intercom", "e1").await.unwrap();
-    store.event_retry("intercom", "e3", now + 60_000, "not yet").await.unwrap();
+    store.event_processed(ProviderKind::Intercom, "e1").await.unwrap();
+    store.event_retry(ProviderKind::Intercom, "e3", now + 60_000, "not yet").await.unwrap();
     assert_eq!(ids(store.claim_events(relay("r2", now), 10).await.unwrap()), ["e2"], "e4 waits behind e3");
-    store.event_processed("intercom", "e2").await.unwrap();
-    store.event_processed("intercom", "e5").await.unwrap();
+    store.event_processed(ProviderKind::Intercom, "e2").await.unwrap();
+    store.event_processed(ProviderKind::Intercom, "e5").await.unwrap();
     let later = store.claim_events(relay("r2", now + 60_000), 10).await.unwrap();
     assert_eq!((later[0].event_id.as_str(), later[0].attempts, later.len()), ("e3", 1, 1));
-    store.event_failed("intercom", "e3", "gave up").await.unwrap();
+    store.event_failed(ProviderKind::Intercom, "e3", "gave up").await.unwrap();
     assert_eq!(ids(store.claim_events(relay("r1", now + 60_000), 10).await.unwrap()), ["e4"]);
 }
 
@@ -630,7 +640,7 @@ async fn two_relays_claiming_events_at_once_apply_each_once_in_each_threads_orde
     let (a, b) = (open(&db).await, open(&db).await);
     for k in 0..PER_LINE {
         for t in 0..RACED {
-            a.record_event("intercom", "demo", &format!("{t}/{k}"), &t.to_string(), "{}").await.unwrap();
+            a.record_event(ProviderKind::Intercom, "demo", &format!("{t}/{k}"), &t.to_string(), "{}").await.unwrap();
         }
     }
     let applied: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
@@ -659,7 +669,7 @@ async fn two_relays_claiming_events_at_once_apply_each_once_in_each_threads_orde
                     assert!(!applied.contains(&event.event_id), "{} handed out twice", event.event_id);
                     applied.push(event.event_id.clone());
                     drop(applied);
-                    store.event_processed(&event.provider, &event.event_id).await.unwrap();
+                    store.event_processed(event.provider, &event.event_id).await.unwrap();
                 }
             }
         }

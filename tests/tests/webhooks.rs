@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
 use baton_tests::{test_config, TestDb, TestRelay};
 use hmac::{Hmac, Mac};
+use relay::connectors::ProviderKind;
 use serde_json::{json, Value};
 
 const INTERCOM_SECRET: &str = "test_client_secret";
@@ -82,7 +83,7 @@ async fn post(url: &str, headers: &[(&str, String)], body: &str) -> (u16, Value,
 
 /// Waits until the relay has recorded `n` deliveries of the event (processing happens after
 /// the acknowledgement).
-async fn deliveries(db: &TestDb, provider: &str, event_id: &str, n: u32) -> u32 {
+async fn deliveries(db: &TestDb, provider: ProviderKind, event_id: &str, n: u32) -> u32 {
     let store = relay::store::connect(&db.url).await.expect("store");
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
@@ -106,13 +107,13 @@ async fn signed_intercom_reply_is_acknowledged_at_once_and_processed_once() {
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["received"], 1);
     assert!(elapsed < Duration::from_secs(1), "acknowledged in {elapsed:?}");
-    assert_eq!(deliveries(&db, "intercom", "part:9001", 1).await, 1);
+    assert_eq!(deliveries(&db, ProviderKind::Intercom, "part:9001", 1).await, 1);
 
     // The same delivery again (a retry or a replay): acknowledged, recorded, not processed again.
     let (status, _, elapsed) = post(&url, &headers, &body).await;
     println!("replayed delivery acknowledged in {elapsed:?}");
     assert_eq!(status, 200);
-    assert_eq!(deliveries(&db, "intercom", "part:9001", 2).await, 2);
+    assert_eq!(deliveries(&db, ProviderKind::Intercom, "part:9001", 2).await, 2);
     // No conversation was handed to Intercom as 9001 (yet): the event is kept, once, to be
     // tried again, not dropped.
     let store = relay::store::connect(&db.url).await.expect("store");
@@ -137,7 +138,7 @@ async fn forged_missing_and_malformed_deliveries_are_refused() {
     assert!(answer["error"]["message"].as_str().unwrap().contains("X-Hub-Signature"), "{answer}");
     let (status, _, _) = post(&url, &[("X-Hub-Signature", "sha1=00".into())], &body).await;
     assert_eq!(status, 401);
-    assert_eq!(deliveries(&db, "intercom", "part:9002", 0).await, 0, "nothing refused is processed");
+    assert_eq!(deliveries(&db, ProviderKind::Intercom, "part:9002", 0).await, 0, "nothing refused is processed");
 
     // Signed but not JSON: 400.
     let garbage = "{\"topic\": ";
@@ -173,7 +174,7 @@ async fn zendesk_support_signature_and_timestamp_window() {
     let (status, answer, elapsed) = post(&url, &headers(&now, hmac256(ZENDESK_SECRET, &[&now, body])), body).await;
     println!("zendesk delivery acknowledged in {elapsed:?}");
     assert_eq!(status, 200, "{answer}");
-    assert_eq!(deliveries(&db, "zendesk_support", "zd-1", 1).await, 1);
+    assert_eq!(deliveries(&db, ProviderKind::ZendeskSupport, "zd-1", 1).await, 1);
 
     // Correctly signed, but an hour old: refused.
     let old = "2024-01-01T00:00:00Z";
@@ -204,7 +205,7 @@ async fn hubspot_v3_with_the_url_it_called_and_a_fresh_timestamp() {
     let (status, answer, elapsed) = post(&url, &sign(now_ms), &body).await;
     println!("hubspot delivery acknowledged in {elapsed:?}");
     assert_eq!(status, 200, "{answer}");
-    assert_eq!(deliveries(&db, "hubspot", "event:77", 1).await, 1);
+    assert_eq!(deliveries(&db, ProviderKind::Hubspot, "event:77", 1).await, 1);
     let (status, _, _) = post(&url, &sign(now_ms - 301_000), &body).await;
     assert_eq!(status, 401, "older than five minutes");
     relay.stop().await;
@@ -220,7 +221,7 @@ async fn shared_secret_providers() {
     .to_string();
     let (status, _, _) = post(&sunshine, &[("X-API-Key", SUNSHINE_SECRET.into())], &body).await;
     assert_eq!(status, 200);
-    assert_eq!(deliveries(&db, "zendesk_messaging", "ev-1", 1).await, 1);
+    assert_eq!(deliveries(&db, ProviderKind::ZendeskMessaging, "ev-1", 1).await, 1);
     let (status, _, _) = post(&sunshine, &[("X-API-Key", "guess".into())], &body).await;
     assert_eq!(status, 401);
 
@@ -228,7 +229,7 @@ async fn shared_secret_providers() {
     let body = r#"{"event":"closed","ticket_id":"4521","status":"Resolved","event_id":"fd-1"}"#;
     let (status, _, _) = post(&freshdesk, &[("X-Baton-Webhook-Secret", "fd-secret".into())], body).await;
     assert_eq!(status, 200);
-    assert_eq!(deliveries(&db, "freshdesk", "fd-1", 1).await, 1);
+    assert_eq!(deliveries(&db, ProviderKind::Freshdesk, "fd-1", 1).await, 1);
     let (status, _, _) = post(&freshdesk, &[], body).await;
     assert_eq!(status, 401);
     relay.stop().await;

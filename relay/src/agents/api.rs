@@ -17,6 +17,7 @@ use super::{
 };
 use crate::{
     conversation::{AgentAction, ConversationError, Refusal},
+    event::Phase,
     state::AppState,
 };
 
@@ -105,13 +106,15 @@ async fn list(
     State(state): State<AppState>,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, ApiError> {
-    let phases: Vec<&str> = match &query.phase {
-        Some(p) => p.split(',').map(str::trim).filter(|p| !p.is_empty()).collect(),
+    let phases: Vec<Phase> = match &query.phase {
+        Some(p) => p
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| Phase::named(p).ok_or_else(|| ApiError::BadRequest(format!("unknown phase {p:?}"))))
+            .collect::<Result<_, _>>()?,
         None => INBOX_PHASES.to_vec(),
     };
-    if let Some(bad) = phases.iter().find(|p| !["bot", "waiting", "agent", "ended"].contains(p)) {
-        return Err(ApiError::BadRequest(format!("unknown phase {bad:?}")));
-    }
     Ok(Json(desk::list(&state, &agent, &phases).await?).into_response())
 }
 

@@ -9,13 +9,14 @@ use tokio::sync::oneshot;
 use super::SignedIn;
 use crate::{
     conversation::{AgentAction, Command, ConversationError},
+    event::{Phase, Reason},
     identity::Identity,
     state::AppState,
     store::{Conversation, FollowUp, StoreError},
 };
 
 /// Phases the inbox lists by default: waiting, with an agent, and just ended.
-pub const INBOX_PHASES: &[&str] = &["waiting", "agent", "ended"];
+pub const INBOX_PHASES: &[Phase] = &[Phase::Waiting, Phase::Agent, Phase::Ended];
 /// How many conversations already back with the bot the inbox lists.
 const RECENTLY_HANDED_BACK: u32 = 50;
 /// Events a transcript returns at most.
@@ -26,8 +27,8 @@ const TRANSCRIPT_LIMIT: u32 = 1000;
 pub struct ConversationView {
     pub id: String,
     pub site: String,
-    pub phase: String,
-    pub reason: Option<String>,
+    pub phase: Phase,
+    pub reason: Option<Reason>,
     pub summary: Option<String>,
     /// The topic tag the triggers found (e.g. "billing dispute").
     pub topic: Option<String>,
@@ -93,9 +94,9 @@ pub fn view(state: &AppState, c: Conversation) -> ConversationView {
 
 /// The agent's conversations in `phases`; asking for `ended` also lists the ones already
 /// handed back to the bot (after the rating), so agents find their recent chats.
-pub async fn list(state: &AppState, agent: &SignedIn, phases: &[&str]) -> Result<Vec<ConversationView>, DeskError> {
+pub async fn list(state: &AppState, agent: &SignedIn, phases: &[Phase]) -> Result<Vec<ConversationView>, DeskError> {
     let mut conversations = state.store.conversations_in(phases).await?;
-    if phases.contains(&"ended") && !phases.contains(&"bot") {
+    if phases.contains(&Phase::Ended) && !phases.contains(&Phase::Bot) {
         conversations.extend(state.store.handed_back(RECENTLY_HANDED_BACK).await?);
     }
     Ok(conversations.into_iter().filter(|c| agent.covers(&c.site)).map(|c| view(state, c)).collect())

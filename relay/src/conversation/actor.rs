@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use chrono::Utc;
-use shared::{Action, Author, EventBody, Message, Phase as WirePhase, PhaseChange, QuickReply, Role};
+use shared::{Action, Author, EventBody, Message, PhaseChange, QuickReply, Role};
 use tokio::sync::mpsc;
 
 use super::{
@@ -19,6 +19,7 @@ use super::{
 use crate::{
     bot::{Ask, Turn},
     connectors::{CloseReason, Handover as HelpdeskHandover, Mode, ProviderKind},
+    event,
     identity::Identity,
     outbox::{Job, Outcome},
     pubsub::{BusMessage, INBOX},
@@ -270,8 +271,7 @@ impl Actor {
         };
         for message in pending {
             let action = VisitorAction::Message { client_id: message.client_id, text: message.text };
-            let channel = if message.channel == channel_name(Channel::Http) { Channel::Http } else { Channel::Widget };
-            let result = self.visitor(action, channel, None).await;
+            let result = self.visitor(action, message.channel, None).await;
             self.log(result);
         }
     }
@@ -332,7 +332,7 @@ impl Actor {
         let input = match action {
             VisitorAction::Message { client_id, text } => {
                 let body = EventBody::Message(message(Author::visitor(), &text, Some(client_id.clone())));
-                let appended = self.deps.store.append_visitor(&self.id, &body, &client_id, channel_name(channel)).await;
+                let appended = self.deps.store.append_visitor(&self.id, &body, &client_id, channel).await;
                 let appended = match appended {
                     Ok(appended) => appended,
                     Err(error) => {
@@ -444,8 +444,7 @@ impl Actor {
 
     /// The provider the current handover went to, if it is a helpdesk Baton must call.
     fn handed_to_helpdesk(&self) -> Option<ProviderKind> {
-        let name = self.conversation.handover.provider.as_deref()?;
-        let kind: ProviderKind = serde_json::from_value(serde_json::Value::String(name.to_string())).ok()?;
+        let kind = self.conversation.handover.provider?;
         (kind != ProviderKind::Builtin && kind != ProviderKind::Link).then_some(kind)
     }
 
@@ -593,7 +592,7 @@ impl Actor {
     /// the conversation finishes there even if the site switches.
     async fn open_remote(&mut self) -> Result<(), ConversationError> {
         let kind = self.site.provider.kind();
-        self.conversation.handover.provider = Some(kind.name().to_string());
+        self.conversation.handover.provider = Some(kind);
         self.deps.store.set_handover(&self.id, &self.conversation.handover).await?;
         if kind == ProviderKind::Builtin || kind == ProviderKind::Link {
             return Ok(());
@@ -604,7 +603,7 @@ impl Actor {
             site: self.site.key.clone(),
             visitor: self.conversation.visitor.clone(),
             summary: self.conversation.summary.clone().unwrap_or_default(),
-            reason: self.conversation.handover.reason.clone().unwrap_or_default(),
+            reason: self.conversation.handover.reason.map(|r| r.as_str().to_string()).unwrap_or_default(),
             visitor_messages: HelpdeskHandover::visitor_lines(&turns),
         };
         self.call(kind, Job::Open { handover }).await
@@ -692,32 +691,32 @@ impl Actor {
     /// Persists the machine's state, records the change as an event, moves the queue.
     async fn phase_changed(&mut self) -> Result<(), ConversationError> {
         let (phase, agent, reason, since) = match &self.state.phase {
-            Phase::Bot => (WirePhase::Bot, None, None, None),
-            Phase::Waiting { reason, since } => (WirePhase::Waiting, None, Some(*reason), Some(*since)),
-            Phase::Agent { agent } => (WirePhase::Agent, Some(agent.clone()), None, None),
-            Phase::Ended { agent } => (WirePhase::Ended, Some(agent.clone()), None, None),
+            Phase::Bot => (event::Phase::Bot, None, None, None),
+            Phase::Waiting { reason, since } => (event::Phase::Waiting, None, Some(*reason), Some(*since)),
+            Phase::Agent { agent } => (event::Phase::Agent, Some(agent.clone()), None, None),
+            Phase::Ended { agent } => (event::Phase::Ended, Some(agent.clone()), None, None),
         };
         let handover = Handover {
             state: serde_json::to_string(&self.state).unwrap_or_else(|_| r#"{"phase":"bot"}"#.into()),
-            phase: phase_name(phase).to_string(),
-            reason: reason.map(|r| reason_name(r).to_string()),
+            phase,
+            reason,
             agent_id: agent.as_ref().map(|a| a.id.clone()),
             waiting_since: since,
             // Kept across phases: a cancel closes the conversation where it was opened.
-            provider: self.conversation.handover.provider.clone(),
+            provider: self.conversation.handover.provider,
         };
         self.deps.store.set_handover(&self.id, &handover).await?;
         // A handover starting goes to the site's provider; later phases finish where it went.
         let provider = match (&handover.provider, phase) {
-            (Some(provider), phase) if phase != WirePhase::Waiting => provider.clone(),
-            _ => self.site.provider.kind().name().to_string(),
+            (Some(provider), phase) if phase != event::Phase::Waiting => *provider,
+            _ => self.site.provider.kind(),
         };
-        self.deps.metrics.phase_entered(&handover.phase, handover.reason.as_deref(), &provider);
+        self.deps.metrics.phase_entered(phase.as_str(), reason.map(Reason::as_str), provider.name());
         self.conversation.handover = handover;
         let change = PhaseChange {
-            phase,
+            phase: crate::wire::phase(phase),
             agent_name: agent.map(|a| a.name),
-            reason: reason.map(|r| reason_name(r).to_string()),
+            reason: reason.map(|r| r.as_str().to_string()),
         };
         self.post(EventBody::Phase(change)).await?;
         // After the event, so a visitor learns the phase before the place in line.
@@ -864,33 +863,6 @@ fn default_trigger(reason: Reason) -> &'static str {
         Reason::CannotAnswer => "the bot could not answer",
         Reason::Rule => "a guidance rule matched",
         Reason::Topic => "the topic is always handled by a person",
-    }
-}
-
-pub fn phase_name(phase: WirePhase) -> &'static str {
-    match phase {
-        WirePhase::Bot => "bot",
-        WirePhase::Waiting => "waiting",
-        WirePhase::Agent => "agent",
-        WirePhase::Ended => "ended",
-    }
-}
-
-pub fn reason_name(reason: Reason) -> &'static str {
-    match reason {
-        Reason::ExplicitRequest => "explicit_request",
-        Reason::Frustration => "frustration",
-        Reason::CannotAnswer => "cannot_answer",
-        Reason::Rule => "rule",
-        Reason::Topic => "topic",
-    }
-}
-
-/// How a channel is stored with a pending visitor message.
-fn channel_name(channel: Channel) -> &'static str {
-    match channel {
-        Channel::Widget => "widget",
-        Channel::Http => "http",
     }
 }
 

@@ -25,27 +25,13 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::event::{Channel, Reason};
+
 /// An agent as the conversation knows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgentRef {
     pub id: String,
     pub name: String,
-}
-
-/// Why a handover started. Shown to the agent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Reason {
-    /// The visitor asked for a person (button, quick reply or words).
-    ExplicitRequest,
-    /// The visitor is frustrated.
-    Frustration,
-    /// The bot could not answer.
-    CannotAnswer,
-    /// A guidance rule matched.
-    Rule,
-    /// A topic that always goes to a person.
-    Topic,
 }
 
 /// Who owns the conversation.
@@ -83,15 +69,6 @@ pub enum Availability {
     ProviderDown,
     /// The site's "helpdesk" is a link (a contact form): no handover, the visitor gets it.
     LinkOnly,
-}
-
-/// The channel an input came through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    /// The chat widget: streams live, supports handover.
-    Widget,
-    /// The plain HTTP channel: request/response, cannot carry a live chat.
-    Http,
 }
 
 /// What the actor's classifiers saw in a visitor message.

@@ -116,10 +116,10 @@ impl Outbox {
             // A visitor message handled again after a crash is forwarded once.
             Job::Forward { message_id, .. } => {
                 let key = format!("forward:{message_id}");
-                self.store.enqueue_once(conversation_id, site, provider.name(), &json, &key).await?;
+                self.store.enqueue_once(conversation_id, site, provider, &json, &key).await?;
             }
             Job::Open { .. } | Job::Close { .. } => {
-                self.store.enqueue(conversation_id, site, provider.name(), &json).await?;
+                self.store.enqueue(conversation_id, site, provider, &json).await?;
             }
         }
         self.wake.notify_one();
@@ -156,14 +156,12 @@ impl Outbox {
     }
 
     async fn carry_out(&self, connectors: &Connectors, row: OutboxRow, report: &(impl Fn(&str, &str, Outcome) + Sync)) {
-        let job: Result<Job, _> = serde_json::from_str(&row.job);
-        let kind: Result<ProviderKind, _> = serde_json::from_value(serde_json::Value::String(row.provider.clone()));
-        let (Ok(job), Ok(kind)) = (job, kind) else {
+        let Ok(job) = serde_json::from_str::<Job>(&row.job) else {
             return self.give_up(&row, "unreadable job", report, false).await;
         };
         let is_open = matches!(job, Job::Open { .. });
-        let Some(provider) = connectors.get(&row.site, kind) else {
-            let why = format!("no {} connector configured for site {}", row.provider, row.site);
+        let Some(provider) = connectors.get(&row.site, row.provider) else {
+            let why = format!("no {} connector configured for site {}", row.provider.name(), row.site);
             return self.give_up(&row, &why, report, is_open).await;
         };
         let result = match job {

@@ -9,6 +9,8 @@ use std::{
 use async_trait::async_trait;
 use shared::{ConversationEvent, EventBody};
 
+use crate::connectors::ProviderKind;
+
 use super::{
     Appended, Backlog, Claim, Conversation, FollowUp, Handover, OutboxRow, PendingEvent, PendingMessage, PruneBefore,
     Result, Store, StoreError,
@@ -63,7 +65,7 @@ delegate! {
     fn conversation_by_token(&self, site: &str, token_hash: &str) -> Option<Conversation>;
     fn conversation(&self, id: &str) -> Option<Conversation>;
     fn append(&self, conversation_id: &str, body: &EventBody, client_id: Option<&str>) -> Appended;
-    fn append_visitor(&self, conversation_id: &str, body: &EventBody, client_id: &str, channel: &str) -> Appended;
+    fn append_visitor(&self, conversation_id: &str, body: &EventBody, client_id: &str, channel: crate::event::Channel) -> Appended;
     fn message_handled(&self, conversation_id: &str, seq: u64) -> ();
     fn pending_messages(&self, conversation_id: &str) -> Vec<PendingMessage>;
     fn conversations_with_pending(&self, limit: u32) -> Vec<(String, String)>;
@@ -73,12 +75,12 @@ delegate! {
     fn set_summary(&self, conversation_id: &str, summary: &str) -> ();
     fn set_topic(&self, conversation_id: &str, topic: &str) -> ();
     fn set_rating(&self, conversation_id: &str, score: u8) -> ();
-    fn conversations_in(&self, phases: &[&str]) -> Vec<Conversation>;
+    fn conversations_in(&self, phases: &[crate::event::Phase]) -> Vec<Conversation>;
     fn handed_back(&self, limit: u32) -> Vec<Conversation>;
     fn add_follow_up(&self, follow_up: &FollowUp) -> ();
     fn follow_ups(&self, limit: u32) -> Vec<FollowUp>;
-    fn enqueue(&self, conversation_id: &str, site: &str, provider: &str, job: &str) -> i64;
-    fn enqueue_once(&self, conversation_id: &str, site: &str, provider: &str, job: &str, key: &str) -> bool;
+    fn enqueue(&self, conversation_id: &str, site: &str, provider: ProviderKind, job: &str) -> i64;
+    fn enqueue_once(&self, conversation_id: &str, site: &str, provider: ProviderKind, job: &str, key: &str) -> bool;
     fn claim_jobs(&self, claim: Claim<'_>, limit: u32) -> Vec<OutboxRow>;
     fn job_started(&self, id: i64) -> ();
     fn job_done(&self, id: i64) -> ();
@@ -88,15 +90,15 @@ delegate! {
     fn pending_jobs(&self, conversation_id: &str) -> u32;
     fn set_remote(&self, conversation_id: &str, remote: &str) -> ();
     fn remote(&self, conversation_id: &str) -> Option<String>;
-    fn conversation_by_remote(&self, site: &str, provider: &str, remote_id: &str) -> Option<Conversation>;
-    fn record_event(&self, provider: &str, site: &str, event_id: &str, thread: &str, event: &str) -> bool;
-    fn event_processed(&self, provider: &str, event_id: &str) -> ();
-    fn unprocessed_events(&self, limit: u32) -> Vec<(String, String, String)>;
+    fn conversation_by_remote(&self, site: &str, provider: ProviderKind, remote_id: &str) -> Option<Conversation>;
+    fn record_event(&self, provider: ProviderKind, site: &str, event_id: &str, thread: &str, event: &str) -> bool;
+    fn event_processed(&self, provider: ProviderKind, event_id: &str) -> ();
+    fn unprocessed_events(&self, limit: u32) -> Vec<(ProviderKind, String, String)>;
     fn pending_events(&self, limit: u32) -> Vec<PendingEvent>;
     fn claim_events(&self, claim: Claim<'_>, limit: u32) -> Vec<PendingEvent>;
-    fn event_retry(&self, provider: &str, event_id: &str, not_before: i64, error: &str) -> ();
-    fn event_failed(&self, provider: &str, event_id: &str, error: &str) -> ();
-    fn webhook_deliveries(&self, provider: &str, event_id: &str) -> u32;
+    fn event_retry(&self, provider: ProviderKind, event_id: &str, not_before: i64, error: &str) -> ();
+    fn event_failed(&self, provider: ProviderKind, event_id: &str, error: &str) -> ();
+    fn webhook_deliveries(&self, provider: ProviderKind, event_id: &str) -> u32;
     fn keep_claims(&self, by: &str, until: i64) -> ();
     fn release_claims(&self) -> ();
     fn prunable_conversations(&self, before: PruneBefore, limit: u32) -> Vec<String>;

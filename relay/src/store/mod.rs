@@ -6,6 +6,7 @@
 //! backends pass the same behaviour suite (`tests/tests/store.rs`).
 
 mod claim;
+pub mod columns;
 #[cfg(test)]
 pub mod failing;
 mod lease;
@@ -18,6 +19,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shared::{ConversationEvent, EventBody};
 
+use crate::connectors::ProviderKind;
+use crate::event::{Channel, Phase, Reason};
 use crate::identity::Identity;
 
 pub use claim::{Claim, Claimer};
@@ -84,20 +87,19 @@ impl Conversation {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Handover {
     pub state: String,
-    /// `bot`, `waiting`, `agent` or `ended`.
-    pub phase: String,
-    pub reason: Option<String>,
+    pub phase: Phase,
+    pub reason: Option<Reason>,
     pub agent_id: Option<String>,
     pub waiting_since: Option<i64>,
-    /// The provider the current (or last) handover went to (`builtin`, `intercom`, ...).
-    pub provider: Option<String>,
+    /// The provider the current (or last) handover went to.
+    pub provider: Option<ProviderKind>,
 }
 
 impl Default for Handover {
     fn default() -> Self {
         Self {
             state: r#"{"phase":"bot"}"#.into(),
-            phase: "bot".into(),
+            phase: Phase::Bot,
             reason: None,
             agent_id: None,
             waiting_since: None,
@@ -112,7 +114,7 @@ pub struct OutboxRow {
     pub id: i64,
     pub conversation_id: String,
     pub site: String,
-    pub provider: String,
+    pub provider: ProviderKind,
     /// The job, as the outbox serialised it.
     pub job: String,
     pub attempts: u32,
@@ -147,7 +149,7 @@ pub struct PendingMessage {
     pub client_id: String,
     pub text: String,
     /// The channel it came by, as given to [`Store::append_visitor`].
-    pub channel: String,
+    pub channel: Channel,
     /// Another event was stored after it: its handling had begun (and written something).
     pub followed: bool,
 }
@@ -155,7 +157,7 @@ pub struct PendingMessage {
 /// A stored webhook event not processed yet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingEvent {
-    pub provider: String,
+    pub provider: ProviderKind,
     pub event_id: String,
     pub site: String,
     /// The event as the webhook layer serialised it.
@@ -208,7 +210,7 @@ pub trait Store: Send + Sync + 'static {
         conversation_id: &str,
         body: &EventBody,
         client_id: &str,
-        channel: &str,
+        channel: Channel,
     ) -> Result<Appended>;
     /// The visitor message `seq`'s effects were carried out.
     async fn message_handled(&self, conversation_id: &str, seq: u64) -> Result<()>;
@@ -226,7 +228,7 @@ pub trait Store: Send + Sync + 'static {
     async fn set_topic(&self, conversation_id: &str, topic: &str) -> Result<()>;
     async fn set_rating(&self, conversation_id: &str, score: u8) -> Result<()>;
     /// Conversations in any of `phases`, oldest waiting first, then most recently active.
-    async fn conversations_in(&self, phases: &[&str]) -> Result<Vec<Conversation>>;
+    async fn conversations_in(&self, phases: &[Phase]) -> Result<Vec<Conversation>>;
     /// Conversations that were handed over and are back with the bot, most recent first.
     async fn handed_back(&self, limit: u32) -> Result<Vec<Conversation>>;
     async fn add_follow_up(&self, follow_up: &FollowUp) -> Result<()>;
@@ -234,7 +236,7 @@ pub trait Store: Send + Sync + 'static {
     async fn follow_ups(&self, limit: u32) -> Result<Vec<FollowUp>>;
 
     // The outbox: helpdesk calls, in order per conversation.
-    async fn enqueue(&self, conversation_id: &str, site: &str, provider: &str, job: &str) -> Result<i64>;
+    async fn enqueue(&self, conversation_id: &str, site: &str, provider: ProviderKind, job: &str) -> Result<i64>;
     /// Per conversation, its oldest pending job, if that one is due at `now`; at most `limit`.
     /// Like [`Store::enqueue`], but at most once per conversation and `key`: false (nothing
     /// written) when a job with that key exists.
@@ -242,7 +244,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         conversation_id: &str,
         site: &str,
-        provider: &str,
+        provider: ProviderKind,
         job: &str,
         key: &str,
     ) -> Result<bool>;
@@ -268,18 +270,28 @@ pub trait Store: Send + Sync + 'static {
     async fn remote(&self, conversation_id: &str) -> Result<Option<String>>;
     /// The conversation of `site` handed to `provider` as its conversation `remote_id`. Scoped
     /// by site: a webhook verified with one site's secret never reaches another site's chat.
-    async fn conversation_by_remote(&self, site: &str, provider: &str, remote_id: &str)
-        -> Result<Option<Conversation>>;
+    async fn conversation_by_remote(
+        &self,
+        site: &str,
+        provider: ProviderKind,
+        remote_id: &str,
+    ) -> Result<Option<Conversation>>;
     // Webhook de-duplication: helpdesks deliver at least once.
     /// Stores a verified webhook event about the helpdesk's conversation `thread` for
     /// processing; false when the same (provider, event id) was stored before (a redelivery),
     /// in which case nothing is stored.
-    async fn record_event(&self, provider: &str, site: &str, event_id: &str, thread: &str, event: &str)
-        -> Result<bool>;
+    async fn record_event(
+        &self,
+        provider: ProviderKind,
+        site: &str,
+        event_id: &str,
+        thread: &str,
+        event: &str,
+    ) -> Result<bool>;
     /// The event was applied (its claim ends).
-    async fn event_processed(&self, provider: &str, event_id: &str) -> Result<()>;
+    async fn event_processed(&self, provider: ProviderKind, event_id: &str) -> Result<()>;
     /// Stored events not yet processed (nor given up), oldest first: (provider, site, event).
-    async fn unprocessed_events(&self, limit: u32) -> Result<Vec<(String, String, String)>>;
+    async fn unprocessed_events(&self, limit: u32) -> Result<Vec<(ProviderKind, String, String)>>;
     /// Stored events not yet processed nor given up, in arrival order, at most `limit`.
     async fn pending_events(&self, limit: u32) -> Result<Vec<PendingEvent>>;
     /// Claims, per line (provider, site, helpdesk conversation), its oldest pending event if
@@ -288,15 +300,15 @@ pub trait Store: Send + Sync + 'static {
     /// one after the other, whichever relays apply them.
     async fn claim_events(&self, claim: Claim<'_>, limit: u32) -> Result<Vec<PendingEvent>>;
     /// The event could not be applied yet: try again from `not_before` (its claim ends).
-    async fn event_retry(&self, provider: &str, event_id: &str, not_before: i64, error: &str) -> Result<()>;
+    async fn event_retry(&self, provider: ProviderKind, event_id: &str, not_before: i64, error: &str) -> Result<()>;
     /// The event could not be applied and will not be tried again (its claim ends).
-    async fn event_failed(&self, provider: &str, event_id: &str, error: &str) -> Result<()>;
+    async fn event_failed(&self, provider: ProviderKind, event_id: &str, error: &str) -> Result<()>;
     /// Extends every claim `by` holds (jobs and events) to `until`.
     async fn keep_claims(&self, by: &str, until: i64) -> Result<()>;
     /// Ends every claim: for a relay alone on its database, at start (whoever claimed is gone).
     async fn release_claims(&self) -> Result<()>;
     /// How many deliveries of the event arrived (0: never seen).
-    async fn webhook_deliveries(&self, provider: &str, event_id: &str) -> Result<u32>;
+    async fn webhook_deliveries(&self, provider: ProviderKind, event_id: &str) -> Result<u32>;
 
     // Retention: deletions in small batches.
     /// Ids of at most `limit` conversations [`PruneBefore`] allows deleting.

@@ -17,12 +17,19 @@ use sqlx::{
 };
 
 use super::{
+    columns::TextColumn,
     now_millis,
     rows::{self, CONVERSATION_COLUMNS},
     Appended, Backlog, Claim, Conversation, FollowUp, Handover, OutboxRow, PendingEvent, PendingMessage, PruneBefore,
     Result, Store, StoreError,
 };
+use crate::connectors::ProviderKind;
+use crate::event::{Channel, Phase};
 use crate::identity::Identity;
+
+/// How [`PostgresStore::mark_event`] gives a webhook event up (its claim ends).
+const FAILED: &str =
+    "attempts = attempts + 1, failed_at = $3, last_error = $4, claimed_by = NULL, claimed_until = NULL";
 
 /// Connections per relay. Three relays stay far below PostgreSQL's default `max_connections`
 /// (100); `docs/deploy.md` has the sizing.
@@ -77,7 +84,7 @@ impl PostgresStore {
         conversation_id: &str,
         body: &EventBody,
         client_id: Option<&str>,
-        pending: Option<&str>,
+        pending: Option<Channel>,
     ) -> Result<Appended> {
         let body_json = serde_json::to_string(body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut tx = self.pool.begin().await?;
@@ -128,7 +135,7 @@ impl PostgresStore {
         &self,
         conversation_id: &str,
         site: &str,
-        provider: &str,
+        provider: ProviderKind,
         job: &str,
         key: Option<&str>,
     ) -> Result<Option<i64>> {
@@ -245,7 +252,7 @@ impl Store for PostgresStore {
         conversation_id: &str,
         body: &EventBody,
         client_id: &str,
-        channel: &str,
+        channel: Channel,
     ) -> Result<Appended> {
         self.insert_event(conversation_id, body, Some(client_id), Some(channel)).await
     }
@@ -318,11 +325,11 @@ impl Store for PostgresStore {
              handover_provider = $6 WHERE id = $7",
         )
         .bind(&handover.state)
-        .bind(&handover.phase)
-        .bind(&handover.reason)
+        .bind(handover.phase)
+        .bind(handover.reason)
         .bind(&handover.agent_id)
         .bind(handover.waiting_since)
-        .bind(&handover.provider)
+        .bind(handover.provider)
         .bind(conversation_id)
         .execute(&self.pool)
         .await?;
@@ -349,12 +356,13 @@ impl Store for PostgresStore {
         Ok(())
     }
 
-    async fn conversations_in(&self, phases: &[&str]) -> Result<Vec<Conversation>> {
+    async fn conversations_in(&self, phases: &[Phase]) -> Result<Vec<Conversation>> {
         let sql = format!(
             "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE phase = ANY($1) \
              ORDER BY waiting_since IS NULL, waiting_since, updated_at DESC LIMIT 500"
         );
-        let found = sqlx::query(&sql).bind(phases).fetch_all(&self.pool).await?;
+        let names: Vec<&str> = phases.iter().map(|phase| phase.column_name()).collect();
+        let found = sqlx::query(&sql).bind(names).fetch_all(&self.pool).await?;
         found.iter().map(rows::conversation).collect()
     }
 
@@ -391,7 +399,7 @@ impl Store for PostgresStore {
         found.iter().map(rows::follow_up).collect()
     }
 
-    async fn enqueue(&self, conversation_id: &str, site: &str, provider: &str, job: &str) -> Result<i64> {
+    async fn enqueue(&self, conversation_id: &str, site: &str, provider: ProviderKind, job: &str) -> Result<i64> {
         let id = self.insert_job(conversation_id, site, provider, job, None).await?;
         // Without a key nothing can conflict: the insert always returns its id.
         id.ok_or_else(|| StoreError::Corrupt("an outbox insert returned no id".into()))
@@ -401,7 +409,7 @@ impl Store for PostgresStore {
         &self,
         conversation_id: &str,
         site: &str,
-        provider: &str,
+        provider: ProviderKind,
         job: &str,
         key: &str,
     ) -> Result<bool> {
@@ -409,7 +417,11 @@ impl Store for PostgresStore {
     }
 
     async fn claim_jobs(&self, claim: Claim<'_>, limit: u32) -> Result<Vec<OutboxRow>> {
-        claim::jobs(&self.pool, claim, limit).await
+        let (jobs, unreadable) = claim::jobs(&self.pool, claim, limit).await?;
+        for (id, error) in unreadable {
+            self.job_failed(id, &error).await?;
+        }
+        Ok(jobs)
     }
 
     async fn job_started(&self, id: i64) -> Result<()> {
@@ -480,7 +492,7 @@ impl Store for PostgresStore {
     async fn conversation_by_remote(
         &self,
         site: &str,
-        provider: &str,
+        provider: ProviderKind,
         remote_id: &str,
     ) -> Result<Option<Conversation>> {
         let sql = format!(
@@ -493,7 +505,7 @@ impl Store for PostgresStore {
 
     async fn record_event(
         &self,
-        provider: &str,
+        provider: ProviderKind,
         site: &str,
         event_id: &str,
         thread: &str,
@@ -516,7 +528,7 @@ impl Store for PostgresStore {
         Ok(deliveries == 1)
     }
 
-    async fn event_processed(&self, provider: &str, event_id: &str) -> Result<()> {
+    async fn event_processed(&self, provider: ProviderKind, event_id: &str) -> Result<()> {
         sqlx::query(
             "UPDATE webhook_events SET processed_at = $1, claimed_by = NULL, claimed_until = NULL \
              WHERE provider = $2 AND event_id = $3",
@@ -529,7 +541,7 @@ impl Store for PostgresStore {
         Ok(())
     }
 
-    async fn unprocessed_events(&self, limit: u32) -> Result<Vec<(String, String, String)>> {
+    async fn unprocessed_events(&self, limit: u32) -> Result<Vec<(ProviderKind, String, String)>> {
         let found = sqlx::query(
             "SELECT provider, site, event FROM webhook_events WHERE processed_at IS NULL AND failed_at IS NULL \
              ORDER BY position LIMIT $1",
@@ -552,7 +564,11 @@ impl Store for PostgresStore {
     }
 
     async fn claim_events(&self, claim: Claim<'_>, limit: u32) -> Result<Vec<PendingEvent>> {
-        claim::events(&self.pool, claim, limit).await
+        let (events, unreadable) = claim::events(&self.pool, claim, limit).await?;
+        for ((provider, event_id), error) in unreadable {
+            self.mark_event(&provider, &event_id, FAILED, now_millis(), &error).await?;
+        }
+        Ok(events)
     }
 
     async fn keep_claims(&self, by: &str, until: i64) -> Result<()> {
@@ -563,17 +579,16 @@ impl Store for PostgresStore {
         claim::release_all(&self.pool).await
     }
 
-    async fn event_retry(&self, provider: &str, event_id: &str, not_before: i64, error: &str) -> Result<()> {
+    async fn event_retry(&self, provider: ProviderKind, event_id: &str, not_before: i64, error: &str) -> Result<()> {
         let set = "attempts = attempts + 1, not_before = $3, last_error = $4, claimed_by = NULL, claimed_until = NULL";
-        self.mark_event(provider, event_id, set, not_before, error).await
+        self.mark_event(provider.column_name(), event_id, set, not_before, error).await
     }
 
-    async fn event_failed(&self, provider: &str, event_id: &str, error: &str) -> Result<()> {
-        let set = "attempts = attempts + 1, failed_at = $3, last_error = $4, claimed_by = NULL, claimed_until = NULL";
-        self.mark_event(provider, event_id, set, now_millis(), error).await
+    async fn event_failed(&self, provider: ProviderKind, event_id: &str, error: &str) -> Result<()> {
+        self.mark_event(provider.column_name(), event_id, FAILED, now_millis(), error).await
     }
 
-    async fn webhook_deliveries(&self, provider: &str, event_id: &str) -> Result<u32> {
+    async fn webhook_deliveries(&self, provider: ProviderKind, event_id: &str) -> Result<u32> {
         let deliveries: Option<i64> =
             sqlx::query_scalar("SELECT deliveries FROM webhook_events WHERE provider = $1 AND event_id = $2")
                 .bind(provider)

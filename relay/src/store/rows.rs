@@ -4,7 +4,11 @@
 use shared::{ConversationEvent, EventBody};
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
-use super::{Conversation, FollowUp, Handover, OutboxRow, PendingEvent, PendingMessage, Result, StoreError};
+use super::{
+    columns::{self, TextColumn},
+    Conversation, FollowUp, Handover, OutboxRow, PendingEvent, PendingMessage, Result, StoreError,
+};
+use crate::connectors::ProviderKind;
 use crate::identity::Identity;
 
 /// The column types the store reads.
@@ -14,6 +18,15 @@ pub(super) trait Columns {
     fn int(&self, column: &str) -> sqlx::Result<i64>;
     fn maybe_int(&self, column: &str) -> sqlx::Result<Option<i64>>;
     fn flag(&self, column: &str) -> sqlx::Result<bool>;
+
+    /// An enum kept by its name (`store::columns`); a name it does not have is an error.
+    fn name<T: TextColumn>(&self, column: &str) -> sqlx::Result<T> {
+        columns::parse(column, &self.text(column)?)
+    }
+
+    fn maybe_name<T: TextColumn>(&self, column: &str) -> sqlx::Result<Option<T>> {
+        self.maybe_text(column)?.map(|name| columns::parse(column, &name)).transpose()
+    }
 }
 
 impl<R> Columns for R
@@ -69,11 +82,11 @@ pub(super) fn conversation(row: &impl Columns) -> Result<Conversation> {
         },
         handover: Handover {
             state: row.text("state")?,
-            phase: row.text("phase")?,
-            reason: row.maybe_text("reason")?,
+            phase: row.name("phase")?,
+            reason: row.maybe_name("reason")?,
             agent_id: row.maybe_text("agent_id")?,
             waiting_since: row.maybe_int("waiting_since")?,
-            provider: row.maybe_text("handover_provider")?,
+            provider: row.maybe_name("handover_provider")?,
         },
         summary: row.maybe_text("summary")?,
         topic: row.maybe_text("topic")?,
@@ -103,7 +116,7 @@ pub(super) fn pending_message(row: &impl Columns) -> Result<PendingMessage> {
         seq: event.seq,
         client_id: row.maybe_text("client_id")?.unwrap_or_default(),
         text: message.text,
-        channel: row.text("pending")?,
+        channel: row.name("pending")?,
         followed: row.flag("followed")?,
     })
 }
@@ -123,7 +136,7 @@ pub(super) fn outbox_row(row: &impl Columns) -> Result<OutboxRow> {
         id: row.int("id")?,
         conversation_id: row.text("conversation_id")?,
         site: row.text("site")?,
-        provider: row.text("provider")?,
+        provider: row.name("provider")?,
         job: row.text("job")?,
         attempts: count(row.int("attempts")?),
         uncertain: row.flag("started")?,
@@ -132,7 +145,7 @@ pub(super) fn outbox_row(row: &impl Columns) -> Result<OutboxRow> {
 
 pub(super) fn pending_event(row: &impl Columns) -> Result<PendingEvent> {
     Ok(PendingEvent {
-        provider: row.text("provider")?,
+        provider: row.name("provider")?,
         event_id: row.text("event_id")?,
         site: row.maybe_text("site")?.unwrap_or_default(),
         event: row.text("event")?,
@@ -142,23 +155,46 @@ pub(super) fn pending_event(row: &impl Columns) -> Result<PendingEvent> {
 }
 
 /// An unprocessed event as [`super::Store::unprocessed_events`] lists it.
-pub(super) fn unprocessed(row: &impl Columns) -> Result<(String, String, String)> {
-    Ok((row.text("provider")?, row.maybe_text("site")?.unwrap_or_default(), row.text("event")?))
+pub(super) fn unprocessed(row: &impl Columns) -> Result<(ProviderKind, String, String)> {
+    Ok((row.name("provider")?, row.maybe_text("site")?.unwrap_or_default(), row.text("event")?))
+}
+
+/// Rows that could not be read: each one's key and why.
+pub(super) type Unreadable<K> = Vec<(K, String)>;
+
+/// Reads each row with `read`. A row that cannot be read (it names a helpdesk this relay does
+/// not know, its connector removed) comes back apart, as its `key` and why, for the backend to
+/// give up: nothing can carry it out, and it must not hold back the rows behind it.
+pub(super) fn readable<R, T, K>(
+    found: &[R],
+    read: impl Fn(&R) -> Result<T>,
+    key: impl Fn(&R) -> sqlx::Result<K>,
+) -> Result<(Vec<T>, Unreadable<K>)> {
+    let (mut read_rows, mut unreadable) = (Vec::with_capacity(found.len()), Vec::new());
+    for row in found {
+        match read(row) {
+            Ok(value) => read_rows.push(value),
+            Err(error) => {
+                tracing::error!(%error, "a stored row cannot be read; it is given up");
+                unreadable.push((key(row)?, error.to_string()));
+            }
+        }
+    }
+    Ok((read_rows, unreadable))
 }
 
 /// Claimed events (their columns plus `position`), oldest first.
-pub(super) fn in_arrival_order<R: Columns>(found: &[R]) -> Result<Vec<PendingEvent>> {
-    let mut events = found
-        .iter()
-        .map(|row| Ok((row.maybe_int("position")?.unwrap_or_default(), pending_event(row)?)))
-        .collect::<Result<Vec<_>>>()?;
+pub(super) fn in_arrival_order<R: Columns>(found: &[R]) -> Result<(Vec<PendingEvent>, Unreadable<(String, String)>)> {
+    let read = |row: &R| Ok((row.maybe_int("position")?.unwrap_or_default(), pending_event(row)?));
+    let key = |row: &R| Ok((row.text("provider")?, row.text("event_id")?));
+    let (mut events, unreadable) = readable(found, read, key)?;
     events.sort_by_key(|(position, _)| *position);
-    Ok(events.into_iter().map(|(_, event)| event).collect())
+    Ok((events.into_iter().map(|(_, event)| event).collect(), unreadable))
 }
 
 /// Claimed outbox jobs, oldest first.
-pub(super) fn in_id_order<R: Columns>(found: &[R]) -> Result<Vec<OutboxRow>> {
-    let mut jobs = found.iter().map(outbox_row).collect::<Result<Vec<_>>>()?;
+pub(super) fn in_id_order<R: Columns>(found: &[R]) -> Result<(Vec<OutboxRow>, Unreadable<i64>)> {
+    let (mut jobs, unreadable) = readable(found, outbox_row, |row| row.int("id"))?;
     jobs.sort_by_key(|job| job.id);
-    Ok(jobs)
+    Ok((jobs, unreadable))
 }

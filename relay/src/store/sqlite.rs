@@ -3,22 +3,27 @@
 mod claim;
 mod lease;
 mod prune;
+#[cfg(test)]
+mod upgrade;
 
 use std::{str::FromStr, time::Duration};
 
 use async_trait::async_trait;
 use shared::{ConversationEvent, EventBody};
 use sqlx::{
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous},
     Row, SqlitePool,
 };
 
 use super::{
+    columns::TextColumn,
     now_millis,
     rows::{self, CONVERSATION_COLUMNS},
     Appended, Backlog, Claim, Conversation, FollowUp, Handover, OutboxRow, PendingEvent, PendingMessage, PruneBefore,
     Result, Store, StoreError,
 };
+use crate::connectors::ProviderKind;
+use crate::event::{Channel, Phase};
 use crate::identity::Identity;
 
 pub struct SqliteStore {
@@ -32,7 +37,7 @@ impl SqliteStore {
         &self,
         conversation_id: &str,
         site: &str,
-        provider: &str,
+        provider: ProviderKind,
         job: &str,
         key: Option<&str>,
     ) -> Result<Option<i64>> {
@@ -66,9 +71,24 @@ impl SqliteStore {
                 std::fs::create_dir_all(parent).map_err(sqlx::Error::Io)?;
             }
         }
+        migrate(options.clone()).await?;
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-        sqlx::migrate!("migrations/sqlite").run(&pool).await?;
         Ok(Self { pool })
+    }
+
+    /// Gives a webhook event up: it will not be tried again (its claim ends).
+    async fn fail_event(&self, provider: &str, event_id: &str, error: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE webhook_events SET attempts = attempts + 1, failed_at = ?, last_error = ?, \
+             claimed_by = NULL, claimed_until = NULL WHERE provider = ? AND event_id = ?",
+        )
+        .bind(now_millis())
+        .bind(error)
+        .bind(provider)
+        .bind(event_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// Appends an event with the next sequence number; `pending` marks a visitor message whose
@@ -78,7 +98,7 @@ impl SqliteStore {
         conversation_id: &str,
         body: &EventBody,
         client_id: Option<&str>,
-        pending: Option<&str>,
+        pending: Option<Channel>,
     ) -> Result<Appended> {
         let body_json = serde_json::to_string(body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut tx = self.pool.begin().await?;
@@ -121,6 +141,31 @@ impl SqliteStore {
         tx.commit().await?;
         Ok(Appended::New(ConversationEvent { seq: seq as u64, at, body: body.clone() }))
     }
+}
+
+/// Brings the schema up to date on a connection of its own, with foreign keys off: a migration
+/// that rebuilds a table drops it while other tables refer to it. When a migration ran, every
+/// foreign key is checked afterwards.
+async fn migrate(options: SqliteConnectOptions) -> Result<()> {
+    // A pool of one: every statement below runs on the same connection.
+    let connection = SqlitePoolOptions::new().max_connections(1).connect_with(options.foreign_keys(false)).await?;
+    let before = newest_migration(&connection).await;
+    sqlx::migrate!("migrations/sqlite").run(&connection).await?;
+    if before.is_some() && newest_migration(&connection).await != before {
+        let broken: Vec<SqliteRow> = sqlx::query("PRAGMA foreign_key_check").fetch_all(&connection).await?;
+        if let Some(row) = broken.first() {
+            let table: String = row.try_get(0)?;
+            return Err(StoreError::Corrupt(format!("{} rows refer to missing rows (first in {table})", broken.len())));
+        }
+    }
+    connection.close().await;
+    Ok(())
+}
+
+/// The newest migration applied (`None` on a new database).
+async fn newest_migration(connection: &SqlitePool) -> Option<i64> {
+    let newest = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations").fetch_one(connection).await;
+    newest.ok().flatten()
 }
 
 #[async_trait]
@@ -184,7 +229,7 @@ impl Store for SqliteStore {
         conversation_id: &str,
         body: &EventBody,
         client_id: &str,
-        channel: &str,
+        channel: Channel,
     ) -> Result<Appended> {
         self.insert_event(conversation_id, body, Some(client_id), Some(channel)).await
     }
@@ -255,11 +300,11 @@ impl Store for SqliteStore {
              handover_provider = ? WHERE id = ?",
         )
         .bind(&handover.state)
-        .bind(&handover.phase)
-        .bind(&handover.reason)
+        .bind(handover.phase)
+        .bind(handover.reason)
         .bind(&handover.agent_id)
         .bind(handover.waiting_since)
-        .bind(&handover.provider)
+        .bind(handover.provider)
         .bind(conversation_id)
         .execute(&self.pool)
         .await?;
@@ -296,7 +341,7 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn conversations_in(&self, phases: &[&str]) -> Result<Vec<Conversation>> {
+    async fn conversations_in(&self, phases: &[Phase]) -> Result<Vec<Conversation>> {
         let placeholders = vec!["?"; phases.len()].join(", ");
         let sql = format!(
             "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE phase IN ({placeholders}) \
@@ -304,7 +349,7 @@ impl Store for SqliteStore {
         );
         let mut query = sqlx::query(&sql);
         for phase in phases {
-            query = query.bind(*phase);
+            query = query.bind(phase);
         }
         let found = query.fetch_all(&self.pool).await?;
         found.iter().map(rows::conversation).collect()
@@ -312,10 +357,10 @@ impl Store for SqliteStore {
 
     async fn handed_back(&self, limit: u32) -> Result<Vec<Conversation>> {
         let sql = format!(
-            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE phase = 'bot' AND summary IS NOT NULL \
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE phase = ? AND summary IS NOT NULL \
              ORDER BY updated_at DESC LIMIT ?"
         );
-        let found = sqlx::query(&sql).bind(limit).fetch_all(&self.pool).await?;
+        let found = sqlx::query(&sql).bind(Phase::Bot).bind(limit).fetch_all(&self.pool).await?;
         found.iter().map(rows::conversation).collect()
     }
 
@@ -343,7 +388,7 @@ impl Store for SqliteStore {
         found.iter().map(rows::follow_up).collect()
     }
 
-    async fn enqueue(&self, conversation_id: &str, site: &str, provider: &str, job: &str) -> Result<i64> {
+    async fn enqueue(&self, conversation_id: &str, site: &str, provider: ProviderKind, job: &str) -> Result<i64> {
         let id = self.insert_job(conversation_id, site, provider, job, None).await?;
         // Without a key nothing can conflict: the insert always returns its id.
         id.ok_or_else(|| StoreError::Corrupt("an outbox insert returned no id".into()))
@@ -353,7 +398,7 @@ impl Store for SqliteStore {
         &self,
         conversation_id: &str,
         site: &str,
-        provider: &str,
+        provider: ProviderKind,
         job: &str,
         key: &str,
     ) -> Result<bool> {
@@ -361,7 +406,11 @@ impl Store for SqliteStore {
     }
 
     async fn claim_jobs(&self, claim: Claim<'_>, limit: u32) -> Result<Vec<OutboxRow>> {
-        claim::jobs(&self.pool, claim, limit).await
+        let (jobs, unreadable) = claim::jobs(&self.pool, claim, limit).await?;
+        for (id, error) in unreadable {
+            self.job_failed(id, &error).await?;
+        }
+        Ok(jobs)
     }
 
     async fn job_started(&self, id: i64) -> Result<()> {
@@ -436,7 +485,7 @@ impl Store for SqliteStore {
     async fn conversation_by_remote(
         &self,
         site: &str,
-        provider: &str,
+        provider: ProviderKind,
         remote_id: &str,
     ) -> Result<Option<Conversation>> {
         let sql = format!(
@@ -457,7 +506,7 @@ impl Store for SqliteStore {
 
     async fn record_event(
         &self,
-        provider: &str,
+        provider: ProviderKind,
         site: &str,
         event_id: &str,
         thread: &str,
@@ -479,7 +528,7 @@ impl Store for SqliteStore {
         Ok(deliveries == 1)
     }
 
-    async fn event_processed(&self, provider: &str, event_id: &str) -> Result<()> {
+    async fn event_processed(&self, provider: ProviderKind, event_id: &str) -> Result<()> {
         sqlx::query(
             "UPDATE webhook_events SET processed_at = ?, claimed_by = NULL, claimed_until = NULL \
              WHERE provider = ? AND event_id = ?",
@@ -492,7 +541,7 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn unprocessed_events(&self, limit: u32) -> Result<Vec<(String, String, String)>> {
+    async fn unprocessed_events(&self, limit: u32) -> Result<Vec<(ProviderKind, String, String)>> {
         let found = sqlx::query(
             "SELECT provider, site, event FROM webhook_events \
              WHERE event IS NOT NULL AND processed_at IS NULL AND failed_at IS NULL \
@@ -517,7 +566,11 @@ impl Store for SqliteStore {
     }
 
     async fn claim_events(&self, claim: Claim<'_>, limit: u32) -> Result<Vec<PendingEvent>> {
-        claim::events(&self.pool, claim, limit).await
+        let (events, unreadable) = claim::events(&self.pool, claim, limit).await?;
+        for ((provider, event_id), error) in unreadable {
+            self.fail_event(&provider, &event_id, &error).await?;
+        }
+        Ok(events)
     }
 
     async fn keep_claims(&self, by: &str, until: i64) -> Result<()> {
@@ -528,7 +581,7 @@ impl Store for SqliteStore {
         claim::release_all(&self.pool).await
     }
 
-    async fn event_retry(&self, provider: &str, event_id: &str, not_before: i64, error: &str) -> Result<()> {
+    async fn event_retry(&self, provider: ProviderKind, event_id: &str, not_before: i64, error: &str) -> Result<()> {
         sqlx::query(
             "UPDATE webhook_events SET attempts = attempts + 1, not_before = ?, last_error = ?, \
              claimed_by = NULL, claimed_until = NULL WHERE provider = ? AND event_id = ?",
@@ -542,21 +595,11 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn event_failed(&self, provider: &str, event_id: &str, error: &str) -> Result<()> {
-        sqlx::query(
-            "UPDATE webhook_events SET attempts = attempts + 1, failed_at = ?, last_error = ?, \
-             claimed_by = NULL, claimed_until = NULL WHERE provider = ? AND event_id = ?",
-        )
-        .bind(now_millis())
-        .bind(error)
-        .bind(provider)
-        .bind(event_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+    async fn event_failed(&self, provider: ProviderKind, event_id: &str, error: &str) -> Result<()> {
+        self.fail_event(provider.column_name(), event_id, error).await
     }
 
-    async fn webhook_deliveries(&self, provider: &str, event_id: &str) -> Result<u32> {
+    async fn webhook_deliveries(&self, provider: ProviderKind, event_id: &str) -> Result<u32> {
         let deliveries: Option<i64> =
             sqlx::query_scalar("SELECT deliveries FROM webhook_events WHERE provider = ? AND event_id = ?")
                 .bind(provider)

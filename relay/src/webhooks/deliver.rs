@@ -88,10 +88,9 @@ async fn to_conversation(
     event_id: &str,
     event: HelpdeskEvent,
 ) -> Result<(), InboundError> {
-    let conversation =
-        state.store.conversation_by_remote(site, provider.name(), remote_id).await?.ok_or_else(|| {
-            InboundError::UnknownConversation { provider: provider.name(), remote_id: remote_id.to_string() }
-        })?;
+    let conversation = state.store.conversation_by_remote(site, provider, remote_id).await?.ok_or_else(|| {
+        InboundError::UnknownConversation { provider: provider.name(), remote_id: remote_id.to_string() }
+    })?;
     let (done, applied) = oneshot::channel();
     let key = format!("{}:{event_id}", provider.name());
     state.conversations.send(&conversation.id, &conversation.site, Command::Helpdesk { event, key, done }).await?;

@@ -115,8 +115,7 @@ async fn receive(
     let mut fresh = false;
     for event in events {
         let json = serde_json::to_string(&event).unwrap_or_default();
-        let stored =
-            state.store.record_event(provider.name(), &site, &event.event_id, &event.remote_conversation_id, &json);
+        let stored = state.store.record_event(provider, &site, &event.event_id, &event.remote_conversation_id, &json);
         match stored.await {
             Ok(true) => fresh = true,
             Ok(false) => {

@@ -11,7 +11,7 @@ use rand::Rng;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::{deliver, provider_named, InboundError};
+use super::{deliver, InboundError};
 use crate::{
     connectors::InboundEvent,
     outbox::backoff,
@@ -84,27 +84,26 @@ async fn apply(state: &AppState, stop: &CancellationToken, claimed: Vec<PendingE
             // Left claimed: the next start (alone) or another relay (once the claim lapses) applies it.
             return false;
         }
-        let (Some(provider), Ok(event)) =
-            (provider_named(&row.provider), serde_json::from_str::<InboundEvent>(&row.event))
-        else {
+        let provider = row.provider;
+        let Ok(event) = serde_json::from_str::<InboundEvent>(&row.event) else {
             give_up(state, &row, "unreadable stored event").await;
             continue;
         };
         match deliver(state, &row.site, provider, event).await {
             Ok(()) => {
                 progressed = true;
-                if let Err(error) = state.store.event_processed(&row.provider, &row.event_id).await {
-                    tracing::error!(provider = %row.provider, event = %row.event_id, %error,
+                if let Err(error) = state.store.event_processed(row.provider, &row.event_id).await {
+                    tracing::error!(provider = row.provider.name(), event = %row.event_id, %error,
                         "cannot mark a webhook event processed; it will be applied again (once)");
                 }
             }
             Err(error) => match next_try(row.attempts, &error, jitter()) {
                 Some(delay) => {
-                    tracing::warn!(provider = %row.provider, site = %row.site, event = %row.event_id,
+                    tracing::warn!(provider = row.provider.name(), site = %row.site, event = %row.event_id,
                         attempt = row.attempts + 1, %error, ?delay, "webhook event not applied yet; retrying");
                     let not_before = now_millis() + delay.as_millis() as i64;
                     if let Err(error) =
-                        state.store.event_retry(&row.provider, &row.event_id, not_before, &error.to_string()).await
+                        state.store.event_retry(row.provider, &row.event_id, not_before, &error.to_string()).await
                     {
                         tracing::error!(%error, "cannot reschedule a webhook event");
                     }
@@ -121,9 +120,9 @@ fn jitter() -> f64 {
 }
 
 async fn give_up(state: &AppState, row: &PendingEvent, why: &str) {
-    tracing::error!(provider = %row.provider, site = %row.site, event = %row.event_id, attempts = row.attempts + 1,
+    tracing::error!(provider = row.provider.name(), site = %row.site, event = %row.event_id, attempts = row.attempts + 1,
         why, "webhook event given up; it is kept as failed");
-    if let Err(error) = state.store.event_failed(&row.provider, &row.event_id, why).await {
+    if let Err(error) = state.store.event_failed(row.provider, &row.event_id, why).await {
         tracing::error!(%error, "cannot mark a webhook event failed");
     }
 }

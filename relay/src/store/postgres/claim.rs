@@ -5,9 +5,12 @@
 
 use sqlx::PgPool;
 
-use super::super::{rows, Claim, OutboxRow, PendingEvent, Result};
+use super::super::{
+    rows::{self, Unreadable},
+    Claim, OutboxRow, PendingEvent, Result,
+};
 
-pub(super) async fn jobs(pool: &PgPool, claim: Claim<'_>, limit: u32) -> Result<Vec<OutboxRow>> {
+pub(super) async fn jobs(pool: &PgPool, claim: Claim<'_>, limit: u32) -> Result<(Vec<OutboxRow>, Unreadable<i64>)> {
     // The head of each conversation's line, and only if it is due: a job waiting for its retry
     // (or claimed) holds back the jobs behind it, which keeps per-conversation order.
     let found = claiming(
@@ -25,7 +28,11 @@ pub(super) async fn jobs(pool: &PgPool, claim: Claim<'_>, limit: u32) -> Result<
     rows::in_id_order(&found)
 }
 
-pub(super) async fn events(pool: &PgPool, claim: Claim<'_>, limit: u32) -> Result<Vec<PendingEvent>> {
+pub(super) async fn events(
+    pool: &PgPool,
+    claim: Claim<'_>,
+    limit: u32,
+) -> Result<(Vec<PendingEvent>, Unreadable<(String, String)>)> {
     let found = claiming(
         pool,
         claim,

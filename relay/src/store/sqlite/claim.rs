@@ -3,9 +3,12 @@
 
 use sqlx::SqlitePool;
 
-use super::super::{rows, Claim, OutboxRow, PendingEvent, Result};
+use super::super::{
+    rows::{self, Unreadable},
+    Claim, OutboxRow, PendingEvent, Result,
+};
 
-pub(super) async fn jobs(pool: &SqlitePool, claim: Claim<'_>, limit: u32) -> Result<Vec<OutboxRow>> {
+pub(super) async fn jobs(pool: &SqlitePool, claim: Claim<'_>, limit: u32) -> Result<(Vec<OutboxRow>, Unreadable<i64>)> {
     // The head of each conversation's line, and only if it is due: a job waiting for its retry
     // (or claimed) holds back the jobs behind it, which keeps per-conversation order.
     let found = claiming(
@@ -24,7 +27,11 @@ pub(super) async fn jobs(pool: &SqlitePool, claim: Claim<'_>, limit: u32) -> Res
     rows::in_id_order(&found)
 }
 
-pub(super) async fn events(pool: &SqlitePool, claim: Claim<'_>, limit: u32) -> Result<Vec<PendingEvent>> {
+pub(super) async fn events(
+    pool: &SqlitePool,
+    claim: Claim<'_>,
+    limit: u32,
+) -> Result<(Vec<PendingEvent>, Unreadable<(String, String)>)> {
     let found = claiming(
         pool,
         claim,

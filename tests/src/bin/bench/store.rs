@@ -40,7 +40,11 @@ pub async fn run(url: &str, backend: &str, measured: Duration) -> anyhow::Result
                         source: None,
                         draft_id: None,
                     });
-                    if store.append_visitor(&id, &body, &format!("c{stored}"), "widget").await.is_err() {
+                    if store
+                        .append_visitor(&id, &body, &format!("c{stored}"), relay::event::Channel::Widget)
+                        .await
+                        .is_err()
+                    {
                         break;
                     }
                     stored += 1;

@@ -1,0 +1,104 @@
+//! The relay's own vocabulary of what happens in a conversation, as it is stored: who owns it
+//! ([`Phase`]), why a handover started ([`Reason`]) and the channel a visitor wrote by
+//! ([`Channel`]). These are the relay's types, not the wire protocol's: `wire` maps them to
+//! `shared`, so the protocol can change without touching stored data.
+
+use serde::{Deserialize, Serialize};
+
+/// Who owns the conversation, without the details the machine keeps with each phase.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// The bot answers.
+    #[default]
+    Bot,
+    /// A person was requested and nobody has joined yet.
+    Waiting,
+    /// An agent is chatting.
+    Agent,
+    /// The agent ended the chat; the visitor may rate it.
+    Ended,
+}
+
+impl Phase {
+    pub const ALL: [Phase; 4] = [Phase::Bot, Phase::Waiting, Phase::Agent, Phase::Ended];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Bot => "bot",
+            Phase::Waiting => "waiting",
+            Phase::Agent => "agent",
+            Phase::Ended => "ended",
+        }
+    }
+
+    /// The phase named `name` (`bot`, `waiting`, `agent`, `ended`).
+    pub fn named(name: &str) -> Option<Phase> {
+        Self::ALL.into_iter().find(|p| p.as_str() == name)
+    }
+}
+
+/// Why a handover started. Shown to the agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// The visitor asked for a person (button, quick reply or words).
+    ExplicitRequest,
+    /// The visitor is frustrated.
+    Frustration,
+    /// The bot could not answer.
+    CannotAnswer,
+    /// A guidance rule matched.
+    Rule,
+    /// A topic that always goes to a person.
+    Topic,
+}
+
+impl Reason {
+    pub const ALL: [Reason; 5] =
+        [Reason::ExplicitRequest, Reason::Frustration, Reason::CannotAnswer, Reason::Rule, Reason::Topic];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::ExplicitRequest => "explicit_request",
+            Reason::Frustration => "frustration",
+            Reason::CannotAnswer => "cannot_answer",
+            Reason::Rule => "rule",
+            Reason::Topic => "topic",
+        }
+    }
+}
+
+/// The channel a visitor input came through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// The chat widget: streams live, supports handover.
+    Widget,
+    /// The plain HTTP channel: request/response, cannot carry a live chat.
+    Http,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 2] = [Channel::Widget, Channel::Http];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Widget => "widget",
+            Channel::Http => "http",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phases_are_found_by_name() {
+        for phase in Phase::ALL {
+            assert_eq!(Phase::named(phase.as_str()), Some(phase));
+        }
+        assert_eq!(Phase::named("lunch"), None);
+    }
+}
