@@ -5,6 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Defined with the machine, which decides on them and imports nothing of the relay.
+pub use crate::conversation::machine::{Channel, Reason};
+
 /// Who owns the conversation, without the details the machine keeps with each phase.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -35,58 +38,6 @@ impl Phase {
     /// The phase named `name` (`bot`, `waiting`, `agent`, `ended`).
     pub fn named(name: &str) -> Option<Phase> {
         Self::ALL.into_iter().find(|p| p.as_str() == name)
-    }
-}
-
-/// Why a handover started. Shown to the agent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Reason {
-    /// The visitor asked for a person (button, quick reply or words).
-    ExplicitRequest,
-    /// The visitor is frustrated.
-    Frustration,
-    /// The bot could not answer.
-    CannotAnswer,
-    /// A guidance rule matched.
-    Rule,
-    /// A topic that always goes to a person.
-    Topic,
-}
-
-impl Reason {
-    pub const ALL: [Reason; 5] =
-        [Reason::ExplicitRequest, Reason::Frustration, Reason::CannotAnswer, Reason::Rule, Reason::Topic];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::ExplicitRequest => "explicit_request",
-            Reason::Frustration => "frustration",
-            Reason::CannotAnswer => "cannot_answer",
-            Reason::Rule => "rule",
-            Reason::Topic => "topic",
-        }
-    }
-}
-
-/// The channel a visitor input came through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    /// The chat widget: streams live, supports handover.
-    Widget,
-    /// The plain HTTP channel: request/response, cannot carry a live chat.
-    Http,
-}
-
-impl Channel {
-    pub const ALL: [Channel; 2] = [Channel::Widget, Channel::Http];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Widget => "widget",
-            Channel::Http => "http",
-        }
     }
 }
 

@@ -25,13 +25,63 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::event::{Channel, Reason};
-
 /// An agent as the conversation knows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgentRef {
     pub id: String,
     pub name: String,
+}
+
+/// Why a handover started. Shown to the agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// The visitor asked for a person (button, quick reply or words).
+    ExplicitRequest,
+    /// The visitor is frustrated.
+    Frustration,
+    /// The bot could not answer.
+    CannotAnswer,
+    /// A guidance rule matched.
+    Rule,
+    /// A topic that always goes to a person.
+    Topic,
+}
+
+impl Reason {
+    pub const ALL: [Reason; 5] =
+        [Reason::ExplicitRequest, Reason::Frustration, Reason::CannotAnswer, Reason::Rule, Reason::Topic];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::ExplicitRequest => "explicit_request",
+            Reason::Frustration => "frustration",
+            Reason::CannotAnswer => "cannot_answer",
+            Reason::Rule => "rule",
+            Reason::Topic => "topic",
+        }
+    }
+}
+
+/// The channel a visitor input came through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// The chat widget: streams live, supports handover.
+    Widget,
+    /// The plain HTTP channel: request/response, cannot carry a live chat.
+    Http,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 2] = [Channel::Widget, Channel::Http];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Widget => "widget",
+            Channel::Http => "http",
+        }
+    }
 }
 
 /// Who owns the conversation.
