@@ -6,7 +6,7 @@
 //! - [`error`]: stable error codes and WebSocket close codes.
 //!
 //! The format is documented in `docs/protocol.md` and pinned by golden tests in
-//! `shared/tests/golden.rs`. This crate depends only on serde, so it builds for wasm32 and native.
+//! `relay/tests/protocol.rs`. This crate depends only on serde, so it builds for wasm32 and native.
 
 pub mod error;
 pub mod event;

@@ -4,7 +4,7 @@
 //! internally tagged enum with a flattened body buffers everything through its generic
 //! `Content` machinery, which costs ~30 KB of wasm, a fifth of the widget's size budget. This
 //! module accepts exactly what the derived implementation accepts for every valid frame (the
-//! tests below compare the two on the golden frames of `shared/tests/golden.rs` and more), and
+//! tests below compare the two on the golden frames of `relay/tests/protocol.rs` and more), and
 //! the unit enums (`ErrorCode`, `Role`) still go through their derived impls, so a code added
 //! to `shared` is understood without touching this file.
 

@@ -1,8 +1,8 @@
 //! Golden-JSON tests: they pin the wire format. A change that breaks one of these breaks
 //! deployed widgets, so it needs a new protocol version, not an edited expectation.
 
-use baton_shared::*;
 use serde_json::{json, Value};
+use shared::*;
 
 /// Checks that `value` serialises to exactly `expected` and that `expected` parses back to `value`.
 fn check<T>(value: T, expected: Value)
@@ -258,4 +258,16 @@ fn streamed_answer_draft_then_final_message() {
                "author": {"role": "bot", "name": "Baton"}, "text": "We ship in 2 days.",
                "source": {"title": "Shipping", "url": "/help/demo/shipping"}, "draft_id": "d1"}),
     );
+}
+
+/// `shared` depends on serde only, so the widget builds it for wasm32 with nothing else.
+#[test]
+fn shared_depends_on_serde_only() {
+    let manifest = include_str!("../../shared/Cargo.toml");
+    let section = manifest.split("[dependencies]").nth(1).expect("a [dependencies] table");
+    let section = section.split("\n[").next().unwrap_or_default();
+    let names: Vec<&str> =
+        section.lines().filter_map(|line| line.split(['.', '=', ' ']).next()).filter(|name| !name.is_empty()).collect();
+    assert_eq!(names, ["serde"]);
+    assert!(!manifest.contains("[dev-dependencies]"), "no test-only dependencies either");
 }
