@@ -7,10 +7,23 @@ use tokio::sync::broadcast;
 
 use super::{BusMessage, Driver};
 
-/// Per-topic buffer, allocated in full when the topic opens. A session that falls further
-/// behind gets `Lagged` and re-reads the store, so a small buffer loses nothing; it only keeps
-/// each open conversation cheap.
-const TOPIC_CAPACITY: usize = 32;
+/// A conversation topic's buffer, allocated in full when the topic opens (one per open
+/// conversation, so it is most of an idle visitor's memory: 32 slots cost 5 KiB per socket,
+/// measured with `BENCH_ONLY=idle scripts/bench.sh`). A session that falls further behind gets
+/// `Lagged` and re-reads the store, so a small buffer loses nothing.
+const CONVERSATION_CAPACITY: usize = 8;
+/// The shared topics (`_inbox`, `_presence`, `_queue`, leases: names starting with `_`) carry
+/// every conversation's notices; their readers recover from a lag more slowly (a re-sent
+/// presence, a lease asked again), so they keep a larger buffer. There are only a few.
+const SHARED_CAPACITY: usize = 32;
+
+fn capacity(topic: &str) -> usize {
+    if topic.starts_with('_') {
+        SHARED_CAPACITY
+    } else {
+        CONVERSATION_CAPACITY
+    }
+}
 
 /// The topics this process has subscribers for, each a broadcast channel.
 #[derive(Default)]
@@ -27,7 +40,7 @@ impl Topics {
         if let Some(sender) = senders.get(topic) {
             return sender.subscribe();
         }
-        let (sender, receiver) = broadcast::channel(TOPIC_CAPACITY);
+        let (sender, receiver) = broadcast::channel(capacity(topic));
         senders.insert(topic.to_string(), sender);
         opened();
         receiver
