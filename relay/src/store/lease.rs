@@ -18,3 +18,12 @@ pub enum Renewal {
     /// It expired and another actor took it, or it was released.
     Lost,
 }
+
+impl LeaseOutcome {
+    /// Someone else holds the lease: who, as the lease row says (`None`: it was released in
+    /// between, and the next try takes it).
+    pub(super) fn held_by(current: Option<(String, String)>) -> Self {
+        let (holder, node) = current.unwrap_or_default();
+        LeaseOutcome::Held { holder, node }
+    }
+}

@@ -41,11 +41,7 @@ pub(super) async fn acquire(
             .bind(conversation_id)
             .fetch_optional(pool)
             .await?;
-    Ok(match current {
-        Some((holder, node)) => LeaseOutcome::Held { holder, node },
-        // Released in between: the next try takes it.
-        None => LeaseOutcome::Held { holder: String::new(), node: String::new() },
-    })
+    Ok(LeaseOutcome::held_by(current))
 }
 
 pub(super) async fn renew(pool: &PgPool, conversation_id: &str, holder: &str, ttl_ms: i64) -> Result<Renewal> {
