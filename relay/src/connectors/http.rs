@@ -4,7 +4,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use reqwest::{header::HeaderMap, RequestBuilder, Response, StatusCode};
+use reqwest::{header::HeaderMap, Method, RequestBuilder, Response, StatusCode};
 use serde_json::Value;
 
 use super::ProviderError;
@@ -23,6 +23,12 @@ pub fn client(timeout_seconds: u64) -> Result<reqwest::Client, ProviderError> {
         .user_agent(concat!("Baton/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| ProviderError::Config(format!("HTTP client: {e}")))
+}
+
+/// A request for `path` below `base_url` (a trailing `/` there is ignored), asking for JSON;
+/// the connector adds its credentials.
+pub fn request(client: &reqwest::Client, method: Method, base_url: &str, path: &str) -> RequestBuilder {
+    client.request(method, format!("{}{path}", base_url.trim_end_matches('/'))).header("Accept", "application/json")
 }
 
 /// A transport failure (connection refused, timeout, TLS): the helpdesk may come back.

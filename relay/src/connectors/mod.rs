@@ -26,6 +26,8 @@ pub mod json;
 mod provider;
 pub mod settings;
 pub mod signature;
+#[cfg(test)]
+mod testing;
 
 use serde::de::DeserializeOwned;
 

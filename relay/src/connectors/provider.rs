@@ -37,6 +37,29 @@ pub struct Capabilities {
     pub availability_check: bool,
 }
 
+impl Capabilities {
+    /// A live chat as most helpdesks run it (a connector sets what differs): the visitor's email
+    /// goes along, the helpdesk says when an agent joins and when they close; no typing, no
+    /// availability check.
+    pub const fn live_chat() -> Self {
+        Self {
+            mode: Mode::LiveChat,
+            email_handover: true,
+            agent_joined_events: true,
+            typing: false,
+            close_signal: true,
+            availability_check: false,
+        }
+    }
+
+    /// A ticket as the ticket helpdesks run it (a connector sets what differs): like
+    /// [`Capabilities::live_chat`], but no "agent joined" event: the first public agent reply
+    /// counts as joining.
+    pub const fn ticket() -> Self {
+        Self { mode: Mode::Ticket, agent_joined_events: false, ..Self::live_chat() }
+    }
+}
+
 /// Everything a helpdesk gets when a conversation is handed over.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Handover {
@@ -108,6 +131,16 @@ pub enum CloseReason {
     Left,
 }
 
+impl CloseReason {
+    /// What the agent reads in the helpdesk's conversation.
+    pub fn notice(self) -> &'static str {
+        match self {
+            Self::Cancelled => "The visitor cancelled the request in the chat.",
+            Self::Left => "The visitor left the chat.",
+        }
+    }
+}
+
 /// A failed call to a helpdesk, sorted by what to do about it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ProviderError {
@@ -141,7 +174,9 @@ pub trait Provider: Send + Sync + 'static {
         None
     }
     /// Is anyone there to take a handover? Helpdesks without a check answer `true`.
-    async fn available(&self) -> Result<bool, ProviderError>;
+    async fn available(&self) -> Result<bool, ProviderError> {
+        Ok(true)
+    }
     /// Creates the conversation or ticket, with the summary where agents see it first.
     async fn open(&self, handover: &Handover) -> Result<RemoteThread, ProviderError>;
     /// Forwards a later visitor message. `message_id` is stable across retries.
@@ -156,6 +191,7 @@ pub trait Provider: Send + Sync + 'static {
     ) -> Result<Option<bool>, ProviderError> {
         Ok(None)
     }
-    /// Closes or annotates the remote conversation when the visitor cancels or leaves.
+    /// Closes or annotates the remote conversation when the visitor cancels or leaves
+    /// ([`CloseReason::notice`] says so in the helpdesk's words).
     async fn close(&self, thread: &RemoteThread, reason: CloseReason) -> Result<(), ProviderError>;
 }

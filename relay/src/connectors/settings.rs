@@ -1,11 +1,19 @@
 //! Defaults every connector's settings share (`#[serde(default = "...")]` paths), so one value
 //! is written once: the request timeout, on-by-default switches, the ticket helpdesks' tags,
-//! subject prefix and fallback customer; and the secret-header webhook Freshdesk and Gorgias
-//! share.
+//! subject prefix and fallback customer; the check that required settings are not blank; and
+//! the secret-header webhook Freshdesk and Gorgias share.
 
 use serde::{Deserialize, Serialize};
 
-use super::WeakWebhook;
+use super::{ProviderError, WeakWebhook};
+
+/// Refuses settings of connector `name` where one of `required` (setting, value) is blank.
+pub fn require(name: &str, required: &[(&str, &str)]) -> Result<(), ProviderError> {
+    match required.iter().find(|(_, value)| value.trim().is_empty()) {
+        Some((setting, _)) => Err(ProviderError::Config(format!("{name}.{setting} is empty"))),
+        None => Ok(()),
+    }
+}
 
 /// Seconds before a helpdesk call counts as failed (and is retried).
 pub fn default_timeout() -> u64 {

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 
 use super::*;
 use crate::{
-    connectors::{Capabilities, Mode},
+    connectors::Capabilities,
     store::{Claimer, SqliteStore},
 };
 
@@ -38,17 +38,7 @@ impl Provider for Scripted {
         ProviderKind::Intercom
     }
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            mode: Mode::LiveChat,
-            email_handover: true,
-            agent_joined_events: true,
-            typing: false,
-            close_signal: true,
-            availability_check: false,
-        }
-    }
-    async fn available(&self) -> Result<bool, ProviderError> {
-        Ok(true)
+        Capabilities::live_chat()
     }
     async fn open(&self, handover: &Handover) -> Result<RemoteThread, ProviderError> {
         self.next(format!("open {}", handover.summary)).map(|()| RemoteThread {

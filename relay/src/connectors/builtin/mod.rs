@@ -5,7 +5,7 @@ use async_trait::async_trait;
 
 use super::{
     settings::{NoSettings, NoWebhooks},
-    Capabilities, CloseReason, Connector, Context, Delivery, Handover, InboundEvent, Mode, Provider, ProviderError,
+    Capabilities, CloseReason, Connector, Context, Delivery, Handover, InboundEvent, Provider, ProviderError,
     ProviderKind, Refusal, RemoteThread,
 };
 use crate::agents::Presence;
@@ -42,14 +42,7 @@ impl Provider for BuiltinInbox {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            mode: Mode::LiveChat,
-            email_handover: true,
-            agent_joined_events: true,
-            typing: true,
-            close_signal: true,
-            availability_check: true,
-        }
+        Capabilities { typing: true, availability_check: true, ..Capabilities::live_chat() }
     }
 
     async fn available(&self) -> Result<bool, ProviderError> {

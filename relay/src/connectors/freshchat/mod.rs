@@ -17,8 +17,7 @@ use serde_json::{json, Value};
 use tokio::sync::OnceCell;
 
 use super::{
-    zendesk_support, Capabilities, CloseReason, Handover, Mode, Provider, ProviderError, ProviderKind,
-    RemoteThread,
+    zendesk_support, Capabilities, CloseReason, Handover, Provider, ProviderError, ProviderKind, RemoteThread,
 };
 use crate::connectors::{http, json::string};
 use crate::connectors::{Connector, Context, Delivery, InboundEvent, Refusal, WeakWebhook};
@@ -40,20 +39,13 @@ pub struct Freshchat {
 
 impl Freshchat {
     pub fn new(config: FreshchatSettings) -> Result<Self, ProviderError> {
-        for (name, value) in [("base_url", &config.base_url), ("api_token", &config.api_token)] {
-            if value.trim().is_empty() {
-                return Err(ProviderError::Config(format!("freshchat.{name} is empty")));
-            }
-        }
+        super::settings::require("freshchat", &[("base_url", &config.base_url), ("api_token", &config.api_token)])?;
         let http = http::client(config.timeout_seconds)?;
         Ok(Self { config, http, channel: OnceCell::new() })
     }
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.http
-            .request(method, format!("{}{path}", self.config.base_url.trim_end_matches('/')))
-            .bearer_auth(&self.config.api_token)
-            .header("Accept", "application/json")
+        http::request(&self.http, method, &self.config.base_url, path).bearer_auth(&self.config.api_token)
     }
 
     async fn channel(&self) -> Result<String, ProviderError> {
@@ -150,15 +142,8 @@ impl Provider for Freshchat {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            mode: Mode::LiveChat,
-            email_handover: true,
-            // `conversation_assignment` webhooks.
-            agent_joined_events: true,
-            typing: false,
-            close_signal: true,
-            availability_check: !self.config.availability_agents.is_empty(),
-        }
+        // Agents join by `conversation_assignment` webhooks.
+        Capabilities { availability_check: !self.config.availability_agents.is_empty(), ..Capabilities::live_chat() }
     }
 
     async fn available(&self) -> Result<bool, ProviderError> {
@@ -224,11 +209,7 @@ impl Provider for Freshchat {
     }
 
     async fn close(&self, thread: &RemoteThread, reason: CloseReason) -> Result<(), ProviderError> {
-        let notice = match reason {
-            CloseReason::Cancelled => "(The visitor cancelled the request in the chat.)",
-            CloseReason::Left => "(The visitor left the chat.)",
-        };
-        self.post_as_user(thread, notice).await?;
+        self.post_as_user(thread, &format!("({})", reason.notice())).await?;
         if reason != CloseReason::Cancelled || !self.config.resolve_on_cancel {
             return Ok(());
         }
@@ -260,6 +241,7 @@ impl Connector for Freshchat {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::connectors::Mode;
 
     fn config() -> FreshchatSettings {
         serde_json::from_value(json!({"base_url": "https://acme.freshchat.com/v2", "api_token": "t"})).unwrap()

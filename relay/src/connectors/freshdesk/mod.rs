@@ -18,18 +18,19 @@ use serde_json::{json, Value};
 
 use super::{
     zendesk_support::{description, subject},
-    Capabilities, CloseReason, Handover, Mode, Provider, ProviderError, ProviderKind, RemoteThread,
+    Capabilities, CloseReason, Handover, Provider, ProviderError, ProviderKind, RemoteThread,
 };
 use crate::connectors::{
     html, http,
     json::{id_text, id_value},
+    settings::SecretHeaderWebhook,
+    signature, Connector, Context, Delivery, InboundEvent, Refusal, WeakWebhook,
 };
-use crate::connectors::{Connector, Context, Delivery, InboundEvent, Refusal, WeakWebhook, signature, settings::SecretHeaderWebhook};
 
 mod settings;
 pub mod webhook;
 
-pub use settings::{FreshdeskSettings};
+pub use settings::FreshdeskSettings;
 
 pub struct Freshdesk {
     config: FreshdeskSettings,
@@ -38,9 +39,7 @@ pub struct Freshdesk {
 
 impl Freshdesk {
     pub fn new(config: FreshdeskSettings) -> Result<Self, ProviderError> {
-        if config.base_url.trim().is_empty() || config.api_key.trim().is_empty() {
-            return Err(ProviderError::Config("freshdesk needs base_url and api_key".into()));
-        }
+        super::settings::require("freshdesk", &[("base_url", &config.base_url), ("api_key", &config.api_key)])?;
         if !config.fallback_email.contains('@') {
             return Err(ProviderError::Config("freshdesk.fallback_email is not an email".into()));
         }
@@ -49,10 +48,7 @@ impl Freshdesk {
     }
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        let url = format!("{}/api/v2{path}", self.config.base_url.trim_end_matches('/'));
-        self.http
-            .request(method, url)
-            .header("Accept", "application/json")
+        http::request(&self.http, method, &self.config.base_url, &format!("/api/v2{path}"))
             .basic_auth(self.config.api_key.trim(), Some("X"))
     }
 
@@ -98,15 +94,8 @@ impl Provider for Freshdesk {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            mode: Mode::Ticket,
-            email_handover: true,
-            // The rule fires on replies: the first public agent reply counts as joining.
-            agent_joined_events: false,
-            typing: false,
-            close_signal: true,
-            availability_check: self.config.availability_check,
-        }
+        // The rule fires on replies: the first public agent reply counts as joining.
+        Capabilities { availability_check: self.config.availability_check, ..Capabilities::ticket() }
     }
 
     async fn available(&self) -> Result<bool, ProviderError> {
@@ -149,13 +138,13 @@ impl Provider for Freshdesk {
 
     async fn close(&self, thread: &RemoteThread, reason: CloseReason) -> Result<(), ProviderError> {
         let text = match reason {
-            CloseReason::Cancelled => "The visitor cancelled the request in the chat.",
-            CloseReason::Left => {
-                "The visitor left the chat. Replies still reach them by email (if they gave one) and in the \
-                 chat thread when they come back."
-            }
+            CloseReason::Cancelled => reason.notice().to_string(),
+            CloseReason::Left => format!(
+                "{} Replies still reach them by email (if they gave one) and in the chat thread when they come back.",
+                reason.notice()
+            ),
         };
-        self.note(&thread.conversation, json!({"body": html::from_text(text), "private": true})).await?;
+        self.note(&thread.conversation, json!({"body": html::from_text(&text), "private": true})).await?;
         if reason == CloseReason::Cancelled && self.config.resolve_on_cancel {
             // A retry after a failed PUT re-adds the note: harmless, and the order is kept.
             let path = format!("/tickets/{}", thread.conversation);
@@ -187,26 +176,10 @@ impl Connector for Freshdesk {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identity::Identity;
-
-    fn toml_config(text: &str) -> FreshdeskSettings {
-        use figment::providers::Format;
-        figment::Figment::from(figment::providers::Toml::string(text)).extract().unwrap()
-    }
+    use crate::connectors::{testing::handover, Mode};
 
     fn config() -> FreshdeskSettings {
-        toml_config("base_url = \"https://acme.freshdesk.com\"\napi_key = \"k\"")
-    }
-
-    fn handover(email: Option<&str>) -> Handover {
-        Handover {
-            conversation_id: "c1".into(),
-            site: "demo".into(),
-            visitor: Identity { email_verified: email.is_some(), ..Identity::unverified(email, Some("Ada")) },
-            summary: "Wants a refund for order <1234>.".into(),
-            reason: "explicit_request".into(),
-            visitor_messages: vec!["A person please".into()],
-        }
+        crate::connectors::testing::settings("base_url = \"https://acme.freshdesk.com\"\napi_key = \"k\"")
     }
 
     #[test]

@@ -18,15 +18,17 @@ use serde_json::{json, Value};
 use super::{
     freshdesk::tags_with_reason,
     zendesk_support::{description, subject},
-    Capabilities, CloseReason, Handover, Mode, Provider, ProviderError, ProviderKind, RemoteThread,
+    Capabilities, CloseReason, Handover, Provider, ProviderError, ProviderKind, RemoteThread,
 };
-use crate::connectors::{html, http, json::id_text};
-use crate::connectors::{Connector, Context, Delivery, InboundEvent, Refusal, WeakWebhook, signature, settings::SecretHeaderWebhook};
+use crate::connectors::{
+    html, http, json::id_text, settings::SecretHeaderWebhook, signature, Connector, Context, Delivery, InboundEvent,
+    Refusal, WeakWebhook,
+};
 
 mod settings;
 pub mod webhook;
 
-pub use settings::{GorgiasSettings};
+pub use settings::GorgiasSettings;
 
 pub struct Gorgias {
     config: GorgiasSettings,
@@ -35,9 +37,10 @@ pub struct Gorgias {
 
 impl Gorgias {
     pub fn new(config: GorgiasSettings) -> Result<Self, ProviderError> {
-        if [&config.base_url, &config.email, &config.api_key].iter().any(|v| v.trim().is_empty()) {
-            return Err(ProviderError::Config("gorgias needs base_url, email and api_key".into()));
-        }
+        super::settings::require(
+            "gorgias",
+            &[("base_url", &config.base_url), ("email", &config.email), ("api_key", &config.api_key)],
+        )?;
         if !config.fallback_email.contains('@') {
             return Err(ProviderError::Config("gorgias.fallback_email is not an email".into()));
         }
@@ -46,10 +49,7 @@ impl Gorgias {
     }
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        let url = format!("{}/api{path}", self.config.base_url.trim_end_matches('/'));
-        self.http
-            .request(method, url)
-            .header("Accept", "application/json")
+        http::request(&self.http, method, &self.config.base_url, &format!("/api{path}"))
             .basic_auth(self.config.email.trim(), Some(self.config.api_key.trim()))
     }
 
@@ -100,19 +100,8 @@ impl Provider for Gorgias {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            mode: Mode::Ticket,
-            email_handover: true,
-            agent_joined_events: false,
-            typing: false,
-            close_signal: true,
-            // No availability or business-hours endpoint is known (SPEC 7(e)).
-            availability_check: false,
-        }
-    }
-
-    async fn available(&self) -> Result<bool, ProviderError> {
-        Ok(true)
+        // No availability or business-hours endpoint is known (SPEC 7(e)).
+        Capabilities::ticket()
     }
 
     async fn open(&self, handover: &Handover) -> Result<RemoteThread, ProviderError> {
@@ -140,12 +129,12 @@ impl Provider for Gorgias {
 
     async fn close(&self, thread: &RemoteThread, reason: CloseReason) -> Result<(), ProviderError> {
         let text = match reason {
-            CloseReason::Cancelled => "The visitor cancelled the request in the chat.",
-            CloseReason::Left => "The visitor left the chat. Replies still reach them by email (if they gave one).",
+            CloseReason::Cancelled => reason.notice().to_string(),
+            CloseReason::Left => format!("{} Replies still reach them by email (if they gave one).", reason.notice()),
         };
         if let Some(user) = self.config.note_user_id {
             let note = json!({"channel": "internal-note", "via": "api", "from_agent": true,
-                              "sender": {"id": user}, "body_text": text, "body_html": html::from_text(text)});
+                              "sender": {"id": user}, "body_text": text, "body_html": html::from_text(&text)});
             self.message(&thread.conversation, note).await?;
         }
         if reason == CloseReason::Cancelled && self.config.close_on_cancel {
@@ -178,23 +167,11 @@ impl Connector for Gorgias {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identity::Identity;
+    use crate::connectors::{testing::handover, Mode};
 
     fn config() -> GorgiasSettings {
-        use figment::providers::Format;
         let text = "base_url = \"https://acme.gorgias.com\"\nemail = \"bot@acme.test\"\napi_key = \"k\"";
-        figment::Figment::from(figment::providers::Toml::string(text)).extract().unwrap()
-    }
-
-    fn handover(email: Option<&str>) -> Handover {
-        Handover {
-            conversation_id: "c1".into(),
-            site: "demo".into(),
-            visitor: Identity { email_verified: email.is_some(), ..Identity::unverified(email, Some("Ada")) },
-            summary: "Wants a refund for order <1234>.".into(),
-            reason: "explicit_request".into(),
-            visitor_messages: vec!["A person please".into()],
-        }
+        crate::connectors::testing::settings(text)
     }
 
     #[test]

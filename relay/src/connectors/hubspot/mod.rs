@@ -16,8 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{
-    zendesk_support, Capabilities, CloseReason, Handover, Mode, Provider, ProviderError, ProviderKind,
-    RemoteThread,
+    zendesk_support, Capabilities, CloseReason, Handover, Provider, ProviderError, ProviderKind, RemoteThread,
 };
 use crate::connectors::{http, json::string_field};
 use crate::connectors::{Connector, Context, Delivery, InboundEvent, Refusal, WeakWebhook};
@@ -34,24 +33,20 @@ pub struct Hubspot {
 
 impl Hubspot {
     pub fn new(config: HubspotSettings) -> Result<Self, ProviderError> {
-        for (name, value) in [
-            ("access_token", &config.access_token),
-            ("channel_id", &config.channel_id),
-            ("channel_account_id", &config.channel_account_id),
-        ] {
-            if value.trim().is_empty() {
-                return Err(ProviderError::Config(format!("hubspot.{name} is empty")));
-            }
-        }
+        super::settings::require(
+            "hubspot",
+            &[
+                ("access_token", &config.access_token),
+                ("channel_id", &config.channel_id),
+                ("channel_account_id", &config.channel_account_id),
+            ],
+        )?;
         let http = http::client(config.timeout_seconds)?;
         Ok(Self { config, http })
     }
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.http
-            .request(method, format!("{}{path}", self.config.base_url.trim_end_matches('/')))
-            .bearer_auth(&self.config.access_token)
-            .header("Accept", "application/json")
+        http::request(&self.http, method, &self.config.base_url, path).bearer_auth(&self.config.access_token)
     }
 
     /// Publishes one INCOMING message as the visitor; returns HubSpot's answer (the message).
@@ -108,20 +103,9 @@ impl Provider for Hubspot {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            mode: Mode::LiveChat,
-            email_handover: true,
-            // `conversation.propertyChange` on `assignedTo`, when the app subscribes to it.
-            agent_joined_events: true,
-            typing: false,
-            close_signal: true,
-            // No agent-online API exists (SPEC 4(e)): HubSpot's routing decides.
-            availability_check: false,
-        }
-    }
-
-    async fn available(&self) -> Result<bool, ProviderError> {
-        Ok(true)
+        // Agents join by `conversation.propertyChange` on `assignedTo`, when the app subscribes
+        // to it. No agent-online API exists (SPEC 4(e)): HubSpot's routing decides.
+        Capabilities::live_chat()
     }
 
     async fn open(&self, handover: &Handover) -> Result<RemoteThread, ProviderError> {
@@ -150,11 +134,12 @@ impl Provider for Hubspot {
 
     async fn close(&self, thread: &RemoteThread, reason: CloseReason) -> Result<(), ProviderError> {
         let keys = ThreadKeys::of(thread)?;
-        let (notice, id) = match reason {
-            CloseReason::Cancelled => ("(The visitor cancelled the request in the chat.)", "cancelled"),
-            CloseReason::Left => ("(The visitor left the chat.)", "left"),
+        let id = match reason {
+            CloseReason::Cancelled => "cancelled",
+            CloseReason::Left => "left",
         };
-        self.publish(&keys, notice, &format!("{}-{id}", keys.integration_thread)).await?;
+        let notice = format!("({})", reason.notice());
+        self.publish(&keys, &notice, &format!("{}-{id}", keys.integration_thread)).await?;
         if reason != CloseReason::Cancelled || !self.config.close_on_cancel {
             return Ok(());
         }
@@ -199,22 +184,18 @@ impl Connector for Hubspot {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identity::Identity;
+    use crate::connectors::Mode;
 
     fn config() -> HubspotSettings {
         serde_json::from_value(json!({"access_token": "t", "channel_id": "1001", "channel_account_id": "2002"}))
             .unwrap()
     }
 
+    /// A visitor who gave no name.
     fn handover(email: Option<&str>) -> Handover {
-        Handover {
-            conversation_id: "c1".into(),
-            site: "demo".into(),
-            visitor: Identity { email_verified: email.is_some(), ..Identity::unverified(email, None) },
-            summary: "Wants a refund.".into(),
-            reason: "explicit_request".into(),
-            visitor_messages: vec!["A person please".into()],
-        }
+        let mut handover = crate::connectors::testing::handover(email);
+        handover.visitor.name = None;
+        handover
     }
 
     #[test]

@@ -10,10 +10,7 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{json, Value};
 use tokio::sync::OnceCell;
 
-use super::{
-    Capabilities, CloseReason, Handover, Mode, Provider, ProviderError, ProviderKind,
-    RemoteThread,
-};
+use super::{Capabilities, CloseReason, Handover, Provider, ProviderError, ProviderKind, RemoteThread};
 use crate::connectors::{http, json::string_field};
 use crate::connectors::{Connector, Context, Delivery, InboundEvent, Refusal, WeakWebhook};
 
@@ -31,19 +28,15 @@ pub struct Intercom {
 
 impl Intercom {
     pub fn new(config: IntercomSettings) -> Result<Self, ProviderError> {
-        if config.access_token.trim().is_empty() {
-            return Err(ProviderError::Config("intercom.access_token is empty".into()));
-        }
+        super::settings::require("intercom", &[("access_token", &config.access_token)])?;
         let http = http::client(config.timeout_seconds)?;
         Ok(Self { config, http, admin_id: OnceCell::new() })
     }
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.http
-            .request(method, format!("{}{path}", self.config.base_url.trim_end_matches('/')))
+        http::request(&self.http, method, &self.config.base_url, path)
             .bearer_auth(&self.config.access_token)
             .header("Intercom-Version", &self.config.version)
-            .header("Accept", "application/json")
     }
 
     async fn admin_id(&self) -> Result<String, ProviderError> {
@@ -132,14 +125,7 @@ impl Provider for Intercom {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            mode: Mode::LiveChat,
-            email_handover: true,
-            agent_joined_events: true,
-            typing: false,
-            close_signal: true,
-            availability_check: true,
-        }
+        Capabilities { availability_check: true, ..Capabilities::live_chat() }
     }
 
     async fn available(&self) -> Result<bool, ProviderError> {
@@ -196,12 +182,13 @@ impl Provider for Intercom {
         let admin_id = self.admin_id().await?;
         let path = format!("/conversations/{}/parts", thread.conversation);
         let body = match reason {
-            CloseReason::Cancelled => json!({"message_type": "close", "type": "admin", "admin_id": admin_id,
-                                              "body": "The visitor cancelled the request in the chat."}),
+            CloseReason::Cancelled => {
+                json!({"message_type": "close", "type": "admin", "admin_id": admin_id, "body": reason.notice()})
+            }
             CloseReason::Left => {
                 let path = format!("/conversations/{}/reply", thread.conversation);
                 let note = json!({"message_type": "note", "type": "admin", "admin_id": admin_id,
-                                  "body": "<p>The visitor left the chat.</p>"});
+                                  "body": format!("<p>{}</p>", reason.notice())});
                 return http::send_expecting_json(self.request(Method::POST, &path).json(&note)).await.map(drop);
             }
         };

@@ -57,10 +57,6 @@ impl Provider for Link {
         }
     }
 
-    async fn available(&self) -> Result<bool, ProviderError> {
-        Ok(true)
-    }
-
     async fn open(&self, _: &Handover) -> Result<RemoteThread, ProviderError> {
         Err(ProviderError::Config("a link cannot take a handover; the visitor gets the link".into()))
     }

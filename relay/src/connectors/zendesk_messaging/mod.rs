@@ -16,7 +16,7 @@ use hmac::{Hmac, Mac};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{json, Map, Value};
 
-use super::{Capabilities, CloseReason, Handover, Mode, Provider, ProviderError, ProviderKind, RemoteThread};
+use super::{zendesk_support, Capabilities, CloseReason, Handover, Provider, ProviderError, ProviderKind, RemoteThread};
 use crate::connectors::{http, json::string};
 use crate::connectors::{Connector, Context, Delivery, InboundEvent, Refusal, WeakWebhook};
 
@@ -39,21 +39,18 @@ pub struct ZendeskMessaging {
 
 impl ZendeskMessaging {
     pub fn new(config: ZendeskMessagingSettings) -> Result<Self, ProviderError> {
-        for (name, value) in
-            [("app_id", &config.app_id), ("key_id", &config.key_id), ("key_secret", &config.key_secret)]
-        {
-            if value.trim().is_empty() {
-                return Err(ProviderError::Config(format!("zendesk_messaging.{name} is empty")));
-            }
-        }
+        super::settings::require(
+            "zendesk_messaging",
+            &[("app_id", &config.app_id), ("key_id", &config.key_id), ("key_secret", &config.key_secret)],
+        )?;
         let http = http::client(config.timeout_seconds)?;
         Ok(Self { config, http })
     }
 
     /// A request to `/v2/apps/{appId}{path}`.
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        let url = format!("{}/v2/apps/{}{path}", self.config.base_url.trim_end_matches('/'), self.config.app_id);
-        let request = self.http.request(method, url).header("Accept", "application/json");
+        let path = format!("/v2/apps/{}{path}", self.config.app_id);
+        let request = http::request(&self.http, method, &self.config.base_url, &path);
         match self.config.auth {
             Auth::Basic => request.basic_auth(&self.config.key_id, Some(&self.config.key_secret)),
             Auth::Jwt => request.bearer_auth(jwt(&self.config.key_id, &self.config.key_secret)),
@@ -163,20 +160,10 @@ impl ZendeskMessaging {
     }
 
     async fn agents_online(&self, availability: &AvailabilitySettings) -> Result<bool, ProviderError> {
-        let url = format!("{}/api/v2/agent_availabilities", availability.base_url.trim_end_matches('/'));
-        let request = self
-            .http
-            .get(url)
+        let request = http::request(&self.http, Method::GET, &availability.base_url, "/api/v2/agent_availabilities")
             .basic_auth(format!("{}/token", availability.email), Some(&availability.api_token))
             .query(&[("filter[channel_status]", availability.channel_status.as_str())]);
-        let answer = self.send(request).await?;
-        // `agent_status` is only returned with Omnichannel routing: when present it must say online.
-        Ok(answer["data"].as_array().is_some_and(|agents| {
-            agents.iter().any(|a| {
-                let status = a.pointer("/attributes/agent_status/name").and_then(Value::as_str);
-                status.is_none_or(|s| s.eq_ignore_ascii_case("online"))
-            })
-        }))
+        Ok(zendesk_support::anyone_online(&self.send(request).await?))
     }
 }
 
@@ -222,13 +209,11 @@ impl Provider for ZendeskMessaging {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            mode: Mode::LiveChat,
-            email_handover: true,
             // Sunshine does not say when an agent takes the ticket: the first reply counts.
             agent_joined_events: false,
             typing: true,
-            close_signal: true,
             availability_check: self.config.availability.is_some(),
+            ..Capabilities::live_chat()
         }
     }
 
@@ -276,11 +261,7 @@ impl Provider for ZendeskMessaging {
     }
 
     async fn close(&self, thread: &RemoteThread, reason: CloseReason) -> Result<(), ProviderError> {
-        let notice = match reason {
-            CloseReason::Cancelled => "The visitor cancelled the request in the chat.",
-            CloseReason::Left => "The visitor left the chat.",
-        };
-        self.post(&thread.conversation, self.business(), notice).await?;
+        self.post(&thread.conversation, self.business(), reason.notice()).await?;
         if reason != CloseReason::Cancelled || !self.config.release_on_cancel {
             return Ok(());
         }

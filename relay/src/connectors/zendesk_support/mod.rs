@@ -15,7 +15,7 @@ use reqwest::{Method, RequestBuilder};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::{Capabilities, CloseReason, Handover, Mode, Provider, ProviderError, ProviderKind, RemoteThread};
+use super::{Capabilities, CloseReason, Handover, Provider, ProviderError, ProviderKind, RemoteThread};
 use crate::connectors::{
     http,
     json::{id_value, string_at as string_field},
@@ -62,8 +62,7 @@ impl ZendeskSupport {
     }
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        let url = format!("{}/api/v2{path}", self.config.base_url.trim_end_matches('/'));
-        let request = self.http.request(method, url).header("Accept", "application/json");
+        let request = http::request(&self.http, method, &self.config.base_url, &format!("/api/v2{path}"));
         match &self.auth {
             Auth::Token { user, token } => request.basic_auth(user, Some(token)),
             Auth::Bearer(token) => request.bearer_auth(token),
@@ -156,6 +155,18 @@ pub(super) fn idempotency_key(handover: &Handover) -> String {
     format!("baton-{}-{}", handover.conversation_id, hex::encode(&digest[..8]))
 }
 
+/// Whether the Agent Availability API's answer lists an agent who can take the conversation
+/// (Zendesk Messaging asks the same API). `agent_status` comes only with Omnichannel routing;
+/// when present it must say online.
+pub(super) fn anyone_online(answer: &Value) -> bool {
+    answer["data"].as_array().is_some_and(|agents| {
+        agents.iter().any(|a| {
+            let status = a.pointer("/attributes/agent_status/name").and_then(Value::as_str);
+            status.is_none_or(|s| s.eq_ignore_ascii_case("online"))
+        })
+    })
+}
+
 #[async_trait]
 impl Provider for ZendeskSupport {
     fn kind(&self) -> ProviderKind {
@@ -163,15 +174,8 @@ impl Provider for ZendeskSupport {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            mode: Mode::Ticket,
-            email_handover: true,
-            // No "assigned" webhook is set up: the first public agent comment counts as joining.
-            agent_joined_events: false,
-            typing: false,
-            close_signal: true,
-            availability_check: self.config.availability_channel.is_some(),
-        }
+        // No "assigned" webhook is set up: the first public agent comment counts as joining.
+        Capabilities { availability_check: self.config.availability_channel.is_some(), ..Capabilities::ticket() }
     }
 
     async fn available(&self) -> Result<bool, ProviderError> {
@@ -189,13 +193,7 @@ impl Provider for ZendeskSupport {
             }
             Err(error) => return Err(error),
         };
-        // `agent_status` comes only with Omnichannel routing; when present it must say online.
-        Ok(answer["data"].as_array().is_some_and(|agents| {
-            agents.iter().any(|a| {
-                let status = a.pointer("/attributes/agent_status/name").and_then(Value::as_str);
-                status.is_none_or(|s| s.eq_ignore_ascii_case("online"))
-            })
-        }))
+        Ok(anyone_online(&answer))
     }
 
     async fn open(&self, handover: &Handover) -> Result<RemoteThread, ProviderError> {
@@ -225,16 +223,15 @@ impl Provider for ZendeskSupport {
     async fn close(&self, thread: &RemoteThread, reason: CloseReason) -> Result<(), ProviderError> {
         let update = match reason {
             CloseReason::Cancelled => {
-                let mut update =
-                    json!({"comment": {"body": "The visitor cancelled the request in the chat.", "public": false}});
+                let mut update = json!({"comment": {"body": reason.notice(), "public": false}});
                 if self.config.solve_on_cancel {
                     update["status"] = json!("solved");
                 }
                 update
             }
             CloseReason::Left => json!({"comment": {
-                "body": "The visitor left the chat. Public replies still reach them by email (if they gave one) \
-                         and in the chat thread when they come back.",
+                "body": format!("{} Public replies still reach them by email (if they gave one) and in the chat \
+                                 thread when they come back.", reason.notice()),
                 "public": false}}),
         };
         self.update(&thread.conversation, update).await
@@ -265,26 +262,18 @@ impl Connector for ZendeskSupport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identity::Identity;
+    use crate::connectors::{testing::settings as toml_config, Mode};
 
     fn config() -> ZendeskSupportSettings {
         toml_config("base_url = \"https://acme.zendesk.com\"\nemail = \"bot@acme.test\"\napi_token = \"t\"")
     }
 
-    fn toml_config(text: &str) -> ZendeskSupportSettings {
-        use figment::providers::Format;
-        figment::Figment::from(figment::providers::Toml::string(text)).extract().unwrap()
-    }
-
-    /// A handover whose email (if any) the site signed.
+    /// A handover whose email (if any) the site signed, with two lines of the visitor's.
     fn handover(email: Option<&str>) -> Handover {
         Handover {
-            conversation_id: "c1".into(),
-            site: "demo".into(),
-            visitor: Identity { email_verified: email.is_some(), ..Identity::unverified(email, Some("Ada")) },
             summary: "Wants a refund for order 1234.".into(),
-            reason: "explicit_request".into(),
             visitor_messages: vec!["Where is my refund for order 1234?".into(), "A person please".into()],
+            ..crate::connectors::testing::handover(email)
         }
     }
 

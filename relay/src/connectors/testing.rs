@@ -1,0 +1,25 @@
+//! What the connectors' unit tests share: a handover to hand over, and settings read from TOML
+//! as a site's configuration file gives them.
+
+use serde::de::DeserializeOwned;
+
+use super::Handover;
+use crate::identity::Identity;
+
+/// Ada's handover of conversation `c1` on `demo`, with `email` as the site signed it (if any).
+pub fn handover(email: Option<&str>) -> Handover {
+    Handover {
+        conversation_id: "c1".into(),
+        site: "demo".into(),
+        visitor: Identity { email_verified: email.is_some(), ..Identity::unverified(email, Some("Ada")) },
+        summary: "Wants a refund for order <1234>.".into(),
+        reason: "explicit_request".into(),
+        visitor_messages: vec!["A person please".into()],
+    }
+}
+
+/// A connector's settings from the TOML of its `[sites.<key>.provider]` table (without `kind`).
+pub fn settings<T: DeserializeOwned>(toml: &str) -> T {
+    use figment::providers::{Format, Toml};
+    figment::Figment::from(Toml::string(toml)).extract().expect("settings")
+}
