@@ -7,6 +7,7 @@ pub mod browser;
 pub mod eval;
 pub mod helpdesks;
 pub mod hostile;
+pub mod llm;
 pub mod postgres;
 pub mod prism;
 pub mod process;
@@ -101,6 +102,26 @@ pub fn test_config(db: &TestDb) -> Config {
         site.identity_secret = Some(widget_client::IDENTITY_SECRET.into());
     }
     config
+}
+
+/// Office hours open one minute a week, Sundays 03:00-03:01 in Kiritimati (UTC+14): a site with
+/// them is closed whenever a test runs, unless [`office_hours_open_now`].
+pub fn one_minute_office_hours() -> relay::config::OfficeHours {
+    relay::config::OfficeHours {
+        timezone: "Pacific/Kiritimati".into(),
+        days: [("sun".to_string(), "03:00-03:01".to_string())].into(),
+    }
+}
+
+/// Whether the clock is inside the open minute of [`one_minute_office_hours`] (then a test of
+/// closed hours cannot judge).
+pub fn office_hours_open_now() -> bool {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    // Kiritimati is UTC+14; 1970-01-01 was a Thursday.
+    let local = secs + 14 * 3600;
+    let weekday = (local / 86_400 + 3) % 7; // 0 = Monday
+    let minute_of_day = (local % 86_400) / 60;
+    weekday == 6 && minute_of_day == 180
 }
 
 impl TestRelay {

@@ -1,6 +1,7 @@
 //! Prism (`@stoplight/prism-cli` from npm) serving a vendor's official OpenAPI file as a
 //! validating mock: a request that breaks the vendor's contract is answered 422 with the
-//! violations listed. One Prism per spec file per test binary, started on first use.
+//! violations listed. One Prism per spec file per test binary, started on first use; and the
+//! handover the contract tests send ([`handover`]).
 
 use std::{
     collections::HashMap,
@@ -69,4 +70,20 @@ pub fn mock(spec_file: &str) -> String {
     let url = format!("http://127.0.0.1:{port}");
     mocks.insert(spec_file.to_string(), Running { url: url.clone(), _child: ChildGuard(child) });
     url
+}
+
+/// What the contract tests hand over: Ada, with `email` verified (so every request the
+/// connector can make, email search included, is checked), having written `visitor_messages`.
+pub fn handover(email: Option<&str>, visitor_messages: &[&str]) -> relay::connectors::Handover {
+    relay::connectors::Handover {
+        conversation_id: "c0ffee00-0000-4000-8000-000000000001".into(),
+        site: "demo".into(),
+        visitor: relay::identity::Identity {
+            email_verified: email.is_some(),
+            ..relay::identity::Identity::unverified(email, Some("Ada Visitor"))
+        },
+        summary: "The visitor wants a refund for order 1234. Email: ada@example.com.".into(),
+        reason: "explicit_request".into(),
+        visitor_messages: visitor_messages.iter().map(|line| line.to_string()).collect(),
+    }
 }

@@ -26,18 +26,18 @@ impl WidgetClient {
     /// Connects and says hello; returns the client and the welcome frame.
     pub async fn hello(ws_url: &str, resume: Option<&str>, last_seq: u64) -> (Self, ServerFrame) {
         let mut client = Self::connect(ws_url).await;
-        client
-            .send(&ClientFrame::Hello {
-                v: PROTOCOL_VERSION,
-                site: "demo".into(),
-                resume: resume.map(str::to_owned),
-                last_seq,
-                visitor: None,
-            })
-            .await;
+        client.send(&hello_frame("demo", resume, last_seq)).await;
         let welcome = client.next().await;
         assert!(matches!(welcome, ServerFrame::Welcome { .. }), "expected welcome, got {welcome:?}");
         (client, welcome)
+    }
+
+    /// A new visitor who said hello and was greeted: (client, conversation id, resume token).
+    pub async fn greeted(ws_url: &str) -> (Self, String, String) {
+        let (mut client, welcome) = Self::hello(ws_url, None, 0).await;
+        let ServerFrame::Welcome { conversation_id, resume_token, .. } = welcome else { unreachable!() };
+        client.until(|f| as_message(f).is_some()).await; // the greeting
+        (client, conversation_id, resume_token)
     }
 
     /// A new visitor on `site` whose `hello` carries `visitor`; returns the client after the
@@ -80,6 +80,14 @@ impl WidgetClient {
             if !matches!(message, Message::Ping(_) | Message::Pong(_)) {
                 return message;
             }
+        }
+    }
+
+    /// The next message must close the connection with `code`.
+    pub async fn expect_close(&mut self, code: u16) {
+        match self.next_message().await {
+            Message::Close(Some(frame)) => assert_eq!(u16::from(frame.code), code, "{frame:?}"),
+            other => panic!("expected close {code}, got {other:?}"),
         }
     }
 
@@ -132,6 +140,18 @@ pub fn signed_visitor(email: &str, name: &str) -> Visitor {
 /// The same claim without a signature: anyone can send it.
 pub fn claimed_visitor(email: &str, name: &str) -> Visitor {
     Visitor { email: Some(email.into()), name: Some(name.into()), ..Visitor::default() }
+}
+
+/// The `hello` a widget on `site` sends first, resuming conversation `resume` after `last_seq`
+/// when given; no visitor claims.
+pub fn hello_frame(site: &str, resume: Option<&str>, last_seq: u64) -> ClientFrame {
+    ClientFrame::Hello {
+        v: PROTOCOL_VERSION,
+        site: site.into(),
+        resume: resume.map(str::to_owned),
+        last_seq,
+        visitor: None,
+    }
 }
 
 /// A visitor message frame.

@@ -55,18 +55,11 @@ async fn stored_but_unanswered(db: &TestDb, conversation: &str, client_id: &str,
     store.append_visitor(conversation, &body, client_id, relay::event::Channel::Widget).await.expect("append");
 }
 
-fn ids(welcome: &ServerFrame) -> (String, String) {
-    let ServerFrame::Welcome { conversation_id, resume_token, .. } = welcome else { panic!("{welcome:?}") };
-    (conversation_id.clone(), resume_token.clone())
-}
-
 #[tokio::test]
 async fn a_visitor_message_left_unanswered_by_a_stop_is_answered_when_the_relay_starts() {
     let db = TestDb::new();
     let relay = TestRelay::start(&db).await;
-    let (mut visitor, welcome) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
-    let (conversation, token) = ids(&welcome);
-    visitor.next().await; // greeting
+    let (visitor, conversation, token) = WidgetClient::greeted(&relay.ws_url()).await;
     drop(visitor);
     relay.stop().await;
     stored_but_unanswered(&db, &conversation, "m1", "How long does shipping take?").await;
@@ -84,11 +77,9 @@ async fn a_visitor_message_left_unanswered_by_a_stop_is_answered_when_the_relay_
 async fn a_visitor_message_retried_after_a_stop_is_answered_and_stored_once() {
     let db = TestDb::new();
     let relay = TestRelay::start(&db).await;
-    let (mut visitor, welcome) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
-    let (conversation, token) = ids(&welcome);
-    visitor.next().await; // greeting
-                          // Stored by a relay that stopped before answering (written beside the running one, whose
-                          // actor already started, so only the retry can find it).
+    let (visitor, conversation, token) = WidgetClient::greeted(&relay.ws_url()).await;
+    // Stored by a relay that stopped before answering (written beside the running one, whose
+    // actor already started, so only the retry can find it).
     stored_but_unanswered(&db, &conversation, "m1", "Do you accept PayPal?").await;
     drop(visitor);
 

@@ -6,18 +6,17 @@ use std::{
     time::Duration,
 };
 
-use axum::{body::Body, extract::State, response::Response, routing::post, Json, Router};
+use axum::{extract::State, routing::post, Json, Router};
 use baton_tests::{
     agent_client::{AgentSocket, DEMO_TOKEN},
+    llm::TOKENS,
     test_config,
-    widget_client::WidgetClient,
+    widget_client::{send_text, WidgetClient},
     TestDb, TestRelay,
 };
 use relay::config::{BotConfig, Config, LlmConfig, RasaConfig};
 use serde_json::{json, Value};
 use shared::{Action, ClientFrame, EventBody, Message, Phase, Role, ServerFrame};
-
-const TOKENS: &[&str] = &["Yes, ", "we ", "accept ", "PayPal ", "at ", "checkout."];
 
 /// Serves `app` on a free local port; returns its base address.
 async fn serve(app: Router) -> String {
@@ -29,19 +28,7 @@ async fn serve(app: Router) -> String {
 
 /// An OpenAI-compatible endpoint that streams [`TOKENS`] slowly enough for drafts to show.
 async fn llm_endpoint() -> String {
-    let stream = || async {
-        let events = futures_util::stream::unfold(0usize, |i| async move {
-            tokio::time::sleep(Duration::from_millis(70)).await;
-            let data = match TOKENS.get(i) {
-                Some(token) => json!({"choices": [{"delta": {"content": token}}]}).to_string(),
-                None if i == TOKENS.len() => "[DONE]".to_string(),
-                None => return None,
-            };
-            Some((Ok::<_, std::io::Error>(format!("data: {data}\n\n")), i + 1))
-        });
-        Response::builder().header("content-type", "text/event-stream").body(Body::from_stream(events)).unwrap()
-    };
-    serve(Router::new().route("/v1/chat/completions", post(stream))).await + "/v1"
+    baton_tests::llm::streaming_endpoint(Duration::from_millis(70)).await
 }
 
 /// A Rasa REST channel: buttons for most messages, a handover request for "refund by cheque"
@@ -67,6 +54,13 @@ async fn rasa_endpoint() -> (String, Arc<Mutex<Vec<Value>>>) {
     (serve(app).await + "/webhooks/rest/webhook", seen)
 }
 
+/// A relay whose sites' bot is the Rasa channel [`rasa_endpoint`] serves, and what that was sent.
+async fn rasa_relay(db: &TestDb) -> (TestRelay, Arc<Mutex<Vec<Value>>>) {
+    let (url, seen) = rasa_endpoint().await;
+    let relay = TestRelay::start_with(with_bot(db, BotConfig::Rasa(RasaConfig { url, ..RasaConfig::default() }))).await;
+    (relay, seen)
+}
+
 fn with_bot(db: &TestDb, bot: BotConfig) -> Config {
     let mut config = test_config(db);
     for site in config.sites.values_mut() {
@@ -80,7 +74,7 @@ async fn ask(relay: &TestRelay, text: &str) -> (WidgetClient, String) {
     let (mut widget, welcome) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
     let ServerFrame::Welcome { conversation_id, .. } = welcome else { panic!("no welcome") };
     widget.next().await; // greeting
-    widget.send(&ClientFrame::Send { client_id: "q1".into(), text: text.into() }).await;
+    widget.send(&send_text("q1", text)).await;
     (widget, conversation_id)
 }
 
@@ -139,32 +133,26 @@ async fn an_llm_endpoint_that_is_down_gives_a_clear_answer_and_the_relay_carries
     };
     let relay = TestRelay::start_with(with_bot(&db, BotConfig::Llm(settings.clone()))).await;
     let (mut widget, _) = ask(&relay, "Do you accept PayPal?").await;
-    let (last, _) = widget.until(|f| bot_message(f).is_some()).await;
-    let message = bot_message(&last).unwrap();
+    let message = widget.until_message(Role::Bot, "").await;
     assert_eq!(message.text, settings.unavailable_message);
     assert!(message.quick_replies.iter().any(|q| q.action == Some(Action::RequestHandover)), "a person is offered");
-    widget.send(&ClientFrame::Send { client_id: "q2".into(), text: "How much is express shipping?".into() }).await;
-    let (last, _) = widget.until(|f| bot_message(f).is_some()).await;
-    assert_eq!(bot_message(&last).unwrap().text, settings.unavailable_message, "still answering");
+    widget.send(&send_text("q2", "How much is express shipping?")).await;
+    assert_eq!(widget.until_message(Role::Bot, "").await.text, settings.unavailable_message, "still answering");
     relay.stop().await;
 }
 
 #[tokio::test]
 async fn rasa_buttons_become_quick_replies_whose_payload_is_sent_back() {
     let db = TestDb::new();
-    let (url, seen) = rasa_endpoint().await;
-    let relay =
-        TestRelay::start_with(with_bot(&db, BotConfig::Rasa(RasaConfig { url, ..RasaConfig::default() }))).await;
+    let (relay, seen) = rasa_relay(&db).await;
     let (mut widget, id) = ask(&relay, "hello").await;
-    let (last, _) = widget.until(|f| bot_message(f).is_some()).await;
-    let message = bot_message(&last).unwrap();
+    let message = widget.until_message(Role::Bot, "").await;
     assert_eq!(message.text, "What can I do for you?");
     let replies: Vec<_> = message.quick_replies.iter().map(|q| (q.title.as_str(), q.payload.as_str())).collect();
     assert_eq!(replies, [("Track my order", "/track_order"), ("Returns", "/returns")]);
     // Clicking a button sends its payload as the visitor's text.
-    widget.send(&ClientFrame::Send { client_id: "q2".into(), text: "/track_order".into() }).await;
-    let (last, _) = widget.until(|f| bot_message(f).is_some()).await;
-    assert_eq!(bot_message(&last).unwrap().text, "Your order ships tomorrow.");
+    widget.send(&send_text("q2", "/track_order")).await;
+    assert_eq!(widget.until_message(Role::Bot, "").await.text, "Your order ships tomorrow.");
     let seen = seen.lock().unwrap().clone();
     assert_eq!(seen[0], json!({"sender": id, "message": "hello"}));
     assert_eq!(seen[1]["message"], "/track_order");
@@ -174,16 +162,11 @@ async fn rasa_buttons_become_quick_replies_whose_payload_is_sent_back() {
 #[tokio::test]
 async fn a_rasa_handover_request_hands_the_conversation_to_a_person() {
     let db = TestDb::new();
-    let (url, _) = rasa_endpoint().await;
-    let relay =
-        TestRelay::start_with(with_bot(&db, BotConfig::Rasa(RasaConfig { url, ..RasaConfig::default() }))).await;
+    let (relay, _) = rasa_relay(&db).await;
     let mut agent = AgentSocket::connect(&relay.ws_base(), DEMO_TOKEN).await;
     let (mut widget, id) = ask(&relay, "I want a refund by cheque").await;
-    let (last, _) = widget.until(|f| bot_message(f).is_some()).await;
-    assert_eq!(bot_message(&last).unwrap().text, "Let me get a colleague.");
-    let (phase, _) = widget
-        .until(|f| matches!(f, ServerFrame::Event(e) if matches!(&e.body, EventBody::Phase(p) if p.phase == Phase::Waiting)))
-        .await;
+    assert_eq!(widget.until_message(Role::Bot, "").await.text, "Let me get a colleague.");
+    let (phase, _) = widget.until_phase(Phase::Waiting).await;
     let ServerFrame::Event(event) = phase else { unreachable!() };
     let EventBody::Phase(change) = event.body else { unreachable!() };
     assert_eq!(change.reason.as_deref(), Some("rule"));

@@ -4,32 +4,12 @@
 
 use std::time::Duration;
 
-use axum::{body::Body, response::Response, routing::post, Router};
 use baton_tests::{browser::Browser, test_config, TestDb, TestRelay};
 use relay::config::{BotConfig, LlmConfig};
-use serde_json::json;
 
-const TOKENS: &[&str] = &["Yes, ", "we ", "accept ", "PayPal ", "at ", "checkout."];
-
-/// Streams [`TOKENS`] slowly enough for the browser to see each step.
+/// Streams [`baton_tests::llm::TOKENS`] slowly enough for the browser to see each step.
 async fn llm_endpoint() -> String {
-    let stream = || async {
-        let events = futures_util::stream::unfold(0usize, |i| async move {
-            tokio::time::sleep(Duration::from_millis(400)).await;
-            let data = match TOKENS.get(i) {
-                Some(token) => json!({"choices": [{"delta": {"content": token}}]}).to_string(),
-                None if i == TOKENS.len() => "[DONE]".to_string(),
-                None => return None,
-            };
-            Some((Ok::<_, std::io::Error>(format!("data: {data}\n\n")), i + 1))
-        });
-        Response::builder().header("content-type", "text/event-stream").body(Body::from_stream(events)).unwrap()
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}/v1", listener.local_addr().unwrap());
-    let app = Router::new().route("/v1/chat/completions", post(stream));
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    base
+    baton_tests::llm::streaming_endpoint(Duration::from_millis(400)).await
 }
 
 const DRAFT: &str = "const d = root && root.querySelector('[data-testid=message][data-status=draft] \

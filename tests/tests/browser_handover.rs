@@ -163,10 +163,7 @@ async fn unavailable_without_agents_and_outside_office_hours_leaves_an_email() {
     // Kiritimati; this is not asserted in that one minute a week).
     let db = TestDb::new();
     let mut config = test_config(&db);
-    config.sites.get_mut("demo").unwrap().office_hours = Some(relay::config::OfficeHours {
-        timezone: "Pacific/Kiritimati".into(),
-        days: [("sun".to_string(), "03:00-03:01".to_string())].into(),
-    });
+    config.sites.get_mut("demo").unwrap().office_hours = Some(baton_tests::one_minute_office_hours());
     let relay = TestRelay::start_with(config).await;
     let _agent = AgentSocket::connect(&relay.ws_base(), DEMO_TOKEN).await;
     let visitor = Browser::start().await;

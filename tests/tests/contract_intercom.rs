@@ -6,7 +6,6 @@ use relay::connectors::{
     intercom::{Intercom, IntercomSettings},
     CloseReason, Handover, Provider, ProviderError, ProviderKind, RemoteThread,
 };
-use relay::identity::Identity;
 
 fn connector() -> Intercom {
     let base_url = prism::mock("intercom-2.11.openapi.yaml");
@@ -21,15 +20,7 @@ fn connector() -> Intercom {
 }
 
 fn handover(email: Option<&str>) -> Handover {
-    Handover {
-        conversation_id: "c0ffee00-0000-4000-8000-000000000001".into(),
-        site: "demo".into(),
-        // Verified, so every request the connector can make (email search included) is checked.
-        visitor: Identity { email_verified: email.is_some(), ..Identity::unverified(email, Some("Ada Visitor")) },
-        summary: "The visitor wants a refund for order 1234. Email: ada@example.com.".into(),
-        reason: "explicit_request".into(),
-        visitor_messages: vec!["I need a refund for order 1234".into()],
-    }
+    prism::handover(email, &["I need a refund for order 1234"])
 }
 
 #[tokio::test]

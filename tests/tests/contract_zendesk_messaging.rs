@@ -8,7 +8,6 @@ use relay::connectors::{
     zendesk_messaging::{Auth, ZendeskMessaging, ZendeskMessagingSettings},
     CloseReason, Handover, Provider, ProviderKind, RemoteThread,
 };
-use relay::identity::Identity;
 
 const SPEC: &str = "sunshine-conversations-v2.openapi.yaml";
 
@@ -31,15 +30,7 @@ fn config(auth: Auth) -> ZendeskMessagingSettings {
 }
 
 fn handover(email: Option<&str>) -> Handover {
-    Handover {
-        conversation_id: "c0ffee00-0000-4000-8000-000000000001".into(),
-        site: "demo".into(),
-        // Verified, so every request the connector can make (email search included) is checked.
-        visitor: Identity { email_verified: email.is_some(), ..Identity::unverified(email, Some("Ada Visitor")) },
-        summary: "The visitor wants a refund for order 1234. Email: ada@example.com.".into(),
-        reason: "explicit_request".into(),
-        visitor_messages: vec!["Where is my parcel?".into(), "I need a refund for order 1234".into()],
-    }
+    prism::handover(email, &["Where is my parcel?", "I need a refund for order 1234"])
 }
 
 #[tokio::test]

@@ -1,7 +1,10 @@
 //! The relay's widget gateway, driven over a real WebSocket against real SQLite.
 
-use baton_tests::{widget_client::WidgetClient, TestDb, TestRelay};
-use shared::{close_code, ClientFrame, ErrorCode, EventBody, Role, ServerFrame, PROTOCOL_VERSION};
+use baton_tests::{
+    widget_client::{hello_frame, WidgetClient},
+    TestDb, TestRelay,
+};
+use shared::{close_code, ClientFrame, ErrorCode, EventBody, Role, ServerFrame};
 use tokio_tungstenite::tungstenite::Message;
 
 fn message_of(frame: &ServerFrame) -> Option<(u64, Role, &str)> {
@@ -69,9 +72,7 @@ async fn a_new_visitor_is_greeted_and_answered_from_the_help_articles() {
 async fn a_returning_visitor_gets_exactly_what_they_missed() {
     let db = TestDb::new();
     let relay = TestRelay::start(&db).await;
-    let (mut first, welcome) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
-    let (conversation, token, _) = welcome_parts(&welcome);
-    first.next().await; // greeting
+    let (mut first, conversation, token) = WidgetClient::greeted(&relay.ws_url()).await;
     ask(&mut first, "c-1", "Do you accept PayPal?").await;
     drop(first);
 
@@ -127,9 +128,7 @@ async fn resume_tokens_are_stored_only_as_their_hashes() {
 async fn a_retried_message_is_stored_once_and_acked_each_time() {
     let db = TestDb::new();
     let relay = TestRelay::start(&db).await;
-    let (mut client, welcome) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
-    let (_, token, _) = welcome_parts(&welcome);
-    client.next().await; // greeting
+    let (mut client, _, token) = WidgetClient::greeted(&relay.ws_url()).await;
     let (seq, _) = ask(&mut client, "same-id", "How do I return an item?").await;
 
     // The retry arrives on a new connection, as after a network drop.
@@ -174,20 +173,11 @@ async fn expect_error(client: &mut WidgetClient, code: ErrorCode) {
     }
 }
 
-async fn expect_close(client: &mut WidgetClient, code: u16) {
-    match client.next_message().await {
-        Message::Close(Some(frame)) => assert_eq!(u16::from(frame.code), code),
-        other => panic!("expected close {code}, got {other:?}"),
-    }
-}
-
 #[tokio::test]
 async fn bad_frames_get_error_frames_and_the_session_survives() {
     let db = TestDb::new();
     let relay = TestRelay::start(&db).await;
-    let (mut client, welcome) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
-    let (_, token, _) = welcome_parts(&welcome);
-    client.next().await; // greeting
+    let (mut client, _, token) = WidgetClient::greeted(&relay.ws_url()).await;
 
     client.send_raw("{not json".into()).await;
     expect_error(&mut client, ErrorCode::BadFrame).await;
@@ -232,15 +222,7 @@ async fn frames_before_hello_are_refused_until_hello() {
     let mut client = WidgetClient::connect(&relay.ws_url()).await;
     client.send(&send("early", "hi")).await;
     expect_error(&mut client, ErrorCode::NotReady).await;
-    client
-        .send(&ClientFrame::Hello {
-            v: PROTOCOL_VERSION,
-            site: "demo".into(),
-            resume: None,
-            last_seq: 0,
-            visitor: None,
-        })
-        .await;
+    client.send(&hello_frame("demo", None, 0)).await;
     assert!(matches!(client.next().await, ServerFrame::Welcome { .. }));
 }
 
@@ -251,7 +233,7 @@ async fn a_wrong_protocol_version_is_refused_with_its_close_code() {
     let mut client = WidgetClient::connect(&relay.ws_url()).await;
     client.send(&ClientFrame::Hello { v: 99, site: "demo".into(), resume: None, last_seq: 0, visitor: None }).await;
     expect_error(&mut client, ErrorCode::UnsupportedVersion).await;
-    expect_close(&mut client, close_code::UNSUPPORTED_VERSION).await;
+    client.expect_close(close_code::UNSUPPORTED_VERSION).await;
 }
 
 #[tokio::test]
@@ -259,17 +241,9 @@ async fn an_unknown_site_is_refused_with_its_close_code() {
     let db = TestDb::new();
     let relay = TestRelay::start(&db).await;
     let mut client = WidgetClient::connect(&relay.ws_url()).await;
-    client
-        .send(&ClientFrame::Hello {
-            v: PROTOCOL_VERSION,
-            site: "nope".into(),
-            resume: None,
-            last_seq: 0,
-            visitor: None,
-        })
-        .await;
+    client.send(&hello_frame("nope", None, 0)).await;
     expect_error(&mut client, ErrorCode::UnknownSite).await;
-    expect_close(&mut client, close_code::UNKNOWN_SITE).await;
+    client.expect_close(close_code::UNKNOWN_SITE).await;
 }
 
 #[tokio::test]
@@ -279,17 +253,9 @@ async fn a_site_restricted_to_origins_refuses_other_pages() {
     config.sites.get_mut("demo").unwrap().allowed_origins = vec!["https://shop.example".into()];
     let relay = TestRelay::start_with(config).await;
     let mut client = WidgetClient::connect(&relay.ws_url()).await;
-    client
-        .send(&ClientFrame::Hello {
-            v: PROTOCOL_VERSION,
-            site: "demo".into(),
-            resume: None,
-            last_seq: 0,
-            visitor: None,
-        })
-        .await;
+    client.send(&hello_frame("demo", None, 0)).await;
     expect_error(&mut client, ErrorCode::OriginNotAllowed).await;
-    expect_close(&mut client, close_code::POLICY).await;
+    client.expect_close(close_code::POLICY).await;
 }
 
 #[tokio::test]
@@ -304,7 +270,7 @@ async fn a_conversation_survives_a_relay_restart() {
 
     let config = relay.config.clone();
     relay.stop().await;
-    expect_close(&mut client, close_code::SERVICE_RESTART).await;
+    client.expect_close(close_code::SERVICE_RESTART).await;
 
     let relay = TestRelay::start_on(addr, config).await;
     let (mut client, welcome) = WidgetClient::hello(&relay.ws_url(), Some(&token), 3).await;

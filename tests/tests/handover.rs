@@ -10,19 +10,9 @@ use baton_tests::{
 use serde_json::json;
 use shared::{Action, ClientFrame, EventBody, Phase, Role, ServerFrame};
 
-fn welcome_ids(frame: &ServerFrame) -> (String, String) {
-    match frame {
-        ServerFrame::Welcome { conversation_id, resume_token, .. } => (conversation_id.clone(), resume_token.clone()),
-        other => panic!("not a welcome: {other:?}"),
-    }
-}
-
 /// A visitor connected and greeted: (client, conversation id, resume token).
 async fn visitor(relay: &TestRelay) -> (WidgetClient, String, String) {
-    let (mut client, welcome) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
-    let (id, token) = welcome_ids(&welcome);
-    client.next().await; // greeting
-    (client, id, token)
+    WidgetClient::greeted(&relay.ws_url()).await
 }
 
 /// Sends a visitor message and checks the bot does not answer it (no bot message after it,
@@ -229,28 +219,14 @@ async fn outside_office_hours_is_unavailable_even_with_agents_online() {
     let db = TestDb::new();
     let mut config = test_config(&db);
     // Open one minute a week, at a time this test does not run: effectively closed.
-    config.sites.get_mut("demo").unwrap().office_hours = Some(relay::config::OfficeHours {
-        timezone: "Pacific/Kiritimati".into(),
-        days: [("sun".to_string(), "03:00-03:01".to_string())].into(),
-    });
+    config.sites.get_mut("demo").unwrap().office_hours = Some(baton_tests::one_minute_office_hours());
     let relay = TestRelay::start_with(config).await;
     let _agent = AgentSocket::connect(&relay.ws_base(), DEMO_TOKEN).await;
     let (mut visitor, _, _) = visitor(&relay).await;
-    let now = chrono_free_now_is_not_sunday_0300_kiritimati();
-    if now {
+    if !baton_tests::office_hours_open_now() {
         visitor.send(&ClientFrame::RequestHandover).await;
         visitor.until_message(Role::Bot, "nobody from our team is available").await;
     }
-}
-
-/// True unless the clock is inside the single open minute (then the test cannot judge).
-fn chrono_free_now_is_not_sunday_0300_kiritimati() -> bool {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-    // Kiritimati is UTC+14; 1970-01-01 was a Thursday.
-    let local = secs + 14 * 3600;
-    let weekday = (local / 86_400 + 3) % 7; // 0 = Monday
-    let minute_of_day = (local % 86_400) / 60;
-    !(weekday == 6 && minute_of_day == 180)
 }
 
 #[tokio::test]

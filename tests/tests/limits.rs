@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use baton_tests::{
     test_config,
-    widget_client::{send_text, WidgetClient, WAIT},
+    widget_client::{hello_frame, send_text, WidgetClient, WAIT},
     TestDb, TestRelay,
 };
 use futures_util::{SinkExt, StreamExt};
@@ -17,13 +17,20 @@ use relay::{
     store::{Handover, SqliteStore, Store},
 };
 use serde_json::{json, Value};
-use shared::{close_code, ClientFrame, ErrorCode, ServerFrame, PROTOCOL_VERSION};
+use shared::{close_code, ClientFrame, ErrorCode, ServerFrame};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message;
 
 fn config(db: &TestDb, limits: LimitsConfig) -> Config {
     let mut config = test_config(db);
     config.limits = limits;
+    config
+}
+
+/// [`config`] behind a proxy at 127.0.0.1 that the relay trusts for `X-Forwarded-For`.
+fn behind_a_proxy(db: &TestDb, limits: LimitsConfig) -> Config {
+    let mut config = config(db, limits);
+    config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
     config
 }
 
@@ -68,16 +75,6 @@ fn assert_limited(answer: &Answer, what: &str) -> u64 {
     seconds
 }
 
-fn hello(resume: Option<&str>) -> ClientFrame {
-    ClientFrame::Hello {
-        v: PROTOCOL_VERSION,
-        site: "demo".into(),
-        resume: resume.map(str::to_owned),
-        last_seq: 0,
-        visitor: None,
-    }
-}
-
 /// A `rate_limited` error frame; returns its `retry_after` and `client_id`.
 async fn expect_limited(client: &mut WidgetClient) -> (u64, Option<String>) {
     match client.next().await {
@@ -86,13 +83,6 @@ async fn expect_limited(client: &mut WidgetClient) -> (u64, Option<String>) {
             (seconds, client_id)
         }
         other => panic!("expected a rate_limited error with retry_after, got {other:?}"),
-    }
-}
-
-async fn expect_close(client: &mut WidgetClient, code: u16) {
-    match client.next_message().await {
-        Message::Close(Some(frame)) => assert_eq!(u16::from(frame.code), code, "{frame:?}"),
-        other => panic!("expected close {code}, got {other:?}"),
     }
 }
 
@@ -144,10 +134,10 @@ async fn on_the_socket_a_new_conversation_over_the_limit_gets_an_error_frame_and
     let _second = WidgetClient::hello(&relay.ws_url(), None, 0).await;
 
     let mut third = WidgetClient::connect(&relay.ws_url()).await;
-    third.send(&hello(None)).await;
+    third.send(&hello_frame("demo", None, 0)).await;
     let (seconds, _) = expect_limited(&mut third).await;
     assert!(seconds <= 30, "two a minute: {seconds}");
-    expect_close(&mut third, close_code::TRY_AGAIN_LATER).await;
+    third.expect_close(close_code::TRY_AGAIN_LATER).await;
 
     // A returning visitor (a known token) is not a new conversation.
     let (_back, welcome) = WidgetClient::hello(&relay.ws_url(), Some(&resume_token), 0).await;
@@ -157,9 +147,7 @@ async fn on_the_socket_a_new_conversation_over_the_limit_gets_an_error_frame_and
 #[tokio::test]
 async fn behind_a_trusted_proxy_each_forwarded_address_has_its_own_allowance() {
     let db = TestDb::new();
-    let mut config = config(&db, only(|l| l.conversations_per_ip = 1));
-    config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
-    let relay = TestRelay::start_with(config).await;
+    let relay = TestRelay::start_with(behind_a_proxy(&db, only(|l| l.conversations_per_ip = 1))).await;
 
     assert_eq!(post(&relay, Some("203.0.113.1"), question(1)).await.status, 200);
     assert_limited(&post(&relay, Some("203.0.113.1"), question(2)).await, "from your address");
@@ -174,7 +162,7 @@ async fn behind_a_trusted_proxy_each_forwarded_address_has_its_own_allowance() {
     request.headers_mut().insert("x-forwarded-for", "203.0.113.1".parse().unwrap());
     let (socket, _) = tokio_tungstenite::connect_async(request).await.expect("connect");
     let mut client = WidgetClient { socket };
-    client.send(&hello(None)).await;
+    client.send(&hello_frame("demo", None, 0)).await;
     expect_limited(&mut client).await;
 }
 
@@ -191,9 +179,7 @@ async fn a_forwarded_for_header_from_an_untrusted_peer_is_ignored() {
 #[tokio::test]
 async fn messages_per_site_count_every_address_together() {
     let db = TestDb::new();
-    let mut config = config(&db, only(|l| l.messages_per_site = 3));
-    config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
-    let relay = TestRelay::start_with(config).await;
+    let relay = TestRelay::start_with(behind_a_proxy(&db, only(|l| l.messages_per_site = 3))).await;
     for n in 1..=3 {
         let answer = post(&relay, Some(&format!("203.0.113.{n}")), question(n)).await;
         assert_eq!(answer.status, 200, "{}", answer.body);
@@ -255,7 +241,7 @@ async fn sockets_per_address_are_limited_with_close_1013() {
     let mut third = WidgetClient::connect(&relay.ws_url()).await;
     let (seconds, _) = expect_limited(&mut third).await;
     assert!(seconds >= 1);
-    expect_close(&mut third, close_code::TRY_AGAIN_LATER).await;
+    third.expect_close(close_code::TRY_AGAIN_LATER).await;
 
     // A closed tab frees its slot.
     drop(first);
@@ -263,7 +249,7 @@ async fn sockets_per_address_are_limited_with_close_1013() {
     for _ in 0..100 {
         // Raw socket calls: a refused attempt may be closed before its hello is written.
         let mut next = WidgetClient::connect(&relay.ws_url()).await;
-        let hello = serde_json::to_string(&hello(None)).expect("encode");
+        let hello = serde_json::to_string(&hello_frame("demo", None, 0)).expect("encode");
         let _ = next.socket.send(Message::Text(hello.into())).await;
         if let Ok(Some(Ok(Message::Text(text)))) = tokio::time::timeout(WAIT, next.socket.next()).await {
             if text.contains("\"welcome\"") {

@@ -72,10 +72,7 @@ async fn cluster(redis: &RedisServer, db: TestDb, intercom: Option<&Intercom>) -
 
 /// A new visitor at `relay`: the client, its conversation id and resume token.
 async fn visitor(relay: &RelayProcess) -> (WidgetClient, String, String) {
-    let (mut client, welcome) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
-    let ServerFrame::Welcome { conversation_id, resume_token, .. } = welcome else { unreachable!() };
-    client.until(|f| as_message(f).is_some()).await;
-    (client, conversation_id, resume_token)
+    WidgetClient::greeted(&relay.ws_url()).await
 }
 
 /// Asks for a person until the conversation waits (the agents' presence reaches the visitor's

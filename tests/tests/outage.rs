@@ -40,9 +40,7 @@ async fn relay_at(sim: &Intercom, db: &TestDb, policy: &str) -> TestRelay {
 
 /// A visitor connected and greeted.
 async fn visitor(relay: &TestRelay) -> WidgetClient {
-    let (mut client, _) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
-    client.until_message(Role::Bot, "").await;
-    client
+    WidgetClient::greeted(&relay.ws_url()).await.0
 }
 
 /// Asks the plain questions one after the other; returns how long each answer took.
@@ -86,20 +84,28 @@ fn assert_handover_fast(what: &str, took: &[Duration]) {
     }
 }
 
+/// A visitor of a site whose helpdesk `sim` does not answer in time (`what`): the plain
+/// questions are answered fast without asking the helpdesk, both requests for a person fast
+/// with the truth. Returns the visitor, still connected, with what it needs alive.
+async fn plain_fast_and_handover_truthful(what: &str, sim: &Intercom) -> (TestDb, TestRelay, WidgetClient) {
+    let db = TestDb::new();
+    let relay = relay_at(sim, &db, "").await;
+    let mut client = visitor(&relay).await;
+
+    let took = plain_questions(&mut client).await;
+    assert_plain_fast(what, &took);
+    assert!(sim.traffic.arrivals().is_empty(), "plain questions never reach the helpdesk");
+
+    let took = handovers_while_down(&mut client).await;
+    assert_handover_fast(what, &took);
+    (db, relay, client)
+}
+
 #[tokio::test]
 async fn a_black_hole_helpdesk_leaves_plain_answers_fast_and_a_handover_truthful() {
     let sim = Intercom::start().await;
     sim.traffic.set_mode(Mode::BlackHole);
-    let db = TestDb::new();
-    let relay = relay_at(&sim, &db, "").await;
-    let mut client = visitor(&relay).await;
-
-    let took = plain_questions(&mut client).await;
-    assert_plain_fast("black hole", &took);
-    assert!(sim.traffic.arrivals().is_empty(), "plain questions never reach the helpdesk");
-
-    let took = handovers_while_down(&mut client).await;
-    assert_handover_fast("black hole", &took);
+    let (_db, _relay, mut client) = plain_fast_and_handover_truthful("black hole", &sim).await;
     assert_eq!(sim.traffic.arrivals(), ["GET /admins"], "the second request used the remembered failure");
 
     // The visitor may leave an email for a follow-up, as the message says.
@@ -111,16 +117,7 @@ async fn a_black_hole_helpdesk_leaves_plain_answers_fast_and_a_handover_truthful
 async fn a_helpdesk_answering_after_30_s_leaves_plain_answers_fast_and_a_handover_truthful() {
     let sim = Intercom::start().await;
     sim.traffic.set_delay(Duration::from_secs(30));
-    let db = TestDb::new();
-    let relay = relay_at(&sim, &db, "").await;
-    let mut client = visitor(&relay).await;
-
-    let took = plain_questions(&mut client).await;
-    assert_plain_fast("30-s helpdesk", &took);
-    assert!(sim.traffic.arrivals().is_empty(), "plain questions never reach the helpdesk");
-
-    let took = handovers_while_down(&mut client).await;
-    assert_handover_fast("30-s helpdesk", &took);
+    let _visitor = plain_fast_and_handover_truthful("30-s helpdesk", &sim).await;
     assert_eq!(sim.traffic.arrived("GET /admins"), 1, "the second request used the remembered failure");
 }
 

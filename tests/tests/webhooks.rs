@@ -4,9 +4,10 @@
 
 use std::time::{Duration, Instant};
 
-use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
-use baton_tests::{test_config, TestDb, TestRelay};
-use hmac::{Hmac, Mac};
+use baton_tests::{
+    sim::{hmac_sha1_hex, hmac_sha256_base64 as hmac256},
+    test_config, TestDb, TestRelay,
+};
 use relay::connectors::ProviderKind;
 use serde_json::{json, Value};
 
@@ -15,8 +16,8 @@ const ZENDESK_SECRET: &str = "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==";
 const HUBSPOT_SECRET: &str = "test-client-secret";
 const SUNSHINE_SECRET: &str = "8564b3e6a8b20a4bdb68b05ce9bc5936";
 
-/// The demo site with every verifier configured.
-async fn relay(db: &TestDb) -> TestRelay {
+/// The demo site with every verifier configured, and the URL of `helpdesk`'s webhook there.
+async fn relay(db: &TestDb, helpdesk: &str) -> (TestRelay, String) {
     let mut config = test_config(db);
     let settings = format!(
         r#"
@@ -40,7 +41,9 @@ async fn relay(db: &TestDb) -> TestRelay {
         "#
     );
     baton_tests::helpdesks::configure(config.sites.get_mut("demo").expect("demo site"), &settings);
-    TestRelay::start_with(config).await
+    let relay = TestRelay::start_with(config).await;
+    let hook = format!("{}/webhooks/{helpdesk}/demo", relay.http_url());
+    (relay, hook)
 }
 
 fn intercom_reply(part_id: &str) -> String {
@@ -54,17 +57,7 @@ fn intercom_reply(part_id: &str) -> String {
 }
 
 fn intercom_signature(body: &str) -> String {
-    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(INTERCOM_SECRET.as_bytes()).expect("key");
-    mac.update(body.as_bytes());
-    format!("sha1={}", hex::encode(mac.finalize().into_bytes()))
-}
-
-fn hmac256(key: &str, parts: &[&str]) -> String {
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).expect("key");
-    for part in parts {
-        mac.update(part.as_bytes());
-    }
-    BASE64.encode(mac.finalize().into_bytes())
+    format!("sha1={}", hmac_sha1_hex(INTERCOM_SECRET, body))
 }
 
 /// POSTs `body` with `headers`; (status, JSON answer, time to the answer).
@@ -98,8 +91,7 @@ async fn deliveries(db: &TestDb, provider: ProviderKind, event_id: &str, n: u32)
 #[tokio::test]
 async fn signed_intercom_reply_is_acknowledged_at_once_and_processed_once() {
     let db = TestDb::new();
-    let relay = relay(&db).await;
-    let url = format!("{}/webhooks/intercom/demo", relay.http_url());
+    let (relay, url) = relay(&db, "intercom").await;
     let body = intercom_reply("9001");
     let headers = [("X-Hub-Signature", intercom_signature(&body))];
     let (status, answer, elapsed) = post(&url, &headers, &body).await;
@@ -126,8 +118,7 @@ async fn signed_intercom_reply_is_acknowledged_at_once_and_processed_once() {
 #[tokio::test]
 async fn forged_missing_and_malformed_deliveries_are_refused() {
     let db = TestDb::new();
-    let relay = relay(&db).await;
-    let url = format!("{}/webhooks/intercom/demo", relay.http_url());
+    let (relay, url) = relay(&db, "intercom").await;
     let body = intercom_reply("9002");
 
     let tampered = body.replace("help", "hack");
@@ -163,8 +154,7 @@ async fn forged_missing_and_malformed_deliveries_are_refused() {
 #[tokio::test]
 async fn zendesk_support_signature_and_timestamp_window() {
     let db = TestDb::new();
-    let relay = relay(&db).await;
-    let url = format!("{}/webhooks/zendesk_support/demo", relay.http_url());
+    let (relay, url) = relay(&db, "zendesk_support").await;
     let body =
         r#"{"ticket_id":"35436","comment":"We are on it.","author_id":"501","author_name":"Sam","event_id":"zd-1"}"#;
     let now = iso_now();
@@ -189,8 +179,7 @@ async fn zendesk_support_signature_and_timestamp_window() {
 #[tokio::test]
 async fn hubspot_v3_with_the_url_it_called_and_a_fresh_timestamp() {
     let db = TestDb::new();
-    let relay = relay(&db).await;
-    let url = format!("{}/webhooks/hubspot/demo", relay.http_url());
+    let (relay, url) = relay(&db, "hubspot").await;
     let body = json!([{"eventId": 77, "subscriptionType": "conversation.propertyChange", "objectId": 6065362089u64,
         "propertyName": "status", "propertyValue": "CLOSED"}])
     .to_string();
@@ -214,8 +203,7 @@ async fn hubspot_v3_with_the_url_it_called_and_a_fresh_timestamp() {
 #[tokio::test]
 async fn shared_secret_providers() {
     let db = TestDb::new();
-    let relay = relay(&db).await;
-    let sunshine = format!("{}/webhooks/zendesk_messaging/demo", relay.http_url());
+    let (relay, sunshine) = relay(&db, "zendesk_messaging").await;
     let body = json!({"app": {"id": "a"}, "webhook": {"id": "w", "version": "v2"}, "events": [
         {"id": "ev-1", "type": "switchboard:releaseControl", "payload": {"conversation": {"id": "c1"}, "reason": "ticketClosed"}}]})
     .to_string();
