@@ -29,14 +29,14 @@ impl Row for Inner {
         close_echo: "conversation_resolution",
     };
 
-    /// A site's provider and webhook settings pointing at this simulator (TOML), availability
-    /// asked of [`AGENT`].
-    fn settings(sim: &Freshchat) -> String {
+    fn base_url(sim: &Freshchat) -> String {
+        sim.api_url()
+    }
+
+    /// Availability asked of [`AGENT`].
+    fn provider_settings(_sim: &Freshchat) -> String {
         format!(
             r#"
-            [provider]
-            kind = "freshchat"
-            base_url = "{url}"
             api_token = "{TOKEN}"
             summary_note = true
             note_actor_type = "bot"
@@ -45,13 +45,16 @@ impl Row for Inner {
             availability_agents = ["{AGENT}"]
             availability_field = "availability_status"
             available_values = ["available"]
-            timeout_seconds = 2
+            "#
+        )
+    }
 
-            [webhooks.freshchat]
+    fn webhook_settings() -> String {
+        format!(
+            r#"
             public_key = """{key}"""
             "#,
-            url = sim.api_url(),
-            key = public_key_pem()
+            key = public_key_pem(),
         )
     }
 

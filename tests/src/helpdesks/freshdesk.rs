@@ -32,14 +32,10 @@ impl Row for Inner {
         close_echo: "Resolved",
     };
 
-    /// A site's provider and webhook settings pointing at this simulator (TOML), the agents'
-    /// availability asked.
-    fn settings(sim: &Freshdesk) -> String {
+    /// The agents' availability asked.
+    fn provider_settings(_sim: &Freshdesk) -> String {
         format!(
             r#"
-            [provider]
-            kind = "freshdesk"
-            base_url = "{url}"
             api_key = "{API_KEY}"
             fallback_email = "{FALLBACK_EMAIL}"
             tags = ["bot_handover"]
@@ -49,14 +45,17 @@ impl Row for Inner {
             note_as_requester = true
             resolve_on_cancel = true
             availability_check = true
-            timeout_seconds = 2
+            "#
+        )
+    }
 
-            [webhooks.freshdesk]
+    fn webhook_settings() -> String {
+        format!(
+            r#"
             header = "{WEBHOOK_HEADER}"
             secret = "{WEBHOOK_SECRET}"
             ignore_agents = ["{API_AGENT_NAME}"]
-            "#,
-            url = sim.url()
+            "#
         )
     }
 
@@ -95,11 +94,7 @@ impl Row for Inner {
     }
 
     fn forgeries(_hook: &str, genuine: &Delivery) -> Vec<(&'static str, Delivery)> {
-        vec![
-            ("another secret", genuine.clone().with(WEBHOOK_HEADER, "not-the-webhook-secret")),
-            ("no secret header", genuine.clone().without(WEBHOOK_HEADER)),
-            ("an empty secret", genuine.clone().with(WEBHOOK_HEADER, "")),
-        ]
+        super::secret_header_forgeries(WEBHOOK_HEADER, genuine)
     }
 
     /// Ada is the requester; the description is HTML; open, from the chat, tagged, with a subject.

@@ -24,13 +24,9 @@ impl Row for Inner {
         close_echo: "ticket-updated",
     };
 
-    /// A site's provider and webhook settings pointing at this simulator (TOML).
-    fn settings(sim: &Gorgias) -> String {
+    fn provider_settings(_sim: &Gorgias) -> String {
         format!(
             r#"
-            [provider]
-            kind = "gorgias"
-            base_url = "{url}"
             email = "{EMAIL}"
             api_key = "{API_KEY}"
             fallback_email = "{FALLBACK_EMAIL}"
@@ -39,13 +35,16 @@ impl Row for Inner {
             subject_prefix = "Chat handover"
             note_user_id = {AGENT}
             close_on_cancel = true
-            timeout_seconds = 2
+            "#
+        )
+    }
 
-            [webhooks.gorgias]
+    fn webhook_settings() -> String {
+        format!(
+            r#"
             header = "{WEBHOOK_HEADER}"
             secret = "{WEBHOOK_SECRET}"
-            "#,
-            url = sim.url()
+            "#
         )
     }
 
@@ -66,10 +65,6 @@ impl Row for Inner {
         inner.tickets.iter().map(remote).collect()
     }
 
-    fn set_available(_sim: &Gorgias, _available: bool) {
-        unreachable!("Gorgias has no availability check");
-    }
-
     fn reply(_sim: &Gorgias, hook: &str, remote: &str, text: &str) -> Delivery {
         Gorgias::sign_webhook(hook, Gorgias::agent_reply_body(remote, next_number(), text))
     }
@@ -79,11 +74,7 @@ impl Row for Inner {
     }
 
     fn forgeries(_hook: &str, genuine: &Delivery) -> Vec<(&'static str, Delivery)> {
-        vec![
-            ("another secret", genuine.clone().with(WEBHOOK_HEADER, "not-the-webhook-secret")),
-            ("no secret header", genuine.clone().without(WEBHOOK_HEADER)),
-            ("an empty secret", genuine.clone().with(WEBHOOK_HEADER, "")),
-        ]
+        super::secret_header_forgeries(WEBHOOK_HEADER, genuine)
     }
 
     /// Ada is the customer; tagged (by name), with a subject.

@@ -24,14 +24,9 @@ impl Row for Inner {
         close_echo: "CLOSED",
     };
 
-    /// A site's provider and webhook settings pointing at this simulator (TOML). No public URL:
-    /// the relay rebuilds the URL HubSpot signed from the Host header.
-    fn settings(sim: &Hubspot) -> String {
+    fn provider_settings(_sim: &Hubspot) -> String {
         format!(
             r#"
-            [provider]
-            kind = "hubspot"
-            base_url = "{url}"
             access_token = "{TOKEN}"
             channel_id = "{CHANNEL}"
             channel_account_id = "{CHANNEL_ACCOUNT}"
@@ -39,13 +34,17 @@ impl Row for Inner {
             custom_channels_path = "/conversations/v3/custom-channels"
             close_on_cancel = true
             visitor_name = "Website visitor"
-            timeout_seconds = 2
+            "#
+        )
+    }
 
-            [webhooks.hubspot]
+    /// No public URL: the relay rebuilds the URL HubSpot signed from the Host header.
+    fn webhook_settings() -> String {
+        format!(
+            r#"
             client_secret = "{CLIENT_SECRET}"
             legacy_signatures = false
-            "#,
-            url = sim.url()
+            "#
         )
     }
 
@@ -67,10 +66,6 @@ impl Row for Inner {
             contact: email(t),
         };
         threads.iter().map(remote).collect()
-    }
-
-    fn set_available(_sim: &Hubspot, _available: bool) {
-        unreachable!("HubSpot has no availability check");
     }
 
     fn reply(sim: &Hubspot, hook: &str, remote: &str, text: &str) -> Delivery {

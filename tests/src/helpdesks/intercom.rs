@@ -29,22 +29,21 @@ impl Row for Inner {
         close_echo: "conversation.admin.closed",
     };
 
-    /// Points `site` (a site's configuration as TOML) at this simulator: provider and webhooks.
-    fn settings(sim: &Intercom) -> String {
+    fn provider_settings(_sim: &Intercom) -> String {
         format!(
             r#"
-            [provider]
-            kind = "intercom"
-            base_url = "{url}"
             access_token = "{TOKEN}"
             version = "2.11"
-            timeout_seconds = 2
+            "#
+        )
+    }
 
-            [webhooks.intercom]
+    fn webhook_settings() -> String {
+        format!(
+            r#"
             client_secret = "{CLIENT_SECRET}"
             bot_admin_id = "{BOT_ADMIN}"
-            "#,
-            url = sim.url()
+            "#
         )
     }
 

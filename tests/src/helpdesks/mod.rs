@@ -97,12 +97,21 @@ impl Remote {
 /// as the scenarios need it.
 pub trait Row: Vendor {
     const PROFILE: &'static Profile;
-    /// The site's `provider` and `webhooks.<name>` tables (TOML) pointing at `sim`.
-    fn settings(sim: &Sim<Self>) -> String;
+    /// Where the connector finds the simulator's API.
+    fn base_url(sim: &Sim<Self>) -> String {
+        sim.url()
+    }
+    /// The row's own settings in the site's `[provider]` table (TOML lines; [`site_settings`]
+    /// adds the kind, the base URL and the timeout every row has).
+    fn provider_settings(sim: &Sim<Self>) -> String;
+    /// The lines of the site's `[webhooks.<name>]` table (TOML).
+    fn webhook_settings() -> String;
     /// Its conversations or tickets, oldest first.
     fn remotes(sim: &Sim<Self>) -> Vec<Remote>;
     /// Makes anyone available (`true`) or nobody; called only for rows with an availability check.
-    fn set_available(sim: &Sim<Self>, available: bool);
+    fn set_available(_sim: &Sim<Self>, _available: bool) {
+        unreachable!("{} has no availability check", Self::PROFILE.name);
+    }
     /// The signed delivery of an agent's reply `text` (plain, possibly multi-line) to `hook`.
     fn reply(sim: &Sim<Self>, hook: &str, remote: &str, text: &str) -> Delivery;
     /// The signed delivery of an agent closing (solving, resolving) the conversation.
@@ -159,7 +168,7 @@ impl<V: Row> Helpdesk for Sim<V> {
     }
 
     fn settings(&self) -> String {
-        V::settings(self)
+        site_settings(V::PROFILE.name, &V::base_url(self), &V::provider_settings(self), &V::webhook_settings())
     }
 
     fn remotes(&self) -> Vec<Remote> {
@@ -247,6 +256,25 @@ where
         }
     }
     assert!(failed.is_empty(), "failed for {} helpdesk(s):\n{}", failed.len(), failed.join("\n"));
+}
+
+/// The site's `[provider]` and `[webhooks.<name>]` tables (TOML) for helpdesk `name` at
+/// `base_url`: its `provider` and `webhook` lines, with the 2 s timeout the scenarios use.
+pub fn site_settings(name: &str, base_url: &str, provider: &str, webhook: &str) -> String {
+    format!(
+        "[provider]\nkind = \"{name}\"\nbase_url = \"{base_url}\"\ntimeout_seconds = 2\n{provider}\n\n\
+         [webhooks.{name}]\n{webhook}"
+    )
+}
+
+/// The forgeries of a delivery whose proof is a secret in `header`: another secret, none, an
+/// empty one.
+pub fn secret_header_forgeries(header: &str, genuine: &Delivery) -> Vec<(&'static str, Delivery)> {
+    vec![
+        ("another secret", genuine.clone().with(header, "not-the-webhook-secret")),
+        ("no secret header", genuine.clone().without(header)),
+        ("an empty secret", genuine.clone().with(header, "")),
+    ]
 }
 
 /// Merges the TOML tables `toml` into `site` (a site's configuration), as a `baton.toml` would

@@ -25,13 +25,9 @@ impl Row for Inner {
         close_echo: "switchboard:releaseControl",
     };
 
-    /// A site's provider and webhook settings pointing at this simulator (TOML).
-    fn settings(sim: &ZendeskMessaging) -> String {
+    fn provider_settings(sim: &ZendeskMessaging) -> String {
         format!(
             r#"
-            [provider]
-            kind = "zendesk_messaging"
-            base_url = "{url}"
             app_id = "{APP_ID}"
             key_id = "{KEY_ID}"
             key_secret = "{KEY_SECRET}"
@@ -42,22 +38,26 @@ impl Row for Inner {
             data_capture = true
             tags = "bot_handover"
             release_on_cancel = true
-            timeout_seconds = 2
 
             [provider.availability]
             base_url = "{url}"
             email = "{AGENT_EMAIL}"
             api_token = "{AGENT_TOKEN}"
             channel_status = "messaging:online"
+            "#,
+            url = sim.url(),
+        )
+    }
 
-            [webhooks.zendesk_messaging]
+    fn webhook_settings() -> String {
+        format!(
+            r#"
             secret = "{WEBHOOK_SECRET}"
             integration_id = "{INTEGRATION_ID}"
             switchboard_integration_id = "{BOT_SWITCHBOARD}"
             echo_source_types = ["api:conversations"]
             require_agent_metadata = false
-            "#,
-            url = sim.url()
+            "#
         )
     }
 

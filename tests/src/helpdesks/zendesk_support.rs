@@ -22,14 +22,10 @@ impl Row for Inner {
         close_echo: "solved",
     };
 
-    /// A site's provider and webhook settings pointing at this simulator (TOML): OAuth, the
-    /// Agent Availability API asked.
-    fn settings(sim: &ZendeskSupport) -> String {
+    /// OAuth, the Agent Availability API asked.
+    fn provider_settings(_sim: &ZendeskSupport) -> String {
         format!(
             r#"
-            [provider]
-            kind = "zendesk_support"
-            base_url = "{url}"
             oauth_token = "{OAUTH_TOKEN}"
             tags = ["bot_handover"]
             subject_prefix = "Chat handover"
@@ -38,14 +34,17 @@ impl Row for Inner {
             idempotency_key = true
             solve_on_cancel = true
             availability_channel = "support:online"
-            timeout_seconds = 2
+            "#
+        )
+    }
 
-            [webhooks.zendesk_support]
+    fn webhook_settings() -> String {
+        format!(
+            r#"
             signing_secret = "{SIGNING_SECRET}"
             timestamp_window_seconds = 300
             api_user_id = "{API_USER}"
-            "#,
-            url = sim.url()
+            "#
         )
     }
 
