@@ -100,13 +100,8 @@ impl IntoResponse for ChannelError {
             Self::Store(_) | Self::Conversation(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Self::Limited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
         };
-        let message = if status.is_server_error() {
-            tracing::error!(error = %self, "HTTP channel request failed");
-            "the message could not be processed; retry with the same client_id".to_string()
-        } else {
-            self.to_string()
-        };
-        (status, Json(json!({"error": {"code": code, "message": message}}))).into_response()
+        let instead = "the message could not be processed; retry with the same client_id";
+        crate::web::api_error(status, code, &self, "HTTP channel request", instead)
     }
 }
 

@@ -20,7 +20,7 @@ use axum::{
 use prometheus_client::{
     encoding::{text::encode, EncodeLabelSet},
     metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
-    registry::Registry,
+    registry::{Metric, Registry},
 };
 use shared::Role;
 
@@ -91,65 +91,57 @@ fn latency() -> Histogram {
     Histogram::new(LATENCY_BUCKETS)
 }
 
+/// `metric`, registered in `registry` as `name` with `help`.
+fn registered<M: Metric + Clone>(registry: &mut Registry, name: &str, help: &str, metric: M) -> M {
+    registry.register(name, help, metric.clone());
+    metric
+}
+
 impl Default for Metrics {
     fn default() -> Self {
         let mut registry = Registry::with_prefix("baton");
-        let sockets = Family::<SocketLabels, Gauge>::default();
-        registry.register("sockets", "Open WebSocket connections, by kind", sockets.clone());
-        let messages = Family::<RoleLabels, Counter>::default();
-        registry.register("messages", "Chat messages stored, by author role", messages.clone());
-        let handovers = Family::<HandoverLabels, Counter>::default();
-        registry.register(
-            "handovers",
-            "Conversation phase changes, by the phase entered, handover reason and provider",
-            handovers.clone(),
-        );
-        let queue = Family::<SiteLabels, Gauge>::default();
-        registry.register("queue_length", "Conversations waiting for an agent, by site", queue.clone());
-        let outbox_depth = Gauge::default();
-        registry.register("outbox_depth", "Helpdesk calls waiting in the outbox", outbox_depth.clone());
-        let outbox_age = Gauge::default();
-        registry.register(
-            "outbox_oldest_age_seconds",
-            "Age of the oldest helpdesk call waiting in the outbox (0 when empty)",
-            outbox_age.clone(),
-        );
-        let webhook_pending = Gauge::default();
-        registry.register("webhook_pending", "Webhook events stored but not applied yet", webhook_pending.clone());
-        let webhook_lag = Gauge::default();
-        registry.register(
-            "webhook_lag_seconds",
-            "Age of the oldest webhook event not applied yet (0 when none waits)",
-            webhook_lag.clone(),
-        );
-        let ack = latency();
-        registry.register(
-            "ack_seconds",
-            "Visitor message received to acknowledged (stored), at the widget socket",
-            ack.clone(),
-        );
-        let bot_answer = latency();
-        registry.register("bot_answer_seconds", "Time the site's bot took to answer", bot_answer.clone());
-        let webhook_ack = Family::<ProviderLabels, Histogram>::new_with_constructor(latency as fn() -> Histogram);
-        registry.register(
-            "webhook_ack_seconds",
-            "Helpdesk webhook received to answered, by provider",
-            webhook_ack.clone(),
-        );
-        Self(Arc::new(Inner {
+        let r = &mut registry;
+        let handovers_help = "Conversation phase changes, by the phase entered, handover reason and provider";
+        let inner = Inner {
+            sockets: registered(r, "sockets", "Open WebSocket connections, by kind", Family::default()),
+            messages: registered(r, "messages", "Chat messages stored, by author role", Family::default()),
+            handovers: registered(r, "handovers", handovers_help, Family::default()),
+            queue: registered(r, "queue_length", "Conversations waiting for an agent, by site", Family::default()),
+            outbox_depth: registered(r, "outbox_depth", "Helpdesk calls waiting in the outbox", Gauge::default()),
+            outbox_age: registered(
+                r,
+                "outbox_oldest_age_seconds",
+                "Age of the oldest helpdesk call waiting in the outbox (0 when empty)",
+                Gauge::default(),
+            ),
+            webhook_pending: registered(
+                r,
+                "webhook_pending",
+                "Webhook events stored but not applied yet",
+                Gauge::default(),
+            ),
+            webhook_lag: registered(
+                r,
+                "webhook_lag_seconds",
+                "Age of the oldest webhook event not applied yet (0 when none waits)",
+                Gauge::default(),
+            ),
+            ack: registered(
+                r,
+                "ack_seconds",
+                "Visitor message received to acknowledged (stored), at the widget socket",
+                latency(),
+            ),
+            bot_answer: registered(r, "bot_answer_seconds", "Time the site's bot took to answer", latency()),
+            webhook_ack: registered(
+                r,
+                "webhook_ack_seconds",
+                "Helpdesk webhook received to answered, by provider",
+                Family::new_with_constructor(latency as fn() -> Histogram),
+            ),
             registry,
-            sockets,
-            messages,
-            handovers,
-            queue,
-            outbox_depth,
-            outbox_age,
-            webhook_pending,
-            webhook_lag,
-            ack,
-            bot_answer,
-            webhook_ack,
-        }))
+        };
+        Self(Arc::new(inner))
     }
 }
 

@@ -231,14 +231,20 @@ impl Config {
 mod tests {
     use super::*;
 
+    /// The error loading `toml` as the jail's `baton.toml` gives.
+    #[allow(clippy::result_large_err)] // figment's Jail returns figment::Error
+    fn load_error(jail: &mut figment::Jail, toml: &str) -> figment::error::Result<String> {
+        jail.create_file("baton.toml", toml)?;
+        Ok(Config::load().unwrap_err().to_string())
+    }
+
     #[test]
     fn a_broken_template_is_rejected_with_file_and_line() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file(
-                "baton.toml",
+            let error = load_error(
+                jail,
                 "[sites.demo.handover]\nquick_reply_text = \"Stop\"\ntext_message = \"Wait {{ queue_position \"\n",
             )?;
-            let error = Config::load().unwrap_err().to_string();
             assert!(error.starts_with("baton.toml:3: sites.demo.handover.text_message: broken template"), "{error}");
             Ok(())
         });
@@ -247,17 +253,12 @@ mod tests {
     #[test]
     fn empty_or_short_webhook_secrets_are_refused_with_file_and_line() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file(
-                "baton.toml",
-                "bind = \"127.0.0.1:9000\"\n[sites.demo.webhooks.intercom]\nclient_secret = \"\"\n",
-            )?;
-            let error = Config::load().unwrap_err().to_string();
+            let error =
+                load_error(jail, "bind = \"127.0.0.1:9000\"\n[sites.demo.webhooks.intercom]\nclient_secret = \"\"\n")?;
             assert!(error.starts_with("baton.toml:2: sites.demo.webhooks.intercom.client_secret: empty"), "{error}");
-            jail.create_file("baton.toml", "[sites.demo.webhooks.freshdesk]\nsecret = \"hunter2\"\n")?;
-            let error = Config::load().unwrap_err().to_string();
+            let error = load_error(jail, "[sites.demo.webhooks.freshdesk]\nsecret = \"hunter2\"\n")?;
             assert!(error.contains("sites.demo.webhooks.freshdesk.secret: empty or shorter than 16"), "{error}");
-            jail.create_file("baton.toml", "[sites.demo.webhooks.gorgias]\nheader = \"X-Secret\"\n")?;
-            let error = Config::load().unwrap_err().to_string();
+            let error = load_error(jail, "[sites.demo.webhooks.gorgias]\nheader = \"X-Secret\"\n")?;
             assert!(error.contains("sites.demo.webhooks.gorgias: set `secret`"), "{error}");
             jail.create_file(
                 "baton.toml",
@@ -271,20 +272,16 @@ mod tests {
     #[test]
     fn helpdesk_settings_are_read_by_their_connector_with_file_and_line() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("baton.toml", "bind = \"127.0.0.1:9000\"\n[sites.demo.provider]\nkind = \"intercom\"\n")?;
-            let error = Config::load().unwrap_err().to_string();
+            let error = load_error(jail, "bind = \"127.0.0.1:9000\"\n[sites.demo.provider]\nkind = \"intercom\"\n")?;
             assert!(error.starts_with("baton.toml:2: sites.demo.provider: missing field `access_token`"), "{error}");
-            jail.create_file("baton.toml", "[sites.demo.provider]\nkind = \"nobody\"\n")?;
-            let error = Config::load().unwrap_err().to_string();
+            let error = load_error(jail, "[sites.demo.provider]\nkind = \"nobody\"\n")?;
             assert!(error.contains("sites.demo.provider: no helpdesk is called \"nobody\""), "{error}");
-            jail.create_file(
-                "baton.toml",
+            let error = load_error(
+                jail,
                 "[sites.demo.provider]\nkind = \"link\"\nurl = \"https://x.test\"\nlable = \"typo\"\n",
             )?;
-            let error = Config::load().unwrap_err().to_string();
             assert!(error.contains("sites.demo.provider: lable: unknown field"), "{error}");
-            jail.create_file("baton.toml", "[sites.demo.webhooks.builtin]\nsecret = \"0123456789abcdef\"\n")?;
-            let error = Config::load().unwrap_err().to_string();
+            let error = load_error(jail, "[sites.demo.webhooks.builtin]\nsecret = \"0123456789abcdef\"\n")?;
             assert!(error.contains("sites.demo.webhooks.builtin: builtin sends no webhooks"), "{error}");
             jail.create_file("baton.toml", "[sites.demo.provider]\nkind = \"link\"\nurl = \"https://x.test\"\n")?;
             let config = Config::load().map_err(|e| e.to_string())?;

@@ -230,6 +230,11 @@ mod tests {
         Turn { role, text: text.into(), unanswered: false }
     }
 
+    /// What summarises `turns` for a plain trigger: no topic, no email given, typed emails kept out.
+    fn plain(turns: &[Turn]) -> SummaryInput<'_> {
+        SummaryInput { turns, trigger: "x", topic: None, email: None, email_verified: false, use_typed_email: false }
+    }
+
     #[test]
     fn the_summary_carries_need_answers_trigger_language_and_facts() {
         let turns = [
@@ -291,14 +296,7 @@ mod tests {
         }
         assert_eq!(facts.links[0], "www.s0.example/p");
         assert_eq!(facts.orders[0], "100000");
-        let summary = summarize(&SummaryInput {
-            turns: &turns,
-            trigger: "x",
-            topic: None,
-            email: None,
-            email_verified: false,
-            use_typed_email: false,
-        });
+        let summary = summarize(&plain(&turns));
         assert!(!summary.contains("@mail.example"), "{summary}");
         assert!(summary.len() < 4000, "{} bytes", summary.len());
     }
@@ -306,27 +304,17 @@ mod tests {
     #[test]
     fn a_typed_email_is_left_out_without_consent() {
         let turns = [turn(Role::Visitor, "write to me at bob@example.com please")];
-        let input = SummaryInput {
-            turns: &turns,
-            trigger: "x",
-            topic: None,
-            email: None,
-            email_verified: false,
-            use_typed_email: false,
-        };
-        assert!(!summarize(&input).contains("bob@example.com"));
+        assert!(!summarize(&plain(&turns)).contains("bob@example.com"));
     }
 
     #[test]
     fn the_page_given_email_says_whether_the_site_signed_it() {
         let turns = [turn(Role::Visitor, "where is my parcel?")];
         let input = |email_verified| SummaryInput {
-            turns: &turns,
-            trigger: "x",
-            topic: None,
             email: Some("ada@example.com"),
             email_verified,
             use_typed_email: true,
+            ..plain(&turns)
         };
         assert!(summarize(&input(true)).contains("ada@example.com (verified by the site)"));
         let unsigned = summarize(&input(false));

@@ -1,4 +1,5 @@
-//! Plain HTTP: the loader script, the built widget, the demo page and help articles.
+//! Plain HTTP: the loader script, the built widget, the demo page and help articles; and the
+//! JSON error answer every API of the relay gives ([`json_error`], [`api_error`]).
 
 use std::path::Path;
 
@@ -20,6 +21,29 @@ use crate::state::AppState;
 /// from this origin plus WebAssembly compilation, no inline script or style, no eval.
 const DEMO_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
                         img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// `status` with the relay's JSON error body: `{"error": {"code": code, "message": message}}`.
+pub fn json_error(status: StatusCode, code: &str, message: impl std::fmt::Display) -> Response {
+    let body = serde_json::json!({"error": {"code": code, "message": message.to_string()}});
+    (status, axum::Json(body)).into_response()
+}
+
+/// [`json_error`] for an API whose callers must not read internal causes: a server error is
+/// logged as `what` failing and answered with `instead`; any other says what went wrong.
+pub fn api_error(
+    status: StatusCode,
+    code: &str,
+    error: &impl std::fmt::Display,
+    what: &str,
+    instead: &str,
+) -> Response {
+    if status.is_server_error() {
+        tracing::error!(error = %error, "{what} failed");
+        json_error(status, code, instead)
+    } else {
+        json_error(status, code, error)
+    }
+}
 
 pub fn router(state: &AppState) -> Router<AppState> {
     let public = &state.config.public_dir;

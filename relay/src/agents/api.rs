@@ -64,13 +64,7 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        let message = if status.is_server_error() {
-            tracing::error!(error = %self, "agent API failed");
-            "internal error; see the relay log".to_string()
-        } else {
-            self.to_string()
-        };
-        (status, Json(json!({ "error": { "code": code, "message": message } }))).into_response()
+        crate::web::api_error(status, code, &self, "agent API", "internal error; see the relay log")
     }
 }
 

@@ -81,7 +81,7 @@ impl IntoResponse for WebhookError {
             Self::Signature(_) => (StatusCode::UNAUTHORIZED, "invalid_signature"),
             Self::Parse(_) => (StatusCode::BAD_REQUEST, "malformed_payload"),
         };
-        (status, Json(json!({"error": {"code": code, "message": self.to_string()}}))).into_response()
+        crate::web::json_error(status, code, self)
     }
 }
 
@@ -124,8 +124,7 @@ async fn receive(
             Err(error) => {
                 // Not stored: do not acknowledge, so the helpdesk delivers it again.
                 tracing::error!(provider = provider.name(), %site, %error, "webhook event not stored; asking for a retry");
-                let body = json!({"error": {"code": "unavailable", "message": "try again"}});
-                return (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
+                return crate::web::json_error(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "try again");
             }
         }
     }
