@@ -2,13 +2,13 @@
 //! Documented in `docs/agent-api.md`.
 
 use axum::{
-    extract::{FromRequestParts, Path, Query, State},
+    extract::{FromRequest, FromRequestParts, Path, Query, Request, State},
     http::{header::AUTHORIZATION, request::Parts, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post},
     Json, Router,
 };
-use serde::Deserialize;
+use serde::{de::DeserializeOwned, Deserialize};
 use serde_json::json;
 
 use super::{
@@ -85,6 +85,19 @@ impl FromRequestParts<AppState> for Agent {
     }
 }
 
+/// A JSON request body; one that cannot be read is answered as `bad_request`.
+struct Body<T>(T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let Json(body) =
+            Json::<T>::from_request(request, state).await.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+        Ok(Self(body))
+    }
+}
+
 async fn me(Agent(me): Agent) -> Json<serde_json::Value> {
     Json(json!({ "id": me.agent.id, "name": me.agent.name, "sites": &*me.sites }))
 }
@@ -140,9 +153,8 @@ async fn send(
     Agent(agent): Agent,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    body: Result<Json<SendBody>, axum::extract::rejection::JsonRejection>,
+    Body(body): Body<SendBody>,
 ) -> Result<Response, ApiError> {
-    let Json(body) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let text = body.text.trim();
     if text.is_empty() || text.chars().count() > shared::MAX_MESSAGE_CHARS {
         return Err(ApiError::BadRequest(format!("a message has 1 to {} characters", shared::MAX_MESSAGE_CHARS)));
@@ -160,9 +172,8 @@ async fn typing(
     Agent(agent): Agent,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    body: Result<Json<TypingBody>, axum::extract::rejection::JsonRejection>,
+    Body(body): Body<TypingBody>,
 ) -> Result<Response, ApiError> {
-    let Json(body) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     desk::act(&state, &agent, &id, AgentAction::Typing { on: body.on }).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -1,9 +1,9 @@
-//! What the connectors' unit tests share: a handover to hand over, and settings read from TOML
-//! as a site's configuration file gives them.
+//! What the connectors' unit tests share: a handover to hand over, settings read from TOML as a
+//! site's configuration file gives them, and a secret-header webhook's settings.
 
 use serde::de::DeserializeOwned;
 
-use super::Handover;
+use super::{settings::SecretHeaderWebhook, Handover};
 use crate::identity::Identity;
 
 /// Ada's handover of conversation `c1` on `demo`, with `email` as the site signed it (if any).
@@ -15,6 +15,18 @@ pub fn handover(email: Option<&str>) -> Handover {
         summary: "Wants a refund for order <1234>.".into(),
         reason: "explicit_request".into(),
         visitor_messages: vec!["A person please".into()],
+    }
+}
+
+/// A secret-header webhook (Freshdesk's, Gorgias's): the secret `s` in `header`, without Basic
+/// credentials, the messages of `ignore_agents` being Baton's own.
+pub fn secret_header_webhook(header: &str, ignore_agents: &[&str]) -> SecretHeaderWebhook {
+    SecretHeaderWebhook {
+        header: header.into(),
+        secret: Some("s".into()),
+        basic_username: None,
+        basic_password: None,
+        ignore_agents: ignore_agents.iter().map(|agent| agent.to_string()).collect(),
     }
 }
 

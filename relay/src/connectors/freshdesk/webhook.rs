@@ -55,13 +55,7 @@ mod tests {
     use super::*;
 
     fn config() -> SecretHeaderWebhook {
-        SecretHeaderWebhook {
-            header: "X-Baton-Webhook-Secret".into(),
-            secret: Some("s".into()),
-            basic_username: None,
-            basic_password: None,
-            ignore_agents: vec!["Baton API".into()],
-        }
+        crate::connectors::testing::secret_header_webhook("X-Baton-Webhook-Secret", &["Baton API"])
     }
 
     fn parse_json(value: Value) -> Vec<InboundEvent> {

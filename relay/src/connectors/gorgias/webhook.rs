@@ -61,13 +61,7 @@ mod tests {
     use super::*;
 
     fn config() -> SecretHeaderWebhook {
-        SecretHeaderWebhook {
-            header: "X-Bot-Secret".into(),
-            secret: Some("s".into()),
-            basic_username: None,
-            basic_password: None,
-            ignore_agents: Vec::new(),
-        }
+        crate::connectors::testing::secret_header_webhook("X-Bot-Secret", &[])
     }
 
     fn parse_json(value: Value) -> Vec<InboundEvent> {
