@@ -1,10 +1,10 @@
 //! An agent stand-in: the live agent socket (`/agent/ws`) and the REST API.
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::widget_client::{Socket, WAIT};
+use crate::widget_client::{next_on, Socket, WAIT};
 
 /// The demo agent's token (see `Config::default`).
 pub const DEMO_TOKEN: &str = "demo-agent";
@@ -34,12 +34,7 @@ impl AgentSocket {
 
     pub async fn next(&mut self) -> Value {
         loop {
-            let message = tokio::time::timeout(WAIT, self.socket.next())
-                .await
-                .expect("timed out waiting for an agent frame")
-                .expect("agent socket ended")
-                .expect("agent socket error");
-            match message {
+            match next_on(&mut self.socket, "an agent frame").await {
                 Message::Text(text) => return serde_json::from_str(text.as_str()).expect("agent frame json"),
                 Message::Close(frame) => panic!("agent socket closed: {frame:?}"),
                 _ => continue,
@@ -102,5 +97,19 @@ impl AgentApi {
             .expect("POST");
         let status = response.status().as_u16();
         (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// `a` and `b` accept conversation `id` at the same moment: exactly one wins (200, the other
+    /// 409), and only the winner may write; the winner writes `text` to the visitor.
+    pub async fn race_to_accept(a: &AgentApi, b: &AgentApi, id: &str, text: &str) {
+        let path = format!("/conversations/{id}/accept");
+        let ((a_status, _), (b_status, _)) = tokio::join!(a.post(&path, json!({})), b.post(&path, json!({})));
+        let mut statuses = [a_status, b_status];
+        statuses.sort();
+        assert_eq!(statuses, [200, 409]);
+        let (winner, loser) = if a_status == 200 { (a, b) } else { (b, a) };
+        let messages = format!("/conversations/{id}/messages");
+        assert_eq!(loser.post(&messages, json!({"text": "me too"})).await.0, 403, "only the winner may write");
+        assert_eq!(winner.post(&messages, json!({"text": text})).await.0, 201);
     }
 }

@@ -186,6 +186,18 @@ impl Browser {
         self.wait_for(&format!("a {role} message with {text:?}"), &body).await;
     }
 
+    /// Opens the chat by clicking the launcher, like a visitor, and waits for the panel.
+    pub async fn open_chat(&self) {
+        self.widget_element("[data-testid=launcher]").await.click().await.expect("click the launcher");
+        self.wait_for("the chat panel", "return root && root.querySelector('[data-testid=composer]');").await;
+    }
+
+    /// Waits until the widget says its connection is online.
+    pub async fn wait_online(&self) {
+        let online = "return root && root.querySelector('[data-testid=connection][data-state=online]');";
+        self.wait_for("the connection to be online", online).await;
+    }
+
     /// Types `text` into the composer with real key presses and presses Enter.
     pub async fn type_and_send(&self, text: &str) {
         let composer = self.widget_element("[data-testid=composer]").await;

@@ -72,11 +72,7 @@ impl WidgetClient {
     /// The next WebSocket message of any kind other than ping/pong.
     pub async fn next_message(&mut self) -> Message {
         loop {
-            let message = tokio::time::timeout(WAIT, self.socket.next())
-                .await
-                .expect("timed out waiting for the relay")
-                .expect("socket ended")
-                .expect("socket error");
+            let message = next_on(&mut self.socket, "the relay").await;
             if !matches!(message, Message::Ping(_) | Message::Pong(_)) {
                 return message;
             }
@@ -102,6 +98,16 @@ impl WidgetClient {
             skipped.push(frame);
         }
     }
+}
+
+/// The next WebSocket message on `socket`, pings and pongs included; panics naming `what` when
+/// none comes within [`WAIT`] or the socket ends.
+pub async fn next_on(socket: &mut Socket, what: &str) -> Message {
+    tokio::time::timeout(WAIT, socket.next())
+        .await
+        .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+        .unwrap_or_else(|| panic!("{what}: socket ended"))
+        .unwrap_or_else(|error| panic!("{what}: socket error: {error}"))
 }
 
 /// The chat message a frame carries, if it is a stored message event.

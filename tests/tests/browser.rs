@@ -5,22 +5,6 @@ use std::time::Duration;
 
 use baton_tests::{browser::Browser, TestDb, TestRelay};
 
-/// Opens the chat by clicking the launcher, like a visitor.
-async fn open_chat(browser: &Browser) {
-    let launcher = browser.widget_element("[data-testid=launcher]").await;
-    launcher.click().await.expect("click the launcher");
-    browser.wait_for("the chat panel", "return root && root.querySelector('[data-testid=composer]');").await;
-}
-
-async fn wait_online(browser: &Browser) {
-    browser
-        .wait_for(
-            "the connection to be online",
-            "return root && root.querySelector('[data-testid=connection][data-state=online]');",
-        )
-        .await;
-}
-
 async fn csp_violations(browser: &Browser) -> serde_json::Value {
     browser.eval("return window.__cspViolations || ['csp-watch.js did not run'];").await
 }
@@ -34,8 +18,8 @@ async fn a_visitor_asks_the_bot_and_finds_the_conversation_after_a_reload() {
 
     // The launcher is drawn by the loader at once.
     browser.wait_for("the launcher", "return root && root.querySelector('[data-testid=launcher]');").await;
-    open_chat(&browser).await;
-    wait_online(&browser).await;
+    browser.open_chat().await;
+    browser.wait_online().await;
     browser.wait_for_message("bot", "I'm Baton").await;
 
     browser.type_and_send("How long does delivery take?").await;
@@ -50,7 +34,7 @@ async fn a_visitor_asks_the_bot_and_finds_the_conversation_after_a_reload() {
 
     // Reload: same conversation, no second greeting, nothing duplicated.
     browser.goto(&relay.http_url()).await;
-    open_chat(&browser).await;
+    browser.open_chat().await;
     browser.wait_for_message("bot", "business days").await;
     let messages = browser.messages().await;
     let roles: Vec<&str> = messages.iter().map(|(role, _)| role.as_str()).collect();
@@ -68,8 +52,8 @@ async fn shift_enter_makes_a_new_line_and_enter_sends() {
     let relay = TestRelay::start(&db).await;
     let browser = Browser::start().await;
     browser.goto(&relay.http_url()).await;
-    open_chat(&browser).await;
-    wait_online(&browser).await;
+    browser.open_chat().await;
+    browser.wait_online().await;
     let composer = browser.widget_element("[data-testid=composer]").await;
     composer.send_keys("Do you ship").await.unwrap();
     // Shift+Enter: WebDriver's Shift key code, Enter, then release the modifiers.
@@ -91,8 +75,8 @@ async fn messages_typed_while_the_relay_is_down_are_delivered_once_when_it_retur
     let (addr, config) = (relay.addr, relay.config.clone());
     let browser = Browser::start().await;
     browser.goto(&relay.http_url()).await;
-    open_chat(&browser).await;
-    wait_online(&browser).await;
+    browser.open_chat().await;
+    browser.wait_online().await;
     browser.wait_for_message("bot", "I'm Baton").await;
 
     relay.stop().await;
@@ -112,7 +96,7 @@ async fn messages_typed_while_the_relay_is_down_are_delivered_once_when_it_retur
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     let relay = TestRelay::start_on(addr, config).await;
-    wait_online(&browser).await;
+    browser.wait_online().await;
     browser.wait_for_message("bot", "PayPal").await;
     let messages = browser.messages().await;
     let sent = messages.iter().filter(|(role, text)| role == "visitor" && text.contains("PayPal")).count();
@@ -142,7 +126,7 @@ async fn the_page_api_opens_the_chat_identifies_and_reports_messages() {
     browser
         .wait_for("the panel opened by Baton.open()", "return root && root.querySelector('[data-testid=composer]');")
         .await;
-    wait_online(&browser).await;
+    browser.wait_online().await;
     browser.type_and_send("Is there a warranty?").await;
     browser.wait_for_message("bot", "warranty").await;
     let seen = browser.eval("return window.__seen;").await;
@@ -190,8 +174,8 @@ async fn the_widget_works_on_a_foreign_page_under_a_strict_csp() {
     let browser = Browser::start().await;
     // `localhost` and `127.0.0.1` are different origins: the page is cross-origin to the relay.
     browser.goto(&format!("http://localhost:{port}/")).await;
-    open_chat(&browser).await;
-    wait_online(&browser).await;
+    browser.open_chat().await;
+    browser.wait_online().await;
     browser.type_and_send("How do I return an item?").await;
     browser.wait_for_message("bot", "return").await;
     // The page's own inline style is blocked (the CSP works), the widget needed nothing blocked.

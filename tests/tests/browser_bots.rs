@@ -26,8 +26,7 @@ async fn the_visitor_sees_the_answer_grow_then_settle() {
     let relay = TestRelay::start_with(config).await;
     let browser = Browser::start().await;
     browser.goto(&relay.http_url()).await;
-    let launcher = browser.widget_element("[data-testid=launcher]").await;
-    launcher.click().await.expect("click the launcher");
+    browser.open_chat().await;
     browser.wait_for_message("bot", "I'm Baton").await;
     browser.type_and_send("Do you accept PayPal?").await;
 

@@ -8,12 +8,11 @@ use baton_tests::{
 };
 use serde_json::json;
 
+/// Opens `url` and its chat, like a visitor, and waits until the widget is online.
 async fn open_chat(browser: &Browser, url: &str) {
     browser.goto(url).await;
-    browser.widget_element("[data-testid=launcher]").await.click().await.expect("click the launcher");
-    browser
-        .wait_for("online", "return root && root.querySelector('[data-testid=connection][data-state=online]');")
-        .await;
+    browser.open_chat().await;
+    browser.wait_online().await;
 }
 
 async fn agent_signs_in(browser: &Browser, url: &str) {

@@ -226,24 +226,27 @@ async fn frames_before_hello_are_refused_until_hello() {
     assert!(matches!(client.next().await, ServerFrame::Welcome { .. }));
 }
 
+/// A new socket saying `hello` is refused: an error frame with `error`, then a close with `close`.
+async fn refused(relay: &TestRelay, hello: &ClientFrame, error: ErrorCode, close: u16) {
+    let mut client = WidgetClient::connect(&relay.ws_url()).await;
+    client.send(hello).await;
+    expect_error(&mut client, error).await;
+    client.expect_close(close).await;
+}
+
 #[tokio::test]
 async fn a_wrong_protocol_version_is_refused_with_its_close_code() {
     let db = TestDb::new();
     let relay = TestRelay::start(&db).await;
-    let mut client = WidgetClient::connect(&relay.ws_url()).await;
-    client.send(&ClientFrame::Hello { v: 99, site: "demo".into(), resume: None, last_seq: 0, visitor: None }).await;
-    expect_error(&mut client, ErrorCode::UnsupportedVersion).await;
-    client.expect_close(close_code::UNSUPPORTED_VERSION).await;
+    let hello = ClientFrame::Hello { v: 99, site: "demo".into(), resume: None, last_seq: 0, visitor: None };
+    refused(&relay, &hello, ErrorCode::UnsupportedVersion, close_code::UNSUPPORTED_VERSION).await;
 }
 
 #[tokio::test]
 async fn an_unknown_site_is_refused_with_its_close_code() {
     let db = TestDb::new();
     let relay = TestRelay::start(&db).await;
-    let mut client = WidgetClient::connect(&relay.ws_url()).await;
-    client.send(&hello_frame("nope", None, 0)).await;
-    expect_error(&mut client, ErrorCode::UnknownSite).await;
-    client.expect_close(close_code::UNKNOWN_SITE).await;
+    refused(&relay, &hello_frame("nope", None, 0), ErrorCode::UnknownSite, close_code::UNKNOWN_SITE).await;
 }
 
 #[tokio::test]
@@ -252,10 +255,7 @@ async fn a_site_restricted_to_origins_refuses_other_pages() {
     let mut config = baton_tests::test_config(&db);
     config.sites.get_mut("demo").unwrap().allowed_origins = vec!["https://shop.example".into()];
     let relay = TestRelay::start_with(config).await;
-    let mut client = WidgetClient::connect(&relay.ws_url()).await;
-    client.send(&hello_frame("demo", None, 0)).await;
-    expect_error(&mut client, ErrorCode::OriginNotAllowed).await;
-    client.expect_close(close_code::POLICY).await;
+    refused(&relay, &hello_frame("demo", None, 0), ErrorCode::OriginNotAllowed, close_code::POLICY).await;
 }
 
 #[tokio::test]

@@ -185,16 +185,7 @@ async fn two_agents_accepting_at_once_one_wins() {
     visitor.until_phase(Phase::Waiting).await;
     let alex = AgentApi::new(&relay.http_url(), DEMO_TOKEN);
     let sam = AgentApi::new(&relay.http_url(), "sam-token");
-    let path = format!("/conversations/{id}/accept");
-    let ((a, _), (s, _)) = tokio::join!(alex.post(&path, json!({})), sam.post(&path, json!({})));
-    let mut statuses = [a, s];
-    statuses.sort();
-    assert_eq!(statuses, [200, 409]);
-    // Only the winner may write.
-    let (winner, loser) = if a == 200 { (&alex, &sam) } else { (&sam, &alex) };
-    let messages = format!("/conversations/{id}/messages");
-    assert_eq!(loser.post(&messages, json!({"text": "me too"})).await.0, 403);
-    assert_eq!(winner.post(&messages, json!({"text": "Hello!"})).await.0, 201);
+    AgentApi::race_to_accept(&alex, &sam, &id, "Hello!").await;
     visitor.until_message(Role::Agent, "Hello!").await;
 }
 

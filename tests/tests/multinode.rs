@@ -198,15 +198,7 @@ async fn two_agents_accepting_at_once_on_two_relays_have_one_winner(db: TestDb) 
 
     let sam = AgentApi::new(&cluster.relays[1].http_url(), SAM);
     let kim = AgentApi::new(&cluster.relays[2].http_url(), KIM);
-    let path = format!("/conversations/{id}/accept");
-    let ((s, _), (k, _)) = tokio::join!(sam.post(&path, json!({})), kim.post(&path, json!({})));
-    let mut statuses = [s, k];
-    statuses.sort();
-    assert_eq!(statuses, [200, 409]);
-    let (winner, loser) = if s == 200 { (&sam, &kim) } else { (&kim, &sam) };
-    let messages = format!("/conversations/{id}/messages");
-    assert_eq!(loser.post(&messages, json!({"text": "me too"})).await.0, 403);
-    assert_eq!(winner.post(&messages, json!({"text": "Hello from one agent"})).await.0, 201);
+    AgentApi::race_to_accept(&sam, &kim, &id, "Hello from one agent").await;
     widget.until_message(Role::Agent, "Hello from one agent").await;
 
     let events = transcript(&cluster.relays[0], &token).await;
