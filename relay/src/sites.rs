@@ -121,13 +121,15 @@ impl Sites {
 /// single-flight, deadline, circuit breaker): a slow or dead helpdesk must not hold up a
 /// handover for long, nor be hammered by every visitor asking at once.
 pub struct SiteProvider {
+    /// The `kind` the connector was built for.
+    kind: ProviderKind,
     provider: Arc<dyn Provider>,
     availability: availability::Guard,
 }
 
 impl SiteProvider {
-    pub fn new(provider: Arc<dyn Provider>, policy: AvailabilityPolicy) -> Self {
-        Self { provider, availability: availability::Guard::new(policy) }
+    pub fn new((kind, provider): (ProviderKind, Arc<dyn Provider>), policy: AvailabilityPolicy) -> Self {
+        Self { kind, provider, availability: availability::Guard::new(policy) }
     }
 
     pub fn get(&self) -> &Arc<dyn Provider> {
@@ -135,13 +137,13 @@ impl SiteProvider {
     }
 
     pub fn kind(&self) -> ProviderKind {
-        self.provider.kind()
+        self.kind
     }
 
     /// Is anyone there? The built-in inbox answers from memory; a helpdesk through the guard,
     /// so the answer comes within the policy's deadline.
     pub async fn available(&self) -> Result<bool, ProviderError> {
-        if self.provider.kind() == ProviderKind::Builtin {
+        if self.kind == ProviderKind::Builtin {
             return self.provider.available().await;
         }
         self.availability.ask(|| self.provider.available()).await
@@ -150,7 +152,7 @@ impl SiteProvider {
 
 /// A site's connector and webhook checks, built from its `provider` and `webhooks` tables; an
 /// error names the table (`provider`, `webhooks.<name>`).
-type Connectors = (Arc<dyn Provider>, HashMap<ProviderKind, Arc<dyn Webhook>>);
+type Connectors = ((ProviderKind, Arc<dyn Provider>), HashMap<ProviderKind, Arc<dyn Webhook>>);
 
 fn connectors_of(site: &SiteConfig, presence: &Presence) -> Result<Connectors, (String, SettingsError)> {
     let provider = connectors::build_provider(&site.provider, &Context { presence })

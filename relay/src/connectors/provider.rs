@@ -167,7 +167,6 @@ impl ProviderError {
 
 #[async_trait]
 pub trait Provider: Send + Sync + 'static {
-    fn kind(&self) -> ProviderKind;
     fn capabilities(&self) -> Capabilities;
     /// The button a link site shows instead of a handover (only [`super::link::Link`]).
     fn link(&self) -> Option<&super::link::LinkSettings> {

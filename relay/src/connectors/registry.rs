@@ -160,8 +160,11 @@ pub(super) fn webhook<C: Connector>(table: &Table) -> Result<Arc<dyn Webhook>, S
     Ok(Arc::new(Verifier::<C> { settings: settings(table)?, connector: PhantomData }))
 }
 
-/// Builds the connector `[sites.<key>.provider]` names with its `kind`.
-pub fn build_provider(table: &Table, context: &Context<'_>) -> Result<Arc<dyn Provider>, SettingsError> {
+/// Builds the connector `[sites.<key>.provider]` names with its `kind`; returns that kind too.
+pub fn build_provider(
+    table: &Table,
+    context: &Context<'_>,
+) -> Result<(ProviderKind, Arc<dyn Provider>), SettingsError> {
     let kind = table.get("kind").and_then(|kind| kind.as_str()).ok_or(SettingsError::NoKind)?;
     let kind = ProviderKind::ALL
         .iter()
@@ -170,7 +173,7 @@ pub fn build_provider(table: &Table, context: &Context<'_>) -> Result<Arc<dyn Pr
         .ok_or_else(|| SettingsError::UnknownKind(kind.to_string()))?;
     let mut settings = table.clone();
     settings.remove("kind");
-    kind.build(&settings, context)
+    Ok((kind, kind.build(&settings, context)?))
 }
 
 #[cfg(test)]

@@ -34,9 +34,6 @@ impl Scripted {
 
 #[async_trait]
 impl Provider for Scripted {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::Intercom
-    }
     fn capabilities(&self) -> Capabilities {
         Capabilities::live_chat()
     }

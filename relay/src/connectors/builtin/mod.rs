@@ -37,10 +37,6 @@ impl Connector for BuiltinInbox {
 
 #[async_trait]
 impl Provider for BuiltinInbox {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::Builtin
-    }
-
     fn capabilities(&self) -> Capabilities {
         Capabilities { typing: true, availability_check: true, ..Capabilities::live_chat() }
     }

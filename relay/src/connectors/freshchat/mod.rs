@@ -137,10 +137,6 @@ fn user_message(channel: Option<&str>, user: &str, text: &str) -> Value {
 
 #[async_trait]
 impl Provider for Freshchat {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::Freshchat
-    }
-
     fn capabilities(&self) -> Capabilities {
         // Agents join by `conversation_assignment` webhooks.
         Capabilities { availability_check: !self.config.availability_agents.is_empty(), ..Capabilities::live_chat() }

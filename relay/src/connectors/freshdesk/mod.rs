@@ -89,10 +89,6 @@ pub(super) fn tags_with_reason(tags: &[String], reason: &str) -> Vec<String> {
 
 #[async_trait]
 impl Provider for Freshdesk {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::Freshdesk
-    }
-
     fn capabilities(&self) -> Capabilities {
         // The rule fires on replies: the first public agent reply counts as joining.
         Capabilities { availability_check: self.config.availability_check, ..Capabilities::ticket() }

@@ -95,10 +95,6 @@ fn incoming(email: &str, text: &str, external_id: &str) -> Value {
 
 #[async_trait]
 impl Provider for Gorgias {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::Gorgias
-    }
-
     fn capabilities(&self) -> Capabilities {
         // No availability or business-hours endpoint is known (SPEC 7(e)).
         Capabilities::ticket()

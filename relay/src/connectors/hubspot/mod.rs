@@ -98,10 +98,6 @@ fn sender(handover: &Handover, default_name: &str) -> Value {
 
 #[async_trait]
 impl Provider for Hubspot {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::Hubspot
-    }
-
     fn capabilities(&self) -> Capabilities {
         // Agents join by `conversation.propertyChange` on `assignedTo`, when the app subscribes
         // to it. No agent-online API exists (SPEC 4(e)): HubSpot's routing decides.

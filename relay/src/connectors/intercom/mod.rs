@@ -120,10 +120,6 @@ fn summary_note(handover: &Handover) -> String {
 
 #[async_trait]
 impl Provider for Intercom {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::Intercom
-    }
-
     fn capabilities(&self) -> Capabilities {
         Capabilities { availability_check: true, ..Capabilities::live_chat() }
     }

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 
 use super::{
     settings::NoWebhooks, Capabilities, CloseReason, Connector, Context, Delivery, Handover, InboundEvent, Mode,
-    Provider, ProviderError, ProviderKind, Refusal, RemoteThread,
+    Provider, ProviderError, Refusal, RemoteThread,
 };
 
 mod settings;
@@ -38,10 +38,6 @@ impl Connector for Link {
 
 #[async_trait]
 impl Provider for Link {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::Link
-    }
-
     fn link(&self) -> Option<&LinkSettings> {
         Some(&self.config)
     }

@@ -203,10 +203,6 @@ fn summary_text(handover: &Handover) -> String {
 
 #[async_trait]
 impl Provider for ZendeskMessaging {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::ZendeskMessaging
-    }
-
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             // Sunshine does not say when an agent takes the ticket: the first reply counts.

@@ -169,10 +169,6 @@ pub(super) fn anyone_online(answer: &Value) -> bool {
 
 #[async_trait]
 impl Provider for ZendeskSupport {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::ZendeskSupport
-    }
-
     fn capabilities(&self) -> Capabilities {
         // No "assigned" webhook is set up: the first public agent comment counts as joining.
         Capabilities { availability_check: self.config.availability_channel.is_some(), ..Capabilities::ticket() }
