@@ -1,20 +1,70 @@
-//! The evaluation's targets, guarded by `cargo test`: explicit requests recall ≥ 0.95 with at
-//! most 2 % false positives on ordinary questions; frustration recall ≥ 0.85; every fact the
-//! test conversations state is in their summary.
+//! The triggers' floors, guarded by `cargo test` (`baton-eval` prints the full tables).
+//!
+//! - the held-out files (`tests/data/heldout/`, never trained or tuned on): the issue's
+//!   floors, explicit requests recall ≥ 0.97 with ≤ 1 % false positives and frustration recall
+//!   ≥ 0.9 with ≤ 2 % false alarms on calm conversations, overall and in every language;
+//! - the project's labelled data (`tests/data/`): the earlier targets, and every fact the
+//!   conversations state is in their summary;
+//! - the training corpus's test part (wordings the models never saw): a guard against a
+//!   retrained model that got worse, at the figures the checked-in models reach.
 
-use baton_tests::eval;
+use baton_tests::eval::{self, Report};
+
+/// Asserts `trigger`'s floors overall and in every language of `report`.
+fn floors(report: &Report, trigger: &str, min_recall: f64, max_false_positives: f64) {
+    let langs = report.triggers.get(trigger).unwrap_or_else(|| panic!("{}: no {trigger} rows", report.name));
+    for (lang, c) in langs {
+        if c.positives() > 0 {
+            assert!(
+                c.recall() >= min_recall,
+                "{} {trigger} {lang}: recall {:.3} < {min_recall} ({} of {})",
+                report.name,
+                c.recall(),
+                c.tp,
+                c.positives()
+            );
+        }
+        assert!(
+            c.false_positive_rate() <= max_false_positives,
+            "{} {trigger} {lang}: false positives {:.3} > {max_false_positives} ({} of {})",
+            report.name,
+            c.false_positive_rate(),
+            c.fp,
+            c.negatives()
+        );
+    }
+}
 
 #[test]
-fn the_triggers_meet_their_targets() {
-    let report = eval::run(&eval::data_dir()).expect("evaluation data");
+fn on_the_held_out_files_the_triggers_meet_the_floors_in_every_language() {
+    let report = eval::run_files(&eval::heldout(&eval::data_dir())).expect("held-out data").expect("held-out files");
     println!("{report}");
-    let all = |trigger: &str| report.triggers[trigger]["all"];
-    let request = all("explicit_request");
-    assert!(request.tp + request.fn_ >= 40 && request.fp + request.tn >= 80, "too little data");
+    let (requests, frustration) = (report.counts("explicit_request", "all"), report.counts("frustration", "all"));
+    assert!(requests.positives() >= 20 && requests.negatives() >= 20, "too little data");
+    assert!(frustration.positives() >= 3 && frustration.negatives() >= 3, "too little data");
+    floors(&report, "explicit_request", 0.97, 0.01);
+    floors(&report, "frustration", 0.9, 0.02);
+}
+
+#[test]
+fn on_the_projects_data_the_earlier_targets_hold_and_summaries_keep_every_fact() {
+    let report = eval::run_files(&eval::project(&eval::data_dir())).expect("data").expect("tests/data files");
+    println!("{report}");
+    let request = report.counts("explicit_request", "all");
+    assert!(request.positives() >= 40 && request.negatives() >= 80, "too little data");
     assert!(request.recall() >= 0.95, "explicit request recall {}", request.recall());
     assert!(request.false_positive_rate() <= 0.02, "explicit request FP {}", request.false_positive_rate());
-    let frustration = all("frustration");
-    assert!(frustration.tp + frustration.fn_ >= 30 && frustration.fp + frustration.tn >= 30, "too little data");
+    let frustration = report.counts("frustration", "all");
+    assert!(frustration.positives() >= 30 && frustration.negatives() >= 30, "too little data");
     assert!(frustration.recall() >= 0.85, "frustration recall {}", frustration.recall());
     assert_eq!(report.facts_found, report.facts_stated, "summaries missed facts: {:?}", report.missed);
+}
+
+#[test]
+fn on_the_corpus_test_part_the_checked_in_models_keep_their_figures() {
+    let report = eval::corpus_test().expect("corpus");
+    let request = report.counts("explicit_request", "all");
+    assert!(request.recall() >= 0.68 && request.false_positive_rate() <= 0.015, "{request:?}");
+    let frustration = report.counts("frustration (message)", "all");
+    assert!(frustration.recall() >= 0.62 && frustration.false_positive_rate() <= 0.025, "{frustration:?}");
 }

@@ -287,7 +287,7 @@ pub fn score_words(text: &str, asked: &[String], earlier: &[Turn]) -> f32 {
 }
 
 /// What the message alone says, from its text and its words.
-fn message_score(text: &str, words: &[String]) -> f32 {
+pub(crate) fn message_score(text: &str, words: &[String]) -> f32 {
     let complaints = COMPLAINTS.count_inflected(words);
     let mut score = match complaints {
         0 => 0.0,
@@ -310,6 +310,23 @@ fn message_score(text: &str, words: &[String]) -> f32 {
     score
 }
 
+/// What the conversation before `asked` says, for the learned detector: how far `asked`
+/// repeats an earlier visitor message (0 not at all, 1 the same question reworded, 2 nearly
+/// word for word) and how many earlier visitor messages sounded upset by themselves. Each
+/// earlier message is folded once, at most [`MAX_EARLIER_BYTES`].
+pub(crate) fn history(asked: &[String], earlier: &[Turn]) -> (u8, usize) {
+    let asked = Shape::new(asked);
+    let (mut repeat, mut upset) = (0, 0);
+    for turn in earlier.iter().filter(|t| t.role == Role::Visitor) {
+        let words = text::words_within(&turn.text, MAX_EARLIER_BYTES);
+        if message_score(super::clip(&turn.text, MAX_EARLIER_BYTES), &words) >= COMPLAINT {
+            upset += 1;
+        }
+        repeat = repeat.max(similarity(&asked, &Shape::new(&words)));
+    }
+    (repeat, upset)
+}
+
 /// A message as the repeat comparison sees it: its first [`MAX_COMPARED_WORDS`] words as a
 /// set, and joined, for the edit distance or the trigrams.
 struct Shape<'a> {
@@ -329,22 +346,33 @@ impl<'a> Shape<'a> {
 /// order!!" after "how can I cancel my order?"), or nearly the same text. Linear in the
 /// (capped) lengths: edit distance only between short texts.
 fn similar(a: &Shape<'_>, b: &Shape<'_>) -> bool {
+    similarity(a, b) > 0
+}
+
+/// 0: different; 1: the same question ([`similar`]); 2: nearly word for word (the same words,
+/// or 90 % alike letter by letter).
+fn similarity(a: &Shape<'_>, b: &Shape<'_>) -> u8 {
     if a.words < 3 || b.words < 3 {
-        return false;
+        return 0;
     }
     #[cfg(test)]
     super::meter::add(super::meter::Work::Comparisons, 1);
+    let same_words = a.set == b.set;
     let shared = a.set.intersection(&b.set).count() as f32;
     let contained = shared / a.set.len().min(b.set.len()) as f32;
-    if contained >= 0.75 {
-        return true;
-    }
-    if a.joined.len() <= MAX_EDIT_DISTANCE_BYTES && b.joined.len() <= MAX_EDIT_DISTANCE_BYTES {
+    let alike = if a.joined.len() <= MAX_EDIT_DISTANCE_BYTES && b.joined.len() <= MAX_EDIT_DISTANCE_BYTES {
         #[cfg(test)]
         super::meter::add(super::meter::Work::EditCells, a.joined.len() * b.joined.len());
-        strsim::normalized_levenshtein(&a.joined, &b.joined) >= 0.8
+        strsim::normalized_levenshtein(&a.joined, &b.joined) as f32
     } else {
-        trigram_dice(&a.joined, &b.joined) >= 0.8
+        trigram_dice(&a.joined, &b.joined)
+    };
+    if same_words || alike >= 0.9 {
+        2
+    } else if contained >= 0.75 || alike >= 0.8 {
+        1
+    } else {
+        0
     }
 }
 

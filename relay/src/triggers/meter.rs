@@ -123,7 +123,10 @@ mod tests {
             // visitor message read once, at most MAX_EARLIER_BYTES (the code before the caps
             // folded the newest five times and each earlier one three times, whole: 136 KB
             // each for a message of U+26D5).
-            let most = text::MAX_FOLDED_BYTES as u64 + visitor * frustration::MAX_EARLIER_BYTES as u64;
+            // The learned detectors read the newest message's start once more, folded to at most
+            // `learn::features::MAX_TEXT_BYTES`.
+            let most = (text::MAX_FOLDED_BYTES + super::super::learn::features::MAX_TEXT_BYTES) as u64
+                + visitor * frustration::MAX_EARLIER_BYTES as u64;
             assert!(folded <= most, "{folded} > {most}");
             // The newest against each earlier one, and each earlier against those before it.
             assert!(compared <= visitor + visitor * (visitor - 1) / 2, "{compared}");

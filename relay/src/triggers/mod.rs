@@ -3,8 +3,13 @@
 //! calls [`Triggers::evaluate`] for every visitor message and feeds the verdict to the machine.
 //!
 //! - [`text`]: folding and splitting text the same way everywhere;
-//! - [`request`]: the visitor asks for a person, in seven languages, with typos;
-//! - [`frustration`]: a 0..1 score from the message and the conversation;
+//! - [`learn`]: the learned detectors (asking for a person, frustration): linear models over
+//!   character n-grams, words and the conversation, trained from `relay/data/triggers/` by
+//!   `baton-train`, combined with the precise rules;
+//! - [`request`]: the rules for asking for a person (and refusing one), in seven languages,
+//!   with typos;
+//! - [`frustration`]: the rules' 0..1 score from the message and the conversation (one of the
+//!   frustration model's inputs);
 //! - [`rules`]: guidance rules and topics from the configuration;
 //! - [`language`]: the visitor's language, for the summary;
 //! - [`budget`]: where the analyses run (blocking threads, a few at a time), so a flood of
@@ -16,6 +21,7 @@
 pub mod budget;
 pub mod frustration;
 pub mod language;
+pub mod learn;
 #[cfg(test)]
 mod meter;
 pub mod request;
@@ -124,12 +130,11 @@ impl Triggers {
 
     /// Does the visitor ask for a person in `text`? (The explicit-request trigger alone.)
     pub fn asks_for_person(&self, text: &str) -> bool {
-        let clauses = text::clauses(text);
-        self.asks_in(&clauses, &clauses.concat())
+        self.asks_in(&learn::Message::read(text), &text::words(text))
     }
 
-    fn asks_in(&self, clauses: &[Vec<String>], words: &[String]) -> bool {
-        request::asks_in(clauses) || self.extra_requests.find(words).is_some()
+    fn asks_in(&self, message: &learn::Message<'_>, words: &[String]) -> bool {
+        learn::asks_for_person(message) || self.extra_requests.find(words).is_some()
     }
 
     /// Judges `text`, given the turns before it (oldest first). A rule outranks an
@@ -140,12 +145,13 @@ impl Triggers {
     /// [`text::MAX_FOLDED_BYTES`], [`MAX_PATTERN_BYTES`] and the caps in [`frustration`]), so
     /// the cost is bounded whatever the visitor sends.
     pub fn evaluate(&self, text: &str, earlier: &[Turn]) -> Verdict {
-        let clauses = text::clauses(text);
-        let words = clauses.concat();
+        let words = text::words(text);
+        let message = learn::Message::read(text);
+        let asked = self.config.explicit_request.enabled && self.asks_in(&message, &words);
         let text = clip(text, MAX_PATTERN_BYTES);
         let topic = self.topics.iter().find(|t| t.matches(&words));
         let frustration =
-            if self.config.frustration.enabled { frustration::score_words(text, &words, earlier) } else { 0.0 };
+            if self.config.frustration.enabled { learn::frustration_score(&message, earlier) } else { 0.0 };
         let rule = self
             .rules
             .iter()
@@ -155,8 +161,8 @@ impl Triggers {
             reason: Reason::Topic,
             detail: format!("topic: {} (always handled by a person)", topic.name),
         });
-        let asked = (self.config.explicit_request.enabled && self.asks_in(&clauses, &words))
-            .then(|| Trigger { reason: Reason::ExplicitRequest, detail: "the visitor asked for a person".into() });
+        let asked =
+            asked.then(|| Trigger { reason: Reason::ExplicitRequest, detail: "the visitor asked for a person".into() });
         let frustrated =
             (self.config.frustration.enabled && frustration >= self.config.frustration.threshold).then(|| Trigger {
                 reason: Reason::Frustration,

@@ -104,7 +104,7 @@ const LEXICON: &[(Role, &str)] = &[
     (
         Negation,
         "not don dont doesn never no without nobody nicht kein keine keinen keinem nie niemand niemanden niemandem \
-         pas jamais non nao ninguem niet geen nunca nadie mai nessuno",
+         pas jamais non nao ninguem niet geen nunca nadie mai nessuno ohne sans sin senza sem zonder inutile",
     ),
     (Machine, "bot bots robot robo chatbot machine maschine ki ai ia"),
     (
@@ -270,8 +270,13 @@ pub fn asks_for_person(text: &str) -> bool {
 /// [`asks_for_person`] over a message already split by [`text::clauses`]. Each distinct word
 /// is looked up (and typo-matched) once.
 pub fn asks_in(clauses: &[Vec<String>]) -> bool {
-    let mut known: HashMap<&str, &'static [Role]> = HashMap::new();
-    let clauses: Vec<Vec<Word<'_>>> = clauses
+    let clauses = looked_up(clauses, &mut HashMap::new());
+    short_call(&clauses) || clauses.iter().any(|clause| clause_asks(clause))
+}
+
+/// The clauses' words with their roles, each distinct word looked up once.
+fn looked_up<'a>(clauses: &'a [Vec<String>], known: &mut HashMap<&'a str, &'static [Role]>) -> Vec<Vec<Word<'a>>> {
+    clauses
         .iter()
         .map(|clause| {
             clause
@@ -279,8 +284,50 @@ pub fn asks_in(clauses: &[Vec<String>]) -> bool {
                 .map(|w| Word { text: w, roles: known.entry(w.as_str()).or_insert_with(|| roles(w)) })
                 .collect()
         })
-        .collect();
-    short_call(&clauses) || clauses.iter().any(|clause| clause_asks(clause))
+        .collect()
+}
+
+/// What the rules make of a message already split by [`text::clauses`]: (it asks for a person,
+/// it refuses one; see [`refuses_in`]), each distinct word looked up once for both.
+pub fn read(clauses: &[Vec<String>]) -> (bool, bool) {
+    let known = looked_up(clauses, &mut HashMap::new());
+    let asks = short_call(&known) || known.iter().any(|clause| clause_asks(clause));
+    (asks, refuses(&known))
+}
+
+/// Does `clauses` refuse a person ("I don't want to talk to a person", "no need for a human",
+/// "nicht mit einem Mitarbeiter sprechen", "ich brauche keinen Mitarbeiter") and ask for none
+/// elsewhere? The precise rule the learned detector defers to: a refusal is never a request.
+pub fn refuses_in(clauses: &[Vec<String>]) -> bool {
+    refuses(&looked_up(clauses, &mut HashMap::new()))
+}
+
+fn refuses(known: &[Vec<Word<'_>>]) -> bool {
+    // A clause that both asks and refuses ("Ik wil geen medewerker spreken": the rules read
+    // "medewerker spreken") is a refusal.
+    if short_call(known) || known.iter().any(|clause| clause_asks(clause) && !clause_refuses(clause)) {
+        return false;
+    }
+    known.iter().any(|clause| clause_refuses(clause))
+}
+
+fn clause_refuses(clause: &[Word<'_>]) -> bool {
+    let person = |w: &Word<'_>| w.has(Person) || w.has(Human);
+    let wish_or_contact = |w: &Word<'_>| w.has(Wish) || w.has(Contact) || w.has(ContactLast);
+    clause.iter().enumerate().filter(|(_, w)| w.has(Negation)).any(|(i, _)| {
+        // "don't want to talk to a person", "no need for a human", "pas parler à quelqu'un"
+        let verb_then_person = (i + 1..=i + 2).filter(|&j| j < clause.len()).any(|j| {
+            (j == i + 1 || clause[i + 1].text == "t" || clause[i + 1].has(Filler))
+                && wish_or_contact(&clause[j])
+                && clause.iter().skip(j + 1).take(5).any(person)
+        });
+        // "nicht mit einem Mitarbeiter sprechen", "geen medewerker spreken"
+        let person_then_verb = (i + 1..clause.len().min(i + 5))
+            .any(|k| person(&clause[k]) && clause.iter().skip(k + 1).take(2).any(|w| w.has(ContactLast)));
+        // "ich brauche keinen Mitarbeiter", "I want no agent"
+        let wish_before = i > 0 && clause[i - 1].has(Wish) && clause.iter().skip(i + 1).take(3).any(person);
+        verb_then_person || person_then_verb || wish_before
+    })
 }
 
 /// "Agent!", "human please", "Mitarbeiter bitte", "una persona real": a message that is only a

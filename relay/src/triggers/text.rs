@@ -74,6 +74,11 @@ pub fn clauses(text: &str) -> Vec<Vec<String>> {
     split(&fold(text))
 }
 
+/// [`clauses`] of the first `max` bytes of folded text.
+pub fn clauses_within(text: &str, max: usize) -> Vec<Vec<String>> {
+    split(&fold_to(text, max))
+}
+
 fn split(folded: &str) -> Vec<Vec<String>> {
     folded
         .to_lowercase()

@@ -1,8 +1,12 @@
-//! Prints the triggers' precision and recall per trigger and language, and the summaries' fact
-//! coverage, on the labelled data in `tests/data/`. `cargo run -p baton-tests --bin baton-eval`.
+//! Prints the triggers' precision, recall and false-positive rate with 95 % Wilson intervals,
+//! per trigger and language and per kind of wording, and the top confusions, on every labelled
+//! set: the training corpus's test part, `tests/data/`, the held-out files and the independent
+//! held-out files (when present). `cargo run -p baton-tests --bin baton-eval [data dir]`.
 
 fn main() -> anyhow::Result<()> {
     let dir = std::env::args().nth(1).map_or_else(baton_tests::eval::data_dir, Into::into);
-    print!("{}", baton_tests::eval::run(&dir)?);
+    for report in baton_tests::eval::sets(&dir)? {
+        println!("{report}");
+    }
     Ok(())
 }

@@ -1,7 +1,8 @@
 //! Per language: requests (with typos) fire, mentions of people do not. The broader labelled
 //! set is in `tests/data/` and runs with `baton-eval`.
 
-use super::asks_for_person;
+use super::{asks_for_person, refuses_in};
+use crate::triggers::text;
 
 fn check(lang: &str, requests: &[&str], not_requests: &[&str]) {
     for text in requests {
@@ -89,4 +90,29 @@ fn spanish_italian_portuguese_dutch() {
         &["Ik wil een medewerker spreken", "Kan ik met iemand praten?"],
         &["Moet de persoon die het pakket ontvangt tekenen?"],
     );
+}
+
+#[test]
+fn refusals_are_told_from_requests() {
+    for text in [
+        "I don't want to talk to a person, just tell me the price",
+        "no need for a human, thanks",
+        "Ich möchte nicht mit einem Mitarbeiter sprechen",
+        "ich brauche keinen Mitarbeiter",
+        "Je ne veux pas parler à quelqu'un",
+        "no necesito un agente",
+        "não preciso de um atendente",
+        "Ik wil geen medewerker spreken",
+    ] {
+        assert!(refuses_in(&text::clauses(text)), "a refusal: {text}");
+    }
+    for text in [
+        "I don't want a bot, I want a person",
+        "No, I want an agent",
+        "why is there no way to talk to a human?",
+        "How long does shipping take?",
+        "I don't understand, can I talk to someone?",
+    ] {
+        assert!(!refuses_in(&text::clauses(text)), "not a refusal: {text}");
+    }
 }

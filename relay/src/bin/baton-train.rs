@@ -1,0 +1,210 @@
+//! Trains the handover triggers' models from the corpus in `relay/data/triggers/` and writes
+//! them beside it (`request.model`, `frustration.model`), then prints the corpus's sizes and
+//! the models' figures on the corpus's parts. Deterministic: the corpus's seed fixes the
+//! expansion, the split and the training order, so running it again on the same corpus writes
+//! the same bytes.
+//!
+//! `cargo run -p baton-relay --bin baton-train` (add `--release` for speed; the output is the
+//! same).
+
+use std::path::Path;
+
+use baton_relay::triggers::{
+    frustration,
+    learn::{
+        self,
+        corpus::{self, Part, Sample},
+        features, model,
+        train::{self, Example, Settings},
+    },
+};
+
+/// The most false positives the threshold may allow on the development part, per message
+/// (the targets: 1 % of ordinary questions, 2 % of calm conversations).
+const MAX_DEV_FALSE_POSITIVES: f64 = 0.005;
+
+const SETTINGS: Settings = Settings {
+    bits: features::BITS,
+    epochs: 10,
+    learning_rate: 0.2,
+    l2: 1e-5,
+    seed: corpus::SEED,
+    negative_weight: 2.0,
+};
+
+struct Scored<'a> {
+    sample: &'a Sample,
+    probability: f32,
+    rule: bool,
+    refused: bool,
+}
+
+fn main() -> anyhow::Result<()> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/triggers");
+    let digest = corpus::digest();
+
+    let requests = corpus::requests(corpus::SEED)?;
+    sizes("requests", &requests);
+    let weights = train::train(&examples(&requests, false), SETTINGS);
+    let scored: Vec<Scored<'_>> = requests
+        .iter()
+        .map(|s| {
+            let (features, rules) = learn::request_features(&learn::Message::read(&s.text));
+            Scored { sample: s, probability: weights.probability(&features), rule: rules.asks, refused: rules.refuses }
+        })
+        .collect();
+    let threshold = choose(&scored, |s, t| learn::decide_request(s.probability, s.rule, s.refused, t));
+    let bytes = model::write(&weights.weights, weights.bias, threshold, digest);
+    std::fs::write(dir.join("request.model"), &bytes)?;
+    let quantised = model::Model::read(&bytes)?;
+    let scored: Vec<Scored<'_>> = scored
+        .into_iter()
+        .map(|s| Scored { probability: quantised.probability(&features_of(s.sample, false)), ..s })
+        .collect();
+    curve("requests", &scored, |s, t| learn::decide_request(s.probability, s.rule, s.refused, t));
+    report("requests", &scored, |s| learn::decide_request(s.probability, s.rule, s.refused, threshold));
+    println!("request model: {} bytes, threshold {threshold:.2}\n", bytes.len());
+
+    let frustration = corpus::frustration(corpus::SEED)?;
+    sizes("frustration", &frustration);
+    let weights = train::train(&examples(&frustration, true), SETTINGS);
+    let scored: Vec<Scored<'_>> = frustration
+        .iter()
+        .map(|s| Scored {
+            sample: s,
+            probability: weights.probability(&features_of(s, true)),
+            rule: frustration::score(&s.text, &s.earlier) >= 0.6,
+            refused: false,
+        })
+        .collect();
+    let threshold = choose(&scored, |s, t| s.probability >= t);
+    let bytes = model::write(&weights.weights, weights.bias, threshold, digest);
+    std::fs::write(dir.join("frustration.model"), &bytes)?;
+    let quantised = model::Model::read(&bytes)?;
+    let scored: Vec<Scored<'_>> = scored
+        .into_iter()
+        .map(|s| Scored { probability: quantised.probability(&features_of(s.sample, true)), ..s })
+        .collect();
+    curve("frustration", &scored, |s, t| s.probability >= t);
+    report("frustration", &scored, |s| s.probability >= threshold);
+    println!("frustration model: {} bytes, threshold {threshold:.2}", bytes.len());
+    Ok(())
+}
+
+fn examples(samples: &[Sample], facts: bool) -> Vec<Example> {
+    samples
+        .iter()
+        .filter(|s| s.part == Part::Train)
+        .map(|s| Example { features: features_of(s, facts), label: s.label })
+        .collect()
+}
+
+fn features_of(sample: &Sample, frustration: bool) -> features::Features {
+    if frustration {
+        learn::frustration_features(&learn::Message::read(&sample.text), &sample.earlier)
+    } else {
+        learn::request_features(&learn::Message::read(&sample.text)).0
+    }
+}
+
+/// The threshold with the best recall on the development part among those within
+/// [`MAX_DEV_FALSE_POSITIVES`]; of equals, the one nearest 0.5.
+fn choose(scored: &[Scored<'_>], decide: impl Fn(&Scored<'_>, f32) -> bool) -> f32 {
+    let dev: Vec<&Scored<'_>> = scored.iter().filter(|s| s.sample.part == Part::Dev).collect();
+    let mut best = (f64::MIN, 0.5f32);
+    for step in 5..=95 {
+        let t = step as f32 / 100.0;
+        let c = counts(dev.iter().copied(), |s| decide(s, t));
+        if c.fpr() > MAX_DEV_FALSE_POSITIVES {
+            continue;
+        }
+        let score = c.recall() - f64::from((t - 0.5).abs()) * 1e-3;
+        if score > best.0 {
+            best = (score, t);
+        }
+    }
+    best.1
+}
+
+#[derive(Default)]
+struct Counts {
+    tp: u32,
+    fp: u32,
+    tn: u32,
+    fn_: u32,
+}
+
+impl Counts {
+    fn recall(&self) -> f64 {
+        f64::from(self.tp) / f64::from((self.tp + self.fn_).max(1))
+    }
+    fn fpr(&self) -> f64 {
+        f64::from(self.fp) / f64::from((self.fp + self.tn).max(1))
+    }
+}
+
+fn counts<'a, 'b: 'a>(scored: impl Iterator<Item = &'a Scored<'b>>, decide: impl Fn(&Scored<'_>) -> bool) -> Counts {
+    let mut c = Counts::default();
+    for s in scored {
+        match (s.sample.label, decide(s)) {
+            (true, true) => c.tp += 1,
+            (true, false) => c.fn_ += 1,
+            (false, true) => c.fp += 1,
+            (false, false) => c.tn += 1,
+        }
+    }
+    c
+}
+
+fn sizes(name: &str, samples: &[Sample]) {
+    println!("{name}: {} messages", samples.len());
+    for lang in corpus::LANGUAGES {
+        let of = |label: bool, part: Part| {
+            samples.iter().filter(|s| s.lang == lang && s.label == label && s.part == part).count()
+        };
+        println!(
+            "  {lang}: train {}+/{}-, dev {}+/{}-, test {}+/{}-",
+            of(true, Part::Train),
+            of(false, Part::Train),
+            of(true, Part::Dev),
+            of(false, Part::Dev),
+            of(true, Part::Test),
+            of(false, Part::Test)
+        );
+    }
+}
+
+fn curve(name: &str, scored: &[Scored<'_>], decide: impl Fn(&Scored<'_>, f32) -> bool) {
+    for part in [Part::Dev, Part::Test] {
+        let points: Vec<String> = (1..10)
+            .map(|i| {
+                let t = i as f32 / 10.0;
+                let c = counts(scored.iter().filter(|s| s.sample.part == part), |s| decide(s, t));
+                format!("{t:.1}: {:.2}/{:.1}%", c.recall(), 100.0 * c.fpr())
+            })
+            .collect();
+        println!("  {name} {part:?} recall/false positives by threshold: {}", points.join("  "));
+        let rules = counts(scored.iter().filter(|s| s.sample.part == part), |s| s.rule && !s.refused);
+        println!("  {name} {part:?} the rules alone: {:.2}/{:.1}%", rules.recall(), 100.0 * rules.fpr());
+    }
+}
+
+fn report(name: &str, scored: &[Scored<'_>], decide: impl Fn(&Scored<'_>) -> bool) {
+    for part in [Part::Train, Part::Dev, Part::Test] {
+        let c = counts(scored.iter().filter(|s| s.sample.part == part), &decide);
+        println!("  {name} {part:?}: recall {:.3}, false positives {:.2} %", c.recall(), 100.0 * c.fpr());
+    }
+    let mut misses: Vec<String> = scored
+        .iter()
+        .filter(|s| s.sample.part != Part::Train && s.sample.label != decide(s))
+        .map(|s| {
+            let what = if s.sample.label { "missed" } else { "false alarm" };
+            let (lang, kind, p, text) = (s.sample.lang, &s.sample.kind, s.probability, &s.sample.text);
+            format!("    {:?} {what} {lang} {kind} {p:.2} {text}", s.sample.part)
+        })
+        .collect();
+    misses.sort();
+    for line in misses.iter().take(80) {
+        println!("{line}");
+    }
+}

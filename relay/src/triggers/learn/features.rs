@@ -1,0 +1,199 @@
+//! What the learned detectors see of a message: hashed features, the same at training and at
+//! run time.
+//!
+//! The text is folded as the rules fold it ([`text::fold_to`]: accents and symbols to ASCII,
+//! emoji to their names), lower-cased and split into words. Each word, padded with a space on
+//! either side, gives its character n-grams of two to five bytes (single letters say nothing) (so "speek" shares most of
+//! its n-grams with "speak", and "Mitarbeiterin" with "Mitarbeiter"), and the words give
+//! unigrams and bigrams. The text's features are scaled to unit length, so a long message does
+//! not weigh more than a short one. The conversation's features (frustration only) are named
+//! facts ("two unanswered turns before", "the same question again") with weight one.
+//!
+//! Every feature is hashed (FNV-1a) into `2^BITS` slots: no vocabulary to ship, and a word
+//! never seen in training still lands somewhere (where its n-grams carry what the corpus
+//! taught about them).
+
+use crate::bot::Turn;
+use shared::Role;
+
+use super::super::{frustration, text};
+
+/// The number of weight slots is `2^BITS`. 18 bits (262,144 slots) keep collisions among the
+/// corpus's few hundred thousand distinct n-grams rare; at one byte a weight the model is
+/// 256 KiB.
+pub const BITS: u32 = 18;
+
+/// The most folded text (bytes) whose features are read: longer messages are judged by their
+/// start, which keeps the cost per message bounded (about 1,000 n-gram hashes at most).
+pub const MAX_TEXT_BYTES: usize = 512;
+
+/// How many recent turns count for "the bot could not answer".
+const RECENT_TURNS: usize = 6;
+
+/// A sparse feature vector: (slot, value), slots sorted and unique.
+pub type Features = Vec<(u32, f32)>;
+
+fn fnv(parts: &[&[u8]]) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            h ^= 0xff;
+            h = h.wrapping_mul(0x0100_0193);
+        }
+        for &b in *part {
+            h ^= u32::from(b);
+            h = h.wrapping_mul(0x0100_0193);
+        }
+    }
+    h
+}
+
+fn slot(parts: &[&[u8]]) -> u32 {
+    fnv(parts) & ((1 << BITS) - 1)
+}
+
+/// A message as the models read it: folded once (at most [`MAX_TEXT_BYTES`]), in clauses
+/// for the rules and in words for the features.
+pub struct Message<'a> {
+    pub text: &'a str,
+    pub clauses: Vec<Vec<String>>,
+    pub words: Vec<String>,
+}
+
+impl<'a> Message<'a> {
+    pub fn read(text: &'a str) -> Self {
+        let clauses = text::clauses_within(text, MAX_TEXT_BYTES);
+        let words = clauses.concat();
+        Self { text, clauses, words }
+    }
+}
+
+/// The words of `text` as the models read them.
+pub fn words(text: &str) -> Vec<String> {
+    Message::read(text).words
+}
+
+/// The text's features, unit length.
+pub fn text_features(words: &[String]) -> Features {
+    let mut slots: Vec<u32> = Vec::with_capacity(words.len() * 16);
+    let mut padded = Vec::with_capacity(32);
+    for (i, word) in words.iter().enumerate() {
+        slots.push(slot(&[b"w", word.as_bytes()]));
+        if let Some(next) = words.get(i + 1) {
+            slots.push(slot(&[b"b", word.as_bytes(), next.as_bytes()]));
+        }
+        padded.clear();
+        padded.push(b' ');
+        padded.extend_from_slice(word.as_bytes());
+        padded.push(b' ');
+        for n in 2..=5 {
+            for gram in padded.windows(n) {
+                slots.push(slot(&[b"c", gram]));
+            }
+        }
+    }
+    if words.is_empty() {
+        slots.push(slot(&[b"empty"]));
+    }
+    slots.sort_unstable();
+    let mut features: Features = Vec::with_capacity(slots.len());
+    for s in slots {
+        match features.last_mut() {
+            Some((last, count)) if *last == s => *count += 1.0,
+            _ => features.push((s, 1.0)),
+        }
+    }
+    let norm = features.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
+    for (_, v) in &mut features {
+        *v /= norm;
+    }
+    features
+}
+
+/// What the conversation says about the visitor's mood, as named facts: how many of the
+/// recent bot turns could not answer, whether this message asks an earlier one again (and
+/// both together), shouting, "!!" and "??", how many earlier messages sounded upset, and the
+/// rules' own score of the message.
+pub fn conversation_facts(text: &str, words: &[String], earlier: &[Turn]) -> Vec<String> {
+    let earlier = &earlier[earlier.len().saturating_sub(frustration::MAX_EARLIER_TURNS)..];
+    let recent = &earlier[earlier.len().saturating_sub(RECENT_TURNS)..];
+    let unanswered = recent.iter().filter(|t| t.role == Role::Bot && t.unanswered).count().min(2);
+    let (repeat, upset) = frustration::history(words, earlier);
+    let upset = upset.min(2);
+    let visitor_turns = earlier.iter().filter(|t| t.role == Role::Visitor).count().min(3);
+    let text = super::super::clip(text, super::super::MAX_PATTERN_BYTES);
+    let rules = frustration::message_score(text, words);
+    let rules = if rules >= 0.6 {
+        2
+    } else if rules >= 0.3 {
+        1
+    } else {
+        0
+    };
+    let mut facts = vec![
+        format!("unanswered {unanswered}"),
+        format!("repeat {repeat}"),
+        format!("repeat {repeat} unanswered {unanswered}"),
+        format!("turns {visitor_turns}"),
+        format!("upset {upset}"),
+        format!("rules {rules}"),
+        format!("rules {rules} unanswered {unanswered}"),
+    ];
+    let (mut letters, mut upper) = (0, 0);
+    for c in text.chars().filter(|c| c.is_alphabetic()) {
+        letters += 1;
+        upper += usize::from(c.is_uppercase());
+    }
+    if letters >= 8 && upper * 10 >= letters * 7 {
+        facts.push("shouting".into());
+    }
+    for (mark, name) in [("!!", "exclamations"), ("??", "questions"), ("?!", "outrage"), ("!?", "outrage")] {
+        if text.contains(mark) {
+            facts.push(name.into());
+        }
+    }
+    facts
+}
+
+/// The text's features and the conversation's facts, in one vector.
+pub fn with_facts(mut features: Features, facts: &[String]) -> Features {
+    features.extend(facts.iter().map(|f| (slot(&[b"f", f.as_bytes()]), 1.0)));
+    features.sort_unstable_by_key(|(s, _)| *s);
+    features.dedup_by(|b, a| {
+        if a.0 == b.0 {
+            a.1 += b.1;
+            true
+        } else {
+            false
+        }
+    });
+    features
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn features_are_unit_length_sorted_and_bounded() {
+        let f = text_features(&words("Can I talk to a PERSON, please?"));
+        assert!(f.windows(2).all(|w| w[0].0 < w[1].0));
+        let norm: f32 = f.iter().map(|(_, v)| v * v).sum();
+        assert!((norm - 1.0).abs() < 1e-4);
+        assert!(f.iter().all(|(s, _)| *s < 1 << BITS));
+        let long = "word ".repeat(10_000);
+        assert!(text_features(&words(&long)).len() < 200, "the same words hash to the same slots");
+        assert!(words(&"x".repeat(100_000)).concat().len() <= MAX_TEXT_BYTES);
+    }
+
+    #[test]
+    fn typos_share_most_features() {
+        let overlap = |a: &str, b: &str| {
+            let (a, b) = (text_features(&words(a)), text_features(&words(b)));
+            a.iter().filter(|(s, _)| b.iter().any(|(t, _)| t == s)).count() as f32 / a.len() as f32
+        };
+        let (typo, other) =
+            (overlap("speak to a human", "speek to a humen"), overlap("speak to a human", "where is my parcel"));
+        assert!(typo > 0.4 && other < 0.1, "{typo} {other}");
+    }
+}
