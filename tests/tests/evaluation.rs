@@ -68,3 +68,28 @@ fn on_the_corpus_test_part_the_checked_in_models_keep_their_figures() {
     let frustration = report.counts("frustration (message)", "all");
     assert!(frustration.recall() >= 0.62 && frustration.false_positive_rate() <= 0.025, "{frustration:?}");
 }
+
+/// The independent held-out files (`tests/data/heldout/independent*`, written by another
+/// author after the models; never trained or tuned on). The detector does NOT meet the issue's
+/// floors there: measured at d3fec2c, explicit requests recall 0.71 [0.65-0.76] at
+/// 0.3 % false positives (of 351), frustration recall 0.46 [0.37-0.55] at 0.9 % false
+/// alarms on calm conversations (of 112). This asserts what is reached, so a change that makes
+/// it worse fails; the gap to 0.97 / 0.9 is open (issue 11).
+#[test]
+fn on_the_independent_files_the_triggers_keep_what_they_reach() {
+    let Some(report) = eval::run_files(&eval::independent(&eval::data_dir())).expect("independent data") else {
+        panic!("tests/data/heldout/independent.tsv and independent_conversations.jsonl are missing");
+    };
+    println!("{report}");
+    let request = report.counts("explicit_request", "all");
+    assert!(request.positives() >= 200 && request.negatives() >= 200, "too little data");
+    assert!(request.recall() >= 0.69, "explicit request recall {}", request.recall());
+    assert!(request.false_positive_rate() <= 0.01, "explicit request FP {}", request.false_positive_rate());
+    let frustration = report.counts("frustration", "all");
+    assert!(frustration.recall() >= 0.44, "frustration recall {}", frustration.recall());
+    assert!(
+        frustration.false_positive_rate() <= 0.02,
+        "calm conversations' false alarms {}",
+        frustration.false_positive_rate()
+    );
+}
