@@ -87,9 +87,16 @@ async fn a_visitor_message_retried_after_a_stop_is_answered_and_stored_once() {
     visitor.until_message(Role::Visitor, "PayPal").await;
     // The widget never got its ack, so it sends the message again with the same client id.
     visitor.send(&send_text("m1", "Do you accept PayPal?")).await;
-    let (ack, _) = visitor.until(|f| matches!(f, ServerFrame::Ack { .. })).await;
+    let (ack, before) = visitor.until(|f| matches!(f, ServerFrame::Ack { .. })).await;
     assert!(matches!(ack, ServerFrame::Ack { seq: 2, .. }), "the stored message is acknowledged: {ack:?}");
-    let answer = visitor.until_message(Role::Bot, "PayPal").await;
+    // The answer may come before the ack: the greeting's actor has left, and the actor the
+    // retry starts answers what was left undone as it starts.
+    let is_answer = |m: &&Message| m.author.role == Role::Bot && m.text.contains("PayPal");
+    let answered_before = before.iter().filter_map(as_message).find(is_answer).cloned();
+    let answer = match answered_before {
+        Some(answer) => answer,
+        None => visitor.until_message(Role::Bot, "PayPal").await,
+    };
     assert!(answer.source.is_some(), "{answer:?}");
     let later = visitor.settle().await;
     assert!(

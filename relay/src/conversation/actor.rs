@@ -2,17 +2,16 @@
 //! to do, and carries out the effects (store, bus, queue, bot). It exits when idle; the next
 //! command starts a fresh one that reloads its state from the store.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use chrono::Utc;
 use shared::{Action, Author, EventBody, Message, PhaseChange, QuickReply, Role};
-use tokio::sync::mpsc;
 
 use super::{
     draft::Drafts,
     lease::{Lease, LeaseState},
     machine::{Availability, Channel, Effect, Input, Phase, Reason, State, Text},
-    registry::{Exit, Seat},
+    registry::{Commands, Exit, Seat},
     signals::{self, Verdict},
     AgentAction, Command, ConversationError, Deps, HelpdeskEvent, VisitorAction,
 };
@@ -31,7 +30,7 @@ use crate::{
 };
 
 /// While the relay shuts down, an actor with nothing queued for this long exits.
-const DRAIN_IDLE: std::time::Duration = std::time::Duration::from_millis(10);
+const DRAIN_IDLE: Duration = Duration::from_millis(10);
 /// How many earlier turns the bot and the summary see.
 const HISTORY_TURNS: u64 = 30;
 
@@ -61,28 +60,107 @@ struct Brain {
     channel: Option<Channel>,
 }
 
-pub async fn run(
+/// Runs the conversation's actor until it is idle, wanted by another relay or stopped.
+///
+/// Not an `async fn`: one keeps its arguments for as long as it runs, beside the actor built
+/// from them. The block below keeps the exit it captures and a box that starting takes apart.
+pub fn run(
     id: String,
     site: Arc<Site>,
     sites: Sites,
     deps: Deps,
-    mut commands: mpsc::Receiver<Command>,
+    commands: Commands,
     exit: Exit,
-) {
-    let mut lease = match exit.seat(&commands).await {
+) -> impl std::future::Future<Output = ()> + Send {
+    let starting = Box::new(Starting { id, site, sites, deps, commands });
+    async move {
+        // Boxed, like the handling of each command and the end below: starting (the lease,
+        // the load, redoing what a stop left undone) is a large future that runs once, while
+        // an actor spends most of its life waiting for the next command. Inline, its space
+        // would be kept all that time.
+        let Some((mut actor, mut lease, mut commands)) = Box::pin(start(starting, &exit)).await else {
+            return;
+        };
+        let end = actor.wait_and_handle(&mut lease, &mut commands, &exit).await;
+        Box::pin(actor.finish(end, lease, commands, exit)).await;
+    }
+}
+
+/// What an actor starts from.
+struct Starting {
+    id: String,
+    site: Arc<Site>,
+    sites: Sites,
+    deps: Deps,
+    commands: Commands,
+}
+
+/// Whether a command makes the conversation live, so that its actor stays for the next one
+/// (`Exit::idle`). A greeting or an identification alone does not: most visitors who open the
+/// widget never write, and an actor kept for each of them was most of an idle visitor's
+/// memory. Such an actor leaves as soon as nothing is queued; the visitor's first message
+/// starts a new one, which loads the conversation from the store (a read, well under a
+/// millisecond on one node).
+fn warms(command: &Command) -> bool {
+    !matches!(command, Command::Greet | Command::Identify(_))
+}
+
+impl Actor {
+    /// Handles commands as they come until the actor is idle, wanted elsewhere or stopped.
+    async fn wait_and_handle(&mut self, lease: &mut Option<Lease>, commands: &mut Commands, exit: &Exit) -> End {
+        let shutdown = self.deps.shutdown.token.clone();
+        let mut warm = false;
+        loop {
+            // Shutting down: what is queued is still handled, then the actor leaves as when idle.
+            let draining = shutdown.is_cancelled();
+            let idle = match (draining, warm) {
+                (true, _) => DRAIN_IDLE,
+                (false, true) => exit.idle,
+                (false, false) => Duration::ZERO,
+            };
+            let next = tokio::select! {
+                next = tokio::time::timeout(idle, commands.recv()) => next,
+                () = shutdown.cancelled(), if !draining => continue,
+                () = exit.release.notified() => return End::Wanted,
+                state = lease_changed(lease) => match state {
+                    LeaseState::Lost => return End::Lost,
+                    _ => return End::Wanted,
+                },
+            };
+            match next {
+                Ok(Some(command)) => {
+                    warm |= warms(&command);
+                    Box::pin(self.handle(*command)).await;
+                }
+                Ok(None) => return End::Closed,
+                // Idle: leave only if no command is queued or on its way (else it is handled).
+                Err(_) if exit.idle_exit(commands) => return End::Idle,
+                Err(_) => {}
+            }
+        }
+    }
+}
+
+/// Takes the conversation's lease (with several relays), loads the conversation and carries
+/// out what a stop left undone. `None` when the actor is not needed or cannot serve (every
+/// command sent to it is then answered with the reason).
+async fn start(starting: Box<Starting>, exit: &Exit) -> Option<(Actor, Option<Lease>, Commands)> {
+    let Starting { id, site, sites, deps, commands } = *starting;
+    let lease = match exit.seat(&commands).await {
         Ok(Seat::Single) => None,
         Ok(Seat::Leased(lease)) => Some(lease),
-        Ok(Seat::Elsewhere) => return,
+        Ok(Seat::Elsewhere) => return None,
         Err(error) => {
             let message = error.to_string();
-            return refuse_all(&id, &exit, commands, || ConversationError::Failed(message.clone())).await;
+            refuse_all(&id, exit, commands, || ConversationError::Failed(message.clone())).await;
+            return None;
         }
     };
     let conversation = match deps.store.conversation(&id).await {
         Ok(Some(conversation)) => conversation,
         outcome => {
             let message = outcome.err().map(|error| error.to_string());
-            refuse_all(&id, &exit, commands, || match &message {
+            refuse_all(&id, exit, commands, || match &message {
                 Some(message) => ConversationError::Failed(message.clone()),
                 None => ConversationError::NotFound(id.clone()),
             })
@@ -90,7 +168,7 @@ pub async fn run(
             if let Some(lease) = lease {
                 lease.release().await;
             }
-            return;
+            return None;
         }
     };
     let state = serde_json::from_str(&conversation.handover.state).unwrap_or_else(|error| {
@@ -100,52 +178,7 @@ pub async fn run(
     let mut actor = Actor { id, site, sites, deps, conversation, state, last_visitor: None, brain: Brain::default() };
     Box::pin(actor.redo_pending()).await;
     Box::pin(actor.resume_handover()).await;
-    let shutdown = actor.deps.shutdown.token.clone();
-    let end = loop {
-        // Shutting down: what is queued is still handled, then the actor leaves as when idle.
-        let draining = shutdown.is_cancelled();
-        let idle = if draining { DRAIN_IDLE } else { exit.idle };
-        let next = tokio::select! {
-            next = tokio::time::timeout(idle, commands.recv()) => next,
-            () = shutdown.cancelled(), if !draining => continue,
-            () = exit.release.notified() => break End::Wanted,
-            state = lease_changed(&mut lease) => match state {
-                LeaseState::Lost => break End::Lost,
-                _ => break End::Wanted,
-            },
-        };
-        match next {
-            // Boxed: the handling future is large and lives only while a command is handled,
-            // so an idle actor (most of them) holds only this loop's small state.
-            Ok(Some(command)) => Box::pin(actor.handle(command)).await,
-            Ok(None) => break End::Closed,
-            // Idle: leave only if no command is queued or on its way (else it is handled).
-            Err(_) if exit.idle_exit(&commands) => break End::Idle,
-            Err(_) => {}
-        }
-    };
-    match end {
-        End::Idle | End::Closed => tracing::debug!(conversation = %actor.id, "conversation actor idle, exiting"),
-        End::Wanted => {
-            // Another relay asked for the conversation: what was sent here is still handled
-            // here, in order; what comes next starts an actor that waits for the lease.
-            exit.retire();
-            while let Some(command) = commands.recv().await {
-                Box::pin(actor.handle(command)).await;
-            }
-            tracing::debug!(conversation = %actor.id, "handing the conversation to another relay");
-        }
-        End::Lost => {
-            // Another relay may be writing already: stop now. Refused commands are retried by
-            // their senders (a widget resends, a webhook event stays pending).
-            tracing::error!(conversation = %actor.id, "lost the conversation's lease; stopping its actor");
-            drop(lease.take());
-            return refuse_all(&actor.id, &exit, commands, || ConversationError::Closed).await;
-        }
-    }
-    if let Some(lease) = lease {
-        lease.release().await;
-    }
+    Some((actor, lease, commands))
 }
 
 /// Why an actor's loop ended.
@@ -166,17 +199,12 @@ async fn lease_changed(lease: &mut Option<Lease>) -> LeaseState {
 }
 
 /// The actor cannot serve: it leaves the registry and answers every command sent to it.
-async fn refuse_all(
-    id: &str,
-    exit: &Exit,
-    mut commands: mpsc::Receiver<Command>,
-    error: impl Fn() -> ConversationError,
-) {
+async fn refuse_all(id: &str, exit: &Exit, mut commands: Commands, error: impl Fn() -> ConversationError) {
     tracing::error!(conversation = %id, error = %error(), "cannot serve the conversation");
     exit.retire();
     commands.close();
     while let Some(command) = commands.recv().await {
-        fail(command, &error);
+        fail(*command, &error);
     }
 }
 
@@ -196,6 +224,32 @@ fn fail(command: Command, error: impl Fn() -> ConversationError) {
 }
 
 impl Actor {
+    /// The loop ended: hands over or refuses what is left, then gives the lease up.
+    async fn finish(mut self, end: End, mut lease: Option<Lease>, mut commands: Commands, exit: Exit) {
+        match end {
+            End::Idle | End::Closed => tracing::debug!(conversation = %self.id, "conversation actor idle, exiting"),
+            End::Wanted => {
+                // Another relay asked for the conversation: what was sent here is still handled
+                // here, in order; what comes next starts an actor that waits for the lease.
+                exit.retire();
+                while let Some(command) = commands.recv().await {
+                    Box::pin(self.handle(*command)).await;
+                }
+                tracing::debug!(conversation = %self.id, "handing the conversation to another relay");
+            }
+            End::Lost => {
+                // Another relay may be writing already: stop now. Refused commands are retried by
+                // their senders (a widget resends, a webhook event stays pending).
+                tracing::error!(conversation = %self.id, "lost the conversation's lease; stopping its actor");
+                drop(lease.take());
+                return refuse_all(&self.id, &exit, commands, || ConversationError::Closed).await;
+            }
+        }
+        if let Some(lease) = lease {
+            lease.release().await;
+        }
+    }
+
     async fn handle(&mut self, command: Command) {
         if let Some(site) = self.sites.get(&self.site.key) {
             self.site = site;
@@ -810,7 +864,7 @@ impl Actor {
         if let EventBody::Message(message) = &event.body {
             self.deps.metrics.message_stored(message.author.role);
         }
-        self.deps.bus.publish(&self.id, BusMessage::Event(event));
+        self.deps.bus.publish(&self.id, BusMessage::Event(Box::new(event)));
         self.inbox_changed();
     }
 

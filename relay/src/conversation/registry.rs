@@ -23,12 +23,19 @@ use crate::{
 /// Commands waiting for one conversation. Bounded so a flood from one socket pushes back on
 /// that socket instead of growing memory; 64 is far above what a person types.
 const COMMAND_BUFFER: usize = 64;
-/// An actor with no command for this long exits, freeing its memory.
+/// An actor with no command for this long exits, freeing its memory. One that has only
+/// greeted (or identified) the visitor leaves as soon as nothing is queued (`actor::warms`).
 const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// An actor's commands. Boxed: the channel allocates its first block of 32 slots as it opens,
+/// each slot as large as the largest command, and most actors wait with an empty channel
+/// (a box is one small allocation per command, against 2.5 KiB per actor).
+pub type Commands = mpsc::Receiver<Box<Command>>;
+type CommandSender = mpsc::Sender<Box<Command>>;
 
 /// A running actor, as the registry knows it.
 struct Entry {
-    sender: mpsc::Sender<Command>,
+    sender: CommandSender,
     /// The actor's name as a lease holder (unique in this process).
     holder: Arc<str>,
     /// Another relay asked for the conversation.
@@ -65,12 +72,7 @@ impl Registry {
         self
     }
 
-    fn handle(
-        &self,
-        conversation_id: &str,
-        site: &str,
-        wait: Wait,
-    ) -> Result<mpsc::Sender<Command>, ConversationError> {
+    fn handle(&self, conversation_id: &str, site: &str, wait: Wait) -> Result<CommandSender, ConversationError> {
         let site = self.sites.get(site).ok_or_else(|| ConversationError::UnknownSite(site.to_string()))?;
         let mut actors = self.actors.lock().unwrap_or_else(|e| e.into_inner());
         // Idle actors remove their own entry (`Exit::idle_exit`); one that ended otherwise (its
@@ -109,7 +111,7 @@ impl Registry {
     /// Delivers `command` to the conversation's actor, starting one if needed. An actor that
     /// ended (it could not load its conversation) between lookup and send is replaced once.
     pub async fn send(&self, conversation_id: &str, site: &str, command: Command) -> Result<(), ConversationError> {
-        let command = match self.handle(conversation_id, site, Wait::Patient)?.send(command).await {
+        let command = match self.handle(conversation_id, site, Wait::Patient)?.send(Box::new(command)).await {
             Ok(()) => return Ok(()),
             Err(mpsc::error::SendError(command)) => command,
         };
@@ -173,7 +175,7 @@ pub struct Exit {
 
 impl Exit {
     /// Takes the conversation's lease (waiting for it if a command waits).
-    pub async fn seat(&self, commands: &mpsc::Receiver<Command>) -> Result<Seat, StoreError> {
+    pub async fn seat(&self, commands: &Commands) -> Result<Seat, StoreError> {
         let Some(leases) = &self.leases else { return Ok(Seat::Single) };
         if let Some(lease) = leases.acquire(&self.id, &self.holder, self.wait).await? {
             return Ok(Seat::Leased(lease));
@@ -190,7 +192,7 @@ impl Exit {
     /// but the registry's own is a clone taken under the registry's lock for one send, so with
     /// the lock held, one sender and an empty channel mean no command can arrive any more; the
     /// entry is removed, and the next command starts a new actor.
-    pub fn idle_exit(&self, commands: &mpsc::Receiver<Command>) -> bool {
+    pub fn idle_exit(&self, commands: &Commands) -> bool {
         let mut actors = self.actors.lock().unwrap_or_else(|e| e.into_inner());
         let Some(entry) = actors.get(&self.id).filter(|e| e.holder == self.holder) else {
             return commands.is_empty();
@@ -262,9 +264,39 @@ mod tests {
         let slot = sender.reserve().await.unwrap();
         tokio::time::sleep(Duration::from_millis(300)).await;
         let (command, answer) = typing("a1");
-        slot.send(command);
+        slot.send(Box::new(command));
         let answered = tokio::time::timeout(Duration::from_secs(5), answer).await.expect("answered in time");
         assert!(answered.is_ok(), "the command was dropped by an actor that exited idle");
+    }
+
+    /// An actor that only greeted leaves at once (most visitors who open the widget never
+    /// write); once the visitor has written, it stays until idle.
+    #[tokio::test]
+    async fn an_actor_that_only_greeted_leaves_at_once_and_one_in_a_conversation_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let (registry, conversation) = registry(&dir, IDLE_TIMEOUT).await;
+        let running = || registry.actors.lock().unwrap().len();
+        registry.send(&conversation, "demo", Command::Greet).await.unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while running() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(running(), 0, "the actor that only greeted is still running");
+        let greeting = registry.deps.store.events_after(&conversation, 0, 10).await.unwrap();
+        assert_eq!(greeting.len(), 1, "the greeting was stored: {greeting:?}");
+
+        let (stored, answer) = oneshot::channel();
+        let action = crate::conversation::VisitorAction::Message { client_id: "c1".into(), text: "hello".into() };
+        let command = Command::Visitor {
+            action,
+            channel: crate::conversation::Channel::Widget,
+            stored: Some(stored),
+            done: None,
+        };
+        registry.send(&conversation, "demo", command).await.unwrap();
+        assert_eq!(answer.await.unwrap().unwrap(), Some(2), "a new actor stores the message after the greeting");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(running(), 1, "the actor of a conversation the visitor wrote in left at once");
     }
 
     /// Many senders against an actor that exits at every pause: every command is answered.

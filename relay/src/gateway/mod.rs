@@ -19,7 +19,10 @@ use crate::{limits::ClientIp, state::AppState};
 /// Frames above this size are refused by the WebSocket layer itself (close code 1009); frames
 /// between [`shared::MAX_FRAME_BYTES`] and this get an error frame and the session goes on.
 const MAX_WIRE_BYTES: usize = 256 * 1024;
-/// Read and write buffer per socket; larger frames still pass, in several reads.
+/// Read buffer per socket, allocated as the socket opens and kept while it is open: a chat
+/// frame (a few hundred bytes) is read at once; a larger one passes in several reads.
+const READ_BUFFER_BYTES: usize = 512;
+/// How much the socket buffers before writing; every frame is flushed as it is sent anyway.
 pub(crate) const SOCKET_BUFFER_BYTES: usize = 4 * 1024;
 
 pub fn router() -> Router<AppState> {
@@ -41,7 +44,15 @@ async fn upgrade(
         .max_frame_size(MAX_WIRE_BYTES)
         // Chat frames are small; tungstenite's 128 KiB default read buffer, allocated up front,
         // was nearly all of an idle visitor's memory (measured with valgrind's massif).
-        .read_buffer_size(SOCKET_BUFFER_BYTES)
+        .read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(SOCKET_BUFFER_BYTES)
-        .on_upgrade(move |socket| tracker.track_future(session::run(socket, state, origin, ip, slot)))
+        // What the session needs, boxed: the upgrade's task keeps this closure for the socket's
+        // whole life, even once called, so it holds a pointer rather than the state itself.
+        .on_upgrade({
+            let opened = Box::new((state, origin, slot));
+            move |socket| {
+                let (state, origin, slot) = *opened;
+                tracker.track_future(session::run(socket, state, origin, ip, slot))
+            }
+        })
 }

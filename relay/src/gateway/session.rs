@@ -4,12 +4,13 @@
 use std::{
     future::Future,
     net::IpAddr,
+    ops::ControlFlow,
     pin::Pin,
     sync::Arc,
     time::{Duration, Instant},
 };
 
-use axum::extract::ws::WebSocket;
+use axum::extract::ws::{Message, WebSocket};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use futures_util::{stream::FuturesUnordered, StreamExt};
 use governor::{
@@ -101,21 +102,28 @@ struct Session {
 
 /// Serves one socket. `slot` is its place among its address's sockets, or the refusal to
 /// send (an error frame, then close 1013) when the address has too many open.
-pub async fn run(
+///
+/// Not an `async fn`: one keeps its arguments for as long as it runs, beside the locals moved
+/// out of them, so every open socket would hold its socket and state twice. The block below
+/// uses the session it captures in place.
+pub fn run(
     socket: WebSocket,
     state: AppState,
     origin: Option<String>,
     ip: IpAddr,
     slot: Result<SocketSlot, Limited>,
-) {
-    let _counted = state.metrics.socket(SocketKind::Widget);
+) -> impl Future<Output = ()> + Send {
+    let counted = state.metrics.socket(SocketKind::Widget);
     let mut session = Session { socket, state, origin, ip, bad_frames: 0 };
-    let result = match slot {
-        Ok(mut slot) => session.serve(&mut slot).await,
-        Err(limited) => session.refuse_limited(limited).await,
-    };
-    if let Err(error) = result {
-        tracing::warn!(%error, "widget session ended with an error");
+    async move {
+        let result = match slot {
+            Ok(mut slot) => session.serve(&mut slot).await,
+            Err(limited) => session.refuse_limited(limited).await,
+        };
+        if let Err(error) = result {
+            tracing::warn!(%error, "widget session ended with an error");
+        }
+        drop(counted);
     }
 }
 
@@ -173,15 +181,50 @@ impl Session {
     }
 
     async fn serve(&mut self, slot: &mut SocketSlot) -> Result<(), SessionError> {
-        let Some(hello) = self.hello().await? else {
+        // Boxed, like each step below: opening (the hello, the store, the welcome, the replay)
+        // and handling one input are large futures that run briefly, while a socket spends
+        // nearly all its life waiting. Inline, their space would be kept in every socket's task
+        // for as long as it is open (it was most of an idle visitor's memory).
+        let Some(mut live) = Box::pin(self.open(slot)).await? else {
             return Ok(());
+        };
+        let mut acks: FuturesUnordered<AckFuture> = FuturesUnordered::new();
+        let limiter = RateLimiter::direct(
+            Quota::per_second(NonZeroU32::MIN).allow_burst(NonZeroU32::new(BURST).unwrap_or(NonZeroU32::MIN)),
+        );
+        let shutdown = self.state.shutdown.token.clone();
+        loop {
+            let next = tokio::select! {
+                () = shutdown.cancelled() => Next::Shutdown,
+                incoming = tokio::time::timeout(IDLE_TIMEOUT, self.socket.recv()) => match incoming {
+                    Ok(Some(Ok(message))) => Next::Socket(message),
+                    Ok(None | Some(Err(_))) => return Ok(()),
+                    Err(_) => Next::Silent,
+                },
+                Some((client_id, result)) = acks.next(), if !acks.is_empty() => Next::Ack(client_id, result),
+                message = live.events.recv() => Next::Bus(message),
+            };
+            if Box::pin(self.step(next, &mut live, &mut acks, &limiter)).await?.is_break() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Says hello, opens the conversation and catches the widget up: the welcome, what is
+    /// stored after what it has, its place in the line. `None` when the socket was refused.
+    async fn open(&mut self, slot: &mut SocketSlot) -> Result<Option<Live>, SessionError> {
+        let Some(hello) = self.hello().await? else {
+            return Ok(None);
         };
         let Hello { site, resume, last_seq, visitor } = hello;
 
         let (conversation, token, is_new) =
             match open_conversation(&self.state, &site, resume.as_deref(), self.ip).await {
                 Ok(opened) => opened,
-                Err(OpenError::Limited(limited)) => return self.refuse_limited(limited).await,
+                Err(OpenError::Limited(limited)) => {
+                    self.refuse_limited(limited).await?;
+                    return Ok(None);
+                }
                 Err(OpenError::Store(error)) => return Err(error.into()),
             };
         let id = conversation.id.clone();
@@ -189,7 +232,7 @@ impl Session {
         slot.watch(&id);
         // Subscribe before reading the store: an event stored in between arrives on the bus
         // and is skipped there if the replay already sent it.
-        let mut events = self.state.bus.subscribe(&id);
+        let events = self.state.bus.subscribe(&id);
         self.send(&ServerFrame::Welcome {
             v: PROTOCOL_VERSION,
             conversation_id: id.clone(),
@@ -206,8 +249,7 @@ impl Session {
             self.send(&ServerFrame::Queue { position: place.position, wait_seconds: place.wait_seconds }).await?;
         }
 
-        let conversations = self.state.conversations.clone();
-        let metrics = self.state.metrics.clone();
+        let conversations = &self.state.conversations;
         if is_new {
             conversations.send(&id, &site.key, Command::Greet).await?;
         }
@@ -215,111 +257,154 @@ impl Session {
             let identity = identity::verify(site.config.identity_secret.as_deref(), visitor);
             conversations.send(&id, &site.key, Command::Identify(identity)).await?;
         }
-
         tracing::info!(conversation = %id, site = %site.key, is_new, "widget connected");
-        let mut acks: FuturesUnordered<AckFuture> = FuturesUnordered::new();
-        let limiter = RateLimiter::direct(
-            Quota::per_second(NonZeroU32::MIN).allow_burst(NonZeroU32::new(BURST).unwrap_or(NonZeroU32::MIN)),
-        );
-        let shutdown = self.state.shutdown.token.clone();
-        loop {
-            tokio::select! {
-                _ = shutdown.cancelled() => return self.close_for_restart(&mut acks).await,
-                incoming = tokio::time::timeout(IDLE_TIMEOUT, self.socket.recv()) => {
-                    let message = match incoming {
-                        Ok(Some(Ok(message))) => message,
-                        Ok(None | Some(Err(_))) => return Ok(()),
-                        Err(_) => {
-                            tracing::info!(conversation = %id, "widget silent, closing");
-                            self.socket.send(codec::close(close_code::GOING_AWAY, "idle")).await?;
-                            return Ok(());
-                        }
-                    };
-                    let frame = match codec::decode(message) {
-                        Ok(Incoming::Frame(frame)) => { self.bad_frames = 0; frame }
-                        Ok(Incoming::Ignore) => continue,
-                        Ok(Incoming::Close) => return Ok(()),
-                        Err(error) => {
-                            if self.bad_frame(error).await? { return Ok(()) }
-                            continue;
-                        }
-                    };
-                    let costly = matches!(
-                        frame,
-                        ClientFrame::Send { .. } | ClientFrame::RequestHandover | ClientFrame::CancelHandover | ClientFrame::Rate { .. }
-                    );
-                    if costly {
-                        if let Err(limited) = self.limit(&site, &frame, &limiter) {
-                            let client_id = match &frame { ClientFrame::Send { client_id, .. } => Some(client_id.clone()), _ => None };
-                            self.send_limited(limited, client_id).await?;
-                            continue;
-                        }
-                    }
-                    match frame {
-                        ClientFrame::Hello { .. } => {
-                            self.send_error(ErrorCode::BadFrame, "already said hello".into(), None).await?;
-                        }
-                        ClientFrame::Ping => self.send(&ServerFrame::Pong).await?,
-                        // Ephemeral: straight to the agents watching, not through the actor.
-                        ClientFrame::Typing { on } => self.state.bus.publish(&id, BusMessage::Typing { author: Author::visitor(), on }),
-                        ClientFrame::Identify(visitor) => {
-                            if valid_visitor(&visitor) {
-                                let identity = identity::verify(site.config.identity_secret.as_deref(), visitor);
-                                conversations.send(&id, &site.key, Command::Identify(identity)).await?;
-                            } else {
-                                self.send_error(ErrorCode::BadFrame, "visitor email, name, user id or hash too long".into(), None).await?;
-                            }
-                        }
-                        ClientFrame::RequestHandover => acks.push(visitor_action(&conversations, &metrics, &id, &site.key, VisitorAction::RequestHandover, None)),
-                        ClientFrame::CancelHandover => acks.push(visitor_action(&conversations, &metrics, &id, &site.key, VisitorAction::CancelHandover, None)),
-                        ClientFrame::Rate { score } => acks.push(visitor_action(&conversations, &metrics, &id, &site.key, VisitorAction::Rate { score }, None)),
-                        ClientFrame::Send { client_id, text } => {
-                            if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID_BYTES {
-                                self.send_error(ErrorCode::BadFrame, format!("client_id must be 1 to {MAX_CLIENT_ID_BYTES} bytes"), None).await?;
-                                continue;
-                            }
-                            let chars = text.chars().count();
-                            if text.trim().is_empty() || chars > MAX_MESSAGE_CHARS {
-                                let message = format!("a message has 1 to {MAX_MESSAGE_CHARS} characters, this one has {chars}");
-                                self.send_error(ErrorCode::InvalidMessage, message, Some(client_id)).await?;
-                                continue;
-                            }
-                            let action = VisitorAction::Message { client_id: client_id.clone(), text };
-                            acks.push(visitor_action(&conversations, &metrics, &id, &site.key, action, Some(client_id)));
-                        }
-                    }
+        Ok(Some(Live { site, id, events, sent_seq }))
+    }
+
+    /// Handles what the session loop woke up for; `Break` ends the session.
+    async fn step(
+        &mut self,
+        next: Next,
+        live: &mut Live,
+        acks: &mut FuturesUnordered<AckFuture>,
+        limiter: &DefaultDirectRateLimiter,
+    ) -> Result<ControlFlow<()>, SessionError> {
+        match next {
+            Next::Shutdown => {
+                self.close_for_restart(acks).await?;
+                return Ok(ControlFlow::Break(()));
+            }
+            Next::Silent => {
+                tracing::info!(conversation = %live.id, "widget silent, closing");
+                self.socket.send(codec::close(close_code::GOING_AWAY, "idle")).await?;
+                return Ok(ControlFlow::Break(()));
+            }
+            Next::Socket(message) => return self.on_message(message, live, acks, limiter).await,
+            Next::Ack(client_id, result) => match (client_id, result) {
+                (Some(client_id), Ok(Some(seq))) => self.send(&ServerFrame::Ack { client_id, seq }).await?,
+                (_, Ok(_)) => {}
+                (client_id, Err(ConversationError::Refused(refusal))) => {
+                    self.send_error(ErrorCode::NotAllowed, refusal.to_string(), client_id).await?;
                 }
-                Some((client_id, result)) = acks.next(), if !acks.is_empty() => match (client_id, result) {
-                    (Some(client_id), Ok(Some(seq))) => self.send(&ServerFrame::Ack { client_id, seq }).await?,
-                    (_, Ok(_)) => {}
-                    (client_id, Err(ConversationError::Refused(refusal))) => {
-                        self.send_error(ErrorCode::NotAllowed, refusal.to_string(), client_id).await?;
-                    }
-                    (client_id, Err(error)) => {
-                        tracing::error!(conversation = %id, %error, "visitor input not processed");
-                        self.send_error(ErrorCode::Internal, "that could not be processed; retry".into(), client_id).await?;
-                    }
-                },
-                message = events.recv() => match message {
-                    Ok(BusMessage::Event(event)) => self.forward(&id, event, &mut sent_seq).await?,
+                (client_id, Err(error)) => {
+                    tracing::error!(conversation = %live.id, %error, "visitor input not processed");
+                    self.send_error(ErrorCode::Internal, "that could not be processed; retry".into(), client_id)
+                        .await?;
+                }
+            },
+            Next::Bus(message) => {
+                let Live { id, sent_seq, .. } = live;
+                match message {
+                    Ok(BusMessage::Event(event)) => self.forward(id, *event, sent_seq).await?,
                     Ok(BusMessage::Typing { author, on }) => self.send(&ServerFrame::Typing { author, on }).await?,
-                    Ok(BusMessage::Draft { draft_id, author, text }) => self.send(&ServerFrame::Draft { draft_id, author, text }).await?,
-                    Ok(BusMessage::Queue { position, wait_seconds }) => self.send(&ServerFrame::Queue { position, wait_seconds }).await?,
-                    Ok(BusMessage::InboxChanged { .. } | BusMessage::ReleaseLease { .. } | BusMessage::LeaseFreed { .. } | BusMessage::Presence { .. } | BusMessage::QueueChanged { .. }) => {}
+                    Ok(BusMessage::Draft { draft_id, author, text }) => {
+                        self.send(&ServerFrame::Draft { draft_id, author, text }).await?
+                    }
+                    Ok(BusMessage::Queue { position, wait_seconds }) => {
+                        self.send(&ServerFrame::Queue { position, wait_seconds }).await?
+                    }
+                    Ok(
+                        BusMessage::InboxChanged { .. }
+                        | BusMessage::ReleaseLease { .. }
+                        | BusMessage::LeaseFreed { .. }
+                        | BusMessage::Presence { .. }
+                        | BusMessage::QueueChanged { .. },
+                    ) => {}
                     // Events may have been lost on the way (the bus says so, or this receiver
                     // fell behind): whatever the store has after what was sent goes out now.
                     Ok(BusMessage::Resync) => {
                         tracing::debug!(conversation = %id, "bus asked for a resync; replaying from the store");
-                        self.replay(&id, &mut sent_seq).await?;
+                        self.replay(id, sent_seq).await?;
                     }
                     Err(broadcast::error::RecvError::Lagged(missed)) => {
                         tracing::debug!(conversation = %id, missed, "session lagged; replaying from the store");
-                        self.replay(&id, &mut sent_seq).await?;
+                        self.replay(id, sent_seq).await?;
                     }
-                    Err(broadcast::error::RecvError::Closed) => return Ok(()),
-                },
+                    Err(broadcast::error::RecvError::Closed) => return Ok(ControlFlow::Break(())),
+                }
             }
         }
+        Ok(ControlFlow::Continue(()))
+    }
+
+    /// A message from the widget.
+    async fn on_message(
+        &mut self,
+        message: Message,
+        live: &Live,
+        acks: &mut FuturesUnordered<AckFuture>,
+        limiter: &DefaultDirectRateLimiter,
+    ) -> Result<ControlFlow<()>, SessionError> {
+        let frame = match codec::decode(message) {
+            Ok(Incoming::Frame(frame)) => {
+                self.bad_frames = 0;
+                frame
+            }
+            Ok(Incoming::Ignore) => return Ok(ControlFlow::Continue(())),
+            Ok(Incoming::Close) => return Ok(ControlFlow::Break(())),
+            Err(error) => {
+                let stop = self.bad_frame(error).await?;
+                return Ok(if stop { ControlFlow::Break(()) } else { ControlFlow::Continue(()) });
+            }
+        };
+        let Live { site, id, .. } = live;
+        let costly = matches!(
+            frame,
+            ClientFrame::Send { .. }
+                | ClientFrame::RequestHandover
+                | ClientFrame::CancelHandover
+                | ClientFrame::Rate { .. }
+        );
+        if costly {
+            if let Err(limited) = self.limit(site, &frame, limiter) {
+                let client_id = match &frame {
+                    ClientFrame::Send { client_id, .. } => Some(client_id.clone()),
+                    _ => None,
+                };
+                self.send_limited(limited, client_id).await?;
+                return Ok(ControlFlow::Continue(()));
+            }
+        }
+        let (conversations, metrics) = (&self.state.conversations, &self.state.metrics);
+        let action = |action, client_id| visitor_action(conversations, metrics, id, &site.key, action, client_id);
+        match frame {
+            ClientFrame::Hello { .. } => {
+                self.send_error(ErrorCode::BadFrame, "already said hello".into(), None).await?;
+            }
+            ClientFrame::Ping => self.send(&ServerFrame::Pong).await?,
+            // Ephemeral: straight to the agents watching, not through the actor.
+            ClientFrame::Typing { on } => {
+                self.state.bus.publish(id, BusMessage::Typing { author: Author::visitor(), on })
+            }
+            ClientFrame::Identify(visitor) => {
+                if valid_visitor(&visitor) {
+                    let identity = identity::verify(site.config.identity_secret.as_deref(), visitor);
+                    self.state.conversations.send(id, &site.key, Command::Identify(identity)).await?;
+                } else {
+                    let message = "visitor email, name, user id or hash too long".into();
+                    self.send_error(ErrorCode::BadFrame, message, None).await?;
+                }
+            }
+            ClientFrame::RequestHandover => acks.push(action(VisitorAction::RequestHandover, None)),
+            ClientFrame::CancelHandover => acks.push(action(VisitorAction::CancelHandover, None)),
+            ClientFrame::Rate { score } => acks.push(action(VisitorAction::Rate { score }, None)),
+            ClientFrame::Send { client_id, text } => {
+                if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID_BYTES {
+                    let message = format!("client_id must be 1 to {MAX_CLIENT_ID_BYTES} bytes");
+                    self.send_error(ErrorCode::BadFrame, message, None).await?;
+                    return Ok(ControlFlow::Continue(()));
+                }
+                let chars = text.chars().count();
+                if text.trim().is_empty() || chars > MAX_MESSAGE_CHARS {
+                    let message = format!("a message has 1 to {MAX_MESSAGE_CHARS} characters, this one has {chars}");
+                    self.send_error(ErrorCode::InvalidMessage, message, Some(client_id)).await?;
+                    return Ok(ControlFlow::Continue(()));
+                }
+                let message = VisitorAction::Message { client_id: client_id.clone(), text };
+                acks.push(action(message, Some(client_id)));
+            }
+        }
+        Ok(ControlFlow::Continue(()))
     }
 
     /// The relay is stopping: reads nothing more, sends the acks of the messages already on
@@ -457,6 +542,25 @@ pub(crate) async fn open_conversation(
     let token = URL_SAFE_NO_PAD.encode(bytes);
     let conversation = state.store.create_conversation(&site.key, &token_hash(&token)).await?;
     Ok((conversation, token, true))
+}
+
+/// What the session loop woke up for.
+enum Next {
+    Shutdown,
+    /// Nothing from the widget for [`IDLE_TIMEOUT`].
+    Silent,
+    Socket(Message),
+    Ack(Option<String>, Result<Option<u64>, ConversationError>),
+    Bus(Result<BusMessage, broadcast::error::RecvError>),
+}
+
+/// An open session's conversation: the site, the conversation, its bus topic and the last
+/// event sent to the widget.
+struct Live {
+    site: Arc<Site>,
+    id: String,
+    events: broadcast::Receiver<BusMessage>,
+    sent_seq: u64,
 }
 
 struct Hello {

@@ -49,7 +49,7 @@ enum Carried {
 impl From<BusMessage> for Carried {
     fn from(message: BusMessage) -> Self {
         match message {
-            BusMessage::Event(event) => Self::Event { event },
+            BusMessage::Event(event) => Self::Event { event: *event },
             BusMessage::Typing { author, on } => Self::Typing { author, on },
             BusMessage::Draft { draft_id, author, text } => Self::Draft { draft_id, author, text },
             BusMessage::Queue { position, wait_seconds } => Self::Queue { position, wait_seconds },
@@ -66,7 +66,7 @@ impl From<BusMessage> for Carried {
 impl From<Carried> for BusMessage {
     fn from(carried: Carried) -> Self {
         match carried {
-            Carried::Event { event } => Self::Event(event),
+            Carried::Event { event } => Self::Event(Box::new(event)),
             Carried::Typing { author, on } => Self::Typing { author, on },
             Carried::Draft { draft_id, author, text } => Self::Draft { draft_id, author, text },
             Carried::Queue { position, wait_seconds } => Self::Queue { position, wait_seconds },
@@ -123,14 +123,14 @@ mod tests {
             source: None,
             draft_id: Some("d".into()),
         };
-        check(BusMessage::Event(ConversationEvent {
+        check(BusMessage::Event(Box::new(ConversationEvent {
             seq: 7,
             at: 1_700_000_000_000,
             body: EventBody::Message(message),
-        }));
+        })));
         let phase = PhaseChange { phase: Phase::Waiting, agent_name: None, reason: Some("explicit_request".into()) };
-        check(BusMessage::Event(ConversationEvent { seq: 8, at: 1, body: EventBody::Phase(phase) }));
-        check(BusMessage::Event(ConversationEvent { seq: 9, at: 2, body: EventBody::Rating { score: 4 } }));
+        check(BusMessage::Event(Box::new(ConversationEvent { seq: 8, at: 1, body: EventBody::Phase(phase) })));
+        check(BusMessage::Event(Box::new(ConversationEvent { seq: 9, at: 2, body: EventBody::Rating { score: 4 } })));
         check(BusMessage::Typing { author: Author::visitor(), on: true });
         check(BusMessage::Draft { draft_id: "d1".into(), author: Author::bot("Bo"), text: "We ship".into() });
         check(BusMessage::Queue { position: 2, wait_seconds: 360 });

@@ -24,8 +24,9 @@ pub use redis::{RedisBus, RedisSettings};
 /// What travels on a conversation's topic.
 #[derive(Debug, Clone, PartialEq)]
 pub enum BusMessage {
-    /// A stored event.
-    Event(ConversationEvent),
+    /// A stored event. Boxed: a topic's buffer holds a message in each of its slots whether
+    /// used or not (one topic per open conversation), and an event is by far the largest.
+    Event(Box<ConversationEvent>),
     /// Someone is (or stopped) writing. Ephemeral: not stored.
     Typing { author: Author, on: bool },
     /// The bot's answer so far, while it streams (an empty text withdraws it). Ephemeral.
