@@ -8,6 +8,7 @@ pub mod eval;
 pub mod helpdesks;
 pub mod hostile;
 pub mod llm;
+pub mod ports;
 pub mod postgres;
 pub mod prism;
 pub mod process;

@@ -44,7 +44,7 @@ pub fn mock(spec_file: &str) -> String {
     if let Some(running) = mocks.get(spec_file) {
         return running.url.clone();
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+    let port = crate::ports::free_port();
     let prism = crate::workspace_root().join(".tools/node_modules/.bin/prism");
     let mut child = Command::new(&prism)
         .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string()])

@@ -171,10 +171,10 @@ impl Drop for RelayProcess {
     }
 }
 
-/// A loopback port nobody listens on right now.
+/// A loopback address nobody listens on right now (see [`crate::ports`]: the relay can be
+/// started again on it after a kill).
 fn free_port() -> SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    listener.local_addr().expect("local addr")
+    SocketAddr::from(([127, 0, 0, 1], crate::ports::free_port()))
 }
 
 /// The `baton-relay` binary: `BATON_RELAY_BIN`, else built once beside this test binary

@@ -23,9 +23,7 @@ pub struct RedisServer {
 impl RedisServer {
     /// Starts a server on a free loopback port and waits until it answers.
     pub async fn start() -> Self {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-        let port = listener.local_addr().expect("local addr").port();
-        drop(listener);
+        let port = crate::ports::free_port();
         let mut server = Self { port, child: None };
         server.spawn_until_ready().await;
         server
