@@ -15,9 +15,9 @@ use relay::{
     bot::Turn,
     config::{HandoverConfig, TriggersConfig},
     conversation::signals::{classify, find_emails},
+    event::Role,
     triggers::Triggers,
 };
-use shared::Role;
 
 /// As the actor gives them (`HISTORY_TURNS`).
 const MAX_EARLIER: usize = 30;

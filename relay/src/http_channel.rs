@@ -20,15 +20,16 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use shared::{EventBody, Role};
 use tokio::sync::oneshot;
 
 use crate::{
     conversation::{Channel, Command, ConversationError, VisitorAction},
+    event::{EventBody, Role},
     gateway::{open_conversation, OpenError},
     limits::{ClientIp, Kind, Limited},
     state::AppState,
     store::StoreError,
+    wire,
 };
 
 pub fn router() -> Router<AppState> {
@@ -51,7 +52,7 @@ struct Request {
 
 #[derive(Serialize)]
 struct Reply {
-    role: Role,
+    role: shared::Role,
     name: Option<String>,
     text: String,
     source_url: Option<String>,
@@ -150,7 +151,7 @@ async fn message(
         .into_iter()
         .filter_map(|event| match event.body {
             EventBody::Message(m) if m.author.role != Role::Visitor => Some(Reply {
-                role: m.author.role,
+                role: wire::role(m.author.role),
                 name: m.author.name,
                 text: m.text,
                 source_url: m.source.map(|s| s.url),
@@ -158,7 +159,7 @@ async fn message(
             _ => None,
         })
         .collect();
-    let phase = state.store.conversation(&conversation.id).await?.map(|c| c.handover.phase);
+    let phase = state.store.conversation(&conversation.id).await?.map(|c| wire::phase(c.handover.phase));
     Ok(Json(json!({"conversation": token, "messages": messages, "phase": phase})).into_response())
 }
 

@@ -14,6 +14,8 @@
 //! - [`identity`]: who the visitor is and whether the site signed it.
 //! - [`bot`]: the [`bot::Bot`] trait and the help-article bot; [`summary`] for agents.
 //! - [`templates`]: the site's handover texts.
+//! - [`event`]: the relay's own events as it stores them (versioned JSON) and its vocabulary
+//!   (phase, reason, channel); [`wire`] is the one mapping of them to the protocol (`shared`).
 //! - [`store`]: durable conversations and events (SQLite by default).
 //! - [`pubsub`]: live fan-out of events to sessions.
 //! - [`web`]: the loader, widget assets, demo page and help articles over HTTP.

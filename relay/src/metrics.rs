@@ -11,6 +11,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use crate::{event::Role, state::AppState, store::now_millis};
 use axum::{
     extract::{Request, State},
     http::{header, StatusCode},
@@ -22,9 +23,6 @@ use prometheus_client::{
     metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
     registry::{Metric, Registry},
 };
-use shared::Role;
-
-use crate::{state::AppState, store::now_millis};
 
 /// Latency buckets in seconds: 0.25 ms to 10 s, so both an ack (a millisecond or two) and a
 /// bot answer or a webhook (tens of milliseconds to seconds) fall inside.

@@ -6,11 +6,11 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use shared::Role;
 
 use crate::{
     bot::Turn,
     conversation::signals::{find_emails, mask_emails},
+    event::Role,
     triggers::{budget, language},
 };
 

@@ -16,6 +16,7 @@ use relay::{
     bot::Turn,
     config::{HandoverConfig, TriggersConfig},
     conversation::machine::Reason,
+    event::Role,
     summary::{summarize, SummaryInput},
     triggers::{
         learn::corpus::{self, Part},
@@ -23,7 +24,6 @@ use relay::{
     },
 };
 use serde::Deserialize;
-use shared::Role;
 
 /// Counts for precision and recall.
 #[derive(Debug, Default, Clone, Copy)]

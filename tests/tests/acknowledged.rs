@@ -8,7 +8,8 @@ use baton_tests::{
     widget_client::{as_message, send_text, WidgetClient},
     TestDb, TestRelay,
 };
-use shared::{Author, ClientFrame, EventBody, Message, Phase, Role, ServerFrame};
+use relay::event::{Author, EventBody, Message};
+use shared::{ClientFrame, Phase, Role, ServerFrame};
 
 async fn intercom_relay(sim: &Intercom, db: &TestDb) -> TestRelay {
     let mut config = test_config(db);
@@ -44,14 +45,8 @@ async fn a_helpdesk_reply_that_overtakes_the_handover_is_applied_once_the_handov
 /// the message, marked as not handled yet.
 async fn stored_but_unanswered(db: &TestDb, conversation: &str, client_id: &str, text: &str) {
     let store = relay::store::connect(&db.url).await.expect("store");
-    let body = EventBody::Message(Message {
-        author: Author::visitor(),
-        text: text.into(),
-        client_id: Some(client_id.into()),
-        quick_replies: vec![],
-        source: None,
-        draft_id: None,
-    });
+    let body =
+        EventBody::Message(Message { client_id: Some(client_id.into()), ..Message::new(Author::visitor(), text) });
     store.append_visitor(conversation, &body, client_id, relay::event::Channel::Widget).await.expect("append");
 }
 
@@ -91,7 +86,7 @@ async fn a_visitor_message_retried_after_a_stop_is_answered_and_stored_once() {
     assert!(matches!(ack, ServerFrame::Ack { seq: 2, .. }), "the stored message is acknowledged: {ack:?}");
     // The answer may come before the ack: the greeting's actor has left, and the actor the
     // retry starts answers what was left undone as it starts.
-    let is_answer = |m: &&Message| m.author.role == Role::Bot && m.text.contains("PayPal");
+    let is_answer = |m: &&shared::Message| m.author.role == Role::Bot && m.text.contains("PayPal");
     let answered_before = before.iter().filter_map(as_message).find(is_answer).cloned();
     let answer = match answered_before {
         Some(answer) => answer,

@@ -5,8 +5,10 @@
 use std::time::Duration;
 
 use baton_tests::redis::RedisServer;
-use relay::pubsub::{Bus, BusMessage, RedisSettings};
-use shared::Author;
+use relay::{
+    event::Author,
+    pubsub::{Bus, BusMessage, RedisSettings},
+};
 use tokio::sync::broadcast::{self, error::TryRecvError};
 
 fn bus(redis: &RedisServer, prefix: &str, node: &str) -> Bus {

@@ -8,11 +8,10 @@ use std::{collections::HashSet, sync::Arc, time::Duration};
 use baton_tests::TestDb;
 use relay::{
     connectors::ProviderKind,
-    event::{Channel, Phase, Reason},
+    event::{Author, Channel, EventBody, Message, Phase, Reason},
     identity::Identity,
     store::{self, Appended, Claim, FollowUp, Handover, LeaseOutcome, PendingMessage, PruneBefore, Renewal, Store},
 };
-use shared::{Author, EventBody, Message};
 
 baton_tests::on_every_backend!(
     sequence_numbers_are_consecutive_and_survive_reopen,
@@ -58,14 +57,7 @@ fn now_millis() -> i64 {
 }
 
 fn text(author: Author, text: &str) -> EventBody {
-    EventBody::Message(Message {
-        author,
-        text: text.into(),
-        client_id: None,
-        quick_replies: vec![],
-        source: None,
-        draft_id: None,
-    })
+    EventBody::Message(Message::new(author, text))
 }
 
 fn new_seq(appended: Appended) -> u64 {

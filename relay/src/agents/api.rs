@@ -19,6 +19,7 @@ use crate::{
     conversation::{AgentAction, ConversationError, Refusal},
     event::Phase,
     state::AppState,
+    wire,
 };
 
 pub fn router() -> Router<AppState> {
@@ -131,7 +132,7 @@ async fn conversation(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let conversation = desk::get(&state, &agent, &id).await?;
-    let events = desk::transcript(&state, &agent, &id).await?;
+    let events = wire::events(desk::transcript(&state, &agent, &id).await?);
     Ok(Json(json!({ "conversation": conversation, "events": events })).into_response())
 }
 

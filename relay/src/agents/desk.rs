@@ -3,13 +3,12 @@
 //! `NotFound`, exactly like one that does not exist, so its existence does not leak either.
 
 use serde::Serialize;
-use shared::ConversationEvent;
 use tokio::sync::oneshot;
 
 use super::SignedIn;
 use crate::{
     conversation::{AgentAction, Command, ConversationError},
-    event::{Phase, Reason},
+    event::{Event, Phase, Reason},
     identity::Identity,
     state::AppState,
     store::{Conversation, FollowUp, StoreError},
@@ -112,7 +111,7 @@ pub async fn get(state: &AppState, agent: &SignedIn, id: &str) -> Result<Convers
     Ok(view(state, visible(state, agent, id).await?))
 }
 
-pub async fn transcript(state: &AppState, agent: &SignedIn, id: &str) -> Result<Vec<ConversationEvent>, DeskError> {
+pub async fn transcript(state: &AppState, agent: &SignedIn, id: &str) -> Result<Vec<Event>, DeskError> {
     visible(state, agent, id).await?;
     Ok(state.store.events_after(id, 0, TRANSCRIPT_LIMIT).await?)
 }

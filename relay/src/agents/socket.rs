@@ -26,6 +26,7 @@ use crate::{
     conversation::AgentAction,
     pubsub::{BusMessage, INBOX},
     state::AppState,
+    wire,
 };
 
 const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
@@ -159,15 +160,15 @@ async fn serve(socket: &mut WebSocket, state: &AppState, agent: &SignedIn) -> Re
             }
             Some((conversation_id, message)) = watched.next(), if !watched.is_empty() => match message {
                 Ok(BusMessage::Event(event)) => {
-                    socket.send(text(json!({"type": "event", "conversation_id": conversation_id, "event": event}))).await?;
+                    socket.send(text(json!({"type": "event", "conversation_id": conversation_id, "event": wire::event(*event)}))).await?;
                 }
                 Ok(BusMessage::Typing { author, on }) => {
-                    socket.send(text(json!({"type": "typing", "conversation_id": conversation_id, "author": author, "on": on}))).await?;
+                    socket.send(text(json!({"type": "typing", "conversation_id": conversation_id, "author": wire::author(author), "on": on}))).await?;
                 }
                 Ok(BusMessage::Resync) | Err(_) => {
                     // Lagged, or the bus lost messages: resend the transcript, the client
                     // replaces what it shows.
-                    let events = desk::transcript(state, agent, &conversation_id).await?;
+                    let events = wire::events(desk::transcript(state, agent, &conversation_id).await?);
                     socket.send(text(json!({"type": "transcript", "conversation_id": conversation_id, "events": events}))).await?;
                 }
                 Ok(_) => {}
@@ -194,7 +195,11 @@ async fn handle(
             // conversation the agent may not see is unsubscribed again at once.
             watched.insert(conversation_id.clone(), BroadcastStream::new(state.bus.subscribe(&conversation_id)));
             return match desk::transcript(state, agent, &conversation_id).await {
-                Ok(events) => vec![json!({"type": "transcript", "conversation_id": conversation_id, "events": events})],
+                Ok(events) => {
+                    vec![
+                        json!({"type": "transcript", "conversation_id": conversation_id, "events": wire::events(events)}),
+                    ]
+                }
                 Err(error) => {
                     watched.remove(&conversation_id);
                     vec![error_frame(&conversation_id, &error)]

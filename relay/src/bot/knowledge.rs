@@ -12,9 +12,9 @@ use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use bm25::{Document, Language, SearchEngine, SearchEngineBuilder, Tokenizer};
-use shared::Source;
 
 use super::{library::Library, Answer, Articles, Ask, Bot};
+use crate::event::Source;
 use crate::triggers::{budget, text};
 
 /// The BM25 score at which the score part of the confidence is one half. Chosen on the demo

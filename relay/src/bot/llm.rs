@@ -19,13 +19,12 @@ use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use shared::Role;
 
 use super::{
     knowledge::{KnowledgeBot, Passage},
     Answer, Ask, Bot, OnText,
 };
-use crate::{config::LlmConfig, triggers::budget};
+use crate::{config::LlmConfig, event::Role, triggers::budget};
 
 /// What the model is told to say, alone, when the passages do not answer the question.
 pub const NO_ANSWER: &str = "NO_ANSWER";

@@ -18,9 +18,9 @@ pub mod rasa;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use shared::{QuickReply, Role, Source};
 
 use crate::config::{BotConfig, SiteConfig};
+use crate::event::{QuickReply, Role, Source};
 
 pub use articles::{Article, Articles};
 pub use knowledge::KnowledgeBot;

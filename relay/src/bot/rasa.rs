@@ -19,10 +19,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use shared::QuickReply;
 
 use super::{Answer, Ask, Bot};
 use crate::config::RasaConfig;
+use crate::event::QuickReply;
 
 /// Why the webhook gave no answer. Logged; the visitor gets the unavailable message.
 #[derive(Debug, thiserror::Error)]

@@ -79,7 +79,7 @@ pub struct Handover {
 impl Handover {
     /// The transcript's visitor lines, as handed to a helpdesk.
     pub fn visitor_lines(turns: &[Turn]) -> Vec<String> {
-        turns.iter().filter(|t| t.role == shared::Role::Visitor).map(|t| t.text.clone()).collect()
+        turns.iter().filter(|t| t.role == crate::event::Role::Visitor).map(|t| t.text.clone()).collect()
     }
 
     /// The email a connector may use to find, create or match the visitor's contact: only one

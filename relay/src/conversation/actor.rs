@@ -5,7 +5,6 @@
 use std::{sync::Arc, time::Duration};
 
 use chrono::Utc;
-use shared::{Action, Author, EventBody, Message, PhaseChange, QuickReply, Role};
 
 use super::{
     draft::Drafts,
@@ -18,7 +17,7 @@ use super::{
 use crate::{
     bot::{Ask, Turn},
     connectors::{CloseReason, Handover as HelpdeskHandover, Mode, ProviderKind},
-    event,
+    event::{self, Action, Author, EventBody, Message, PhaseChange, QuickReply, Role},
     identity::Identity,
     outbox::{Job, Outcome},
     pubsub::{BusMessage, INBOX},
@@ -385,7 +384,10 @@ impl Actor {
         let mut handled = None;
         let input = match action {
             VisitorAction::Message { client_id, text } => {
-                let body = EventBody::Message(message(Author::visitor(), &text, Some(client_id.clone())));
+                let body = EventBody::Message(Message {
+                    client_id: Some(client_id.clone()),
+                    ..Message::new(Author::visitor(), &text)
+                });
                 let appended = self.deps.store.append_visitor(&self.id, &body, &client_id, channel).await;
                 let appended = match appended {
                     Ok(appended) => appended,
@@ -473,7 +475,7 @@ impl Actor {
     ) -> Result<Option<u64>, ConversationError> {
         self.state.handle(Input::AgentMessage { agent_id: agent.id.clone() })?;
         self.deps.bus.publish(&self.id, BusMessage::Typing { author: Author::agent(agent.name.clone()), on: false });
-        self.post_once(EventBody::Message(message(Author::agent(agent.name), text, None)), key).await
+        self.post_once(EventBody::Message(Message::new(Author::agent(agent.name), text)), key).await
     }
 
     /// Can a person take a handover now? A link site never hands over; otherwise office hours
@@ -540,7 +542,7 @@ impl Actor {
             match effect {
                 Effect::Greet => {
                     let greeting = self.site.config.greeting.clone();
-                    self.post(EventBody::Message(message(self.bot_author(), &greeting, None))).await?;
+                    self.post(EventBody::Message(Message::new(self.bot_author(), &greeting))).await?;
                 }
                 Effect::AskBot { question } => next_input = self.ask_bot(&question).await?,
                 Effect::OfferHandover { reason } => self.offer(reason).await?,
@@ -617,7 +619,7 @@ impl Actor {
                 }
                 Effect::AskRating => {
                     let prompt = self.render("rating_prompt");
-                    let mut m = message(Author::system(), &prompt, None);
+                    let mut m = Message::new(Author::system(), &prompt);
                     m.quick_replies = (1..=5)
                         .map(|score| QuickReply {
                             title: format!("{score} ★"),
@@ -688,7 +690,7 @@ impl Actor {
             };
             // What the site's own bot said with its request is still worth reading.
             if answer.handover && !answer.text.trim().is_empty() {
-                let mut reply = message(author, &answer.text, None);
+                let mut reply = Message::new(author, &answer.text);
                 reply.draft_id = drafts.shown();
                 self.post(EventBody::Message(reply)).await?;
             } else {
@@ -701,7 +703,7 @@ impl Actor {
                 now: now_millis(),
             }));
         }
-        let mut reply = message(author, &answer.text, None);
+        let mut reply = Message::new(author, &answer.text);
         reply.source = answer.source;
         reply.quick_replies = answer.quick_replies;
         reply.draft_id = drafts.shown();
@@ -716,7 +718,7 @@ impl Actor {
     /// Offers a person (a trigger set to offer rather than hand over).
     async fn offer(&mut self, reason: Reason) -> Result<(), ConversationError> {
         self.brain.offered = Some(reason);
-        let mut m = message(self.bot_author(), &self.site.config.triggers.frustration.offer_message, None);
+        let mut m = Message::new(self.bot_author(), &self.site.config.triggers.frustration.offer_message);
         m.quick_replies.push(self.request_button());
         self.post(EventBody::Message(m)).await?;
         Ok(())
@@ -767,11 +769,7 @@ impl Actor {
         };
         self.deps.metrics.phase_entered(phase.as_str(), reason.map(Reason::as_str), provider.name());
         self.conversation.handover = handover;
-        let change = PhaseChange {
-            phase: crate::wire::phase(phase),
-            agent_name: agent.map(|a| a.name),
-            reason: reason.map(|r| r.as_str().to_string()),
-        };
+        let change = PhaseChange { phase, agent_name: agent.map(|a| a.name), reason };
         self.post(EventBody::Phase(change)).await?;
         // After the event, so a visitor learns the phase before the place in line.
         match since {
@@ -804,7 +802,7 @@ impl Actor {
             Text::Link => return self.offer_link().await,
         };
         let rendered = self.render(setting);
-        let mut m = message(author, &rendered, None);
+        let mut m = Message::new(author, &rendered);
         if cancel_button {
             m.quick_replies.push(QuickReply {
                 title: self.site.config.handover.quick_reply_text.clone(),
@@ -821,7 +819,7 @@ impl Actor {
         let Some(link) = self.site.provider.get().link() else {
             return Ok(());
         };
-        let mut m = message(self.bot_author(), &link.message, None);
+        let mut m = Message::new(self.bot_author(), &link.message);
         m.quick_replies.push(QuickReply {
             title: link.label.clone(),
             payload: String::new(),
@@ -860,7 +858,7 @@ impl Actor {
     }
 
     /// Tells every watcher of a stored event; counts it if it is a message.
-    fn publish(&self, event: shared::ConversationEvent) {
+    fn publish(&self, event: event::Event) {
         if let EventBody::Message(message) = &event.body {
             self.deps.metrics.message_stored(message.author.role);
         }
@@ -918,8 +916,4 @@ fn default_trigger(reason: Reason) -> &'static str {
         Reason::Rule => "a guidance rule matched",
         Reason::Topic => "the topic is always handled by a person",
     }
-}
-
-fn message(author: Author, text: &str, client_id: Option<String>) -> Message {
-    Message { author, text: text.to_string(), client_id, quick_replies: vec![], source: None, draft_id: None }
 }

@@ -9,7 +9,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use shared::Author;
+use crate::event::Author;
 
 use crate::pubsub::{Bus, BusMessage};
 

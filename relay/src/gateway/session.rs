@@ -20,8 +20,7 @@ use governor::{
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use shared::{
-    close_code, Author, ClientFrame, ConversationEvent, ErrorCode, ServerFrame, Visitor, MAX_CLIENT_ID_BYTES,
-    MAX_MESSAGE_CHARS, PROTOCOL_VERSION,
+    close_code, ClientFrame, ErrorCode, ServerFrame, Visitor, MAX_CLIENT_ID_BYTES, MAX_MESSAGE_CHARS, PROTOCOL_VERSION,
 };
 use std::num::NonZeroU32;
 use tokio::sync::{broadcast, oneshot};
@@ -29,12 +28,14 @@ use tokio::sync::{broadcast, oneshot};
 use super::codec::{self, DecodeError, Incoming};
 use crate::{
     conversation::{Channel, Command, ConversationError, Registry, VisitorAction},
+    event::{Author, Event},
     identity,
     limits::{Kind, Limited, Scope, SocketSlot},
     metrics::{Metrics, SocketKind},
     pubsub::BusMessage,
     state::{AppState, Site},
     store::Conversation,
+    wire,
 };
 
 /// A client that has not said hello by then is disconnected.
@@ -296,9 +297,11 @@ impl Session {
                 let Live { id, sent_seq, .. } = live;
                 match message {
                     Ok(BusMessage::Event(event)) => self.forward(id, *event, sent_seq).await?,
-                    Ok(BusMessage::Typing { author, on }) => self.send(&ServerFrame::Typing { author, on }).await?,
+                    Ok(BusMessage::Typing { author, on }) => {
+                        self.send(&ServerFrame::Typing { author: wire::author(author), on }).await?
+                    }
                     Ok(BusMessage::Draft { draft_id, author, text }) => {
-                        self.send(&ServerFrame::Draft { draft_id, author, text }).await?
+                        self.send(&ServerFrame::Draft { draft_id, author: wire::author(author), text }).await?
                     }
                     Ok(BusMessage::Queue { position, wait_seconds }) => {
                         self.send(&ServerFrame::Queue { position, wait_seconds }).await?
@@ -492,7 +495,7 @@ impl Session {
             let done = events.len() < REPLAY_PAGE as usize;
             for event in events {
                 *sent_seq = event.seq;
-                self.send(&ServerFrame::Event(event)).await?;
+                self.send(&ServerFrame::Event(wire::event(event))).await?;
             }
             if done {
                 return Ok(());
@@ -501,7 +504,7 @@ impl Session {
     }
 
     /// Sends a live event, skipping what was sent already and filling gaps from the store.
-    async fn forward(&mut self, id: &str, event: ConversationEvent, sent_seq: &mut u64) -> Result<(), SessionError> {
+    async fn forward(&mut self, id: &str, event: Event, sent_seq: &mut u64) -> Result<(), SessionError> {
         if event.seq <= *sent_seq {
             return Ok(());
         }
@@ -509,7 +512,7 @@ impl Session {
             return self.replay(id, sent_seq).await;
         }
         *sent_seq = event.seq;
-        self.send(&ServerFrame::Event(event)).await
+        self.send(&ServerFrame::Event(wire::event(event))).await
     }
 }
 

@@ -2,8 +2,8 @@
 //! so a change to a message type is a change here (and a new version), not a silent change of
 //! what another relay of a rolling upgrade receives. Only [`super::redis`] uses it.
 
+use crate::event::{Author, Event};
 use serde::{Deserialize, Serialize};
-use shared::{Author, ConversationEvent};
 
 use super::{BusMessage, OnlineAgent};
 
@@ -34,7 +34,7 @@ struct Envelope {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum Carried {
-    Event { event: ConversationEvent },
+    Event { event: Event },
     Typing { author: Author, on: bool },
     Draft { draft_id: String, author: Author, text: String },
     Queue { position: u32, wait_seconds: u64 },
@@ -103,7 +103,7 @@ pub(super) fn decode(bytes: &[u8]) -> Result<(String, BusMessage), EnvelopeError
 
 #[cfg(test)]
 mod tests {
-    use shared::{EventBody, Message, Phase, PhaseChange};
+    use crate::event::{EventBody, Message, Phase, PhaseChange, Reason};
 
     use super::*;
 
@@ -123,14 +123,10 @@ mod tests {
             source: None,
             draft_id: Some("d".into()),
         };
-        check(BusMessage::Event(Box::new(ConversationEvent {
-            seq: 7,
-            at: 1_700_000_000_000,
-            body: EventBody::Message(message),
-        })));
-        let phase = PhaseChange { phase: Phase::Waiting, agent_name: None, reason: Some("explicit_request".into()) };
-        check(BusMessage::Event(Box::new(ConversationEvent { seq: 8, at: 1, body: EventBody::Phase(phase) })));
-        check(BusMessage::Event(Box::new(ConversationEvent { seq: 9, at: 2, body: EventBody::Rating { score: 4 } })));
+        check(BusMessage::Event(Box::new(Event { seq: 7, at: 1_700_000_000_000, body: EventBody::Message(message) })));
+        let phase = PhaseChange { phase: Phase::Waiting, agent_name: None, reason: Some(Reason::ExplicitRequest) };
+        check(BusMessage::Event(Box::new(Event { seq: 8, at: 1, body: EventBody::Phase(phase) })));
+        check(BusMessage::Event(Box::new(Event { seq: 9, at: 2, body: EventBody::Rating { score: 4 } })));
         check(BusMessage::Typing { author: Author::visitor(), on: true });
         check(BusMessage::Draft { draft_id: "d1".into(), author: Author::bot("Bo"), text: "We ship".into() });
         check(BusMessage::Queue { position: 2, wait_seconds: 360 });

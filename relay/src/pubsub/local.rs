@@ -95,7 +95,7 @@ impl Driver for LocalBus {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::Author;
+    use crate::event::Author;
 
     #[tokio::test]
     async fn subscribers_of_a_topic_get_its_messages_only() {

@@ -13,8 +13,8 @@ mod redis;
 
 use std::sync::Arc;
 
+use crate::event::{Author, Event};
 use futures_util::future::BoxFuture;
-use shared::{Author, ConversationEvent};
 use tokio::sync::broadcast;
 
 pub use envelope::EnvelopeError;
@@ -26,7 +26,7 @@ pub use redis::{RedisBus, RedisSettings};
 pub enum BusMessage {
     /// A stored event. Boxed: a topic's buffer holds a message in each of its slots whether
     /// used or not (one topic per open conversation), and an event is by far the largest.
-    Event(Box<ConversationEvent>),
+    Event(Box<Event>),
     /// Someone is (or stopped) writing. Ephemeral: not stored.
     Typing { author: Author, on: bool },
     /// The bot's answer so far, while it streams (an empty text withdraws it). Ephemeral.

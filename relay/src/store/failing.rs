@@ -7,9 +7,9 @@ use std::{
 };
 
 use async_trait::async_trait;
-use shared::{ConversationEvent, EventBody};
 
 use crate::connectors::ProviderKind;
+use crate::event::{Event, EventBody};
 
 use super::{
     Appended, Backlog, Claim, Conversation, FollowUp, Handover, OutboxRow, PendingEvent, PendingMessage, PruneBefore,
@@ -69,7 +69,7 @@ delegate! {
     fn message_handled(&self, conversation_id: &str, seq: u64) -> ();
     fn pending_messages(&self, conversation_id: &str) -> Vec<PendingMessage>;
     fn conversations_with_pending(&self, limit: u32) -> Vec<(String, String)>;
-    fn events_after(&self, conversation_id: &str, after: u64, limit: u32) -> Vec<ConversationEvent>;
+    fn events_after(&self, conversation_id: &str, after: u64, limit: u32) -> Vec<Event>;
     fn set_visitor(&self, conversation_id: &str, visitor: &crate::identity::Identity) -> ();
     fn set_handover(&self, conversation_id: &str, handover: &Handover) -> ();
     fn set_summary(&self, conversation_id: &str, summary: &str) -> ();

@@ -16,12 +16,10 @@ mod sqlite;
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
-use shared::{ConversationEvent, EventBody};
-
 use crate::connectors::ProviderKind;
-use crate::event::{Channel, Phase, Reason};
+use crate::event::{Channel, Event, EventBody, Phase, Reason};
 use crate::identity::Identity;
+use async_trait::async_trait;
 
 pub use claim::{Claim, Claimer};
 pub use lease::{LeaseOutcome, Renewal};
@@ -185,7 +183,7 @@ pub struct Backlog {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Appended {
     /// The event was stored with the next sequence number.
-    New(ConversationEvent),
+    New(Event),
     /// An event with the same client id was stored earlier as `seq`; nothing was written.
     Duplicate { seq: u64 },
 }
@@ -219,7 +217,7 @@ pub trait Store: Send + Sync + 'static {
     /// Conversations with a pending visitor message: (id, site), at most `limit`.
     async fn conversations_with_pending(&self, limit: u32) -> Result<Vec<(String, String)>>;
     /// Events with `seq > after`, oldest first, at most `limit`.
-    async fn events_after(&self, conversation_id: &str, after: u64, limit: u32) -> Result<Vec<ConversationEvent>>;
+    async fn events_after(&self, conversation_id: &str, after: u64, limit: u32) -> Result<Vec<Event>>;
     /// Replaces what is known about the visitor (the actor merges claims, [`Identity::merge`]).
     async fn set_visitor(&self, conversation_id: &str, visitor: &Identity) -> Result<()>;
     async fn set_handover(&self, conversation_id: &str, handover: &Handover) -> Result<()>;

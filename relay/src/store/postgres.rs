@@ -6,11 +6,12 @@
 mod claim;
 mod lease;
 mod prune;
+#[cfg(test)]
+mod upgrade;
 
 use std::{str::FromStr, time::Duration};
 
 use async_trait::async_trait;
-use shared::{ConversationEvent, EventBody};
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
     PgPool, Row,
@@ -24,7 +25,7 @@ use super::{
     Result, Store, StoreError,
 };
 use crate::connectors::ProviderKind;
-use crate::event::{Channel, Phase};
+use crate::event::{stored, Channel, Event, EventBody, Phase};
 use crate::identity::Identity;
 
 /// How [`PostgresStore::mark_event`] gives a webhook event up (its claim ends).
@@ -86,7 +87,7 @@ impl PostgresStore {
         client_id: Option<&str>,
         pending: Option<Channel>,
     ) -> Result<Appended> {
-        let body_json = serde_json::to_string(body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let body_json = stored::to_json(body);
         let mut tx = self.pool.begin().await?;
         // The UPDATE locks the conversation's row until commit: appends to one conversation take
         // turns, and the duplicate check below sees every event committed before this one.
@@ -126,7 +127,7 @@ impl PostgresStore {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(Appended::New(ConversationEvent { seq: seq as u64, at, body: body.clone() }))
+        Ok(Appended::New(Event { seq: seq as u64, at, body: body.clone() }))
     }
 
     /// Writes an outbox job, due now; with a `key`, only if the conversation has no job with
@@ -290,7 +291,7 @@ impl Store for PostgresStore {
         found.iter().map(|r| Ok((r.try_get("id")?, r.try_get("site")?))).collect()
     }
 
-    async fn events_after(&self, conversation_id: &str, after: u64, limit: u32) -> Result<Vec<ConversationEvent>> {
+    async fn events_after(&self, conversation_id: &str, after: u64, limit: u32) -> Result<Vec<Event>> {
         let found = sqlx::query(
             "SELECT seq, at, body::text AS body FROM events WHERE conversation_id = $1 AND seq > $2 \
              ORDER BY seq LIMIT $3",

@@ -1,7 +1,6 @@
 //! Rows into the store's types, one mapping for every backend: both schemas use text, 64-bit
 //! integers and booleans for these columns, so a SQLite row and a PostgreSQL row read alike.
 
-use shared::{ConversationEvent, EventBody};
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
 use super::{
@@ -9,6 +8,7 @@ use super::{
     Conversation, FollowUp, Handover, OutboxRow, PendingEvent, PendingMessage, Result, StoreError,
 };
 use crate::connectors::ProviderKind;
+use crate::event::{stored, Event, EventBody};
 use crate::identity::Identity;
 
 /// The column types the store reads.
@@ -96,14 +96,11 @@ pub(super) fn conversation(row: &impl Columns) -> Result<Conversation> {
     })
 }
 
-/// An event from its `seq`, `at` and `body` (JSON text) columns.
-pub(super) fn event(row: &impl Columns) -> Result<ConversationEvent> {
-    let body = row.text("body")?;
-    Ok(ConversationEvent {
-        seq: row.int("seq")? as u64,
-        at: row.int("at")?,
-        body: serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-    })
+/// An event from its `seq`, `at` and `body` (JSON text, [`stored::from_json`]) columns.
+pub(super) fn event(row: &impl Columns) -> Result<Event> {
+    let seq = row.int("seq")? as u64;
+    let body = stored::from_json(&row.text("body")?).map_err(|e| StoreError::Corrupt(format!("event {seq}: {e}")))?;
+    Ok(Event { seq, at: row.int("at")?, body })
 }
 
 /// A pending visitor message: an event's columns plus `client_id`, `pending` and `followed`.

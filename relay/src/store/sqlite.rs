@@ -4,12 +4,11 @@ mod claim;
 mod lease;
 mod prune;
 #[cfg(test)]
-mod upgrade;
+pub(super) mod upgrade;
 
 use std::{str::FromStr, time::Duration};
 
 use async_trait::async_trait;
-use shared::{ConversationEvent, EventBody};
 use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous},
     Row, SqlitePool,
@@ -23,7 +22,7 @@ use super::{
     Result, Store, StoreError,
 };
 use crate::connectors::ProviderKind;
-use crate::event::{Channel, Phase};
+use crate::event::{stored, Channel, Event, EventBody, Phase};
 use crate::identity::Identity;
 
 pub struct SqliteStore {
@@ -100,7 +99,7 @@ impl SqliteStore {
         client_id: Option<&str>,
         pending: Option<Channel>,
     ) -> Result<Appended> {
-        let body_json = serde_json::to_string(body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let body_json = stored::to_json(body);
         let mut tx = self.pool.begin().await?;
         // Write first: the UPDATE takes SQLite's write lock (waiting up to the busy timeout)
         // before anything is read, so the transaction never has to upgrade a read snapshot.
@@ -139,7 +138,7 @@ impl SqliteStore {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(Appended::New(ConversationEvent { seq: seq as u64, at, body: body.clone() }))
+        Ok(Appended::New(Event { seq: seq as u64, at, body: body.clone() }))
     }
 }
 
@@ -267,7 +266,7 @@ impl Store for SqliteStore {
         found.iter().map(|r| Ok((r.try_get("id")?, r.try_get("site")?))).collect()
     }
 
-    async fn events_after(&self, conversation_id: &str, after: u64, limit: u32) -> Result<Vec<ConversationEvent>> {
+    async fn events_after(&self, conversation_id: &str, after: u64, limit: u32) -> Result<Vec<Event>> {
         let found =
             sqlx::query("SELECT seq, at, body FROM events WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?")
                 .bind(conversation_id)

@@ -4,7 +4,7 @@
 //! threshold (0.6); two together do.
 
 use crate::bot::Turn;
-use shared::Role;
+use crate::event::Role;
 
 use std::{collections::HashSet, sync::LazyLock};
 

@@ -36,7 +36,9 @@ pub fn reset() {
 
 #[cfg(test)]
 mod tests {
-    use shared::{Role, MAX_MESSAGE_CHARS};
+    use shared::MAX_MESSAGE_CHARS;
+
+    use crate::event::Role;
 
     use super::*;
     use crate::{

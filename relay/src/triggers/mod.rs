@@ -118,7 +118,7 @@ impl Triggers {
         let earlier = &earlier[earlier.len().saturating_sub(frustration::MAX_EARLIER_TURNS)..];
         let earlier_bytes: usize = earlier
             .iter()
-            .filter(|t| t.role == shared::Role::Visitor)
+            .filter(|t| t.role == crate::event::Role::Visitor)
             .map(|t| text::fold_to(&t.text, frustration::MAX_EARLIER_BYTES).len())
             .sum();
         budget::Weight::of(text::fold(text).len() + earlier_bytes / 4)

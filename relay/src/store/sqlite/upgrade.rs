@@ -1,6 +1,6 @@
 //! A database written by an older relay comes up to date and reads back through the Store:
 //! `upgrade_0020.sql` holds rows as a relay at schema 0020 wrote them (enums as free strings,
-//! events in the wire format of protocol v1).
+//! events in the wire format of protocol v1, i.e. event schema 1).
 
 use std::borrow::Cow;
 
@@ -9,7 +9,7 @@ use sqlx::{migrate::Migrator, sqlite::SqliteConnectOptions, ConnectOptions, Conn
 use super::super::{Claim, PendingMessage, Phase, Store, StoreError};
 use super::SqliteStore;
 use crate::connectors::ProviderKind;
-use crate::event::{Channel, Reason};
+use crate::event::{stored::SCHEMA, Channel, EventBody, PhaseChange, Reason};
 
 /// A claim on everything due, whenever.
 const CLAIM: Claim<'static> = Claim { by: "upgrade", now: i64::MAX - 1, until: i64::MAX };
@@ -29,6 +29,44 @@ async fn database_at(dir: &tempfile::TempDir, version: i64, rows: &str) -> Strin
     connection.execute(rows).await.unwrap();
     connection.close().await.unwrap();
     url
+}
+
+/// The events of `upgrade_0020.sql`: (conversation, seq, body as stored then).
+pub(in crate::store) fn old_events() -> Vec<(String, u64, String)> {
+    // Rows like `('c-bot', 1, 1001, '{"kind":...}', NULL, NULL),`.
+    events_insert()
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("('"))
+        .map(|row| {
+            let (conversation, rest) = row.split_once("', ").unwrap();
+            let seq = rest.split(',').next().unwrap().parse().unwrap();
+            let body = &rest[rest.find("'{").unwrap() + 1..=rest.rfind("}'").unwrap()];
+            (conversation.to_string(), seq, body.to_string())
+        })
+        .collect()
+}
+
+/// The statement of `upgrade_0020.sql` that inserts the events (plain SQL of any dialect).
+pub(in crate::store) fn events_insert() -> &'static str {
+    let rows = include_str!("upgrade_0020.sql");
+    let start = rows.find("INSERT INTO events").expect("the old rows hold events");
+    &rows[start..=start + rows[start..].find(");").unwrap() + 1]
+}
+
+/// Every event of [`old_events`] reads back from `store` (migrated) and reaches clients exactly
+/// as the old relay sent it: the protocol's JSON of the new event is the old row.
+pub(in crate::store) async fn old_events_read_back(store: &dyn Store) {
+    let old = old_events();
+    assert_eq!(old.len(), 12, "every old event is checked");
+    for (conversation, seq, body) in old {
+        let mut found = store.events_after(&conversation, seq - 1, 1).await.unwrap();
+        let event = found.pop().unwrap_or_else(|| panic!("{conversation}/{seq} reads"));
+        let sent = serde_json::to_value(crate::wire::body(event.body)).unwrap();
+        assert_eq!(sent, serde_json::from_str::<serde_json::Value>(&body).unwrap(), "{conversation}/{seq}");
+    }
+    let waiting = store.events_after("c-waiting", 1, 1).await.unwrap().remove(0).body;
+    let typed = PhaseChange { phase: Phase::Waiting, agent_name: None, reason: Some(Reason::ExplicitRequest) };
+    assert_eq!(waiting, EventBody::Phase(typed), "read into the relay's own types");
 }
 
 async fn upgraded() -> (tempfile::TempDir, SqliteStore) {
@@ -88,6 +126,28 @@ async fn events_read_back_and_numbering_goes_on() {
         let events = store.events_after(id, 0, 10).await.unwrap();
         assert_eq!(events.len() as u64, conversation.last_seq, "{id}: every event reads");
     }
+}
+
+#[tokio::test]
+async fn events_are_rewritten_in_the_relays_schema_and_reach_clients_as_before() {
+    let (_dir, store) = upgraded().await;
+    let versions: Vec<(String, i64, Option<i64>)> =
+        sqlx::query_as("SELECT conversation_id, seq, json_extract(body, '$.v') FROM events ORDER BY 1, 2")
+            .fetch_all(&store.pool)
+            .await
+            .unwrap();
+    assert_eq!(versions.len(), 12);
+    for (conversation, seq, version) in versions {
+        assert_eq!(version, Some(SCHEMA as i64), "{conversation}/{seq} is rewritten");
+    }
+    old_events_read_back(&store).await;
+    // Appended after the upgrade: schema 2 as written by the relay.
+    store.append("c-bot", &EventBody::Rating { score: 4 }, None).await.unwrap();
+    let body: String = sqlx::query_scalar("SELECT body FROM events WHERE conversation_id = 'c-bot' AND seq = 4")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+    assert_eq!(body, r#"{"v":2,"kind":"rating","score":4}"#);
 }
 
 #[tokio::test]

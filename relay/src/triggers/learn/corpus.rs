@@ -14,7 +14,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::bot::Turn;
-use shared::Role;
+use crate::event::Role;
 
 use super::train::Rng;
 

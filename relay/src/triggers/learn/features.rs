@@ -14,7 +14,7 @@
 //! taught about them).
 
 use crate::bot::Turn;
-use shared::Role;
+use crate::event::Role;
 
 use super::super::{frustration, text};
 

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use shared::{Author, EventBody, Message};
+use relay::event::{Author, EventBody, Message};
 use tokio::time::Instant;
 
 /// Conversations writing at once.
@@ -32,14 +32,8 @@ pub async fn run(url: &str, backend: &str, measured: Duration) -> anyhow::Result
             tokio::spawn(async move {
                 let mut stored = 0u64;
                 while Instant::now() < stop {
-                    let body = EventBody::Message(Message {
-                        author: Author::visitor(),
-                        text: format!("message {stored}"),
-                        client_id: Some(format!("c{stored}")),
-                        quick_replies: Vec::new(),
-                        source: None,
-                        draft_id: None,
-                    });
+                    let message = Message::new(Author::visitor(), format!("message {stored}"));
+                    let body = EventBody::Message(Message { client_id: Some(format!("c{stored}")), ..message });
                     if store
                         .append_visitor(&id, &body, &format!("c{stored}"), relay::event::Channel::Widget)
                         .await

@@ -1,12 +1,16 @@
-//! The relay's own vocabulary of what happens in a conversation, as it is stored: who owns it
+//! The relay's own vocabulary of what happens in a conversation, as it is stored: the events
+//! ([`Event`], in [`stored`] with their versioned JSON form), who owns the conversation
 //! ([`Phase`]), why a handover started ([`Reason`]) and the channel a visitor wrote by
-//! ([`Channel`]). These are the relay's types, not the wire protocol's: `wire` maps them to
-//! `shared`, so the protocol can change without touching stored data.
+//! ([`Channel`]). These are the relay's types, not the wire protocol's: `crate::wire` maps them
+//! to `shared`, so the protocol can change without touching stored data.
+
+pub mod stored;
 
 use serde::{Deserialize, Serialize};
 
 /// Defined with the machine, which decides on them and imports nothing of the relay.
 pub use crate::conversation::machine::{Channel, Reason};
+pub use stored::{Action, Author, Event, EventBody, Message, PhaseChange, QuickReply, Role, Source};
 
 /// Who owns the conversation, without the details the machine keeps with each phase.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
