@@ -7,7 +7,7 @@ use baton_tests::{
     widget_client::{send_text, WidgetClient},
     TestDb, TestRelay,
 };
-use relay::config::{Config, FrustrationAction};
+use relay::config::{BotConfig, Config, FrustrationAction, LlmConfig, RuleConfig};
 use serde_json::Value;
 use shared::{Action, Phase, Role, ServerFrame};
 
@@ -104,4 +104,46 @@ async fn without_auto_handover_the_bot_says_it_cannot_answer_and_offers_a_person
     let m = visitor.until_message(Role::Bot, "").await;
     assert!(m.text.contains("talk to a person"), "{}", m.text);
     assert_eq!(m.quick_replies[0].action, Some(Action::RequestHandover));
+}
+
+/// A language model that reads visitor messages: a message that mentions a lawyer is the
+/// site's "legal threat" rule, "meh" asks for a person, nothing else is anything; other
+/// requests (answers, summaries) get a plain answer.
+async fn reading_endpoint() -> String {
+    use axum::{routing::post, Json, Router};
+    let handler = |Json(body): Json<Value>| async move {
+        let user = body["messages"][1]["content"].as_str().unwrap_or_default().to_lowercase();
+        let content = if body.get("response_format").is_none() {
+            "OK".to_string()
+        } else if user.ends_with("meh") {
+            r#"{"handover": true, "frustrated": false, "rules": []}"#.to_string()
+        } else {
+            let rules = if user.contains("lawyer") { r#"["legal threat"]"# } else { "[]" };
+            format!(r#"{{"handover": false, "frustrated": false, "rules": {rules}}}"#)
+        };
+        Json(serde_json::json!({"choices": [{"message": {"role": "assistant", "content": content}}]}))
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/v1", listener.local_addr().unwrap());
+    let app = Router::new().route("/v1/chat/completions", post(handler));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    base
+}
+
+#[tokio::test]
+async fn with_a_language_model_a_rule_given_only_in_words_and_any_wording_hand_over() {
+    let base = reading_endpoint().await;
+    let with_model = |config: &mut Config| {
+        for site in config.sites.values_mut() {
+            site.bot = BotConfig::Llm(LlmConfig { base_url: base.clone(), ..LlmConfig::default() });
+            site.triggers.rules.push(RuleConfig {
+                name: "legal threat".into(),
+                description: "If the visitor threatens legal action, hand over.".into(),
+                ..RuleConfig::default()
+            });
+        }
+    };
+    // No keyword or pattern of the rule is in the message: only the model's reading finds it.
+    check(with_model, &["My lawyer will hear about this"], "rule", &[]).await;
+    check(with_model, &["meh"], "explicit_request", &[]).await;
 }

@@ -24,7 +24,13 @@ use super::{
     knowledge::{KnowledgeBot, Passage},
     Answer, Ask, Bot, OnText,
 };
-use crate::{config::LlmConfig, event::Role, triggers::budget};
+use crate::{
+    config::LlmConfig,
+    event::Role,
+    triggers::{budget, Classification},
+};
+
+pub mod classify;
 
 /// What the model is told to say, alone, when the passages do not answer the question.
 pub const NO_ANSWER: &str = "NO_ANSWER";
@@ -215,6 +221,24 @@ impl Bot for LlmBot {
 
     async fn answer(&self, ask: Ask<'_>) -> Answer {
         self.answer_streaming(ask, &|_| {}).await
+    }
+
+    async fn classify(
+        &self,
+        message: &str,
+        history: &[super::Turn],
+        rules: &[(String, String)],
+    ) -> Option<Classification> {
+        if !self.settings.classify {
+            return None;
+        }
+        match self.classify_message(message, history, rules).await {
+            Ok(reading) => Some(reading),
+            Err(error) => {
+                tracing::warn!(model = %self.settings.model, %error, "no reading from the model; the local triggers decide");
+                None
+            }
+        }
     }
 
     async fn answer_streaming(&self, ask: Ask<'_>, on_text: OnText<'_>) -> Answer {

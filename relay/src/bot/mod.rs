@@ -19,8 +19,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::config::{BotConfig, SiteConfig};
-use crate::event::{QuickReply, Role, Source};
+use crate::{
+    config::{BotConfig, SiteConfig},
+    event::{QuickReply, Role, Source},
+    triggers::Classification,
+};
 
 pub use articles::{Article, Articles};
 pub use knowledge::KnowledgeBot;
@@ -91,6 +94,15 @@ pub trait Bot: Send + Sync + 'static {
     /// failed). The caller keeps the extractive summary unless every fact survived.
     async fn write_summary(&self, extractive: &str, history: &[Turn]) -> Option<String> {
         let _ = (extractive, history);
+        None
+    }
+
+    /// A language model's reading of the visitor's newest message for the handover triggers,
+    /// given the conversation before it and the site's guidance rules (name, description);
+    /// `None` (bots without a model, a model that failed or was slow) leaves the local
+    /// detectors' verdict.
+    async fn classify(&self, message: &str, history: &[Turn], rules: &[(String, String)]) -> Option<Classification> {
+        let _ = (message, history, rules);
         None
     }
 }

@@ -40,6 +40,12 @@ pub struct LlmConfig {
     pub fallback_to_articles: bool,
     /// Said when the endpoint cannot be reached and `fallback_to_articles` is off.
     pub unavailable_message: String,
+    /// The model also reads every visitor message for the handover triggers (asks for a
+    /// person, frustrated, which guidance rules apply); the local detectors decide when it
+    /// does not answer in time.
+    pub classify: bool,
+    /// The longest wait for that reading, in milliseconds: the visitor's answer waits for it.
+    pub classify_timeout_ms: u64,
 }
 
 impl Default for LlmConfig {
@@ -55,6 +61,8 @@ impl Default for LlmConfig {
             unavailable_message: "Sorry, I can't reach my assistant right now. Please try again in a moment, \
                                   or talk to a person."
                 .into(),
+            classify: true,
+            classify_timeout_ms: 1500,
         }
     }
 }
@@ -68,6 +76,8 @@ impl std::fmt::Debug for LlmConfig {
             .field("api_key", &if self.api_key.is_empty() { "" } else { "<redacted>" })
             .field("passages", &self.passages)
             .field("timeout_seconds", &self.timeout_seconds)
+            .field("classify", &self.classify)
+            .field("classify_timeout_ms", &self.classify_timeout_ms)
             .finish_non_exhaustive()
     }
 }

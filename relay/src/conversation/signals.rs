@@ -24,11 +24,30 @@ pub fn normalize(text: &str) -> String {
 }
 
 /// [`classify`] with the site's triggers, on the analysis [`budget`] (a blocking thread, in the
-/// queue of its weight), so a long message never holds an async worker nor delays a short one.
-/// What the actor calls for every visitor message.
+/// queue of its weight), so a long message never holds an async worker nor delays a short one;
+/// then, when the site's bot has a language model, merged with its reading
+/// ([`Triggers::merge`]). What the actor calls for every visitor message.
 pub async fn classify_off_workers(site: Arc<Site>, text: String, earlier: Vec<Turn>) -> (Signals, Verdict) {
     let weight = Triggers::weight(&text, &earlier);
-    budget::run(weight, move || classify(&text, &earlier, &site.triggers, &site.config.handover)).await
+    let local = site.clone();
+    let (message, history) = (text.clone(), earlier.clone());
+    let (signals, verdict) =
+        budget::run(weight, move || classify(&message, &history, &local.triggers, &local.config.handover)).await;
+    // With a language model, its reading decides requests and frustration and adds the rules
+    // it finds; without one, or when it fails or is late, the local verdict stands.
+    let rules = site.triggers.rule_briefs();
+    match site.bot.classify(&text, &earlier, &rules).await {
+        Some(reading) => {
+            let verdict = site.triggers.merge(verdict, &reading);
+            let signals = Signals {
+                handover: verdict.handover.as_ref().map(|t| t.reason),
+                offer: verdict.offer.as_ref().map(|t| t.reason),
+                ..signals
+            };
+            (signals, verdict)
+        }
+        None => (signals, verdict),
+    }
 }
 
 /// The machine's signals for `text`, and the triggers' full verdict (for the summary and the

@@ -82,6 +82,30 @@ pub struct Verdict {
     pub topic: Option<String>,
     /// The frustration score, 0..1.
     pub frustration: f32,
+    /// What each trigger found, before the most specific was chosen (for [`Triggers::merge`]).
+    pub found: Found,
+}
+
+/// What each trigger found in a message.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Found {
+    /// A guidance rule that matched (keywords, patterns or its description).
+    pub rule: Option<Trigger>,
+    /// An always-human topic.
+    pub always_human: Option<Trigger>,
+    /// The visitor asked for a person (the explicit-request trigger, when on).
+    pub asked: bool,
+    /// One of the site's own request phrases matched (exact words: stays when a model answers).
+    pub phrase: bool,
+}
+
+/// What a language model made of a visitor message (`bot::Bot::classify`): it asks for a
+/// person, sounds frustrated, and which of the site's guidance rules (by name) apply.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Classification {
+    pub handover: bool,
+    pub frustrated: bool,
+    pub rules: Vec<String>,
 }
 
 /// A site's triggers, compiled from its configuration.
@@ -147,7 +171,8 @@ impl Triggers {
     pub fn evaluate(&self, text: &str, earlier: &[Turn]) -> Verdict {
         let words = text::words(text);
         let message = learn::Message::read(text);
-        let asked = self.config.explicit_request.enabled && self.asks_in(&message, &words);
+        let phrase = self.config.explicit_request.enabled && self.extra_requests.find(&words).is_some();
+        let asked = (self.config.explicit_request.enabled && learn::asks_for_person(&message)) || phrase;
         let text = clip(text, MAX_PATTERN_BYTES);
         let topic = self.topics.iter().find(|t| t.matches(&words));
         let frustration =
@@ -161,21 +186,56 @@ impl Triggers {
             reason: Reason::Topic,
             detail: format!("topic: {} (always handled by a person)", topic.name),
         });
-        let asked =
-            asked.then(|| Trigger { reason: Reason::ExplicitRequest, detail: "the visitor asked for a person".into() });
+        self.decide(Found { rule, always_human, asked, phrase }, topic.map(|t| t.name.clone()), frustration)
+    }
+
+    /// The local verdict with a language model's reading of the same message: the model
+    /// decides whether the visitor asks for a person and is frustrated, and adds the guidance
+    /// rules it found (a rule only described in words works then); what the local triggers are
+    /// certain of stays: a rule's keywords or patterns, an always-human topic, the site's own
+    /// request phrases.
+    pub fn merge(&self, local: Verdict, model: &Classification) -> Verdict {
+        let mut found = local.found;
+        found.asked = self.config.explicit_request.enabled && model.handover || found.phrase;
+        if found.rule.is_none() {
+            found.rule = model.rules.iter().find_map(|name| self.rules.iter().find(|r| &r.name == name)).map(|rule| {
+                Trigger { reason: Reason::Rule, detail: format!("rule: {} (as the language model read it)", rule.name) }
+            });
+        }
+        let threshold = self.config.frustration.threshold;
+        let frustration = match (self.config.frustration.enabled, model.frustrated) {
+            (false, _) => 0.0,
+            (true, true) => local.frustration.max(threshold),
+            // Just under the threshold: the model's "no" decides, the score still shows.
+            (true, false) => local.frustration.min((threshold - 0.01).max(0.0)),
+        };
+        self.decide(found, local.topic, frustration)
+    }
+
+    /// The verdict from what each trigger found. A rule outranks an always-human topic, which
+    /// outranks the visitor's words, which outrank frustration.
+    fn decide(&self, found: Found, topic: Option<String>, frustration: f32) -> Verdict {
+        let asked = found
+            .asked
+            .then(|| Trigger { reason: Reason::ExplicitRequest, detail: "the visitor asked for a person".into() });
         let frustrated =
             (self.config.frustration.enabled && frustration >= self.config.frustration.threshold).then(|| Trigger {
                 reason: Reason::Frustration,
                 detail: format!("the visitor seems frustrated (score {frustration:.2})"),
             });
-        let (handover, offer) = match rule.or(always_human).or(asked) {
+        let (handover, offer) = match found.rule.clone().or(found.always_human.clone()).or(asked) {
             Some(trigger) => (Some(trigger), None),
             None => match self.config.frustration.action {
                 FrustrationAction::Handover => (frustrated, None),
                 FrustrationAction::Offer => (None, frustrated),
             },
         };
-        Verdict { handover, offer, topic: topic.map(|t| t.name.clone()), frustration }
+        Verdict { handover, offer, topic, frustration, found }
+    }
+
+    /// The site's guidance rules as a language model is given them: (name, description).
+    pub fn rule_briefs(&self) -> Vec<(String, String)> {
+        self.rules.iter().map(|r| (r.name.clone(), r.description.clone())).collect()
     }
 }
 
@@ -215,5 +275,43 @@ mod tests {
         let mut config = TriggersConfig::default();
         config.frustration.threshold = 1.5;
         assert!(matches!(Triggers::compile(&config, &HandoverConfig::default()), Err(TriggerError::OutOfRange { .. })));
+    }
+}
+
+#[cfg(test)]
+mod merge_tests {
+    use super::*;
+    use crate::config::RuleConfig;
+
+    #[test]
+    fn a_models_reading_decides_requests_and_frustration_and_adds_described_rules() {
+        let mut config = TriggersConfig::default();
+        config.rules.push(RuleConfig {
+            name: "legal threat".into(),
+            description: "If the visitor threatens legal action, hand over.".into(),
+            ..RuleConfig::default()
+        });
+        let t = Triggers::compile(&config, &HandoverConfig::default()).unwrap();
+        let says = |handover, frustrated, rules: &[&str]| Classification {
+            handover,
+            frustrated,
+            rules: rules.iter().map(|r| r.to_string()).collect(),
+        };
+        let local = t.evaluate("I will see you in court over this", &[]);
+        assert_eq!(local.handover, None);
+        let merged = t.merge(local.clone(), &says(false, false, &["legal threat"]));
+        assert_eq!(merged.handover.map(|h| h.reason), Some(Reason::Rule));
+        assert_eq!(
+            t.merge(local.clone(), &says(true, false, &[])).handover.map(|h| h.reason),
+            Some(Reason::ExplicitRequest)
+        );
+        let frustrated = t.merge(local, &says(false, true, &[]));
+        assert_eq!(frustrated.handover.map(|h| h.reason), Some(Reason::Frustration));
+        // The model's "no" overrules the local request detector, not a rule's keywords.
+        let asked = t.evaluate("Can I talk to a person?", &[]);
+        assert_eq!(t.merge(asked, &says(false, false, &[])).handover, None);
+        let fire = t.evaluate("The battery caught fire", &[]);
+        assert_eq!(t.merge(fire, &says(false, false, &[])).handover.map(|h| h.reason), Some(Reason::Rule));
+        assert_eq!(t.rule_briefs().last().map(|(name, _)| name.as_str()), Some("legal threat"));
     }
 }

@@ -9,7 +9,7 @@ use axum::{body::Body, extract::State, http::HeaderMap, response::Response, rout
 use futures_util::stream;
 
 use super::*;
-use crate::bot::Library;
+use crate::bot::{Library, Turn};
 
 const THRESHOLD: f32 = crate::config::CannotAnswerConfig::DEFAULT_MIN_CONFIDENCE;
 const ANSWERABLE: &str = "Do you accept PayPal?";
@@ -164,4 +164,68 @@ async fn the_model_writes_the_summary_from_the_notes_and_the_conversation() {
 async fn a_model_that_is_down_leaves_the_extractive_summary() {
     let bot = bot("http://127.0.0.1:9/v1", true);
     assert_eq!(bot.write_summary("notes", &[]).await, None);
+}
+
+/// The site's rules as the classification is given them.
+fn rules() -> Vec<(String, String)> {
+    vec![("safety issue".into(), "If the visitor reports a safety issue, hand over.".into())]
+}
+
+/// A whole (non-streamed) chat-completions answer whose message is `content`.
+fn completion(content: &str) -> &'static str {
+    let body = json!({"choices": [{"message": {"role": "assistant", "content": content}}]}).to_string();
+    Box::leak(body.into_boxed_str())
+}
+
+#[tokio::test]
+async fn the_model_reads_a_message_for_the_triggers_in_strict_json() {
+    let answer = r#"{"handover": true, "frustrated": false, "rules": ["safety issue"]}"#;
+    let (base, seen) = endpoint(vec![completion(answer)], "application/json").await;
+    let history = [Turn { role: Role::Bot, text: "Sorry, I can't answer that.".into(), unanswered: true }];
+    let reading = bot(&base, true).classify("my charger smoked, put me through to someone", &history, &rules()).await;
+    assert_eq!(reading, Some(Classification { handover: true, frustrated: false, rules: vec!["safety issue".into()] }));
+    let body = &seen.lock().unwrap()[0].0;
+    assert_eq!(body["stream"], false);
+    let system = body["messages"][0]["content"].as_str().unwrap();
+    assert!(system.contains("- safety issue: If the visitor reports a safety issue"), "{system}");
+    let user = body["messages"][1]["content"].as_str().unwrap();
+    assert!(user.contains("Bot (could not answer): Sorry") && user.ends_with("put me through to someone"), "{user}");
+}
+
+#[tokio::test]
+async fn a_malformed_or_unknown_reading_is_no_reading() {
+    for content in [
+        "Sure! The visitor wants a human.",
+        r#"{"handover": "yes", "frustrated": false}"#,
+        r#"{"handover": true, "frustrated": false, "rules": ["no such rule"]}"#,
+        r#"{"handover": true, "frustrated": false, "mood": "angry"}"#,
+    ] {
+        let (base, _) = endpoint(vec![completion(content)], "application/json").await;
+        assert_eq!(bot(&base, true).classify("a human please", &[], &rules()).await, None, "{content}");
+    }
+}
+
+#[tokio::test]
+async fn a_model_that_never_answers_is_given_up_after_the_timeout() {
+    let app = Router::new().route(
+        "/v1/chat/completions",
+        post(|| async {
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            "never"
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/v1", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../public/help");
+    let knowledge = KnowledgeBot::new(Library::open(&dir), "/help/demo", THRESHOLD, "I cannot answer that.");
+    let settings = LlmConfig { base_url: base, classify_timeout_ms: 300, ..LlmConfig::default() };
+    let bot = LlmBot::new(settings, knowledge, Vec::new());
+    let start = std::time::Instant::now();
+    assert_eq!(bot.classify("a human please", &[], &rules()).await, None);
+    assert!(start.elapsed() < std::time::Duration::from_secs(2), "{:?}", start.elapsed());
+    let off = LlmConfig { classify: false, ..LlmConfig::default() };
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../public/help");
+    let knowledge = KnowledgeBot::new(Library::open(&dir), "/help/demo", THRESHOLD, "I cannot answer that.");
+    assert_eq!(LlmBot::new(off, knowledge, Vec::new()).classify("a human please", &[], &rules()).await, None);
 }
