@@ -25,6 +25,15 @@ step() {
 
 # Runs an install command and says how long it took (the first run on a fresh machine spends
 # most of its time here).
+# Build settings for installing tools from source: trunk's own release profile asks for fat LTO
+# in one codegen unit, most of a 15-25 minute install on 2 cores; these tools orchestrate and
+# call wasm-bindgen / wasm-opt, so a quicker, less optimised build of them costs nothing later.
+fast_install() {
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=false CARGO_INCREMENTAL=0 \
+    cargo install "$@"
+}
+
 timed() {
   local what="$1"; shift
   local began; began=$(date +%s)
@@ -41,15 +50,15 @@ ensure_wasm_target() {
 
 ensure_trunk() {
   if ! trunk --version 2>/dev/null | grep -q "$TRUNK_VERSION"; then
-    timed "installing trunk $TRUNK_VERSION from source (the longest step: 10-25 minutes on 2 cores, once)" \
-      cargo install trunk --version "$TRUNK_VERSION" --locked
+    timed "installing trunk $TRUNK_VERSION from source (the longest step, once)" \
+      fast_install trunk --version "$TRUNK_VERSION" --locked
   fi
 }
 
 ensure_wasm_bindgen() {
   if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
-    timed "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION from source (3-9 minutes on 2 cores, once)" \
-      cargo install wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION" --force
+    timed "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION from source (once)" \
+      fast_install wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION" --force
   fi
 }
 

@@ -8,6 +8,7 @@
 
 use std::net::{Ipv4Addr, TcpListener};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
 
 /// A loopback port nobody listens on right now, below the ephemeral range.
 pub fn free_port() -> u16 {
@@ -15,10 +16,12 @@ pub fn free_port() -> u16 {
     if high <= low {
         return any_port();
     }
-    // Processes start at different points of the window; within one, ports go up one by one.
+    // Processes start at different points of the window (picked once per process, so threads of
+    // one test binary never get the same port twice); within one, ports go up one by one.
+    static START: OnceLock<u32> = OnceLock::new();
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let span = u32::from(high - low);
-    let start = rand::random::<u32>() % span;
+    let start = *START.get_or_init(|| rand::random::<u32>() % span);
     for _ in 0..span {
         let offset = (start + NEXT.fetch_add(1, Ordering::Relaxed)) % span;
         let port = low + offset as u16;
