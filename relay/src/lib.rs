@@ -4,6 +4,7 @@
 //! - [`config`]: typed configuration (defaults, `baton.toml`, `BATON_*`), data only.
 //! - [`sites`]: each site's runtime built from it (templates, triggers, bot, connector,
 //!   webhook checks), and the checked loading of a configuration file.
+//! - [`site_settings`]: sites' settings kept in the database, over the file's tables.
 //! - [`state`]: the shared handles every handler gets.
 //! - [`gateway`]: the widget WebSocket (`/ws`), the protocol edge.
 //! - [`conversation`]: one actor per conversation; [`conversation::machine`] decides who may
@@ -26,11 +27,13 @@
 //!   to conversations.
 //! - [`limits`]: rates per address and per site, sockets per address, the client's address
 //!   behind trusted proxies; [`server`] serves with header and body timeouts.
+//! - [`admin`]: the owner dashboard at `/admin/` (accounts, sessions, settings pages).
 //! - [`metrics`]: Prometheus series at `/metrics`; [`health`]: `/healthz` and `/readyz`.
 //! - [`retention`]: prunes empty and old conversations, processed webhook events and
 //!   delivered outbox rows in the background.
 //! - `fuzzing` (feature `fuzzing` only): the input-facing entry points `fuzz/` drives.
 
+pub mod admin;
 pub mod agents;
 pub mod availability;
 pub mod bot;
@@ -52,6 +55,7 @@ pub mod queue;
 pub mod reload;
 pub mod retention;
 pub mod server;
+pub mod site_settings;
 pub mod sites;
 pub mod state;
 pub mod store;
@@ -97,7 +101,10 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         None => Bus::local(),
     };
     let presence = Presence::default();
-    let sites = Sites::from_config(&config, &presence)?;
+    // The sites' settings documents in the database go over the file's tables.
+    let documents = store.admin().site_settings().await.context("reading the sites' settings")?;
+    let sites = Sites::from_config(&site_settings::overlay(&config, &documents), &presence)?;
+    let settings = site_settings::SiteSettings::new(config.clone(), sites.connectors());
     let queue = Queue::new(bus.clone(), presence.clone());
     // The waiting line survives restarts: rebuild it from the store.
     queue.load(store.as_ref(), &sites).await.context("reading the waiting line")?;
@@ -123,15 +130,27 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         // ... and the waiting line is every relay's conversations, re-read when one changes it.
         shutdown.tracker.spawn(queue.clone().follow(store.clone(), sites.clone(), shutdown.token.clone()));
         registry = registry.with_leases(Leases::new(store.clone(), bus.clone(), node, config.lease_ttl));
+        // ... and a settings change made at another relay is applied here too.
+        let follow = settings.clone().follow(
+            store.clone(),
+            bus.clone(),
+            sites.clone(),
+            presence.clone(),
+            shutdown.token.clone(),
+        );
+        shutdown.tracker.spawn(follow);
     }
     let conversations = Arc::new(registry);
     let agents = Arc::new(Directory::new(&config.agents_in_effect()));
     let limits = Arc::new(limits::Limits::new(&config));
+    let admin = Arc::new(admin::Admin::new(&config.admin));
     Ok(AppState {
         config: Arc::new(config),
         store,
         bus,
         sites,
+        settings,
+        admin,
         conversations,
         agents,
         presence,
@@ -155,6 +174,7 @@ pub fn app(state: AppState) -> Router {
         .merge(http_channel::router())
         .merge(webhooks::router().route_layer(middleware::from_fn_with_state(state.clone(), metrics::time_webhook)))
         .merge(health::router())
+        .merge(admin::router(&state))
         .merge(web::router(&state))
         // A body trickled in too slowly fails the request (408 on the HTTP channel, the
         // extractor's 4xx elsewhere); one too large is refused with 413. Upgrades have no body and are not affected.
@@ -210,9 +230,10 @@ pub async fn run(
             }
         });
     };
-    let connectors = state.sites.connectors();
-    stop.tracker.spawn(state.outbox.clone().run(connectors.clone(), report, stop.token.clone()));
-    stop.tracker.spawn(reload::watch(state.clone(), connectors, stop.token.clone()));
+    let connectors = state.settings.connectors().clone();
+    stop.tracker.spawn(state.outbox.clone().run(connectors, report, stop.token.clone()));
+    stop.tracker.spawn(reload::watch(state.clone(), stop.token.clone()));
+    admin::setup::announce(&state).await;
     stop.tracker.spawn(retention::run(state.clone(), stop.token.clone()));
     // Webhook events: those acknowledged but not processed before the last stop first.
     stop.tracker.spawn(webhooks::pending::run(state.clone(), stop.token.clone()));

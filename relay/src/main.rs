@@ -1,4 +1,6 @@
 //! `baton-relay`: loads the configuration, binds, and runs until Ctrl-C or SIGTERM.
+//! `baton-relay create-owner <email> [name]` makes a dashboard owner instead (password from
+//! `BATON_OWNER_PASSWORD` or standard input).
 
 use anyhow::Context;
 use baton_relay::config::Config;
@@ -12,6 +14,13 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let config = Config::load().context("loading the configuration")?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        // An owner of the dashboard, without the setup page (scripted installs).
+        Some("create-owner") => return baton_relay::admin::setup::create_owner(&config, &args[1..]).await,
+        Some(other) => anyhow::bail!("unknown command {other:?}; the only one is create-owner <email> [name]"),
+        None => {}
+    }
     let listener =
         tokio::net::TcpListener::bind(config.bind).await.with_context(|| format!("binding {}", config.bind))?;
     let addr = listener.local_addr()?;

@@ -3,13 +3,14 @@
 //! triggers, bot, office hours and provider. A broken file is reported (with file and line)
 //! and the running configuration stays. A conversation already handed over finishes on the
 //! provider it started with: connectors are added or replaced on reload, never removed.
-//! Server settings (address, database, folders) and agents are read at start only.
+//! Server settings (address, database, folders) and agents are read at start only. The sites'
+//! settings documents in the database (`crate::site_settings`) stay on top of the file.
 
 use std::{path::Path, time::Duration, time::SystemTime};
 
 use tokio_util::sync::CancellationToken;
 
-use crate::{config::Config, outbox::Connectors, state::AppState};
+use crate::{config::Config, state::AppState};
 
 const POLL: Duration = Duration::from_secs(1);
 
@@ -18,7 +19,7 @@ fn modified(file: &Path) -> Option<SystemTime> {
 }
 
 /// Watches the configuration file until `stop`.
-pub async fn watch(state: AppState, connectors: Connectors, stop: CancellationToken) {
+pub async fn watch(state: AppState, stop: CancellationToken) {
     let Some(file) = state.config.source_file.clone() else { return };
     let mut seen = modified(&file);
     #[cfg(unix)]
@@ -48,11 +49,12 @@ pub async fn watch(state: AppState, connectors: Connectors, stop: CancellationTo
         }
         seen = modified(&file);
         match Config::load_from(&file.to_string_lossy()) {
-            Ok(config) => match state.sites.reload(&config, &state.presence) {
-                Ok(()) => {
-                    connectors.merge(&state.sites.connectors());
-                    tracing::info!("configuration reloaded");
-                }
+            Ok(config) => match {
+                // The sites' settings documents stay on top of the file.
+                state.settings.set_file(config);
+                state.settings.apply(state.store.as_ref(), &state.sites, &state.presence).await
+            } {
+                Ok(()) => tracing::info!("configuration reloaded"),
                 Err(error) => tracing::error!(%error, "configuration not applied; the previous one stays"),
             },
             Err(error) => tracing::error!(%error, "configuration not reloaded; the previous one stays"),

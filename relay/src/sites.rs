@@ -101,6 +101,11 @@ impl Sites {
         Ok(sites)
     }
 
+    /// Every site's key.
+    pub fn keys(&self) -> Vec<String> {
+        self.0.load().keys().cloned().collect()
+    }
+
     pub fn get(&self, key: &str) -> Option<Arc<Site>> {
         self.0.load().get(key).cloned()
     }

@@ -27,6 +27,10 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub bus: Bus,
     pub sites: Sites,
+    /// The configuration file as last read and the sites' settings documents over it.
+    pub settings: crate::site_settings::SiteSettings,
+    /// The owner dashboard's sign-in limits and setup token.
+    pub admin: Arc<crate::admin::Admin>,
     pub conversations: Arc<Registry>,
     pub agents: Arc<Directory>,
     pub presence: Presence,

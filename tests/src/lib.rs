@@ -4,6 +4,7 @@
 
 pub mod agent_client;
 pub mod browser;
+pub mod dashboard;
 pub mod eval;
 pub mod helpdesks;
 pub mod hostile;

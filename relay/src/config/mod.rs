@@ -8,6 +8,7 @@
 //! loads (`Config::load`, `Config::load_from` and `Config::check` are defined there).
 
 mod access;
+mod admin;
 mod availability;
 mod bot;
 mod handover;
@@ -27,6 +28,7 @@ pub use access::{
     agents_in_effect, check_agents, check_identity_secret, demo_agent, AgentConfig, ALL_SITES, DEMO_TOKEN,
     MIN_SECRET_CHARS,
 };
+pub use admin::AdminConfig;
 pub use availability::AvailabilityPolicy;
 pub use bot::{BotConfig, LlmConfig, RasaConfig};
 pub use handover::HandoverConfig;
@@ -81,6 +83,9 @@ pub struct Config {
     /// How long stored data is kept (`[retention]`).
     #[serde(default)]
     pub retention: RetentionConfig,
+    /// The owner dashboard (`[admin]`).
+    #[serde(default)]
+    pub admin: AdminConfig,
     /// Demo mode (`BATON_DEMO=1`, set by `scripts/run.sh`): adds the demo agent (token
     /// `demo-agent`, every site) and accepts short secrets. Never in production. `1`, `true`,
     /// `yes` and `on` all switch it on.
@@ -192,6 +197,7 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             trusted_proxies: Vec::new(),
             retention: RetentionConfig::default(),
+            admin: AdminConfig::default(),
             // No agent unless configured; demo mode adds the demo agent (`access::demo_agent`).
             agents: Vec::new(),
             demo: false,
@@ -280,6 +286,7 @@ mod tests {
         let sources = [
             ("mod.rs", include_str!("mod.rs")),
             ("access.rs", include_str!("access.rs")),
+            ("admin.rs", include_str!("admin.rs")),
             ("availability.rs", include_str!("availability.rs")),
             ("bot.rs", include_str!("bot.rs")),
             ("handover.rs", include_str!("handover.rs")),

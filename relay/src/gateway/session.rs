@@ -311,7 +311,8 @@ impl Session {
                         | BusMessage::ReleaseLease { .. }
                         | BusMessage::LeaseFreed { .. }
                         | BusMessage::Presence { .. }
-                        | BusMessage::QueueChanged { .. },
+                        | BusMessage::QueueChanged { .. }
+                        | BusMessage::SettingsChanged { .. },
                     ) => {}
                     // Events may have been lost on the way (the bus says so, or this receiver
                     // fell behind): whatever the store has after what was sent goes out now.

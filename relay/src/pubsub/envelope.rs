@@ -44,6 +44,7 @@ enum Carried {
     LeaseFreed { conversation_id: String },
     Presence { node: String, agents: Vec<OnlineAgent> },
     QueueChanged { site: String },
+    SettingsChanged { site: String },
 }
 
 impl From<BusMessage> for Carried {
@@ -59,6 +60,7 @@ impl From<BusMessage> for Carried {
             BusMessage::LeaseFreed { conversation_id } => Self::LeaseFreed { conversation_id },
             BusMessage::Presence { node, agents } => Self::Presence { node, agents },
             BusMessage::QueueChanged { site } => Self::QueueChanged { site },
+            BusMessage::SettingsChanged { site } => Self::SettingsChanged { site },
         }
     }
 }
@@ -76,6 +78,7 @@ impl From<Carried> for BusMessage {
             Carried::LeaseFreed { conversation_id } => Self::LeaseFreed { conversation_id },
             Carried::Presence { node, agents } => Self::Presence { node, agents },
             Carried::QueueChanged { site } => Self::QueueChanged { site },
+            Carried::SettingsChanged { site } => Self::SettingsChanged { site },
         }
     }
 }
@@ -137,6 +140,7 @@ mod tests {
         let sam = OnlineAgent { id: "sam".into(), name: "Sam".into(), sites: vec!["demo".into()] };
         check(BusMessage::Presence { node: "n".into(), agents: vec![sam] });
         check(BusMessage::QueueChanged { site: "demo".into() });
+        check(BusMessage::SettingsChanged { site: "demo".into() });
     }
 
     #[test]

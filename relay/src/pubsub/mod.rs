@@ -51,6 +51,9 @@ pub enum BusMessage {
     Presence { node: String, agents: Vec<OnlineAgent> },
     /// On [`crate::queue::QUEUE`]: the site's waiting line changed; relays re-read it.
     QueueChanged { site: String },
+    /// On [`crate::site_settings::SETTINGS`]: the site's settings in the database changed;
+    /// relays re-read them.
+    SettingsChanged { site: String },
 }
 
 /// An agent online at some relay, as [`BusMessage::Presence`] carries it.

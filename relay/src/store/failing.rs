@@ -48,6 +48,10 @@ macro_rules! delegate {
     ($( fn $name:ident(&self $(, $arg:ident : $ty:ty)*) -> $ret:ty; )*) => {
         #[async_trait]
         impl Store for FailingStore {
+            fn admin(&self) -> &dyn super::admin::AdminStore {
+                self.inner.admin()
+            }
+
             $(
                 async fn $name(&self $(, $arg: $ty)*) -> Result<$ret> {
                     self.check(stringify!($name))?;

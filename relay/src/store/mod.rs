@@ -5,6 +5,7 @@
 //! PostgreSQL (`postgres://` or `postgresql://`) lets several relays share one database. Both
 //! backends pass the same behaviour suite (`tests/tests/store.rs`).
 
+pub mod admin;
 mod claim;
 pub mod columns;
 #[cfg(test)]
@@ -190,6 +191,8 @@ pub enum Appended {
 
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
+    /// The owner dashboard's accounts, sessions, settings and audit log, in the same database.
+    fn admin(&self) -> &dyn admin::AdminStore;
     /// A round trip to the database (readiness).
     async fn ping(&self) -> Result<()>;
     /// The outbox's and the webhook events' backlog.

@@ -45,7 +45,7 @@ const STATEMENT_TIMEOUT: &str = "5s";
 const IDLE_IN_TRANSACTION_TIMEOUT: &str = "30s";
 
 pub struct PostgresStore {
-    pool: PgPool,
+    pub(super) pool: PgPool,
 }
 
 /// The server named by `url` without credentials, for messages.
@@ -194,6 +194,10 @@ impl PostgresStore {
 
 #[async_trait]
 impl Store for PostgresStore {
+    fn admin(&self) -> &dyn super::admin::AdminStore {
+        self
+    }
+
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())

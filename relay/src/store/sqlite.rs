@@ -26,7 +26,7 @@ use crate::event::{stored, Channel, Event, EventBody, Phase};
 use crate::identity::Identity;
 
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(super) pool: SqlitePool,
 }
 
 impl SqliteStore {
@@ -169,6 +169,10 @@ async fn newest_migration(connection: &SqlitePool) -> Option<i64> {
 
 #[async_trait]
 impl Store for SqliteStore {
+    fn admin(&self) -> &dyn super::admin::AdminStore {
+        self
+    }
+
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())

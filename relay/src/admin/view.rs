@@ -1,0 +1,99 @@
+//! The layout and form pieces of every dashboard page (maud escapes every value). Forms are
+//! plain HTML: each input has a `<label>`, an error is tied to its input with
+//! `aria-describedby` and `aria-invalid`, and the page's first problem is announced in a
+//! `role="alert"` box; everything works from the keyboard, without script.
+
+use maud::{html, Markup, DOCTYPE};
+
+use super::session::Signed;
+
+/// A whole page: header with navigation (and sign-out when signed in), the title, `body`.
+pub fn page(title: &str, signed: Option<&Signed>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · Baton dashboard" }
+                link rel="stylesheet" href="/admin/admin.css";
+            }
+            body {
+                a class="skip" href="#main" { "Skip to content" }
+                header class="top" {
+                    a class="brand" href="/admin/" { "Baton" }
+                    @if let Some(signed) = signed {
+                        nav aria-label="Main" {
+                            @if signed.0.account.role == crate::store::admin::Role::Owner {
+                                a href="/admin/sites" { "Sites" }
+                            }
+                            a href="/admin/inbox" { "Inbox" }
+                        }
+                        form class="sign-out" method="post" action="/admin/sign-out" {
+                            (csrf(signed.csrf()))
+                            span { (signed.email()) }
+                            button type="submit" { "Sign out" }
+                        }
+                    }
+                }
+                main id="main" tabindex="-1" {
+                    h1 { (title) }
+                    (body)
+                }
+            }
+        }
+    }
+}
+
+/// The hidden CSRF field every form carries.
+pub fn csrf(token: &str) -> Markup {
+    html! { input type="hidden" name="csrf" value=(token); }
+}
+
+/// A problem with the whole request or form, announced.
+pub fn problem(message: &str) -> Markup {
+    html! { p class="problem" role="alert" { (message) } }
+}
+
+/// A confirmation after a change.
+pub fn notice(message: &str) -> Markup {
+    html! { p class="notice" role="status" { (message) } }
+}
+
+/// How an input is drawn.
+#[derive(Clone, Copy)]
+pub enum Input {
+    Line,
+    Email,
+    Password,
+    NewPassword,
+    /// Several lines (`rows`).
+    Text(u8),
+}
+
+/// A labelled input with its hint and error.
+pub fn field(name: &str, label: &str, value: &str, input: Input, hint: Option<&str>, error: Option<&str>) -> Markup {
+    let id = format!("f-{}", name.replace('.', "-"));
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let described: Vec<&str> =
+        [hint.map(|_| hint_id.as_str()), error.map(|_| error_id.as_str())].into_iter().flatten().collect();
+    let described = (!described.is_empty()).then(|| described.join(" "));
+    let invalid = error.map(|_| "true");
+    html! {
+        div class={ "field" @if error.is_some() { " has-error" } } {
+            label for=(id) { (label) }
+            @if let Some(hint) = hint { p class="hint" id=(hint_id) { (hint) } }
+            @match input {
+                Input::Text(rows) => {
+                    textarea id=(id) name=(name) rows=(rows) aria-describedby=[described.as_deref()] aria-invalid=[invalid] { (value) }
+                }
+                Input::Line => input id=(id) name=(name) type="text" value=(value) aria-describedby=[described.as_deref()] aria-invalid=[invalid];
+                Input::Email => input id=(id) name=(name) type="email" autocomplete="username" value=(value) required aria-describedby=[described.as_deref()] aria-invalid=[invalid];
+                Input::Password => input id=(id) name=(name) type="password" autocomplete="current-password" required aria-describedby=[described.as_deref()] aria-invalid=[invalid];
+                Input::NewPassword => input id=(id) name=(name) type="password" autocomplete="new-password" required minlength=(super::password::MIN_CHARS) aria-describedby=[described.as_deref()] aria-invalid=[invalid];
+            }
+            @if let Some(error) = error { p class="error" id=(error_id) { (error) } }
+        }
+    }
+}

@@ -1,0 +1,407 @@
+//! What the owner dashboard keeps (`crate::admin`): accounts and the sites they work on, their
+//! sessions, the sites' settings documents and the audit log. One SQL text for both backends
+//! (`$n` placeholders, which SQLite reads too), generated for each by [`admin_store!`]; the
+//! tables are SQLite migration 0024 and PostgreSQL 0005.
+
+use async_trait::async_trait;
+
+use super::Result;
+
+/// What an account may do: an owner everything of its sites, an agent their inbox only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Owner,
+    Agent,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Agent => "agent",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "owner" => Some(Role::Owner),
+            "agent" => Some(Role::Agent),
+            _ => None,
+        }
+    }
+}
+
+/// A stored account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: String,
+    /// Lower-cased.
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// argon2id, as a PHC string.
+    pub password_hash: String,
+    /// Wrong passwords in a row.
+    pub failed_attempts: u32,
+    /// Refused until then (ms since the epoch), whatever the password.
+    pub locked_until: Option<i64>,
+    /// Site keys, or `*` for every site.
+    pub sites: Vec<String>,
+}
+
+/// An account to create.
+#[derive(Debug, Clone)]
+pub struct NewAccount<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: Role,
+    pub password_hash: &'a str,
+    pub sites: &'a [String],
+}
+
+/// A signed-in browser's session.
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub account: Account,
+    /// The synchronizer token its forms carry.
+    pub csrf: String,
+}
+
+/// A site's settings document as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingsDoc {
+    pub site: String,
+    /// 1 for the first document, one more at each change.
+    pub version: i64,
+    /// TOML of the `[sites.<key>]` table's shape.
+    pub document: String,
+    pub updated_by: String,
+    pub updated_at: i64,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub at: i64,
+    /// Who: an account's email, or `cli` / `setup`.
+    pub actor: String,
+    pub site: Option<String>,
+    /// What kind of change (`settings`, `site.create`, `account.create`, `settings.import`, ...).
+    pub action: String,
+    /// What changed, in words (e.g. the keys and their old and new values).
+    pub detail: String,
+}
+
+/// The dashboard's storage, every operation in one statement or transaction.
+#[async_trait]
+pub trait AdminStore: Send + Sync {
+    /// Whether any owner exists.
+    async fn has_owner(&self) -> Result<bool>;
+    /// Creates an account; `None` when its email is taken. With `first_owner`, only while no
+    /// first owner was made (the setup token's once), and marks it made.
+    async fn create_account(&self, new: &NewAccount<'_>, first_owner: bool) -> Result<Option<Account>>;
+    async fn account_by_email(&self, email: &str) -> Result<Option<Account>>;
+    /// A wrong password: one more in a row; at `lock_after` in a row the account is locked
+    /// until `lock_until` and the count starts again.
+    async fn sign_in_failed(&self, account_id: &str, lock_after: u32, lock_until: i64) -> Result<()>;
+    /// A right password: the count of wrong ones is cleared.
+    async fn sign_in_succeeded(&self, account_id: &str) -> Result<()>;
+    /// Gives the account `site` too.
+    async fn add_account_site(&self, account_id: &str, site: &str) -> Result<()>;
+    async fn create_session(&self, id_hash: &str, account_id: &str, csrf: &str, expires_at: i64) -> Result<()>;
+    /// The live session with this id hash (not expired at `now`).
+    async fn session(&self, id_hash: &str, now: i64) -> Result<Option<SessionRow>>;
+    async fn delete_session(&self, id_hash: &str) -> Result<()>;
+    /// Every site's settings document.
+    async fn site_settings(&self) -> Result<Vec<SettingsDoc>>;
+    async fn site_setting(&self, site: &str) -> Result<Option<SettingsDoc>>;
+    /// Writes `site`'s document if its stored version is still `expected` (0: none stored yet),
+    /// with the audit line, in one transaction. The new version, or `None` when someone else
+    /// changed it first.
+    async fn save_site_settings(&self, doc: &SettingsDoc, expected: i64, audit: &AuditEntry) -> Result<Option<i64>>;
+    async fn audit(&self, entry: &AuditEntry) -> Result<()>;
+    /// The newest `limit` lines, of `site` only when given.
+    async fn audit_log(&self, site: Option<&str>, limit: u32) -> Result<Vec<AuditEntry>>;
+}
+
+const ACCOUNT_COLUMNS: &str = "id, email, name, role, password_hash, failed_attempts, locked_until";
+
+/// Implements [`AdminStore`] for a backend whose `pool` is a `sqlx::Pool`: the SQL is the same.
+macro_rules! admin_store {
+    ($store:ty) => {
+        impl $store {
+            async fn account_row<'e, E>(executor: E, by: &str, value: &str) -> $crate::store::Result<Option<Account>>
+            where
+                E: sqlx::Executor<'e, Database = <$store as $crate::store::admin::Backend>::Db> + Copy,
+            {
+                use $crate::store::rows::Columns;
+                let query = format!("SELECT {} FROM admin_accounts WHERE {by} = $1", ACCOUNT_COLUMNS);
+                let Some(row) = sqlx::query(&query).bind(value).fetch_optional(executor).await? else {
+                    return Ok(None);
+                };
+                let role = row.text("role")?;
+                let id = row.text("id")?;
+                let sites = sqlx::query_scalar("SELECT site FROM admin_account_sites WHERE account_id = $1 ORDER BY site")
+                    .bind(&id)
+                    .fetch_all(executor)
+                    .await?;
+                Ok(Some(Account {
+                    id,
+                    email: row.text("email")?,
+                    name: row.text("name")?,
+                    role: Role::parse(&role)
+                        .ok_or_else(|| $crate::store::StoreError::Corrupt(format!("account role {role:?}")))?,
+                    password_hash: row.text("password_hash")?,
+                    failed_attempts: u32::try_from(row.int("failed_attempts")?).unwrap_or(u32::MAX),
+                    locked_until: row.maybe_int("locked_until")?,
+                    sites,
+                }))
+            }
+
+            fn settings_doc(row: &<<$store as $crate::store::admin::Backend>::Db as sqlx::Database>::Row) -> $crate::store::Result<SettingsDoc> {
+                use $crate::store::rows::Columns;
+                Ok(SettingsDoc {
+                    site: row.text("site")?,
+                    version: row.int("version")?,
+                    document: row.text("document")?,
+                    updated_by: row.text("updated_by")?,
+                    updated_at: row.int("updated_at")?,
+                })
+            }
+
+            fn audit_entry(row: &<<$store as $crate::store::admin::Backend>::Db as sqlx::Database>::Row) -> $crate::store::Result<AuditEntry> {
+                use $crate::store::rows::Columns;
+                Ok(AuditEntry {
+                    at: row.int("at")?,
+                    actor: row.text("actor")?,
+                    site: row.maybe_text("site")?,
+                    action: row.text("action")?,
+                    detail: row.text("detail")?,
+                })
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl AdminStore for $store {
+            async fn has_owner(&self) -> $crate::store::Result<bool> {
+                let owners: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM admin_accounts WHERE role = 'owner'")
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(owners > 0)
+            }
+
+            async fn create_account(&self, new: &NewAccount<'_>, first_owner: bool) -> $crate::store::Result<Option<Account>> {
+                let mut tx = self.pool.begin().await?;
+                let now = $crate::store::now_millis();
+                if first_owner || new.role == Role::Owner {
+                    let made = sqlx::query("INSERT INTO admin_setup (id, done_at) VALUES (1, $1) ON CONFLICT DO NOTHING")
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    if first_owner && made == 0 {
+                        return Ok(None);
+                    }
+                }
+                let id = uuid::Uuid::new_v4().to_string();
+                let inserted = sqlx::query(
+                    "INSERT INTO admin_accounts (id, email, name, role, password_hash, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                )
+                .bind(&id)
+                .bind(new.email)
+                .bind(new.name)
+                .bind(new.role.name())
+                .bind(new.password_hash)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if inserted == 0 {
+                    return Ok(None);
+                }
+                for site in new.sites {
+                    sqlx::query("INSERT INTO admin_account_sites (account_id, site) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                        .bind(&id)
+                        .bind(site)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Self::account_row(&self.pool, "id", &id).await
+            }
+
+            async fn account_by_email(&self, email: &str) -> $crate::store::Result<Option<Account>> {
+                Self::account_row(&self.pool, "email", email).await
+            }
+
+            async fn sign_in_failed(&self, account_id: &str, lock_after: u32, lock_until: i64) -> $crate::store::Result<()> {
+                sqlx::query(
+                    "UPDATE admin_accounts SET \
+                     locked_until = CASE WHEN failed_attempts + 1 >= $2 THEN $3 ELSE locked_until END, \
+                     failed_attempts = CASE WHEN failed_attempts + 1 >= $2 THEN 0 ELSE failed_attempts + 1 END \
+                     WHERE id = $1",
+                )
+                .bind(account_id)
+                .bind(i64::from(lock_after))
+                .bind(lock_until)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn sign_in_succeeded(&self, account_id: &str) -> $crate::store::Result<()> {
+                sqlx::query("UPDATE admin_accounts SET failed_attempts = 0, locked_until = NULL WHERE id = $1")
+                    .bind(account_id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn add_account_site(&self, account_id: &str, site: &str) -> $crate::store::Result<()> {
+                sqlx::query("INSERT INTO admin_account_sites (account_id, site) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(account_id)
+                    .bind(site)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn create_session(&self, id_hash: &str, account_id: &str, csrf: &str, expires_at: i64) -> $crate::store::Result<()> {
+                let now = $crate::store::now_millis();
+                // Expired sessions go as new ones come.
+                sqlx::query("DELETE FROM admin_sessions WHERE expires_at <= $1").bind(now).execute(&self.pool).await?;
+                sqlx::query(
+                    "INSERT INTO admin_sessions (id_hash, account_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(id_hash)
+                .bind(account_id)
+                .bind(csrf)
+                .bind(now)
+                .bind(expires_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn session(&self, id_hash: &str, now: i64) -> $crate::store::Result<Option<SessionRow>> {
+                let found: Option<(String, String)> =
+                    sqlx::query_as("SELECT account_id, csrf FROM admin_sessions WHERE id_hash = $1 AND expires_at > $2")
+                        .bind(id_hash)
+                        .bind(now)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                let Some((account_id, csrf)) = found else { return Ok(None) };
+                let account = Self::account_row(&self.pool, "id", &account_id).await?;
+                Ok(account.map(|account| SessionRow { account, csrf }))
+            }
+
+            async fn delete_session(&self, id_hash: &str) -> $crate::store::Result<()> {
+                sqlx::query("DELETE FROM admin_sessions WHERE id_hash = $1").bind(id_hash).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn site_settings(&self) -> $crate::store::Result<Vec<SettingsDoc>> {
+                let rows = sqlx::query("SELECT site, version, document, updated_by, updated_at FROM site_settings ORDER BY site")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(Self::settings_doc).collect()
+            }
+
+            async fn site_setting(&self, site: &str) -> $crate::store::Result<Option<SettingsDoc>> {
+                let row = sqlx::query("SELECT site, version, document, updated_by, updated_at FROM site_settings WHERE site = $1")
+                    .bind(site)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(Self::settings_doc).transpose()
+            }
+
+            async fn save_site_settings(&self, doc: &SettingsDoc, expected: i64, audit: &AuditEntry) -> $crate::store::Result<Option<i64>> {
+                let mut tx = self.pool.begin().await?;
+                let version = expected + 1;
+                let written = if expected == 0 {
+                    sqlx::query(
+                        "INSERT INTO site_settings (site, version, document, updated_by, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(&doc.site)
+                    .bind(version)
+                    .bind(&doc.document)
+                    .bind(&doc.updated_by)
+                    .bind(doc.updated_at)
+                    .execute(&mut *tx)
+                    .await?
+                } else {
+                    sqlx::query(
+                        "UPDATE site_settings SET version = $2, document = $3, updated_by = $4, updated_at = $5 \
+                         WHERE site = $1 AND version = $6",
+                    )
+                    .bind(&doc.site)
+                    .bind(version)
+                    .bind(&doc.document)
+                    .bind(&doc.updated_by)
+                    .bind(doc.updated_at)
+                    .bind(expected)
+                    .execute(&mut *tx)
+                    .await?
+                }
+                .rows_affected();
+                if written == 0 {
+                    return Ok(None);
+                }
+                Self::insert_audit(&mut *tx, audit).await?;
+                tx.commit().await?;
+                Ok(Some(version))
+            }
+
+            async fn audit(&self, entry: &AuditEntry) -> $crate::store::Result<()> {
+                Self::insert_audit(&self.pool, entry).await
+            }
+
+            async fn audit_log(&self, site: Option<&str>, limit: u32) -> $crate::store::Result<Vec<AuditEntry>> {
+                let rows = sqlx::query(
+                    "SELECT at, actor, site, action, detail FROM audit_log \
+                     WHERE $1 IS NULL OR site = $1 ORDER BY id DESC LIMIT $2",
+                )
+                .bind(site)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(Self::audit_entry).collect()
+            }
+        }
+
+        impl $store {
+            async fn insert_audit<'e, E>(executor: E, entry: &AuditEntry) -> $crate::store::Result<()>
+            where
+                E: sqlx::Executor<'e, Database = <$store as $crate::store::admin::Backend>::Db>,
+            {
+                sqlx::query("INSERT INTO audit_log (at, actor, site, action, detail) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(entry.at)
+                    .bind(&entry.actor)
+                    .bind(&entry.site)
+                    .bind(&entry.action)
+                    .bind(&entry.detail)
+                    .execute(executor)
+                    .await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+/// The database a backend speaks, for [`admin_store!`]'s generic helpers.
+pub(super) trait Backend {
+    type Db: sqlx::Database;
+}
+
+impl Backend for super::SqliteStore {
+    type Db = sqlx::Sqlite;
+}
+
+impl Backend for super::PostgresStore {
+    type Db = sqlx::Postgres;
+}
+
+admin_store!(super::SqliteStore);
+admin_store!(super::PostgresStore);

@@ -1,0 +1,320 @@
+//! The owner dashboard (`/admin/`) over HTTP against a real relay and SQLite: the first owner
+//! by the setup token, sign-in lockout and rate limit, CSRF refusals, roles, and a settings
+//! change reaching a new conversation without a restart.
+
+use baton_tests::{
+    dashboard::{Dashboard, PASSWORD},
+    test_config, TestDb, TestRelay,
+};
+use relay::{
+    admin::password,
+    config::Config,
+    store::{
+        self,
+        admin::{NewAccount, Role},
+    },
+};
+use reqwest::StatusCode;
+use serde_json::json;
+
+const SETUP_TOKEN: &str = "setup-token-for-tests-0123456789";
+const OWNER: &str = "olivia@example.com";
+
+fn config(db: &TestDb) -> Config {
+    let mut config = test_config(db);
+    config.admin.setup_token = Some(SETUP_TOKEN.into());
+    config
+}
+
+/// A relay whose first owner is made and signed in.
+async fn signed_in_owner(db: &TestDb) -> (TestRelay, Dashboard) {
+    let relay = TestRelay::start_with(config(db)).await;
+    let mut browser = Dashboard::new(&relay.http_url());
+    assert!(browser.set_up(SETUP_TOKEN, OWNER).await.redirects_to("/admin/sign-in"));
+    assert!(browser.sign_in(OWNER, PASSWORD).await.redirects_to("/admin/"));
+    (relay, browser)
+}
+
+/// An account made straight in the store (agents have no invitation page yet).
+async fn account(db: &TestDb, email: &str, role: Role, sites: &[&str]) {
+    let store = store::connect(&db.url).await.unwrap();
+    let hash = password::hash(PASSWORD.into()).await.unwrap();
+    let sites: Vec<String> = sites.iter().map(|s| s.to_string()).collect();
+    let new = NewAccount { email, name: email, role, password_hash: &hash, sites: &sites };
+    store.admin().create_account(&new, false).await.unwrap().expect("a new account");
+}
+
+#[tokio::test]
+async fn the_setup_token_creates_the_first_owner_once() {
+    let db = TestDb::new();
+    let relay = TestRelay::start_with(config(&db)).await;
+    let mut browser = Dashboard::new(&relay.http_url());
+    assert!(browser.get("/admin/").await.redirects_to("/admin/setup"));
+
+    let wrong = browser
+        .submit(
+            "/admin/setup",
+            "/admin/setup",
+            &[("token", "not-the-token"), ("name", "Mallory"), ("email", "m@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.body.contains("not the setup token"), "{}", wrong.body);
+    let short = browser
+        .submit(
+            "/admin/setup",
+            "/admin/setup",
+            &[("token", SETUP_TOKEN), ("name", "Olivia"), ("email", OWNER), ("password", "short")],
+        )
+        .await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(short.body.contains("at least 12 characters"), "{}", short.body);
+    assert!(short.body.contains("aria-invalid=\"true\""), "the field is marked: {}", short.body);
+
+    assert!(browser.set_up(SETUP_TOKEN, OWNER).await.redirects_to("/admin/sign-in"));
+    // Spent: the page sends to sign-in, and a second try (another browser) makes nobody.
+    let mut other = Dashboard::new(&relay.http_url());
+    assert!(other.get("/admin/setup").await.redirects_to("/admin/sign-in"));
+    let form = other.get("/admin/sign-in").await.csrf();
+    let again = other
+        .post_raw(
+            "/admin/setup",
+            &[
+                ("token", SETUP_TOKEN),
+                ("name", "Eve"),
+                ("email", "eve@example.com"),
+                ("password", PASSWORD),
+                ("csrf", &form),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::GONE, "{}", again.body);
+    let eve = other.sign_in("eve@example.com", PASSWORD).await;
+    assert_eq!(eve.status, StatusCode::UNAUTHORIZED);
+
+    let signed = browser.sign_in(OWNER, PASSWORD).await;
+    assert!(signed.redirects_to("/admin/"));
+    let cookie = signed.set_cookies.iter().find(|c| c.starts_with("baton_admin=")).expect("a session cookie");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain HTTP: {cookie}");
+    assert!(browser.get("/admin/").await.redirects_to("/admin/sites"));
+    let sites = browser.get("/admin/sites").await;
+    assert_eq!(sites.status, StatusCode::OK);
+    assert!(sites.body.contains("href=\"/admin/sites/demo\""), "{}", sites.body);
+
+    // Signing out ends the session on the server, not only in the browser.
+    let csrf = sites.csrf();
+    let session = browser_cookie(&signed);
+    assert!(browser.post_raw("/admin/sign-out", &[("csrf", &csrf)]).await.redirects_to("/admin/sign-in"));
+    let mut replay = Dashboard::new(&relay.http_url());
+    replay.set_cookie(&session);
+    assert!(replay.get("/admin/sites").await.redirects_to("/admin/sign-in"));
+}
+
+fn browser_cookie(page: &baton_tests::dashboard::Page) -> String {
+    page.set_cookies.iter().find(|c| c.starts_with("baton_admin=")).unwrap().split(';').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn behind_tls_the_session_cookie_is_secure_and_host_bound() {
+    let db = TestDb::new();
+    let mut config = config(&db);
+    config.admin.public_url = Some("https://chat.example.com".into());
+    let relay = TestRelay::start_with(config).await;
+    let mut browser = Dashboard::new(&relay.http_url());
+    browser.set_up(SETUP_TOKEN, OWNER).await;
+    let signed = browser.sign_in(OWNER, PASSWORD).await;
+    let cookie = signed.set_cookies.iter().find(|c| c.starts_with("__Host-baton_admin=")).expect("a __Host- cookie");
+    assert!(cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(cookie.contains("Path=/"), "{cookie}");
+}
+
+#[tokio::test]
+async fn wrong_passwords_lock_the_account_and_one_address_is_rate_limited() {
+    let db = TestDb::new();
+    let mut config = config(&db);
+    config.admin.sign_ins_per_minute = 8;
+    let relay = TestRelay::start_with(config).await;
+    let mut browser = Dashboard::new(&relay.http_url());
+    browser.set_up(SETUP_TOKEN, OWNER).await;
+
+    for attempt in 1..=4 {
+        let wrong = browser.sign_in(OWNER, "wrong password here").await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "attempt {attempt}");
+        assert!(wrong.body.contains("Wrong email or password"), "{}", wrong.body);
+    }
+    let fifth = browser.sign_in(OWNER, "wrong password here").await;
+    assert_eq!(fifth.status, StatusCode::FORBIDDEN);
+    assert!(fifth.body.contains("locked"), "{}", fifth.body);
+    // Locked: even the right password is refused, and no session is made.
+    let right = browser.sign_in(OWNER, PASSWORD).await;
+    assert_eq!(right.status, StatusCode::FORBIDDEN);
+    assert!(right.body.contains("locked"), "{}", right.body);
+    assert!(right.set_cookies.iter().all(|c| !c.starts_with("baton_admin=")), "{:?}", right.set_cookies);
+    // An unknown email answers like a wrong password.
+    let unknown = browser.sign_in("nobody@example.com", PASSWORD).await;
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+    assert!(unknown.body.contains("Wrong email or password"), "{}", unknown.body);
+
+    // Eight attempts a minute from one address: the next ones wait, whatever the account.
+    browser.sign_in("nobody@example.com", PASSWORD).await;
+    let limited = browser.sign_in("nobody@example.com", PASSWORD).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS, "{}", limited.body);
+    assert!(limited.body.contains("Too many sign-in attempts"), "{}", limited.body);
+}
+
+#[tokio::test]
+async fn forms_without_the_right_csrf_token_are_refused() {
+    let db = TestDb::new();
+    let (relay, mut browser) = signed_in_owner(&db).await;
+    let missing = browser.post_raw("/admin/sites", &[("key", "sneaky"), ("bot_name", "Sneaky")]).await;
+    assert_eq!(missing.status, StatusCode::FORBIDDEN);
+    let wrong =
+        browser.post_raw("/admin/sites", &[("key", "sneaky"), ("bot_name", "Sneaky"), ("csrf", "forged")]).await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    let handover = browser
+        .post_raw("/admin/sites/demo/handover", &[("action", "save"), ("text_message", "Forged"), ("csrf", "")])
+        .await;
+    assert_eq!(handover.status, StatusCode::FORBIDDEN);
+    let sites = browser.get("/admin/sites").await;
+    assert!(!sites.body.contains("sneaky"), "nothing was created: {}", sites.body);
+    // Another session's token is no good either.
+    let mut other = Dashboard::new(&relay.http_url());
+    other.sign_in(OWNER, PASSWORD).await;
+    let theirs = other.get("/admin/sites").await.csrf();
+    let crossed =
+        browser.post_raw("/admin/sites", &[("key", "sneaky"), ("bot_name", "Sneaky"), ("csrf", &theirs)]).await;
+    assert_eq!(crossed.status, StatusCode::FORBIDDEN);
+    // A sign-in form without its form cookie's token is refused too.
+    let mut fresh = Dashboard::new(&relay.http_url());
+    let bare = fresh.post_raw("/admin/sign-in", &[("email", OWNER), ("password", PASSWORD)]).await;
+    assert_eq!(bare.status, StatusCode::FORBIDDEN);
+
+    let made = browser.submit("/admin/sites", "/admin/sites", &[("key", "shop"), ("bot_name", "Shop Bot")]).await;
+    assert!(made.redirects_to("/admin/sites/shop"), "{made:?}");
+}
+
+#[tokio::test]
+async fn an_agent_is_refused_on_owner_pages_and_an_owner_on_other_owners_sites() {
+    let db = TestDb::new();
+    let (relay, _owner) = signed_in_owner(&db).await;
+    account(&db, "alex@example.com", Role::Agent, &["demo"]).await;
+    account(&db, "other@example.com", Role::Owner, &["elsewhere"]).await;
+
+    let mut agent = Dashboard::new(&relay.http_url());
+    assert!(agent.sign_in("alex@example.com", PASSWORD).await.redirects_to("/admin/"));
+    assert!(agent.get("/admin/").await.redirects_to("/admin/inbox"));
+    let inbox = agent.get("/admin/inbox").await;
+    assert_eq!(inbox.status, StatusCode::OK);
+    for page in ["/admin/sites", "/admin/sites/demo", "/admin/sites/demo/handover", "/admin/sites/demo/test"] {
+        assert_eq!(agent.get(page).await.status, StatusCode::FORBIDDEN, "{page}");
+    }
+    let csrf = inbox.csrf();
+    let post = agent
+        .post_raw("/admin/sites/demo/handover", &[("action", "save"), ("text_message", "Hi"), ("csrf", &csrf)])
+        .await;
+    assert_eq!(post.status, StatusCode::FORBIDDEN);
+
+    let mut other = Dashboard::new(&relay.http_url());
+    assert!(other.sign_in("other@example.com", PASSWORD).await.redirects_to("/admin/"));
+    let list = other.get("/admin/sites").await;
+    assert!(!list.body.contains("/admin/sites/demo\""), "{}", list.body);
+    assert_eq!(other.get("/admin/sites/demo/handover").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(other.get("/admin/sites/demo/export").await.status, StatusCode::FORBIDDEN);
+}
+
+/// The "unsupported channel" text the HTTP channel answers a request for a person with.
+async fn unsupported_answer(relay: &TestRelay) -> String {
+    let reply: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/api/v1/sites/demo/messages", relay.http_url()))
+        .json(&json!({"text": "hello", "request_handover": true}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    reply["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Sends the Handover page's form with `text` as the unsupported-channel message.
+async fn unsupported_channel_message(
+    browser: &mut Dashboard,
+    action: &str,
+    text: &str,
+) -> baton_tests::dashboard::Page {
+    let page = "/admin/sites/demo/handover";
+    browser.submit(page, page, &[("action", action), ("unsupported_channel_message", text)]).await
+}
+
+#[tokio::test]
+async fn a_handover_text_changed_in_the_dashboard_reaches_new_conversations_without_a_restart() {
+    let db = TestDb::new();
+    let (relay, mut browser) = signed_in_owner(&db).await;
+    assert!(unsupported_answer(&relay).await.contains("not possible on this channel"));
+
+    // A broken template is shown next to its field and nothing is saved.
+    let broken = unsupported_channel_message(&mut browser, "save", "Oops {% if %}").await;
+    assert_eq!(broken.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(broken.body.contains("id=\"f-unsupported_channel_message-error\""), "{}", broken.body);
+
+    let text = "Dashboard says: {% if visitor_name %}{{ visitor_name }}, {% endif %}no live chat here.";
+    let preview = unsupported_channel_message(&mut browser, "preview", text).await;
+    assert_eq!(preview.status, StatusCode::OK);
+    assert!(preview.body.contains("Dashboard says: Ada, no live chat here."), "{}", preview.body);
+    assert!(unsupported_answer(&relay).await.contains("not possible on this channel"), "a preview saves nothing");
+
+    let saved = unsupported_channel_message(&mut browser, "save", text).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert!(saved.body.contains("Saved."), "{}", saved.body);
+    assert!(unsupported_answer(&relay).await.contains("Dashboard says: no live chat here."));
+
+    // Audited, exported, and kept over the file's settings after a restart.
+    let overview = browser.get("/admin/sites/demo").await;
+    assert!(overview.body.contains("settings.handover"), "{}", overview.body);
+    assert!(overview.body.contains(OWNER), "{}", overview.body);
+    assert!(overview.body.contains("handover.unsupported_channel_message"), "{}", overview.body);
+    let export = browser.get("/admin/sites/demo/export").await;
+    assert!(export.body.contains("[sites.demo.handover]"), "{}", export.body);
+    assert!(export.body.contains("Dashboard says:"), "{}", export.body);
+    assert!(!export.body.contains(baton_tests::widget_client::IDENTITY_SECRET), "no secrets in exports");
+    relay.stop().await;
+    let relay = TestRelay::start_with(config(&db)).await;
+    assert!(unsupported_answer(&relay).await.contains("Dashboard says: no live chat here."));
+}
+
+#[tokio::test]
+async fn a_change_made_at_one_relay_applies_at_another_sharing_the_database_and_redis() {
+    let db = TestDb::postgres().await;
+    let redis = baton_tests::redis::RedisServer::start().await;
+    let shared = |db: &TestDb| {
+        let mut config = config(db);
+        config.redis_url = Some(redis.url());
+        config.redis_prefix = format!("dashboard-{}:", std::process::id());
+        config
+    };
+    let a = TestRelay::start_with(shared(&db)).await;
+    let b = TestRelay::start_with(shared(&db)).await;
+    let mut browser = Dashboard::new(&a.http_url());
+    assert!(browser.set_up(SETUP_TOKEN, OWNER).await.redirects_to("/admin/sign-in"));
+    assert!(browser.sign_in(OWNER, PASSWORD).await.redirects_to("/admin/"));
+    assert!(unsupported_answer(&b).await.contains("not possible on this channel"));
+
+    let saved = unsupported_channel_message(&mut browser, "save", "Changed at relay A.").await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let answer = unsupported_answer(&b).await;
+        if answer.contains("Changed at relay A.") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "relay B still answers {answer:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
