@@ -318,3 +318,93 @@ async fn a_change_made_at_one_relay_applies_at_another_sharing_the_database_and_
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
+
+/// Tries `sentence` in the Triggers page's box and gives the outcome shown.
+async fn try_sentence(browser: &mut Dashboard, sentence: &str) -> String {
+    let page =
+        browser.submit("/admin/sites/demo/triggers", "/admin/sites/demo/triggers/try", &[("sentence", sentence)]).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let at = page.body.find("data-testid=\"outcome\">").expect("an outcome");
+    let rest = &page.body[at + "data-testid=\"outcome\">".len()..];
+    rest[..rest.find('<').unwrap()].to_string()
+}
+
+#[tokio::test]
+async fn the_triggers_page_tries_a_sentence_and_switches_triggers_live() {
+    let db = TestDb::new();
+    let (_relay, mut browser) = signed_in_owner(&db).await;
+    let asked = try_sentence(&mut browser, "Can I talk to a person please?").await;
+    assert!(asked.contains("Hands over to a person: the visitor asked for a person"), "{asked}");
+    let rule = try_sentence(&mut browser, "My charger caught fire").await;
+    assert!(rule.contains("rule: safety issue"), "{rule}");
+    let plain = try_sentence(&mut browser, "How long does shipping take?").await;
+    assert!(plain.contains("no trigger fires"), "{plain}");
+
+    let bad = browser
+        .submit(
+            "/admin/sites/demo/triggers",
+            "/admin/sites/demo/triggers",
+            &[
+                ("frustration", "on"),
+                ("frustration_threshold", "2"),
+                ("frustration_action", "offer"),
+                ("min_confidence", "0.2"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("id=\"f-frustration_threshold-error\""), "{}", bad.body);
+
+    // Requests in words off (the box unticked): the same sentence no longer hands over.
+    let saved = browser
+        .submit(
+            "/admin/sites/demo/triggers",
+            "/admin/sites/demo/triggers",
+            &[
+                ("frustration", "on"),
+                ("frustration_threshold", "0.6"),
+                ("frustration_action", "offer"),
+                ("min_confidence", "0.2"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert!(saved.body.contains("Triggers saved."), "{}", saved.body);
+    let now = try_sentence(&mut browser, "Can I talk to a person please?").await;
+    assert!(now.contains("no trigger fires"), "{now}");
+    let log = browser.get("/admin/sites/demo").await;
+    assert!(log.body.contains("triggers.explicit_request.enabled: set to false"), "{}", log.body);
+}
+
+#[tokio::test]
+async fn the_cli_creates_an_owner_who_can_sign_in_and_setup_is_then_closed() {
+    let db = TestDb::new();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("baton.toml");
+    std::fs::write(&file, format!("database_url = {:?}\n", db.url)).unwrap();
+    let create = |email: &str| {
+        std::process::Command::new(baton_tests::process::binary())
+            .args(["create-owner", email, "Cli Owner"])
+            .env("BATON_CONFIG", &file)
+            .env("BATON_OWNER_PASSWORD", PASSWORD)
+            .output()
+            .expect("running baton-relay create-owner")
+    };
+    let made = create("cli@example.com");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    assert!(String::from_utf8_lossy(&made.stdout).contains("owner cli@example.com created"));
+    let again = create("cli@example.com");
+    assert!(!again.status.success(), "the same email twice");
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("exists already"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+
+    let relay = TestRelay::start_with(config(&db)).await;
+    let mut browser = Dashboard::new(&relay.http_url());
+    assert!(browser.get("/admin/").await.redirects_to("/admin/sign-in"), "an owner exists: no setup");
+    assert!(browser.get("/admin/setup").await.redirects_to("/admin/sign-in"));
+    assert!(browser.sign_in("cli@example.com", PASSWORD).await.redirects_to("/admin/"));
+    assert_eq!(browser.get("/admin/sites/demo/handover").await.status, StatusCode::OK);
+}

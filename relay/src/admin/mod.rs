@@ -8,7 +8,7 @@
 //! - [`sign_in`]: sign in and out with per-address rate limiting and per-account lockout, and
 //!   the first owner's setup page.
 //! - [`setup`]: the one-time setup token printed at start, and `baton-relay create-owner`.
-//! - [`sites`], [`handover`], [`test_chat`]: the pages; their changes go through
+//! - [`sites`], [`handover`], [`triggers`], [`test_chat`]: the pages; their changes go through
 //!   [`settings::save`] (the site's settings document, audited, applied live).
 //! - [`view`]: the layout and form pieces every page uses.
 
@@ -20,6 +20,7 @@ pub mod setup;
 pub mod sign_in;
 pub mod sites;
 pub mod test_chat;
+pub mod triggers;
 pub mod view;
 
 use std::{net::IpAddr, num::NonZeroU32};
@@ -121,6 +122,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/sites/{site}/import", post(sites::import))
         .route("/admin/sites/{site}/handover", get(handover::page).post(handover::submit))
         .route("/admin/sites/{site}/test", get(test_chat::page))
+        .route("/admin/sites/{site}/triggers", get(triggers::page).post(triggers::submit))
+        .route("/admin/sites/{site}/triggers/try", post(triggers::try_sentence))
         .layer(middleware::from_fn_with_state(state.clone(), session::guard))
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(ADMIN_CSP)))
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))

@@ -97,3 +97,31 @@ pub fn field(name: &str, label: &str, value: &str, input: Input, hint: Option<&s
         }
     }
 }
+
+/// A labelled checkbox (sent as `on` when ticked, absent when not).
+pub fn checkbox(name: &str, label: &str, checked: bool, hint: Option<&str>) -> Markup {
+    let id = format!("f-{}", name.replace('.', "-"));
+    let hint_id = format!("{id}-hint");
+    html! {
+        div class="field check" {
+            input id=(id) name=(name) type="checkbox" checked[checked] aria-describedby=[hint.map(|_| hint_id.as_str())];
+            label for=(id) { (label) }
+            @if let Some(hint) = hint { p class="hint" id=(hint_id) { (hint) } }
+        }
+    }
+}
+
+/// A labelled choice among `options` (value, label).
+pub fn select(name: &str, label: &str, options: &[(&str, &str)], selected: &str) -> Markup {
+    let id = format!("f-{}", name.replace('.', "-"));
+    html! {
+        div class="field" {
+            label for=(id) { (label) }
+            select id=(id) name=(name) {
+                @for (value, text) in options {
+                    option value=(value) selected[*value == selected] { (text) }
+                }
+            }
+        }
+    }
+}

@@ -213,7 +213,8 @@ impl Config {
     pub fn read_from(file: &str) -> Result<(Self, Option<String>), ConfigError> {
         let mut config: Config = Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(file))
-            .merge(Env::prefixed("BATON_").ignore(&["CONFIG"]).split("__"))
+            // Not settings: the file's name, and `baton-relay create-owner`'s password.
+            .merge(Env::prefixed("BATON_").ignore(&["CONFIG", "OWNER_PASSWORD"]).split("__"))
             .extract()
             .map_err(Box::new)?;
         let source = std::fs::read_to_string(file).ok();
