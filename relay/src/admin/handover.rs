@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use axum::{
-    extract::{Path, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Response},
     Form,
@@ -16,7 +16,7 @@ use axum::{
 use maud::{html, Markup};
 
 use super::{
-    session::{Owner, Signed},
+    session::{Signed, SiteOwner},
     settings,
     view::{self, field, Input},
     AdminError,
@@ -273,24 +273,16 @@ fn render(owner: &Signed, site: &str, values: &Values, errors: &HashMap<&str, St
     view::page(&format!("Handover texts of {site}"), Some(owner), body)
 }
 
-pub async fn page(
-    State(state): State<AppState>,
-    Owner(owner): Owner,
-    Path(site): Path<String>,
-) -> Result<Markup, AdminError> {
-    Owner(owner.clone()).of(&site)?;
-    let config = settings::current(&state, &site).ok_or(AdminError::NotFound)?;
-    Ok(render(&owner, &site, &values_of(&config.handover), &HashMap::new(), Said::Nothing))
+pub async fn page(SiteOwner { owner, site, live }: SiteOwner) -> Markup {
+    render(&owner, &site, &values_of(&live.config.handover), &HashMap::new(), Said::Nothing)
 }
 
 pub async fn submit(
     State(state): State<AppState>,
-    Owner(owner): Owner,
-    Path(site): Path<String>,
+    SiteOwner { owner, site, live }: SiteOwner,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AdminError> {
-    Owner(owner.clone()).of(&site)?;
-    let config = settings::current(&state, &site).ok_or(AdminError::NotFound)?;
+    let config = live.config.clone();
     let current = values_of(&config.handover);
     let mut values = Values::new();
     let mut errors = HashMap::new();

@@ -4,7 +4,8 @@
 //! - [`password`]: argon2id hashing, off the async workers.
 //! - [`session`]: the session cookie (random id, stored as its SHA-256; `HttpOnly`,
 //!   `SameSite=Strict`, `Secure` behind TLS), the CSRF check every `POST` goes through, and the
-//!   [`session::Signed`] / [`session::Owner`] extractors (roles and sites).
+//!   [`session::Signed`] / [`session::Owner`] / [`session::SiteOwner`] extractors (roles and
+//!   sites).
 //! - [`sign_in`]: sign in and out with per-address rate limiting and per-account lockout, and
 //!   the first owner's setup page.
 //! - [`setup`]: the one-time setup token printed at start, and `baton-relay create-owner`.

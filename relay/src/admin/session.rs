@@ -116,14 +116,28 @@ impl Signed {
 #[derive(Debug, Clone)]
 pub struct Owner(pub Signed);
 
-impl Owner {
-    /// The owner, if `site` is theirs.
-    pub fn of(&self, site: &str) -> Result<&Signed, AdminError> {
-        if self.0.may(site) {
-            Ok(&self.0)
-        } else {
-            Err(AdminError::Forbidden)
+/// An owner on a page of one of their sites (`/admin/sites/{site}/...`): 403 for a site that
+/// is not theirs, 404 for one that does not exist.
+pub struct SiteOwner {
+    pub owner: Signed,
+    pub site: String,
+    /// The site as it runs now (file and settings document).
+    pub live: Arc<crate::sites::Site>,
+}
+
+impl FromRequestParts<AppState> for SiteOwner {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Owner(owner) = Owner::from_request_parts(parts, state).await?;
+        let axum::extract::Path(site) = axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AdminError::NotFound.into_response())?;
+        if !owner.may(&site) {
+            return Err(AdminError::Forbidden.into_response());
         }
+        let live = state.sites.get(&site).ok_or_else(|| AdminError::NotFound.into_response())?;
+        Ok(SiteOwner { owner, site, live })
     }
 }
 

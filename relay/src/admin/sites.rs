@@ -2,7 +2,7 @@
 //! allowed origins, export and import of its settings as TOML, its audit log).
 
 use axum::{
-    extract::{Path, State},
+    extract::State,
     http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
     Form,
@@ -11,7 +11,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::{
-    session::{Owner, Signed},
+    session::{Owner, Signed, SiteOwner},
     settings,
     view::{self, field, Input},
     AdminError,
@@ -188,16 +188,10 @@ fn when(at: i64) -> String {
 
 pub async fn overview(
     State(state): State<AppState>,
-    Owner(owner): Owner,
-    Path(site): Path<String>,
+    SiteOwner { owner, site, .. }: SiteOwner,
     headers: HeaderMap,
 ) -> Result<Markup, AdminError> {
-    let owner = owner_of(&owner, &site)?;
-    overview_page(&state, owner, &site, &headers, Shown::default()).await
-}
-
-fn owner_of<'a>(owner: &'a Signed, site: &str) -> Result<&'a Signed, AdminError> {
-    Owner(owner.clone()).of(site).map(|_| owner)
+    overview_page(&state, &owner, &site, &headers, Shown::default()).await
 }
 
 #[derive(Deserialize)]
@@ -228,13 +222,11 @@ fn parse_origins(text: &str) -> Result<Vec<String>, String> {
 
 pub async fn origins(
     State(state): State<AppState>,
-    Owner(owner): Owner,
-    Path(site): Path<String>,
+    SiteOwner { owner, site, .. }: SiteOwner,
     headers: HeaderMap,
     Form(form): Form<OriginsForm>,
 ) -> Result<Response, AdminError> {
-    let owner = owner_of(&owner, &site)?;
-    settings::current(&state, &site).ok_or(AdminError::NotFound)?;
+    let owner = &owner;
     let result = match parse_origins(&form.origins) {
         Ok(origins) => {
             let value = toml::Value::Array(origins.into_iter().map(toml::Value::String).collect());
@@ -274,14 +266,8 @@ async fn after_form(
     Ok((status, overview_page(state, owner, site, headers, shown).await?).into_response())
 }
 
-pub async fn export(
-    State(state): State<AppState>,
-    Owner(owner): Owner,
-    Path(site): Path<String>,
-) -> Result<Response, AdminError> {
-    owner_of(&owner, &site)?;
-    let config = settings::current(&state, &site).ok_or(AdminError::NotFound)?;
-    let text = site_settings::export(&site, &config).map_err(|e| AdminError::Internal(e.to_string()))?;
+pub async fn export(SiteOwner { site, live, .. }: SiteOwner) -> Result<Response, AdminError> {
+    let text = site_settings::export(&site, &live.config).map_err(|e| AdminError::Internal(e.to_string()))?;
     let disposition = format!("attachment; filename=\"{site}.toml\"");
     Ok((
         [
@@ -301,13 +287,11 @@ pub struct ImportForm {
 
 pub async fn import(
     State(state): State<AppState>,
-    Owner(owner): Owner,
-    Path(site): Path<String>,
+    SiteOwner { owner, site, .. }: SiteOwner,
     headers: HeaderMap,
     Form(form): Form<ImportForm>,
 ) -> Result<Response, AdminError> {
-    let owner = owner_of(&owner, &site)?;
-    settings::current(&state, &site).ok_or(AdminError::NotFound)?;
+    let owner = &owner;
     let imported = site_settings::import(&site, &form.toml);
     let stored = state.store.admin().site_setting(&site).await?;
     let (before, version) = stored.map_or((String::new(), 0), |doc| (doc.document, doc.version));

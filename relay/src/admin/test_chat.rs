@@ -2,23 +2,18 @@
 //! `data-site`) exactly as on the owner's pages, so the owner can ask a question, ask for a
 //! person and watch the handover with the settings in effect now.
 
-use axum::{
-    extract::{Path, State},
-    http::HeaderMap,
-};
+use axum::{extract::State, http::HeaderMap};
 use maud::{html, Markup};
 
-use super::{session::Owner, settings, sites::relay_url, view, AdminError};
+use super::{session::SiteOwner, sites::relay_url, view, AdminError};
 use crate::state::AppState;
 
 pub async fn page(
     State(state): State<AppState>,
-    Owner(owner): Owner,
-    Path(site): Path<String>,
+    SiteOwner { owner, site, live }: SiteOwner,
     headers: HeaderMap,
 ) -> Result<Markup, AdminError> {
-    Owner(owner.clone()).of(&site)?;
-    let config = settings::current(&state, &site).ok_or(AdminError::NotFound)?;
+    let config = live.config.clone();
     let here = relay_url(&state, &headers);
     let refused = !config.allowed_origins.is_empty() && !config.allowed_origins.iter().any(|o| o == &here);
     let body = html! {

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use axum::{
-    extract::{Path, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Response},
     Form,
@@ -14,7 +14,7 @@ use axum::{
 use maud::{html, Markup};
 
 use super::{
-    session::{Owner, Signed},
+    session::{Signed, SiteOwner},
     settings,
     view::{self, checkbox, field, select, Input},
     AdminError,
@@ -116,18 +116,8 @@ fn render(owner: &Signed, site: &str, config: &TriggersConfig, shown: &Shown, se
     view::page(&format!("Triggers of {site}"), Some(owner), body)
 }
 
-fn triggers_of(state: &AppState, site: &str) -> Result<TriggersConfig, AdminError> {
-    Ok(settings::current(state, site).ok_or(AdminError::NotFound)?.triggers)
-}
-
-pub async fn page(
-    State(state): State<AppState>,
-    Owner(owner): Owner,
-    Path(site): Path<String>,
-) -> Result<Markup, AdminError> {
-    Owner(owner.clone()).of(&site)?;
-    let config = triggers_of(&state, &site)?;
-    Ok(render(&owner, &site, &config, &Shown::default(), ""))
+pub async fn page(SiteOwner { owner, site, live }: SiteOwner) -> Markup {
+    render(&owner, &site, live.triggers.config(), &Shown::default(), "")
 }
 
 /// A number from 0 to 1, or what is wrong with it.
@@ -140,12 +130,10 @@ fn fraction(text: Option<&String>) -> Result<f64, String> {
 
 pub async fn submit(
     State(state): State<AppState>,
-    Owner(owner): Owner,
-    Path(site): Path<String>,
+    SiteOwner { owner, site, live }: SiteOwner,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AdminError> {
-    Owner(owner.clone()).of(&site)?;
-    let config = triggers_of(&state, &site)?;
+    let config = live.triggers.config();
     let ticked = |name: &str| toml::Value::Boolean(form.contains_key(name));
     let mut shown = Shown::default();
     let threshold =
@@ -157,7 +145,7 @@ pub async fn submit(
     };
     let (Some(threshold), Some(confidence)) = (threshold, confidence) else {
         shown.problem = Some("Please correct the fields marked below; nothing was saved.".into());
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&owner, &site, &config, &shown, "")).into_response());
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&owner, &site, config, &shown, "")).into_response());
     };
     let changes = [
         ("triggers.explicit_request.enabled", ticked("explicit_request")),
@@ -169,7 +157,8 @@ pub async fn submit(
         ("triggers.cannot_answer.auto_handover_when_unanswered", ticked("auto_handover")),
     ];
     let result = settings::save(&state, &owner, &site, "settings.triggers", &changes).await;
-    let config = triggers_of(&state, &site)?;
+    // As saved (or as before, when refused).
+    let config = state.sites.get(&site).map_or_else(|| config.clone(), |now| now.triggers.config().clone());
     match result {
         Ok(()) => shown.notice = Some("Triggers saved."),
         Err(error) => shown.problem = Some(error.to_string()),
@@ -179,13 +168,9 @@ pub async fn submit(
 }
 
 pub async fn try_sentence(
-    State(state): State<AppState>,
-    Owner(owner): Owner,
-    Path(site): Path<String>,
+    SiteOwner { owner, site, live }: SiteOwner,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AdminError> {
-    Owner(owner.clone()).of(&site)?;
-    let live = state.sites.get(&site).ok_or(AdminError::NotFound)?;
     let sentence = form.get("sentence").map(|s| s.trim().to_string()).unwrap_or_default();
     let mut shown = Shown::default();
     if sentence.is_empty() {
