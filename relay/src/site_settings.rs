@@ -130,13 +130,34 @@ pub fn overlay(file: &Config, docs: &[SettingsDoc]) -> Config {
     config
 }
 
-/// `document`'s keys over `base` (tables merge key by key, other values replace).
+/// The optional keys a document can take away from the file's table (TOML has no null):
+/// `unset = ["office_hours"]` makes the site always open whatever the file says.
+pub const UNSETTABLE: [&str; 2] = ["office_hours", "identity_secret"];
+
+/// `document`'s keys over `base` (tables merge key by key, other values replace), then the
+/// keys listed in its `unset` removed.
 pub fn merge(base: &SiteConfig, document: &str) -> Result<SiteConfig, SettingsError> {
-    document.parse::<toml::Table>().map_err(|e| SettingsError::Toml(e.message().to_string()))?;
-    Figment::from(Serialized::defaults(base))
-        .merge(Toml::string(document))
+    let mut table = document.parse::<toml::Table>().map_err(|e| SettingsError::Toml(e.message().to_string()))?;
+    let unset = match table.remove("unset") {
+        None => Vec::new(),
+        Some(toml::Value::Array(keys)) => keys.iter().map(|k| k.as_str().unwrap_or_default().to_string()).collect(),
+        Some(_) => return Err(SettingsError::Invalid("`unset` is a list of keys".into())),
+    };
+    if let Some(key) = unset.iter().find(|k| !UNSETTABLE.contains(&k.as_str())) {
+        return Err(SettingsError::Invalid(format!("{key:?} cannot be unset (only {})", UNSETTABLE.join(", "))));
+    }
+    let rest = toml::to_string(&table).map_err(|e| SettingsError::Toml(e.to_string()))?;
+    let mut site: SiteConfig = Figment::from(Serialized::defaults(base))
+        .merge(Toml::string(&rest))
         .extract()
-        .map_err(|error| SettingsError::Invalid(error.to_string()))
+        .map_err(|error| SettingsError::Invalid(error.to_string()))?;
+    for key in unset {
+        match key.as_str() {
+            "office_hours" => site.office_hours = None,
+            _ => site.identity_secret = None,
+        }
+    }
+    Ok(site)
 }
 
 /// Everything loading a configuration file checks, for one site: templates, triggers, office
@@ -301,6 +322,19 @@ mod tests {
         assert_eq!(demo.handover.quick_reply_text, "Stop it");
         assert_eq!(demo.handover.text_message, file.sites["demo"].handover.text_message);
         assert_eq!(config.sites["fresh"].greeting, "New site");
+    }
+
+    #[test]
+    fn a_document_can_unset_the_files_office_hours_and_nothing_else() {
+        let base = SiteConfig {
+            office_hours: Some(crate::config::OfficeHours { timezone: "UTC".into(), days: Default::default() }),
+            ..SiteConfig::default()
+        };
+        assert!(merge(&base, "").unwrap().office_hours.is_some());
+        let open = merge(&base, "unset = [\"office_hours\"]\nbot_name = \"B\"").unwrap();
+        assert_eq!((open.office_hours, open.bot_name.as_str()), (None, "B"));
+        assert!(merge(&base, "unset = [\"bot_name\"]").is_err());
+        assert!(merge(&base, "unset = \"office_hours\"").is_err());
     }
 
     #[test]

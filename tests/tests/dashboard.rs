@@ -3,8 +3,11 @@
 //! change reaching a new conversation without a restart.
 
 use baton_tests::{
+    agent_client::{AgentSocket, DEMO_TOKEN},
     dashboard::{Dashboard, PASSWORD},
-    test_config, TestDb, TestRelay,
+    test_config,
+    widget_client::WidgetClient,
+    TestDb, TestRelay,
 };
 use relay::{
     admin::password,
@@ -16,6 +19,7 @@ use relay::{
 };
 use reqwest::StatusCode;
 use serde_json::json;
+use shared::ClientFrame;
 
 const SETUP_TOKEN: &str = "setup-token-for-tests-0123456789";
 const OWNER: &str = "olivia@example.com";
@@ -407,4 +411,34 @@ async fn the_cli_creates_an_owner_who_can_sign_in_and_setup_is_then_closed() {
     assert!(browser.get("/admin/setup").await.redirects_to("/admin/sign-in"));
     assert!(browser.sign_in("cli@example.com", PASSWORD).await.redirects_to("/admin/"));
     assert_eq!(browser.get("/admin/sites/demo/handover").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn office_hours_set_in_the_dashboard_close_and_open_the_handover_live() {
+    let db = TestDb::new();
+    let (relay, mut browser) = signed_in_owner(&db).await;
+    let _agent = AgentSocket::connect(&relay.ws_base(), DEMO_TOKEN).await;
+    let page = "/admin/sites/demo/office-hours";
+    let bad = browser.submit(page, page, &[("timezone", "Nowhere/City"), ("sun", "03:00-03:01")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("id=\"f-timezone-error\""), "{}", bad.body);
+    let backwards = browser.submit(page, page, &[("timezone", "UTC"), ("tue", "17:00-09:00")]).await;
+    assert!(backwards.body.contains("id=\"f-tue-error\""), "{}", backwards.body);
+
+    // One minute a week (baton_tests::one_minute_office_hours): closed whenever this runs.
+    let closed = browser.submit(page, page, &[("timezone", "Pacific/Kiritimati"), ("sun", "03:00-03:01")]).await;
+    assert_eq!(closed.status, StatusCode::OK, "{}", closed.body);
+    if baton_tests::office_hours_open_now() {
+        return;
+    }
+    assert!(closed.body.contains("Closed now"), "{}", closed.body);
+    let (mut visitor, _, _) = WidgetClient::greeted(&relay.ws_url()).await;
+    visitor.send(&ClientFrame::RequestHandover).await;
+    visitor.until_message(shared::Role::Bot, "nobody from our team is available").await;
+
+    let open = browser.submit(page, page, &[("always", "on"), ("timezone", "UTC")]).await;
+    assert!(open.body.contains("Always open"), "{}", open.body);
+    let (mut visitor, _, _) = WidgetClient::greeted(&relay.ws_url()).await;
+    visitor.send(&ClientFrame::RequestHandover).await;
+    visitor.until_message(shared::Role::Bot, "bringing in a person").await;
 }

@@ -136,6 +136,7 @@ async fn overview_page(
         nav aria-label="This site" class="site-nav" {
             a href={ "/admin/sites/" (site) "/handover" } { "Handover texts" }
             a href={ "/admin/sites/" (site) "/triggers" } { "Triggers" }
+            a href={ "/admin/sites/" (site) "/office-hours" } { "Office hours" }
             a href={ "/admin/sites/" (site) "/test" } { "Test chat" }
             a href={ "/admin/sites/" (site) "/export" } download={ (site) ".toml" } { "Export settings (TOML)" }
         }

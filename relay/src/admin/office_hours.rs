@@ -1,0 +1,175 @@
+//! The Office hours page: when the site's people take chats (time zone and the ranges of each
+//! day), or always. Outside them a request for a person gets the unavailable message. Saved in
+//! the site's settings document; "always open" over a file that sets hours is the document's
+//! `unset = ["office_hours"]`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::{
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Form,
+};
+use maud::{html, Markup};
+
+use super::{
+    session::{Signed, SiteOwner},
+    settings,
+    view::{self, checkbox, field, Input},
+    AdminError,
+};
+use crate::{
+    config::{OfficeHours, OfficeHoursError},
+    site_settings::SettingsError,
+    state::AppState,
+};
+
+const DAYS: [(&str, &str); 7] = [
+    ("mon", "Monday"),
+    ("tue", "Tuesday"),
+    ("wed", "Wednesday"),
+    ("thu", "Thursday"),
+    ("fri", "Friday"),
+    ("sat", "Saturday"),
+    ("sun", "Sunday"),
+];
+
+/// The form's values: always open, the time zone, each day's ranges.
+struct Values {
+    always: bool,
+    timezone: String,
+    days: BTreeMap<&'static str, String>,
+}
+
+impl Values {
+    fn of(hours: Option<&OfficeHours>) -> Self {
+        let days = DAYS
+            .iter()
+            .map(|(day, _)| (*day, hours.and_then(|h| h.days.get(*day)).cloned().unwrap_or_default()))
+            .collect();
+        Self {
+            always: hours.is_none(),
+            timezone: hours.map_or_else(|| "Europe/Berlin".to_string(), |h| h.timezone.clone()),
+            days,
+        }
+    }
+
+    fn hours(&self) -> OfficeHours {
+        OfficeHours {
+            timezone: self.timezone.trim().to_string(),
+            // Every day, closed ones empty: a document's days merge over the file's, so a day
+            // closed here must say so.
+            days: self.days.iter().map(|(day, ranges)| (day.to_string(), ranges.trim().to_string())).collect(),
+        }
+    }
+}
+
+fn render(
+    owner: &Signed,
+    site: &str,
+    values: &Values,
+    errors: &HashMap<String, String>,
+    said: Option<Markup>,
+) -> Markup {
+    let error = |name: &str| errors.get(name).map(String::as_str);
+    let status = if values.always {
+        "Always open: a request for a person is always passed on.".to_string()
+    } else {
+        match values.hours().schedule() {
+            Ok(schedule) if schedule.is_open(chrono::Utc::now()) => "Open now.".to_string(),
+            Ok(_) => "Closed now: a request for a person gets the unavailable message.".to_string(),
+            Err(_) => String::new(),
+        }
+    };
+    let body = html! {
+        @if let Some(said) = said { (said) }
+        @if !errors.is_empty() { (view::problem("Please correct the fields marked below; nothing was saved.")) }
+        p data-testid="open-status" { (status) }
+        form method="post" action={ "/admin/sites/" (site) "/office-hours" } {
+            (view::csrf(owner.csrf()))
+            (checkbox("always", "Always open", values.always, Some("Ignore the hours below.")))
+            (field("timezone", "Time zone", &values.timezone, Input::Line, Some("An IANA name, such as Europe/Berlin or America/New_York."), error("timezone")))
+            @for (day, label) in DAYS {
+                (field(day, label, values.days.get(day).map(String::as_str).unwrap_or_default(), Input::Line,
+                    Some("Such as 09:00-12:30, 13:30-17:00; empty: closed."), error(day)))
+            }
+            button type="submit" { "Save office hours" }
+        }
+    };
+    view::page(&format!("Office hours of {site}"), Some(owner), body)
+}
+
+pub async fn page(SiteOwner { owner, site, live }: SiteOwner) -> Markup {
+    render(&owner, &site, &Values::of(live.config.office_hours.as_ref()), &HashMap::new(), None)
+}
+
+/// The field a schedule error belongs to.
+fn field_of(error: &OfficeHoursError, values: &Values) -> String {
+    match error {
+        OfficeHoursError::TimeZone(_) => "timezone".into(),
+        OfficeHoursError::Day(day) => day.clone(),
+        OfficeHoursError::Range(range) => values
+            .days
+            .iter()
+            .find(|(_, ranges)| ranges.contains(range.as_str()))
+            .map_or("mon", |(day, _)| day)
+            .to_string(),
+    }
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    SiteOwner { owner, site, .. }: SiteOwner,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, AdminError> {
+    let values = Values {
+        always: form.contains_key("always"),
+        timezone: form.get("timezone").cloned().unwrap_or_default(),
+        days: DAYS.iter().map(|(day, _)| (*day, form.get(*day).cloned().unwrap_or_default())).collect(),
+    };
+    let hours = values.hours();
+    if !values.always {
+        if let Err(error) = hours.schedule() {
+            let errors = HashMap::from([(field_of(&error, &values), format!("{error}."))]);
+            return Ok(
+                (StatusCode::UNPROCESSABLE_ENTITY, render(&owner, &site, &values, &errors, None)).into_response()
+            );
+        }
+    }
+    let result = save(&state, &owner, &site, (!values.always).then_some(&hours)).await;
+    let said = match &result {
+        Ok(()) => view::notice("Office hours saved."),
+        Err(error) => view::problem(&error.to_string()),
+    };
+    let status = if result.is_ok() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((status, render(&owner, &site, &values, &HashMap::new(), Some(said))).into_response())
+}
+
+/// Writes `hours` (or always open) into the site's document, replacing what it held.
+async fn save(state: &AppState, owner: &Signed, site: &str, hours: Option<&OfficeHours>) -> Result<(), SettingsError> {
+    let stored = state.store.admin().site_setting(site).await?;
+    let (before, version) = stored.map_or((String::new(), 0), |doc| (doc.document, doc.version));
+    let mut table: toml::Table =
+        before.parse().map_err(|e: toml::de::Error| SettingsError::Toml(e.message().into()))?;
+    let mut unset: Vec<toml::Value> = match table.remove("unset") {
+        Some(toml::Value::Array(keys)) => keys,
+        _ => Vec::new(),
+    };
+    unset.retain(|key| key.as_str() != Some("office_hours"));
+    match hours {
+        Some(hours) => {
+            let value = toml::Value::try_from(hours).map_err(|e| SettingsError::Toml(e.to_string()))?;
+            table.insert("office_hours".into(), value);
+        }
+        None => {
+            table.remove("office_hours");
+            unset.push("office_hours".into());
+        }
+    }
+    if !unset.is_empty() {
+        table.insert("unset".into(), toml::Value::Array(unset));
+    }
+    let after = toml::to_string(&table).map_err(|e| SettingsError::Toml(e.to_string()))?;
+    settings::replace(state, owner, site, "settings.office_hours", &before, version, after).await
+}
