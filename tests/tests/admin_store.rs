@@ -5,7 +5,7 @@
 use baton_tests::TestDb;
 use relay::store::{
     self,
-    admin::{AuditEntry, NewAccount, Role, SettingsDoc},
+    admin::{Accepted, AuditEntry, Invite, NewAccount, Role, SettingsDoc},
 };
 
 baton_tests::on_every_backend!(
@@ -13,6 +13,7 @@ baton_tests::on_every_backend!(
     wrong_passwords_lock_after_the_limit_and_a_right_one_clears_them,
     sessions_last_until_they_expire_or_are_deleted,
     settings_documents_are_versioned_and_audited_together,
+    an_invitation_makes_one_agent_once_before_it_expires,
 );
 
 fn new<'a>(email: &'a str, role: Role, sites: &'a [String]) -> NewAccount<'a> {
@@ -102,4 +103,32 @@ async fn settings_documents_are_versioned_and_audited_together(db: TestDb) {
     assert_eq!(details, ["second", "first"]);
     assert_eq!(admin.audit_log(None, 10).await.unwrap().len(), 3);
     assert_eq!(admin.audit_log(None, 1).await.unwrap()[0].detail, "owner");
+}
+
+async fn an_invitation_makes_one_agent_once_before_it_expires(db: TestDb) {
+    let store = store::connect(&db.url).await.unwrap();
+    let admin = store.admin();
+    let invite = |hash: &str, email: &str, expires_at: i64| Invite {
+        token_hash: hash.into(),
+        email: email.into(),
+        name: "Alex".into(),
+        sites: vec!["demo".into(), "shop".into()],
+        invited_by: "owner@example.com".into(),
+        expires_at,
+    };
+    admin.create_invite(&invite("h1", "alex@example.com", 1_000)).await.unwrap();
+    admin.create_invite(&invite("h2", "late@example.com", 1_000)).await.unwrap();
+    admin.create_invite(&invite("h3", "alex@example.com", 1_000)).await.unwrap();
+    let Accepted::Created(agent) = admin.accept_invite("h1", 500, "$argon2id$x").await.unwrap() else {
+        panic!("the first use makes the agent")
+    };
+    assert_eq!((agent.role, agent.sites.clone()), (Role::Agent, vec!["demo".to_string(), "shop".to_string()]));
+    assert_eq!(admin.accept_invite("h1", 600, "$argon2id$x").await.unwrap(), Accepted::Unknown, "spent");
+    assert_eq!(admin.accept_invite("h2", 1_000, "$argon2id$x").await.unwrap(), Accepted::Unknown, "expired");
+    assert_eq!(admin.accept_invite("nope", 1, "$argon2id$x").await.unwrap(), Accepted::Unknown);
+    assert_eq!(admin.accept_invite("h3", 700, "$argon2id$x").await.unwrap(), Accepted::EmailTaken);
+    // The email's owner goes: the same invitation, left unused, works now.
+    admin.delete_account(&agent.id).await.unwrap();
+    assert!(matches!(admin.accept_invite("h3", 800, "$argon2id$x").await.unwrap(), Accepted::Created(_)));
+    assert_eq!(admin.accounts().await.unwrap().len(), 1);
 }

@@ -442,3 +442,55 @@ async fn office_hours_set_in_the_dashboard_close_and_open_the_handover_live() {
     visitor.send(&ClientFrame::RequestHandover).await;
     visitor.until_message(shared::Role::Bot, "bringing in a person").await;
 }
+
+/// The text in `body` between `start` and the next `end`.
+fn between<'a>(body: &'a str, start: &str, end: char) -> &'a str {
+    let at = body.find(start).unwrap_or_else(|| panic!("no {start:?} in {body}")) + start.len();
+    &body[at..at + body[at..].find(end).unwrap()]
+}
+
+#[tokio::test]
+async fn an_invited_agent_joins_once_and_a_revoked_one_is_out_at_once() {
+    let db = TestDb::new();
+    let (relay, mut owner) = signed_in_owner(&db).await;
+    let bad = owner.submit("/admin/agents", "/admin/agents", &[("name", ""), ("email", "not an email")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("Enter the agent") && bad.body.contains("Choose at least one"), "{}", bad.body);
+    let made = owner
+        .submit(
+            "/admin/agents",
+            "/admin/agents",
+            &[("name", "Alex Agent"), ("email", "Alex@Example.com"), ("site:demo", "on")],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+    let token = between(&made.body, "/admin/invite?token=", '"').to_string();
+
+    let mut agent = Dashboard::new(&relay.http_url());
+    let join = format!("/admin/invite?token={token}");
+    let short = agent.submit(&join, "/admin/invite", &[("token", &token), ("password", "short")]).await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let joined = agent.submit(&join, "/admin/invite", &[("token", &token), ("password", PASSWORD)]).await;
+    assert!(joined.redirects_to("/admin/sign-in"), "{joined:?}");
+    let mut again = Dashboard::new(&relay.http_url());
+    let spent = again.submit(&join, "/admin/invite", &[("token", &token), ("password", PASSWORD)]).await;
+    assert_eq!(spent.status, StatusCode::GONE, "the link works once");
+
+    assert!(agent.sign_in("alex@example.com", PASSWORD).await.redirects_to("/admin/"));
+    let inbox = agent.get("/admin/inbox").await;
+    assert!(inbox.body.contains("<li>demo</li>"), "{}", inbox.body);
+    assert_eq!(agent.get("/admin/agents").await.status, StatusCode::FORBIDDEN, "agents do not invite");
+
+    let list = owner.get("/admin/agents").await;
+    assert!(list.body.contains("alex@example.com"), "{}", list.body);
+    let id = between(&list.body, "action=\"/admin/agents/", '/').to_string();
+    let revoked = owner.submit("/admin/agents", &format!("/admin/agents/{id}/revoke"), &[]).await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.body);
+    assert!(revoked.body.contains("can no longer sign in"), "{}", revoked.body);
+    assert!(agent.get("/admin/inbox").await.redirects_to("/admin/sign-in"), "the session ended with the account");
+    assert_eq!(agent.sign_in("alex@example.com", PASSWORD).await.status, StatusCode::UNAUTHORIZED);
+
+    let store = store::connect(&db.url).await.unwrap();
+    let actions: Vec<String> = store.admin().audit_log(None, 10).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert_eq!(actions[..3], ["agent.revoke", "agent.join", "agent.invite"], "{actions:?}");
+}

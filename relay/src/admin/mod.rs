@@ -9,10 +9,12 @@
 //! - [`sign_in`]: sign in and out with per-address rate limiting and per-account lockout, and
 //!   the first owner's setup page.
 //! - [`setup`]: the one-time setup token printed at start, and `baton-relay create-owner`.
+//! - [`agents`]: invitations by one-time link, revoking at once.
 //! - [`sites`], [`handover`], [`triggers`], [`office_hours`], [`test_chat`]: the pages; their changes go through
 //!   [`settings::save`] (the site's settings document, audited, applied live).
 //! - [`view`]: the layout and form pieces every page uses.
 
+pub mod agents;
 pub mod handover;
 pub mod office_hours;
 pub mod password;
@@ -117,6 +119,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/sign-in", get(sign_in::sign_in_page).post(sign_in::sign_in))
         .route("/admin/sign-out", post(sign_in::sign_out))
         .route("/admin/inbox", get(sign_in::inbox))
+        .route("/admin/agents", get(agents::page).post(agents::invite))
+        .route("/admin/agents/{id}/revoke", post(agents::revoke))
+        .route("/admin/invite", get(agents::accept_page).post(agents::accept))
         .route("/admin/sites", get(sites::list).post(sites::create))
         .route("/admin/sites/{site}", get(sites::overview))
         .route("/admin/sites/{site}/origins", post(sites::origins))

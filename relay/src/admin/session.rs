@@ -32,7 +32,7 @@ use crate::{
 pub const MAX_FORM_BYTES: usize = 256 * 1024;
 
 /// Forms posted before a session exists, checked against the form cookie.
-const BEFORE_SIGN_IN: [&str; 2] = ["/admin/sign-in", "/admin/setup"];
+const BEFORE_SIGN_IN: [&str; 3] = ["/admin/sign-in", "/admin/setup", "/admin/invite"];
 
 /// 32 random bytes, URL-safe base64.
 pub fn random_token() -> String {

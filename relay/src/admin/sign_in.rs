@@ -40,7 +40,7 @@ pub async fn home(State(state): State<AppState>, signed: Option<Signed>) -> Resu
 }
 
 /// The form cookie of a page shown before sign-in: the one the browser has, or a new one.
-fn form_token(state: &AppState, jar: CookieJar) -> (CookieJar, String) {
+pub fn form_token(state: &AppState, jar: CookieJar) -> (CookieJar, String) {
     let cookies = Cookies(&state.config.admin);
     match jar.get(cookies.form_name()).map(|c| c.value().to_string()).filter(|t| !t.is_empty()) {
         Some(token) => (jar, token),
@@ -241,13 +241,18 @@ fn check_account_fields(name: &str, email: &str, password: &str, problems: &mut 
     if name.is_empty() {
         problems.name = Some("Enter a name.".into());
     }
-    let parts: Vec<&str> = email.split('@').collect();
-    if parts.len() != 2 || parts[0].is_empty() || !parts[1].contains('.') || email.chars().any(char::is_whitespace) {
-        problems.email = Some("Enter an email address such as name@example.com.".into());
-    }
+    problems.email = email_problem(email).map(str::to_string);
     if let Err(error) = password::acceptable(password) {
         problems.password = Some(format!("Choose a longer password: {error}."));
     }
+}
+
+/// What is wrong with `email` as an account's email, if anything.
+pub fn email_problem(email: &str) -> Option<&'static str> {
+    let parts: Vec<&str> = email.split('@').collect();
+    let bad =
+        parts.len() != 2 || parts[0].is_empty() || !parts[1].contains('.') || email.chars().any(char::is_whitespace);
+    bad.then_some("Enter an email address such as name@example.com.")
 }
 
 /// An agent's landing page: their sites and the inbox they answer in.

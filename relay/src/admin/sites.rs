@@ -164,19 +164,12 @@ async fn overview_page(
         h2 { "Changes" }
         @if log.is_empty() { p { "No changes made in the dashboard yet." } }
         @else {
-            table {
-                thead { tr { th scope="col" { "When (UTC)" } th scope="col" { "Who" } th scope="col" { "What" } th scope="col" { "Changed" } } }
-                tbody {
-                    @for entry in &log {
-                        tr {
-                            td { (when(entry.at)) }
-                            td { (entry.actor) }
-                            td { (entry.action) }
-                            td { pre { (entry.detail) } }
-                        }
-                    }
-                }
-            }
+            (view::table(&["When (UTC)", "Who", "What", "Changed"], log.iter().map(|entry| vec![
+                html! { (when(entry.at)) },
+                html! { (entry.actor) },
+                html! { (entry.action) },
+                html! { pre { (entry.detail) } },
+            ])))
         }
     };
     Ok(view::page(&format!("Site {site}"), Some(owner), body))

@@ -26,6 +26,7 @@ pub fn page(title: &str, signed: Option<&Signed>, body: Markup) -> Markup {
                         nav aria-label="Main" {
                             @if signed.0.account.role == crate::store::admin::Role::Owner {
                                 a href="/admin/sites" { "Sites" }
+                                a href="/admin/agents" { "Agents" }
                             }
                             a href="/admin/inbox" { "Inbox" }
                         }
@@ -122,6 +123,16 @@ pub fn select(name: &str, label: &str, options: &[(&str, &str)], selected: &str)
                     option value=(value) selected[*value == selected] { (text) }
                 }
             }
+        }
+    }
+}
+
+/// A table with column `headers` and `rows` of cells.
+pub fn table(headers: &[&str], rows: impl IntoIterator<Item = Vec<Markup>>) -> Markup {
+    html! {
+        table {
+            thead { tr { @for header in headers { th scope="col" { (header) } } } }
+            tbody { @for row in rows { tr { @for cell in row { td { (cell) } } } } }
         }
     }
 }

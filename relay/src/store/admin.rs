@@ -1,7 +1,7 @@
 //! What the owner dashboard keeps (`crate::admin`): accounts and the sites they work on, their
-//! sessions, the sites' settings documents and the audit log. One SQL text for both backends
+//! sessions, invitations, the sites' settings documents and the audit log. One SQL text for both backends
 //! (`$n` placeholders, which SQLite reads too), generated for each by [`admin_store!`]; the
-//! tables are SQLite migration 0024 and PostgreSQL 0005.
+//! tables are SQLite migrations 0024-0025 and PostgreSQL 0005-0006.
 
 use async_trait::async_trait;
 
@@ -92,6 +92,31 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+/// An invitation of an agent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invite {
+    /// The SHA-256 of the link's token.
+    pub token_hash: String,
+    /// Lower-cased.
+    pub email: String,
+    pub name: String,
+    pub sites: Vec<String>,
+    /// The owner's email.
+    pub invited_by: String,
+    pub expires_at: i64,
+}
+
+/// What became of an invitation taken up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Accepted {
+    /// The agent's account.
+    Created(Account),
+    /// No such invitation, or it was used or expired.
+    Unknown,
+    /// An account with the invitation's email exists (the invitation stays unused).
+    EmailTaken,
+}
+
 /// The dashboard's storage, every operation in one statement or transaction.
 #[async_trait]
 pub trait AdminStore: Send + Sync {
@@ -120,6 +145,14 @@ pub trait AdminStore: Send + Sync {
     /// changed it first.
     async fn save_site_settings(&self, doc: &SettingsDoc, expected: i64, audit: &AuditEntry) -> Result<Option<i64>>;
     async fn audit(&self, entry: &AuditEntry) -> Result<()>;
+    /// Every account, by email.
+    async fn accounts(&self) -> Result<Vec<Account>>;
+    /// Deletes the account; its sessions go with it.
+    async fn delete_account(&self, account_id: &str) -> Result<()>;
+    async fn create_invite(&self, invite: &Invite) -> Result<()>;
+    /// Spends the invitation (unused, not expired at `now`) and makes its agent with
+    /// `password_hash`, in one transaction.
+    async fn accept_invite(&self, token_hash: &str, now: i64, password_hash: &str) -> Result<Accepted>;
     /// The newest `limit` lines, of `site` only when given.
     async fn audit_log(&self, site: Option<&str>, limit: u32) -> Result<Vec<AuditEntry>>;
 }
@@ -220,13 +253,7 @@ macro_rules! admin_store {
                 if inserted == 0 {
                     return Ok(None);
                 }
-                for site in new.sites {
-                    sqlx::query("INSERT INTO admin_account_sites (account_id, site) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                        .bind(&id)
-                        .bind(site)
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                Self::add_sites(&mut tx, &id, new.sites.iter().map(String::as_str)).await?;
                 tx.commit().await?;
                 Self::account_row(&self.pool, "id", &id).await
             }
@@ -358,6 +385,73 @@ macro_rules! admin_store {
                 Self::insert_audit(&self.pool, entry).await
             }
 
+            async fn accounts(&self) -> $crate::store::Result<Vec<Account>> {
+                let emails: Vec<String> = sqlx::query_scalar("SELECT email FROM admin_accounts ORDER BY email")
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut accounts = Vec::with_capacity(emails.len());
+                for email in emails {
+                    accounts.extend(Self::account_row(&self.pool, "email", &email).await?);
+                }
+                Ok(accounts)
+            }
+
+            async fn delete_account(&self, account_id: &str) -> $crate::store::Result<()> {
+                sqlx::query("DELETE FROM admin_accounts WHERE id = $1").bind(account_id).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn create_invite(&self, invite: &Invite) -> $crate::store::Result<()> {
+                sqlx::query(
+                    "INSERT INTO admin_invites (token_hash, email, name, sites, invited_by, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&invite.token_hash)
+                .bind(&invite.email)
+                .bind(&invite.name)
+                .bind(invite.sites.join("\n"))
+                .bind(&invite.invited_by)
+                .bind($crate::store::now_millis())
+                .bind(invite.expires_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn accept_invite(&self, token_hash: &str, now: i64, password_hash: &str) -> $crate::store::Result<Accepted> {
+                let mut tx = self.pool.begin().await?;
+                let taken: Option<(String, String, String)> = sqlx::query_as(
+                    "UPDATE admin_invites SET used_at = $2 \
+                     WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING email, name, sites",
+                )
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((email, name, sites)) = taken else { return Ok(Accepted::Unknown) };
+                let id = uuid::Uuid::new_v4().to_string();
+                let inserted = sqlx::query(
+                    "INSERT INTO admin_accounts (id, email, name, role, password_hash, created_at) \
+                     VALUES ($1, $2, $3, 'agent', $4, $5) ON CONFLICT DO NOTHING",
+                )
+                .bind(&id)
+                .bind(&email)
+                .bind(&name)
+                .bind(password_hash)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if inserted == 0 {
+                    // Rolled back: the invitation stays unused.
+                    return Ok(Accepted::EmailTaken);
+                }
+                Self::add_sites(&mut tx, &id, sites.lines().filter(|s| !s.is_empty())).await?;
+                tx.commit().await?;
+                let account = Self::account_row(&self.pool, "id", &id).await?;
+                Ok(account.map_or(Accepted::Unknown, Accepted::Created))
+            }
+
             async fn audit_log(&self, site: Option<&str>, limit: u32) -> $crate::store::Result<Vec<AuditEntry>> {
                 let rows = sqlx::query(
                     "SELECT at, actor, site, action, detail FROM audit_log \
@@ -372,6 +466,22 @@ macro_rules! admin_store {
         }
 
         impl $store {
+            /// Gives the account `sites`, within the transaction.
+            async fn add_sites<'s>(
+                tx: &mut sqlx::Transaction<'_, <$store as $crate::store::admin::Backend>::Db>,
+                id: &str,
+                sites: impl Iterator<Item = &'s str>,
+            ) -> $crate::store::Result<()> {
+                for site in sites {
+                    sqlx::query("INSERT INTO admin_account_sites (account_id, site) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                        .bind(id)
+                        .bind(site)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                Ok(())
+            }
+
             async fn insert_audit<'e, E>(executor: E, entry: &AuditEntry) -> $crate::store::Result<()>
             where
                 E: sqlx::Executor<'e, Database = <$store as $crate::store::admin::Backend>::Db>,
