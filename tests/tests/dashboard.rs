@@ -494,3 +494,38 @@ async fn an_invited_agent_joins_once_and_a_revoked_one_is_out_at_once() {
     let actions: Vec<String> = store.admin().audit_log(None, 10).await.unwrap().into_iter().map(|e| e.action).collect();
     assert_eq!(actions[..3], ["agent.revoke", "agent.join", "agent.invite"], "{actions:?}");
 }
+
+#[tokio::test]
+async fn the_chat_page_renames_the_bot_and_sets_generates_and_removes_the_identity_secret() {
+    let db = TestDb::new();
+    let (relay, mut browser) = signed_in_owner(&db).await;
+    let page = "/admin/sites/demo/chat";
+    let empty = browser.submit(page, page, &[("bot_name", " "), ("greeting", "Hello")]).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.body.contains("id=\"f-bot_name-error\""), "{}", empty.body);
+
+    let greeting = "Hello from the dashboard!";
+    let saved = browser
+        .submit(page, page, &[("bot_name", "Dash"), ("greeting", greeting), ("identity_secret", "a-new-secret-wxyz")])
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert!(saved.body.contains("ends in …wxyz"), "{}", saved.body);
+    assert!(!saved.body.contains("a-new-secret-wxyz"), "never shown again in full");
+    let (mut visitor, _) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
+    let first = visitor.until_message(shared::Role::Bot, "").await;
+    assert_eq!(first.text, greeting);
+
+    let generated =
+        browser.submit(page, page, &[("bot_name", "Dash"), ("greeting", greeting), ("generate_secret", "on")]).await;
+    assert!(generated.body.contains("copy it now"), "{}", generated.body);
+    let removed =
+        browser.submit(page, page, &[("bot_name", "Dash"), ("greeting", greeting), ("remove_secret", "on")]).await;
+    assert!(removed.body.contains("Not set"), "{}", removed.body);
+    let log = browser.get("/admin/sites/demo").await;
+    assert!(
+        log.body.contains("identity_secret: set to (secret)") || log.body.contains("identity_secret: (secret)"),
+        "{}",
+        log.body
+    );
+    assert!(!log.body.contains("a-new-secret-wxyz"), "the audit log masks secrets");
+}

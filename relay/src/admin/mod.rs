@@ -10,11 +10,12 @@
 //!   the first owner's setup page.
 //! - [`setup`]: the one-time setup token printed at start, and `baton-relay create-owner`.
 //! - [`agents`]: invitations by one-time link, revoking at once.
-//! - [`sites`], [`handover`], [`triggers`], [`office_hours`], [`test_chat`]: the pages; their changes go through
+//! - [`sites`], [`chat`], [`handover`], [`triggers`], [`office_hours`], [`test_chat`]: the pages; their changes go through
 //!   [`settings::save`] (the site's settings document, audited, applied live).
 //! - [`view`]: the layout and form pieces every page uses.
 
 pub mod agents;
+pub mod chat;
 pub mod handover;
 pub mod office_hours;
 pub mod password;
@@ -129,6 +130,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/sites/{site}/import", post(sites::import))
         .route("/admin/sites/{site}/handover", get(handover::page).post(handover::submit))
         .route("/admin/sites/{site}/test", get(test_chat::page))
+        .route("/admin/sites/{site}/chat", get(chat::page).post(chat::submit))
         .route("/admin/sites/{site}/office-hours", get(office_hours::page).post(office_hours::submit))
         .route("/admin/sites/{site}/triggers", get(triggers::page).post(triggers::submit))
         .route("/admin/sites/{site}/triggers/try", post(triggers::try_sentence))

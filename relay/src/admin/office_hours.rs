@@ -148,28 +148,13 @@ pub async fn submit(
 
 /// Writes `hours` (or always open) into the site's document, replacing what it held.
 async fn save(state: &AppState, owner: &Signed, site: &str, hours: Option<&OfficeHours>) -> Result<(), SettingsError> {
-    let stored = state.store.admin().site_setting(site).await?;
-    let (before, version) = stored.map_or((String::new(), 0), |doc| (doc.document, doc.version));
-    let mut table: toml::Table =
-        before.parse().map_err(|e: toml::de::Error| SettingsError::Toml(e.message().into()))?;
-    let mut unset: Vec<toml::Value> = match table.remove("unset") {
-        Some(toml::Value::Array(keys)) => keys,
-        _ => Vec::new(),
-    };
-    unset.retain(|key| key.as_str() != Some("office_hours"));
-    match hours {
-        Some(hours) => {
-            let value = toml::Value::try_from(hours).map_err(|e| SettingsError::Toml(e.to_string()))?;
+    let value = hours.map(toml::Value::try_from).transpose().map_err(|e| SettingsError::Toml(e.to_string()))?;
+    settings::edit(state, owner, site, "settings.office_hours", |table| {
+        settings::unset(table, "office_hours", value.is_none());
+        if let Some(value) = value {
             table.insert("office_hours".into(), value);
         }
-        None => {
-            table.remove("office_hours");
-            unset.push("office_hours".into());
-        }
-    }
-    if !unset.is_empty() {
-        table.insert("unset".into(), toml::Value::Array(unset));
-    }
-    let after = toml::to_string(&table).map_err(|e| SettingsError::Toml(e.to_string()))?;
-    settings::replace(state, owner, site, "settings.office_hours", &before, version, after).await
+        Ok(())
+    })
+    .await
 }

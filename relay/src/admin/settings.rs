@@ -30,6 +30,40 @@ pub async fn save(
     replace(state, by, site, action, &before, version, after).await
 }
 
+/// Edits `site`'s document as a TOML table with `change`, as `action`, and applies it.
+pub async fn edit(
+    state: &AppState,
+    by: &Signed,
+    site: &str,
+    action: &str,
+    change: impl FnOnce(&mut toml::Table) -> Result<(), SettingsError>,
+) -> Result<(), SettingsError> {
+    let stored = state.store.admin().site_setting(site).await?;
+    let (before, version) = stored.map_or((String::new(), 0), |doc| (doc.document, doc.version));
+    let mut table: toml::Table =
+        before.parse().map_err(|e: toml::de::Error| SettingsError::Toml(e.message().into()))?;
+    change(&mut table)?;
+    let after = toml::to_string(&table).map_err(|e| SettingsError::Toml(e.to_string()))?;
+    replace(state, by, site, action, &before, version, after).await
+}
+
+/// Puts `key` in the document's `unset` list (`unset` true: the file's value is taken away) or
+/// takes it out, and removes the document's own value when unsetting.
+pub fn unset(table: &mut toml::Table, key: &str, unset: bool) {
+    let mut keys: Vec<toml::Value> = match table.remove("unset") {
+        Some(toml::Value::Array(keys)) => keys,
+        _ => Vec::new(),
+    };
+    keys.retain(|k| k.as_str() != Some(key));
+    if unset {
+        table.remove(key);
+        keys.push(key.into());
+    }
+    if !keys.is_empty() {
+        table.insert("unset".into(), toml::Value::Array(keys));
+    }
+}
+
 /// Replaces `site`'s document (read at `version`, holding `before`) with `after`.
 pub async fn replace(
     state: &AppState,

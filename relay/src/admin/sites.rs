@@ -134,6 +134,7 @@ async fn overview_page(
     let body = html! {
         @if let Some(notice) = shown.notice { (view::notice(notice)) }
         nav aria-label="This site" class="site-nav" {
+            a href={ "/admin/sites/" (site) "/chat" } { "Chat and identity" }
             a href={ "/admin/sites/" (site) "/handover" } { "Handover texts" }
             a href={ "/admin/sites/" (site) "/triggers" } { "Triggers" }
             a href={ "/admin/sites/" (site) "/office-hours" } { "Office hours" }
