@@ -7,6 +7,10 @@ use relay::store::{
     self,
     admin::{Accepted, AuditEntry, Invite, NewAccount, Role, SettingsDoc},
 };
+use relay::{
+    connectors::ProviderKind,
+    event::{Phase, Reason},
+};
 
 baton_tests::on_every_backend!(
     the_first_owner_is_made_once_and_emails_are_unique,
@@ -14,6 +18,7 @@ baton_tests::on_every_backend!(
     sessions_last_until_they_expire_or_are_deleted,
     settings_documents_are_versioned_and_audited_together,
     an_invitation_makes_one_agent_once_before_it_expires,
+    conversation_facts_carry_the_handover_and_rating_of_the_range,
 );
 
 fn new<'a>(email: &'a str, role: Role, sites: &'a [String]) -> NewAccount<'a> {
@@ -131,4 +136,32 @@ async fn an_invitation_makes_one_agent_once_before_it_expires(db: TestDb) {
     admin.delete_account(&agent.id).await.unwrap();
     assert!(matches!(admin.accept_invite("h3", 800, "$argon2id$x").await.unwrap(), Accepted::Created(_)));
     assert_eq!(admin.accounts().await.unwrap().len(), 1);
+}
+
+async fn conversation_facts_carry_the_handover_and_rating_of_the_range(db: TestDb) {
+    let store = store::connect(&db.url).await.unwrap();
+    let handed = store.create_conversation("demo", "t1").await.unwrap();
+    store.create_conversation("demo", "t2").await.unwrap();
+    store.create_conversation("other", "t3").await.unwrap();
+    let handover = store::Handover {
+        state: r#"{"phase":"waiting","reason":"rule","since":7}"#.into(),
+        phase: Phase::Waiting,
+        reason: Some(Reason::Rule),
+        agent_id: None,
+        waiting_since: Some(7),
+        provider: Some(ProviderKind::Intercom),
+    };
+    store.set_handover(&handed.id, &handover).await.unwrap();
+    store.set_rating(&handed.id, 4).await.unwrap();
+    let facts = store.admin().conversation_facts("demo", 0, i64::MAX, 10).await.unwrap();
+    assert_eq!(facts.len(), 2, "{facts:?}");
+    let first = facts.iter().find(|f| f.reason.is_some()).expect("the handed-over one");
+    assert_eq!(
+        (first.reason, first.provider, first.rating),
+        (Some(Reason::Rule), Some(ProviderKind::Intercom), Some(4))
+    );
+    assert!(
+        store.admin().conversation_facts("demo", 0, handed.created_at, 10).await.unwrap().is_empty(),
+        "before the range"
+    );
 }

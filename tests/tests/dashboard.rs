@@ -529,3 +529,35 @@ async fn the_chat_page_renames_the_bot_and_sets_generates_and_removes_the_identi
     );
     assert!(!log.body.contains("a-new-secret-wxyz"), "the audit log masks secrets");
 }
+
+#[tokio::test]
+async fn insights_count_a_scripted_set_of_conversations_and_export_them_as_csv() {
+    let db = TestDb::new();
+    let (relay, mut browser) = signed_in_owner(&db).await;
+    let _agent = AgentSocket::connect(&relay.ws_base(), DEMO_TOKEN).await;
+    // Four conversations today, one of them handed to a person.
+    let mut visitors = Vec::new();
+    for _ in 0..4 {
+        let (visitor, _, _) = WidgetClient::greeted(&relay.ws_url()).await;
+        visitors.push(visitor);
+    }
+    visitors[0].send(&ClientFrame::RequestHandover).await;
+    visitors[0].until_message(shared::Role::Bot, "bringing in a person").await;
+
+    let today = chrono::Utc::now().date_naive();
+    let page = browser.get("/admin/sites/demo/insights").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let totals = between(&page.body, "data-testid=\"totals\">", '<');
+    assert!(totals.starts_with("4 conversations, 1 handed to a person (25 %)"), "{totals}");
+    assert!(page.body.contains("<td>explicit_request</td><td>1</td>"), "{}", page.body);
+    assert!(page.body.contains("<td>builtin</td><td>1</td>"), "{}", page.body);
+    assert!(page.body.contains("<svg class=\"chart\""), "{}", page.body);
+
+    let csv = browser.get(&format!("/admin/sites/demo/insights.csv?from={today}&to={today}")).await;
+    assert_eq!(csv.body, format!("day,conversations,handed_over\n{today},4,1\n"));
+    let earlier = today - chrono::Duration::days(3);
+    let before = browser.get(&format!("/admin/sites/demo/insights.csv?from={earlier}&to={earlier}")).await;
+    assert_eq!(before.body, format!("day,conversations,handed_over\n{earlier},0,0\n"));
+    let backwards = browser.get(&format!("/admin/sites/demo/insights?from={today}&to={earlier}")).await;
+    assert!(backwards.body.contains("The first day comes after the last."), "{}", backwards.body);
+}

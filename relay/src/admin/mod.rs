@@ -10,6 +10,7 @@
 //!   the first owner's setup page.
 //! - [`setup`]: the one-time setup token printed at start, and `baton-relay create-owner`.
 //! - [`agents`]: invitations by one-time link, revoking at once.
+//! - [`insights`]: per-day figures, an SVG chart and CSV.
 //! - [`sites`], [`chat`], [`handover`], [`triggers`], [`office_hours`], [`test_chat`]: the pages; their changes go through
 //!   [`settings::save`] (the site's settings document, audited, applied live).
 //! - [`view`]: the layout and form pieces every page uses.
@@ -17,6 +18,7 @@
 pub mod agents;
 pub mod chat;
 pub mod handover;
+pub mod insights;
 pub mod office_hours;
 pub mod password;
 pub mod session;
@@ -130,6 +132,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/sites/{site}/import", post(sites::import))
         .route("/admin/sites/{site}/handover", get(handover::page).post(handover::submit))
         .route("/admin/sites/{site}/test", get(test_chat::page))
+        .route("/admin/sites/{site}/insights", get(insights::page))
+        .route("/admin/sites/{site}/insights.csv", get(insights::csv))
         .route("/admin/sites/{site}/chat", get(chat::page).post(chat::submit))
         .route("/admin/sites/{site}/office-hours", get(office_hours::page).post(office_hours::submit))
         .route("/admin/sites/{site}/triggers", get(triggers::page).post(triggers::submit))

@@ -117,6 +117,18 @@ pub enum Accepted {
     EmailTaken,
 }
 
+/// What insights count of one conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationFacts {
+    pub created_at: i64,
+    /// Why it was (last) handed over; `None`: never.
+    pub reason: Option<crate::event::Reason>,
+    /// Where that handover went.
+    pub provider: Option<crate::connectors::ProviderKind>,
+    /// The visitor's rating of the chat with a person, if given.
+    pub rating: Option<u8>,
+}
+
 /// The dashboard's storage, every operation in one statement or transaction.
 #[async_trait]
 pub trait AdminStore: Send + Sync {
@@ -153,6 +165,8 @@ pub trait AdminStore: Send + Sync {
     /// Spends the invitation (unused, not expired at `now`) and makes its agent with
     /// `password_hash`, in one transaction.
     async fn accept_invite(&self, token_hash: &str, now: i64, password_hash: &str) -> Result<Accepted>;
+    /// The conversations of `site` created in `from..to` (ms), at most `limit`.
+    async fn conversation_facts(&self, site: &str, from: i64, to: i64, limit: u32) -> Result<Vec<ConversationFacts>>;
     /// The newest `limit` lines, of `site` only when given.
     async fn audit_log(&self, site: Option<&str>, limit: u32) -> Result<Vec<AuditEntry>>;
 }
@@ -450,6 +464,30 @@ macro_rules! admin_store {
                 tx.commit().await?;
                 let account = Self::account_row(&self.pool, "id", &id).await?;
                 Ok(account.map_or(Accepted::Unknown, Accepted::Created))
+            }
+
+            async fn conversation_facts(&self, site: &str, from: i64, to: i64, limit: u32) -> $crate::store::Result<Vec<ConversationFacts>> {
+                use $crate::store::rows::Columns;
+                let rows = sqlx::query(
+                    "SELECT created_at, reason, handover_provider, rating FROM conversations \
+                     WHERE site = $1 AND created_at >= $2 AND created_at < $3 ORDER BY created_at LIMIT $4",
+                )
+                .bind(site)
+                .bind(from)
+                .bind(to)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(ConversationFacts {
+                            created_at: row.int("created_at")?,
+                            reason: row.maybe_name("reason")?,
+                            provider: row.maybe_name("handover_provider")?,
+                            rating: row.maybe_int("rating")?.map(|r| r.clamp(0, 255) as u8),
+                        })
+                    })
+                    .collect()
             }
 
             async fn audit_log(&self, site: Option<&str>, limit: u32) -> $crate::store::Result<Vec<AuditEntry>> {
