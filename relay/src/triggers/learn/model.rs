@@ -59,6 +59,11 @@ impl<'a> Model<'a> {
         HEADER + self.weights.len()
     }
 
+    /// How many weights are not zero (the slots the corpus's features reached).
+    pub fn nonzero(&self) -> usize {
+        self.weights.iter().filter(|&&w| w != 0).count()
+    }
+
     /// The probability (0..1) that the features show what the model was trained to see.
     pub fn probability(&self, features: &Features) -> f32 {
         let mask = (1usize << self.bits) - 1;
