@@ -5,6 +5,7 @@
 //! - [`sites`]: each site's runtime built from it (templates, triggers, bot, connector,
 //!   webhook checks), and the checked loading of a configuration file.
 //! - [`site_settings`]: sites' settings kept in the database, over the file's tables.
+//! - [`sealed`]: secrets set in the dashboard, sealed at rest with the relay's key.
 //! - [`state`]: the shared handles every handler gets.
 //! - [`gateway`]: the widget WebSocket (`/ws`), the protocol edge.
 //! - [`conversation`]: one actor per conversation; [`conversation::machine`] decides who may
@@ -54,6 +55,7 @@ pub mod pubsub;
 pub mod queue;
 pub mod reload;
 pub mod retention;
+pub mod sealed;
 pub mod server;
 pub mod site_settings;
 pub mod sites;

@@ -118,7 +118,7 @@ pub fn overlay(file: &Config, docs: &[SettingsDoc]) -> Config {
     let mut config = file.clone();
     for doc in docs {
         let base = file.sites.get(&doc.site).cloned().unwrap_or_default();
-        match merge(&base, &doc.document).and_then(|site| check(&doc.site, &site, file.demo).map(|()| site)) {
+        match merge(&base, &doc.document).and_then(|site| check(&doc.site, &site, file).map(|()| site)) {
             Ok(site) => {
                 config.sites.insert(doc.site.clone(), site);
             }
@@ -135,7 +135,10 @@ pub fn overlay(file: &Config, docs: &[SettingsDoc]) -> Config {
 pub const UNSETTABLE: [&str; 2] = ["office_hours", "identity_secret"];
 
 /// `document`'s keys over `base` (tables merge key by key, other values replace), then the
-/// keys listed in its `unset` removed.
+/// keys listed in its `unset` removed. A helpdesk's tables are the exception: a document's
+/// `provider` table replaces the file's whole (another helpdesk takes other keys), and so does
+/// each of its `webhooks.<name>` tables; the file's other webhook tables stay, so conversations
+/// handed to the previous helpdesk still hear from it.
 pub fn merge(base: &SiteConfig, document: &str) -> Result<SiteConfig, SettingsError> {
     let mut table = document.parse::<toml::Table>().map_err(|e| SettingsError::Toml(e.message().to_string()))?;
     let unset = match table.remove("unset") {
@@ -147,7 +150,16 @@ pub fn merge(base: &SiteConfig, document: &str) -> Result<SiteConfig, SettingsEr
         return Err(SettingsError::Invalid(format!("{key:?} cannot be unset (only {})", UNSETTABLE.join(", "))));
     }
     let rest = toml::to_string(&table).map_err(|e| SettingsError::Toml(e.to_string()))?;
-    let mut site: SiteConfig = Figment::from(Serialized::defaults(base))
+    let mut base = base.clone();
+    if table.contains_key("provider") {
+        base.provider = crate::config::Table::new();
+    }
+    if let Some(toml::Value::Table(webhooks)) = table.get("webhooks") {
+        for name in webhooks.keys() {
+            base.webhooks.remove(name);
+        }
+    }
+    let mut site: SiteConfig = Figment::from(Serialized::defaults(&base))
         .merge(Toml::string(&rest))
         .extract()
         .map_err(|error| SettingsError::Invalid(error.to_string()))?;
@@ -161,14 +173,21 @@ pub fn merge(base: &SiteConfig, document: &str) -> Result<SiteConfig, SettingsEr
 }
 
 /// Everything loading a configuration file checks, for one site: templates, triggers, office
-/// hours, identity secret, helpdesk settings and webhook secrets.
-pub fn check(key: &str, site: &SiteConfig, demo: bool) -> Result<(), SettingsError> {
+/// hours, identity secret, helpdesk settings (their sealed secrets opened with `file`'s key)
+/// and webhook secrets.
+pub fn check(key: &str, site: &SiteConfig, file: &Config) -> Result<(), SettingsError> {
     let invalid = |error: &dyn std::fmt::Display| SettingsError::Invalid(error.to_string());
+    let demo = file.demo;
     if let Some(hours) = &site.office_hours {
         hours.schedule().map_err(|e| invalid(&e))?;
     }
     crate::config::check_identity_secret(demo, key, site, "settings", None).map_err(|e| invalid(&e))?;
-    let alone = Config { sites: BTreeMap::from([(key.to_string(), site.clone())]), demo, ..Config::default() };
+    let alone = Config {
+        sites: BTreeMap::from([(key.to_string(), site.clone())]),
+        demo,
+        secret_key: file.secret_key.clone(),
+        ..Config::default()
+    };
     alone.check("settings", None).map_err(|e| invalid(&e))
 }
 
@@ -240,6 +259,21 @@ pub fn describe_changes(before: &str, after: &str) -> String {
     }
 }
 
+/// Whether the audit log shows `value` at `key` only as `(secret)`: a sealed value, the
+/// identity secret, and within the helpdesk tables (`provider`, `webhooks`) every setting but
+/// those the connectors declare plain (`kind`, URLs, ids, switches).
+fn is_secret(key: &str, value: &toml::Value) -> bool {
+    if value.as_str().is_some_and(crate::sealed::is_sealed) || key == "identity_secret" {
+        return true;
+    }
+    let setting = match key.split_once('.') {
+        Some(("provider", setting)) => setting,
+        Some(("webhooks", rest)) => rest.split_once('.').map_or(rest, |(_, setting)| setting),
+        _ => return false,
+    };
+    setting != "kind" && !crate::connectors::is_plain_setting(setting)
+}
+
 fn flatten(prefix: &str, value: &toml::Value, into: &mut BTreeMap<String, String>) {
     match value {
         toml::Value::Table(table) => {
@@ -249,12 +283,7 @@ fn flatten(prefix: &str, value: &toml::Value, into: &mut BTreeMap<String, String
             }
         }
         other => {
-            let shown =
-                if SECRET_KEYS.iter().any(|secret| prefix == *secret || prefix.starts_with(&format!("{secret}."))) {
-                    "(secret)".to_string()
-                } else {
-                    other.to_string()
-                };
+            let shown = if is_secret(prefix, other) { "(secret)".to_string() } else { other.to_string() };
             into.insert(prefix.to_string(), shown);
         }
     }
@@ -291,6 +320,13 @@ pub fn import(key: &str, text: &str) -> Result<String, SettingsError> {
             return Err(SettingsError::Invalid(format!("only [sites.{key}] can be imported here")));
         }
         table = site;
+    }
+    // Helpdesk credentials are sealed when set on the Channels page; an import would store them
+    // as typed.
+    if let Some(key) = ["provider", "webhooks"].into_iter().find(|key| table.contains_key(*key)) {
+        return Err(SettingsError::Invalid(format!(
+            "`{key}` is not imported: choose the helpdesk and enter its credentials on the Channels page"
+        )));
     }
     toml::to_string(&table).map_err(|e| SettingsError::Toml(e.to_string()))
 }
@@ -361,6 +397,38 @@ mod tests {
         assert!(described.contains("handover.text_message: set to \"Hello\""), "{described}");
         assert!(described.contains("provider.token: set to (secret)"), "{described}");
         assert!(!described.contains("\"x\""), "{described}");
+    }
+
+    #[test]
+    fn helpdesk_tables_replace_the_files_whole_and_are_not_imported() {
+        let mut base = SiteConfig::default();
+        base.provider.insert("kind".into(), "intercom".into());
+        base.provider.insert("access_token".into(), "from-the-file".into());
+        base.webhooks.insert("intercom".into(), crate::config::Table::from([("client_secret".into(), "x".into())]));
+        base.webhooks.insert("gorgias".into(), crate::config::Table::from([("secret".into(), "y".into())]));
+        let site = merge(
+            &base,
+            "[provider]\nkind = \"link\"\nurl = \"https://x.test\"\n[webhooks.gorgias]\nheader = \"X-B\"\n",
+        )
+        .unwrap();
+        assert_eq!(site.provider_kind(), Some("link"));
+        assert!(!site.provider.contains_key("access_token"), "nothing of the file's intercom table");
+        assert!(site.webhooks.contains_key("intercom"), "the previous helpdesk's webhooks stay");
+        assert!(!site.webhooks["gorgias"].contains_key("secret"), "a webhook table is replaced whole");
+        assert!(import("demo", "[provider]\nkind = \"builtin\"\n").is_err());
+        assert!(import("demo", "[sites.demo.webhooks.intercom]\nclient_secret = \"x\"\n").is_err());
+    }
+
+    #[test]
+    fn sealed_values_and_helpdesk_secrets_are_masked_in_the_audit_log() {
+        let after = "[provider]\nkind = \"intercom\"\naccess_token = \"sealed:v1:oken:AAAA\"\nbase_url = \"https://api.intercom.io\"\n\
+                     [webhooks.intercom]\nclient_secret = \"plain-but-secret\"\n";
+        let described = describe_changes("", after);
+        assert!(described.contains("provider.kind: set to \"intercom\""), "{described}");
+        assert!(described.contains("provider.base_url: set to \"https://api.intercom.io\""), "{described}");
+        assert!(described.contains("provider.access_token: set to (secret)"), "{described}");
+        assert!(described.contains("webhooks.intercom.client_secret: set to (secret)"), "{described}");
+        assert!(!described.contains("plain-but-secret") && !described.contains("AAAA"), "{described}");
     }
 
     #[test]

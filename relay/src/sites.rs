@@ -15,6 +15,7 @@ use crate::{
     bot::{library::POLL_INTERVAL, Bot, Library},
     config::{line_of, Config, ConfigError, Schedule, SiteConfig},
     connectors::{self, Context, Provider, ProviderError, ProviderKind, SettingsError, Webhook},
+    sealed::{self, SecretBox},
     templates::Templates,
     triggers::Triggers,
 };
@@ -65,6 +66,7 @@ impl Sites {
         previous: &HashMap<String, Arc<Site>>,
     ) -> anyhow::Result<HashMap<String, Arc<Site>>> {
         let mut sites = HashMap::new();
+        let secrets = SecretBox::from_config(config.secret_key.as_ref())?;
         for (key, site) in &config.sites {
             let templates = Templates::compile(&site.handover)
                 .map_err(|e| anyhow::anyhow!("sites.{key}.handover.{}: {}", e.setting, e.message))?;
@@ -82,7 +84,7 @@ impl Sites {
             let bot = crate::bot::build(key, site, library.clone());
             tracing::info!(site = %key, articles = library.shelf().articles.0.len(), "site ready");
             // The built-in inbox counts only this site's agents as available.
-            let (provider, webhooks) = connectors_of(site, &presence.for_site(key))
+            let (provider, webhooks) = connectors_of(key, site, &presence.for_site(key), secrets.as_ref())
                 .map_err(|(setting, error)| anyhow::anyhow!("sites.{key}.{setting}: {error}"))?;
             let provider = SiteProvider::new(provider, site.availability.clone());
             let site = Site {
@@ -159,8 +161,19 @@ impl SiteProvider {
 /// error names the table (`provider`, `webhooks.<name>`).
 type Connectors = ((ProviderKind, Arc<dyn Provider>), HashMap<ProviderKind, Arc<dyn Webhook>>);
 
-fn connectors_of(site: &SiteConfig, presence: &Presence) -> Result<Connectors, (String, SettingsError)> {
-    let provider = connectors::build_provider(&site.provider, &Context { presence })
+/// Builds site `key`'s connectors; secrets sealed in the dashboard are opened here, and only
+/// here, with the relay's key (`crate::sealed`).
+fn connectors_of(
+    key: &str,
+    site: &SiteConfig,
+    presence: &Presence,
+    secrets: Option<&SecretBox>,
+) -> Result<Connectors, (String, SettingsError)> {
+    let open = |setting: &str, table| {
+        sealed::open_table(table, secrets, key)
+            .map_err(|error| (setting.to_string(), SettingsError::Invalid { key: None, message: error.to_string() }))
+    };
+    let provider = connectors::build_provider(&open("provider", &site.provider)?, &Context { presence })
         .map_err(|error| ("provider".to_string(), error))?;
     let mut webhooks = HashMap::new();
     for (name, table) in &site.webhooks {
@@ -170,7 +183,8 @@ fn connectors_of(site: &SiteConfig, presence: &Presence) -> Result<Connectors, (
             .copied()
             .find(|kind| kind.name() == name)
             .ok_or_else(|| (setting(), SettingsError::UnknownKind(name.clone())))?;
-        webhooks.insert(kind, kind.webhook(table).map_err(|error| (setting(), error))?);
+        let table = open(&setting(), table)?;
+        webhooks.insert(kind, kind.webhook(&table).map_err(|error| (setting(), error))?);
     }
     Ok((provider, webhooks))
 }
@@ -195,6 +209,8 @@ impl Config {
     /// [`Config::read_from`].)
     pub fn check(&self, file: &str, source: Option<&str>) -> Result<(), ConfigError> {
         let line = |needle: &str| source.and_then(|s| line_of(s, needle));
+        let secrets =
+            SecretBox::from_config(self.secret_key.as_ref()).map_err(|e| ConfigError::SecretKey(e.to_string()))?;
         for (key, site) in &self.sites {
             if let Err(error) = Templates::compile(&site.handover) {
                 let first = line(error.source_text.lines().next().unwrap_or_default());
@@ -207,17 +223,19 @@ impl Config {
             }
             Triggers::compile(&site.triggers, &site.handover)
                 .map_err(|error| ConfigError::Trigger { site: key.clone(), message: error.to_string() })?;
-            let (_, webhooks) = connectors_of(site, &Presence::default()).map_err(|(setting, error)| {
-                let table = setting
-                    .strip_prefix("webhooks.")
-                    .map_or_else(|| format!("[sites.{key}.provider]"), |name| format!("[sites.{key}.webhooks.{name}]"));
-                ConfigError::Helpdesk {
-                    file: file.to_string(),
-                    line: line(&table),
-                    setting: format!("sites.{key}.{setting}"),
-                    message: error.to_string(),
-                }
-            })?;
+            let (_, webhooks) =
+                connectors_of(key, site, &Presence::default(), secrets.as_ref()).map_err(|(setting, error)| {
+                    let table = setting.strip_prefix("webhooks.").map_or_else(
+                        || format!("[sites.{key}.provider]"),
+                        |name| format!("[sites.{key}.webhooks.{name}]"),
+                    );
+                    ConfigError::Helpdesk {
+                        file: file.to_string(),
+                        line: line(&table),
+                        setting: format!("sites.{key}.{setting}"),
+                        message: error.to_string(),
+                    }
+                })?;
             let mut weak: Vec<_> =
                 webhooks.iter().filter_map(|(kind, webhook)| Some((kind.name(), webhook.weak()?))).collect();
             weak.sort_by_key(|(name, _)| *name);

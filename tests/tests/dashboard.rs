@@ -4,7 +4,8 @@
 
 use baton_tests::{
     agent_client::{AgentSocket, DEMO_TOKEN},
-    dashboard::{Dashboard, PASSWORD},
+    dashboard::{Dashboard, Page, PASSWORD},
+    sim::intercom,
     test_config,
     widget_client::WidgetClient,
     TestDb, TestRelay,
@@ -180,6 +181,10 @@ async fn forms_without_the_right_csrf_token_are_refused() {
         .post_raw("/admin/sites/demo/handover", &[("action", "save"), ("text_message", "Forged"), ("csrf", "")])
         .await;
     assert_eq!(handover.status, StatusCode::FORBIDDEN);
+    let channels = browser
+        .post_raw("/admin/sites/demo/channels", &[("kind", "link"), ("action", "save"), ("p.url", "https://x.test")])
+        .await;
+    assert_eq!(channels.status, StatusCode::FORBIDDEN);
     let sites = browser.get("/admin/sites").await;
     assert!(!sites.body.contains("sneaky"), "nothing was created: {}", sites.body);
     // Another session's token is no good either.
@@ -210,7 +215,13 @@ async fn an_agent_is_refused_on_owner_pages_and_an_owner_on_other_owners_sites()
     assert!(agent.get("/admin/").await.redirects_to("/admin/inbox"));
     let inbox = agent.get("/admin/inbox").await;
     assert_eq!(inbox.status, StatusCode::OK);
-    for page in ["/admin/sites", "/admin/sites/demo", "/admin/sites/demo/handover", "/admin/sites/demo/test"] {
+    for page in [
+        "/admin/sites",
+        "/admin/sites/demo",
+        "/admin/sites/demo/handover",
+        "/admin/sites/demo/test",
+        "/admin/sites/demo/channels",
+    ] {
         assert_eq!(agent.get(page).await.status, StatusCode::FORBIDDEN, "{page}");
     }
     let csrf = inbox.csrf();
@@ -218,6 +229,9 @@ async fn an_agent_is_refused_on_owner_pages_and_an_owner_on_other_owners_sites()
         .post_raw("/admin/sites/demo/handover", &[("action", "save"), ("text_message", "Hi"), ("csrf", &csrf)])
         .await;
     assert_eq!(post.status, StatusCode::FORBIDDEN);
+    let switch =
+        agent.post_raw("/admin/sites/demo/channels", &[("kind", "builtin"), ("action", "save"), ("csrf", &csrf)]).await;
+    assert_eq!(switch.status, StatusCode::FORBIDDEN);
 
     let mut other = Dashboard::new(&relay.http_url());
     assert!(other.sign_in("other@example.com", PASSWORD).await.redirects_to("/admin/"));
@@ -225,6 +239,18 @@ async fn an_agent_is_refused_on_owner_pages_and_an_owner_on_other_owners_sites()
     assert!(!list.body.contains("/admin/sites/demo\""), "{}", list.body);
     assert_eq!(other.get("/admin/sites/demo/handover").await.status, StatusCode::FORBIDDEN);
     assert_eq!(other.get("/admin/sites/demo/export").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(other.get("/admin/sites/demo/channels").await.status, StatusCode::FORBIDDEN);
+    let csrf = list.csrf();
+    let switched = other
+        .post_raw(
+            "/admin/sites/demo/channels",
+            &[("kind", "link"), ("action", "save"), ("p.url", "https://x.test"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(switched.status, StatusCode::FORBIDDEN, "another owner cannot switch this site");
+    let tested =
+        other.post_raw("/admin/sites/demo/channels", &[("kind", "builtin"), ("action", "test"), ("csrf", &csrf)]).await;
+    assert_eq!(tested.status, StatusCode::FORBIDDEN);
 }
 
 /// The "unsupported channel" text the HTTP channel answers a request for a person with.
@@ -560,4 +586,237 @@ async fn insights_count_a_scripted_set_of_conversations_and_export_them_as_csv()
     assert_eq!(before.body, format!("day,conversations,handed_over\n{earlier},0,0\n"));
     let backwards = browser.get(&format!("/admin/sites/demo/insights?from={today}&to={earlier}")).await;
     assert!(backwards.body.contains("The first day comes after the last."), "{}", backwards.body);
+}
+
+/// The key the channel tests seal credentials with (32 bytes, base64).
+const SECRET_KEY: &str = "Y2hhbm5lbHMtdGVzdC1rZXktMzItYnl0ZXMtbG9uZyE=";
+
+/// A relay with the sealing key, its first owner signed in.
+async fn owner_with_secret_key(db: &TestDb) -> (TestRelay, Dashboard) {
+    let mut config = config(db);
+    config.secret_key = Some(relay::config::SecretKey::new(SECRET_KEY));
+    let relay = TestRelay::start_with(config).await;
+    let mut browser = Dashboard::new(&relay.http_url());
+    assert!(browser.set_up(SETUP_TOKEN, OWNER).await.redirects_to("/admin/sign-in"));
+    assert!(browser.sign_in(OWNER, PASSWORD).await.redirects_to("/admin/"));
+    (relay, browser)
+}
+
+const CHANNELS: &str = "/admin/sites/demo/channels";
+
+/// Sends the Channels form of `kind` with `action` (`save` or `test`) and `fields`.
+async fn channels(browser: &mut Dashboard, kind: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+    let mut all = vec![("kind", kind), ("action", action)];
+    all.extend_from_slice(fields);
+    browser.submit(&format!("{CHANNELS}?kind={kind}"), CHANNELS, &all).await
+}
+
+/// Intercom's settings pointing at `sim`.
+fn intercom_fields(sim: &intercom::Intercom) -> Vec<(&'static str, String)> {
+    vec![
+        ("p.access_token", intercom::TOKEN.to_string()),
+        ("p.base_url", sim.url()),
+        ("p.timeout_seconds", "3".to_string()),
+        ("w.client_secret", intercom::CLIENT_SECRET.to_string()),
+    ]
+}
+
+fn borrowed<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    fields.iter().map(|(name, value)| (*name, value.as_str())).collect()
+}
+
+/// Every file of the SQLite database (with its write-ahead log) as bytes.
+fn database_bytes(db: &TestDb) -> Vec<u8> {
+    let path = db.url.trim_start_matches("sqlite://").split('?').next().unwrap().to_string();
+    let mut bytes = Vec::new();
+    for file in [path.clone(), format!("{path}-wal"), format!("{path}-shm")] {
+        bytes.extend(std::fs::read(&file).unwrap_or_default());
+    }
+    assert!(!bytes.is_empty(), "no database at {path}");
+    bytes
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|window| window == needle.as_bytes())
+}
+
+#[tokio::test]
+async fn the_channels_page_switches_to_a_helpdesk_live_and_handed_over_conversations_stay_where_they_are() {
+    let db = TestDb::new();
+    let (relay, mut browser) = owner_with_secret_key(&db).await;
+    let sim = intercom::Intercom::start().await;
+    let hook = format!("{}/webhooks/intercom/demo", relay.http_url());
+
+    // Before: the built-in inbox. A visitor is handed over and an inbox agent takes them.
+    let mut agent = AgentSocket::connect(&relay.ws_base(), DEMO_TOKEN).await;
+    let (mut inbox_visitor, inbox_id, _) = WidgetClient::greeted(&relay.ws_url()).await;
+    inbox_visitor.send(&ClientFrame::RequestHandover).await;
+    inbox_visitor.until_message(shared::Role::Bot, "bringing in a person").await;
+    agent.send(json!({"type": "accept", "conversation_id": inbox_id})).await;
+    inbox_visitor.until_phase(shared::Phase::Agent).await;
+
+    // Every helpdesk of the registry can be chosen; each field is labelled.
+    let page = browser.get(CHANNELS).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Handovers go to: <strong>Built-in inbox</strong>"), "{}", page.body);
+    for label in [
+        "Built-in inbox",
+        "Link to a contact page",
+        "Intercom",
+        "Zendesk Messaging",
+        "Zendesk tickets",
+        "HubSpot",
+        "Freshchat",
+        "Freshdesk",
+        "Gorgias",
+    ] {
+        assert!(page.body.contains(&format!(">{label}</option>")), "{label}: {}", page.body);
+    }
+    let form = browser.get(&format!("{CHANNELS}?kind=intercom")).await;
+    assert!(form.body.contains("<label for=\"f-p-access_token\">Access token (required)</label>"), "{}", form.body);
+    assert!(form.body.contains(&format!("{}/webhooks/intercom/demo", relay.http_url())), "the webhook address");
+
+    // The connector's own settings type judges the form: errors at their fields, nothing saved.
+    let fields = intercom_fields(&sim);
+    let missing: Vec<_> = borrowed(&fields).into_iter().filter(|(name, _)| *name != "p.access_token").collect();
+    let refused = channels(&mut browser, "intercom", "save", &missing).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert!(refused.body.contains("id=\"f-p-access_token-error\""), "{}", refused.body);
+    let mut weak = borrowed(&fields);
+    weak.retain(|(name, _)| *name != "w.client_secret");
+    weak.push(("w.client_secret", "short"));
+    let refused = channels(&mut browser, "intercom", "save", &weak).await;
+    assert!(refused.body.contains("id=\"f-w-client_secret-error\""), "{}", refused.body);
+    assert!(browser.get(CHANNELS).await.body.contains("<strong>Built-in inbox</strong>"));
+
+    let saved = channels(&mut browser, "intercom", "save", &borrowed(&fields)).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert!(saved.body.contains("Saved: new handovers go to Intercom"), "{}", saved.body);
+    assert!(saved.body.contains("Handovers go to: <strong>Intercom</strong>"), "{}", saved.body);
+    assert!(saved.body.contains("Set (ends …oken)"), "only the last four: {}", saved.body);
+    assert!(!saved.body.contains(intercom::TOKEN) && !saved.body.contains(intercom::CLIENT_SECRET));
+
+    // The conversation handed to the inbox before the switch stays there: its agent still answers.
+    agent.send(json!({"type": "send", "conversation_id": inbox_id, "text": "Still here from the inbox."})).await;
+    inbox_visitor.until_message(shared::Role::Agent, "Still here from the inbox.").await;
+
+    // A new handover goes to Intercom, without a restart, and Intercom's agent answers.
+    let (mut visitor, _, _) = WidgetClient::greeted(&relay.ws_url()).await;
+    visitor.send(&ClientFrame::RequestHandover).await;
+    let remote = wait_for(|| sim.last_conversation().map(|(id, _)| id)).await;
+    let (status, _) = intercom::Intercom::agent_reply(&hook, &remote, "Hello from Intercom.").await;
+    assert_eq!(status, 200);
+    visitor.until_message(shared::Role::Agent, "Hello from Intercom.").await;
+
+    // Switching again (back to the inbox) leaves that conversation with Intercom too.
+    let back = channels(&mut browser, "builtin", "save", &[]).await;
+    assert!(back.body.contains("Handovers go to: <strong>Built-in inbox</strong>"), "{}", back.body);
+    let (status, _) = intercom::Intercom::agent_reply(&hook, &remote, "Intercom again after the switch.").await;
+    assert_eq!(status, 200);
+    visitor.until_message(shared::Role::Agent, "Intercom again after the switch.").await;
+
+    // Audited with the secrets masked; never in the export, nor in plain text in the database.
+    let overview = browser.get("/admin/sites/demo").await;
+    assert!(overview.body.contains("settings.channels"), "{}", overview.body);
+    assert!(
+        overview.body.contains("provider.kind: &quot;builtin&quot; -&gt; &quot;intercom&quot;")
+            || overview.body.contains("provider.kind: set to &quot;intercom&quot;"),
+        "{}",
+        overview.body
+    );
+    assert!(overview.body.contains("provider.access_token: set to (secret)"), "{}", overview.body);
+    assert!(!overview.body.contains(intercom::TOKEN) && !overview.body.contains(intercom::CLIENT_SECRET));
+    let export = browser.get("/admin/sites/demo/export").await;
+    assert!(!export.body.contains(intercom::TOKEN) && !export.body.contains(intercom::CLIENT_SECRET));
+    let bytes = database_bytes(&db);
+    assert!(contains(&bytes, "sealed:v1:"), "the credentials are stored sealed");
+    assert!(!contains(&bytes, intercom::TOKEN), "the access token is not in the database in plain text");
+    assert!(!contains(&bytes, intercom::CLIENT_SECRET), "nor the webhook secret");
+
+    // After a restart the sealed credentials open again with the key.
+    relay.stop().await;
+    let mut config = config(&db);
+    config.secret_key = Some(relay::config::SecretKey::new(SECRET_KEY));
+    let relay = TestRelay::start_with(config).await;
+    let (status, _) = intercom::Intercom::agent_reply(
+        &format!("{}/webhooks/intercom/demo", relay.http_url()),
+        &remote,
+        "And after a restart.",
+    )
+    .await;
+    assert_eq!(status, 200, "the webhook secret opened after the restart");
+}
+
+/// Polls `what` until it gives a value (10 s at most).
+async fn wait_for<T>(what: impl Fn() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if let Some(value) = what() {
+            return value;
+        }
+        assert!(std::time::Instant::now() < deadline, "timed out waiting");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// The outcome a "Test connection" shows.
+fn outcome(page: &Page) -> String {
+    between(&page.body, "data-testid=\"test-outcome\">", '<').to_string()
+}
+
+#[tokio::test]
+async fn test_connection_names_the_helpdesk_user_or_says_wrong_credentials_timeout_or_unreachable() {
+    let db = TestDb::new();
+    let (_relay, mut browser) = owner_with_secret_key(&db).await;
+    let sim = intercom::Intercom::start().await;
+    let fields = intercom_fields(&sim);
+
+    let ok = channels(&mut browser, "intercom", "test", &borrowed(&fields)).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(outcome(&ok), "Connected: Intercom admin Baton Bot &lt;bot@example.com&gt;.");
+    assert_eq!(sim.traffic.asked("GET /me"), 1, "one read-only call");
+    assert!(sim.traffic.requests().iter().all(|(what, _)| what.starts_with("GET ")), "nothing written");
+    assert!(browser.get(CHANNELS).await.body.contains("<strong>Built-in inbox</strong>"), "a test saves nothing");
+
+    let mut wrong = borrowed(&fields);
+    wrong[0].1 = "not-the-token";
+    let refused = channels(&mut browser, "intercom", "test", &wrong).await;
+    assert!(
+        outcome(&refused).starts_with("Wrong credentials: the helpdesk refused them (401 Unauthorized)"),
+        "{}",
+        outcome(&refused)
+    );
+
+    // A helpdesk that never answers: the test ends at its bound (the form's 3 s timeout).
+    sim.traffic.set_mode(baton_tests::sim::Mode::BlackHole);
+    let started = std::time::Instant::now();
+    let late = channels(&mut browser, "intercom", "test", &borrowed(&fields)).await;
+    let took = started.elapsed();
+    assert!(outcome(&late).starts_with("Timed out: the helpdesk did not answer within 3 s"), "{}", outcome(&late));
+    assert!(took >= std::time::Duration::from_secs(3) && took < std::time::Duration::from_secs(6), "{took:?}");
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nowhere = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let mut unreachable = borrowed(&fields);
+    unreachable[1].1 = &nowhere;
+    let down = channels(&mut browser, "intercom", "test", &unreachable).await;
+    assert!(outcome(&down).starts_with("Unreachable"), "{}", outcome(&down));
+}
+
+#[tokio::test]
+async fn without_a_secret_key_the_channels_page_says_credentials_cannot_be_saved() {
+    let db = TestDb::new();
+    let (_relay, mut browser) = signed_in_owner(&db).await;
+    let sim = intercom::Intercom::start().await;
+    let page = browser.get(CHANNELS).await;
+    assert!(page.body.contains("BATON_SECRET_KEY is not set"), "{}", page.body);
+    let refused = channels(&mut browser, "intercom", "save", &borrowed(&intercom_fields(&sim))).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert!(refused.body.contains("id=\"f-p-access_token-error\""), "{}", refused.body);
+    // Testing needs no key; a provider without secrets can still be chosen.
+    let ok = channels(&mut browser, "intercom", "test", &borrowed(&intercom_fields(&sim))).await;
+    assert!(outcome(&ok).starts_with("Connected"), "{}", outcome(&ok));
+    let link = channels(&mut browser, "link", "save", &[("p.url", "https://shop.example/contact")]).await;
+    assert!(link.body.contains("Handovers go to: <strong>Link to a contact page</strong>"), "{}", link.body);
 }

@@ -11,11 +11,14 @@
 //! - [`setup`]: the one-time setup token printed at start, and `baton-relay create-owner`.
 //! - [`agents`]: invitations by one-time link, revoking at once.
 //! - [`insights`]: per-day figures, an SVG chart and CSV.
+//! - [`channels`]: where handovers go, the helpdesk's settings (credentials sealed at rest),
+//!   "Test connection" and the webhook to give the helpdesk.
 //! - [`sites`], [`chat`], [`handover`], [`triggers`], [`office_hours`], [`test_chat`]: the pages; their changes go through
 //!   [`settings::save`] (the site's settings document, audited, applied live).
 //! - [`view`]: the layout and form pieces every page uses.
 
 pub mod agents;
+pub mod channels;
 pub mod chat;
 pub mod handover;
 pub mod insights;
@@ -135,6 +138,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/sites/{site}/insights", get(insights::page))
         .route("/admin/sites/{site}/insights.csv", get(insights::csv))
         .route("/admin/sites/{site}/chat", get(chat::page).post(chat::submit))
+        .route("/admin/sites/{site}/channels", get(channels::page).post(channels::submit))
         .route("/admin/sites/{site}/office-hours", get(office_hours::page).post(office_hours::submit))
         .route("/admin/sites/{site}/triggers", get(triggers::page).post(triggers::submit))
         .route("/admin/sites/{site}/triggers/try", post(triggers::try_sentence))

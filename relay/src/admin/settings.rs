@@ -77,7 +77,7 @@ pub async fn replace(
     let file = state.settings.file();
     let base = file.sites.get(site).cloned().unwrap_or_default();
     let merged = site_settings::merge(&base, &after)?;
-    site_settings::check(site, &merged, file.demo)?;
+    site_settings::check(site, &merged, &file)?;
     let now = super::now();
     let audit = AuditEntry {
         at: now,

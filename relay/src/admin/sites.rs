@@ -136,6 +136,7 @@ async fn overview_page(
         nav aria-label="This site" class="site-nav" {
             a href={ "/admin/sites/" (site) "/chat" } { "Chat and identity" }
             a href={ "/admin/sites/" (site) "/handover" } { "Handover texts" }
+            a href={ "/admin/sites/" (site) "/channels" } { "Channels" }
             a href={ "/admin/sites/" (site) "/triggers" } { "Triggers" }
             a href={ "/admin/sites/" (site) "/office-hours" } { "Office hours" }
             a href={ "/admin/sites/" (site) "/test" } { "Test chat" }

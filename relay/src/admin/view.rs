@@ -70,6 +70,9 @@ pub enum Input {
     NewPassword,
     /// Several lines (`rows`).
     Text(u8),
+    /// A credential: typed hidden, never filled in by the page, not required (empty keeps the
+    /// one set).
+    Secret,
 }
 
 /// A labelled input with its hint and error.
@@ -92,6 +95,7 @@ pub fn field(name: &str, label: &str, value: &str, input: Input, hint: Option<&s
                 Input::Line => input id=(id) name=(name) type="text" value=(value) aria-describedby=[described.as_deref()] aria-invalid=[invalid];
                 Input::Email => input id=(id) name=(name) type="email" autocomplete="username" value=(value) required aria-describedby=[described.as_deref()] aria-invalid=[invalid];
                 Input::Password => input id=(id) name=(name) type="password" autocomplete="current-password" required aria-describedby=[described.as_deref()] aria-invalid=[invalid];
+                Input::Secret => input id=(id) name=(name) type="password" autocomplete="off" value=(value) aria-describedby=[described.as_deref()] aria-invalid=[invalid];
                 Input::NewPassword => input id=(id) name=(name) type="password" autocomplete="new-password" required minlength=(super::password::MIN_CHARS) aria-describedby=[described.as_deref()] aria-invalid=[invalid];
             }
             @if let Some(error) = error { p class="error" id=(error_id) { (error) } }
@@ -114,11 +118,18 @@ pub fn checkbox(name: &str, label: &str, checked: bool, hint: Option<&str>) -> M
 
 /// A labelled choice among `options` (value, label).
 pub fn select(name: &str, label: &str, options: &[(&str, &str)], selected: &str) -> Markup {
+    select_with(name, label, options, selected, None)
+}
+
+/// [`select`] with a hint.
+pub fn select_with(name: &str, label: &str, options: &[(&str, &str)], selected: &str, hint: Option<&str>) -> Markup {
     let id = format!("f-{}", name.replace('.', "-"));
+    let hint_id = format!("{id}-hint");
     html! {
         div class="field" {
             label for=(id) { (label) }
-            select id=(id) name=(name) {
+            @if let Some(hint) = hint { p class="hint" id=(hint_id) { (hint) } }
+            select id=(id) name=(name) aria-describedby=[hint.map(|_| hint_id.as_str())] {
                 @for (value, text) in options {
                     option value=(value) selected[*value == selected] { (text) }
                 }

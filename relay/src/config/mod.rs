@@ -86,6 +86,12 @@ pub struct Config {
     /// The owner dashboard (`[admin]`).
     #[serde(default)]
     pub admin: AdminConfig,
+    /// The key that seals the secrets set in the dashboard (helpdesk credentials, webhook
+    /// secrets) in the database: `BATON_SECRET_KEY`, 32 random bytes in base64
+    /// (`openssl rand -base64 32`). Without it the dashboard cannot store secrets. Keep it out
+    /// of the file and of version control; losing it means entering those secrets again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_key: Option<SecretKey>,
     /// Demo mode (`BATON_DEMO=1`, set by `scripts/run.sh`): adds the demo agent (token
     /// `demo-agent`, every site) and accepts short secrets. Never in production. `1`, `true`,
     /// `yes` and `on` all switch it on.
@@ -94,6 +100,28 @@ pub struct Config {
     /// The file this configuration was read from, watched for changes (not a setting).
     #[serde(skip)]
     pub source_file: Option<PathBuf>,
+}
+
+/// A key kept as given and never printed (`Debug` shows `SecretKey(…)`).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SecretKey(String);
+
+impl SecretKey {
+    pub fn new(key: impl Into<String>) -> Self {
+        Self(key.into())
+    }
+
+    /// The key's text, for the one place that uses it (`crate::sealed`).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey(…)")
+    }
 }
 
 /// One website that embeds the widget.
@@ -200,6 +228,7 @@ impl Default for Config {
             admin: AdminConfig::default(),
             // No agent unless configured; demo mode adds the demo agent (`access::demo_agent`).
             agents: Vec::new(),
+            secret_key: None,
             demo: false,
             source_file: None,
         }
@@ -253,6 +282,9 @@ pub enum ConfigError {
     WeakSecret { file: String, line: Option<usize>, setting: String },
     #[error("{file}:{}: {setting}: {message}", line.map_or("?".to_string(), |l| l.to_string()))]
     Access { file: String, line: Option<usize>, setting: String, message: String },
+    /// `secret_key` is set but is no key.
+    #[error("secret_key (BATON_SECRET_KEY): {0}")]
+    SecretKey(String),
     /// A helpdesk's provider or webhook settings its connector cannot use.
     #[error("{file}:{}: {setting}: {message}", line.map_or("?".to_string(), |l| l.to_string()))]
     Helpdesk { file: String, line: Option<usize>, setting: String, message: String },

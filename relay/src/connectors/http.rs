@@ -31,10 +31,25 @@ pub fn request(client: &reqwest::Client, method: Method, base_url: &str, path: &
     client.request(method, format!("{}{path}", base_url.trim_end_matches('/'))).header("Accept", "application/json")
 }
 
-/// A transport failure (connection refused, timeout, TLS): the helpdesk may come back.
+/// A transport failure (connection refused, timeout, TLS): the helpdesk may come back. The
+/// detail starts with [`TIMED_OUT`] or [`CANNOT_CONNECT`] when it is one of those, so the
+/// dashboard's "Test connection" can say which.
 pub fn transport(error: reqwest::Error) -> ProviderError {
-    ProviderError::Unavailable(error.without_url().to_string())
+    let cause = std::error::Error::source(&error).map(|source| format!(" ({source})")).unwrap_or_default();
+    let prefix = if error.is_timeout() {
+        TIMED_OUT
+    } else if error.is_connect() {
+        CANNOT_CONNECT
+    } else {
+        "transport"
+    };
+    ProviderError::Unavailable(format!("{prefix}: {}{cause}", error.without_url()))
 }
+
+/// How [`transport`] begins the detail of a call that got no answer in time.
+pub const TIMED_OUT: &str = "timed out";
+/// How [`transport`] begins the detail of a call that could not connect.
+pub const CANNOT_CONNECT: &str = "cannot connect";
 
 /// Passes 2xx answers through and sorts the rest.
 pub async fn check(response: Response) -> Result<Response, ProviderError> {

@@ -33,6 +33,20 @@ pub fn id_value(id: &str) -> Value {
     id.parse::<u64>().map(Value::from).unwrap_or_else(|_| json!(id))
 }
 
+/// A person as a helpdesk describes them (`name` or `firstname` + `lastname`, `email`), in
+/// one line: `Ciaran Lee <ciaran@example.com>`; `None` when the answer names nobody.
+pub fn person(value: &Value) -> Option<String> {
+    let name = string(value, "name").or_else(|| {
+        let parts: Vec<String> = ["firstname", "lastname"].iter().filter_map(|key| string(value, key)).collect();
+        (!parts.is_empty()).then(|| parts.join(" "))
+    });
+    match (name, string(value, "email")) {
+        (Some(name), Some(email)) => Some(format!("{name} <{email}>")),
+        (Some(one), None) | (None, Some(one)) => Some(one),
+        (None, None) => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,5 +63,8 @@ mod tests {
         assert_eq!(string(&answer["ticket"], "id").as_deref(), Some("t-7"));
         assert_eq!(id_value("20978392"), json!(20978392));
         assert_eq!(id_value("abc"), json!("abc"));
+        assert_eq!(person(&json!({"name": "Ada", "email": "a@x.test"})).as_deref(), Some("Ada <a@x.test>"));
+        assert_eq!(person(&json!({"firstname": "Ada", "lastname": "L"})).as_deref(), Some("Ada L"));
+        assert_eq!(person(&json!({"id": 1})), None);
     }
 }

@@ -19,6 +19,7 @@
 #[macro_use]
 mod registry;
 
+pub mod form;
 pub mod html;
 pub mod http;
 pub mod inbound;
@@ -31,6 +32,7 @@ mod testing;
 
 use serde::de::DeserializeOwned;
 
+pub use form::{Field, FieldKind};
 pub use inbound::{Delivery, InboundEvent, InboundKind, ParseError, Refusal};
 pub use provider::{Capabilities, CloseReason, Handover, Mode, Provider, ProviderError, RemoteThread};
 pub use registry::{build_provider, SettingsError, WeakWebhook, Webhook};
@@ -50,6 +52,13 @@ registry! {
     gorgias::Gorgias as Gorgias,
 }
 
+/// Whether `setting` (a key of a helpdesk's table) is one the connectors declare plain (not a
+/// secret), so the audit log may show its value.
+pub fn is_plain_setting(setting: &str) -> bool {
+    let declared = || ProviderKind::ALL.iter().flat_map(|kind| kind.fields().iter().chain(kind.webhook_fields()));
+    declared().any(|field| field.name == setting) && !declared().any(|field| field.name == setting && field.is_secret())
+}
+
 /// What a connector is built with besides its settings.
 pub struct Context<'a> {
     /// The site's agents in the built-in inbox (it is available while one is online).
@@ -62,6 +71,12 @@ pub trait Connector: Provider + Sized {
     /// The name in `kind = "..."`, in `[sites.<key>.webhooks.<name>]`, in webhook URLs and in
     /// the store; the same as [`ProviderKind`]'s serde name (`registry::tests`).
     const NAME: &'static str;
+    /// The helpdesk's name as people write it (`Zendesk Messaging`), in the dashboard.
+    const LABEL: &'static str;
+    /// What the dashboard asks for `[sites.<key>.provider]` (besides `kind`), in order.
+    const FIELDS: &'static [Field];
+    /// What the dashboard asks for `[sites.<key>.webhooks.<name>]`.
+    const WEBHOOK_FIELDS: &'static [Field] = &[];
     /// Other names a webhook URL may use (`/webhooks/zendesk/...`).
     const ALIASES: &'static [&'static str] = &[];
     /// Whether the helpdesk sends webhooks at all; `false` refuses `/webhooks/<name>/...`.

@@ -176,6 +176,10 @@ pub trait Provider: Send + Sync + 'static {
     async fn available(&self) -> Result<bool, ProviderError> {
         Ok(true)
     }
+    /// A read-only call that proves the settings work (the owner dashboard's "Test
+    /// connection"): who the credentials belong to, in a line (`Baton Bot <bot@example.com>`).
+    /// It changes nothing at the helpdesk.
+    async fn test_connection(&self) -> Result<String, ProviderError>;
     /// Creates the conversation or ticket, with the summary where agents see it first.
     async fn open(&self, handover: &Handover) -> Result<RemoteThread, ProviderError>;
     /// Forwards a later visitor message. `message_id` is stable across retries.

@@ -35,6 +35,27 @@ macro_rules! registry {
                 }
             }
 
+            /// The helpdesk's name as people write it.
+            pub fn label(self) -> &'static str {
+                match self {
+                    $(Self::$kind => <$module::$connector as Connector>::LABEL),+
+                }
+            }
+
+            /// The provider settings the dashboard asks for.
+            pub fn fields(self) -> &'static [Field] {
+                match self {
+                    $(Self::$kind => <$module::$connector as Connector>::FIELDS),+
+                }
+            }
+
+            /// The webhook settings the dashboard asks for.
+            pub fn webhook_fields(self) -> &'static [Field] {
+                match self {
+                    $(Self::$kind => <$module::$connector as Connector>::WEBHOOK_FIELDS),+
+                }
+            }
+
             fn aliases(self) -> &'static [&'static str] {
                 match self {
                     $(Self::$kind => <$module::$connector as Connector>::ALIASES),+
@@ -85,10 +106,28 @@ pub enum SettingsError {
     NoKind,
     #[error("{0} sends no webhooks")]
     NoWebhooks(&'static str),
-    #[error("{0}")]
-    Invalid(String),
+    /// The settings do not read as the connector's type: what is wrong, and with which key
+    /// of the table when one is to blame (`availability.base_url`).
+    #[error("{message}")]
+    Invalid { key: Option<String>, message: String },
     #[error(transparent)]
     Connector(#[from] ProviderError),
+}
+
+impl SettingsError {
+    /// The setting (within the helpdesk's table) the error is about, when it names one.
+    pub fn setting(&self) -> Option<String> {
+        match self {
+            Self::Invalid { key, .. } => key.clone(),
+            // `require` and the connectors say `<name>.<setting> is empty` (or similar).
+            Self::Connector(ProviderError::Config(message)) => {
+                let first = message.split_whitespace().next()?;
+                let (_, setting) = first.split_once('.')?;
+                Some(setting.trim_end_matches([',', ':']).to_string())
+            }
+            _ => None,
+        }
+    }
 }
 
 /// A webhook setting refused at load: `setting` (within the helpdesk's table; `None` for the
@@ -144,8 +183,15 @@ impl<C: Connector> Webhook for Verifier<C> {
 fn settings<T: DeserializeOwned>(table: &Table) -> Result<T, SettingsError> {
     Figment::from(Serialized::defaults(table)).extract().map_err(|error| {
         // The key within the table and what is wrong; where the table is, the caller says.
-        let key = error.path.join(".");
-        SettingsError::Invalid(if key.is_empty() { error.kind.to_string() } else { format!("{key}: {}", error.kind) })
+        let path = error.path.join(".");
+        let message = if path.is_empty() { error.kind.to_string() } else { format!("{path}: {}", error.kind) };
+        let key = match &error.kind {
+            figment::error::Kind::MissingField(field) => {
+                Some(if path.is_empty() { field.to_string() } else { format!("{path}.{field}") })
+            }
+            _ => (!path.is_empty()).then_some(path),
+        };
+        SettingsError::Invalid { key, message }
     })
 }
 
@@ -179,6 +225,7 @@ pub fn build_provider(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::connectors::{form::put, Field, FieldKind};
 
     #[test]
     fn every_kind_is_stored_and_named_by_its_connectors_name() {
@@ -190,5 +237,63 @@ mod tests {
         assert_eq!(ProviderKind::named("zendesk"), Some(ProviderKind::ZendeskSupport));
         assert_eq!(ProviderKind::named("sunshine"), Some(ProviderKind::ZendeskMessaging));
         assert_eq!(ProviderKind::named("nobody"), None);
+    }
+
+    /// A value of `field`'s kind that every connector accepts.
+    fn sample(field: &Field) -> figment::value::Value {
+        use figment::value::Value;
+        match field.kind {
+            FieldKind::Text | FieldKind::LongText => Value::from("https://a@x.test"),
+            FieldKind::Secret => Value::from("0123456789abcdef-secret"),
+            FieldKind::Number => Value::from(5u64),
+            FieldKind::List => Value::from(vec![Value::from("a")]),
+            FieldKind::Flag { default } => Value::from(!default),
+            FieldKind::Choice(values) => Value::from(values[0]),
+        }
+    }
+
+    /// The dashboard's forms are drawn from the connectors' field lists: every field is a
+    /// setting its connector's type reads (they refuse unknown keys), the required ones are
+    /// enough, and leaving out any of those is refused naming that field.
+    #[test]
+    fn every_field_is_a_setting_of_its_connector_and_the_required_ones_are_named() {
+        let presence = crate::agents::Presence::default();
+        let context = Context { presence: &presence };
+        for &kind in ProviderKind::ALL {
+            let table = |fields: &mut dyn Iterator<Item = &Field>| {
+                let mut table = Table::from([("kind".to_string(), kind.name().into())]);
+                fields.for_each(|field| put(&mut table, field.name, sample(field)));
+                table
+            };
+            let all = table(&mut kind.fields().iter());
+            if let Err(error) = build_provider(&all, &context) {
+                panic!("{}: every field filled: {error}", kind.name());
+            }
+            let required: Vec<&Field> = kind.fields().iter().filter(|f| f.required).collect();
+            match build_provider(&table(&mut required.iter().copied()), &context) {
+                Ok(_) => {}
+                // Zendesk tickets want a token or OAuth: a rule across fields, not a missing one.
+                Err(error) => assert!(error.setting().is_none(), "{}: required fields only: {error}", kind.name()),
+            }
+            for left_out in &required {
+                let without = table(&mut required.iter().copied().filter(|f| f.name != left_out.name));
+                let error = build_provider(&without, &context).err().expect("refused");
+                assert_eq!(error.setting().as_deref(), Some(left_out.name), "{}: {error}", kind.name());
+            }
+            if kind.receives_webhooks() {
+                let mut all = Table::new();
+                kind.webhook_fields().iter().for_each(|field| put(&mut all, field.name, sample(field)));
+                if let Err(error) = kind.webhook(&all) {
+                    panic!("{} webhook: {error}", kind.name());
+                }
+                assert!(!kind.webhook_fields().is_empty(), "{}: the dashboard asks for its webhook", kind.name());
+            }
+        }
+        assert!(crate::connectors::is_plain_setting("base_url") && crate::connectors::is_plain_setting("tags"));
+        for secret in
+            ["access_token", "key_secret", "api_token", "api_key", "client_secret", "secret", "signing_secret"]
+        {
+            assert!(!crate::connectors::is_plain_setting(secret), "{secret}");
+        }
     }
 }

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ProviderError, WeakWebhook};
+use super::{Field, ProviderError, WeakWebhook};
 
 /// Refuses settings of connector `name` where one of `required` (setting, value) is blank.
 pub fn require(name: &str, required: &[(&str, &str)]) -> Result<(), ProviderError> {
@@ -56,6 +56,27 @@ pub struct SecretHeaderWebhook {
     #[serde(default)]
     pub ignore_agents: Vec<String>,
 }
+
+/// What the dashboard asks for a [`SecretHeaderWebhook`].
+pub const SECRET_HEADER_WEBHOOK_FIELDS: &[Field] = &[
+    Field::text(
+        "header",
+        "Secret header",
+        "The header your webhook sends the secret in. Empty: X-Baton-Webhook-Secret.",
+    ),
+    Field::secret(
+        "secret",
+        "Webhook secret",
+        "At least 16 characters; put the same value in the header of the helpdesk's webhook.",
+    ),
+    Field::text("basic_username", "Basic auth user name", "Instead of (or with) the secret header."),
+    Field::secret("basic_password", "Basic auth password", "At least 16 characters."),
+    Field::list(
+        "ignore_agents",
+        "Baton's own agents",
+        "Agent names or emails whose messages are Baton's writes (the API key's user), one a line.",
+    ),
+];
 
 fn default_secret_header() -> String {
     "X-Baton-Webhook-Secret".into()

@@ -37,6 +37,9 @@ impl Provider for Scripted {
     fn capabilities(&self) -> Capabilities {
         Capabilities::live_chat()
     }
+    async fn test_connection(&self) -> Result<String, ProviderError> {
+        Ok("scripted".into())
+    }
     async fn open(&self, handover: &Handover) -> Result<RemoteThread, ProviderError> {
         self.next(format!("open {}", handover.summary)).map(|()| RemoteThread {
             provider: ProviderKind::Intercom,

@@ -96,6 +96,7 @@ fn now() -> String {
 impl Vendor for Inner {
     fn routes() -> Router<Freshchat> {
         Router::new()
+            .route("/v2/accounts/configuration", get(configuration))
             .route("/v2/channels", get(channels))
             .route("/v2/users", get(find_users).post(create_user))
             .route("/v2/conversations", post(create_conversation))
@@ -285,4 +286,9 @@ async fn agent(State(sim): State<Freshchat>, Path(id): Path<String>) -> Response
     Json(json!({"id": AGENT, "first_name": "Priya", "last_name": "Agent", "email": "priya@example.com",
                 "availability_status": status}))
     .into_response()
+}
+
+/// `GET /v2/accounts/configuration` (SPEC 5(a), the token check).
+async fn configuration() -> Response {
+    Json(json!({"app_id": "sim-app", "organisation_id": 1234567890, "account_name": "acme"})).into_response()
 }

@@ -60,6 +60,7 @@ impl Vendor for Inner {
             .route("/api/v2/tickets/{id}", put(update_ticket))
             .route("/api/v2/tickets/{id}/notes", post(add_note))
             .route("/api/v2/agents", get(agents))
+            .route("/api/v2/agents/me", get(me))
     }
 
     fn credentials(_path: &str) -> Vec<String> {
@@ -189,5 +190,12 @@ async fn agents(State(sim): State<Freshdesk>) -> Response {
         {"id": API_AGENT, "available": false, "occasional": false, "contact": {"name": API_AGENT_NAME}},
         {"id": AGENT, "available": available, "occasional": false, "contact": {"name": AGENT_NAME}},
     ]))
+    .into_response()
+}
+
+/// `GET /api/v2/agents/me`: the agent the API key belongs to.
+async fn me() -> Response {
+    Json(json!({"id": API_AGENT, "available": false, "occasional": false,
+                "contact": {"name": API_AGENT_NAME, "email": "baton-api@acme.test"}}))
     .into_response()
 }

@@ -47,6 +47,7 @@ fn invalid(field: &str, message: &str) -> Response {
 impl Vendor for Inner {
     fn routes() -> Router<Gorgias> {
         Router::new()
+            .route("/api/users/{id}", get(user))
             .route("/api/tickets", post(create_ticket))
             .route("/api/tickets/{id}", put(update_ticket))
             .route("/api/tickets/{id}/messages", post(add_message))
@@ -206,4 +207,12 @@ async fn update_ticket(State(sim): State<Gorgias>, Path(id): Path<String>, Json(
     drop(inner);
     sim.echo(echoes);
     Json(answer).into_response()
+}
+
+/// `GET /api/users/{id}`; id 0 is the user the API key belongs to.
+async fn user(Path(id): Path<u64>) -> Response {
+    if id != 0 {
+        return (StatusCode::NOT_FOUND, Json(json!({"error": {"msg": "Resource not found."}}))).into_response();
+    }
+    Json(json!({"id": 1, "email": EMAIL, "name": "Baton Bot", "firstname": "Baton", "lastname": "Bot"})).into_response()
 }

@@ -46,6 +46,7 @@ fn error(status: StatusCode, category: &str, message: &str) -> Response {
 impl Vendor for Inner {
     fn routes() -> Router<Hubspot> {
         Router::new()
+            .route("/conversations/v3/conversations/inboxes", get(inboxes))
             .route("/conversations/v3/custom-channels/{channel}/messages", post(publish))
             .route("/conversations/v3/conversations/threads/{thread}", patch(update_thread))
     }
@@ -236,4 +237,11 @@ mod tests {
             Hubspot::sign("test-client-secret", "POST", "https://example.com/webhooks/hubspot", body, "1704067200000");
         assert_eq!(signature, "qfQnmqOlGxQ77x7hgEeAtMECuDm4BN0aAbAG4jJ6f1U=");
     }
+}
+
+/// `GET /conversations/v3/conversations/inboxes`: the account's inboxes.
+async fn inboxes() -> Response {
+    Json(json!({"total": 1, "results": [{"id": "147959634", "name": "Support inbox", "type": "HELP_DESK",
+                                           "archived": false}]}))
+    .into_response()
 }

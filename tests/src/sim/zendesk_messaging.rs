@@ -70,6 +70,7 @@ fn next_id() -> String {
 impl Vendor for Inner {
     fn routes() -> Router<ZendeskMessaging> {
         Router::new()
+            .route("/v2/apps/{app}", get(app))
             .route("/v2/apps/{app}/users", post(create_user))
             .route("/v2/apps/{app}/users/{user}", get(get_user))
             .route("/v2/apps/{app}/conversations", post(create_conversation).get(list_conversations))
@@ -265,4 +266,13 @@ async fn availabilities(State(sim): State<ZendeskMessaging>, Query(query): Query
         vec![]
     };
     Json(json!({"data": data, "links": {}})).into_response()
+}
+
+/// `GET /v2/apps/{appId}` ("Get App"): the app the key opens.
+async fn app(Path(app): Path<String>) -> Response {
+    if app != APP_ID {
+        return error(StatusCode::NOT_FOUND, "app_not_found", "App not found");
+    }
+    Json(json!({"app": {"id": APP_ID, "displayName": "Acme Support", "settings": {}, "metadata": null}}))
+        .into_response()
 }

@@ -61,6 +61,7 @@ fn error(status: StatusCode, error: &str, description: &str) -> Response {
 impl Vendor for Inner {
     fn routes() -> Router<ZendeskSupport> {
         Router::new()
+            .route("/api/v2/users/me", get(me))
             .route("/api/v2/tickets", post(create_ticket))
             .route("/api/v2/tickets/{id}", put(update_ticket))
             .route("/api/v2/agent_availabilities", get(availabilities))
@@ -248,4 +249,9 @@ mod tests {
         );
         assert_eq!(signature, "JM/ndYMbT5Vm15i3M7dGu9uEWgOAda+kZ0b6H7Mjdfc=");
     }
+}
+
+/// `GET /api/v2/users/me`: the API user.
+async fn me() -> Response {
+    Json(json!({"user": {"id": API_USER, "name": "Baton Bot", "email": EMAIL, "role": "agent"}})).into_response()
 }

@@ -9,6 +9,7 @@ mod specific;
 use std::time::Duration;
 
 use baton_tests::{
+    dashboard::{Dashboard, PASSWORD},
     eventually,
     helpdesks::{configure, everywhere, By, Helpdesk, Kind, Remote},
     sim::Mode,
@@ -288,6 +289,123 @@ async fn nobody_available_means_the_unavailable_path() {
         assert!(desk.remote().is_none(), "no handover while nobody is available");
         let asked = desk.traffic().requests();
         assert!(!asked.is_empty() && asked.iter().all(|(what, _)| what.starts_with(check)), "{asked:?}");
+    })
+    .await;
+}
+
+fn as_str(fields: &[(String, String)]) -> Vec<(&str, &str)> {
+    fields.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect()
+}
+
+/// `settings` (the row's `[provider]` and `[webhooks.<name>]` TOML) as an owner types them into
+/// the Channels form of helpdesk `name`: `p.<setting>` and `w.<setting>` (nested tables dotted,
+/// lists one a line, switches ticked or not), every switch the row leaves out at its default.
+fn channels_form(name: &str, settings: &str) -> Vec<(String, String)> {
+    fn flatten(prefix: &str, table: &toml::Table, into: &mut Vec<(String, String)>) {
+        for (key, value) in table {
+            let name = format!("{prefix}.{key}");
+            match value {
+                toml::Value::Table(inner) => flatten(&name, inner, into),
+                toml::Value::Array(items) => into.push((
+                    name,
+                    items.iter().map(|item| item.as_str().unwrap_or_default()).collect::<Vec<_>>().join("\n"),
+                )),
+                toml::Value::Boolean(on) => {
+                    if *on {
+                        into.push((name, "on".into()));
+                    }
+                }
+                toml::Value::String(text) => into.push((name, text.clone())),
+                other => into.push((name, other.to_string())),
+            }
+        }
+    }
+    let tables: toml::Table = settings.parse().expect("the row's settings are TOML");
+    let mut provider = tables["provider"].as_table().expect("a provider table").clone();
+    provider.remove("kind");
+    let mut form = Vec::new();
+    flatten("p", &provider, &mut form);
+    flatten("w", tables["webhooks"][name].as_table().expect("a webhook table"), &mut form);
+    let kind = relay::connectors::ProviderKind::named(name).expect("a registered helpdesk");
+    let webhook = tables["webhooks"][name].as_table().unwrap();
+    for (prefix, fields, table) in [("p", kind.fields(), &provider), ("w", kind.webhook_fields(), webhook)] {
+        let asked: Vec<String> = fields.iter().map(|f| format!("{prefix}.{}", f.name)).collect();
+        for (used, _) in form.iter().filter(|(n, _)| n.starts_with(&format!("{prefix}."))) {
+            assert!(asked.contains(used), "{name}: the Channels page has no field for {used}");
+        }
+        for field in fields {
+            let set = field.name.split('.').try_fold(toml::Value::Table(table.clone()), |at, key| at.get(key).cloned());
+            if field.kind == (relay::connectors::FieldKind::Flag { default: true }) && set.is_none() {
+                form.push((format!("{prefix}.{}", field.name), "on".into()));
+            }
+        }
+    }
+    form
+}
+
+const SETUP_TOKEN: &str = "setup-token-for-provider-tests-0123";
+const SECRET_KEY: &str = "cHJvdmlkZXJzLXRlc3Qta2V5LTMyLWJ5dGVzLWxuZyE=";
+
+/// The Channels page of a relay on the built-in inbox, given the helpdesk's settings as an
+/// owner types them: its Test connection names the credentials' user (and says wrong ones are
+/// wrong); saved, without a restart, the next handover goes to the helpdesk, whose agent's
+/// reply comes back through the webhook set on the same page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_helpdesk_set_up_on_the_channels_page_tests_its_connection_and_takes_the_next_handover() {
+    everywhere(|desk| async move {
+        let db = TestDb::new();
+        let mut config = test_config(&db);
+        config.admin.setup_token = Some(SETUP_TOKEN.into());
+        config.secret_key = Some(relay::config::SecretKey::new(SECRET_KEY));
+        let relay = TestRelay::start_with(config).await;
+        let name = desk.profile().name;
+        let hook = format!("{}/webhooks/{name}/demo", relay.http_url());
+        desk.traffic().send_webhooks_to(&hook);
+        let mut browser = Dashboard::new(&relay.http_url());
+        browser.set_up(SETUP_TOKEN, "owner@example.com").await;
+        assert!(browser.sign_in("owner@example.com", PASSWORD).await.redirects_to("/admin/"));
+
+        let form = channels_form(name, &desk.settings());
+        let page = format!("/admin/sites/demo/channels?kind={name}");
+        let send = |action: &'static str, form: Vec<(String, String)>| {
+            let mut fields: Vec<(String, String)> =
+                vec![("kind".into(), name.into()), ("action".into(), action.into())];
+            fields.extend(form);
+            fields
+        };
+        let outcome = |body: &str| {
+            let at = body.find("data-testid=\"test-outcome\">").unwrap_or_else(|| panic!("no outcome in {body}"));
+            let rest = &body[at + "data-testid=\"test-outcome\">".len()..];
+            rest[..rest.find('<').unwrap()].to_string()
+        };
+
+        let test = send("test", form.clone());
+        let tested = browser.submit(&page, "/admin/sites/demo/channels", &as_str(&test)).await;
+        assert!(outcome(&tested.body).starts_with("Connected: "), "{}", outcome(&tested.body));
+
+        let kind = relay::connectors::ProviderKind::named(name).unwrap();
+        let secrets: Vec<String> =
+            kind.fields().iter().filter(|f| f.is_secret()).map(|f| format!("p.{}", f.name)).collect();
+        let wrong: Vec<(String, String)> = form
+            .iter()
+            .map(|(n, v)| (n.clone(), if secrets.contains(n) { "wrong-credentials-0123".into() } else { v.clone() }))
+            .collect();
+        let refused = browser.submit(&page, "/admin/sites/demo/channels", &as_str(&send("test", wrong))).await;
+        assert!(outcome(&refused.body).starts_with("Wrong credentials"), "{}", outcome(&refused.body));
+
+        let saved = browser.submit(&page, "/admin/sites/demo/channels", &as_str(&send("save", form))).await;
+        assert_eq!(saved.status, reqwest::StatusCode::OK, "{}", saved.body);
+        assert!(saved.body.contains("Saved: new handovers go to"), "{}", saved.body);
+
+        let mut visitor = visitor(&relay).await;
+        visitor.send(&send_text("q1", "My parcel for order 40123 never arrived")).await;
+        visitor.until_message(Role::Bot, "").await;
+        visitor.send(&ClientFrame::RequestHandover).await;
+        visitor.until_phase(Phase::Waiting).await;
+        let remote = until_handed_over(&*desk, "the handover", |r| r.texts().iter().any(|t| t.contains("40123"))).await;
+        assert_eq!(desk.reply(&hook, &remote.id, REPLY).send(&hook).await.0, 200);
+        let reply = visitor.until_message(Role::Agent, "Shipping today").await;
+        assert_eq!(reply.text, REPLY);
     })
     .await;
 }

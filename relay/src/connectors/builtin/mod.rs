@@ -5,7 +5,7 @@ use async_trait::async_trait;
 
 use super::{
     settings::{NoSettings, NoWebhooks},
-    Capabilities, CloseReason, Connector, Context, Delivery, Handover, InboundEvent, Provider, ProviderError,
+    Capabilities, CloseReason, Connector, Context, Field, Delivery, Handover, InboundEvent, Provider, ProviderError,
     ProviderKind, Refusal, RemoteThread,
 };
 use crate::agents::Presence;
@@ -22,6 +22,8 @@ impl BuiltinInbox {
 
 impl Connector for BuiltinInbox {
     const NAME: &'static str = "builtin";
+    const LABEL: &'static str = "Built-in inbox";
+    const FIELDS: &'static [Field] = &[];
     const RECEIVES_WEBHOOKS: bool = false;
     type Settings = NoSettings;
     type Webhook = NoWebhooks;
@@ -43,6 +45,12 @@ impl Provider for BuiltinInbox {
 
     async fn available(&self) -> Result<bool, ProviderError> {
         Ok(self.presence.online() > 0)
+    }
+
+    /// Nothing to call: says how many of the site's agents are signed in.
+    async fn test_connection(&self) -> Result<String, ProviderError> {
+        let online = self.presence.online();
+        Ok(format!("Baton's own inbox: {online} agent(s) of this site signed in now at /inbox/."))
     }
 
     async fn open(&self, handover: &Handover) -> Result<RemoteThread, ProviderError> {

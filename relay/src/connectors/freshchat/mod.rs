@@ -19,7 +19,7 @@ use tokio::sync::OnceCell;
 use super::{
     zendesk_support, Capabilities, CloseReason, Handover, Provider, ProviderError, ProviderKind, RemoteThread,
 };
-use crate::connectors::{http, json::string};
+use crate::connectors::{http, json::string, Field};
 use crate::connectors::{Connector, Context, Delivery, InboundEvent, Refusal, WeakWebhook};
 
 mod settings;
@@ -137,6 +137,15 @@ fn user_message(channel: Option<&str>, user: &str, text: &str) -> Value {
 
 #[async_trait]
 impl Provider for Freshchat {
+    /// `GET /v2/accounts/configuration` (SPEC 5(a), "token check"): the account's organisation.
+    async fn test_connection(&self) -> Result<String, ProviderError> {
+        let account = http::send_expecting_json(self.request(Method::GET, "/accounts/configuration")).await?;
+        let organisation = crate::connectors::json::string_field(&account, "organisation_id").ok_or_else(|| {
+            ProviderError::Rejected("GET /accounts/configuration answered without organisation_id".into())
+        })?;
+        Ok(format!("Freshchat organisation {organisation}"))
+    }
+
     fn capabilities(&self) -> Capabilities {
         // Agents join by `conversation_assignment` webhooks.
         Capabilities { availability_check: !self.config.availability_agents.is_empty(), ..Capabilities::live_chat() }
@@ -216,6 +225,9 @@ impl Provider for Freshchat {
 
 impl Connector for Freshchat {
     const NAME: &'static str = "freshchat";
+    const LABEL: &'static str = "Freshchat";
+    const FIELDS: &'static [Field] = settings::FIELDS;
+    const WEBHOOK_FIELDS: &'static [Field] = settings::WEBHOOK_FIELDS;
     type Settings = FreshchatSettings;
     type Webhook = FreshchatWebhook;
 

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::connectors::settings as shared;
+use crate::connectors::{settings as shared, Field};
 
 /// `[sites.<key>.provider]` with `kind = "freshchat"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,3 +63,23 @@ pub struct FreshchatWebhook {
     /// The RSA public key from Freshchat's webhook settings (PEM, either armour).
     pub public_key: String,
 }
+
+/// What the dashboard asks for `[sites.<key>.provider]`.
+pub const FIELDS: &[Field] = &[
+    Field::text("base_url", "API address", "https://<account>.freshchat.com/v2.").required(),
+    Field::secret("api_token", "API token", "Admin → API settings.").required(),
+    Field::text("channel_id", "Channel (topic) id", "Empty: the first channel Freshchat lists."),
+    Field::flag("summary_note", "Post the summary as a private note", "Else as the visitor's first message.", true),
+    Field::text("note_actor_type", "Note author type", "bot or agent. Empty: bot."),
+    Field::text("note_actor_id", "Note author id", "An agent's id when the author type is agent."),
+    Field::choice("priority", "Priority", "Of new conversations.", &["Low", "Medium", "High", "Urgent"]),
+    Field::flag("resolve_on_cancel", "Resolve the conversation when the visitor cancels", "", true),
+    Field::list("availability_agents", "Agents to ask for availability", "Agent ids, one a line. Empty: always available."),
+    Field::text("availability_field", "Agent availability field", "Empty: availability_status."),
+    Field::list("available_values", "Values meaning available", "One a line, any case. Empty: available, online."),
+    Field::timeout(),
+];
+
+/// What the dashboard asks for `[sites.<key>.webhooks.freshchat]`.
+pub const WEBHOOK_FIELDS: &[Field] =
+    &[Field::long_text("public_key", "Webhook public key", "The RSA public key (PEM) from Freshchat's webhook settings.").required()];

@@ -24,7 +24,7 @@ use crate::connectors::{
     html, http,
     json::{id_text, id_value},
     settings::SecretHeaderWebhook,
-    signature, Connector, Context, Delivery, InboundEvent, Refusal, WeakWebhook,
+    signature, Connector, Context, Delivery, Field, InboundEvent, Refusal, WeakWebhook,
 };
 
 mod settings;
@@ -89,6 +89,14 @@ pub(super) fn tags_with_reason(tags: &[String], reason: &str) -> Vec<String> {
 
 #[async_trait]
 impl Provider for Freshdesk {
+    /// `GET /api/v2/agents/me`: the agent the API key belongs to.
+    async fn test_connection(&self) -> Result<String, ProviderError> {
+        let me = http::send_expecting_json(self.request(Method::GET, "/agents/me")).await?;
+        let agent = crate::connectors::json::person(&me["contact"])
+            .ok_or_else(|| ProviderError::Rejected("GET /agents/me named no agent".into()))?;
+        Ok(format!("Freshdesk agent {agent}"))
+    }
+
     fn capabilities(&self) -> Capabilities {
         // The rule fires on replies: the first public agent reply counts as joining.
         Capabilities { availability_check: self.config.availability_check, ..Capabilities::ticket() }
@@ -152,6 +160,9 @@ impl Provider for Freshdesk {
 
 impl Connector for Freshdesk {
     const NAME: &'static str = "freshdesk";
+    const LABEL: &'static str = "Freshdesk";
+    const FIELDS: &'static [Field] = settings::FIELDS;
+    const WEBHOOK_FIELDS: &'static [Field] = crate::connectors::settings::SECRET_HEADER_WEBHOOK_FIELDS;
     type Settings = FreshdeskSettings;
     type Webhook = SecretHeaderWebhook;
 

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::connectors::settings as shared;
+use crate::connectors::{settings as shared, Field};
 
 /// `[sites.<key>.provider]` with `kind = "freshdesk"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,3 +49,18 @@ fn default_priority() -> u8 {
 fn default_source() -> u8 {
     7
 }
+
+/// What the dashboard asks for `[sites.<key>.provider]`.
+pub const FIELDS: &[Field] = &[
+    Field::text("base_url", "Freshdesk address", "https://<domain>.freshdesk.com.").required(),
+    Field::secret("api_key", "API key", "Profile settings → Your API Key, of the agent Baton writes as.").required(),
+    Field::text("fallback_email", "Requester without an email", "Empty: chat-visitor@baton.invalid."),
+    Field::tags(),
+    Field::subject_prefix(),
+    Field::number("priority", "Priority", "1 Low, 2 Medium, 3 High, 4 Urgent. Empty: 2."),
+    Field::number("source", "Source", "7 Chat (1 Email, 2 Portal, ...). Empty: 7."),
+    Field::flag("note_as_requester", "Write visitor notes as the requester", "", true),
+    Field::flag("resolve_on_cancel", "Resolve the ticket when the visitor cancels", "Else only a private note.", true),
+    Field::flag("availability_check", "Ask for an available agent before handing over", "", false),
+    Field::timeout(),
+];

@@ -21,8 +21,8 @@ use super::{
     Capabilities, CloseReason, Handover, Provider, ProviderError, ProviderKind, RemoteThread,
 };
 use crate::connectors::{
-    html, http, json::id_text, settings::SecretHeaderWebhook, signature, Connector, Context, Delivery, InboundEvent,
-    Refusal, WeakWebhook,
+    html, http, json::id_text, settings::SecretHeaderWebhook, signature, Connector, Context, Delivery, Field,
+    InboundEvent, Refusal, WeakWebhook,
 };
 
 mod settings;
@@ -95,6 +95,14 @@ fn incoming(email: &str, text: &str, external_id: &str) -> Value {
 
 #[async_trait]
 impl Provider for Gorgias {
+    /// `GET /api/users/0`: the current user (Gorgias reads id 0 as the one the key belongs to).
+    async fn test_connection(&self) -> Result<String, ProviderError> {
+        let me = http::send_expecting_json(self.request(Method::GET, "/users/0")).await?;
+        let user = crate::connectors::json::person(&me)
+            .ok_or_else(|| ProviderError::Rejected("GET /api/users/0 named no user".into()))?;
+        Ok(format!("Gorgias user {user}"))
+    }
+
     fn capabilities(&self) -> Capabilities {
         // No availability or business-hours endpoint is known (SPEC 7(e)).
         Capabilities::ticket()
@@ -143,6 +151,9 @@ impl Provider for Gorgias {
 
 impl Connector for Gorgias {
     const NAME: &'static str = "gorgias";
+    const LABEL: &'static str = "Gorgias";
+    const FIELDS: &'static [Field] = settings::FIELDS;
+    const WEBHOOK_FIELDS: &'static [Field] = crate::connectors::settings::SECRET_HEADER_WEBHOOK_FIELDS;
     type Settings = GorgiasSettings;
     type Webhook = SecretHeaderWebhook;
 

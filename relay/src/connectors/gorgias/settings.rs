@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::connectors::settings as shared;
+use crate::connectors::{settings as shared, Field};
 
 /// `[sites.<key>.provider]` with `kind = "gorgias"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,3 +35,17 @@ pub struct GorgiasSettings {
     #[serde(default = "shared::default_timeout")]
     pub timeout_seconds: u64,
 }
+
+/// What the dashboard asks for `[sites.<key>.provider]`.
+pub const FIELDS: &[Field] = &[
+    Field::text("base_url", "Gorgias address", "https://<domain>.gorgias.com.").required(),
+    Field::text("email", "Account email", "The REST API key's user.").required(),
+    Field::secret("api_key", "REST API key", "Settings → REST API.").required(),
+    Field::text("fallback_email", "Customer without an email", "Empty: chat-visitor@baton.invalid."),
+    Field::tags(),
+    Field::flag("send_tags", "Send tags", "Off if Gorgias refuses them.", true),
+    Field::subject_prefix(),
+    Field::number("note_user_id", "Note author user id", "A Gorgias user id that writes internal notes. Empty: no notes."),
+    Field::flag("close_on_cancel", "Close the ticket when the visitor cancels", "", true),
+    Field::timeout(),
+];

@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use super::{
     zendesk_support, Capabilities, CloseReason, Handover, Provider, ProviderError, ProviderKind, RemoteThread,
 };
-use crate::connectors::{http, json::string_field};
+use crate::connectors::{http, json::string_field, Field};
 use crate::connectors::{Connector, Context, Delivery, InboundEvent, Refusal, WeakWebhook};
 
 mod settings;
@@ -98,6 +98,18 @@ fn sender(handover: &Handover, default_name: &str) -> Value {
 
 #[async_trait]
 impl Provider for Hubspot {
+    /// `GET /conversations/v3/conversations/inboxes` (scope `conversations.read`): the
+    /// inboxes the token sees.
+    async fn test_connection(&self) -> Result<String, ProviderError> {
+        let inboxes =
+            http::send_expecting_json(self.request(Method::GET, "/conversations/v3/conversations/inboxes")).await?;
+        let names: Vec<String> = inboxes["results"]
+            .as_array()
+            .map(|all| all.iter().filter_map(|inbox| string_field(inbox, "name")).collect())
+            .unwrap_or_default();
+        Ok(format!("HubSpot account with {} inbox(es): {}", names.len(), names.join(", ")))
+    }
+
     fn capabilities(&self) -> Capabilities {
         // Agents join by `conversation.propertyChange` on `assignedTo`, when the app subscribes
         // to it. No agent-online API exists (SPEC 4(e)): HubSpot's routing decides.
@@ -154,6 +166,9 @@ impl Provider for Hubspot {
 
 impl Connector for Hubspot {
     const NAME: &'static str = "hubspot";
+    const LABEL: &'static str = "HubSpot";
+    const FIELDS: &'static [Field] = settings::FIELDS;
+    const WEBHOOK_FIELDS: &'static [Field] = settings::WEBHOOK_FIELDS;
     type Settings = HubspotSettings;
     type Webhook = HubspotWebhook;
 

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::connectors::settings as shared;
+use crate::connectors::{settings as shared, Field};
 
 /// `[sites.<key>.provider]` with `kind = "hubspot"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -66,3 +66,23 @@ pub struct HubspotWebhook {
     #[serde(default)]
     pub legacy_signatures: bool,
 }
+
+/// What the dashboard asks for `[sites.<key>.provider]`.
+pub const FIELDS: &[Field] = &[
+    Field::secret("access_token", "Access token", "The app's OAuth access token (a legacy private-app token cannot use custom channels).").required(),
+    Field::text("channel_id", "Custom channel id", "The registered custom channel.").required(),
+    Field::text("channel_account_id", "Channel account id", "The channel account connected to your inbox.").required(),
+    Field::text("channel_account_identifier", "Channel account identifier", "Its deliveryIdentifier value. Empty: website-chat."),
+    Field::text("base_url", "API address", "Empty: https://api.hubapi.com."),
+    Field::text("custom_channels_path", "Custom channels path", "Empty: /conversations/v3/custom-channels."),
+    Field::flag("close_on_cancel", "Close the thread when the visitor cancels", "", true),
+    Field::text("visitor_name", "Visitor name", "When the visitor gave none. Empty: Website visitor."),
+    Field::timeout(),
+];
+
+/// What the dashboard asks for `[sites.<key>.webhooks.hubspot]`.
+pub const WEBHOOK_FIELDS: &[Field] = &[
+    Field::secret("client_secret", "App client secret", "The key of X-HubSpot-Signature-v3.").required(),
+    Field::text("public_url", "Relay address as HubSpot calls it", "https://relay.example.com; HubSpot signs the full URL."),
+    Field::flag("legacy_signatures", "Also accept v1/v2 signatures", "Only when no v3 header is sent.", false),
+];

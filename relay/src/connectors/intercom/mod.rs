@@ -11,7 +11,11 @@ use serde_json::{json, Value};
 use tokio::sync::OnceCell;
 
 use super::{Capabilities, CloseReason, Handover, Provider, ProviderError, ProviderKind, RemoteThread};
-use crate::connectors::{http, json::string_field};
+use crate::connectors::{
+    http,
+    json::{person, string_field},
+    Field,
+};
 use crate::connectors::{Connector, Context, Delivery, InboundEvent, Refusal, WeakWebhook};
 
 mod settings;
@@ -131,6 +135,13 @@ impl Provider for Intercom {
         }))
     }
 
+    /// `GET /me`: the admin the access token belongs to.
+    async fn test_connection(&self) -> Result<String, ProviderError> {
+        let me = http::send_expecting_json(self.request(Method::GET, "/me")).await?;
+        let admin = person(&me).ok_or_else(|| ProviderError::Rejected("GET /me named no admin".into()))?;
+        Ok(format!("Intercom admin {admin}"))
+    }
+
     async fn open(&self, handover: &Handover) -> Result<RemoteThread, ProviderError> {
         let admin_id = self.admin_id().await?;
         let (contact, role) = self.contact(handover).await?;
@@ -193,6 +204,9 @@ impl Provider for Intercom {
 }
 impl Connector for Intercom {
     const NAME: &'static str = "intercom";
+    const LABEL: &'static str = "Intercom";
+    const FIELDS: &'static [Field] = settings::FIELDS;
+    const WEBHOOK_FIELDS: &'static [Field] = settings::WEBHOOK_FIELDS;
     type Settings = IntercomSettings;
     type Webhook = IntercomWebhook;
 

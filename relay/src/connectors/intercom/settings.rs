@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::connectors::settings as shared;
+use crate::connectors::{settings as shared, Field};
 
 /// `[sites.<key>.provider]` with `kind = "intercom"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,3 +42,18 @@ pub struct IntercomWebhook {
     #[serde(default)]
     pub bot_admin_id: Option<String>,
 }
+
+/// What the dashboard asks for `[sites.<key>.provider]`.
+pub const FIELDS: &[Field] = &[
+    Field::secret("access_token", "Access token", "Developer Hub → your app → Authentication.").required(),
+    Field::text("base_url", "API address", "Empty: https://api.intercom.io (EU: https://api.eu.intercom.io, AU: https://api.au.intercom.io)."),
+    Field::text("version", "API version", "The Intercom-Version header. Empty: 2.11."),
+    Field::text("admin_id", "Bot admin id", "The admin that writes the summary note and closes. Empty: the token's own admin (GET /me)."),
+    Field::timeout(),
+];
+
+/// What the dashboard asks for `[sites.<key>.webhooks.intercom]`.
+pub const WEBHOOK_FIELDS: &[Field] = &[
+    Field::secret("client_secret", "Client secret", "Developer Hub → Basic information: the key of the X-Hub-Signature on Intercom's webhooks.").required(),
+    Field::text("bot_admin_id", "Bot admin id (webhooks)", "Parts written by this admin are Baton's own and are not shown twice."),
+];

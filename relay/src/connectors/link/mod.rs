@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::{
-    settings::NoWebhooks, Capabilities, CloseReason, Connector, Context, Delivery, Handover, InboundEvent, Mode,
+    settings::NoWebhooks, Capabilities, CloseReason, Connector, Context, Field, Delivery, Handover, InboundEvent, Mode,
     Provider, ProviderError, Refusal, RemoteThread,
 };
 
@@ -23,6 +23,8 @@ impl Link {
 
 impl Connector for Link {
     const NAME: &'static str = "link";
+    const LABEL: &'static str = "Link to a contact page";
+    const FIELDS: &'static [Field] = settings::FIELDS;
     const RECEIVES_WEBHOOKS: bool = false;
     type Settings = LinkSettings;
     type Webhook = NoWebhooks;
@@ -51,6 +53,11 @@ impl Provider for Link {
             close_signal: false,
             availability_check: false,
         }
+    }
+
+    /// Nothing to call: the visitor is only shown the link.
+    async fn test_connection(&self) -> Result<String, ProviderError> {
+        Ok(format!("No connection needed: visitors who ask for a person get a button to {}.", self.config.url))
     }
 
     async fn open(&self, _: &Handover) -> Result<RemoteThread, ProviderError> {

@@ -17,7 +17,7 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{json, Map, Value};
 
 use super::{zendesk_support, Capabilities, CloseReason, Handover, Provider, ProviderError, ProviderKind, RemoteThread};
-use crate::connectors::{http, json::string};
+use crate::connectors::{http, json::string, Field};
 use crate::connectors::{Connector, Context, Delivery, InboundEvent, Refusal, WeakWebhook};
 
 mod settings;
@@ -203,6 +203,13 @@ fn summary_text(handover: &Handover) -> String {
 
 #[async_trait]
 impl Provider for ZendeskMessaging {
+    /// `GET /v2/apps/{appId}` (Sunshine Conversations "Get App"): the app the key opens.
+    async fn test_connection(&self) -> Result<String, ProviderError> {
+        let app = self.send(self.request(Method::GET, "")).await?;
+        let name = string(&app["app"], "displayName").unwrap_or_else(|| self.config.app_id.clone());
+        Ok(format!("Sunshine Conversations app {name}"))
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             // Sunshine does not say when an agent takes the ticket: the first reply counts.
@@ -279,6 +286,9 @@ impl Provider for ZendeskMessaging {
 
 impl Connector for ZendeskMessaging {
     const NAME: &'static str = "zendesk_messaging";
+    const LABEL: &'static str = "Zendesk Messaging";
+    const FIELDS: &'static [Field] = settings::FIELDS;
+    const WEBHOOK_FIELDS: &'static [Field] = settings::WEBHOOK_FIELDS;
     const ALIASES: &'static [&'static str] = &["sunshine"];
     type Settings = ZendeskMessagingSettings;
     type Webhook = ZendeskMessagingWebhook;

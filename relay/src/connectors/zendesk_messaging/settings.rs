@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::connectors::settings as shared;
+use crate::connectors::{settings as shared, Field};
 
 /// `[sites.<key>.provider]` with `kind = "zendesk_messaging"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -111,3 +111,32 @@ pub struct ZendeskMessagingWebhook {
 fn default_echo_sources() -> Vec<String> {
     vec!["api:conversations".into()]
 }
+
+/// What the dashboard asks for `[sites.<key>.provider]`.
+pub const FIELDS: &[Field] = &[
+    Field::text("base_url", "API address", "https://<subdomain>.zendesk.com/sc (or https://api.smooch.io).").required(),
+    Field::text("app_id", "App id", "Admin Center → Apps and integrations → Conversations API.").required(),
+    Field::text("key_id", "API key id", "The key's id (app scope).").required(),
+    Field::secret("key_secret", "API key secret", "Shown by Zendesk once, when the key is made.").required(),
+    Field::choice("auth", "Authentication", "Basic (key id and secret) or a JWT signed with the secret.", &["basic", "jwt"]),
+    Field::text("agent_switchboard_integration", "Agent switchboard integration", "Where handovers go. Empty: zd:agentWorkspace."),
+    Field::text("bot_switchboard_integration", "Baton's switchboard integration", "Control is passed to it before the summary is posted. Empty: skipped."),
+    Field::text("bot_name", "Name on Baton's messages", "Empty: Baton bot."),
+    Field::flag("data_capture", "Send the requester's email, name and tags with the handover", "dataCapture.systemField.* keys.", true),
+    Field::text("tags", "Tags", "Space-separated, with data capture. Empty: bot_handover."),
+    Field::flag("release_on_cancel", "Release control when the visitor cancels", "Else only a notice is posted.", true),
+    Field::text("availability.base_url", "Availability check: Zendesk address", "https://<subdomain>.zendesk.com. Empty: no availability check."),
+    Field::text("availability.email", "Availability check: agent email", "The API token's agent."),
+    Field::secret("availability.api_token", "Availability check: API token", "A Zendesk Support API token."),
+    Field::text("availability.channel_status", "Availability check: channel status", "Empty: messaging:online."),
+    Field::timeout(),
+];
+
+/// What the dashboard asks for `[sites.<key>.webhooks.zendesk_messaging]`.
+pub const WEBHOOK_FIELDS: &[Field] = &[
+    Field::secret("secret", "Webhook secret", "The secret of the integration's webhook, sent back as X-API-Key.").required(),
+    Field::text("integration_id", "Baton's integration id", "Messages from it are Baton's own."),
+    Field::text("switchboard_integration_id", "Baton's switchboard integration id", "A passControl back to it means the agent is done."),
+    Field::list("echo_source_types", "Baton's message sources", "Message source types that are Baton's own writes, one a line. Empty: api:conversations."),
+    Field::flag("require_agent_metadata", "Only accept messages carrying the agent metadata key", "", false),
+];

@@ -20,7 +20,7 @@ use crate::connectors::{
     http,
     json::{id_value, string_at as string_field},
 };
-use crate::connectors::{Connector, Context, Delivery, InboundEvent, Refusal, WeakWebhook};
+use crate::connectors::{Connector, Context, Delivery, Field, InboundEvent, Refusal, WeakWebhook};
 
 mod settings;
 pub mod webhook;
@@ -169,6 +169,17 @@ pub(super) fn anyone_online(answer: &Value) -> bool {
 
 #[async_trait]
 impl Provider for ZendeskSupport {
+    /// `GET /api/v2/users/me`: the user the credentials belong to (Zendesk answers the
+    /// anonymous user, without an id, to requests it could not authenticate).
+    async fn test_connection(&self) -> Result<String, ProviderError> {
+        let me = http::send_expecting_json(self.request(Method::GET, "/users/me")).await?;
+        if me["user"]["id"].is_null() {
+            return Err(ProviderError::Rejected("401 Unauthorized: Zendesk did not recognise the credentials".into()));
+        }
+        let user = crate::connectors::json::person(&me["user"]).unwrap_or_else(|| "(unnamed)".into());
+        Ok(format!("Zendesk user {user}"))
+    }
+
     fn capabilities(&self) -> Capabilities {
         // No "assigned" webhook is set up: the first public agent comment counts as joining.
         Capabilities { availability_check: self.config.availability_channel.is_some(), ..Capabilities::ticket() }
@@ -236,6 +247,9 @@ impl Provider for ZendeskSupport {
 
 impl Connector for ZendeskSupport {
     const NAME: &'static str = "zendesk_support";
+    const LABEL: &'static str = "Zendesk tickets";
+    const FIELDS: &'static [Field] = settings::FIELDS;
+    const WEBHOOK_FIELDS: &'static [Field] = settings::WEBHOOK_FIELDS;
     const ALIASES: &'static [&'static str] = &["zendesk"];
     type Settings = ZendeskSupportSettings;
     type Webhook = ZendeskSupportWebhook;

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::connectors::settings as shared;
+use crate::connectors::{settings as shared, Field};
 
 /// `[sites.<key>.provider]` with `kind = "zendesk_support"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,3 +67,26 @@ pub struct ZendeskSupportWebhook {
 fn default_window() -> u64 {
     300
 }
+
+/// What the dashboard asks for `[sites.<key>.provider]`.
+pub const FIELDS: &[Field] = &[
+    Field::text("base_url", "Zendesk address", "https://<subdomain>.zendesk.com.").required(),
+    Field::text("email", "Agent email", "The agent the API token belongs to."),
+    Field::secret("api_token", "API token", "Admin Center → Apps and integrations → Zendesk API."),
+    Field::secret("oauth_token", "OAuth token", "Used instead of email and API token when set."),
+    Field::tags(),
+    Field::subject_prefix(),
+    Field::choice("priority", "Priority", "Of new tickets.", &["low", "normal", "high", "urgent"]),
+    Field::flag("public_summary", "Make the summary a public comment", "The requester is then emailed it.", false),
+    Field::flag("idempotency_key", "Send an Idempotency-Key with new tickets", "A retried create makes no second ticket.", true),
+    Field::flag("solve_on_cancel", "Solve the ticket when the visitor cancels", "Else only a private note.", true),
+    Field::text("availability_channel", "Availability channel status", "e.g. support:online; asked before handing over. Empty: tickets are always accepted."),
+    Field::timeout(),
+];
+
+/// What the dashboard asks for `[sites.<key>.webhooks.zendesk_support]`.
+pub const WEBHOOK_FIELDS: &[Field] = &[
+    Field::secret("signing_secret", "Signing secret", "Admin Center → Webhooks → the webhook → Signing secret.").required(),
+    Field::number("timestamp_window_seconds", "Timestamp window (seconds)", "Older deliveries are refused. Empty: 300; 0: no check."),
+    Field::text("api_user_id", "API user id", "Comments by this Zendesk user are Baton's own."),
+];
