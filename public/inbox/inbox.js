@@ -21,9 +21,10 @@
   function reason(r) { return r ? r.replace(/_/g, " ") : ""; }
 
   // ---- connection ----
+  // Without a saved token the socket signs in with the dashboard session (an empty token): an
+  // account signed in at /admin/ needs no token. Refused, the token form shows.
   function connect() {
-    var token = sessionStorage.getItem(TOKEN_KEY);
-    if (!token) return showSignin("");
+    var token = sessionStorage.getItem(TOKEN_KEY) || "";
     setStatus("connecting", "Connecting…");
     var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/agent/ws";
     var ws = new WebSocket(url);
@@ -32,7 +33,11 @@
     ws.onmessage = function (e) { var f; try { f = JSON.parse(e.data); } catch (_) { return; } onFrame(f); };
     ws.onclose = function (e) {
       state.socket = null;
-      if (e.code === 4003) { sessionStorage.removeItem(TOKEN_KEY); return showSignin("That token is not valid."); }
+      if (e.code === 4003) {
+        sessionStorage.removeItem(TOKEN_KEY);
+        if (e.reason === "revoked") return showSignin("Your access to this inbox was revoked.");
+        return showSignin(token ? "That token is not valid." : "");
+      }
       setStatus("offline", "Offline, reconnecting…");
       var delay = Math.min(30000, 500 * Math.pow(2, state.attempt++)) * Math.random() + 250;
       setTimeout(connect, delay);

@@ -28,6 +28,51 @@ impl AgentSocket {
         agent
     }
 
+    /// Connects with extra request headers (a browser's `Cookie` and `Origin`) and signs in with
+    /// `token` (empty: the dashboard session). `Err` with the close code and reason when the
+    /// relay refuses instead of answering `ready`.
+    pub async fn sign_in_with(
+        base_ws: &str,
+        token: &str,
+        headers: &[(&'static str, String)],
+    ) -> Result<Self, (u16, String)> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = format!("{base_ws}/agent/ws").into_client_request().expect("agent socket request");
+        for (name, value) in headers {
+            request.headers_mut().insert(*name, value.parse().expect("header value"));
+        }
+        let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("agent socket");
+        socket.send(Message::Text(json!({"type": "auth", "token": token}).to_string().into())).await.expect("auth");
+        loop {
+            match next_on(&mut socket, "ready or a close").await {
+                Message::Text(text) => {
+                    let frame: Value = serde_json::from_str(text.as_str()).expect("agent frame json");
+                    if frame["type"] == "ready" {
+                        return Ok(Self { socket, ready: frame });
+                    }
+                }
+                Message::Close(frame) => {
+                    return Err(frame
+                        .map(|f| (u16::from(f.code), f.reason.to_string()))
+                        .unwrap_or((1005, String::new())))
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Reads frames until the relay closes the socket: its close code and reason.
+    pub async fn closed(&mut self) -> (u16, String) {
+        loop {
+            match next_on(&mut self.socket, "the socket's close").await {
+                Message::Close(frame) => {
+                    return frame.map(|f| (u16::from(f.code), f.reason.to_string())).unwrap_or((1005, String::new()))
+                }
+                _ => continue,
+            }
+        }
+    }
+
     pub async fn send(&mut self, frame: Value) {
         self.socket.send(Message::Text(frame.to_string().into())).await.expect("agent send");
     }

@@ -507,12 +507,31 @@ async fn an_invited_agent_joins_once_and_a_revoked_one_is_out_at_once() {
     assert!(inbox.body.contains("<li>demo</li>"), "{}", inbox.body);
     assert_eq!(agent.get("/admin/agents").await.status, StatusCode::FORBIDDEN, "agents do not invite");
 
+    // The inbox signs the agent in by the dashboard session (an empty token) from the relay's
+    // own pages only; another site's page cannot ride on the cookie.
+    let own_origin = ("origin", relay.http_url());
+    let cookie = ("cookie", agent.cookie_header());
+    let mut inbox_socket = AgentSocket::sign_in_with(&relay.ws_base(), "", &[cookie.clone(), own_origin.clone()])
+        .await
+        .expect("signed in by session");
+    assert_eq!(inbox_socket.ready["agent"]["name"], "Alex Agent", "{}", inbox_socket.ready);
+    assert_eq!(inbox_socket.ready["agent"]["sites"], json!(["demo"]), "{}", inbox_socket.ready);
+    let foreign = ("origin", "https://evil.example".to_string());
+    let refused = AgentSocket::sign_in_with(&relay.ws_base(), "", &[cookie.clone(), foreign]).await.err();
+    assert_eq!(refused.map(|(code, _)| code), Some(4003), "a foreign page's upgrade is not signed in by the cookie");
+    let anonymous = AgentSocket::sign_in_with(&relay.ws_base(), "", &[own_origin.clone()]).await.err();
+    assert_eq!(anonymous.map(|(code, _)| code), Some(4003), "no session, no sign-in");
+
     let list = owner.get("/admin/agents").await;
     assert!(list.body.contains("alex@example.com"), "{}", list.body);
     let id = between(&list.body, "action=\"/admin/agents/", '/').to_string();
     let revoked = owner.submit("/admin/agents", &format!("/admin/agents/{id}/revoke"), &[]).await;
     assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.body);
     assert!(revoked.body.contains("can no longer sign in"), "{}", revoked.body);
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(2), inbox_socket.closed()).await;
+    assert_eq!(closed.expect("the open inbox socket closes at once"), (4003, "revoked".to_string()));
+    let after = AgentSocket::sign_in_with(&relay.ws_base(), "", &[cookie, own_origin]).await.err();
+    assert_eq!(after.map(|(code, _)| code), Some(4003), "the revoked session signs nobody in");
     assert!(agent.get("/admin/inbox").await.redirects_to("/admin/sign-in"), "the session ended with the account");
     assert_eq!(agent.sign_in("alex@example.com", PASSWORD).await.status, StatusCode::UNAUTHORIZED);
 

@@ -160,6 +160,9 @@ pub async fn revoke(
         return Err(AdminError::Forbidden);
     }
     state.store.admin().delete_account(&agent.id).await?;
+    // Its inbox sockets, on this relay and every other, close now (the sessions they signed
+    // in with are gone with the account).
+    state.bus.publish(crate::pubsub::INBOX, crate::pubsub::BusMessage::AccountRevoked { account_id: agent.id.clone() });
     audit(&state, &owner, "agent.revoke", agent.email.clone()).await?;
     tracing::info!(agent = %agent.email, by = owner.email(), "agent revoked");
     let said = view::notice(&format!("{} can no longer sign in; their sessions have ended.", agent.email));

@@ -221,3 +221,22 @@ pub async fn guard(State(state): State<AppState>, jar: CookieJar, request: Reque
     }
     next.run(request).await
 }
+
+/// The inbox's agent for a dashboard session: an account signed in to the dashboard (agent or
+/// owner) answers its sites' visitors in the built-in inbox without a separate token. `None`
+/// without a session cookie, for an unknown or expired session, or when the store cannot say.
+pub async fn inbox_agent(state: &AppState, jar: &CookieJar) -> Option<crate::agents::SignedIn> {
+    let cookie = jar.get(Cookies(&state.config.admin).session_name())?;
+    let session = match state.store.admin().session(&id_hash(cookie.value()), super::now()).await {
+        Ok(session) => session?,
+        Err(error) => {
+            tracing::warn!(%error, "inbox sign-in by dashboard session: store not readable");
+            return None;
+        }
+    };
+    let account = session.account;
+    Some(crate::agents::SignedIn {
+        agent: crate::conversation::machine::AgentRef { id: account.id, name: account.name },
+        sites: account.sites.into(),
+    })
+}

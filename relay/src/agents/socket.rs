@@ -1,6 +1,9 @@
 //! The live agent socket, `GET /agent/ws`: the inbox page's connection. The agent signs in
-//! with the first frame, gets the inbox, then live changes; watching a conversation streams its
-//! events. While the socket is open the agent counts as online. Frames: `docs/agent-api.md`.
+//! with the first frame (an agent token, or an empty one for the dashboard account whose
+//! session cookie came with the upgrade from the relay's own origin), gets the inbox, then live
+//! changes; watching a conversation streams its events. While the socket is open the agent
+//! counts as online; a revoked dashboard account's sockets close at once, on every relay.
+//! Frames: `docs/agent-api.md`.
 
 use std::time::Duration;
 
@@ -9,10 +12,12 @@ use axum::{
         ws::{Message, WebSocket},
         State, WebSocketUpgrade,
     },
+    http::{header, HeaderMap},
     response::Response,
     routing::get,
     Router,
 };
+use axum_extra::extract::cookie::CookieJar;
 use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -37,24 +42,58 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/agent/ws", get(upgrade))
 }
 
-async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>, headers: HeaderMap, jar: CookieJar) -> Response {
+    // A dashboard session signs in only from the relay's own pages: another site's page
+    // cannot ride on the cookie (SameSite=Strict already keeps it from being sent there).
+    let dashboard = if same_origin(&headers) { crate::admin::session::inbox_agent(&state, &jar).await } else { None };
     let tracker = state.shutdown.tracker.clone();
     ws.max_message_size(MAX_FRAME_BYTES)
         .read_buffer_size(crate::gateway::SOCKET_BUFFER_BYTES)
         .write_buffer_size(crate::gateway::SOCKET_BUFFER_BYTES)
-        .on_upgrade(move |socket| tracker.track_future(run(socket, state)))
+        .on_upgrade(move |socket| tracker.track_future(run(socket, state, dashboard)))
+}
+
+/// Whether the upgrade comes from a page of this relay: no `Origin` (not a browser), or one
+/// whose host and port are the request's `Host`.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else { return true };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin_host = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.parse::<axum::http::Uri>().ok())
+        .and_then(|uri| uri.authority().map(|a| a.as_str().to_ascii_lowercase()));
+    matches!((origin_host, host), (Some(o), Some(h)) if o == h.to_ascii_lowercase())
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum AgentFrame {
-    Auth { token: String },
-    Watch { conversation_id: String },
-    Unwatch { conversation_id: String },
-    Accept { conversation_id: String },
-    Send { conversation_id: String, text: String },
-    Typing { conversation_id: String, on: bool },
-    End { conversation_id: String },
+    Auth {
+        /// Empty: the dashboard session that came with the upgrade.
+        #[serde(default)]
+        token: String,
+    },
+    Watch {
+        conversation_id: String,
+    },
+    Unwatch {
+        conversation_id: String,
+    },
+    Accept {
+        conversation_id: String,
+    },
+    Send {
+        conversation_id: String,
+        text: String,
+    },
+    Typing {
+        conversation_id: String,
+        on: bool,
+    },
+    End {
+        conversation_id: String,
+    },
     Ping,
 }
 
@@ -62,9 +101,9 @@ fn text(value: Value) -> Message {
     Message::Text(value.to_string().into())
 }
 
-async fn run(mut socket: WebSocket, state: AppState) {
+async fn run(mut socket: WebSocket, state: AppState, dashboard: Option<SignedIn>) {
     let _counted = state.metrics.socket(crate::metrics::SocketKind::Agent);
-    let Some(agent) = authenticate(&mut socket, &state).await else { return };
+    let Some(agent) = authenticate(&mut socket, &state, dashboard).await else { return };
     let _online = state.presence.connect(&agent);
     tracing::info!(agent = %agent.agent.id, "agent connected");
     if let Err(error) = serve(&mut socket, &state, &agent).await {
@@ -73,17 +112,18 @@ async fn run(mut socket: WebSocket, state: AppState) {
     tracing::info!(agent = %agent.agent.id, "agent disconnected");
 }
 
-async fn authenticate(socket: &mut WebSocket, state: &AppState) -> Option<SignedIn> {
+async fn authenticate(socket: &mut WebSocket, state: &AppState, dashboard: Option<SignedIn>) -> Option<SignedIn> {
     let frame = tokio::time::timeout(AUTH_TIMEOUT, socket.recv()).await.ok()??.ok()?;
     let agent = match frame {
         Message::Text(t) => match serde_json::from_str::<AgentFrame>(t.as_str()) {
+            Ok(AgentFrame::Auth { token }) if token.trim().is_empty() => dashboard,
             Ok(AgentFrame::Auth { token }) => state.agents.authenticate(&token),
             _ => None,
         },
         _ => None,
     };
     if agent.is_none() {
-        let _ = socket.send(text(json!({"type": "error", "code": "unauthorized", "message": "send {\"type\":\"auth\",\"token\":...} with a valid agent token first"}))).await;
+        let _ = socket.send(text(json!({"type": "error", "code": "unauthorized", "message": "send {\"type\":\"auth\",\"token\":...} with a valid agent token (or an empty one with a dashboard session) first"}))).await;
         let _ = socket
             .send(Message::Close(Some(axum::extract::ws::CloseFrame { code: 4003, reason: "unauthorized".into() })))
             .await;
@@ -148,6 +188,12 @@ async fn serve(socket: &mut WebSocket, state: &AppState, agent: &SignedIn) -> Re
                         Err(DeskError::NotFound(_)) => continue,
                         Err(error) => tracing::warn!(%error, "inbox change not readable"),
                     },
+                    Ok(BusMessage::AccountRevoked { account_id }) if account_id == agent.agent.id => {
+                        tracing::info!(agent = %agent.agent.id, "account revoked: closing its inbox socket");
+                        socket.send(Message::Close(Some(axum::extract::ws::CloseFrame { code: 4003, reason: "revoked".into() }))).await?;
+                        return Ok(());
+                    }
+                    Ok(BusMessage::AccountRevoked { .. }) => continue,
                     Ok(BusMessage::Resync) | Err(_) => {
                         let conversations = desk::list(state, agent, INBOX_PHASES).await?;
                         socket.send(text(json!({"type": "conversations", "conversations": conversations}))).await?;

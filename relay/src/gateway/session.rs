@@ -312,7 +312,8 @@ impl Session {
                         | BusMessage::LeaseFreed { .. }
                         | BusMessage::Presence { .. }
                         | BusMessage::QueueChanged { .. }
-                        | BusMessage::SettingsChanged { .. },
+                        | BusMessage::SettingsChanged { .. }
+                        | BusMessage::AccountRevoked { .. },
                     ) => {}
                     // Events may have been lost on the way (the bus says so, or this receiver
                     // fell behind): whatever the store has after what was sent goes out now.

@@ -45,6 +45,7 @@ enum Carried {
     Presence { node: String, agents: Vec<OnlineAgent> },
     QueueChanged { site: String },
     SettingsChanged { site: String },
+    AccountRevoked { account_id: String },
 }
 
 impl From<BusMessage> for Carried {
@@ -61,6 +62,7 @@ impl From<BusMessage> for Carried {
             BusMessage::Presence { node, agents } => Self::Presence { node, agents },
             BusMessage::QueueChanged { site } => Self::QueueChanged { site },
             BusMessage::SettingsChanged { site } => Self::SettingsChanged { site },
+            BusMessage::AccountRevoked { account_id } => Self::AccountRevoked { account_id },
         }
     }
 }
@@ -79,6 +81,7 @@ impl From<Carried> for BusMessage {
             Carried::Presence { node, agents } => Self::Presence { node, agents },
             Carried::QueueChanged { site } => Self::QueueChanged { site },
             Carried::SettingsChanged { site } => Self::SettingsChanged { site },
+            Carried::AccountRevoked { account_id } => Self::AccountRevoked { account_id },
         }
     }
 }
@@ -141,6 +144,7 @@ mod tests {
         check(BusMessage::Presence { node: "n".into(), agents: vec![sam] });
         check(BusMessage::QueueChanged { site: "demo".into() });
         check(BusMessage::SettingsChanged { site: "demo".into() });
+        check(BusMessage::AccountRevoked { account_id: "a1".into() });
     }
 
     #[test]

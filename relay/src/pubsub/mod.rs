@@ -54,6 +54,8 @@ pub enum BusMessage {
     /// On [`crate::site_settings::SETTINGS`]: the site's settings in the database changed;
     /// relays re-read them.
     SettingsChanged { site: String },
+    /// On [`INBOX`]: the dashboard account was revoked; its inbox sockets close at once.
+    AccountRevoked { account_id: String },
 }
 
 /// An agent online at some relay, as [`BusMessage::Presence`] carries it.
