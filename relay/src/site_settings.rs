@@ -32,7 +32,7 @@ pub const SETTINGS: &str = "_settings";
 
 /// Keys a settings export leaves out: they hold secrets (identity key, helpdesk credentials
 /// and webhook secrets), which are never shown again once set.
-pub const SECRET_KEYS: [&str; 3] = ["identity_secret", "provider", "webhooks"];
+pub const SECRET_KEYS: [&str; 4] = ["identity_secret", "provider", "webhooks", "retired_providers"];
 
 /// Why a settings document cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -152,17 +152,32 @@ pub fn merge(base: &SiteConfig, document: &str) -> Result<SiteConfig, SettingsEr
     let rest = toml::to_string(&table).map_err(|e| SettingsError::Toml(e.to_string()))?;
     let mut base = base.clone();
     if table.contains_key("provider") {
-        base.provider = crate::config::Table::new();
+        // The file's helpdesk stays reachable for the conversations handed to it.
+        let file_provider = std::mem::take(&mut base.provider);
+        let kind =
+            file_provider.get("kind").and_then(|kind| kind.as_str()).and_then(crate::connectors::ProviderKind::named);
+        if let Some(kind) = kind.filter(|kind| kind.receives_webhooks()) {
+            base.retired_providers.entry(kind.name().to_string()).or_insert(file_provider);
+        }
     }
-    if let Some(toml::Value::Table(webhooks)) = table.get("webhooks") {
-        for name in webhooks.keys() {
-            base.webhooks.remove(name);
+    for key in ["webhooks", "retired_providers"] {
+        if let Some(toml::Value::Table(tables)) = table.get(key) {
+            for name in tables.keys() {
+                match key {
+                    "webhooks" => base.webhooks.remove(name),
+                    _ => base.retired_providers.remove(name),
+                };
+            }
         }
     }
     let mut site: SiteConfig = Figment::from(Serialized::defaults(&base))
         .merge(Toml::string(&rest))
         .extract()
         .map_err(|error| SettingsError::Invalid(error.to_string()))?;
+    // The helpdesk in use is not retired.
+    if let Some(kind) = site.provider_kind().map(str::to_string) {
+        site.retired_providers.remove(&kind);
+    }
     for key in unset {
         match key.as_str() {
             "office_hours" => site.office_hours = None,
@@ -211,7 +226,7 @@ pub fn with_changes(document: &str, changes: &[(&str, toml::Value)]) -> Result<S
             at = next;
         }
     }
-    Ok(toml::to_string(&table).map_err(|e| SettingsError::Toml(e.to_string()))?)
+    toml::to_string(&table).map_err(|e| SettingsError::Toml(e.to_string()))
 }
 
 /// `over`'s keys over `under`'s (tables merge key by key), as TOML text.
@@ -268,7 +283,7 @@ fn is_secret(key: &str, value: &toml::Value) -> bool {
     }
     let setting = match key.split_once('.') {
         Some(("provider", setting)) => setting,
-        Some(("webhooks", rest)) => rest.split_once('.').map_or(rest, |(_, setting)| setting),
+        Some(("webhooks" | "retired_providers", rest)) => rest.split_once('.').map_or(rest, |(_, setting)| setting),
         _ => return false,
     };
     setting != "kind" && !crate::connectors::is_plain_setting(setting)
@@ -291,9 +306,9 @@ fn flatten(prefix: &str, value: &toml::Value, into: &mut BTreeMap<String, String
 
 /// `site` as a TOML `[sites.<key>]` table, without its secrets ([`SECRET_KEYS`]).
 pub fn export(key: &str, site: &SiteConfig) -> Result<String, SettingsError> {
-    let mut table = match toml::Value::try_from(site).map_err(|e| SettingsError::Toml(e.to_string()))? {
-        toml::Value::Table(table) => table,
-        _ => return Err(SettingsError::Invalid("a site's settings are a table".into())),
+    let toml::Value::Table(mut table) = toml::Value::try_from(site).map_err(|e| SettingsError::Toml(e.to_string()))?
+    else {
+        return Err(SettingsError::Invalid("a site's settings are a table".into()));
     };
     for secret in SECRET_KEYS {
         table.remove(secret);
@@ -323,7 +338,7 @@ pub fn import(key: &str, text: &str) -> Result<String, SettingsError> {
     }
     // Helpdesk credentials are sealed when set on the Channels page; an import would store them
     // as typed.
-    if let Some(key) = ["provider", "webhooks"].into_iter().find(|key| table.contains_key(*key)) {
+    if let Some(key) = ["provider", "webhooks", "retired_providers"].into_iter().find(|key| table.contains_key(*key)) {
         return Err(SettingsError::Invalid(format!(
             "`{key}` is not imported: choose the helpdesk and enter its credentials on the Channels page"
         )));
@@ -414,8 +429,13 @@ mod tests {
         assert_eq!(site.provider_kind(), Some("link"));
         assert!(!site.provider.contains_key("access_token"), "nothing of the file's intercom table");
         assert!(site.webhooks.contains_key("intercom"), "the previous helpdesk's webhooks stay");
+        let retired = &site.retired_providers["intercom"];
+        assert_eq!(retired.get("access_token").and_then(|v| v.as_str()), Some("from-the-file"), "and its calls");
+        let back = merge(&base, "[provider]\nkind = \"intercom\"\naccess_token = \"new\"\n").unwrap();
+        assert!(back.retired_providers.is_empty(), "the helpdesk in use is not retired");
         assert!(!site.webhooks["gorgias"].contains_key("secret"), "a webhook table is replaced whole");
         assert!(import("demo", "[provider]\nkind = \"builtin\"\n").is_err());
+        assert!(import("demo", "[retired_providers.intercom]\nkind = \"intercom\"\n").is_err());
         assert!(import("demo", "[sites.demo.webhooks.intercom]\nclient_secret = \"x\"\n").is_err());
     }
 

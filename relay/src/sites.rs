@@ -36,6 +36,9 @@ pub struct Site {
     pub provider: SiteProvider,
     /// The helpdesks whose webhooks this site accepts, each with its check.
     pub webhooks: HashMap<ProviderKind, Arc<dyn Webhook>>,
+    /// Helpdesks the site used before (`retired_providers`): the outbox still calls them for
+    /// the conversations handed to them.
+    pub retired: HashMap<ProviderKind, Arc<dyn Provider>>,
 }
 
 /// Sites by key. Every clone shares one swappable map, so a configuration reload
@@ -84,8 +87,9 @@ impl Sites {
             let bot = crate::bot::build(key, site, library.clone());
             tracing::info!(site = %key, articles = library.shelf().articles.0.len(), "site ready");
             // The built-in inbox counts only this site's agents as available.
-            let (provider, webhooks) = connectors_of(key, site, &presence.for_site(key), secrets.as_ref())
-                .map_err(|(setting, error)| anyhow::anyhow!("sites.{key}.{setting}: {error}"))?;
+            let SiteConnectors { provider, webhooks, retired } =
+                connectors_of(key, site, &presence.for_site(key), secrets.as_ref())
+                    .map_err(|(setting, error)| anyhow::anyhow!("sites.{key}.{setting}: {error}"))?;
             let provider = SiteProvider::new(provider, site.availability.clone());
             let site = Site {
                 key: key.clone(),
@@ -97,6 +101,7 @@ impl Sites {
                 triggers,
                 provider,
                 webhooks,
+                retired,
             };
             sites.insert(key.clone(), Arc::new(site));
         }
@@ -118,7 +123,12 @@ impl Sites {
             self.0
                 .load()
                 .values()
-                .map(|site| ((site.key.clone(), site.provider.kind()), site.provider.get().clone()))
+                .flat_map(|site| {
+                    // The helpdesk in use last, so it wins over a retired one of the same kind.
+                    let retired =
+                        site.retired.iter().map(|(kind, provider)| ((site.key.clone(), *kind), provider.clone()));
+                    retired.chain([((site.key.clone(), site.provider.kind()), site.provider.get().clone())])
+                })
                 .collect(),
         )
     }
@@ -157,9 +167,13 @@ impl SiteProvider {
     }
 }
 
-/// A site's connector and webhook checks, built from its `provider` and `webhooks` tables; an
-/// error names the table (`provider`, `webhooks.<name>`).
-type Connectors = ((ProviderKind, Arc<dyn Provider>), HashMap<ProviderKind, Arc<dyn Webhook>>);
+/// A site's connector and webhook checks, built from its `provider`, `webhooks` and
+/// `retired_providers` tables.
+struct SiteConnectors {
+    provider: (ProviderKind, Arc<dyn Provider>),
+    webhooks: HashMap<ProviderKind, Arc<dyn Webhook>>,
+    retired: HashMap<ProviderKind, Arc<dyn Provider>>,
+}
 
 /// Builds site `key`'s connectors; secrets sealed in the dashboard are opened here, and only
 /// here, with the relay's key (`crate::sealed`).
@@ -168,7 +182,7 @@ fn connectors_of(
     site: &SiteConfig,
     presence: &Presence,
     secrets: Option<&SecretBox>,
-) -> Result<Connectors, (String, SettingsError)> {
+) -> Result<SiteConnectors, (String, SettingsError)> {
     let open = |setting: &str, table| {
         sealed::open_table(table, secrets, key)
             .map_err(|error| (setting.to_string(), SettingsError::Invalid { key: None, message: error.to_string() }))
@@ -186,7 +200,14 @@ fn connectors_of(
         let table = open(&setting(), table)?;
         webhooks.insert(kind, kind.webhook(&table).map_err(|error| (setting(), error))?);
     }
-    Ok((provider, webhooks))
+    let mut retired = HashMap::new();
+    for (name, table) in &site.retired_providers {
+        let setting = format!("retired_providers.{name}");
+        let (kind, connector) = connectors::build_provider(&open(&setting, table)?, &Context { presence })
+            .map_err(|error| (setting.clone(), error))?;
+        retired.insert(kind, connector);
+    }
+    Ok(SiteConnectors { provider, webhooks, retired })
 }
 
 impl Config {
@@ -223,8 +244,8 @@ impl Config {
             }
             Triggers::compile(&site.triggers, &site.handover)
                 .map_err(|error| ConfigError::Trigger { site: key.clone(), message: error.to_string() })?;
-            let (_, webhooks) =
-                connectors_of(key, site, &Presence::default(), secrets.as_ref()).map_err(|(setting, error)| {
+            let SiteConnectors { webhooks, .. } = connectors_of(key, site, &Presence::default(), secrets.as_ref())
+                .map_err(|(setting, error)| {
                     let table = setting.strip_prefix("webhooks.").map_or_else(
                         || format!("[sites.{key}.provider]"),
                         |name| format!("[sites.{key}.webhooks.{name}]"),

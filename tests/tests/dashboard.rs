@@ -720,7 +720,7 @@ async fn the_channels_page_switches_to_a_helpdesk_live_and_handed_over_conversat
     inbox_visitor.until_message(shared::Role::Agent, "Still here from the inbox.").await;
 
     // A new handover goes to Intercom, without a restart, and Intercom's agent answers.
-    let (mut visitor, _, _) = WidgetClient::greeted(&relay.ws_url()).await;
+    let (mut visitor, _, resume) = WidgetClient::greeted(&relay.ws_url()).await;
     visitor.send(&ClientFrame::RequestHandover).await;
     let remote = wait_for(|| sim.last_conversation().map(|(id, _)| id)).await;
     let (status, _) = intercom::Intercom::agent_reply(&hook, &remote, "Hello from Intercom.").await;
@@ -764,6 +764,12 @@ async fn the_channels_page_switches_to_a_helpdesk_live_and_handed_over_conversat
     )
     .await;
     assert_eq!(status, 200, "the webhook secret opened after the restart");
+    // The visitor still with Intercom writes again: Intercom, no longer in use, still gets it.
+    let (mut visitor, _) = WidgetClient::hello(&relay.ws_url(), Some(&resume), 0).await;
+    visitor.until_message(shared::Role::Agent, "And after a restart.").await;
+    let text = "Forwarded after the restart";
+    visitor.send(&baton_tests::widget_client::send_text("after-restart", text)).await;
+    wait_for(|| sim.last_conversation().filter(|(_, parts)| parts.iter().any(|p| p["body"] == text))).await;
 }
 
 /// Polls `what` until it gives a value (10 s at most).

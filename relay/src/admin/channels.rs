@@ -320,6 +320,7 @@ pub async fn submit(
     }
     let to_toml = |table: &Table| toml::Value::try_from(table).map_err(|e| SettingsError::Toml(e.to_string()));
     let result = settings::edit(&state, &owner, &site, "settings.channels", |doc| {
+        retire(doc, kind);
         doc.insert("provider".into(), to_toml(&provider.stored)?);
         if let Some(webhook) = &webhook {
             let webhooks = doc.entry("webhooks").or_insert_with(|| toml::Value::Table(toml::Table::new()));
@@ -343,6 +344,25 @@ pub async fn submit(
         }
     };
     Ok(render(&state, &owner, &now, kind, &headers, Shown { said: Some(said), ..Shown::default() }).into_response())
+}
+
+/// Keeps the document's helpdesk, when another one takes its place, under `retired_providers`
+/// (its secrets stay sealed), so the conversations handed to it can finish there after restarts
+/// too; `kind`, now in use, is no longer retired. (A helpdesk of the file is kept by
+/// `site_settings::merge`.)
+fn retire(doc: &mut toml::Table, kind: ProviderKind) {
+    let old = doc.get("provider").and_then(toml::Value::as_table).cloned();
+    let old_kind = old.as_ref().and_then(|old| old.get("kind")?.as_str()).and_then(ProviderKind::named);
+    let retired = doc.entry("retired_providers").or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    if let toml::Value::Table(retired) = retired {
+        if let (Some(old), Some(old_kind)) = (old, old_kind.filter(|old| *old != kind && old.receives_webhooks())) {
+            retired.insert(old_kind.name().into(), toml::Value::Table(old));
+        }
+        retired.remove(kind.name());
+    }
+    if doc.get("retired_providers").and_then(toml::Value::as_table).is_some_and(toml::Table::is_empty) {
+        doc.remove("retired_providers");
+    }
 }
 
 /// The helpdesk's answer to the test, in the owner's words.

@@ -163,6 +163,12 @@ pub struct SiteConfig {
     /// refuses its webhooks (404).
     #[serde(default)]
     pub webhooks: BTreeMap<String, Table>,
+    /// Helpdesks the site handed over to before switching (by name, each its `provider` table
+    /// without `kind`'s change): conversations still with one of them finish there, its calls
+    /// (forwards, closes) made with these settings, after restarts too. Kept by the dashboard's
+    /// Channels page and by a settings document that replaces the file's provider.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub retired_providers: BTreeMap<String, Table>,
     /// This site's own rate limits over `[limits]`.
     #[serde(default)]
     pub limits: SiteLimits,
@@ -186,6 +192,7 @@ impl Default for SiteConfig {
             triggers: TriggersConfig::default(),
             summary: SummaryConfig::default(),
             webhooks: BTreeMap::new(),
+            retired_providers: BTreeMap::new(),
             limits: SiteLimits::default(),
         }
     }
