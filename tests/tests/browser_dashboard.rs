@@ -1,13 +1,19 @@
 //! The owner dashboard in headless Chromium: the first owner sets up, signs in, changes the
 //! handover texts in the form, and the site's real widget on the Test chat page (under the
-//! dashboard's strict CSP) uses them at once, without a restart.
+//! dashboard's strict CSP) uses them at once, without a restart; and the owner switches the
+//! site to a helpdesk (the Intercom simulator) on the Channels page, tests the connection with
+//! wrong and right credentials, saves, and the next handover goes there.
 
 use baton_tests::{
     agent_client::{AgentSocket, DEMO_TOKEN},
     browser::Browser,
     dashboard::PASSWORD,
-    test_config, TestDb, TestRelay,
+    sim::intercom,
+    test_config,
+    widget_client::WidgetClient,
+    TestDb, TestRelay,
 };
+use shared::ClientFrame;
 
 const SETUP_TOKEN: &str = "setup-token-for-browser-tests-0123";
 
@@ -28,6 +34,24 @@ async fn page_shows(browser: &Browser, text: &str) {
     browser.wait_for(&format!("the page to show {text:?}"), &body).await;
 }
 
+/// The first owner sets up with the token and signs in, in the form as a person would.
+async fn set_up_and_sign_in(owner: &Browser, url: &str) {
+    owner.goto(&format!("{url}/admin/")).await;
+    owner.page_element("#f-token").await;
+    fill(owner, "#f-token", SETUP_TOKEN).await;
+    fill(owner, "#f-name", "Olivia Owner").await;
+    fill(owner, "#f-email", "olivia@example.com").await;
+    fill(owner, "#f-password", PASSWORD).await;
+    owner.screenshot("dashboard-setup").await;
+    click(owner, "main form button[type=submit]").await;
+
+    page_shows(owner, "Sign in").await;
+    fill(owner, "#f-email", "olivia@example.com").await;
+    fill(owner, "#f-password", PASSWORD).await;
+    click(owner, "main form button[type=submit]").await;
+    page_shows(owner, "New site").await;
+}
+
 #[tokio::test]
 async fn an_owner_changes_the_handover_text_and_the_test_chat_uses_it_without_a_restart() {
     let db = TestDb::new();
@@ -39,20 +63,7 @@ async fn an_owner_changes_the_handover_text_and_the_test_chat_uses_it_without_a_
     let _agent = AgentSocket::connect(&relay.ws_base(), DEMO_TOKEN).await;
     let owner = Browser::start().await;
 
-    owner.goto(&format!("{url}/admin/")).await;
-    owner.page_element("#f-token").await;
-    fill(&owner, "#f-token", SETUP_TOKEN).await;
-    fill(&owner, "#f-name", "Olivia Owner").await;
-    fill(&owner, "#f-email", "olivia@example.com").await;
-    fill(&owner, "#f-password", PASSWORD).await;
-    owner.screenshot("dashboard-setup").await;
-    click(&owner, "main form button[type=submit]").await;
-
-    page_shows(&owner, "Sign in").await;
-    fill(&owner, "#f-email", "olivia@example.com").await;
-    fill(&owner, "#f-password", PASSWORD).await;
-    click(&owner, "main form button[type=submit]").await;
-    page_shows(&owner, "New site").await;
+    set_up_and_sign_in(&owner, &url).await;
 
     owner.goto(&format!("{url}/admin/sites/demo/handover")).await;
     fill(&owner, "#f-text_message", "Dashboard text: a person is on the way ({{ wait_estimate }}).").await;
@@ -77,4 +88,58 @@ async fn an_owner_changes_the_handover_text_and_the_test_chat_uses_it_without_a_
     owner.wait_for_message("bot", "Dashboard text: a person is on the way").await;
     owner.screenshot("dashboard-test-chat-handover").await;
     owner.close().await;
+}
+
+/// Fills the Intercom form of the Channels page with `token` (the secrets are never sent back
+/// by the page, so they are typed each time).
+async fn intercom_form(owner: &Browser, token: &str, base_url: &str) {
+    fill(owner, "#f-p-access_token", token).await;
+    fill(owner, "#f-p-base_url", base_url).await;
+    fill(owner, "#f-p-timeout_seconds", "3").await;
+    fill(owner, "#f-w-client_secret", intercom::CLIENT_SECRET).await;
+}
+
+#[tokio::test]
+async fn an_owner_switches_the_site_to_a_helpdesk_tests_the_connection_and_the_next_handover_goes_there() {
+    let db = TestDb::new();
+    let mut config = test_config(&db);
+    config.admin.setup_token = Some(SETUP_TOKEN.into());
+    config.secret_key = Some(relay::config::SecretKey::new("YnJvd3Nlci10ZXN0LWtleS0zMi1ieXRlcy1sb25nISE="));
+    let relay = TestRelay::start_with(config).await;
+    let url = relay.http_url();
+    let sim = intercom::Intercom::start().await;
+    let owner = Browser::start().await;
+    set_up_and_sign_in(&owner, &url).await;
+
+    owner.goto(&format!("{url}/admin/sites/demo/channels")).await;
+    page_shows(&owner, "Handovers go to: Built-in inbox").await;
+    owner.page_element("#f-kind").await.select_by_value("intercom").await.expect("choose Intercom");
+    click(&owner, "main form[method=get] button[type=submit]").await;
+    page_shows(&owner, "Access token (required)").await;
+
+    intercom_form(&owner, "not-the-token", &sim.url()).await;
+    click(&owner, "button[value=test]").await;
+    page_shows(&owner, "Wrong credentials: the helpdesk refused them (401 Unauthorized)").await;
+    owner.screenshot("dashboard-channels-wrong-credentials").await;
+
+    intercom_form(&owner, intercom::TOKEN, &sim.url()).await;
+    click(&owner, "button[value=test]").await;
+    page_shows(&owner, "Connected: Intercom admin Baton Bot <bot@example.com>.").await;
+    owner.screenshot("dashboard-channels-connected").await;
+
+    intercom_form(&owner, intercom::TOKEN, &sim.url()).await;
+    click(&owner, "button[value=save]").await;
+    page_shows(&owner, "Saved: new handovers go to Intercom").await;
+    page_shows(&owner, "Set (ends …oken)").await;
+    owner.screenshot("dashboard-channels-saved").await;
+    owner.close().await;
+
+    // Without a restart, the next visitor asking for a person is handed to Intercom.
+    let (mut visitor, _, _) = WidgetClient::greeted(&relay.ws_url()).await;
+    visitor.send(&ClientFrame::RequestHandover).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while sim.last_conversation().is_none() {
+        assert!(std::time::Instant::now() < deadline, "no conversation reached Intercom");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
