@@ -1,7 +1,9 @@
 /* Baton chat loader: <script src="https://RELAY/embed.js" data-site="demo" async></script>
  * Draws the launcher at once (in a shadow root), loads the wasm widget from RELAY/widget/ when
  * the page is idle or on the first click. Page API, usable at once (calls queue until loaded):
- * Baton.open() close() toggle() identify({email, name, user_id, user_hash}) on(name, fn) -> unsub,
+ * Baton.open() close() toggle() identify({email, name, user_id, user_hash}) setLanguage("de")
+ * configure({primary: "#0a7", position: "left", title, avatar: "https://...", greeting,
+ * scheme: "dark"}) (also as data-language, data-primary, ... on the tag) on(name, fn) -> unsub,
  * off(name, fn) with names ready, open, close, connection, message, phase, or "*"; fn gets the
  * event detail (shapes: widget/src/bridge/detail.rs). user_hash is the site's HMAC-SHA256 of
  * user_id (else email), checked by the relay. window.BatonSettings = {...} identifies, and a
@@ -38,7 +40,8 @@
     var loading = null;
     var wanted = false; // asked to load before <body> existed
     var listeners = {};
-    var host, root, mount, launcher;
+    var host, root, mount, launcher, side;
+    var looks = ["primary", "position", "title", "avatar", "greeting", "scheme"];
 
     var send = function (cmd) {
       if (!live) return pending.push(cmd);
@@ -110,6 +113,7 @@
       try {
         host = D.createElement("div");
         host.id = "baton-widget-host";
+        if (side) host.setAttribute("data-baton-position", side);
         // Shown once the stylesheet is in: never an unstyled flash on the host page.
         host.setAttribute("hidden", "");
         root = host.attachShadow({ mode: "open" });
@@ -184,6 +188,17 @@
         who = who || {};
         send({ cmd: "identify", email: who.email, name: who.name, user_id: who.user_id, user_hash: who.user_hash });
       },
+      setLanguage: function (tag) {
+        send({ cmd: "language", lang: String(tag) });
+      },
+      configure: function (o) {
+        var cmd = { cmd: "configure" };
+        for (var i = 0; i < looks.length; i++) if (o && o[looks[i]] != null) cmd[looks[i]] = String(o[looks[i]]);
+        // The side at once, before the widget loads (the widget keeps it in step after).
+        if (host && cmd.position) host.setAttribute("data-baton-position", cmd.position);
+        else if (cmd.position) side = cmd.position;
+        send(cmd);
+      },
       on: function (name, fn) {
         if (typeof fn !== "function") return function () {};
         (listeners[name] = listeners[name] || []).push(fn);
@@ -211,6 +226,11 @@
     var stub = W.Baton;
     W.Baton = api;
 
+    var lang = script.getAttribute("data-language");
+    if (lang) api.setLanguage(lang);
+    var tagged = {};
+    for (var k = 0; k < looks.length; k++) tagged[looks[k]] = script.getAttribute("data-" + looks[k]);
+    api.configure(tagged);
     var pre = W.BatonSettings;
     if (pre && (pre.email || pre.name || pre.user_id)) {
       api.identify(pre);

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Builds the release widget and reports what a visitor downloads to open the chat: the loader
-# (public/embed.js), the wasm-bindgen glue, the wasm and the stylesheet, raw and gzip -9.
-# Fails when the gzip total is over the budget (150 KB) or the loader over its own (3 KB).
+# (public/embed.js as the relay serves it: without its leading comment, relay/src/web.rs), the
+# wasm-bindgen glue, the wasm and the stylesheet, raw and gzip -9.
+# Fails when what a browser accepting brotli downloads (every current browser: the relay serves
+# the .br files) is over the budget (120 KB on the wire, issue 13), or the loader over its own
+# (3 KB gzip).
 #   scripts/size-report.sh             build (trunk build --release), then report
 #   scripts/size-report.sh --no-build  report on the dist/ already built
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-BUDGET_BYTES=$((150 * 1024))
+BUDGET_BYTES=$((120 * 1024))
 LOADER_BUDGET_BYTES=$((3 * 1024))
 
 if [ "${1:-}" != "--no-build" ]; then
@@ -17,8 +20,13 @@ if [ "${1:-}" != "--no-build" ]; then
   trunk build --release
 fi
 
+# The loader as served: the relay drops the leading /* ... */ block (the API's documentation).
+mkdir -p target
+node -e 'const fs=require("fs");fs.writeFileSync(process.argv[2],fs.readFileSync(process.argv[1],"utf8").replace(/^\/\*[\s\S]*?\*\/\s*/,""))' \
+  public/embed.js target/embed.served.js
+
 files=(
-  "loader:public/embed.js"
+  "loader:target/embed.served.js"
   "JS glue:dist/baton-widget.js"
   "wasm:dist/baton-widget_bg.wasm"
   "CSS:dist/baton.css"
@@ -57,12 +65,12 @@ printf '%-8s %-28s %10d %10d %10d\n' "total" "" "$total_raw" "$total_gz" "$total
 
 kb() { awk -v b="$1" 'BEGIN { printf "%.1f KB", b / 1024 }'; }
 echo
-echo "gzip total $(kb "$total_gz") of $(kb "$BUDGET_BYTES") budget ($(kb $((BUDGET_BYTES - total_gz))) left)"
+echo "gzip total $(kb "$total_gz") (older browsers)"
 echo "loader     $(kb "$loader_gz") of $(kb "$LOADER_BUDGET_BYTES") budget"
-echo "on the wire to a browser accepting brotli (first open): $(kb "$total_br")"
+echo "on the wire to a browser accepting brotli (first open): $(kb "$total_br") of $(kb "$BUDGET_BYTES") budget ($(kb $((BUDGET_BYTES - total_br))) left)"
 
 status=0
-if [ "$total_gz" -gt "$BUDGET_BYTES" ]; then
+if [ "$total_br" -gt "$BUDGET_BYTES" ]; then
   echo "FAIL: the widget is over its size budget" >&2
   status=1
 fi

@@ -29,6 +29,10 @@ pub struct Identity {
     /// The site's signature covered `user_id`.
     #[serde(default)]
     pub user_id_verified: bool,
+    /// The languages the visitor's widget reads, best first (checked tags; the handover texts
+    /// are picked by them). Not part of the site's signature: it says nothing about who.
+    #[serde(default)]
+    pub languages: Vec<String>,
 }
 
 impl Identity {
@@ -46,6 +50,27 @@ impl Identity {
         if newer.name.is_some() {
             self.name = newer.name;
         }
+        if !newer.languages.is_empty() {
+            self.languages = newer.languages;
+        }
+    }
+
+    /// Only the visitor's languages, from a widget's `hello` or `language` frame: each checked
+    /// ([`shared::look::language_tag`]), repeats and junk dropped, at most
+    /// [`shared::MAX_LANGUAGES`].
+    pub fn speaking(languages: &[String]) -> Self {
+        let mut checked: Vec<String> = Vec::new();
+        for tag in languages.iter().filter_map(|t| shared::look::language_tag(t)) {
+            if !checked.contains(&tag) && checked.len() < shared::MAX_LANGUAGES {
+                checked.push(tag);
+            }
+        }
+        Self { languages: checked, ..Self::default() }
+    }
+
+    /// The stored form of [`Identity::languages`] (comma-separated) read back.
+    pub fn languages_from_column(column: &str) -> Vec<String> {
+        column.split(',').filter(|t| !t.is_empty()).map(str::to_string).collect()
     }
 
     /// True when the site signed whatever identifies the visitor here.
@@ -77,6 +102,7 @@ pub fn verify(secret: Option<&str>, claim: shared::Visitor) -> Identity {
         email: claim.email,
         name: claim.name,
         user_id: claim.user_id,
+        languages: Vec::new(),
     }
 }
 

@@ -233,6 +233,12 @@ impl Config {
         let secrets =
             SecretBox::from_config(self.secret_key.as_ref()).map_err(|e| ConfigError::SecretKey(e.to_string()))?;
         for (key, site) in &self.sites {
+            site.check_look().map_err(|(setting, message)| ConfigError::Look {
+                file: file.to_string(),
+                line: line(&format!("[sites.{key}.theme]")).filter(|_| setting.starts_with("theme.")),
+                setting: format!("sites.{key}.{setting}"),
+                message,
+            })?;
             if let Err(error) = Templates::compile(&site.handover) {
                 let first = line(error.source_text.lines().next().unwrap_or_default());
                 return Err(ConfigError::Template {

@@ -1,5 +1,7 @@
 //! The handover texts of a site, compiled once at start (MiniJinja) and rendered with the
-//! conversation's variables.
+//! conversation's variables, in the visitor's language when the site has texts for it
+//! (`[sites.<key>.handover.texts.<language>]`, else the site's default). The wait estimate is
+//! worded in the seven languages the widget speaks ([`wait_wording`]).
 
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
@@ -20,7 +22,8 @@ pub struct Vars {
 /// A template that does not compile.
 #[derive(Debug)]
 pub struct TemplateError {
-    pub setting: &'static str,
+    /// The setting's path under `handover`: `text_message`, `texts.de.text_message`.
+    pub setting: String,
     pub source_text: String,
     /// Line within the template, 1-based.
     pub line: usize,
@@ -37,9 +40,15 @@ impl Templates {
         // A misspelt variable renders as empty text rather than failing a visitor's chat; the
         // names are documented and checked by tests of the defaults.
         env.set_undefined_behavior(UndefinedBehavior::Lenient);
-        for (setting, source) in config.templates() {
-            env.add_template_owned(setting, source.to_string()).map_err(|error| TemplateError {
-                setting,
+        let languages = config.texts.iter().flat_map(|(language, texts)| {
+            texts
+                .templates
+                .iter()
+                .map(move |(setting, source)| (format!("texts.{language}.{setting}"), source.as_str()))
+        });
+        for (name, source) in config.templates().into_iter().map(|(s, t)| (s.to_string(), t)).chain(languages) {
+            env.add_template_owned(name.clone(), source.to_string()).map_err(|error| TemplateError {
+                setting: name,
                 source_text: source.to_string(),
                 line: error.line().unwrap_or(1),
                 message: error.detail().map_or_else(|| error.to_string(), str::to_string),
@@ -48,8 +57,18 @@ impl Templates {
         Ok(Self { env })
     }
 
-    /// Renders the text of `setting` (a name from [`HandoverConfig::templates`]). A failure at
-    /// render time (rare: templates compiled) falls back to the raw text, logged.
+    /// Renders the text of `setting` (a name from [`HandoverConfig::templates`]) in `language`
+    /// (a key of the site's `texts`, from [`HandoverConfig::language_for`]) if that language
+    /// sets it, else the site's default. A failure at render time (rare: templates compiled)
+    /// falls back to the raw text, logged.
+    pub fn render_in(&self, language: Option<&str>, setting: &str, vars: &Vars) -> String {
+        let own = language
+            .map(|language| format!("texts.{language}.{setting}"))
+            .filter(|name| self.env.get_template(name).is_ok());
+        self.render(own.as_deref().unwrap_or(setting), vars)
+    }
+
+    /// Renders the template named `setting` (the site's default text, or `texts.<language>.<setting>`).
     pub fn render(&self, setting: &str, vars: &Vars) -> String {
         let rendered = self.env.get_template(setting).and_then(|t| t.render(vars));
         match rendered {
@@ -62,14 +81,34 @@ impl Templates {
     }
 }
 
-/// "less than a minute", "1 minute", "4 minutes", "about 2 hours".
-pub fn wait_wording(seconds: u64) -> String {
+/// "less than a minute", "1 minute", "4 minutes", "about 2 hours", in the first of `languages`
+/// (tags, best first) among English, German, French, Spanish, Italian, Portuguese and Dutch;
+/// English for any other.
+pub fn wait_wording(seconds: u64, languages: &[String]) -> String {
+    // less than a minute, one minute, N minutes, about N hours
+    let [under, one, minutes, hours] = languages
+        .iter()
+        .find_map(|tag| wait_words(tag.split('-').next().unwrap_or(tag)))
+        .unwrap_or(["less than a minute", "1 minute", "{} minutes", "about {} hours"]);
     match seconds {
-        0..=59 => "less than a minute".into(),
-        60..=119 => "1 minute".into(),
-        120..=5399 => format!("{} minutes", (seconds + 30) / 60),
-        _ => format!("about {} hours", (seconds + 1800) / 3600),
+        0..=59 => under.into(),
+        60..=119 => one.into(),
+        120..=5399 => minutes.replace("{}", &((seconds + 30) / 60).to_string()),
+        _ => hours.replace("{}", &((seconds + 1800) / 3600).to_string()),
     }
+}
+
+fn wait_words(language: &str) -> Option<[&'static str; 4]> {
+    Some(match language {
+        "en" => ["less than a minute", "1 minute", "{} minutes", "about {} hours"],
+        "de" => ["weniger als eine Minute", "1 Minute", "{} Minuten", "etwa {} Stunden"],
+        "fr" => ["moins d’une minute", "1 minute", "{} minutes", "environ {} heures"],
+        "es" => ["menos de un minuto", "1 minuto", "{} minutos", "unas {} horas"],
+        "it" => ["meno di un minuto", "1 minuto", "{} minuti", "circa {} ore"],
+        "pt" => ["menos de um minuto", "1 minuto", "{} minutos", "cerca de {} horas"],
+        "nl" => ["minder dan een minuut", "1 minuut", "{} minuten", "ongeveer {} uur"],
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -83,7 +122,7 @@ mod tests {
             visitor_name: Some("Ada".into()),
             visitor_email: Some("ada@example.com".into()),
             queue_position: 3,
-            wait_estimate: wait_wording(400),
+            wait_estimate: wait_wording(400, &[]),
             agent_name: Some("Alex".into()),
         };
         let started = templates.render("text_message", &vars);
@@ -92,7 +131,7 @@ mod tests {
         assert_eq!(templates.render("agent_joined_message", &vars), "Alex joined the chat.");
         assert!(templates.render("unavailable_message", &vars).starts_with("Sorry Ada, nobody"));
         assert!(templates.render("follow_up_saved_message", &vars).contains("ada@example.com"));
-        let first = Vars { queue_position: 1, wait_estimate: wait_wording(30), ..Vars::default() };
+        let first = Vars { queue_position: 1, wait_estimate: wait_wording(30, &[]), ..Vars::default() };
         let started = templates.render("text_message", &first);
         assert!(!started.contains("in line"), "{started}");
         assert!(started.contains("team. The wait is about less than a minute."), "{started}");
@@ -109,9 +148,47 @@ mod tests {
 
     #[test]
     fn wait_wording_reads_naturally() {
-        assert_eq!(wait_wording(10), "less than a minute");
-        assert_eq!(wait_wording(90), "1 minute");
-        assert_eq!(wait_wording(180), "3 minutes");
-        assert_eq!(wait_wording(7200), "about 2 hours");
+        assert_eq!(wait_wording(10, &[]), "less than a minute");
+        assert_eq!(wait_wording(90, &[]), "1 minute");
+        assert_eq!(wait_wording(180, &[]), "3 minutes");
+        assert_eq!(wait_wording(7200, &[]), "about 2 hours");
+        let german = ["ar".to_string(), "de-at".to_string()];
+        assert_eq!(wait_wording(180, &german), "3 Minuten", "the first language it has words for");
+        assert_eq!(wait_wording(7200, &["nl".into()]), "ongeveer 2 uur");
+        assert_eq!(wait_wording(10, &["pt-br".into()]), "menos de um minuto");
+    }
+
+    #[test]
+    fn a_language_s_texts_replace_the_defaults_it_sets_and_only_those() {
+        let mut config = HandoverConfig::default();
+        config.texts.insert(
+            "de".into(),
+            crate::config::HandoverTexts {
+                templates: [("text_message".into(), "Ich hole eine Person. Wartezeit: {{ wait_estimate }}.".into())]
+                    .into(),
+                request_button_text: Some("Mit einer Person sprechen".into()),
+                ..Default::default()
+            },
+        );
+        let templates = Templates::compile(&config).unwrap();
+        let vars = Vars { wait_estimate: wait_wording(180, &["de".into()]), ..Vars::default() };
+        let visitor = ["de-at".to_string(), "en".to_string()];
+        let language = config.language_for(&visitor);
+        assert_eq!(language, Some("de"), "de-at falls back to de");
+        assert_eq!(templates.render_in(language, "text_message", &vars), "Ich hole eine Person. Wartezeit: 3 Minuten.");
+        assert_eq!(
+            templates.render_in(language, "cancelled_message", &vars),
+            config.cancelled_message,
+            "not set: default"
+        );
+        assert_eq!(config.request_button_text(&visitor), "Mit einer Person sprechen");
+        assert_eq!(config.quick_reply_text(&visitor), "Cancel request");
+        assert_eq!(config.language_for(&["fr".into()]), None);
+        assert_eq!(config.request_button_text(&["fr".into()]), "Talk to a person");
+        assert!(templates.render_in(None, "text_message", &vars).starts_with("I'm bringing in a person"));
+
+        config.texts.get_mut("de").unwrap().templates.insert("rated_message".into(), "Danke {% if %}".into());
+        let error = Templates::compile(&config).err().expect("a language's broken template fails");
+        assert_eq!(error.setting, "texts.de.rated_message");
     }
 }

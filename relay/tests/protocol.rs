@@ -16,7 +16,7 @@ where
 #[test]
 fn hello_new_visitor() {
     check(
-        ClientFrame::Hello { v: 1, site: "demo".into(), resume: None, last_seq: 0, visitor: None },
+        ClientFrame::Hello { v: 1, site: "demo".into(), resume: None, last_seq: 0, visitor: None, languages: vec![] },
         json!({"type": "hello", "v": 1, "site": "demo", "last_seq": 0}),
     );
 }
@@ -30,16 +30,20 @@ fn hello_resuming_with_visitor() {
             resume: Some("tok".into()),
             last_seq: 7,
             visitor: Some(Visitor { email: Some("a@b.c".into()), ..Visitor::default() }),
+            languages: vec!["de-at".into(), "de".into()],
         },
         json!({"type": "hello", "v": 1, "site": "demo", "resume": "tok", "last_seq": 7,
-               "visitor": {"email": "a@b.c"}}),
+               "visitor": {"email": "a@b.c"}, "languages": ["de-at", "de"]}),
     );
 }
 
 #[test]
 fn hello_without_last_seq_means_zero() {
     let frame: ClientFrame = serde_json::from_str(r#"{"type":"hello","v":1,"site":"demo"}"#).unwrap();
-    assert_eq!(frame, ClientFrame::Hello { v: 1, site: "demo".into(), resume: None, last_seq: 0, visitor: None });
+    assert_eq!(
+        frame,
+        ClientFrame::Hello { v: 1, site: "demo".into(), resume: None, last_seq: 0, visitor: None, languages: vec![] }
+    );
 }
 
 #[test]
@@ -70,7 +74,14 @@ fn signed_identity() {
         json!({"type": "identify", "email": "ada@example.com", "name": "Ada", "user_id": "42", "user_hash": "9f"}),
     );
     check(
-        ClientFrame::Hello { v: 1, site: "demo".into(), resume: None, last_seq: 0, visitor: Some(signed) },
+        ClientFrame::Hello {
+            v: 1,
+            site: "demo".into(),
+            resume: None,
+            last_seq: 0,
+            visitor: Some(signed),
+            languages: vec![],
+        },
         json!({"type": "hello", "v": 1, "site": "demo", "last_seq": 0,
                "visitor": {"email": "ada@example.com", "name": "Ada", "user_id": "42", "user_hash": "9f"}}),
     );
@@ -87,10 +98,49 @@ fn welcome() {
             bot_name: "Baton".into(),
             new_conversation: false,
             handover_button: "Talk to a person".into(),
+            language: None,
+            theme: Theme::default(),
         },
         json!({"type": "welcome", "v": 1, "conversation_id": "cv", "resume_token": "tok",
                "last_seq": 3, "bot_name": "Baton", "new_conversation": false,
                "handover_button": "Talk to a person"}),
+    );
+}
+
+/// Added in v1 without a version change: optional, so older widgets ignore them and older
+/// relays never send them; a `language` frame to an older relay is refused as `bad_frame`,
+/// which the widget only logs.
+#[test]
+fn welcome_with_a_site_language_and_theme_and_the_language_exchange() {
+    check(
+        ServerFrame::Welcome {
+            v: 1,
+            conversation_id: "cv".into(),
+            resume_token: "tok".into(),
+            last_seq: 0,
+            bot_name: "Baton".into(),
+            new_conversation: true,
+            handover_button: "Mit einer Person sprechen".into(),
+            language: Some("de".into()),
+            theme: Theme {
+                primary: Some("#0a7".into()),
+                position: Some("left".into()),
+                scheme: Some("dark".into()),
+                ..Theme::default()
+            },
+        },
+        json!({"type": "welcome", "v": 1, "conversation_id": "cv", "resume_token": "tok",
+               "last_seq": 0, "bot_name": "Baton", "new_conversation": true,
+               "handover_button": "Mit einer Person sprechen", "language": "de",
+               "theme": {"primary": "#0a7", "position": "left", "scheme": "dark"}}),
+    );
+    check(
+        ClientFrame::Language { languages: vec!["fr".into(), "en".into()] },
+        json!({"type": "language", "languages": ["fr", "en"]}),
+    );
+    check(
+        ServerFrame::Texts { handover_button: "Parler à une personne".into() },
+        json!({"type": "texts", "handover_button": "Parler à une personne"}),
     );
 }
 

@@ -4,16 +4,19 @@
 //! - [`protocol`]: [`ClientFrame`] (widget → relay) and [`ServerFrame`] (relay → widget).
 //! - [`event`]: conversation events; each carries a per-conversation sequence number.
 //! - [`error`]: stable error codes and WebSocket close codes.
+//! - [`look`]: language tags and the site's theme, checked (colours, contrast, image URLs).
 //!
 //! The format is documented in `docs/protocol.md` and pinned by golden tests in
 //! `relay/tests/protocol.rs`. This crate depends only on serde, so it builds for wasm32 and native.
 
 pub mod error;
 pub mod event;
+pub mod look;
 pub mod protocol;
 
 pub use error::{close_code, ErrorCode};
 pub use event::{Action, Author, ConversationEvent, EventBody, Message, Phase, PhaseChange, QuickReply, Role, Source};
+pub use look::{Theme, MAX_LANGUAGES};
 pub use protocol::{ClientFrame, ServerFrame, Visitor};
 
 /// The protocol version a client announces in its `hello` frame. A relay refuses other versions.

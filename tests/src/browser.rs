@@ -65,8 +65,21 @@ pub struct Browser {
     _profile: tempfile::TempDir,
 }
 
+/// How a [`Browser`] differs from the default one (English, light, desktop).
+#[derive(Default)]
+pub struct Options<'a> {
+    /// The browser's languages, as `Accept-Language` and `navigator.languages` (`"de-DE,de"`).
+    pub languages: Option<&'a str>,
+    /// `prefers-color-scheme: dark`.
+    pub dark: bool,
+}
+
 impl Browser {
     pub async fn start() -> Self {
+        Self::start_with(Options::default()).await
+    }
+
+    pub async fn start_with(options: Options<'_>) -> Self {
         let profile = tempfile::tempdir().expect("profile dir");
         let binary = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let args = [
@@ -82,8 +95,18 @@ impl Browser {
             "--window-size=1280,900",
             &format!("--user-data-dir={}", profile.path().display()),
         ];
+        let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let mut prefs = serde_json::Map::new();
+        if let Some(languages) = options.languages {
+            args.push(format!("--lang={}", languages.split(',').next().unwrap_or(languages)));
+            prefs.insert("intl.accept_languages".into(), json!(languages));
+        }
+        if options.dark {
+            args.push("--force-dark-mode".into());
+            args.push("--blink-settings=preferredColorScheme=0".into());
+        }
         let mut caps = serde_json::Map::new();
-        caps.insert("goog:chromeOptions".into(), json!({ "binary": binary, "args": args }));
+        caps.insert("goog:chromeOptions".into(), json!({ "binary": binary, "args": args, "prefs": prefs }));
         let client = ClientBuilder::native()
             .capabilities(caps)
             .connect(&driver().url)
@@ -201,13 +224,18 @@ impl Browser {
         composer.send_keys("\u{E007}").await.expect("press Enter");
     }
 
-    /// Saves a PNG of the page to `$BATON_SCREENSHOT_DIR/<name>.png` when that variable is
-    /// set (for looking at the product; tests do not depend on it).
+    /// Saves a PNG of the page to `$BATON_SCREENSHOT_DIR/<name>.png`, by default
+    /// `target/screenshots/<name>.png` in the workspace, and prints where (for looking at the
+    /// product; tests do not depend on it).
     pub async fn screenshot(&self, name: &str) {
-        let Ok(dir) = std::env::var("BATON_SCREENSHOT_DIR") else { return };
+        let dir = std::env::var("BATON_SCREENSHOT_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|_| crate::workspace_root().join("target/screenshots"));
         let png = self.client.screenshot().await.expect("screenshot");
         std::fs::create_dir_all(&dir).expect("screenshot dir");
-        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).expect("write screenshot");
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("write screenshot");
+        println!("screenshot: {}", path.display());
     }
 
     pub async fn close(self) {

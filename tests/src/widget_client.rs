@@ -43,12 +43,38 @@ impl WidgetClient {
     /// A new visitor on `site` whose `hello` carries `visitor`; returns the client after the
     /// welcome and the greeting, and the conversation id.
     pub async fn hello_as(ws_url: &str, site: &str, visitor: Option<Visitor>) -> (Self, String) {
-        let mut client = Self::connect(ws_url).await;
-        let hello = ClientFrame::Hello { v: PROTOCOL_VERSION, site: site.into(), resume: None, last_seq: 0, visitor };
-        client.send(&hello).await;
-        let ServerFrame::Welcome { conversation_id, .. } = client.next().await else { panic!("expected welcome") };
-        client.until(|f| as_message(f).is_some()).await; // the greeting
+        let (client, welcome) = Self::greeted_after(ws_url, site, visitor, Vec::new()).await;
+        let ServerFrame::Welcome { conversation_id, .. } = welcome else { unreachable!() };
         (client, conversation_id)
+    }
+
+    /// A new visitor on `site` whose widget reads `languages` (best first); returns the client
+    /// after the welcome and the greeting, and the welcome.
+    pub async fn hello_speaking(ws_url: &str, site: &str, languages: &[&str]) -> (Self, ServerFrame) {
+        let languages = languages.iter().map(|l| l.to_string()).collect();
+        Self::greeted_after(ws_url, site, None, languages).await
+    }
+
+    async fn greeted_after(
+        ws_url: &str,
+        site: &str,
+        visitor: Option<Visitor>,
+        languages: Vec<String>,
+    ) -> (Self, ServerFrame) {
+        let mut client = Self::connect(ws_url).await;
+        let hello = ClientFrame::Hello {
+            v: PROTOCOL_VERSION,
+            site: site.into(),
+            resume: None,
+            last_seq: 0,
+            visitor,
+            languages,
+        };
+        client.send(&hello).await;
+        let welcome = client.next().await;
+        assert!(matches!(welcome, ServerFrame::Welcome { .. }), "expected welcome, got {welcome:?}");
+        client.until(|f| as_message(f).is_some()).await; // the greeting
+        (client, welcome)
     }
 
     pub async fn send(&mut self, frame: &ClientFrame) {
@@ -157,6 +183,7 @@ pub fn hello_frame(site: &str, resume: Option<&str>, last_seq: u64) -> ClientFra
         resume: resume.map(str::to_owned),
         last_seq,
         visitor: None,
+        languages: Vec::new(),
     }
 }
 

@@ -146,6 +146,7 @@ mod kill9 {
                 resume: self.token.clone(),
                 last_seq: self.last_seq,
                 visitor: None,
+                languages: Vec::new(),
             };
             socket.send(WsMessage::Text(serde_json::to_string(&hello).ok()?.into())).await.ok()?;
             let welcome = tokio::time::timeout(Duration::from_secs(2), socket.next()).await.ok()??.ok()?;
@@ -386,6 +387,7 @@ mod kill9 {
             resume: Some(token.into()),
             last_seq: 0,
             visitor: None,
+            languages: Vec::new(),
         };
         socket.send(WsMessage::Text(serde_json::to_string(&hello).unwrap().into())).await.unwrap();
         let mut last = None;

@@ -238,7 +238,14 @@ async fn refused(relay: &TestRelay, hello: &ClientFrame, error: ErrorCode, close
 async fn a_wrong_protocol_version_is_refused_with_its_close_code() {
     let db = TestDb::new();
     let relay = TestRelay::start(&db).await;
-    let hello = ClientFrame::Hello { v: 99, site: "demo".into(), resume: None, last_seq: 0, visitor: None };
+    let hello = ClientFrame::Hello {
+        v: 99,
+        site: "demo".into(),
+        resume: None,
+        last_seq: 0,
+        visitor: None,
+        languages: Vec::new(),
+    };
     refused(&relay, &hello, ErrorCode::UnsupportedVersion, close_code::UNSUPPORTED_VERSION).await;
 }
 

@@ -23,7 +23,7 @@ use baton_tests::{
 };
 use futures_util::StreamExt;
 use serde_json::json;
-use shared::{ClientFrame, Role, ServerFrame, PROTOCOL_VERSION};
+use shared::{Role, ServerFrame};
 use tokio::{sync::oneshot, task::JoinSet};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -51,8 +51,7 @@ async fn socket_attacker(ws_url: String, seed: u64, sent: Arc<AtomicUsize>) {
         return;
     };
     let mut client = WidgetClient { socket };
-    let hello =
-        ClientFrame::Hello { v: PROTOCOL_VERSION, site: "demo".into(), resume: None, last_seq: 0, visitor: None };
+    let hello = baton_tests::widget_client::hello_frame("demo", None, 0);
     client.send(&hello).await;
     for (i, text) in Attack::new(seed).enumerate() {
         let client_id = format!("hostile-{seed}-{i}");

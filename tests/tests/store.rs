@@ -244,6 +244,7 @@ async fn visitor_identity_is_stored_with_its_verification(db: TestDb) {
         name: Some("Ada".into()),
         user_id: Some("42".into()),
         user_id_verified: true,
+        languages: vec!["de-at".into(), "de".into()],
     };
     store.set_visitor(&conv.id, &identity).await.unwrap();
     assert_eq!(store.conversation(&conv.id).await.unwrap().unwrap().visitor, identity);

@@ -2,7 +2,8 @@
 //!
 //! # Boot contract (set by `public/embed.js` before importing the glue)
 //! `window.__batonBoot = { root: ShadowRoot, mount: HTMLElement, site, relay, bridge: EventTarget,
-//! pending: [command...], launcher: HTMLElement }`. `main` mounts the app (the panel) into
+//! pending: [command...], launcher: HTMLElement }`. The page's language (`<html lang>`) and the
+//! browser's (`navigator.languages`) are read here too (`i18n` chooses among them). `main` mounts the app (the panel) into
 //! `mount`, adopts the loader's `launcher` button (kept, not replaced, so nobody holds a stale
 //! element; see `ui/launcher.rs`), runs the `pending` commands, and emits `ready`.
 //! Without `__batonBoot` (Trunk's own index.html) it mounts into `<body>` with the page origin
@@ -25,6 +26,7 @@ use web_sys::{EventTarget, HtmlElement, ShadowRoot, Storage};
 
 use crate::{
     bridge::{command::Command, detail, js as bridge_js, js::Bridge},
+    look,
     store::{model, ChatState, Connection, Effect, SendError},
     ui::App,
     url,
@@ -40,6 +42,8 @@ pub struct Store {
     pub unread: RwSignal<u32>,
     /// The composer's text, kept while the panel is closed.
     pub draft: RwSignal<String>,
+    /// The page's theme (`Baton.configure`, the tag's `data-*`), over the site's.
+    pub page_theme: RwSignal<shared::Theme>,
 }
 
 impl Store {
@@ -49,7 +53,14 @@ impl Store {
             open: RwSignal::new(false),
             unread: RwSignal::new(0),
             draft: RwSignal::new(String::new()),
+            page_theme: RwSignal::new(shared::Theme::default()),
         }
+    }
+
+    /// The theme in effect: the site's, then the page's on top; only valid values of either.
+    pub fn theme(&self) -> shared::Theme {
+        let page = self.page_theme.get();
+        self.chat.with(|s| shared::Theme::default().overlay(&s.site_theme)).overlay(&page)
     }
 }
 
@@ -60,6 +71,8 @@ pub struct Runtime {
     pub store: Store,
     /// The launcher button (the loader's, adopted; or our own without the loader).
     pub launcher: Option<HtmlElement>,
+    /// The shadow root the widget lives in (`None` on the build's own page).
+    pub root: Option<ShadowRoot>,
     bridge: Bridge,
     /// `None` when the relay origin cannot give a WebSocket address.
     socket: Option<Socket>,
@@ -92,7 +105,10 @@ fn get(obj: &JsValue, key: &str) -> JsValue {
 }
 
 struct Boot {
+    root: Option<ShadowRoot>,
     mount: HtmlElement,
+    /// The page's `<html lang>`, then the browser's languages.
+    languages: Vec<String>,
     site: String,
     relay: String,
     bridge: EventTarget,
@@ -104,11 +120,17 @@ impl Boot {
     fn read() -> Option<Boot> {
         let window = web_sys::window()?;
         let origin = window.location().origin().ok();
+        let page = window.document().and_then(|d| d.document_element()).and_then(|e| e.get_attribute("lang"));
+        let browser = get(&get(&window, "navigator"), "languages").dyn_into::<js_sys::Array>().map(|a| a.to_vec());
+        let languages =
+            page.into_iter().chain(browser.unwrap_or_default().iter().filter_map(JsValue::as_string)).collect();
         let boot = get(&window, "__batonBoot");
         if !boot.is_object() {
             let mount = window.document()?.body()?;
             return Some(Boot {
+                root: None,
                 mount,
+                languages,
                 site: "demo".into(),
                 relay: origin?,
                 bridge: EventTarget::new().ok()?,
@@ -128,7 +150,9 @@ impl Boot {
             bridge: get(&boot, "bridge").dyn_into::<EventTarget>().ok().or_else(|| EventTarget::new().ok())?,
             pending: get(&boot, "pending").dyn_into::<js_sys::Array>().map(|a| a.to_vec()).unwrap_or_default(),
             mount,
+            languages,
             launcher,
+            root,
         })
     }
 }
@@ -145,7 +169,17 @@ pub fn start() {
     let store = Store::new();
     let socket = url::ws_url(&boot.relay).map(|url| Socket::new(url, socket_handlers()));
     let launcher = boot.launcher.or_else(|| crate::ui::launcher::create(&boot.mount));
+    // A returning visitor sees the site's look and language at once, before any socket.
+    let remembered = storage().and_then(|s| s.get_item(&look_key(&boot.site)).ok().flatten());
+    if let Some(text) = remembered {
+        let (language, theme) = look::recall(&text);
+        store.chat.update_untracked(|s| {
+            s.site_language = language;
+            s.site_theme = theme;
+        });
+    }
     let runtime = Rc::new(Runtime {
+        root: boot.root,
         site: boot.site,
         relay: boot.relay.trim_end_matches('/').to_string(),
         store,
@@ -161,8 +195,9 @@ pub fn start() {
     }
     if runtime.socket.is_none() {
         warn(&format!("cannot derive a WebSocket address from {}", runtime.relay));
-        runtime.update(|s| s.set_fatal(model::fatal_text(ErrorCode::Internal)));
+        runtime.update(|s| s.set_fatal(ErrorCode::Internal));
     }
+    runtime.update(|s| s.set_languages(Some(boot.languages), None));
     runtime.bridge.listen(|command| rt().command(command));
 
     mount_to(boot.mount, || view! { <App /> }).forget();
@@ -196,9 +231,14 @@ fn socket_handlers() -> Handlers {
                 shared::close_code::POLICY => ErrorCode::OriginNotAllowed,
                 _ => ErrorCode::UnsupportedVersion,
             };
-            rt().update(|s| s.set_fatal(model::fatal_text(error)));
+            rt().update(|s| s.set_fatal(error));
         }),
     }
+}
+
+/// The localStorage key of what the widget remembers of the site's `welcome`.
+fn look_key(site: &str) -> String {
+    format!("baton:{site}:look")
 }
 
 fn storage() -> Option<Storage> {
@@ -247,12 +287,12 @@ impl Runtime {
 
     /// Changes the chat state; emits a `connection` event when the status changed.
     fn update<R>(&self, f: impl FnOnce(&mut ChatState) -> R) -> Option<R> {
-        let status = |s: &ChatState| (s.connection, s.fatal.clone());
+        let status = |s: &ChatState| (s.connection, s.fatal.map(|code| model::fatal_text(s.texts(), code)));
         let before = self.store.chat.with_untracked(status);
         let result = self.store.chat.try_update(f);
-        let (connection, fatal) = self.store.chat.with_untracked(status);
-        if (connection, &fatal) != (before.0, &before.1) {
-            self.bridge.emit(&detail::connection(connection.as_str(), fatal.as_deref()));
+        let after = self.store.chat.with_untracked(status);
+        if after != before {
+            self.bridge.emit(&detail::connection(after.0.as_str(), after.1));
         }
         result
     }
@@ -267,6 +307,9 @@ impl Runtime {
     }
 
     fn handle_frame(&self, frame: shared::ServerFrame) {
+        if let (Some(text), Some(storage)) = (look::remembered(&frame), storage()) {
+            let _ = storage.set_item(&look_key(&self.site), &text);
+        }
         let effects = self.update(|s| s.apply(frame)).unwrap_or_default();
         for effect in effects {
             match effect {
@@ -355,6 +398,12 @@ impl Runtime {
             Command::Toggle => self.toggle(),
             Command::Identify(visitor) => {
                 if let Some(Some(frame)) = self.update(|s| s.identify(visitor)) {
+                    self.send(&frame);
+                }
+            }
+            Command::Configure(theme) => self.store.page_theme.update(|page| *page = page.overlay(&theme)),
+            Command::Language(tag) => {
+                if let Some(Some(frame)) = self.update(|s| s.set_languages(None, Some(tag))) {
                     self.send(&frame);
                 }
             }

@@ -159,7 +159,7 @@ fn sample() -> Vars {
         visitor_name: Some("Ada".into()),
         visitor_email: Some("ada@example.com".into()),
         queue_position: 2,
-        wait_estimate: wait_wording(240),
+        wait_estimate: wait_wording(240, &[]),
         agent_name: Some("Alex".into()),
     }
 }

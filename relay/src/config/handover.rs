@@ -2,6 +2,13 @@
 //! other steps of a handover need. Every text is a template (MiniJinja syntax) with the
 //! variables `visitor_name`, `visitor_email`, `queue_position`, `wait_estimate` and
 //! `agent_name`; see README.md.
+//!
+//! `[sites.<key>.handover.texts.<language>]` (a language tag: `de`, `pt-br`) holds the texts for
+//! visitors who read that language, any of the texts below and `cancel_phrases`; a text it
+//! lacks is the site's own (the fields above). A visitor's languages are tried best first, each
+//! as given and then by its primary language (`de-at`, then `de`).
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -40,6 +47,26 @@ pub struct HandoverConfig {
     pub delayed_message: String,
     /// Average minutes an agent spends per conversation, for the wait estimate.
     pub average_handling_minutes: f64,
+    /// The texts per visitor language, over the ones above.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub texts: BTreeMap<String, HandoverTexts>,
+}
+
+/// A language's own texts; each absent one is the site's default.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HandoverTexts {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quick_reply_text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_button_text: Option<String>,
+    /// Cancel phrases in this language; they cancel for every visitor, like the site's.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cancel_phrases: Vec<String>,
+    /// The templates this language sets, by the setting names of [`HandoverConfig::templates`]
+    /// (checked when the configuration loads: [`HandoverConfig::unknown_text`]).
+    #[serde(flatten)]
+    pub templates: BTreeMap<String, String>,
 }
 
 impl Default for HandoverConfig {
@@ -81,11 +108,49 @@ impl Default for HandoverConfig {
                 reach them as soon as it responds; you can keep writing here."
                 .into(),
             average_handling_minutes: 3.0,
+            texts: BTreeMap::new(),
         }
     }
 }
 
 impl HandoverConfig {
+    /// The configured language (a key of `texts`) for a visitor who reads `languages`, best
+    /// first: the first one with texts, as given or by its primary language.
+    pub fn language_for<'a>(&self, languages: &'a [String]) -> Option<&'a str> {
+        languages.iter().find_map(|tag| {
+            let primary = tag.split('-').next().unwrap_or(tag);
+            [tag.as_str(), primary].into_iter().find(|t| self.texts.contains_key(*t))
+        })
+    }
+
+    /// The label of the "Talk to a person" button for `languages`.
+    pub fn request_button_text(&self, languages: &[String]) -> &str {
+        self.texts_for(languages).and_then(|t| t.request_button_text.as_deref()).unwrap_or(&self.request_button_text)
+    }
+
+    /// The label of the cancel quick reply for `languages`.
+    pub fn quick_reply_text(&self, languages: &[String]) -> &str {
+        self.texts_for(languages).and_then(|t| t.quick_reply_text.as_deref()).unwrap_or(&self.quick_reply_text)
+    }
+
+    /// Every cancel phrase: the site's and every language's.
+    pub fn all_cancel_phrases(&self) -> impl Iterator<Item = &String> {
+        self.cancel_phrases.iter().chain(self.texts.values().flat_map(|t| &t.cancel_phrases))
+    }
+
+    /// The first `(language, setting)` of `texts` that names no template.
+    pub fn unknown_text(&self) -> Option<(&str, &str)> {
+        let known = self.templates().map(|(setting, _)| setting);
+        self.texts.iter().find_map(|(language, texts)| {
+            let unknown = texts.templates.keys().find(|setting| !known.contains(&setting.as_str()))?;
+            Some((language.as_str(), unknown.as_str()))
+        })
+    }
+
+    fn texts_for(&self, languages: &[String]) -> Option<&HandoverTexts> {
+        self.texts.get(self.language_for(languages)?)
+    }
+
     /// Every template with its setting name, for compiling and error reports.
     pub fn templates(&self) -> [(&'static str, &str); 12] {
         [

@@ -14,6 +14,7 @@ mod bot;
 mod handover;
 mod limits;
 mod office_hours;
+mod theme;
 mod triggers;
 
 use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf};
@@ -31,9 +32,10 @@ pub use access::{
 pub use admin::AdminConfig;
 pub use availability::AvailabilityPolicy;
 pub use bot::{BotConfig, LlmConfig, RasaConfig};
-pub use handover::HandoverConfig;
+pub use handover::{HandoverConfig, HandoverTexts};
 pub use limits::{LimitsConfig, Rates, RetentionConfig, SiteLimits};
 pub use office_hours::{OfficeHours, OfficeHoursError, Schedule};
+pub use theme::ThemeConfig;
 pub use triggers::{
     CannotAnswerConfig, ExplicitRequestConfig, FrustrationAction, FrustrationConfig, RuleConfig, SummaryConfig,
     TopicConfig, TriggersConfig,
@@ -132,6 +134,11 @@ pub struct SiteConfig {
     pub bot_name: String,
     /// The first bot message of every new conversation.
     pub greeting: String,
+    /// The language of the widget's own texts on this site (a language tag such as `de`),
+    /// instead of the page's and the browser's; a page's `Baton.setLanguage` still wins.
+    pub language: Option<String>,
+    /// The widget's look on this site: colour, launcher side, title, avatar, greeting, scheme.
+    pub theme: ThemeConfig,
     /// Folder of Markdown help articles the bot answers from (relative paths are resolved from
     /// the working directory). Articles are served under `/help/<site>/<file stem>`.
     pub help_dir: PathBuf,
@@ -181,6 +188,8 @@ impl Default for SiteConfig {
             greeting: "Hi! I'm Baton, the shop's assistant. Ask me about shipping, returns, sizing \
                        or payment."
                 .into(),
+            language: None,
+            theme: ThemeConfig::default(),
             help_dir: PathBuf::from("public/help"),
             allowed_origins: Vec::new(),
             identity_secret: None,
@@ -204,6 +213,27 @@ pub fn builtin_provider() -> Table {
 }
 
 impl SiteConfig {
+    /// The site's language, its handover texts' languages and its theme are usable: language
+    /// tags, a hex colour, an http(s) image. As `(setting, what is wrong)`.
+    pub fn check_look(&self) -> Result<(), (String, String)> {
+        let not_a_tag = |tag: &str| shared::look::language_tag(tag).is_none_or(|t| t != tag);
+        if let Some(language) = self.language.as_deref().filter(|l| not_a_tag(l)) {
+            return Err(("language".into(), format!("{language:?} is not a lower-case language tag such as \"de\"")));
+        }
+        if let Some(language) = self.handover.texts.keys().find(|l| not_a_tag(l)) {
+            return Err((
+                format!("handover.texts.{language}"),
+                "not a lower-case language tag such as \"de\" or \"pt-br\"".into(),
+            ));
+        }
+        if let Some((language, setting)) = self.handover.unknown_text() {
+            return Err((format!("handover.texts.{language}.{setting}"), "not a handover text".into()));
+        }
+        shared::Theme::from(self.theme.clone())
+            .check()
+            .map_err(|(field, problem)| (format!("theme.{field}"), problem.to_string()))
+    }
+
     /// The `kind` of `[sites.<key>.provider]`, as written.
     pub fn provider_kind(&self) -> Option<&str> {
         self.provider.get("kind").and_then(|kind| kind.as_str())
@@ -292,6 +322,9 @@ pub enum ConfigError {
     /// `secret_key` is set but is no key.
     #[error("secret_key (BATON_SECRET_KEY): {0}")]
     SecretKey(String),
+    /// A site's language or theme is not one the widget can use.
+    #[error("{file}:{}: {setting}: {message}", line.map_or("?".to_string(), |l| l.to_string()))]
+    Look { file: String, line: Option<usize>, setting: String, message: String },
     /// A helpdesk's provider or webhook settings its connector cannot use.
     #[error("{file}:{}: {setting}: {message}", line.map_or("?".to_string(), |l| l.to_string()))]
     Helpdesk { file: String, line: Option<usize>, setting: String, message: String },
@@ -330,6 +363,7 @@ mod tests {
             ("availability.rs", include_str!("availability.rs")),
             ("bot.rs", include_str!("bot.rs")),
             ("handover.rs", include_str!("handover.rs")),
+            ("theme.rs", include_str!("theme.rs")),
             ("limits.rs", include_str!("limits.rs")),
             ("office_hours.rs", include_str!("office_hours.rs")),
             ("triggers.rs", include_str!("triggers.rs")),
@@ -350,6 +384,38 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_language_s_handover_texts_and_the_theme_read_from_the_file() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "baton.toml",
+                r##"
+                [sites.demo]
+                language = "de"
+                [sites.demo.theme]
+                primary = "#0b6e4f"
+                position = "left"
+                [sites.demo.handover.texts.de]
+                text_message = "Ich hole eine Person."
+                request_button_text = "Mit einer Person sprechen"
+                cancel_phrases = ["abbrechen"]
+                "##,
+            )?;
+            let config = Config::read_test_file().map_err(|e| e.to_string())?;
+            let demo = config.site("demo").expect("demo");
+            assert_eq!(demo.language.as_deref(), Some("de"));
+            assert_eq!(demo.theme.primary.as_deref(), Some("#0b6e4f"));
+            let german = &demo.handover.texts["de"];
+            assert_eq!(german.templates["text_message"], "Ich hole eine Person.");
+            assert_eq!(german.templates.len(), 1);
+            assert_eq!(german.request_button_text.as_deref(), Some("Mit einer Person sprechen"));
+            assert_eq!(german.cancel_phrases, ["abbrechen"]);
+            assert_eq!(demo.handover.unknown_text(), None);
+            assert_eq!(demo.check_look(), Ok(()));
+            Ok(())
+        });
     }
 
     #[test]

@@ -726,7 +726,7 @@ impl Actor {
 
     fn request_button(&self) -> QuickReply {
         QuickReply {
-            title: self.site.config.handover.request_button_text.clone(),
+            title: self.site.config.handover.request_button_text(&self.conversation.visitor.languages).to_string(),
             payload: String::new(),
             action: Some(Action::RequestHandover),
         }
@@ -805,7 +805,7 @@ impl Actor {
         let mut m = Message::new(author, &rendered);
         if cancel_button {
             m.quick_replies.push(QuickReply {
-                title: self.site.config.handover.quick_reply_text.clone(),
+                title: self.site.config.handover.quick_reply_text(&self.conversation.visitor.languages).to_string(),
                 payload: String::new(),
                 action: Some(Action::CancelHandover),
             });
@@ -843,10 +843,11 @@ impl Actor {
             visitor_name: visitor.name.clone(),
             visitor_email: visitor.email.clone().filter(|_| emailed),
             queue_position: place.map_or(0, |p| p.position as usize),
-            wait_estimate: wait_wording(place.map_or(0, |p| p.wait_seconds)),
+            wait_estimate: wait_wording(place.map_or(0, |p| p.wait_seconds), &visitor.languages),
             agent_name,
         };
-        self.site.templates.render(setting, &vars)
+        let language = self.site.config.handover.language_for(&visitor.languages);
+        self.site.templates.render_in(language, setting, &vars)
     }
 
     fn bot_author(&self) -> Author {

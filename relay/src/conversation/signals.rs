@@ -56,7 +56,7 @@ pub fn classify(text: &str, earlier: &[Turn], triggers: &Triggers, settings: &Ha
     let normalized = normalize(text);
     // The cancel intent matches a short message that is one of the phrases, so "cancel my
     // order" is a question, not a cancel.
-    let cancel = settings.cancel_phrases.iter().any(|p| normalize(p) == normalized)
+    let cancel = settings.all_cancel_phrases().any(|p| normalize(p) == normalized)
         || settings.cancel_intent.eq_ignore_ascii_case(text.trim());
     let verdict = triggers.evaluate(text, earlier);
     let signals = Signals {

@@ -29,7 +29,7 @@ use super::codec::{self, DecodeError, Incoming};
 use crate::{
     conversation::{Channel, Command, ConversationError, Registry, VisitorAction},
     event::{Author, Event},
-    identity,
+    identity::{self, Identity},
     limits::{Kind, Limited, Scope, SocketSlot},
     metrics::{Metrics, SocketKind},
     pubsub::BusMessage,
@@ -217,7 +217,8 @@ impl Session {
         let Some(hello) = self.hello().await? else {
             return Ok(None);
         };
-        let Hello { site, resume, last_seq, visitor } = hello;
+        let Hello { site, resume, last_seq, visitor, languages } = hello;
+        let speaking = Identity::speaking(&languages);
 
         let (conversation, token, is_new) =
             match open_conversation(&self.state, &site, resume.as_deref(), self.ip).await {
@@ -241,7 +242,9 @@ impl Session {
             last_seq: conversation.last_seq,
             bot_name: site.config.bot_name.clone(),
             new_conversation: is_new,
-            handover_button: site.config.handover.request_button_text.clone(),
+            handover_button: site.config.handover.request_button_text(&speaking.languages).to_string(),
+            language: site.config.language.clone(),
+            theme: site.config.theme.clone().into(),
         })
         .await?;
         let mut sent_seq = if is_new { 0 } else { last_seq.min(conversation.last_seq) };
@@ -254,9 +257,16 @@ impl Session {
         if is_new {
             conversations.send(&id, &site.key, Command::Greet).await?;
         }
-        if let Some(visitor) = visitor.filter(valid_visitor) {
-            let identity = identity::verify(site.config.identity_secret.as_deref(), visitor);
-            conversations.send(&id, &site.key, Command::Identify(identity)).await?;
+        // The languages only when they changed (a returning visitor's usually did not).
+        let new_languages = !speaking.languages.is_empty() && speaking.languages != conversation.visitor.languages;
+        match visitor.filter(valid_visitor) {
+            Some(visitor) => {
+                let identity = identity::verify(site.config.identity_secret.as_deref(), visitor);
+                let identity = Identity { languages: speaking.languages, ..identity };
+                conversations.send(&id, &site.key, Command::Identify(identity)).await?;
+            }
+            None if new_languages => conversations.send(&id, &site.key, Command::Identify(speaking)).await?,
+            None => {}
         }
         tracing::info!(conversation = %id, site = %site.key, is_new, "widget connected");
         Ok(Some(Live { site, id, events, sent_seq }))
@@ -356,6 +366,7 @@ impl Session {
         let costly = matches!(
             frame,
             ClientFrame::Send { .. }
+                | ClientFrame::Language { .. }
                 | ClientFrame::RequestHandover
                 | ClientFrame::CancelHandover
                 | ClientFrame::Rate { .. }
@@ -389,6 +400,14 @@ impl Session {
                     let message = "visitor email, name, user id or hash too long".into();
                     self.send_error(ErrorCode::BadFrame, message, None).await?;
                 }
+            }
+            ClientFrame::Language { languages } => {
+                let speaking = Identity::speaking(&languages);
+                let handover_button = site.config.handover.request_button_text(&speaking.languages).to_string();
+                if !speaking.languages.is_empty() {
+                    self.state.conversations.send(id, &site.key, Command::Identify(speaking)).await?;
+                }
+                self.send(&ServerFrame::Texts { handover_button }).await?;
             }
             ClientFrame::RequestHandover => acks.push(action(VisitorAction::RequestHandover, None)),
             ClientFrame::CancelHandover => acks.push(action(VisitorAction::CancelHandover, None)),
@@ -466,7 +485,7 @@ impl Session {
                     continue;
                 }
             };
-            let ClientFrame::Hello { v, site, resume, last_seq, visitor } = frame else {
+            let ClientFrame::Hello { v, site, resume, last_seq, visitor, languages } = frame else {
                 self.send_error(ErrorCode::NotReady, "send hello first".into(), None).await?;
                 continue;
             };
@@ -486,7 +505,7 @@ impl Session {
                 self.refuse(ErrorCode::OriginNotAllowed, message, close_code::POLICY).await?;
                 return Ok(None);
             }
-            return Ok(Some(Hello { site, resume, last_seq, visitor }));
+            return Ok(Some(Hello { site, resume, last_seq, visitor, languages }));
         }
     }
 
@@ -573,6 +592,7 @@ struct Hello {
     resume: Option<String>,
     last_seq: u64,
     visitor: Option<Visitor>,
+    languages: Vec<String>,
 }
 
 fn valid_visitor(visitor: &Visitor) -> bool {

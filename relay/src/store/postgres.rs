@@ -311,13 +311,14 @@ impl Store for PostgresStore {
     async fn set_visitor(&self, conversation_id: &str, visitor: &Identity) -> Result<()> {
         sqlx::query(
             "UPDATE conversations SET visitor_email = $1, visitor_email_verified = $2, visitor_name = $3, \
-             visitor_user_id = $4, visitor_user_id_verified = $5 WHERE id = $6",
+             visitor_user_id = $4, visitor_user_id_verified = $5, visitor_languages = $6 WHERE id = $7",
         )
         .bind(&visitor.email)
         .bind(visitor.email_verified)
         .bind(&visitor.name)
         .bind(&visitor.user_id)
         .bind(visitor.user_id_verified)
+        .bind(visitor.languages.join(","))
         .bind(conversation_id)
         .execute(&self.pool)
         .await?;

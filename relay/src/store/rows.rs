@@ -65,7 +65,7 @@ pub(super) fn count(n: i64) -> u32 {
 
 /// The columns [`conversation`] reads, in a backend's own spelling of `remote` aside.
 pub(super) const CONVERSATION_COLUMNS: &str = "id, site, last_seq, visitor_email, visitor_name, \
-     visitor_email_verified, visitor_user_id, visitor_user_id_verified, state, phase, reason, agent_id, \
+     visitor_email_verified, visitor_user_id, visitor_user_id_verified, visitor_languages, state, phase, reason, agent_id, \
      waiting_since, handover_provider, summary, topic, rating, created_at, updated_at";
 
 pub(super) fn conversation(row: &impl Columns) -> Result<Conversation> {
@@ -79,6 +79,7 @@ pub(super) fn conversation(row: &impl Columns) -> Result<Conversation> {
             name: row.maybe_text("visitor_name")?,
             user_id: row.maybe_text("visitor_user_id")?,
             user_id_verified: row.flag("visitor_user_id_verified")?,
+            languages: Identity::languages_from_column(&row.text("visitor_languages")?),
         },
         handover: Handover {
             state: row.text("state")?,

@@ -284,13 +284,14 @@ impl Store for SqliteStore {
     async fn set_visitor(&self, conversation_id: &str, visitor: &Identity) -> Result<()> {
         sqlx::query(
             "UPDATE conversations SET visitor_email = ?, visitor_email_verified = ?, visitor_name = ?, \
-             visitor_user_id = ?, visitor_user_id_verified = ? WHERE id = ?",
+             visitor_user_id = ?, visitor_user_id_verified = ?, visitor_languages = ? WHERE id = ?",
         )
         .bind(&visitor.email)
         .bind(visitor.email_verified)
         .bind(&visitor.name)
         .bind(&visitor.user_id)
         .bind(visitor.user_id_verified)
+        .bind(visitor.languages.join(","))
         .bind(conversation_id)
         .execute(&self.pool)
         .await?;

@@ -1,5 +1,8 @@
 //! Commands from the host page: `{cmd: "open"|"close"|"toggle"|"identify", email?, name?,
-//! user_id?, user_hash?}` (`user_hash`: the site's signature, checked by the relay).
+//! user_id?, user_hash?}` (`user_hash`: the site's signature, checked by the relay) and
+//! `{cmd: "language", lang}` (`Baton.setLanguage`, or the tag's `data-language`) and
+//! `{cmd: "configure", primary?, position?, title?, avatar?, greeting?, scheme?}`
+//! (`Baton.configure`, or the tag's `data-*` attributes of those names).
 //!
 //! Parsed by hand through `serde_json::Value` (a derived internally-tagged enum would pull in
 //! serde's generic buffering code, costly in wasm).
@@ -17,6 +20,10 @@ pub enum Command {
     Toggle,
     /// With at least one of email, name and user id.
     Identify(Visitor),
+    /// The language the page chose, as a checked lower-case tag.
+    Language(String),
+    /// The page's theme, unchecked (checked when laid over the site's).
+    Configure(shared::Theme),
 }
 
 impl Command {
@@ -40,6 +47,13 @@ impl Command {
                     Ok(Command::Identify(visitor))
                 }
             }
+            Some("configure") => Ok(Command::Configure(crate::look::page_theme(&value))),
+            Some("language") => value
+                .get("lang")
+                .and_then(Value::as_str)
+                .and_then(shared::look::language_tag)
+                .map(Command::Language)
+                .ok_or_else(|| format!("language needs a language tag such as \"de\": {json}")),
             _ => Err(format!("unknown command: {json}")),
         }
     }
@@ -72,6 +86,14 @@ mod tests {
         assert!(Command::parse(r#"{"cmd":7}"#).is_err());
         assert!(Command::parse("null").is_err());
         assert!(Command::parse("").is_err());
+    }
+
+    #[test]
+    fn language_takes_a_checked_tag() {
+        assert_eq!(Command::parse(r#"{"cmd":"language","lang":"de-AT"}"#), Ok(Command::Language("de-at".into())));
+        assert!(Command::parse(r#"{"cmd":"language","lang":"</style>"}"#).is_err());
+        assert!(Command::parse(r#"{"cmd":"language"}"#).is_err());
+        assert!(Command::parse(r#"{"cmd":"language","lang":7}"#).is_err());
     }
 
     #[test]

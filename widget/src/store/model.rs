@@ -17,8 +17,10 @@
 
 use shared::{
     Action, Author, ClientFrame, ConversationEvent, ErrorCode, EventBody, Message, Phase, QuickReply, Role,
-    ServerFrame, Source, Visitor, MAX_FRAME_BYTES, MAX_MESSAGE_CHARS, PROTOCOL_VERSION,
+    ServerFrame, Source, Theme, Visitor, MAX_FRAME_BYTES, MAX_MESSAGE_CHARS, PROTOCOL_VERSION,
 };
+
+use crate::i18n::{self, fill, Lang, Texts};
 
 /// The bot name shown until the relay's `welcome` tells the real one.
 pub const DEFAULT_BOT_NAME: &str = "Baton";
@@ -52,8 +54,8 @@ pub enum Delivery {
     Sending,
     /// Acknowledged as event `seq`; the event itself has not arrived yet.
     Sent(u64),
-    /// The relay refused it; the visitor may retry. The text says why.
-    Failed(String),
+    /// The relay refused it, for this reason; the visitor may retry.
+    Failed(ErrorCode),
 }
 
 impl Delivery {
@@ -169,8 +171,9 @@ pub struct ChatState {
     /// The bot's answer while it streams.
     pub draft: Option<Draft>,
     pub connection: Connection,
-    /// Set when the relay refused this client for good; shown instead of the status line.
-    pub fatal: Option<String>,
+    /// Set when the relay refused this client for good; its text is shown instead of the status
+    /// line ([`fatal_text`]).
+    pub fatal: Option<ErrorCode>,
     /// What the host page said about the visitor (`Baton.identify`).
     pub visitor: Option<Visitor>,
     /// The label of the always-reachable "Talk to a person" button, from `welcome`.
@@ -181,6 +184,18 @@ pub struct ChatState {
     pub agent_name: Option<String>,
     /// The visitor's place in the queue; shown while `phase` is `Waiting`.
     pub queue: Option<QueuePlace>,
+    /// The language the widget speaks ([`ChatState::languages`]'s first it has texts for).
+    pub lang: Lang,
+    /// The page's `<html lang>` and the browser's languages, best first.
+    pub detected_languages: Vec<String>,
+    /// What the page chose (`Baton.setLanguage`, `data-language`).
+    pub chosen_language: Option<String>,
+    /// The site's language, from `welcome`.
+    pub site_language: Option<String>,
+    /// The site's look, from `welcome`.
+    pub site_theme: Theme,
+    /// The languages the relay was last told of (in `hello` or a `language` frame).
+    sent_languages: Option<Vec<String>>,
     welcomed: bool,
     /// `visitor` changed and the relay has not been told yet.
     visitor_unsent: bool,
@@ -210,9 +225,54 @@ impl ChatState {
             phase: Phase::Bot,
             agent_name: None,
             queue: None,
+            lang: Lang::En,
+            detected_languages: Vec::new(),
+            chosen_language: None,
+            site_language: None,
+            site_theme: Theme::default(),
+            sent_languages: None,
             welcomed: false,
             visitor_unsent: false,
         }
+    }
+
+    /// The widget's texts in its language.
+    pub fn texts(&self) -> &'static Texts {
+        self.lang.texts()
+    }
+
+    /// The visitor's languages, best first ([`i18n::preferences`]).
+    pub fn languages(&self) -> Vec<String> {
+        i18n::preferences(
+            self.chosen_language.as_deref(),
+            self.site_language.as_deref(),
+            None,
+            &self.detected_languages,
+        )
+    }
+
+    /// Sets what the page and browser say (at boot) or what the page chose (`None` keeps the
+    /// choice). Returns the frame that tells the relay, when online and the list changed.
+    pub fn set_languages(&mut self, detected: Option<Vec<String>>, chosen: Option<String>) -> Option<ClientFrame> {
+        if let Some(detected) = detected {
+            self.detected_languages = detected;
+        }
+        if chosen.is_some() {
+            self.chosen_language = chosen;
+        }
+        self.languages_changed()
+    }
+
+    /// Recomputes the language; the frame for the relay if it must hear of a change.
+    fn languages_changed(&mut self) -> Option<ClientFrame> {
+        let languages = self.languages();
+        self.lang = Lang::pick(&languages);
+        // Before the welcome, the next hello carries the list; `None`: no hello on record.
+        if !self.welcomed || self.sent_languages.as_ref().is_none_or(|sent| *sent == languages) {
+            return None;
+        }
+        self.sent_languages = Some(languages.clone());
+        Some(ClientFrame::Language { languages })
     }
 
     /// True between a `welcome` and the end of that connection.
@@ -226,12 +286,15 @@ impl ChatState {
     pub fn hello(&mut self, site: &str, resume: Option<String>) -> ClientFrame {
         let last_seq = if resume.is_some() { self.last_seq } else { 0 };
         self.visitor_unsent = false;
+        let languages = self.languages();
+        self.sent_languages = Some(languages.clone());
         ClientFrame::Hello {
             v: PROTOCOL_VERSION,
             site: site.to_string(),
             resume,
             last_seq,
             visitor: self.visitor.clone(),
+            languages,
         }
     }
 
@@ -247,8 +310,8 @@ impl ChatState {
     }
 
     /// Marks the chat as unavailable for good.
-    pub fn set_fatal(&mut self, text: impl Into<String>) {
-        self.fatal = Some(text.into());
+    pub fn set_fatal(&mut self, code: ErrorCode) {
+        self.fatal = Some(code);
         self.set_connection(Connection::Offline);
     }
 
@@ -337,10 +400,22 @@ impl ChatState {
                 bot_name,
                 new_conversation,
                 handover_button,
+                language,
+                theme,
             } => {
-                let label = handover_button.trim();
-                self.handover_button = (!label.is_empty()).then(|| label.to_string());
-                self.welcome(v, conversation_id, resume_token, last_seq, bot_name, new_conversation)
+                self.set_handover_button(&handover_button);
+                self.site_theme = theme;
+                self.site_language = language;
+                let mut effects = self.welcome(v, conversation_id, resume_token, last_seq, bot_name, new_conversation);
+                // The site's language may change the list the hello carried.
+                if let Some(frame) = self.languages_changed() {
+                    effects.push(Effect::Send(frame));
+                }
+                effects
+            }
+            ServerFrame::Texts { handover_button } => {
+                self.set_handover_button(&handover_button);
+                Vec::new()
             }
             ServerFrame::Queue { position, wait_seconds } => {
                 self.queue = Some(QueuePlace { position, wait_seconds });
@@ -370,6 +445,11 @@ impl ChatState {
             }
             ServerFrame::Pong => Vec::new(),
         }
+    }
+
+    fn set_handover_button(&mut self, label: &str) {
+        let label = label.trim();
+        self.handover_button = (!label.is_empty()).then(|| label.to_string());
     }
 
     fn welcome(
@@ -479,12 +559,12 @@ impl ChatState {
         let mut effects = Vec::new();
         if let Some(id) = client_id {
             if let Some(p) = self.outbox.iter_mut().find(|p| p.client_id == id) {
-                p.delivery = Delivery::Failed(failure_text(code).to_string());
+                p.delivery = Delivery::Failed(code);
             }
         }
         effects.push(Effect::Log(format!("relay error {code:?}: {message}")));
         if matches!(code, ErrorCode::UnsupportedVersion | ErrorCode::UnknownSite | ErrorCode::OriginNotAllowed) {
-            self.set_fatal(fatal_text(code));
+            self.set_fatal(code);
             effects.push(Effect::Fatal(code));
         }
         effects
@@ -576,17 +656,18 @@ impl ChatState {
         if self.phase != Phase::Waiting {
             return None;
         }
+        let t = self.texts();
         let Some(place) = self.queue else {
-            return Some("Waiting for a person…".to_string());
+            return Some(t.waiting.to_string());
         };
         let wait = match place.wait_seconds {
-            0..=59 => "less than a minute".to_string(),
-            s => format!("about {} min", s.div_ceil(60)),
+            0..=59 => t.under_a_minute.to_string(),
+            s => fill(t.about_minutes, "n", &s.div_ceil(60).to_string()),
         };
         Some(if place.position <= 1 {
-            format!("You're next · {wait}")
+            fill(t.next_in_line, "wait", &wait)
         } else {
-            format!("You're #{} in line · {wait}", place.position)
+            fill(&fill(t.place_in_line, "n", &place.position.to_string()), "wait", &wait)
         })
     }
 
@@ -598,7 +679,7 @@ impl ChatState {
             .rev()
             .flat_map(|m| m.message.quick_replies.iter())
             .find(|r| r.action == Some(shared::Action::CancelHandover))
-            .map_or_else(|| "Cancel".to_string(), |r| r.title.clone())
+            .map_or_else(|| self.texts().cancel.to_string(), |r| r.title.clone())
     }
 
     /// The "… is typing" line, if someone is.
@@ -607,28 +688,28 @@ impl ChatState {
         let name = match (&author.name, author.role) {
             (Some(name), _) if !name.trim().is_empty() => name.clone(),
             (_, Role::Bot) => self.bot_name.clone(),
-            (_, Role::Agent) => "An agent".to_string(),
+            (_, Role::Agent) => self.texts().an_agent.to_string(),
             _ => return None,
         };
-        Some(format!("{name} is typing…"))
+        Some(fill(self.texts().typing, "name", &name))
     }
 }
 
 /// The text under a message the relay refused.
-pub fn failure_text(code: ErrorCode) -> &'static str {
+pub fn failure_text(t: &Texts, code: ErrorCode) -> &'static str {
     match code {
-        ErrorCode::RateLimited => "Too many messages. Try again in a moment.",
-        ErrorCode::InvalidMessage | ErrorCode::FrameTooLarge | ErrorCode::BadFrame => "This message could not be sent.",
-        _ => "Not delivered.",
+        ErrorCode::RateLimited => t.rate_limited,
+        ErrorCode::InvalidMessage | ErrorCode::FrameTooLarge | ErrorCode::BadFrame => t.not_sent,
+        _ => t.not_delivered,
     }
 }
 
 /// The text shown when the chat is unavailable for good.
-pub fn fatal_text(code: ErrorCode) -> &'static str {
+pub fn fatal_text(t: &Texts, code: ErrorCode) -> &'static str {
     match code {
-        ErrorCode::UnsupportedVersion => "Chat unavailable: please reload the page.",
-        ErrorCode::UnknownSite | ErrorCode::OriginNotAllowed => "Chat unavailable for this site.",
-        _ => "Chat unavailable.",
+        ErrorCode::UnsupportedVersion => t.reload,
+        ErrorCode::UnknownSite | ErrorCode::OriginNotAllowed => t.site_unavailable,
+        _ => t.chat_unavailable,
     }
 }
 
@@ -646,6 +727,8 @@ mod tests {
             bot_name: "Baton".into(),
             new_conversation,
             handover_button: "Talk to a person".into(),
+            language: None,
+            theme: Theme::default(),
         }
     }
 
@@ -737,7 +820,7 @@ mod tests {
         s.last_seq = 9;
         s.identify(Visitor { email: Some("a@b.c".into()), ..Visitor::default() });
         match s.hello("demo", None) {
-            ClientFrame::Hello { v, site, resume, last_seq, visitor } => {
+            ClientFrame::Hello { v, site, resume, last_seq, visitor, .. } => {
                 assert_eq!(v, PROTOCOL_VERSION);
                 assert_eq!(site, "demo");
                 assert_eq!(resume, None);
@@ -1110,5 +1193,49 @@ mod tests {
         s.set_connection(Connection::Offline);
         assert_eq!(s.draft, None);
         assert_eq!(texts(&s), ["an unrelated message"]);
+    }
+
+    #[test]
+    fn the_languages_go_with_hello_and_a_change_is_told_once() {
+        let mut s = ChatState::new();
+        assert_eq!(s.set_languages(Some(vec!["de-de".into(), "en".into()]), None), None, "offline: nothing to send");
+        assert_eq!(s.lang, Lang::De);
+        assert_eq!(s.waiting_text(), None);
+        let ClientFrame::Hello { languages, .. } = s.hello("demo", None) else { panic!() };
+        assert_eq!(languages, ["de-de", "en"]);
+        // The site sets French: the widget switches and tells the relay once.
+        let mut frame = welcome("c1", 0, true);
+        if let ServerFrame::Welcome { language, .. } = &mut frame {
+            *language = Some("fr".into());
+        }
+        let fx = s.apply(frame);
+        let told = ClientFrame::Language { languages: vec!["fr".into(), "de-de".into(), "en".into()] };
+        assert!(fx.contains(&Effect::Send(told)), "{fx:?}");
+        assert_eq!(s.lang, Lang::Fr);
+        assert_eq!(s.set_languages(None, None), None, "nothing changed");
+        // The page's choice wins over the site's.
+        let frame = s.set_languages(None, Some("nl".into()));
+        assert_eq!(
+            frame,
+            Some(ClientFrame::Language { languages: vec!["nl".into(), "fr".into(), "de-de".into(), "en".into()] })
+        );
+        assert_eq!(s.lang, Lang::Nl);
+        s.apply(ServerFrame::Texts { handover_button: "Met een persoon praten".into() });
+        assert_eq!(s.handover_label(), Some("Met een persoon praten"));
+        // Texts the widget makes itself follow the language.
+        s.apply(phase(1, Phase::Waiting, None));
+        assert_eq!(s.waiting_text().as_deref(), Some("Wachten op een persoon…"));
+        s.apply(ServerFrame::Queue { position: 2, wait_seconds: 100 });
+        assert_eq!(s.waiting_text().as_deref(), Some("U bent nr. 2 in de wachtrij · ongeveer 2 min"));
+        assert_eq!(s.cancel_label(), "Annuleren");
+        assert_eq!(fatal_text(s.texts(), ErrorCode::UnknownSite), "Chat niet beschikbaar voor deze site.");
+        // A welcome without a site language after a reconnect: the list loses the site's.
+        s.set_connection(Connection::Offline);
+        let ClientFrame::Hello { languages, .. } = s.hello("demo", Some("tok-c1".into())) else { panic!() };
+        assert_eq!(languages, ["nl", "fr", "de-de", "en"]);
+        let fx = s.apply(welcome("c1", 2, false));
+        assert!(fx.contains(&Effect::Send(ClientFrame::Language {
+            languages: vec!["nl".into(), "de-de".into(), "en".into()]
+        })));
     }
 }

@@ -21,6 +21,7 @@ pub fn Composer() -> impl IntoView {
     let chars = move || store.draft.with(|d| d.chars().count());
     let empty = move || store.draft.with(|d| d.trim().is_empty());
     let near_limit = move || chars() >= COUNT_FROM;
+    let t = store.chat.with_untracked(|s| s.texts());
 
     // Focus the box when the panel opens (this component mounts with it).
     Effect::new(move |_| {
@@ -40,9 +41,9 @@ pub fn Composer() -> impl IntoView {
             }
             Err(SendError::Empty) => {}
             Err(SendError::TooLong | SendError::FrameTooLarge) => {
-                error.set(Some("This message is too long."));
+                error.set(Some(t.too_long));
             }
-            Err(SendError::Unavailable) => error.set(Some("The chat is unavailable.")),
+            Err(SendError::Unavailable) => error.set(Some(t.unavailable)),
         }
         if let Some(el) = input.get_untracked() {
             let _ = el.focus();
@@ -63,8 +64,9 @@ pub fn Composer() -> impl IntoView {
                 node_ref=input
                 rows="1"
                 maxlength=MAX_MESSAGE_CHARS.to_string()
-                placeholder="Write a message…"
-                aria-label="Message"
+                dir="auto"
+                placeholder=t.placeholder
+                aria-label=t.message_label
                 disabled=unavailable
                 prop:value=move || store.draft.get()
                 on:input=move |ev| {
@@ -83,7 +85,7 @@ pub fn Composer() -> impl IntoView {
                 type="submit"
                 class="baton-send"
                 data-testid="send"
-                aria-label="Send message"
+                aria-label=t.send
                 disabled=move || empty() || unavailable()
             >
                 {icons::send()}

@@ -3,16 +3,30 @@
 use leptos::prelude::*;
 
 use super::{icons, panel::close_and_refocus};
-use crate::{app::Store, store::Connection};
+use crate::{
+    app::Store,
+    store::{model::fatal_text, Connection},
+};
 
 #[component]
 pub fn Header() -> impl IntoView {
     let store = expect_context::<Store>();
-    let name = move || store.chat.with(|s| s.title());
+    // While an agent chats, the agent's name; else the theme's title, else the bot's name.
+    let agent = move || store.chat.with(|s| s.phase == shared::Phase::Agent && s.agent_name.is_some());
+    let name = move || match store.theme().title {
+        Some(title) if !agent() => title,
+        _ => store.chat.with(|s| s.title()),
+    };
     let initial = move || name().chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default();
+    let avatar = move || store.theme().avatar.filter(|_| !agent());
     view! {
         <header class="baton-header">
-            <div class="baton-avatar" aria-hidden="true">{initial}</div>
+            <div class="baton-avatar" aria-hidden="true">
+                {move || match avatar() {
+                    Some(src) => view! { <img src=src alt="" referrerpolicy="no-referrer" data-testid="avatar" /> }.into_any(),
+                    None => initial().into_any(),
+                }}
+            </div>
             <div class="baton-header__text">
                 <h2 class="baton-header__name" id="baton-title">{name}</h2>
                 <ConnectionStatus />
@@ -21,7 +35,7 @@ pub fn Header() -> impl IntoView {
                 type="button"
                 class="baton-icon-btn"
                 data-testid="close"
-                aria-label="Close chat"
+                aria-label=store.chat.with_untracked(|s| s.texts().close_chat)
                 on:click=move |_| close_and_refocus()
             >
                 {icons::close()}
@@ -35,17 +49,19 @@ pub fn Header() -> impl IntoView {
 pub fn ConnectionStatus() -> impl IntoView {
     let store = expect_context::<Store>();
     let status = Memo::new(move |_| {
-        store.chat.with(|s| match &s.fatal {
-            Some(text) => ("error", text.clone()),
-            None => (
-                s.connection.as_str(),
-                match s.connection {
-                    Connection::Connecting => "Connecting…",
-                    Connection::Online => "Online",
-                    Connection::Offline => "Offline — reconnecting",
-                }
-                .to_string(),
-            ),
+        store.chat.with(|s| {
+            let t = s.texts();
+            match s.fatal {
+                Some(code) => ("error", fatal_text(t, code)),
+                None => (
+                    s.connection.as_str(),
+                    match s.connection {
+                        Connection::Connecting => t.connecting,
+                        Connection::Online => t.online,
+                        Connection::Offline => t.offline,
+                    },
+                ),
+            }
         })
     });
     view! {

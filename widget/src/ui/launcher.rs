@@ -10,7 +10,10 @@ use leptos::prelude::*;
 use wasm_bindgen::{closure::Closure, JsCast};
 use web_sys::HtmlElement;
 
-use crate::app::{rt, Store};
+use crate::{
+    app::{rt, Store},
+    i18n::fill,
+};
 
 const CHAT_ICON: &str = "M12 3C6.5 3 2 6.9 2 11.7c0 2.4 1.1 4.6 3 6.2L4.2 21.4c-.1.4.3.7.7.5l4.1-1.9c1 .3 2 .4 3 .4 5.5 0 10-3.9 10-8.7S17.5 3 12 3z";
 const CLOSE_ICON: &str = "M7.4 8.6 12 13.2l4.6-4.6L18 10l-6 6-6-6z";
@@ -21,14 +24,15 @@ pub fn drive(el: HtmlElement, store: Store) {
     Effect::new(move |_| {
         let open = store.open.get();
         let unread = store.unread.get();
+        let t = store.chat.with(|s| s.texts());
         let _ = el.class_list().toggle_with_force("baton-launcher--open", open);
         let _ = el.set_attribute("aria-expanded", if open { "true" } else { "false" });
         if unread > 0 && !open {
             let text = if unread > 9 { "9+".to_string() } else { unread.to_string() };
-            let _ = el.set_attribute("aria-label", &format!("Open chat, {text} unread"));
+            let _ = el.set_attribute("aria-label", &fill(t.open_chat_unread, "n", &text));
             let _ = el.set_attribute("data-unread", &text);
         } else {
-            let _ = el.set_attribute("aria-label", if open { "Close chat" } else { "Open chat" });
+            let _ = el.set_attribute("aria-label", if open { t.close_chat } else { t.open_chat });
             let _ = el.remove_attribute("data-unread");
         }
     });

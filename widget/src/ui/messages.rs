@@ -7,7 +7,7 @@ use shared::{Action, Role};
 use crate::{
     app::{rt, Store},
     bridge::detail::role_str,
-    store::{Bubble, Delivery},
+    store::{model::failure_text, Bubble, Delivery},
     url,
 };
 
@@ -17,6 +17,7 @@ pub fn MessageList() -> impl IntoView {
     let list = NodeRef::<html::Div>::new();
     let bubbles = Memo::new(move |_| store.chat.with(|s| s.bubbles()));
     let typing = Memo::new(move |_| store.chat.with(|s| s.typing_text()));
+    let t = store.chat.with_untracked(|s| s.texts());
 
     // Keep the newest message in view.
     Effect::new(move |_| {
@@ -33,11 +34,13 @@ pub fn MessageList() -> impl IntoView {
             node_ref=list
             role="log"
             aria-live="polite"
-            aria-label="Messages"
+            aria-label=t.messages
             data-testid="messages"
         >
             <Show when=move || bubbles.with(Vec::is_empty)>
-                <p class="baton-empty">"Ask us anything — we usually answer right away."</p>
+                <p class="baton-empty" dir="auto" data-testid="greeting">
+                    {move || store.theme().greeting.unwrap_or_else(|| t.empty.to_string())}
+                </p>
             </Show>
             <For each=move || bubbles.get() key=|b| b.key.clone() children=|b| view! { <Message bubble=b /> } />
             {move || {
@@ -58,6 +61,7 @@ pub fn MessageList() -> impl IntoView {
 
 #[component]
 fn Message(bubble: Bubble) -> impl IntoView {
+    let t = expect_context::<Store>().chat.with_untracked(|s| s.texts());
     let Bubble { seq, role, name, text, client_id, quick_replies, source, delivery, first_of_run, draft, .. } = bubble;
     let role_name = role_str(role);
     let status = match (&delivery, role) {
@@ -69,13 +73,13 @@ fn Message(bubble: Bubble) -> impl IntoView {
     let author = match role {
         _ if !first_of_run => None,
         Role::Bot => Some(name.unwrap_or_else(|| rt().store.chat.with_untracked(|s| s.bot_name.clone()))),
-        Role::Agent => Some(name.unwrap_or_else(|| "Agent".to_string())),
+        Role::Agent => Some(name.unwrap_or_else(|| t.agent.to_string())),
         _ => None,
     };
     let source = source.and_then(|s| url::resolve_link(&rt().relay, &s.url).map(|href| (s.title, href)));
     let replies = (!quick_replies.is_empty()).then(|| {
         view! {
-            <div class="baton-replies" role="group" aria-label="Suggested replies">
+            <div class="baton-replies" role="group" aria-label=t.suggested>
                 {quick_replies
                     .into_iter()
                     .map(|r| {
@@ -118,13 +122,13 @@ fn Message(bubble: Bubble) -> impl IntoView {
         }
     });
     let meta = match delivery {
-        Some(Delivery::Sending) => Some(view! { <span class="baton-msg__meta">"Sending…"</span> }.into_any()),
-        Some(Delivery::Failed(reason)) => {
+        Some(Delivery::Sending) => Some(view! { <span class="baton-msg__meta">{t.sending}</span> }.into_any()),
+        Some(Delivery::Failed(code)) => {
             let id = client_id.clone().unwrap_or_default();
             Some(
                 view! {
                     <span class="baton-msg__meta baton-msg__meta--failed" role="alert">
-                        {reason}
+                        {failure_text(t, code)}
                         " "
                         <button
                             type="button"
@@ -132,7 +136,7 @@ fn Message(bubble: Bubble) -> impl IntoView {
                             data-testid="retry"
                             on:click=move |_| rt().retry(&id)
                         >
-                            "Retry"
+                            {t.retry}
                         </button>
                     </span>
                 }
@@ -153,11 +157,11 @@ fn Message(bubble: Bubble) -> impl IntoView {
             data-status=status
             data-client-id=client_id
         >
-            {author.map(|a| view! { <span class="baton-msg__author">{a}</span> })}
-            <div class="baton-msg__bubble" data-testid="message-text">{text}</div>
+            {author.map(|a| view! { <span class="baton-msg__author" dir="auto">{a}</span> })}
+            <div class="baton-msg__bubble" data-testid="message-text" dir="auto">{text}</div>
             {source.map(|(title, href)| view! {
                 <a class="baton-msg__source" href=href target="_blank" rel="noopener noreferrer" data-testid="source">
-                    "From: "{title}
+                    {t.source}<bdi>{title}</bdi>
                 </a>
             })}
             {replies}

@@ -8,6 +8,7 @@ mod icons;
 pub mod launcher;
 mod messages;
 mod panel;
+mod theme;
 
 use leptos::prelude::*;
 
@@ -23,11 +24,20 @@ pub fn App() -> impl IntoView {
     if let Some(el) = runtime.launcher.clone() {
         launcher::drive(el, store);
     }
+    if let Some(root) = runtime.root.clone() {
+        theme::drive(root, store);
+    }
+    let lang = Memo::new(move |_| store.chat.with(|s| s.lang));
     view! {
-        <div class="baton-root">
-            <Show when=move || store.open.get()>
-                <panel::Panel />
-            </Show>
+        // The widget's own texts are in a left-to-right language whatever the page's direction;
+        // messages set their own (`dir="auto"`).
+        <div class="baton-root" lang=move || lang.get().code() dir="ltr">
+            // The panel while open, drawn again when the language changes (rare): its texts are
+            // plain strings, not one reactive binding each, which would cost wasm size.
+            {move || {
+                lang.track();
+                store.open.get().then(|| view! { <panel::Panel /> })
+            }}
         </div>
     }
 }

@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use shared::{
     Action, Author, ConversationEvent, ErrorCode, EventBody, Message, Phase, PhaseChange, QuickReply, Role,
-    ServerFrame, Source,
+    ServerFrame, Source, Theme,
 };
 
 type Object = Map<String, Value>;
@@ -89,7 +89,13 @@ fn frame(value: Value) -> Result<ServerFrame, String> {
             bot_name: string(&mut o, "bot_name")?,
             new_conversation: bool_field(&o, "new_conversation")?,
             handover_button: string(&mut o, "handover_button")?,
+            language: opt_string(&mut o, "language")?,
+            theme: match o.remove("theme") {
+                None => Theme::default(),
+                Some(v) => theme(v)?,
+            },
         },
+        "texts" => ServerFrame::Texts { handover_button: string(&mut o, "handover_button")? },
         "queue" => {
             ServerFrame::Queue { position: u32_field(&o, "position")?, wait_seconds: u64_field(&o, "wait_seconds")? }
         }
@@ -184,6 +190,18 @@ fn action(value: Value) -> Result<Action, String> {
     })
 }
 
+fn theme(value: Value) -> Result<Theme, String> {
+    let mut o = object(value, "theme")?;
+    Ok(Theme {
+        primary: opt_string(&mut o, "primary")?,
+        position: opt_string(&mut o, "position")?,
+        title: opt_string(&mut o, "title")?,
+        avatar: opt_string(&mut o, "avatar")?,
+        greeting: opt_string(&mut o, "greeting")?,
+        scheme: opt_string(&mut o, "scheme")?,
+    })
+}
+
 fn source(value: Value) -> Result<Source, String> {
     let mut o = object(value, "source")?;
     Ok(Source { title: string(&mut o, "title")?, url: string(&mut o, "url")? })
@@ -212,6 +230,16 @@ mod tests {
             json!({"type": "welcome", "v": 1, "conversation_id": "cv", "resume_token": "tok",
                    "last_seq": 3, "bot_name": "Baton", "new_conversation": false,
                    "handover_button": "Talk to a person"}),
+            json!({"type": "welcome", "v": 1, "conversation_id": "cv", "resume_token": "tok",
+                   "last_seq": 0, "bot_name": "Baton", "new_conversation": true,
+                   "handover_button": "Mit einer Person sprechen", "language": "de",
+                   "theme": {"primary": "#0a7", "position": "left", "title": "Hilfe",
+                             "avatar": "https://cdn.example/a.png", "greeting": "Hallo!", "scheme": "dark",
+                             "later": 1}}),
+            json!({"type": "welcome", "v": 1, "conversation_id": "cv", "resume_token": "tok",
+                   "last_seq": 0, "bot_name": "Baton", "new_conversation": true,
+                   "handover_button": "x", "language": null, "theme": {}}),
+            json!({"type": "texts", "handover_button": "Parler à une personne"}),
             json!({"type": "queue", "position": 2, "wait_seconds": 360}),
             json!({"type": "event", "seq": 6, "at": 2, "kind": "phase", "phase": "waiting",
                    "reason": "explicit_request"}),
@@ -298,6 +326,13 @@ mod tests {
             json!({"type": "welcome", "v": 1, "conversation_id": "cv", "resume_token": "tok",
                    "last_seq": 3, "bot_name": "Baton", "new_conversation": false}),
             json!({"type": "queue", "position": -1, "wait_seconds": 3}),
+            json!({"type": "welcome", "v": 1, "conversation_id": "cv", "resume_token": "tok",
+                   "last_seq": 3, "bot_name": "Baton", "new_conversation": false,
+                   "handover_button": "x", "theme": {"primary": 5}}),
+            json!({"type": "welcome", "v": 1, "conversation_id": "cv", "resume_token": "tok",
+                   "last_seq": 3, "bot_name": "Baton", "new_conversation": false,
+                   "handover_button": "x", "theme": "dark"}),
+            json!({"type": "texts"}),
             json!({"type": "event", "seq": 1, "at": 1, "kind": "phase", "phase": "lunch"}),
             json!({"type": "event", "seq": 1, "at": 1, "kind": "rating", "score": 300}),
             json!({"type": "event", "seq": 1, "at": 1, "kind": "message", "author": {"role": "bot"}, "text": "x",

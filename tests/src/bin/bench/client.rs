@@ -9,7 +9,7 @@ use std::{
 
 use anyhow::Context;
 use futures_util::{SinkExt, StreamExt};
-use shared::{ClientFrame, ServerFrame, PROTOCOL_VERSION};
+use shared::{ClientFrame, ServerFrame};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_tungstenite::{
     tungstenite::{protocol::WebSocketConfig, Message},
@@ -67,8 +67,7 @@ pub async fn next(ws: &mut Ws) -> anyhow::Result<Option<ServerFrame>> {
 /// Returns the socket and the conversation id.
 pub async fn visitor(addr: SocketAddr, source: IpAddr) -> anyhow::Result<(Ws, String)> {
     let mut ws = open(addr, "/ws", source).await?;
-    let hello =
-        ClientFrame::Hello { v: PROTOCOL_VERSION, site: "demo".into(), resume: None, last_seq: 0, visitor: None };
+    let hello = baton_tests::widget_client::hello_frame("demo", None, 0);
     send(&mut ws, &hello).await?;
     let Some(ServerFrame::Welcome { conversation_id, .. }) = next(&mut ws).await? else {
         anyhow::bail!("expected welcome");

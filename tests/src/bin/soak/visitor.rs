@@ -194,6 +194,7 @@ impl Visitor {
             resume: self.resume.clone(),
             last_seq: self.last_seq(),
             visitor: None,
+            languages: Vec::new(),
         };
         let text = serde_json::to_string(&hello).expect("encodes");
         if socket.send(Message::Text(text.into())).await.is_err() {
