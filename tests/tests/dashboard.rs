@@ -579,15 +579,28 @@ async fn the_chat_page_renames_the_bot_and_sets_generates_and_removes_the_identi
 async fn insights_count_a_scripted_set_of_conversations_and_export_them_as_csv() {
     let db = TestDb::new();
     let (relay, mut browser) = signed_in_owner(&db).await;
-    let _agent = AgentSocket::connect(&relay.ws_base(), DEMO_TOKEN).await;
-    // Four conversations today, one of them handed to a person.
+    let mut agent = AgentSocket::connect(&relay.ws_base(), DEMO_TOKEN).await;
+    // Four conversations today, one of them handed to a person, who joins after a second or
+    // more and answers; two others ask the same thing the bot cannot answer (in other case).
     let mut visitors = Vec::new();
+    let mut ids = Vec::new();
     for _ in 0..4 {
-        let (visitor, _, _) = WidgetClient::greeted(&relay.ws_url()).await;
+        let (visitor, id, _) = WidgetClient::greeted(&relay.ws_url()).await;
         visitors.push(visitor);
+        ids.push(id);
     }
     visitors[0].send(&ClientFrame::RequestHandover).await;
     visitors[0].until_message(shared::Role::Bot, "bringing in a person").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    agent.send(json!({"type": "accept", "conversation_id": ids[0]})).await;
+    visitors[0].until_message(shared::Role::System, "joined").await;
+    agent.send(json!({"type": "send", "conversation_id": ids[0], "text": "Hello, how can I help?"})).await;
+    visitors[0].until_message(shared::Role::Agent, "how can I help").await;
+    for (visitor, question) in [(1, "Is the CEO married?"), (2, "is the ceo married?")] {
+        visitors[visitor].send(&ClientFrame::Send { client_id: "q1".into(), text: question.into() }).await;
+        let answer = visitors[visitor].until_message(shared::Role::Bot, "").await;
+        assert!(answer.text.contains("can't answer"), "{}", answer.text);
+    }
 
     let today = chrono::Utc::now().date_naive();
     let page = browser.get("/admin/sites/demo/insights").await;
@@ -597,12 +610,26 @@ async fn insights_count_a_scripted_set_of_conversations_and_export_them_as_csv()
     assert!(page.body.contains("<td>explicit_request</td><td>1</td>"), "{}", page.body);
     assert!(page.body.contains("<td>builtin</td><td>1</td>"), "{}", page.body);
     assert!(page.body.contains("<svg class=\"chart\""), "{}", page.body);
+    let waiting = between(&page.body, "data-testid=\"waiting\">", '<');
+    assert!(waiting.starts_with("Waiting for a person: median ") && waiting.ends_with("(1 handover)."), "{waiting}");
+    let reply = between(&page.body, "data-testid=\"first-reply\">", '<');
+    assert!(reply.starts_with("Until the agent's first reply: median ") && reply.ends_with("(1 handover)."), "{reply}");
+    // One row for both wordings (either one may be the one shown).
+    assert!(page.body.to_lowercase().contains("<td>is the ceo married?</td><td>2</td>"), "{}", page.body);
 
     let csv = browser.get(&format!("/admin/sites/demo/insights.csv?from={today}&to={today}")).await;
-    assert_eq!(csv.body, format!("day,conversations,handed_over\n{today},4,1\n"));
+    let mut lines = csv.body.lines();
+    assert_eq!(lines.next(), Some("day,conversations,handed_over,median_wait_s,median_first_reply_s"));
+    let row: Vec<&str> = lines.next().expect("today's row").split(',').collect();
+    assert_eq!(row[..3], [today.to_string().as_str(), "4", "1"], "{}", csv.body);
+    let (wait, first_reply): (i64, i64) = (row[3].parse().expect("a wait"), row[4].parse().expect("a first reply"));
+    assert!(wait >= 1 && first_reply >= wait, "waited {wait} s, first reply after {first_reply} s");
     let earlier = today - chrono::Duration::days(3);
     let before = browser.get(&format!("/admin/sites/demo/insights.csv?from={earlier}&to={earlier}")).await;
-    assert_eq!(before.body, format!("day,conversations,handed_over\n{earlier},0,0\n"));
+    assert_eq!(
+        before.body,
+        format!("day,conversations,handed_over,median_wait_s,median_first_reply_s\n{earlier},0,0,,\n")
+    );
     let backwards = browser.get(&format!("/admin/sites/demo/insights?from={today}&to={earlier}")).await;
     assert!(backwards.body.contains("The first day comes after the last."), "{}", backwards.body);
 }

@@ -117,11 +117,20 @@ pub enum Accepted {
     EmailTaken,
 }
 
+/// An event insights read, with its conversation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InsightEvent {
+    pub conversation_id: String,
+    pub event: crate::event::Event,
+}
+
 /// What insights count of one conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConversationFacts {
+    pub id: String,
     pub created_at: i64,
-    /// Why it was (last) handed over; `None`: never.
+    /// Why it is handed over while it waits for a person (the stored state forgets it once an
+    /// agent joins: insights read the phase events for that).
     pub reason: Option<crate::event::Reason>,
     /// Where that handover went.
     pub provider: Option<crate::connectors::ProviderKind>,
@@ -169,6 +178,11 @@ pub trait AdminStore: Send + Sync {
     async fn conversation_facts(&self, site: &str, from: i64, to: i64, limit: u32) -> Result<Vec<ConversationFacts>>;
     /// The newest `limit` lines, of `site` only when given.
     async fn audit_log(&self, site: Option<&str>, limit: u32) -> Result<Vec<AuditEntry>>;
+    /// What insights read of the events of `site`'s conversations created in `from..to` (ms),
+    /// by conversation and sequence number, at most `limit`: every phase change and agent
+    /// message, every bot answer that offered a person, and the event right before each such
+    /// answer. A superset (the text filter is coarse): readers check each event's kind.
+    async fn insight_events(&self, site: &str, from: i64, to: i64, limit: u32) -> Result<Vec<InsightEvent>>;
 }
 
 const ACCOUNT_COLUMNS: &str = "id, email, name, role, password_hash, failed_attempts, locked_until";
@@ -469,7 +483,7 @@ macro_rules! admin_store {
             async fn conversation_facts(&self, site: &str, from: i64, to: i64, limit: u32) -> $crate::store::Result<Vec<ConversationFacts>> {
                 use $crate::store::rows::Columns;
                 let rows = sqlx::query(
-                    "SELECT created_at, reason, handover_provider, rating FROM conversations \
+                    "SELECT id, created_at, reason, handover_provider, rating FROM conversations \
                      WHERE site = $1 AND created_at >= $2 AND created_at < $3 ORDER BY created_at LIMIT $4",
                 )
                 .bind(site)
@@ -481,6 +495,7 @@ macro_rules! admin_store {
                 rows.iter()
                     .map(|row| {
                         Ok(ConversationFacts {
+                            id: row.text("id")?,
                             created_at: row.int("created_at")?,
                             reason: row.maybe_name("reason")?,
                             provider: row.maybe_name("handover_provider")?,
@@ -500,6 +515,32 @@ macro_rules! admin_store {
                 .fetch_all(&self.pool)
                 .await?;
                 rows.iter().map(Self::audit_entry).collect()
+            }
+
+            async fn insight_events(&self, site: &str, from: i64, to: i64, limit: u32) -> $crate::store::Result<Vec<InsightEvent>> {
+                use $crate::store::rows::Columns;
+                // The body is TEXT on SQLite and JSON on PostgreSQL: both cast to text.
+                let rows = sqlx::query(
+                    "SELECT e.conversation_id, e.seq, e.at, CAST(e.body AS TEXT) AS body \
+                     FROM events e JOIN conversations c ON c.id = e.conversation_id \
+                     WHERE c.site = $1 AND c.created_at >= $2 AND c.created_at < $3 \
+                     AND (CAST(e.body AS TEXT) LIKE '%\"phase\"%' OR CAST(e.body AS TEXT) LIKE '%\"agent\"%' \
+                          OR CAST(e.body AS TEXT) LIKE '%request_handover%' \
+                          OR EXISTS (SELECT 1 FROM events n WHERE n.conversation_id = e.conversation_id \
+                                     AND n.seq = e.seq + 1 AND CAST(n.body AS TEXT) LIKE '%request_handover%')) \
+                     ORDER BY e.conversation_id, e.seq LIMIT $4",
+                )
+                .bind(site)
+                .bind(from)
+                .bind(to)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(InsightEvent { conversation_id: row.text("conversation_id")?, event: $crate::store::rows::event(row)? })
+                    })
+                    .collect()
             }
         }
 
