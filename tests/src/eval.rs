@@ -215,14 +215,20 @@ fn frustrated(triggers: &Triggers, turns: &[Turn]) -> bool {
 
 /// The corpus's test part: wordings (template lines) the models never saw.
 pub fn corpus_test() -> anyhow::Result<Report> {
+    corpus_part(Part::Test)
+}
+
+/// One part of the corpus: the development part is where the trainer chose the thresholds
+/// (and the settings were chosen), the test part was used for neither.
+pub fn corpus_part(part: Part) -> anyhow::Result<Report> {
     let triggers = triggers()?;
-    let mut report = Report::new("corpus test part");
-    for sample in corpus::requests(corpus::SEED)?.iter().filter(|s| s.part == Part::Test) {
+    let mut report = Report::new(if part == Part::Dev { "corpus development part" } else { "corpus test part" });
+    for sample in corpus::requests(corpus::SEED)?.iter().filter(|s| s.part == part) {
         let got = triggers.asks_for_person(&sample.text);
         report.record("explicit_request", sample.lang, &sample.kind, sample.label, got, &sample.text);
     }
     let threshold = triggers.config().frustration.threshold;
-    for sample in corpus::frustration(corpus::SEED)?.iter().filter(|s| s.part == Part::Test) {
+    for sample in corpus::frustration(corpus::SEED)?.iter().filter(|s| s.part == part) {
         let got = triggers.evaluate(&sample.text, &sample.earlier).frustration >= threshold;
         report.record("frustration (message)", sample.lang, &sample.kind, sample.label, got, &sample.text);
     }

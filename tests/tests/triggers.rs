@@ -60,7 +60,9 @@ async fn an_explicit_request_in_german() {
 
 #[tokio::test]
 async fn frustration_hands_over_with_the_facts() {
-    let texts = ["Where is my order 40123?", "THIS IS USELESS, YOU STUPID BOT. Call me: +44 20 7946 0958"];
+    // "Call me: <number>" alone is a callback request, which outranks frustration since the
+    // models read each sentence: the number is given without asking to be called.
+    let texts = ["Where is my order 40123?", "THIS IS USELESS, YOU STUPID BOT. My number: +44 20 7946 0958"];
     check(|_| {}, &texts, "frustration", &["40123", "+44 20 7946 0958", "frustrated"]).await;
 }
 

@@ -79,6 +79,12 @@ pub fn clauses_within(text: &str, max: usize) -> Vec<Vec<String>> {
     split(&fold_to(text, max))
 }
 
+/// [`clauses_within`] grouped by sentence (ended by `.`, `?`, `!`, `;` or a new line): the
+/// clauses of each sentence, in order. Folds once.
+pub fn sentences_within(text: &str, max: usize) -> Vec<Vec<Vec<String>>> {
+    fold_to(text, max).split(['.', '?', '!', ';', '\n']).map(split).filter(|s| !s.is_empty()).collect()
+}
+
 fn split(folded: &str) -> Vec<Vec<String>> {
     folded
         .to_lowercase()

@@ -2,8 +2,17 @@
 //! per trigger and language and per kind of wording, and the top confusions, on every labelled
 //! set: the training corpus's test part, `tests/data/`, the held-out files and the independent
 //! held-out files (when present). `cargo run -p baton-tests --bin baton-eval [data dir]`.
+//!
+//! `baton-eval --corpus` prints the corpus's development and test parts only: what to look at
+//! while working on the detectors, without reading any held-out file.
 
 fn main() -> anyhow::Result<()> {
+    if std::env::args().nth(1).as_deref() == Some("--corpus") {
+        for part in [relay::triggers::learn::corpus::Part::Dev, relay::triggers::learn::corpus::Part::Test] {
+            println!("{}", baton_tests::eval::corpus_part(part)?);
+        }
+        return Ok(());
+    }
     let dir = std::env::args().nth(1).map_or_else(baton_tests::eval::data_dir, Into::into);
     for report in baton_tests::eval::sets(&dir)? {
         println!("{report}");

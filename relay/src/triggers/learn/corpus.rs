@@ -287,8 +287,47 @@ pub fn requests(seed: u64) -> Result<Vec<Sample>, CorpusError> {
                 }
             }
         }
+        let from = samples.len() - samples.iter().rev().take_while(|s| s.lang == lang).count();
+        let added = in_context(&samples[from..], &mut rng);
+        samples.extend(added);
     }
     Ok(samples)
+}
+
+/// Every third message again, with an ordinary question of the same language and part said
+/// before or after it ("My order is late. Can I talk to someone?"): visitors give context,
+/// and a request or a complaint stays one with a question beside it, a question with another.
+fn in_context(samples: &[Sample], rng: &mut Rng) -> Vec<Sample> {
+    let questions = |part: Part| -> Vec<&str> {
+        samples
+            .iter()
+            .step_by(2)
+            .filter(|s| s.part == part && !s.label && s.kind == "question")
+            .map(|s| s.text.as_str())
+            .collect()
+    };
+    let pools = [Part::Train, Part::Dev, Part::Test].map(|part| (part, questions(part)));
+    let mut out = Vec::new();
+    for sample in samples.iter().step_by(3) {
+        let Some((_, pool)) = pools.iter().find(|(part, pool)| *part == sample.part && !pool.is_empty()) else {
+            continue;
+        };
+        let question = pool[rng.below(pool.len())];
+        let ended = |t: &str| {
+            if t.ends_with(['.', '?', '!']) {
+                t.to_string()
+            } else {
+                format!("{t}.")
+            }
+        };
+        let text = if rng.below(2) == 0 {
+            format!("{} {}", ended(question), sample.text)
+        } else {
+            format!("{} {question}", ended(&sample.text))
+        };
+        out.push(Sample { text, ..sample.clone() });
+    }
+    out
 }
 
 /// The frustration corpus: each message line (and each ordinary question of the requests
@@ -353,6 +392,9 @@ pub fn frustration(seed: u64) -> Result<Vec<Sample>, CorpusError> {
                 samples.push(Sample { lang, kind: template.kind.clone(), label: false, text, earlier, part });
             }
         }
+        let from = samples.len() - samples.iter().rev().take_while(|s| s.lang == lang).count();
+        let added = in_context(&samples[from..], &mut rng);
+        samples.extend(added);
         let again = source.slots.get("again").cloned().unwrap_or_default();
         for (i, (q1, q2)) in questions.iter().enumerate() {
             let part = part_of(seed, lang, q1);

@@ -52,19 +52,39 @@ fn slot(parts: &[&[u8]]) -> u32 {
     fnv(parts) & ((1 << BITS) - 1)
 }
 
+/// The most sentences of a message read one by one (the whole message is always read).
+pub const MAX_SENTENCES: usize = 6;
+
 /// A message as the models read it: folded once (at most [`MAX_TEXT_BYTES`]), in clauses
-/// for the rules and in words for the features.
+/// for the rules and in words for the features, and its sentences (ranges of clauses) when
+/// it has several: a request said beside a question is read alone as well.
 pub struct Message<'a> {
     pub text: &'a str,
     pub clauses: Vec<Vec<String>>,
     pub words: Vec<String>,
+    pub sentences: Vec<std::ops::Range<usize>>,
 }
 
 impl<'a> Message<'a> {
     pub fn read(text: &'a str) -> Self {
-        let clauses = text::clauses_within(text, MAX_TEXT_BYTES);
+        let mut clauses = Vec::new();
+        let mut sentences = Vec::new();
+        for sentence in text::sentences_within(text, MAX_TEXT_BYTES) {
+            let from = clauses.len();
+            clauses.extend(sentence);
+            sentences.push(from..clauses.len());
+        }
+        if sentences.len() < 2 {
+            sentences.clear();
+        }
+        sentences.truncate(MAX_SENTENCES);
         let words = clauses.concat();
-        Self { text, clauses, words }
+        Self { text, clauses, words, sentences }
+    }
+
+    /// The words of each sentence (none when the message is one sentence).
+    pub fn sentence_words(&self) -> impl Iterator<Item = Vec<String>> + '_ {
+        self.sentences.iter().map(|r| self.clauses[r.clone()].concat())
     }
 }
 
@@ -73,18 +93,37 @@ pub fn words(text: &str) -> Vec<String> {
     Message::read(text).words
 }
 
+/// A word as the models read it: a letter typed three times or more counts once
+/// ("pleeease", "helloooo" → "please", "hello"; a doubled letter stays). Digits stay as they
+/// are (written as `0` each, the callbacks' phone numbers made every number look like a
+/// request).
+pub fn normalise(word: &str) -> Vec<u8> {
+    let bytes = word.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let run = bytes[i..].iter().take_while(|&&c| c == bytes[i]).count();
+        let keep = if run >= 3 && !bytes[i].is_ascii_digit() { 1 } else { run };
+        out.extend(std::iter::repeat_n(b, keep));
+        i += run;
+    }
+    out
+}
+
 /// The text's features, unit length.
 pub fn text_features(words: &[String]) -> Features {
     let mut slots: Vec<u32> = Vec::with_capacity(words.len() * 16);
     let mut padded = Vec::with_capacity(32);
+    let words: Vec<Vec<u8>> = words.iter().map(|w| normalise(w)).collect();
     for (i, word) in words.iter().enumerate() {
-        slots.push(slot(&[b"w", word.as_bytes()]));
+        slots.push(slot(&[b"w", word]));
         if let Some(next) = words.get(i + 1) {
-            slots.push(slot(&[b"b", word.as_bytes(), next.as_bytes()]));
+            slots.push(slot(&[b"b", word, next]));
         }
         padded.clear();
         padded.push(b' ');
-        padded.extend_from_slice(word.as_bytes());
+        padded.extend_from_slice(word);
         padded.push(b' ');
         for n in 2..=5 {
             for gram in padded.windows(n) {
@@ -184,6 +223,16 @@ mod tests {
         let long = "word ".repeat(10_000);
         assert!(text_features(&words(&long)).len() < 200, "the same words hash to the same slots");
         assert!(words(&"x".repeat(100_000)).concat().len() <= MAX_TEXT_BYTES);
+    }
+
+    #[test]
+    fn stretched_letters_and_digits_are_normalised() {
+        assert_eq!(normalise("pleeeease"), b"please");
+        assert_eq!(normalise("hellooooo"), b"hello");
+        assert_eq!(normalise("speed"), b"speed");
+        assert_eq!(normalise("4471"), b"4471");
+        assert_eq!(normalise("1000"), b"1000");
+        assert_eq!(text_features(&words("HELLOOOO anyone???")), text_features(&words("hello anyone")));
     }
 
     #[test]

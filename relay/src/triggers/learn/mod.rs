@@ -47,12 +47,25 @@ pub struct RuleReading {
     pub refuses: bool,
 }
 
-/// What the request model reads of a message: its words and n-grams, and what the request
-/// rules say of it (asks, refuses), so the model learns where the rules are right.
-pub fn request_features(message: &Message<'_>) -> (features::Features, RuleReading) {
-    let clauses = &message.clauses;
-    let (asks, refuses) = super::request::read(clauses);
-    let rules = RuleReading { asks, refuses };
+/// What scores features: the checked-in [`Model`] at run time, the trainer's weights while
+/// it chooses a threshold (both read a message the same way through this).
+pub trait Scorer {
+    fn probability(&self, features: &features::Features) -> f32;
+}
+
+impl Scorer for Model<'_> {
+    fn probability(&self, features: &features::Features) -> f32 {
+        Model::probability(self, features)
+    }
+}
+
+impl Scorer for train::Weights {
+    fn probability(&self, features: &features::Features) -> f32 {
+        train::Weights::probability(self, features)
+    }
+}
+
+fn rule_facts(rules: RuleReading) -> Vec<String> {
     let mut facts = Vec::new();
     if rules.asks {
         facts.push("rule asks".to_string());
@@ -60,7 +73,32 @@ pub fn request_features(message: &Message<'_>) -> (features::Features, RuleReadi
     if rules.refuses {
         facts.push("rule refuses".to_string());
     }
-    (features::with_facts(features::text_features(&message.words), &facts), rules)
+    facts
+}
+
+/// What the request model reads of a message: its words and n-grams, and what the request
+/// rules say of it (asks, refuses), so the model learns where the rules are right.
+pub fn request_features(message: &Message<'_>) -> (features::Features, RuleReading) {
+    let (asks, refuses) = super::request::read(&message.clauses);
+    let rules = RuleReading { asks, refuses };
+    (features::with_facts(features::text_features(&message.words), &rule_facts(rules)), rules)
+}
+
+/// The request probability of a message: the most of the whole message's and each of its
+/// sentences' (each with what the rules say of that sentence), so a request said beside a
+/// question or a story is read as plainly as alone. The rules' reading of the whole message
+/// comes with it.
+pub fn request_probability(scorer: &impl Scorer, message: &Message<'_>) -> (f32, RuleReading) {
+    let (features, rules) = request_features(message);
+    let mut p = scorer.probability(&features);
+    for range in &message.sentences {
+        let clauses = &message.clauses[range.clone()];
+        let (asks, refuses) = super::request::read(clauses);
+        let facts = rule_facts(RuleReading { asks, refuses });
+        let features = features::with_facts(features::text_features(&clauses.concat()), &facts);
+        p = p.max(scorer.probability(&features));
+    }
+    (p, rules)
 }
 
 /// What the frustration model reads of a message after `earlier`: its words and n-grams and
@@ -70,11 +108,22 @@ pub fn frustration_features(message: &Message<'_>, earlier: &[Turn]) -> features
     features::with_facts(features::text_features(&message.words), &facts)
 }
 
+/// The frustration probability of a message after `earlier`: the most of the whole
+/// message's and each sentence's, every one with the conversation's facts.
+pub fn frustration_probability(scorer: &impl Scorer, message: &Message<'_>, earlier: &[Turn]) -> f32 {
+    let facts = features::conversation_facts(message.text, &message.words, earlier);
+    let mut p = scorer.probability(&features::with_facts(features::text_features(&message.words), &facts));
+    for words in message.sentence_words() {
+        p = p.max(scorer.probability(&features::with_facts(features::text_features(&words), &facts)));
+    }
+    p
+}
+
 /// Does the message ask for a person? The model and the rules together ([`decide_request`]).
 pub fn asks_for_person(message: &Message<'_>) -> bool {
-    let (features, rules) = request_features(message);
     let model = &models().request;
-    decide_request(model.probability(&features), rules.asks, rules.refuses, model.threshold)
+    let (p, rules) = request_probability(model, message);
+    decide_request(p, rules.asks, rules.refuses, model.threshold)
 }
 
 /// How frustrated the visitor sounds (0..1) writing `message` after `earlier`: the frustration
@@ -83,7 +132,7 @@ pub fn asks_for_person(message: &Message<'_>) -> bool {
 /// that setting moves along the model's own curve.
 pub fn frustration_score(message: &Message<'_>, earlier: &[Turn]) -> f32 {
     let model = &models().frustration;
-    let p = model.probability(&frustration_features(message, earlier));
+    let p = frustration_probability(model, message, earlier);
     let t = model.threshold.clamp(0.01, 0.99);
     if p < t {
         FRUSTRATION_POINT * p / t
