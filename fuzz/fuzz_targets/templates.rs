@@ -1,7 +1,7 @@
 //! The handover texts (`relay/src/templates.rs`): a site's template source (from the
 //! configuration; it replaces one of the twelve texts, the others keep their defaults)
 //! compiled, then every text rendered with visitor-controlled variables (name, email) and any
-//! queue figures. A broken template must be refused at load and a rendering
+//! queue figures, worded in the visitor's languages. A broken template must be refused at load and a rendering
 //! must end, bounded in time and memory, never panic.
 #![no_main]
 
@@ -18,6 +18,8 @@ fuzz_target!(|data: &str| {
     let source = parts.next().unwrap_or_default();
     let mut next = || parts.next().map(str::to_string);
     let (visitor_name, visitor_email, agent_name) = (next(), next(), next());
+    // Then the visitor's language tags, best first (any text: unknown tags fall back to English).
+    let languages: Vec<String> = parts.map(str::to_string).collect();
     let mut config = HandoverConfig::default();
     let field = match source.len() % 4 {
         0 => &mut config.text_message,
@@ -31,7 +33,7 @@ fuzz_target!(|data: &str| {
         visitor_name,
         visitor_email,
         queue_position: data.len() % 7,
-        wait_estimate: wait_wording((data.len() as u64).pow(2)),
+        wait_estimate: wait_wording((data.len() as u64).pow(2), &languages),
         agent_name,
     };
     for (setting, _) in config.templates() {

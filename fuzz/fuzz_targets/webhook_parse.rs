@@ -5,8 +5,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use relay::{
-    fuzzing::{parse_webhook, WEBHOOK_PARSERS},
     connectors::InboundEvent,
+    fuzzing::{parse_webhook, WEBHOOK_PARSERS},
 };
 
 fuzz_target!(|body: &[u8]| {

@@ -14,11 +14,11 @@ use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
 use hmac::{Hmac, Mac};
 use libfuzzer_sys::fuzz_target;
 use relay::{
-    fuzzing::{HeaderMap, HeaderName, HeaderValue},
     connectors::{
         freshchat::webhook as freshchat, hubspot::webhook as hubspot, intercom::webhook as intercom, signature,
         zendesk_messaging::webhook as sunshine, zendesk_support::webhook as zendesk, SignatureError,
     },
+    fuzzing::{HeaderMap, HeaderName, HeaderValue},
 };
 use sha2::{Digest, Sha256};
 
