@@ -131,8 +131,18 @@ pub fn overlay(file: &Config, docs: &[SettingsDoc]) -> Config {
 }
 
 /// The optional keys a document can take away from the file's table (TOML has no null):
-/// `unset = ["office_hours"]` makes the site always open whatever the file says.
-pub const UNSETTABLE: [&str; 2] = ["office_hours", "identity_secret"];
+/// `unset = ["office_hours"]` makes the site always open whatever the file says, and
+/// `unset = ["theme.avatar"]` gives the widget back its own default for that part of the look.
+pub const UNSETTABLE: [&str; 8] = [
+    "office_hours",
+    "identity_secret",
+    "theme.primary",
+    "theme.position",
+    "theme.title",
+    "theme.avatar",
+    "theme.greeting",
+    "theme.scheme",
+];
 
 /// `document`'s keys over `base` (tables merge key by key, other values replace), then the
 /// keys listed in its `unset` removed. A helpdesk's tables are the exception: a document's
@@ -181,7 +191,13 @@ pub fn merge(base: &SiteConfig, document: &str) -> Result<SiteConfig, SettingsEr
     for key in unset {
         match key.as_str() {
             "office_hours" => site.office_hours = None,
-            _ => site.identity_secret = None,
+            "identity_secret" => site.identity_secret = None,
+            theme => {
+                let field = theme.strip_prefix("theme.").and_then(|field| site.theme.field_mut(field));
+                if let Some(value) = field {
+                    *value = None;
+                }
+            }
         }
     }
     Ok(site)
@@ -386,6 +402,21 @@ mod tests {
         assert_eq!((open.office_hours, open.bot_name.as_str()), (None, "B"));
         assert!(merge(&base, "unset = [\"bot_name\"]").is_err());
         assert!(merge(&base, "unset = \"office_hours\"").is_err());
+    }
+
+    #[test]
+    fn a_document_can_unset_one_theme_setting_of_the_file_and_set_another() {
+        let theme = crate::config::ThemeConfig {
+            primary: Some("#0b6e4f".into()),
+            avatar: Some("https://cdn.example/a.png".into()),
+            ..Default::default()
+        };
+        let base = SiteConfig { theme, ..SiteConfig::default() };
+        let site = merge(&base, "unset = [\"theme.avatar\"]\n[theme]\ntitle = \"Help\"\n").unwrap();
+        assert_eq!(site.theme.primary.as_deref(), Some("#0b6e4f"), "the file's colour stays");
+        assert_eq!(site.theme.avatar, None);
+        assert_eq!(site.theme.title.as_deref(), Some("Help"));
+        assert!(merge(&base, "unset = [\"theme.font\"]").is_err());
     }
 
     #[test]

@@ -20,7 +20,7 @@ use relay::{
 };
 use reqwest::StatusCode;
 use serde_json::json;
-use shared::ClientFrame;
+use shared::{ClientFrame, ServerFrame, Theme};
 
 const SETUP_TOKEN: &str = "setup-token-for-tests-0123456789";
 const OWNER: &str = "olivia@example.com";
@@ -33,7 +33,12 @@ fn config(db: &TestDb) -> Config {
 
 /// A relay whose first owner is made and signed in.
 async fn signed_in_owner(db: &TestDb) -> (TestRelay, Dashboard) {
-    let relay = TestRelay::start_with(config(db)).await;
+    signed_in_owner_with(config(db)).await
+}
+
+/// A relay started with `config` whose first owner is made and signed in.
+async fn signed_in_owner_with(config: Config) -> (TestRelay, Dashboard) {
+    let relay = TestRelay::start_with(config).await;
     let mut browser = Dashboard::new(&relay.http_url());
     assert!(browser.set_up(SETUP_TOKEN, OWNER).await.redirects_to("/admin/sign-in"));
     assert!(browser.sign_in(OWNER, PASSWORD).await.redirects_to("/admin/"));
@@ -185,6 +190,9 @@ async fn forms_without_the_right_csrf_token_are_refused() {
         .post_raw("/admin/sites/demo/channels", &[("kind", "link"), ("action", "save"), ("p.url", "https://x.test")])
         .await;
     assert_eq!(channels.status, StatusCode::FORBIDDEN);
+    let appearance =
+        browser.post_raw("/admin/sites/demo/appearance", &[("action", "save"), ("primary", "#000000")]).await;
+    assert_eq!(appearance.status, StatusCode::FORBIDDEN);
     let sites = browser.get("/admin/sites").await;
     assert!(!sites.body.contains("sneaky"), "nothing was created: {}", sites.body);
     // Another session's token is no good either.
@@ -221,6 +229,7 @@ async fn an_agent_is_refused_on_owner_pages_and_an_owner_on_other_owners_sites()
         "/admin/sites/demo/handover",
         "/admin/sites/demo/test",
         "/admin/sites/demo/channels",
+        "/admin/sites/demo/appearance",
     ] {
         assert_eq!(agent.get(page).await.status, StatusCode::FORBIDDEN, "{page}");
     }
@@ -232,6 +241,10 @@ async fn an_agent_is_refused_on_owner_pages_and_an_owner_on_other_owners_sites()
     let switch =
         agent.post_raw("/admin/sites/demo/channels", &[("kind", "builtin"), ("action", "save"), ("csrf", &csrf)]).await;
     assert_eq!(switch.status, StatusCode::FORBIDDEN);
+    let themed = agent
+        .post_raw("/admin/sites/demo/appearance", &[("action", "save"), ("primary", "#000000"), ("csrf", &csrf)])
+        .await;
+    assert_eq!(themed.status, StatusCode::FORBIDDEN);
 
     let mut other = Dashboard::new(&relay.http_url());
     assert!(other.sign_in("other@example.com", PASSWORD).await.redirects_to("/admin/"));
@@ -251,6 +264,11 @@ async fn an_agent_is_refused_on_owner_pages_and_an_owner_on_other_owners_sites()
     let tested =
         other.post_raw("/admin/sites/demo/channels", &[("kind", "builtin"), ("action", "test"), ("csrf", &csrf)]).await;
     assert_eq!(tested.status, StatusCode::FORBIDDEN);
+    assert_eq!(other.get("/admin/sites/demo/appearance").await.status, StatusCode::FORBIDDEN);
+    let themed = other
+        .post_raw("/admin/sites/demo/appearance", &[("action", "save"), ("primary", "#000000"), ("csrf", &csrf)])
+        .await;
+    assert_eq!(themed.status, StatusCode::FORBIDDEN, "another owner cannot restyle this site");
 }
 
 /// The "unsupported channel" text the HTTP channel answers a request for a person with.
@@ -641,11 +659,7 @@ const SECRET_KEY: &str = "Y2hhbm5lbHMtdGVzdC1rZXktMzItYnl0ZXMtbG9uZyE=";
 async fn owner_with_secret_key(db: &TestDb) -> (TestRelay, Dashboard) {
     let mut config = config(db);
     config.secret_key = Some(relay::config::SecretKey::new(SECRET_KEY));
-    let relay = TestRelay::start_with(config).await;
-    let mut browser = Dashboard::new(&relay.http_url());
-    assert!(browser.set_up(SETUP_TOKEN, OWNER).await.redirects_to("/admin/sign-in"));
-    assert!(browser.sign_in(OWNER, PASSWORD).await.redirects_to("/admin/"));
-    (relay, browser)
+    signed_in_owner_with(config).await
 }
 
 const CHANNELS: &str = "/admin/sites/demo/channels";
@@ -871,4 +885,83 @@ async fn without_a_secret_key_the_channels_page_says_credentials_cannot_be_saved
     assert!(outcome(&ok).starts_with("Connected"), "{}", outcome(&ok));
     let link = channels(&mut browser, "link", "save", &[("p.url", "https://shop.example/contact")]).await;
     assert!(link.body.contains("Handovers go to: <strong>Link to a contact page</strong>"), "{}", link.body);
+}
+
+/// The theme a new widget connection to the demo site is welcomed with.
+async fn welcome_theme(relay: &TestRelay) -> Theme {
+    let (_, welcome) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
+    let ServerFrame::Welcome { theme, .. } = welcome else { unreachable!() };
+    theme
+}
+
+#[tokio::test]
+async fn the_appearance_page_themes_new_widgets_live_and_refuses_bad_values_at_their_field() {
+    let db = TestDb::new();
+    let mut config = config(&db);
+    config.sites.get_mut("demo").unwrap().theme.avatar = Some("https://cdn.example/logo.png".into());
+    let (relay, mut browser) = signed_in_owner_with(config).await;
+    let page = "/admin/sites/demo/appearance";
+    let shown = browser.get(page).await;
+    assert_eq!(shown.status, StatusCode::OK);
+    assert!(shown.body.contains("value=\"https://cdn.example/logo.png\""), "the file's avatar: {}", shown.body);
+    assert!(shown.body.contains("data-primary=\"#4f46e5\""), "no colour set: the widget's own: {}", shown.body);
+
+    // A colour that is none and a script URL: each refused at its field, nothing saved.
+    let bad =
+        browser.submit(page, page, &[("action", "save"), ("primary", "red"), ("avatar", "javascript:alert(1)")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for name in ["primary", "avatar"] {
+        assert!(
+            bad.body.contains(&format!("aria-describedby=\"f-{name}-hint f-{name}-error\"")),
+            "{name}: {}",
+            bad.body
+        );
+        assert!(bad.body.contains(&format!("id=\"f-{name}-error\"")), "{name}: {}", bad.body);
+    }
+    assert!(bad.body.contains("#rgb or #rrggbb"), "{}", bad.body);
+    let forged = browser.submit(page, page, &[("action", "save"), ("position", "top")]).await;
+    assert!(forged.body.contains("id=\"f-position-error\""), "{}", forged.body);
+    assert_eq!(welcome_theme(&relay).await.primary, None);
+
+    // A preview shows the text the widget writes on the colour (yellow: near-black), saves nothing.
+    let preview = browser.submit(page, page, &[("action", "preview"), ("primary", "#fc0")]).await;
+    assert_eq!(preview.status, StatusCode::OK);
+    assert!(preview.body.contains("data-primary=\"#ffcc00\" data-on-primary=\"#050505\""), "{}", preview.body);
+    assert!(preview.body.contains("meets WCAG AA"), "{}", preview.body);
+    assert_eq!(welcome_theme(&relay).await.primary, None, "a preview saves nothing");
+
+    // Saved: the next widget is welcomed with the new look, the file's avatar taken away.
+    let fields = [
+        ("action", "save"),
+        ("primary", "#0b6e4f"),
+        ("position", "left"),
+        ("title", "Northwind help"),
+        ("avatar", ""),
+        ("greeting", "Questions? We answer."),
+        ("scheme", "dark"),
+    ];
+    let saved = browser.submit(page, page, &fields).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert!(saved.body.contains("Saved."), "{}", saved.body);
+    assert!(saved.body.contains("data-primary=\"#0b6e4f\" data-on-primary=\"#ffffff\""), "{}", saved.body);
+    let expected = Theme {
+        primary: Some("#0b6e4f".into()),
+        position: Some("left".into()),
+        title: Some("Northwind help".into()),
+        avatar: None,
+        greeting: Some("Questions? We answer.".into()),
+        scheme: Some("dark".into()),
+    };
+    assert_eq!(welcome_theme(&relay).await, expected);
+
+    // Audited; and kept over the file after a restart.
+    let overview = browser.get("/admin/sites/demo").await;
+    assert!(overview.body.contains("settings.appearance"), "{}", overview.body);
+    assert!(overview.body.contains("theme.primary: set to"), "{}", overview.body);
+    assert!(overview.body.contains("href=\"/admin/sites/demo/appearance\""), "linked: {}", overview.body);
+    relay.stop().await;
+    let mut config = self::config(&db);
+    config.sites.get_mut("demo").unwrap().theme.avatar = Some("https://cdn.example/logo.png".into());
+    let relay = TestRelay::start_with(config).await;
+    assert_eq!(welcome_theme(&relay).await, expected);
 }

@@ -18,7 +18,7 @@ use maud::{html, Markup};
 use super::{
     session::{Signed, SiteOwner},
     settings,
-    view::{self, field, Input},
+    view::{self, field, Input, Said},
     AdminError,
 };
 use crate::{
@@ -228,21 +228,10 @@ fn previews(values: &Values) -> HashMap<&'static str, String> {
     FIELDS.iter().filter(|f| f.kind == Kind::Template).map(|f| (f.key, templates.render(f.key, &vars))).collect()
 }
 
-/// What the page says above the form.
-enum Said<'a> {
-    Nothing,
-    Notice(&'a str),
-    Problem(&'a str),
-}
-
 fn render(owner: &Signed, site: &str, values: &Values, errors: &HashMap<&str, String>, said: Said<'_>) -> Markup {
     let previews = previews(values);
     let body = html! {
-        @match said {
-            Said::Notice(notice) => (view::notice(notice)),
-            Said::Problem(problem) => (view::problem(problem)),
-            Said::Nothing => {},
-        }
+        (said)
         @if !errors.is_empty() { (view::problem("Please correct the fields marked below; nothing was saved.")) }
         p {
             "Texts may use the variables "

@@ -13,11 +13,12 @@
 //! - [`insights`]: per-day figures, an SVG chart and CSV.
 //! - [`channels`]: where handovers go, the helpdesk's settings (credentials sealed at rest),
 //!   "Test connection" and the webhook to give the helpdesk.
-//! - [`sites`], [`chat`], [`handover`], [`triggers`], [`office_hours`], [`test_chat`]: the pages; their changes go through
+//! - [`sites`], [`chat`], [`handover`], [`triggers`], [`office_hours`], [`appearance`], [`test_chat`]: the pages; their changes go through
 //!   [`settings::save`] (the site's settings document, audited, applied live).
 //! - [`view`]: the layout and form pieces every page uses.
 
 pub mod agents;
+pub mod appearance;
 pub mod channels;
 pub mod chat;
 pub mod handover;
@@ -140,6 +141,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/sites/{site}/chat", get(chat::page).post(chat::submit))
         .route("/admin/sites/{site}/channels", get(channels::page).post(channels::submit))
         .route("/admin/sites/{site}/office-hours", get(office_hours::page).post(office_hours::submit))
+        .route("/admin/sites/{site}/appearance", get(appearance::page).post(appearance::submit))
         .route("/admin/sites/{site}/triggers", get(triggers::page).post(triggers::submit))
         .route("/admin/sites/{site}/triggers/try", post(triggers::try_sentence))
         .layer(middleware::from_fn_with_state(state.clone(), session::guard))

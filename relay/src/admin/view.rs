@@ -61,6 +61,23 @@ pub fn notice(message: &str) -> Markup {
     html! { p class="notice" role="status" { (message) } }
 }
 
+/// What a page says above its form after a request: nothing, a confirmation or a problem.
+pub enum Said<'a> {
+    Nothing,
+    Notice(&'a str),
+    Problem(&'a str),
+}
+
+impl maud::Render for Said<'_> {
+    fn render(&self) -> Markup {
+        match self {
+            Said::Nothing => html! {},
+            Said::Notice(message) => notice(message),
+            Said::Problem(message) => problem(message),
+        }
+    }
+}
+
 /// How an input is drawn.
 #[derive(Clone, Copy)]
 pub enum Input {
@@ -78,11 +95,8 @@ pub enum Input {
 /// A labelled input with its hint and error.
 pub fn field(name: &str, label: &str, value: &str, input: Input, hint: Option<&str>, error: Option<&str>) -> Markup {
     let id = format!("f-{}", name.replace('.', "-"));
-    let hint_id = format!("{id}-hint");
-    let error_id = format!("{id}-error");
-    let described: Vec<&str> =
-        [hint.map(|_| hint_id.as_str()), error.map(|_| error_id.as_str())].into_iter().flatten().collect();
-    let described = (!described.is_empty()).then(|| described.join(" "));
+    let (hint_id, error_id) = (format!("{id}-hint"), format!("{id}-error"));
+    let described = described_by(&id, hint.is_some(), error.is_some());
     let invalid = error.map(|_| "true");
     html! {
         div class={ "field" @if error.is_some() { " has-error" } } {
@@ -101,6 +115,13 @@ pub fn field(name: &str, label: &str, value: &str, input: Input, hint: Option<&s
             @if let Some(error) = error { p class="error" id=(error_id) { (error) } }
         }
     }
+}
+
+/// The `aria-describedby` of input `id`: its hint's and its error's ids, when shown.
+fn described_by(id: &str, hint: bool, error: bool) -> Option<String> {
+    let ids: Vec<String> =
+        [hint.then(|| format!("{id}-hint")), error.then(|| format!("{id}-error"))].into_iter().flatten().collect();
+    (!ids.is_empty()).then(|| ids.join(" "))
 }
 
 /// A labelled checkbox (sent as `on` when ticked, absent when not).
@@ -123,17 +144,31 @@ pub fn select(name: &str, label: &str, options: &[(&str, &str)], selected: &str)
 
 /// [`select`] with a hint.
 pub fn select_with(name: &str, label: &str, options: &[(&str, &str)], selected: &str, hint: Option<&str>) -> Markup {
+    select_field(name, label, options, selected, hint, None)
+}
+
+/// [`select`] with a hint and an error (a value that is none of the options).
+pub fn select_field(
+    name: &str,
+    label: &str,
+    options: &[(&str, &str)],
+    selected: &str,
+    hint: Option<&str>,
+    error: Option<&str>,
+) -> Markup {
     let id = format!("f-{}", name.replace('.', "-"));
-    let hint_id = format!("{id}-hint");
+    let (hint_id, error_id) = (format!("{id}-hint"), format!("{id}-error"));
+    let described = described_by(&id, hint.is_some(), error.is_some());
     html! {
-        div class="field" {
+        div class={ "field" @if error.is_some() { " has-error" } } {
             label for=(id) { (label) }
             @if let Some(hint) = hint { p class="hint" id=(hint_id) { (hint) } }
-            select id=(id) name=(name) aria-describedby=[hint.map(|_| hint_id.as_str())] {
+            select id=(id) name=(name) aria-describedby=[described.as_deref()] aria-invalid=[error.map(|_| "true")] {
                 @for (value, text) in options {
                     option value=(value) selected[*value == selected] { (text) }
                 }
             }
+            @if let Some(error) = error { p class="error" id=(error_id) { (error) } }
         }
     }
 }

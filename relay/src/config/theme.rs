@@ -28,6 +28,29 @@ pub struct ThemeConfig {
     pub scheme: Option<String>,
 }
 
+impl ThemeConfig {
+    /// The settings' names, in the order the dashboard's Appearance page shows them.
+    pub const FIELDS: [&'static str; 6] = ["primary", "position", "title", "avatar", "greeting", "scheme"];
+
+    /// The setting called `name` (one of [`Self::FIELDS`]).
+    pub fn field_mut(&mut self, name: &str) -> Option<&mut Option<String>> {
+        match name {
+            "primary" => Some(&mut self.primary),
+            "position" => Some(&mut self.position),
+            "title" => Some(&mut self.title),
+            "avatar" => Some(&mut self.avatar),
+            "greeting" => Some(&mut self.greeting),
+            "scheme" => Some(&mut self.scheme),
+            _ => None,
+        }
+    }
+
+    /// The value of the setting called `name`, if set.
+    pub fn field(&self, name: &str) -> Option<String> {
+        self.clone().field_mut(name)?.take()
+    }
+}
+
 impl From<ThemeConfig> for shared::Theme {
     fn from(t: ThemeConfig) -> Self {
         shared::Theme {
