@@ -3,7 +3,7 @@
 //! change reaching a new conversation without a restart.
 
 use baton_tests::{
-    agent_client::{AgentSocket, DEMO_TOKEN},
+    agent_client::{AgentApi, AgentSocket, DEMO_TOKEN},
     dashboard::{Dashboard, Page, PASSWORD},
     sim::intercom,
     test_config,
@@ -193,6 +193,10 @@ async fn forms_without_the_right_csrf_token_are_refused() {
     let appearance =
         browser.post_raw("/admin/sites/demo/appearance", &[("action", "save"), ("primary", "#000000")]).await;
     assert_eq!(appearance.status, StatusCode::FORBIDDEN);
+    let topic = browser
+        .post_raw("/admin/sites/demo/triggers/topics", &[("action", "save"), ("topic.name", "x"), ("topic.cues", "x")])
+        .await;
+    assert_eq!(topic.status, StatusCode::FORBIDDEN);
     let sites = browser.get("/admin/sites").await;
     assert!(!sites.body.contains("sneaky"), "nothing was created: {}", sites.body);
     // Another session's token is no good either.
@@ -245,6 +249,13 @@ async fn an_agent_is_refused_on_owner_pages_and_an_owner_on_other_owners_sites()
         .post_raw("/admin/sites/demo/appearance", &[("action", "save"), ("primary", "#000000"), ("csrf", &csrf)])
         .await;
     assert_eq!(themed.status, StatusCode::FORBIDDEN);
+    let removed = agent
+        .post_raw(
+            "/admin/sites/demo/triggers/topics",
+            &[("action", "remove"), ("at", "0"), ("was", "billing dispute"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::FORBIDDEN);
 
     let mut other = Dashboard::new(&relay.http_url());
     assert!(other.sign_in("other@example.com", PASSWORD).await.redirects_to("/admin/"));
@@ -269,6 +280,13 @@ async fn an_agent_is_refused_on_owner_pages_and_an_owner_on_other_owners_sites()
         .post_raw("/admin/sites/demo/appearance", &[("action", "save"), ("primary", "#000000"), ("csrf", &csrf)])
         .await;
     assert_eq!(themed.status, StatusCode::FORBIDDEN, "another owner cannot restyle this site");
+    let rule = other
+        .post_raw(
+            "/admin/sites/demo/triggers/rules",
+            &[("action", "save"), ("rule.name", "x"), ("rule.keywords", "x"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(rule.status, StatusCode::FORBIDDEN, "another owner cannot add a rule to this site");
 }
 
 /// The "unsupported channel" text the HTTP channel answers a request for a person with.
@@ -422,6 +440,112 @@ async fn the_triggers_page_tries_a_sentence_and_switches_triggers_live() {
     assert!(now.contains("no trigger fires"), "{now}");
     let log = browser.get("/admin/sites/demo").await;
     assert!(log.body.contains("triggers.explicit_request.enabled: set to false"), "{}", log.body);
+}
+
+/// Posts the Triggers page's topic form with `fields` (and the page's CSRF token).
+async fn topic_form(browser: &mut Dashboard, fields: &[(&str, &str)]) -> Page {
+    browser.submit("/admin/sites/demo/triggers", "/admin/sites/demo/triggers/topics", fields).await
+}
+
+/// The error shown at the Triggers page's field `id` (`f-topic-name`).
+fn field_error<'a>(page: &'a Page, id: &str) -> &'a str {
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.body);
+    between(&page.body, &format!("id=\"{id}-error\">"), '<')
+}
+
+#[tokio::test]
+async fn a_topic_added_in_the_triggers_page_fires_live_and_bad_ones_are_refused_at_the_field() {
+    let db = TestDb::new();
+    let (relay, mut browser) = signed_in_owner(&db).await;
+    let _agent = AgentSocket::connect(&relay.ws_base(), DEMO_TOKEN).await; // someone is available
+    let sentence = "I want my money back for this jacket";
+    let before = try_sentence(&mut browser, sentence).await;
+    assert!(before.contains("no trigger fires"), "{before}");
+
+    let added = topic_form(
+        &mut browser,
+        &[
+            ("action", "save"),
+            ("topic.name", " refunds "),
+            ("topic.cues", "refund\n\n money back \n"),
+            ("topic.always_human", "on"),
+        ],
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    assert!(added.body.contains("Topic “refunds” added."), "{}", added.body);
+    assert!(added.body.contains("<td>refunds</td><td>refund, money back</td><td>yes</td>"), "{}", added.body);
+    let now = try_sentence(&mut browser, sentence).await;
+    assert!(now.contains("Hands over to a person: topic: refunds (always handled by a person)"), "{now}");
+
+    // A widget conversation saying a cue is handed over, tagged with the topic.
+    let (mut visitor, id, _) = WidgetClient::greeted(&relay.ws_url()).await;
+    visitor.send(&ClientFrame::Send { client_id: "r1".into(), text: sentence.into() }).await;
+    visitor.until_phase(shared::Phase::Waiting).await;
+    let api = AgentApi::new(&relay.http_url(), DEMO_TOKEN);
+    let conversation = api.get(&format!("/conversations/{id}")).await.1["conversation"].clone();
+    assert_eq!((&conversation["reason"], &conversation["topic"]), (&json!("topic"), &json!("refunds")));
+
+    // Refused at the field, nothing saved: empty or taken names, too many or too long cues,
+    // a pattern that does not compile.
+    let empty = topic_form(&mut browser, &[("action", "save"), ("topic.name", "  "), ("topic.cues", "x")]).await;
+    assert_eq!(field_error(&empty, "f-topic-name"), "A name is needed.");
+    assert!(empty.body.contains("aria-invalid=\"true\""), "{}", empty.body);
+    let taken = topic_form(&mut browser, &[("action", "save"), ("topic.name", "Refunds"), ("topic.cues", "x")]).await;
+    assert!(field_error(&taken, "f-topic-name").contains("already named &quot;refunds&quot;"), "{}", taken.body);
+    let many = vec!["cue"; 101].join("\n");
+    let crowded = topic_form(&mut browser, &[("action", "save"), ("topic.name", "many"), ("topic.cues", &many)]).await;
+    assert_eq!(field_error(&crowded, "f-topic-cues"), "At most 100 cues, not 101.");
+    assert!(crowded.body.contains(&many), "what was typed stays in the form");
+    let long = "a".repeat(81);
+    let long = topic_form(&mut browser, &[("action", "save"), ("topic.name", "long"), ("topic.cues", &long)]).await;
+    assert!(field_error(&long, "f-topic-cues").contains("longer than 80 characters"), "{}", long.body);
+    let none = topic_form(&mut browser, &[("action", "save"), ("topic.name", "quiet"), ("topic.cues", "")]).await;
+    assert_eq!(field_error(&none, "f-topic-cues"), "A topic needs at least one cue.");
+    let pattern = browser
+        .submit(
+            "/admin/sites/demo/triggers",
+            "/admin/sites/demo/triggers/rules",
+            &[("action", "save"), ("rule.name", "legal"), ("rule.patterns", "(lawyer")],
+        )
+        .await;
+    assert!(field_error(&pattern, "f-rule-patterns").contains("does not compile"), "{}", pattern.body);
+    let page = browser.get("/admin/sites/demo/triggers").await;
+    assert!(!page.body.contains("<td>many</td>") && !page.body.contains("<td>legal</td>"), "{}", page.body);
+
+    // Edited (no longer always a person): named as the topic, and the bot answers.
+    let edit = browser.get("/admin/sites/demo/triggers?topic=2").await;
+    assert!(edit.body.contains("Edit topic “refunds”"), "{}", edit.body);
+    let stale = topic_form(
+        &mut browser,
+        &[("action", "save"), ("at", "2"), ("was", "returns"), ("topic.name", "refunds"), ("topic.cues", "refund")],
+    )
+    .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "another name at that place: the list changed");
+    let edited = topic_form(
+        &mut browser,
+        &[
+            ("action", "save"),
+            ("at", "2"),
+            ("was", "refunds"),
+            ("topic.name", "refunds"),
+            ("topic.cues", "refund\nmoney back"),
+        ],
+    )
+    .await;
+    assert!(edited.body.contains("Topic “refunds” saved."), "{}", edited.body);
+    let tagged =
+        browser.submit("/admin/sites/demo/triggers", "/admin/sites/demo/triggers/try", &[("sentence", sentence)]).await;
+    assert!(tagged.body.contains("<dt>Topic</dt><dd>refunds</dd>"), "{}", tagged.body);
+    assert!(between(&tagged.body, "data-testid=\"outcome\">", '<').contains("no trigger fires"), "{}", tagged.body);
+
+    let removed = topic_form(&mut browser, &[("action", "remove"), ("at", "2"), ("was", "refunds")]).await;
+    assert!(removed.body.contains("Topic “refunds” removed."), "{}", removed.body);
+    assert!(!removed.body.contains("<td>refunds</td>"), "{}", removed.body);
+    let gone = try_sentence(&mut browser, sentence).await;
+    assert!(gone.contains("no trigger fires"), "{gone}");
+    let log = browser.get("/admin/sites/demo").await;
+    assert_eq!(log.body.matches("settings.triggers.topics").count(), 3, "added, edited, removed: {}", log.body);
 }
 
 #[tokio::test]

@@ -13,7 +13,8 @@
 //! - [`insights`]: per-day figures, an SVG chart and CSV.
 //! - [`channels`]: where handovers go, the helpdesk's settings (credentials sealed at rest),
 //!   "Test connection" and the webhook to give the helpdesk.
-//! - [`sites`], [`chat`], [`handover`], [`triggers`], [`office_hours`], [`appearance`], [`test_chat`]: the pages; their changes go through
+//! - [`sites`], [`chat`], [`handover`], [`triggers`] (with [`guidance`]: its rules and topics),
+//!   [`office_hours`], [`appearance`], [`test_chat`]: the pages; their changes go through
 //!   [`settings::save`] (the site's settings document, audited, applied live).
 //! - [`view`]: the layout and form pieces every page uses.
 
@@ -21,6 +22,7 @@ pub mod agents;
 pub mod appearance;
 pub mod channels;
 pub mod chat;
+pub mod guidance;
 pub mod handover;
 pub mod insights;
 pub mod office_hours;
@@ -144,6 +146,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/sites/{site}/appearance", get(appearance::page).post(appearance::submit))
         .route("/admin/sites/{site}/triggers", get(triggers::page).post(triggers::submit))
         .route("/admin/sites/{site}/triggers/try", post(triggers::try_sentence))
+        .route("/admin/sites/{site}/triggers/rules", post(guidance::rules))
+        .route("/admin/sites/{site}/triggers/topics", post(guidance::topics))
         .layer(middleware::from_fn_with_state(state.clone(), session::guard))
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(ADMIN_CSP)))
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))

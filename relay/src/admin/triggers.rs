@@ -1,12 +1,12 @@
 //! The Triggers page: each trigger on or off with its threshold and action, the guidance rules
-//! and topics in effect, and a "try a sentence" box that runs the site's live triggers on a
+//! and topics (edited in [`super::guidance`]), and a "try a sentence" box that runs the site's live triggers on a
 //! sentence and shows which would fire and why (the same `Triggers::evaluate` a conversation
 //! uses, without the language model's reading).
 
 use std::collections::HashMap;
 
 use axum::{
-    extract::State,
+    extract::{Query, State},
     http::StatusCode,
     response::{IntoResponse, Response},
     Form,
@@ -14,6 +14,7 @@ use axum::{
 use maud::{html, Markup};
 
 use super::{
+    guidance::{self, Draft},
     session::{Signed, SiteOwner},
     settings,
     view::{self, checkbox, field, select, Input},
@@ -22,18 +23,23 @@ use super::{
 use crate::{
     config::{FrustrationAction, TriggersConfig},
     state::AppState,
-    triggers::Verdict,
+    triggers::{guidance::Kind, Verdict},
 };
 
 /// What the page shows besides the settings.
 #[derive(Default)]
-struct Shown {
-    notice: Option<&'static str>,
-    problem: Option<String>,
+pub(super) struct Shown {
+    pub notice: Option<&'static str>,
+    /// A rule or topic saved or removed.
+    pub saved: Option<String>,
+    pub problem: Option<String>,
+    /// The rule or topic form as typed (or the one chosen for editing); the other list's form
+    /// is empty.
+    pub draft: Option<Draft>,
     /// Typed values that did not pass, by field.
-    errors: HashMap<&'static str, String>,
+    pub errors: HashMap<&'static str, String>,
     /// The sentence tried and what the triggers made of it.
-    tried: Option<(String, Verdict)>,
+    pub tried: Option<(String, Verdict)>,
 }
 
 fn describe(verdict: &Verdict, config: &TriggersConfig) -> Markup {
@@ -64,14 +70,16 @@ fn describe(verdict: &Verdict, config: &TriggersConfig) -> Markup {
     }
 }
 
-fn render(owner: &Signed, site: &str, config: &TriggersConfig, shown: &Shown, sentence: &str) -> Markup {
+pub(super) fn render(owner: &Signed, site: &str, config: &TriggersConfig, shown: &Shown, sentence: &str) -> Markup {
     let action = match config.frustration.action {
         FrustrationAction::Handover => "handover",
         FrustrationAction::Offer => "offer",
     };
     let error = |name: &str| shown.errors.get(name).map(String::as_str);
+    let draft = |kind: Kind| shown.draft.clone().filter(|d| d.kind == kind).unwrap_or_else(|| Draft::new(kind));
     let body = html! {
         @if let Some(notice) = shown.notice { (view::notice(notice)) }
+        @if let Some(saved) = &shown.saved { (view::notice(saved)) }
         @if let Some(problem) = &shown.problem { (view::problem(problem)) }
         h2 { "Try a sentence" }
         form method="post" action={ "/admin/sites/" (site) "/triggers/try" } {
@@ -97,27 +105,30 @@ fn render(owner: &Signed, site: &str, config: &TriggersConfig, shown: &Shown, se
             button type="submit" { "Save triggers" }
         }
         h2 { "Guidance rules" }
-        @if config.rules.is_empty() { p { "None." } }
-        @for rule in &config.rules {
-            h3 { (rule.name) }
-            p { (rule.description) }
-            p class="hint" { "Words: " (rule.keywords.join(", ")) @if !rule.patterns.is_empty() { "; patterns: " (rule.patterns.len()) } }
-        }
+        p class="hint" { "Situations that always go to a person; the rule's name is the reason agents read." }
+        (guidance::section(owner, site, config, &draft(Kind::Rule)))
         h2 { "Topics" }
-        @if config.topics.is_empty() { p { "None." } }
-        ul {
-            @for topic in &config.topics {
-                li { strong { (topic.name) } @if topic.always_human { " (always a person)" } ": " (topic.cues.join(", ")) }
-            }
-        }
-        p class="hint" { "Rules and topics are changed by importing TOML on the site's page ([sites." (site) ".triggers] with [[sites."
-            (site) ".triggers.rules]] and [[sites." (site) ".triggers.topics]])." }
+        p class="hint" { "The topic found travels to the agent as a tag; an always-a-person topic hands over as soon as it comes up." }
+        (guidance::section(owner, site, config, &draft(Kind::Topic)))
     };
     view::page(&format!("Triggers of {site}"), Some(owner), body)
 }
 
-pub async fn page(SiteOwner { owner, site, live }: SiteOwner) -> Markup {
-    render(&owner, &site, live.triggers.config(), &Shown::default(), "")
+/// `?rule=<n>` or `?topic=<n>`: the form edits that rule or topic.
+#[derive(serde::Deserialize)]
+pub struct Editing {
+    rule: Option<usize>,
+    topic: Option<usize>,
+}
+
+pub async fn page(SiteOwner { owner, site, live }: SiteOwner, Query(editing): Query<Editing>) -> Markup {
+    let config = live.triggers.config();
+    let draft = match (editing.rule, editing.topic) {
+        (Some(at), _) => Draft::editing(Kind::Rule, config, at),
+        (None, Some(at)) => Draft::editing(Kind::Topic, config, at),
+        (None, None) => None,
+    };
+    render(&owner, &site, config, &Shown { draft, ..Shown::default() }, "")
 }
 
 /// A number from 0 to 1, or what is wrong with it.

@@ -10,7 +10,8 @@
 //!   with typos;
 //! - [`frustration`]: the rules' 0..1 score from the message and the conversation (one of the
 //!   frustration model's inputs);
-//! - [`rules`]: guidance rules and topics from the configuration;
+//! - [`rules`]: guidance rules and topics from the configuration; [`guidance`]: what makes
+//!   them usable (names, limits), checked at load and by the dashboard;
 //! - [`language`]: the visitor's language, for the summary;
 //! - [`budget`]: where the analyses run (blocking threads, a few at a time), so a flood of
 //!   long messages never holds the async workers.
@@ -20,6 +21,7 @@
 
 pub mod budget;
 pub mod frustration;
+pub mod guidance;
 pub mod language;
 pub mod learn;
 #[cfg(test)]
@@ -39,8 +41,10 @@ use text::Phrases;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TriggerError {
-    #[error("rule {rule:?}: pattern {pattern:?} does not compile: {message}")]
+    #[error("rule {rule:?}: pattern {pattern:?} {message}")]
     Pattern { rule: String, pattern: String, message: String },
+    #[error(transparent)]
+    Guidance(#[from] guidance::Problem),
     #[error("{setting} must be between 0 and 1, not {value}")]
     OutOfRange { setting: &'static str, value: f32 },
 }
@@ -126,6 +130,9 @@ impl Triggers {
             if !(0.0..=1.0).contains(&value) {
                 return Err(TriggerError::OutOfRange { setting, value });
             }
+        }
+        if let Some(problem) = guidance::problems(config).into_iter().next() {
+            return Err(problem.into());
         }
         Ok(Self {
             config: config.clone(),

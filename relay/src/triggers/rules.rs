@@ -22,10 +22,10 @@ impl Rule {
             .patterns
             .iter()
             .map(|p| {
-                Regex::new(p).map_err(|error| TriggerError::Pattern {
+                super::guidance::pattern(p).map_err(|message| TriggerError::Pattern {
                     rule: config.name.clone(),
                     pattern: p.clone(),
-                    message: error.to_string(),
+                    message,
                 })
             })
             .collect::<Result<_, _>>()?;
