@@ -10,6 +10,9 @@
 # sockets the generator connects from 127.0.0.2, .3, ... (Linux routes all of 127/8 to lo), each
 # source address with its own ephemeral port range.
 #   BENCH_IDLE_SOCKETS=50000 BENCH_RATE=1000 BENCH_SECONDS=10 scripts/bench.sh
+# One row alone: BENCH_ONLY=idle (idle sockets, Baton and Node), BENCH_ONLY=chat (Baton's visitor
+# message -> ack / bot answer at BENCH_RATE), BENCH_ONLY=store (stored messages per second,
+# SQLite and PostgreSQL).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -17,6 +17,8 @@ baton_tests::on_every_backend!(
     sequence_numbers_are_consecutive_and_survive_reopen,
     a_retried_client_id_is_stored_once,
     concurrent_appends_from_two_relays_are_gap_free_and_stored_once,
+    concurrent_appends_to_one_conversation_keep_each_writers_order_without_gaps,
+    an_append_the_database_refuses_fails_alone_among_concurrent_ones,
     events_after_pages_in_order,
     tokens_are_scoped_to_their_site_and_unknown_ids_fail,
     handover_state_is_kept_and_queryable,
@@ -140,6 +142,103 @@ async fn concurrent_appends_from_two_relays_are_gap_free_and_stored_once(db: Tes
         .collect();
     assert_eq!(texts.len(), 20);
     assert_eq!(a.conversation(&conv.id).await.unwrap().unwrap().last_seq, 20);
+}
+
+/// Many writers at once on one conversation (and another beside it): appends are grouped into
+/// shared transactions, yet the numbers run 1, 2, 3 ... without gaps or repeats and each
+/// writer's messages keep its order.
+async fn concurrent_appends_to_one_conversation_keep_each_writers_order_without_gaps(db: TestDb) {
+    let store = open(&db).await;
+    let (conv, other) =
+        (store.create_conversation("demo", "h").await.unwrap(), store.create_conversation("demo", "o").await.unwrap());
+    let mut tasks = Vec::new();
+    for writer in 0..20 {
+        let store = store.clone();
+        let id = if writer % 4 == 3 { other.id.clone() } else { conv.id.clone() };
+        tasks.push(tokio::spawn(async move {
+            for n in 0..10 {
+                let client_id = format!("w{writer}-{n}");
+                let body = text(Author::visitor(), &client_id);
+                new_seq(store.append_visitor(&id, &body, &client_id, Channel::Widget).await.unwrap());
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    for (id, count) in [(&conv.id, 150), (&other.id, 50)] {
+        let events = store.events_after(id, 0, 500).await.unwrap();
+        assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=count).collect::<Vec<_>>());
+        let texts: Vec<String> = events
+            .iter()
+            .map(|e| match &e.body {
+                EventBody::Message(m) => m.text.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(texts.iter().collect::<HashSet<_>>().len(), count as usize, "each message once");
+        for writer in 0..20 {
+            let mine: Vec<&String> = texts.iter().filter(|t| t.starts_with(&format!("w{writer}-"))).collect();
+            let expected: Vec<String> =
+                if mine.is_empty() { vec![] } else { (0..10).map(|n| format!("w{writer}-{n}")).collect() };
+            assert_eq!(mine, expected.iter().collect::<Vec<_>>(), "writer {writer}'s order");
+        }
+        assert_eq!(store.conversation(id).await.unwrap().unwrap().last_seq, count);
+    }
+}
+
+/// Makes the database refuse any event whose client id is `poison` (a trigger).
+async fn refuse_poison(db: &TestDb) {
+    if db.url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+        sqlx::raw_sql(
+            "CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.client_id = 'poison' \
+             BEGIN SELECT RAISE(ABORT, 'poisoned'); END",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    } else {
+        let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+        sqlx::raw_sql(
+            "CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+             IF NEW.client_id = 'poison' THEN RAISE EXCEPTION 'poisoned'; END IF; RETURN NEW; END $$; \
+             CREATE TRIGGER poison BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION poison();",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    }
+}
+
+/// One append the database refuses, sent at the same time as many others (so in a batch with
+/// some of them): it alone fails, the others are stored, and no number is skipped.
+async fn an_append_the_database_refuses_fails_alone_among_concurrent_ones(db: TestDb) {
+    let store = open(&db).await;
+    refuse_poison(&db).await;
+    let conv = store.create_conversation("demo", "h").await.unwrap();
+    let appends = (0..41).map(|n| {
+        let (store, id) = (store.clone(), conv.id.clone());
+        let client_id = if n == 20 { "poison".to_string() } else { format!("c{n}") };
+        tokio::spawn(async move { store.append(&id, &text(Author::visitor(), &client_id), Some(&client_id)).await })
+    });
+    let mut refused = 0;
+    for (n, task) in appends.collect::<Vec<_>>().into_iter().enumerate() {
+        match task.await.unwrap() {
+            Ok(Appended::New(_)) => assert_ne!(n, 20),
+            Err(error) => {
+                assert_eq!(n, 20, "only the refused one fails: {error}");
+                assert!(error.to_string().contains("poisoned"), "the database's reason is given: {error}");
+                refused += 1;
+            }
+            Ok(other) => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(refused, 1);
+    let events = store.events_after(&conv.id, 0, 100).await.unwrap();
+    assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=40).collect::<Vec<_>>());
 }
 
 async fn events_after_pages_in_order(db: TestDb) {

@@ -6,6 +6,7 @@
 //! backends pass the same behaviour suite (`tests/tests/store.rs`).
 
 pub mod admin;
+mod batch;
 mod claim;
 pub mod columns;
 #[cfg(test)]
@@ -40,6 +41,14 @@ pub enum StoreError {
     Unreachable { server: String, reason: String },
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    /// The task that writes appended events has stopped (the relay is shutting down): the
+    /// event may or may not have been stored.
+    #[error("the store's writer has stopped; the event may not be stored")]
+    WriterStopped,
+    /// The database took the write but stored nothing (a conflicting row written at the same
+    /// time by another relay, caught before commit; trying again resolves it).
+    #[error("the event was not written: {0}")]
+    NotWritten(String),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

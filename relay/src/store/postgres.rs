@@ -3,6 +3,7 @@
 //! relays starting together migrate once). Appends to one conversation are ordered by the row
 //! lock of the UPDATE that bumps its `last_seq`; leases use the database's clock.
 
+mod append;
 mod claim;
 mod lease;
 mod prune;
@@ -18,6 +19,7 @@ use sqlx::{
 };
 
 use super::{
+    batch::Appender,
     columns::TextColumn,
     now_millis,
     rows::{self, CONVERSATION_COLUMNS},
@@ -25,7 +27,7 @@ use super::{
     Result, Store, StoreError,
 };
 use crate::connectors::ProviderKind;
-use crate::event::{stored, Channel, Event, EventBody, Phase};
+use crate::event::{Channel, Event, EventBody, Phase};
 use crate::identity::Identity;
 
 /// How [`PostgresStore::mark_event`] gives a webhook event up (its claim ends).
@@ -46,6 +48,33 @@ const IDLE_IN_TRANSACTION_TIMEOUT: &str = "30s";
 
 pub struct PostgresStore {
     pub(super) pool: PgPool,
+    /// Appends, grouped into one transaction per batch on one connection of `pool` at a time
+    /// ([`super::batch`]): a commit (a WAL flush) per batch instead of per message.
+    appender: Appender,
+}
+
+/// A schema of its own on the test server (`postgres://127.0.0.1:5432/test`, or
+/// `BATON_TEST_POSTGRES`), for the unit tests of this backend; `url` works in it.
+#[cfg(test)]
+struct Scratch {
+    admin: sqlx::PgConnection,
+    schema: String,
+    url: String,
+}
+
+#[cfg(test)]
+impl Scratch {
+    async fn new(purpose: &str) -> Self {
+        use sqlx::{Connection, Executor};
+        let server = std::env::var("BATON_TEST_POSTGRES").unwrap_or_else(|_| "postgres://127.0.0.1:5432/test".into());
+        let schema = format!("baton_{purpose}_{:016x}", rand::random::<u64>());
+        let mut admin =
+            sqlx::PgConnection::connect(&server).await.unwrap_or_else(|e| panic!("PostgreSQL at {server}: {e}"));
+        admin.execute(format!("CREATE SCHEMA {schema}").as_str()).await.unwrap();
+        let separator = if server.contains('?') { '&' } else { '?' };
+        let url = format!("{server}{separator}options=-c%20search_path%3D{schema}");
+        Self { admin, schema, url }
+    }
 }
 
 /// The server named by `url` without credentials, for messages.
@@ -75,59 +104,8 @@ impl PostgresStore {
                 other => StoreError::Database(other),
             })?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
-        Ok(Self { pool })
-    }
-
-    /// Appends an event with the next sequence number; `pending` marks a visitor message whose
-    /// effects are still to be carried out.
-    async fn insert_event(
-        &self,
-        conversation_id: &str,
-        body: &EventBody,
-        client_id: Option<&str>,
-        pending: Option<Channel>,
-    ) -> Result<Appended> {
-        let body_json = stored::to_json(body);
-        let mut tx = self.pool.begin().await?;
-        // The UPDATE locks the conversation's row until commit: appends to one conversation take
-        // turns, and the duplicate check below sees every event committed before this one.
-        let at = now_millis();
-        let seq: Option<i64> = sqlx::query_scalar(
-            "UPDATE conversations SET last_seq = last_seq + 1, updated_at = $1 WHERE id = $2 RETURNING last_seq",
-        )
-        .bind(at)
-        .bind(conversation_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(seq) = seq else {
-            return Err(StoreError::NotFound(conversation_id.to_string()));
-        };
-        if let Some(client_id) = client_id {
-            let existing: Option<i64> =
-                sqlx::query_scalar("SELECT seq FROM events WHERE conversation_id = $1 AND client_id = $2")
-                    .bind(conversation_id)
-                    .bind(client_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if let Some(existing) = existing {
-                tx.rollback().await?;
-                return Ok(Appended::Duplicate { seq: existing as u64 });
-            }
-        }
-        sqlx::query(
-            "INSERT INTO events (conversation_id, seq, at, body, client_id, pending) \
-             VALUES ($1, $2, $3, $4::json, $5, $6)",
-        )
-        .bind(conversation_id)
-        .bind(seq)
-        .bind(at)
-        .bind(&body_json)
-        .bind(client_id)
-        .bind(pending)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(Appended::New(Event { seq: seq as u64, at, body: body.clone() }))
+        let appender = Appender::start(append::EventWriter { pool: pool.clone() });
+        Ok(Self { pool, appender })
     }
 
     /// Writes an outbox job, due now; with a `key`, only if the conversation has no job with
@@ -249,7 +227,7 @@ impl Store for PostgresStore {
     }
 
     async fn append(&self, conversation_id: &str, body: &EventBody, client_id: Option<&str>) -> Result<Appended> {
-        self.insert_event(conversation_id, body, client_id, None).await
+        self.appender.append(conversation_id, body, client_id, None).await
     }
 
     async fn append_visitor(
@@ -259,7 +237,7 @@ impl Store for PostgresStore {
         client_id: &str,
         channel: Channel,
     ) -> Result<Appended> {
-        self.insert_event(conversation_id, body, Some(client_id), Some(channel)).await
+        self.appender.append(conversation_id, body, Some(client_id), Some(channel)).await
     }
 
     async fn message_handled(&self, conversation_id: &str, seq: u64) -> Result<()> {

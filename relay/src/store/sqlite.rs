@@ -1,5 +1,6 @@
 //! The SQLite backend: one file, WAL mode, migrations embedded from `migrations/sqlite`.
 
+mod append;
 mod claim;
 mod lease;
 mod prune;
@@ -15,6 +16,7 @@ use sqlx::{
 };
 
 use super::{
+    batch::Appender,
     columns::TextColumn,
     now_millis,
     rows::{self, CONVERSATION_COLUMNS},
@@ -22,12 +24,25 @@ use super::{
     Result, Store, StoreError,
 };
 use crate::connectors::ProviderKind;
-use crate::event::{stored, Channel, Event, EventBody, Phase};
+use crate::event::{Channel, Event, EventBody, Phase};
 use crate::identity::Identity;
 
+/// Reads go through `pool`, writes through `writer`: SQLite lets one connection write at a
+/// time, and connections of one pool taking turns at the write lock wait in SQLite's busy
+/// handler (sleeps of milliseconds), so every write of this relay queues for the one writer
+/// connection instead, and appends are grouped into one transaction per batch
+/// ([`super::batch`]). WAL mode lets the readers go on while it writes.
 pub struct SqliteStore {
+    /// Readers (and the dashboard's rare writes), [`READERS`] connections.
     pub(super) pool: SqlitePool,
+    /// The one writer connection.
+    pub(super) writer: SqlitePool,
+    appender: Appender,
 }
+
+/// Read connections. Each has its own worker thread in sqlx; reads are short (by key), so a
+/// few are enough for two cores and many actors.
+const READERS: u32 = 8;
 
 impl SqliteStore {
     /// Writes an outbox job, due now; with a `key`, only if the conversation has no job with
@@ -52,7 +67,7 @@ impl SqliteStore {
         .bind(now)
         .bind(now)
         .bind(key)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await?;
         Ok(id)
     }
@@ -71,8 +86,10 @@ impl SqliteStore {
             }
         }
         migrate(options.clone()).await?;
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-        Ok(Self { pool })
+        let pool = SqlitePoolOptions::new().max_connections(READERS).connect_with(options.clone()).await?;
+        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+        let appender = Appender::start(append::EventWriter { writer: writer.clone() });
+        Ok(Self { pool, writer, appender })
     }
 
     /// Gives a webhook event up: it will not be tried again (its claim ends).
@@ -85,60 +102,9 @@ impl SqliteStore {
         .bind(error)
         .bind(provider)
         .bind(event_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
-    }
-
-    /// Appends an event with the next sequence number; `pending` marks a visitor message whose
-    /// effects are still to be carried out.
-    async fn insert_event(
-        &self,
-        conversation_id: &str,
-        body: &EventBody,
-        client_id: Option<&str>,
-        pending: Option<Channel>,
-    ) -> Result<Appended> {
-        let body_json = stored::to_json(body);
-        let mut tx = self.pool.begin().await?;
-        // Write first: the UPDATE takes SQLite's write lock (waiting up to the busy timeout)
-        // before anything is read, so the transaction never has to upgrade a read snapshot.
-        let at = now_millis();
-        let seq: Option<i64> = sqlx::query_scalar(
-            "UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq",
-        )
-        .bind(at)
-        .bind(conversation_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(seq) = seq else {
-            return Err(StoreError::NotFound(conversation_id.to_string()));
-        };
-        if let Some(client_id) = client_id {
-            let existing: Option<i64> =
-                sqlx::query_scalar("SELECT seq FROM events WHERE conversation_id = ? AND client_id = ?")
-                    .bind(conversation_id)
-                    .bind(client_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if let Some(existing) = existing {
-                tx.rollback().await?;
-                return Ok(Appended::Duplicate { seq: existing as u64 });
-            }
-        }
-        sqlx::query(
-            "INSERT INTO events (conversation_id, seq, at, body, client_id, pending) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(conversation_id)
-        .bind(seq)
-        .bind(at)
-        .bind(&body_json)
-        .bind(client_id)
-        .bind(pending)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(Appended::New(Event { seq: seq as u64, at, body: body.clone() }))
     }
 }
 
@@ -174,7 +140,7 @@ impl Store for SqliteStore {
     }
 
     async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        sqlx::query("SELECT 1").execute(&self.writer).await?;
         Ok(())
     }
 
@@ -206,7 +172,7 @@ impl Store for SqliteStore {
             .bind(token_hash)
             .bind(now)
             .bind(now)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(Conversation::new(id, site, now))
     }
@@ -224,7 +190,7 @@ impl Store for SqliteStore {
     }
 
     async fn append(&self, conversation_id: &str, body: &EventBody, client_id: Option<&str>) -> Result<Appended> {
-        self.insert_event(conversation_id, body, client_id, None).await
+        self.appender.append(conversation_id, body, client_id, None).await
     }
 
     async fn append_visitor(
@@ -234,14 +200,14 @@ impl Store for SqliteStore {
         client_id: &str,
         channel: Channel,
     ) -> Result<Appended> {
-        self.insert_event(conversation_id, body, Some(client_id), Some(channel)).await
+        self.appender.append(conversation_id, body, Some(client_id), Some(channel)).await
     }
 
     async fn message_handled(&self, conversation_id: &str, seq: u64) -> Result<()> {
         sqlx::query("UPDATE events SET pending = NULL WHERE conversation_id = ? AND seq = ?")
             .bind(conversation_id)
             .bind(seq as i64)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -293,7 +259,7 @@ impl Store for SqliteStore {
         .bind(visitor.user_id_verified)
         .bind(visitor.languages.join(","))
         .bind(conversation_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -310,7 +276,7 @@ impl Store for SqliteStore {
         .bind(handover.waiting_since)
         .bind(handover.provider)
         .bind(conversation_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(conversation_id.to_string()));
@@ -322,7 +288,7 @@ impl Store for SqliteStore {
         sqlx::query("UPDATE conversations SET summary = ? WHERE id = ?")
             .bind(summary)
             .bind(conversation_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -331,7 +297,7 @@ impl Store for SqliteStore {
         sqlx::query("UPDATE conversations SET topic = ? WHERE id = ?")
             .bind(topic)
             .bind(conversation_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -340,7 +306,7 @@ impl Store for SqliteStore {
         sqlx::query("UPDATE conversations SET rating = ? WHERE id = ?")
             .bind(i64::from(score))
             .bind(conversation_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -377,7 +343,7 @@ impl Store for SqliteStore {
         .bind(&follow_up.email)
         .bind(&follow_up.summary)
         .bind(follow_up.created_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -410,7 +376,7 @@ impl Store for SqliteStore {
     }
 
     async fn claim_jobs(&self, claim: Claim<'_>, limit: u32) -> Result<Vec<OutboxRow>> {
-        let (jobs, unreadable) = claim::jobs(&self.pool, claim, limit).await?;
+        let (jobs, unreadable) = claim::jobs(&self.writer, claim, limit).await?;
         for (id, error) in unreadable {
             self.job_failed(id, &error).await?;
         }
@@ -418,7 +384,7 @@ impl Store for SqliteStore {
     }
 
     async fn job_started(&self, id: i64) -> Result<()> {
-        sqlx::query("UPDATE outbox SET started = 1 WHERE id = ?").bind(id).execute(&self.pool).await?;
+        sqlx::query("UPDATE outbox SET started = 1 WHERE id = ?").bind(id).execute(&self.writer).await?;
         Ok(())
     }
 
@@ -428,7 +394,7 @@ impl Store for SqliteStore {
              claimed_by = NULL, claimed_until = NULL WHERE id = ?",
         )
         .bind(id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -441,7 +407,7 @@ impl Store for SqliteStore {
         .bind(not_before)
         .bind(error)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -453,7 +419,7 @@ impl Store for SqliteStore {
         )
         .bind(error)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -481,7 +447,7 @@ impl Store for SqliteStore {
         sqlx::query("UPDATE conversations SET remote = ? WHERE id = ?")
             .bind(remote)
             .bind(conversation_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -527,7 +493,7 @@ impl Store for SqliteStore {
         .bind(site)
         .bind(event)
         .bind(thread)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await?;
         Ok(deliveries == 1)
     }
@@ -540,7 +506,7 @@ impl Store for SqliteStore {
         .bind(super::now_millis())
         .bind(provider)
         .bind(event_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -570,7 +536,7 @@ impl Store for SqliteStore {
     }
 
     async fn claim_events(&self, claim: Claim<'_>, limit: u32) -> Result<Vec<PendingEvent>> {
-        let (events, unreadable) = claim::events(&self.pool, claim, limit).await?;
+        let (events, unreadable) = claim::events(&self.writer, claim, limit).await?;
         for ((provider, event_id), error) in unreadable {
             self.fail_event(&provider, &event_id, &error).await?;
         }
@@ -578,11 +544,11 @@ impl Store for SqliteStore {
     }
 
     async fn keep_claims(&self, by: &str, until: i64) -> Result<()> {
-        claim::keep(&self.pool, by, until).await
+        claim::keep(&self.writer, by, until).await
     }
 
     async fn release_claims(&self) -> Result<()> {
-        claim::release_all(&self.pool).await
+        claim::release_all(&self.writer).await
     }
 
     async fn event_retry(&self, provider: ProviderKind, event_id: &str, not_before: i64, error: &str) -> Result<()> {
@@ -594,7 +560,7 @@ impl Store for SqliteStore {
         .bind(error)
         .bind(provider)
         .bind(event_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -618,15 +584,15 @@ impl Store for SqliteStore {
     }
 
     async fn delete_conversations(&self, ids: &[String], before: PruneBefore) -> Result<u32> {
-        prune::delete_conversations(&self.pool, ids, before).await
+        prune::delete_conversations(&self.writer, ids, before).await
     }
 
     async fn prune_webhook_events(&self, before: i64, limit: u32) -> Result<u32> {
-        prune::webhook_events(&self.pool, before, limit).await
+        prune::webhook_events(&self.writer, before, limit).await
     }
 
     async fn prune_outbox(&self, before: i64, limit: u32) -> Result<u32> {
-        prune::outbox(&self.pool, before, limit).await
+        prune::outbox(&self.writer, before, limit).await
     }
 
     async fn acquire_lease(
@@ -636,19 +602,19 @@ impl Store for SqliteStore {
         node: &str,
         ttl_ms: i64,
     ) -> Result<super::LeaseOutcome> {
-        lease::acquire(&self.pool, conversation_id, holder, node, ttl_ms).await
+        lease::acquire(&self.writer, conversation_id, holder, node, ttl_ms).await
     }
 
     async fn renew_lease(&self, conversation_id: &str, holder: &str, ttl_ms: i64) -> Result<super::Renewal> {
-        lease::renew(&self.pool, conversation_id, holder, ttl_ms).await
+        lease::renew(&self.writer, conversation_id, holder, ttl_ms).await
     }
 
     async fn request_release(&self, conversation_id: &str, holder: &str) -> Result<()> {
-        lease::request_release(&self.pool, conversation_id, holder).await
+        lease::request_release(&self.writer, conversation_id, holder).await
     }
 
     async fn release_lease(&self, conversation_id: &str, holder: &str) -> Result<()> {
-        lease::release(&self.pool, conversation_id, holder).await
+        lease::release(&self.writer, conversation_id, holder).await
     }
 }
 

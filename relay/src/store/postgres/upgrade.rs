@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use sqlx::{migrate::Migrator, Connection, Executor, PgConnection};
 
 use super::super::sqlite::upgrade::{events_insert, old_events_read_back};
-use super::PostgresStore;
+use super::{PostgresStore, Scratch};
 use crate::event::stored::SCHEMA;
 
 /// The conversations the old events belong to (only what the schema requires).
@@ -20,12 +20,7 @@ const CONVERSATIONS: &str =
 
 #[tokio::test]
 async fn events_are_rewritten_in_the_relays_schema_and_reach_clients_as_before() {
-    let server = std::env::var("BATON_TEST_POSTGRES").unwrap_or_else(|_| "postgres://127.0.0.1:5432/test".into());
-    let schema = format!("baton_upgrade_{:016x}", rand::random::<u64>());
-    let mut admin = PgConnection::connect(&server).await.unwrap_or_else(|e| panic!("PostgreSQL at {server}: {e}"));
-    admin.execute(format!("CREATE SCHEMA {schema}").as_str()).await.unwrap();
-    let separator = if server.contains('?') { '&' } else { '?' };
-    let url = format!("{server}{separator}options=-c%20search_path%3D{schema}");
+    let Scratch { mut admin, schema, url } = Scratch::new("upgrade").await;
 
     let mut old = PgConnection::connect(&url).await.unwrap();
     let mut migrator: Migrator = sqlx::migrate!("migrations/postgres");

@@ -90,8 +90,11 @@ async fn main() -> anyhow::Result<()> {
     let rate: f64 = env_or("BENCH_RATE", 1000.0);
     let seconds = Duration::from_secs(env_or("BENCH_SECONDS", 10));
 
-    if std::env::var("BENCH_ONLY").as_deref() == Ok("idle") {
-        return idle_only(sockets).await;
+    match std::env::var("BENCH_ONLY").as_deref() {
+        Ok("idle") => return idle_only(sockets).await,
+        Ok("chat") => return chat_only(rate, seconds).await,
+        Ok("store") => return store_only(seconds).await,
+        _ => {}
     }
     let baton = Target::baton().await?;
     let baton_measured = measure(&baton, sockets, rate, seconds).await;
@@ -243,6 +246,38 @@ async fn idle_only(sockets: usize) -> anyhow::Result<()> {
             "{name}: {} of {} sockets held, {:.2} KiB RSS and {:.2} KiB kernel TCP per socket",
             idle.held, idle.asked, idle.rss_kib, idle.kernel_kib
         );
+    }
+    Ok(())
+}
+
+/// `BENCH_ONLY=chat`: Baton's visitor message → ack / → bot answer rows alone (no Node), for
+/// working on the relay's per-message path.
+async fn chat_only(rate: f64, seconds: Duration) -> anyhow::Result<()> {
+    let baton = Target::baton().await?;
+    let chat = chat::run(&[baton.addr], CHAT_VISITORS, rate, Duration::from_secs(3), seconds).await;
+    drop(baton);
+    for (what, latencies) in [("ack", &chat.acks), ("bot answer", &chat.answers)] {
+        let ms = |p| latencies.ms(p).map_or("-".into(), |ms| format!("{ms:.2}"));
+        println!(
+            "Baton visitor message → {what} at {rate:.0} msg/s: p50 {} ms, p99 {} ms, p99.9 {} ms",
+            ms(0.50),
+            ms(0.99),
+            ms(0.999)
+        );
+    }
+    println!("Baton: {}", chat.summary());
+    Ok(())
+}
+
+/// `BENCH_ONLY=store`: the durably-stored-messages rows alone (SQLite, then PostgreSQL).
+async fn store_only(seconds: Duration) -> anyhow::Result<()> {
+    let sqlite = baton_tests::TestDb::new();
+    let postgres = baton_tests::TestDb::postgres().await;
+    for (url, backend) in [(&sqlite.url, "SQLite"), (&postgres.url, "PostgreSQL")] {
+        match store::run(url, backend, seconds / 2).await {
+            Ok(rate) => println!("durably stored messages per second ({backend}): {:.0}", rate.per_second),
+            Err(error) => println!("durably stored messages per second ({backend}): not measured: {error:#}"),
+        }
     }
     Ok(())
 }
