@@ -148,7 +148,8 @@ pub const UNSETTABLE: [&str; 8] = [
 /// keys listed in its `unset` removed. A helpdesk's tables are the exception: a document's
 /// `provider` table replaces the file's whole (another helpdesk takes other keys), and so does
 /// each of its `webhooks.<name>` tables; the file's other webhook tables stay, so conversations
-/// handed to the previous helpdesk still hear from it.
+/// handed to the previous helpdesk still hear from it. Each `handover.texts.<language>` table
+/// replaces the file's for that language whole too.
 pub fn merge(base: &SiteConfig, document: &str) -> Result<SiteConfig, SettingsError> {
     let mut table = document.parse::<toml::Table>().map_err(|e| SettingsError::Toml(e.message().to_string()))?;
     let unset = match table.remove("unset") {
@@ -168,6 +169,13 @@ pub fn merge(base: &SiteConfig, document: &str) -> Result<SiteConfig, SettingsEr
             file_provider.get("kind").and_then(|kind| kind.as_str()).and_then(crate::connectors::ProviderKind::named);
         if let Some(kind) = kind.filter(|kind| kind.receives_webhooks()) {
             base.retired_providers.entry(kind.name().to_string()).or_insert(file_provider);
+        }
+    }
+    // A language's handover texts replace the file's whole: a text the document's table leaves
+    // out is the site's default one (the Handover page's empty field), not the file's.
+    if let Some(texts) = table.get("handover").and_then(|h| h.get("texts")).and_then(toml::Value::as_table) {
+        for language in texts.keys() {
+            base.handover.texts.remove(language);
         }
     }
     for key in ["webhooks", "retired_providers"] {
@@ -417,6 +425,24 @@ mod tests {
         assert_eq!(site.theme.avatar, None);
         assert_eq!(site.theme.title.as_deref(), Some("Help"));
         assert!(merge(&base, "unset = [\"theme.font\"]").is_err());
+    }
+
+    #[test]
+    fn a_languages_handover_texts_replace_the_files_for_that_language_whole() {
+        let mut base = SiteConfig::default();
+        for language in ["de", "fr"] {
+            let texts = crate::config::HandoverTexts {
+                request_button_text: Some(format!("button {language}")),
+                templates: [("text_message".to_string(), format!("started {language}"))].into(),
+                ..Default::default()
+            };
+            base.handover.texts.insert(language.into(), texts);
+        }
+        let site = merge(&base, "[handover.texts.de]\nquick_reply_text = \"Abbrechen\"\n").unwrap();
+        let de = &site.handover.texts["de"];
+        assert_eq!(de.quick_reply_text.as_deref(), Some("Abbrechen"));
+        assert_eq!((de.request_button_text.as_ref(), de.templates.get("text_message")), (None, None), "not the file's");
+        assert_eq!(site.handover.texts["fr"], base.handover.texts["fr"], "other languages stay the file's");
     }
 
     #[test]

@@ -1089,3 +1089,77 @@ async fn the_appearance_page_themes_new_widgets_live_and_refuses_bad_values_at_t
     let relay = TestRelay::start_with(config).await;
     assert_eq!(welcome_theme(&relay).await, expected);
 }
+
+/// The label of the "Talk to a person" button a widget is welcomed with.
+fn handover_button(welcome: &ServerFrame) -> &str {
+    let ServerFrame::Welcome { handover_button, .. } = welcome else { panic!("not a welcome: {welcome:?}") };
+    handover_button
+}
+
+/// Sends the Handover page's form for `language` with `fields`.
+async fn handover_in(browser: &mut Dashboard, language: &str, fields: &[(&str, &str)]) -> Page {
+    let page = format!("/admin/sites/demo/handover?lang={language}");
+    browser.submit(&page, &page, fields).await
+}
+
+#[tokio::test]
+async fn a_languages_handover_texts_set_in_the_dashboard_reach_its_visitors_and_empty_ones_are_the_default() {
+    let db = TestDb::new();
+    let (relay, mut browser) = signed_in_owner(&db).await;
+    let _agent = AgentSocket::connect(&relay.ws_base(), DEMO_TOKEN).await;
+    let german = browser.get("/admin/sites/demo/handover?lang=de").await;
+    assert_eq!(german.status, StatusCode::OK);
+    assert!(
+        german.body.contains("aria-current=\"page\" lang=\"de\"")
+            || german.body.contains("lang=\"de\" aria-current=\"page\""),
+        "{}",
+        german.body
+    );
+    assert!(german.body.contains("action=\"/admin/sites/demo/handover?lang=de\""), "{}", german.body);
+    assert!(!german.body.contains("id=\"f-average_handling_minutes\""), "the same in every language: {}", german.body);
+    assert_eq!(browser.get("/admin/sites/demo/handover?lang=%3Cb%3E").await.status, StatusCode::BAD_REQUEST);
+
+    // A broken German template is refused at its field.
+    let broken = handover_in(&mut browser, "de", &[("action", "save"), ("text_message", "Hallo {% if %}")]).await;
+    assert_eq!(broken.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(broken.body.contains("id=\"f-text_message-error\""), "{}", broken.body);
+
+    // Previewed with the sample values and the wait in German; empty fields preview the default.
+    let text = "Ich hole eine Person aus dem Team. Wartezeit: etwa {{ wait_estimate }}.";
+    let fields =
+        [("action", "preview"), ("text_message", text), ("request_button_text", "Mit einem Menschen sprechen")];
+    let preview = handover_in(&mut browser, "de", &fields).await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    assert!(preview.body.contains("Wartezeit: etwa 4 Minuten."), "{}", preview.body);
+    assert!(preview.body.contains("Sorry Ada, nobody from our team"), "the default unavailable text: {}", preview.body);
+
+    let saved = handover_in(
+        &mut browser,
+        "de",
+        &[("action", "save"), ("text_message", text), ("request_button_text", "Mit einem Menschen sprechen")],
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert!(saved.body.contains("Saved."), "{}", saved.body);
+
+    // A German visitor gets the German button and text; an English one the default.
+    let (mut visitor, welcome) = WidgetClient::hello_speaking(&relay.ws_url(), "demo", &["de"]).await;
+    assert_eq!(handover_button(&welcome), "Mit einem Menschen sprechen");
+    visitor.send(&ClientFrame::RequestHandover).await;
+    let started = visitor.until_message(shared::Role::Bot, "Ich hole eine Person").await;
+    assert!(started.text.ends_with("etwa 3 Minuten."), "{}", started.text);
+    let (mut visitor, welcome) = WidgetClient::hello_speaking(&relay.ws_url(), "demo", &["en"]).await;
+    assert_eq!(handover_button(&welcome), "Talk to a person");
+    visitor.send(&ClientFrame::RequestHandover).await;
+    visitor.until_message(shared::Role::Bot, "bringing in a person").await;
+
+    // The German text emptied: German visitors get the default text, and still the German button.
+    let emptied = handover_in(&mut browser, "de", &[("action", "save"), ("text_message", "")]).await;
+    assert_eq!(emptied.status, StatusCode::OK, "{}", emptied.body);
+    let (mut visitor, welcome) = WidgetClient::hello_speaking(&relay.ws_url(), "demo", &["de"]).await;
+    assert_eq!(handover_button(&welcome), "Mit einem Menschen sprechen");
+    visitor.send(&ClientFrame::RequestHandover).await;
+    visitor.until_message(shared::Role::Bot, "bringing in a person").await;
+    let overview = browser.get("/admin/sites/demo").await;
+    assert!(overview.body.contains("handover.texts.de.text_message"), "audited: {}", overview.body);
+}
