@@ -2,7 +2,8 @@
 //! handover texts in the form, and the site's real widget on the Test chat page (under the
 //! dashboard's strict CSP) uses them at once, without a restart; and the owner switches the
 //! site to a helpdesk (the Intercom simulator) on the Channels page, tests the connection with
-//! wrong and right credentials, saves, and the next handover goes there.
+//! wrong and right credentials, saves, and the next handover goes there; and the colour set on
+//! the Appearance page is the Test chat launcher's.
 
 use baton_tests::{
     agent_client::{AgentSocket, DEMO_TOKEN},
@@ -142,4 +143,47 @@ async fn an_owner_switches_the_site_to_a_helpdesk_tests_the_connection_and_the_n
         assert!(std::time::Instant::now() < deadline, "no conversation reached Intercom");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+}
+
+#[tokio::test]
+async fn an_owner_sets_the_colour_on_the_appearance_page_and_the_test_chat_launcher_wears_it() {
+    let db = TestDb::new();
+    let mut config = test_config(&db);
+    config.admin.setup_token = Some(SETUP_TOKEN.into());
+    let relay = TestRelay::start_with(config).await;
+    let url = relay.http_url();
+    let owner = Browser::start().await;
+    set_up_and_sign_in(&owner, &url).await;
+
+    owner.goto(&format!("{url}/admin/sites/demo/appearance")).await;
+    fill(&owner, "#f-primary", "#0b6e4f").await;
+    owner.page_element("#f-position").await.select_by_value("left").await.expect("choose the left side");
+    fill(&owner, "#f-title", "Northwind help").await;
+    click(&owner, "button[value=preview]").await;
+    page_shows(&owner, "Preview only").await;
+    page_shows(&owner, "white (#ffffff), contrast 6.3:1, meets WCAG AA").await;
+    owner.screenshot("dashboard-appearance-preview").await;
+    click(&owner, "button[value=save]").await;
+    page_shows(&owner, "Saved.").await;
+    owner.screenshot("dashboard-appearance-saved").await;
+
+    // The site's real widget on the Test chat page wears the colour, with white on it.
+    owner.goto(&format!("{url}/admin/sites/demo/test")).await;
+    owner.open_chat().await;
+    owner.wait_online().await;
+    let launcher = "getComputedStyle(root.querySelector('[data-testid=launcher]'))";
+    owner
+        .wait_for(
+            "the launcher in the saved colour",
+            &format!("return {launcher}.backgroundImage.includes('rgb(11, 110, 79)');"),
+        )
+        .await;
+    assert_eq!(owner.in_widget(&format!("return {launcher}.color;")).await, "rgb(255, 255, 255)");
+    let left =
+        owner.in_widget("return root.querySelector('[data-testid=launcher]').getBoundingClientRect().left;").await;
+    assert!((left.as_f64().unwrap() - 20.0).abs() < 2.0, "the launcher on the left: {left}");
+    assert_eq!(owner.in_widget("return root.querySelector('#baton-title').textContent;").await, "Northwind help");
+    page_shows(&owner, "The chat button at the bottom left").await;
+    owner.screenshot("dashboard-appearance-test-chat").await;
+    owner.close().await;
 }

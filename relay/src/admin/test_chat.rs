@@ -16,12 +16,13 @@ pub async fn page(
     let config = live.config.clone();
     let here = relay_url(&state, &headers);
     let refused = !config.allowed_origins.is_empty() && !config.allowed_origins.iter().any(|o| o == &here);
+    let side = shared::look::position(config.theme.position.as_deref().unwrap_or_default()).unwrap_or("right");
     let body = html! {
         @if refused {
             (view::problem(&format!("This site accepts chats only from its allowed origins: add {here} to them to test here.")))
         }
         p {
-            "The chat button at the bottom right is this site's real widget, with the settings in effect now. "
+            "The chat button at the bottom " (side) " is this site's real widget, with the settings in effect now. "
             "Ask a question, then ask for a person (or use the \"" (config.handover.request_button_text) "\" button) "
             "and watch the handover; answer as an agent in the "
             a href="/inbox/" { "inbox" } "."
