@@ -402,7 +402,11 @@ mod tests {
     #[test]
     fn a_document_can_unset_the_files_office_hours_and_nothing_else() {
         let base = SiteConfig {
-            office_hours: Some(crate::config::OfficeHours { timezone: "UTC".into(), days: Default::default() }),
+            office_hours: Some(crate::config::OfficeHours {
+                timezone: "UTC".into(),
+                days: Default::default(),
+                holidays: Vec::new(),
+            }),
             ..SiteConfig::default()
         };
         assert!(merge(&base, "").unwrap().office_hours.is_some());

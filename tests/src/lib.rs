@@ -112,6 +112,7 @@ pub fn one_minute_office_hours() -> relay::config::OfficeHours {
     relay::config::OfficeHours {
         timezone: "Pacific/Kiritimati".into(),
         days: [("sun".to_string(), "03:00-03:01".to_string())].into(),
+        holidays: Vec::new(),
     }
 }
 

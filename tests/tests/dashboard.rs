@@ -1163,3 +1163,46 @@ async fn a_languages_handover_texts_set_in_the_dashboard_reach_its_visitors_and_
     let overview = browser.get("/admin/sites/demo").await;
     assert!(overview.body.contains("handover.texts.de.text_message"), "audited: {}", overview.body);
 }
+
+/// The Office hours form: open every day all day in Kiritimati (UTC+14, no summer time) but on
+/// `holidays`.
+fn all_day_in_kiritimati(holidays: &str) -> Vec<(&str, &str)> {
+    let mut fields: Vec<_> =
+        ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].iter().map(|day| (*day, "00:00-23:59")).collect();
+    fields.extend([("timezone", "Pacific/Kiritimati"), ("holidays", holidays)]);
+    fields
+}
+
+#[tokio::test]
+async fn a_holiday_set_in_the_dashboard_closes_the_handover_today_and_removing_it_opens_it_again() {
+    let db = TestDb::new();
+    let (relay, mut browser) = signed_in_owner(&db).await;
+    let _agent = AgentSocket::connect(&relay.ws_base(), DEMO_TOKEN).await;
+    let page = "/admin/sites/demo/office-hours";
+    let bad = browser.submit(page, page, &all_day_in_kiritimati("2026-02-30")).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("id=\"f-holidays-error\""), "{}", bad.body);
+    assert!(bad.body.contains("aria-describedby=\"f-holidays-hint f-holidays-error\""), "{}", bad.body);
+    let twice = browser.submit(page, page, &all_day_in_kiritimati("2026-12-25\n2026-12-25 Christmas")).await;
+    assert!(twice.body.contains("2026-12-25 is listed twice"), "{}", twice.body);
+
+    let local = chrono::Utc::now() + chrono::Duration::hours(14);
+    let minute = local.format("%H:%M").to_string();
+    if minute.as_str() >= "23:58" || minute.as_str() < "00:01" {
+        return; // The day may turn while the test runs.
+    }
+    let today = local.date_naive().to_string();
+    let holiday = format!("{today} Company day");
+    let closed = browser.submit(page, page, &all_day_in_kiritimati(&holiday)).await;
+    assert_eq!(closed.status, StatusCode::OK, "{}", closed.body);
+    assert!(closed.body.contains(&format!("Closed today, {today}, a holiday (Company day)")), "{}", closed.body);
+    let (mut visitor, _, _) = WidgetClient::greeted(&relay.ws_url()).await;
+    visitor.send(&ClientFrame::RequestHandover).await;
+    visitor.until_message(shared::Role::Bot, "nobody from our team is available").await;
+
+    let open = browser.submit(page, page, &all_day_in_kiritimati("")).await;
+    assert!(open.body.contains("Open now."), "{}", open.body);
+    let (mut visitor, _, _) = WidgetClient::greeted(&relay.ws_url()).await;
+    visitor.send(&ClientFrame::RequestHandover).await;
+    visitor.until_message(shared::Role::Bot, "bringing in a person").await;
+}

@@ -1,5 +1,6 @@
 //! The Office hours page: when the site's people take chats (time zone and the ranges of each
-//! day), or always. Outside them a request for a person gets the unavailable message. Saved in
+//! day, and holidays closed all day), or always. Outside them a request for a person gets the
+//! unavailable message. Saved in
 //! the site's settings document; "always open" over a file that sets hours is the document's
 //! `unset = ["office_hours"]`.
 
@@ -20,7 +21,7 @@ use super::{
     AdminError,
 };
 use crate::{
-    config::{OfficeHours, OfficeHoursError},
+    config::{OfficeHours, OfficeHoursError, MAX_HOLIDAYS},
     site_settings::SettingsError,
     state::AppState,
 };
@@ -35,11 +36,12 @@ const DAYS: [(&str, &str); 7] = [
     ("sun", "Sunday"),
 ];
 
-/// The form's values: always open, the time zone, each day's ranges.
+/// The form's values: always open, the time zone, each day's ranges, the holidays (one a line).
 struct Values {
     always: bool,
     timezone: String,
     days: BTreeMap<&'static str, String>,
+    holidays: String,
 }
 
 impl Values {
@@ -52,6 +54,7 @@ impl Values {
             always: hours.is_none(),
             timezone: hours.map_or_else(|| "Europe/Berlin".to_string(), |h| h.timezone.clone()),
             days,
+            holidays: hours.map(|h| h.holidays.join("\n")).unwrap_or_default(),
         }
     }
 
@@ -61,6 +64,8 @@ impl Values {
             // Every day, closed ones empty: a document's days merge over the file's, so a day
             // closed here must say so.
             days: self.days.iter().map(|(day, ranges)| (day.to_string(), ranges.trim().to_string())).collect(),
+            // Always written, even empty, to replace the file's list.
+            holidays: self.holidays.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect(),
         }
     }
 }
@@ -76,9 +81,16 @@ fn render(
     let status = if values.always {
         "Always open: a request for a person is always passed on.".to_string()
     } else {
+        let now = chrono::Utc::now();
         match values.hours().schedule() {
-            Ok(schedule) if schedule.is_open(chrono::Utc::now()) => "Open now.".to_string(),
-            Ok(_) => "Closed now: a request for a person gets the unavailable message.".to_string(),
+            Ok(schedule) if schedule.is_open(now) => "Open now.".to_string(),
+            Ok(schedule) => match schedule.holiday(now) {
+                Some((date, label)) => format!(
+                    "Closed today, {date}, a holiday{}: a request for a person gets the unavailable message.",
+                    if label.is_empty() { String::new() } else { format!(" ({label})") }
+                ),
+                None => "Closed now: a request for a person gets the unavailable message.".to_string(),
+            },
             Err(_) => String::new(),
         }
     };
@@ -94,6 +106,9 @@ fn render(
                 (field(day, label, values.days.get(day).map(String::as_str).unwrap_or_default(), Input::Line,
                     Some("Such as 09:00-12:30, 13:30-17:00; empty: closed."), error(day)))
             }
+            @let hint = format!("Closed all day. One a line: the date as YYYY-MM-DD in the time zone above, then a label \
+                if you like (2026-12-25 Christmas Day). At most {MAX_HOLIDAYS}.");
+            (field("holidays", "Holidays", &values.holidays, Input::Text(5), Some(&hint), error("holidays")))
             button type="submit" { "Save office hours" }
         }
     };
@@ -115,6 +130,9 @@ fn field_of(error: &OfficeHoursError, values: &Values) -> String {
             .find(|(_, ranges)| ranges.contains(range.as_str()))
             .map_or("mon", |(day, _)| day)
             .to_string(),
+        OfficeHoursError::Holiday(_) | OfficeHoursError::HolidayTwice(_) | OfficeHoursError::TooManyHolidays(_) => {
+            "holidays".into()
+        }
     }
 }
 
@@ -127,6 +145,7 @@ pub async fn submit(
         always: form.contains_key("always"),
         timezone: form.get("timezone").cloned().unwrap_or_default(),
         days: DAYS.iter().map(|(day, _)| (*day, form.get(*day).cloned().unwrap_or_default())).collect(),
+        holidays: form.get("holidays").map(|h| h.replace("\r\n", "\n")).unwrap_or_default(),
     };
     let hours = values.hours();
     if !values.always {

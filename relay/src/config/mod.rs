@@ -34,7 +34,7 @@ pub use availability::AvailabilityPolicy;
 pub use bot::{BotConfig, LlmConfig, RasaConfig};
 pub use handover::{HandoverConfig, HandoverTexts};
 pub use limits::{LimitsConfig, Rates, RetentionConfig, SiteLimits};
-pub use office_hours::{OfficeHours, OfficeHoursError, Schedule};
+pub use office_hours::{OfficeHours, OfficeHoursError, Schedule, MAX_HOLIDAYS};
 pub use theme::ThemeConfig;
 pub use triggers::{
     CannotAnswerConfig, ExplicitRequestConfig, FrustrationAction, FrustrationConfig, RuleConfig, SummaryConfig,
