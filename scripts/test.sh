@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing (wasm target, trunk, wasm-bindgen-cli, wasm-opt,
-# Chromium + chromedriver, Prism), builds the release widget, then runs formatting and lint checks,
+# Chromium + chromedriver, Prism, axe-core), builds the release widget, then runs formatting and lint checks,
 # the unit, protocol and relay integration tests, and the browser end-to-end tests.
 # Prints one progress line per step with the time since the start.
 set -euo pipefail
@@ -9,9 +9,10 @@ STEPS=7
 source scripts/tools.sh
 start=$(date +%s)
 ensure_build_tools
-step "test tools: Debian chromium + chromium-driver, npm Prism (installed only when missing)"
+step "test tools: Debian chromium + chromium-driver, npm Prism and axe-core (installed only when missing)"
 ensure_browser
 ensure_prism
+ensure_axe
 
 step "building the release widget"
 trunk build --release

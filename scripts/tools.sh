@@ -2,7 +2,7 @@
 # Installs what building and testing Baton needs, each tool only when it is missing.
 # Sourced by scripts/run.sh and scripts/test.sh; safe to run on its own.
 #   wasm32 target, trunk, wasm-bindgen-cli (same version as the crate), wasm-opt (npm binaryen),
-#   and, with `tools.sh browser`, Debian's chromium + chromium-driver.
+#   and, with `tools.sh browser`, Debian's chromium + chromium-driver and npm axe-core.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TRUNK_VERSION="0.21.14"
@@ -10,6 +10,7 @@ TRUNK_VERSION="0.21.14"
 WASM_BINDGEN_VERSION="$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p' "$ROOT/Cargo.toml")"
 BINARYEN_VERSION="132.0.0"
 PRISM_VERSION="5.14.2"
+AXE_VERSION="4.14.1"
 export PATH="$HOME/.cargo/bin:$ROOT/.tools/node_modules/.bin:$PATH"
 
 log() { printf '\033[1;34m[tools]\033[0m %s\n' "$*" >&2; }
@@ -81,6 +82,17 @@ ensure_prism() {
   fi
 }
 
+# axe-core checks the dashboard's pages and the widget's states in Chromium
+# (tests/src/axe.rs reads .tools/node_modules/axe-core/axe.min.js; nothing is fetched at test time).
+ensure_axe() {
+  if ! grep -qs "\"version\": \"$AXE_VERSION\"" "$ROOT/.tools/node_modules/axe-core/package.json"; then
+    log "installing npm axe-core@$AXE_VERSION into .tools/"
+    mkdir -p "$ROOT/.tools"
+    (cd "$ROOT/.tools" && [ -f package.json ] || echo '{"private":true}' > package.json
+     npm install --no-audit --no-fund --silent --save-exact "axe-core@$AXE_VERSION")
+  fi
+}
+
 ensure_browser() {
   if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
     local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
@@ -107,5 +119,5 @@ ensure_build_tools() {
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   ensure_build_tools
-  if [ "${1:-}" = "browser" ]; then ensure_browser; fi
+  if [ "${1:-}" = "browser" ]; then ensure_browser; ensure_axe; fi
 fi

@@ -172,6 +172,24 @@ impl Browser {
         self.client.find(fantoccini::Locator::Css(selector)).await.unwrap_or_else(|e| panic!("find {selector}: {e}"))
     }
 
+    /// Types `text` into the page's input `selector` in place of what it holds.
+    pub async fn fill(&self, selector: &str, text: &str) {
+        let input = self.page_element(selector).await;
+        input.clear().await.unwrap_or_else(|e| panic!("clear {selector}: {e}"));
+        input.send_keys(text).await.unwrap_or_else(|e| panic!("type into {selector}: {e}"));
+    }
+
+    /// Clicks the page's element `selector`.
+    pub async fn click(&self, selector: &str) {
+        self.page_element(selector).await.click().await.unwrap_or_else(|e| panic!("click {selector}: {e}"));
+    }
+
+    /// Waits for the page (not the widget) to show `text`.
+    pub async fn page_shows(&self, text: &str) {
+        let body = format!("return document.body && document.body.textContent.includes({});", json!(text));
+        self.wait_for(&format!("the page to show {text:?}"), &body).await;
+    }
+
     /// Clicks a button inside the widget whose text contains `text`.
     pub async fn click_widget_button(&self, selector: &str, text: &str) {
         let body = format!(

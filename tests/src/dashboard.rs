@@ -124,3 +124,22 @@ impl Dashboard {
         self.submit("/admin/sign-in", "/admin/sign-in", &[("email", email), ("password", password)]).await
     }
 }
+
+/// In a real browser: the first owner (Olivia, `olivia@example.com`) sets up with `token` and
+/// signs in at the relay `url`, in the forms as a person would.
+pub async fn set_up_and_sign_in(owner: &crate::browser::Browser, url: &str, token: &str) {
+    owner.goto(&format!("{url}/admin/")).await;
+    owner.page_element("#f-token").await;
+    owner.fill("#f-token", token).await;
+    owner.fill("#f-name", "Olivia Owner").await;
+    owner.fill("#f-email", "olivia@example.com").await;
+    owner.fill("#f-password", PASSWORD).await;
+    owner.screenshot("dashboard-setup").await;
+    owner.click("main form button[type=submit]").await;
+
+    owner.page_shows("Sign in").await;
+    owner.fill("#f-email", "olivia@example.com").await;
+    owner.fill("#f-password", PASSWORD).await;
+    owner.click("main form button[type=submit]").await;
+    owner.page_shows("New site").await;
+}

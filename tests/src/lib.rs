@@ -3,6 +3,7 @@
 //! widget would.
 
 pub mod agent_client;
+pub mod axe;
 pub mod browser;
 pub mod dashboard;
 pub mod eval;

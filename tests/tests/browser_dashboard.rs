@@ -8,7 +8,7 @@
 use baton_tests::{
     agent_client::{AgentSocket, DEMO_TOKEN},
     browser::Browser,
-    dashboard::PASSWORD,
+    dashboard::set_up_and_sign_in,
     sim::intercom,
     test_config,
     widget_client::WidgetClient,
@@ -17,41 +17,6 @@ use baton_tests::{
 use shared::ClientFrame;
 
 const SETUP_TOKEN: &str = "setup-token-for-browser-tests-0123";
-
-/// Types `text` into the page's input `selector` in place of what it holds.
-async fn fill(browser: &Browser, selector: &str, text: &str) {
-    let input = browser.page_element(selector).await;
-    input.clear().await.unwrap_or_else(|e| panic!("clear {selector}: {e}"));
-    input.send_keys(text).await.unwrap_or_else(|e| panic!("type into {selector}: {e}"));
-}
-
-async fn click(browser: &Browser, selector: &str) {
-    browser.page_element(selector).await.click().await.unwrap_or_else(|e| panic!("click {selector}: {e}"));
-}
-
-/// Waits for the page (not the widget) to show `text`.
-async fn page_shows(browser: &Browser, text: &str) {
-    let body = format!("return document.body && document.body.textContent.includes({});", serde_json::json!(text));
-    browser.wait_for(&format!("the page to show {text:?}"), &body).await;
-}
-
-/// The first owner sets up with the token and signs in, in the form as a person would.
-async fn set_up_and_sign_in(owner: &Browser, url: &str) {
-    owner.goto(&format!("{url}/admin/")).await;
-    owner.page_element("#f-token").await;
-    fill(owner, "#f-token", SETUP_TOKEN).await;
-    fill(owner, "#f-name", "Olivia Owner").await;
-    fill(owner, "#f-email", "olivia@example.com").await;
-    fill(owner, "#f-password", PASSWORD).await;
-    owner.screenshot("dashboard-setup").await;
-    click(owner, "main form button[type=submit]").await;
-
-    page_shows(owner, "Sign in").await;
-    fill(owner, "#f-email", "olivia@example.com").await;
-    fill(owner, "#f-password", PASSWORD).await;
-    click(owner, "main form button[type=submit]").await;
-    page_shows(owner, "New site").await;
-}
 
 #[tokio::test]
 async fn an_owner_changes_the_handover_text_and_the_test_chat_uses_it_without_a_restart() {
@@ -64,16 +29,16 @@ async fn an_owner_changes_the_handover_text_and_the_test_chat_uses_it_without_a_
     let _agent = AgentSocket::connect(&relay.ws_base(), DEMO_TOKEN).await;
     let owner = Browser::start().await;
 
-    set_up_and_sign_in(&owner, &url).await;
+    set_up_and_sign_in(&owner, &url, SETUP_TOKEN).await;
 
     owner.goto(&format!("{url}/admin/sites/demo/handover")).await;
-    fill(&owner, "#f-text_message", "Dashboard text: a person is on the way ({{ wait_estimate }}).").await;
-    fill(&owner, "#f-request_button_text", "Get a human").await;
-    click(&owner, "button[value=preview]").await;
-    page_shows(&owner, "Preview only").await;
-    page_shows(&owner, "Dashboard text: a person is on the way (4 minutes).").await;
-    click(&owner, "button[value=save]").await;
-    page_shows(&owner, "Saved.").await;
+    owner.fill("#f-text_message", "Dashboard text: a person is on the way ({{ wait_estimate }}).").await;
+    owner.fill("#f-request_button_text", "Get a human").await;
+    owner.click("button[value=preview]").await;
+    owner.page_shows("Preview only").await;
+    owner.page_shows("Dashboard text: a person is on the way (4 minutes).").await;
+    owner.click("button[value=save]").await;
+    owner.page_shows("Saved.").await;
     owner.screenshot("dashboard-handover-saved").await;
 
     owner.goto(&format!("{url}/admin/sites/demo/test")).await;
@@ -94,10 +59,10 @@ async fn an_owner_changes_the_handover_text_and_the_test_chat_uses_it_without_a_
 /// Fills the Intercom form of the Channels page with `token` (the secrets are never sent back
 /// by the page, so they are typed each time).
 async fn intercom_form(owner: &Browser, token: &str, base_url: &str) {
-    fill(owner, "#f-p-access_token", token).await;
-    fill(owner, "#f-p-base_url", base_url).await;
-    fill(owner, "#f-p-timeout_seconds", "3").await;
-    fill(owner, "#f-w-client_secret", intercom::CLIENT_SECRET).await;
+    owner.fill("#f-p-access_token", token).await;
+    owner.fill("#f-p-base_url", base_url).await;
+    owner.fill("#f-p-timeout_seconds", "3").await;
+    owner.fill("#f-w-client_secret", intercom::CLIENT_SECRET).await;
 }
 
 #[tokio::test]
@@ -110,28 +75,28 @@ async fn an_owner_switches_the_site_to_a_helpdesk_tests_the_connection_and_the_n
     let url = relay.http_url();
     let sim = intercom::Intercom::start().await;
     let owner = Browser::start().await;
-    set_up_and_sign_in(&owner, &url).await;
+    set_up_and_sign_in(&owner, &url, SETUP_TOKEN).await;
 
     owner.goto(&format!("{url}/admin/sites/demo/channels")).await;
-    page_shows(&owner, "Handovers go to: Built-in inbox").await;
+    owner.page_shows("Handovers go to: Built-in inbox").await;
     owner.page_element("#f-kind").await.select_by_value("intercom").await.expect("choose Intercom");
-    click(&owner, "main form[method=get] button[type=submit]").await;
-    page_shows(&owner, "Access token (required)").await;
+    owner.click("main form[method=get] button[type=submit]").await;
+    owner.page_shows("Access token (required)").await;
 
     intercom_form(&owner, "not-the-token", &sim.url()).await;
-    click(&owner, "button[value=test]").await;
-    page_shows(&owner, "Wrong credentials: the helpdesk refused them (401 Unauthorized)").await;
+    owner.click("button[value=test]").await;
+    owner.page_shows("Wrong credentials: the helpdesk refused them (401 Unauthorized)").await;
     owner.screenshot("dashboard-channels-wrong-credentials").await;
 
     intercom_form(&owner, intercom::TOKEN, &sim.url()).await;
-    click(&owner, "button[value=test]").await;
-    page_shows(&owner, "Connected: Intercom admin Baton Bot <bot@example.com>.").await;
+    owner.click("button[value=test]").await;
+    owner.page_shows("Connected: Intercom admin Baton Bot <bot@example.com>.").await;
     owner.screenshot("dashboard-channels-connected").await;
 
     intercom_form(&owner, intercom::TOKEN, &sim.url()).await;
-    click(&owner, "button[value=save]").await;
-    page_shows(&owner, "Saved: new handovers go to Intercom").await;
-    page_shows(&owner, "Set (ends …oken)").await;
+    owner.click("button[value=save]").await;
+    owner.page_shows("Saved: new handovers go to Intercom").await;
+    owner.page_shows("Set (ends …oken)").await;
     owner.screenshot("dashboard-channels-saved").await;
     owner.close().await;
 
@@ -153,18 +118,18 @@ async fn an_owner_sets_the_colour_on_the_appearance_page_and_the_test_chat_launc
     let relay = TestRelay::start_with(config).await;
     let url = relay.http_url();
     let owner = Browser::start().await;
-    set_up_and_sign_in(&owner, &url).await;
+    set_up_and_sign_in(&owner, &url, SETUP_TOKEN).await;
 
     owner.goto(&format!("{url}/admin/sites/demo/appearance")).await;
-    fill(&owner, "#f-primary", "#0b6e4f").await;
+    owner.fill("#f-primary", "#0b6e4f").await;
     owner.page_element("#f-position").await.select_by_value("left").await.expect("choose the left side");
-    fill(&owner, "#f-title", "Northwind help").await;
-    click(&owner, "button[value=preview]").await;
-    page_shows(&owner, "Preview only").await;
-    page_shows(&owner, "white (#ffffff), contrast 6.3:1, meets WCAG AA").await;
+    owner.fill("#f-title", "Northwind help").await;
+    owner.click("button[value=preview]").await;
+    owner.page_shows("Preview only").await;
+    owner.page_shows("white (#ffffff), contrast 6.3:1, meets WCAG AA").await;
     owner.screenshot("dashboard-appearance-preview").await;
-    click(&owner, "button[value=save]").await;
-    page_shows(&owner, "Saved.").await;
+    owner.click("button[value=save]").await;
+    owner.page_shows("Saved.").await;
     owner.screenshot("dashboard-appearance-saved").await;
 
     // The site's real widget on the Test chat page wears the colour, with white on it.
@@ -183,7 +148,7 @@ async fn an_owner_sets_the_colour_on_the_appearance_page_and_the_test_chat_launc
         owner.in_widget("return root.querySelector('[data-testid=launcher]').getBoundingClientRect().left;").await;
     assert!((left.as_f64().unwrap() - 20.0).abs() < 2.0, "the launcher on the left: {left}");
     assert_eq!(owner.in_widget("return root.querySelector('#baton-title').textContent;").await, "Northwind help");
-    page_shows(&owner, "The chat button at the bottom left").await;
+    owner.page_shows("The chat button at the bottom left").await;
     owner.screenshot("dashboard-appearance-test-chat").await;
     owner.close().await;
 }

@@ -72,7 +72,7 @@ async fn visitor_and_agent_from_request_to_rating_and_back_to_the_bot() {
     visitor
         .wait_for(
             "the agent's name in the header",
-            "return root.querySelector('header') && root.querySelector('header').textContent.includes('Alex');",
+            "return root.querySelector('.baton-header') && root.querySelector('.baton-header').textContent.includes('Alex');",
         )
         .await;
     let reply = agent.page_element("[data-testid=reply]").await;

@@ -19,8 +19,10 @@ pub fn Header() -> impl IntoView {
     };
     let initial = move || name().chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default();
     let avatar = move || store.theme().avatar.filter(|_| !agent());
+    // A plain block, not <header>: inside the dialog a header would count as a second banner
+    // landmark of the host page (axe-core's landmark-no-duplicate-banner).
     view! {
-        <header class="baton-header">
+        <div class="baton-header">
             <div class="baton-avatar" aria-hidden="true">
                 {move || match avatar() {
                     Some(src) => view! { <img src=src alt="" referrerpolicy="no-referrer" data-testid="avatar" /> }.into_any(),
@@ -40,7 +42,7 @@ pub fn Header() -> impl IntoView {
             >
                 {icons::close()}
             </button>
-        </header>
+        </div>
     }
 }
 

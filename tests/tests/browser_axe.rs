@@ -1,0 +1,195 @@
+//! Accessibility in headless Chromium: axe-core (WCAG 2 A/AA and best practices) finds nothing
+//! on any page of the owner dashboard, in the states an owner meets (errors at fields, a tried
+//! sentence, a new invitation, a wrong password), nor in the widget's states on the demo page (closed, open,
+//! answered by the bot, waiting for a person with the cancel button, dark); and from the
+//! keyboard, Tab reaches every control of each page and each control shows its focus.
+//! axe-core comes from `.tools/` (`scripts/tools.sh browser`); the widget from `dist/`
+//! (`trunk build --release`).
+
+use baton_tests::{
+    agent_client::{AgentSocket, DEMO_TOKEN},
+    axe,
+    browser::{Browser, Options},
+    dashboard::{set_up_and_sign_in, PASSWORD},
+    test_config, TestDb, TestRelay,
+};
+
+const SETUP_TOKEN: &str = "setup-token-for-axe-tests-0123456789";
+
+/// axe-core finds nothing and the keyboard reaches everything on what `browser` shows.
+async fn check(browser: &Browser, state: &str) {
+    axe::assert_clean(browser, state).await;
+    axe::assert_keyboard_usable(browser, state).await;
+}
+
+/// Opens `path` of the relay at `url` and checks it once `text` shows.
+async fn visit(browser: &Browser, url: &str, path: &str, text: &str) {
+    browser.goto(&format!("{url}{path}")).await;
+    browser.page_shows(text).await;
+    check(browser, path).await;
+}
+
+#[tokio::test]
+async fn every_dashboard_page_passes_axe_and_is_usable_from_the_keyboard() {
+    let db = TestDb::new();
+    let mut config = test_config(&db);
+    config.admin.setup_token = Some(SETUP_TOKEN.into());
+    let relay = TestRelay::start_with(config).await;
+    let url = relay.http_url();
+    let owner = Browser::start().await;
+
+    visit(&owner, &url, &format!("/admin/setup?token={SETUP_TOKEN}"), "Set up Baton").await;
+    set_up_and_sign_in(&owner, &url, SETUP_TOKEN).await;
+    for (path, text) in [
+        ("/admin/sites", "New site"),
+        ("/admin/sites/demo", "Embed"),
+        ("/admin/sites/demo/handover", "Handover texts"),
+        ("/admin/sites/demo/chat", "Bot name"),
+        ("/admin/sites/demo/office-hours", "Time zone"),
+        ("/admin/sites/demo/insights", "Insights of demo"),
+        ("/admin/inbox", "Open the inbox"),
+    ] {
+        visit(&owner, &url, path, text).await;
+    }
+
+    // Triggers: a tried sentence, and a topic refused at its field.
+    visit(&owner, &url, "/admin/sites/demo/triggers", "Try a sentence").await;
+    owner.fill("#f-sentence", "My charger caught fire").await;
+    owner.click("form[action$='/triggers/try'] button[type=submit]").await;
+    owner.page_shows("rule: safety issue").await;
+    check(&owner, "the triggers page with a tried sentence").await;
+    owner.fill("#f-topic-name", "billing dispute").await;
+    owner.click("#topic-form button[value=save]").await;
+    owner.page_shows("already named").await;
+    check(&owner, "the triggers page with a topic refused at its field").await;
+
+    // Channels: Link without its address.
+    visit(&owner, &url, "/admin/sites/demo/channels?kind=link", "Handovers go to").await;
+    owner.fill("#f-p-url", "").await;
+    owner.click("button[value=save]").await;
+    owner.page_shows("Please correct").await;
+    check(&owner, "the channels page with an error at a field").await;
+
+    // Office hours with an unknown time zone.
+    owner.goto(&format!("{url}/admin/sites/demo/office-hours")).await;
+    owner.click("#f-always").await; // not always open: the hours count
+    owner.fill("#f-timezone", "Nowhere/City").await;
+    owner.click("main form button[type=submit]").await;
+    owner.page_shows("Please correct").await;
+    check(&owner, "the office hours page with an error at a field").await;
+
+    // Appearance (its colour swatch), and a colour that is not one.
+    visit(&owner, &url, "/admin/sites/demo/appearance", "Brand colour").await;
+    owner.fill("#f-primary", "not a colour").await;
+    owner.click("button[value=save]").await;
+    owner.page_shows("Please correct").await;
+    check(&owner, "the appearance page with an error at a field").await;
+
+    // Agents: an invitation made, then its page as the agent opens it.
+    visit(&owner, &url, "/admin/agents", "Invite an agent").await;
+    owner.fill("#f-name", "Alex Agent").await;
+    owner.fill("#f-email", "alex@example.com").await;
+    owner.click("input[name='site:demo']").await;
+    owner.click("main form button[type=submit]").await;
+    owner.page_shows("Invitation link").await;
+    check(&owner, "the agents page with a new invitation link").await;
+    let link = owner.eval("return document.querySelector('#f-link').value;").await;
+    let link = link.as_str().expect("the invitation link").to_string();
+
+    // The test chat: the dashboard page around the site's real widget.
+    visit(&owner, &url, "/admin/sites/demo/test", "Test chat").await;
+
+    let agent = Browser::start().await;
+    agent.goto(&link).await;
+    agent.page_shows("Password").await;
+    check(&agent, "the invitation page").await;
+    agent.close().await;
+
+    // Signed out: the sign-in page, and its wrong-password state.
+    owner.click(".sign-out button").await;
+    owner.page_shows("Sign in").await;
+    check(&owner, "the sign-in page").await;
+    owner.fill("#f-email", "olivia@example.com").await;
+    owner.fill("#f-password", &format!("{PASSWORD} but wrong")).await;
+    owner.click("main form button[type=submit]").await;
+    owner.page_shows("Wrong email or password.").await;
+    check(&owner, "the sign-in page after a wrong password").await;
+    owner.close().await;
+}
+
+/// The release widget is needed (`trunk build --release` makes `dist/`): without it the demo
+/// page has no widget to check.
+fn widget_built() {
+    let dist = baton_tests::workspace_root().join("dist/index.html");
+    assert!(dist.is_file(), "{} is missing: build the release widget with `trunk build --release`", dist.display());
+}
+
+#[tokio::test]
+async fn the_widget_passes_axe_closed_open_answered_waiting_and_dark() {
+    widget_built();
+    let db = TestDb::new();
+    let relay = TestRelay::start(&db).await;
+    // Someone is available, so a request for a person waits for them (with the cancel button).
+    let _agent = AgentSocket::connect(&relay.ws_base(), DEMO_TOKEN).await;
+    let visitor = Browser::start().await;
+    visitor.goto(&relay.http_url()).await;
+    visitor.wait_for("the launcher", "return root && root.querySelector('[data-testid=launcher]');").await;
+    check(&visitor, "the demo page with the widget closed").await;
+
+    visitor.open_chat().await;
+    visitor.wait_online().await;
+    visitor.wait_for_message("bot", "I'm Baton").await;
+    check(&visitor, "the widget open").await;
+
+    visitor.type_and_send("How long does delivery take?").await;
+    visitor.wait_for_message("bot", "business days").await;
+    check(&visitor, "the widget with the bot's answer").await;
+
+    visitor.click_widget_button("[data-testid=handover-request]", "").await;
+    visitor.widget_element("[data-testid=handover-cancel]").await;
+    check(&visitor, "the widget waiting for a person, with the cancel button").await;
+    visitor.close().await;
+
+    let dark = Browser::start_with(Options { dark: true, ..Options::default() }).await;
+    dark.goto(&relay.http_url()).await;
+    dark.open_chat().await;
+    dark.wait_online().await;
+    dark.wait_for_message("bot", "I'm Baton").await;
+    let scheme = dark.in_widget("return host.getAttribute('data-baton-scheme');").await;
+    assert_eq!(scheme, "dark", "the widget follows the browser's dark scheme");
+    check(&dark, "the widget open in a dark colour scheme").await;
+    dark.close().await;
+}
+
+/// The checks fail where they should: on a page with an image without a text, an unlabelled
+/// input, no language and a button that hides its focus, axe-core names those rules and the
+/// keyboard walk the button.
+#[tokio::test]
+async fn the_checks_find_what_is_broken_on_a_page() {
+    let page = "<!doctype html><title>Broken</title><main><h1>Broken</h1><img src='x.png'>\
+                <input type='text'><button id='hidden-focus' style='outline:none'>Go</button></main>";
+    let browser = Browser::start().await;
+    browser.goto(&format!("data:text/html,{}", urlencoding(page))).await;
+    let found = axe::violations(&browser).await;
+    let ids: Vec<&str> = found.iter().map(|v| v.id.as_str()).collect();
+    for rule in ["image-alt", "label", "html-has-lang"] {
+        assert!(ids.contains(&rule), "{rule} not found:{}", axe::describe(&found));
+    }
+    assert!(axe::describe(&found).contains("img"), "the failure names the element");
+    let problems = axe::keyboard_problems(&browser).await;
+    assert!(problems.iter().any(|p| p.contains("button#hidden-focus")), "{problems:?}");
+    browser.close().await;
+}
+
+/// `text` for a `data:` URL.
+fn urlencoding(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b" <>/='!-.".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
