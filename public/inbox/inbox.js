@@ -58,7 +58,7 @@
         state.conversations = {};
         f.conversations.forEach(function (c) { state.conversations[c.id] = c; });
         state.followUps = f.follow_ups;
-        $("signin").hidden = true; $("app").hidden = false;
+        $("signin-page").hidden = true; $("app").hidden = false;
         $("me").textContent = f.agent.name;
         setStatus("online", "Online");
         renderLists();
@@ -118,14 +118,17 @@
       list.textContent = "";
       groups[phase].forEach(function (c) {
         var li = el("li", { "data-id": c.id, "data-testid": "conversation-item", "data-phase": c.phase });
-        if (c.id === state.selected) li.className = "selected";
-        li.appendChild(el("div", { "class": "who" }, who(c)));
+        // A button, so the keyboard reaches and opens it (Tab, then Enter or Space).
+        var pick = el("button", { "type": "button", "class": "pick" });
+        if (c.id === state.selected) { li.className = "selected"; pick.setAttribute("aria-current", "true"); }
+        pick.appendChild(el("span", { "class": "who" }, who(c)));
         var sub = phase === "waiting"
           ? "#" + (c.queue_position || "?") + " · " + reason(c.reason) + (c.topic ? " · " + c.topic : "") + " · waiting " + ago(c.waiting_since)
           : phase === "agent" ? "with " + (c.agent ? c.agent.name : "?")
           : (c.phase === "bot" ? "back with the bot" : "ended") + (c.rating ? " · rated " + c.rating + "/5" : "");
-        li.appendChild(el("div", { "class": "sub" }, sub));
-        li.addEventListener("click", function () { select(c.id); });
+        pick.appendChild(el("span", { "class": "sub" }, sub));
+        pick.addEventListener("click", function () { select(c.id); });
+        li.appendChild(pick);
         list.appendChild(li);
       });
     });
@@ -193,7 +196,7 @@
     list.scrollTop = list.scrollHeight;
   }
   function showError(text) { $("action-error").textContent = text; }
-  function showSignin(error) { $("app").hidden = true; $("signin").hidden = false; $("signin-error").textContent = error; }
+  function showSignin(error) { $("app").hidden = true; $("signin-page").hidden = false; $("signin-error").textContent = error; }
 
   // ---- actions ----
   $("signin").addEventListener("submit", function (e) {

@@ -11,8 +11,11 @@ use baton_tests::{
     axe,
     browser::{Browser, Options},
     dashboard::{set_up_and_sign_in, PASSWORD},
-    test_config, TestDb, TestRelay,
+    test_config,
+    widget_client::WidgetClient,
+    TestDb, TestRelay,
 };
+use shared::ClientFrame;
 
 const SETUP_TOKEN: &str = "setup-token-for-axe-tests-0123456789";
 
@@ -192,4 +195,39 @@ fn urlencoding(text: &str) -> String {
             }
         })
         .collect()
+}
+
+#[tokio::test]
+async fn the_agent_inbox_passes_axe_and_a_conversation_is_chosen_from_the_keyboard() {
+    let db = TestDb::new();
+    let relay = TestRelay::start(&db).await;
+    let url = relay.http_url();
+    let agent = Browser::start().await;
+    agent.goto(&format!("{url}/inbox/")).await;
+    agent.page_element("[data-testid=token]").await;
+    check(&agent, "the inbox's sign-in form").await;
+    agent.fill("[data-testid=token]", DEMO_TOKEN).await;
+    agent.click("[data-testid=signin-button]").await;
+    let online = "return document.querySelector('[data-testid=inbox-status][data-state=online]');";
+    agent.wait_for("the inbox online", online).await;
+
+    let (mut visitor, _, _) = WidgetClient::greeted(&relay.ws_url()).await;
+    visitor.send(&ClientFrame::RequestHandover).await;
+    visitor.until_message(shared::Role::Bot, "bringing in a person").await;
+    agent.wait_for("a waiting conversation", "return document.querySelector('[data-testid=conversation-item]');").await;
+    check(&agent, "the inbox with a waiting conversation").await;
+
+    // Chosen with the keyboard: focused by Tab (the walk above reached it), opened with Enter.
+    agent.eval("document.querySelector('[data-testid=conversation-item] button').focus();").await;
+    agent
+        .page_element("[data-testid=conversation-item] button")
+        .await
+        .send_keys("\u{E007}")
+        .await
+        .expect("press Enter");
+    agent
+        .wait_for("the conversation open", "return !document.querySelector('[data-testid=conversation]').hidden;")
+        .await;
+    check(&agent, "the inbox with a conversation open").await;
+    agent.close().await;
 }
