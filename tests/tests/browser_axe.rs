@@ -1,7 +1,8 @@
 //! Accessibility in headless Chromium: axe-core (WCAG 2 A/AA and best practices) finds nothing
 //! on any page of the owner dashboard, in the states an owner meets (errors at fields, a tried
 //! sentence, a new invitation, a wrong password), nor in the widget's states on the demo page (closed, open,
-//! answered by the bot, waiting for a person with the cancel button, dark); and from the
+//! answered by the bot, waiting for a person with the cancel button, with an agent, asking for a
+//! rating, dark); and from the
 //! keyboard, Tab reaches every control of each page and each control shows its focus.
 //! axe-core comes from `.tools/` (`scripts/tools.sh browser`); the widget from `dist/`
 //! (`trunk build --release`).
@@ -15,6 +16,7 @@ use baton_tests::{
     widget_client::WidgetClient,
     TestDb, TestRelay,
 };
+use serde_json::json;
 use shared::ClientFrame;
 
 const SETUP_TOKEN: &str = "setup-token-for-axe-tests-0123456789";
@@ -128,12 +130,12 @@ fn widget_built() {
 }
 
 #[tokio::test]
-async fn the_widget_passes_axe_closed_open_answered_waiting_and_dark() {
+async fn the_widget_passes_axe_closed_open_answered_waiting_with_an_agent_rating_and_dark() {
     widget_built();
     let db = TestDb::new();
     let relay = TestRelay::start(&db).await;
     // Someone is available, so a request for a person waits for them (with the cancel button).
-    let _agent = AgentSocket::connect(&relay.ws_base(), DEMO_TOKEN).await;
+    let mut agent = AgentSocket::connect(&relay.ws_base(), DEMO_TOKEN).await;
     let visitor = Browser::start().await;
     visitor.goto(&relay.http_url()).await;
     visitor.wait_for("the launcher", "return root && root.querySelector('[data-testid=launcher]');").await;
@@ -151,6 +153,20 @@ async fn the_widget_passes_axe_closed_open_answered_waiting_and_dark() {
     visitor.click_widget_button("[data-testid=handover-request]", "").await;
     visitor.widget_element("[data-testid=handover-cancel]").await;
     check(&visitor, "the widget waiting for a person, with the cancel button").await;
+
+    // An agent joins and answers, then ends: the rating question.
+    let waiting = agent
+        .until("a waiting conversation", |f| f["type"] == "conversation" && f["conversation"]["phase"] == "waiting")
+        .await;
+    let id = waiting["conversation"]["id"].clone();
+    agent.send(json!({"type": "accept", "conversation_id": id})).await;
+    visitor.wait_for_message("system", "joined").await;
+    agent.send(json!({"type": "send", "conversation_id": id, "text": "Hello, this is Alex. How can I help?"})).await;
+    visitor.wait_for_message("agent", "How can I help?").await;
+    check(&visitor, "the widget chatting with an agent").await;
+    agent.send(json!({"type": "end", "conversation_id": id})).await;
+    visitor.widget_element("[data-testid=quick-reply]").await;
+    check(&visitor, "the widget asking for a rating").await;
     visitor.close().await;
 
     let dark = Browser::start_with(Options { dark: true, ..Options::default() }).await;
