@@ -49,6 +49,7 @@ async fn every_dashboard_page_passes_axe_and_is_usable_from_the_keyboard() {
         ("/admin/sites", "New site"),
         ("/admin/sites/demo", "Embed"),
         ("/admin/sites/demo/handover", "Handover texts"),
+        ("/admin/sites/demo/handover?lang=de", "Handover texts of demo in de"),
         ("/admin/sites/demo/chat", "Bot name"),
         ("/admin/sites/demo/office-hours", "Time zone"),
         ("/admin/sites/demo/insights", "Insights of demo"),
@@ -82,6 +83,11 @@ async fn every_dashboard_page_passes_axe_and_is_usable_from_the_keyboard() {
     owner.click("main form button[type=submit]").await;
     owner.page_shows("Please correct").await;
     check(&owner, "the office hours page with an error at a field").await;
+    owner.fill("#f-timezone", "Europe/Berlin").await;
+    owner.fill("#f-holidays", "2026-02-30 Not a day").await;
+    owner.click("main form button[type=submit]").await;
+    owner.page_shows("is not a date").await;
+    check(&owner, "the office hours page with a holiday refused at its field").await;
 
     // Appearance (its colour swatch), and a colour that is not one.
     visit(&owner, &url, "/admin/sites/demo/appearance", "Brand colour").await;
