@@ -100,6 +100,9 @@ async fn every_dashboard_page_passes_axe_and_is_usable_from_the_keyboard() {
     visit(&owner, &url, "/admin/agents", "Invite an agent").await;
     owner.fill("#f-name", "Alex Agent").await;
     owner.fill("#f-email", "alex@example.com").await;
+    owner.click("main form button[type=submit]").await;
+    owner.page_shows("Choose at least one").await;
+    check(&owner, "the agents page without a site chosen").await;
     owner.click("input[name='site:demo']").await;
     owner.click("main form button[type=submit]").await;
     owner.page_shows("Invitation link").await;

@@ -624,6 +624,11 @@ async fn an_invited_agent_joins_once_and_a_revoked_one_is_out_at_once() {
     let bad = owner.submit("/admin/agents", "/admin/agents", &[("name", ""), ("email", "not an email")]).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("Enter the agent") && bad.body.contains("Choose at least one"), "{}", bad.body);
+    assert!(
+        bad.body.contains("<fieldset aria-describedby=\"f-sites-error\">"),
+        "the group names its error: {}",
+        bad.body
+    );
     let made = owner
         .submit(
             "/admin/agents",

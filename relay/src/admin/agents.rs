@@ -79,9 +79,10 @@ async fn render(
             (view::csrf(owner.csrf()))
             (field("name", "Name", value("name"), Input::Line, None, errors.get("name").map(String::as_str)))
             (field("email", "Email", value("email"), Input::Line, None, errors.get("email").map(String::as_str)))
-            fieldset {
+            // The group's error is read with it (as a field's is, view::field).
+            fieldset aria-describedby=[errors.get("sites").map(|_| "f-sites-error")] {
                 legend { "Sites they answer" }
-                @if let Some(error) = errors.get("sites") { p class="error" { (error) } }
+                @if let Some(error) = errors.get("sites") { p class="error" id="f-sites-error" { (error) } }
                 @for site in &sites {
                     (checkbox(&format!("site:{site}"), site, form.contains_key(&format!("site:{site}")), None))
                 }
