@@ -13,7 +13,7 @@ use crate::{
     agents::Presence,
     availability::{self, AvailabilityPolicy},
     bot::{library::POLL_INTERVAL, Bot, Library},
-    config::{line_of, Config, ConfigError, Schedule, SiteConfig},
+    config::{line_of, CaptureWhen, Config, ConfigError, Schedule, SiteConfig},
     connectors::{self, Context, Provider, ProviderError, ProviderKind, SettingsError, Webhook},
     sealed::{self, SecretBox},
     templates::Templates,
@@ -39,6 +39,17 @@ pub struct Site {
     /// Helpdesks the site used before (`retired_providers`): the outbox still calls them for
     /// the conversations handed to them.
     pub retired: HashMap<ProviderKind, Arc<dyn Provider>>,
+}
+
+impl Site {
+    /// When the widget asks this site's visitors for their email: as configured, else before
+    /// the handover when the helpdesk takes tickets that need one to answer by email
+    /// (`Capabilities`: ticket mode with email handover), else never.
+    pub fn email_capture(&self) -> CaptureWhen {
+        let capabilities = self.provider.get().capabilities();
+        let tickets = capabilities.mode == connectors::Mode::Ticket && capabilities.email_handover;
+        self.config.email_capture.when(tickets)
+    }
 }
 
 /// Sites by key. Every clone shares one swappable map, so a configuration reload

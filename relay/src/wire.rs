@@ -6,6 +6,13 @@
 
 use crate::event::{Action, Author, Event, EventBody, Message, Phase, PhaseChange, QuickReply, Role, Source};
 
+pub fn email_step(step: crate::event::EmailStep) -> shared::EmailStep {
+    match step {
+        crate::event::EmailStep::BeforeHandover => shared::EmailStep::BeforeHandover,
+        crate::event::EmailStep::Unavailable => shared::EmailStep::Unavailable,
+    }
+}
+
 pub fn phase(phase: Phase) -> shared::Phase {
     match phase {
         Phase::Bot => shared::Phase::Bot,

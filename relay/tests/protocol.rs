@@ -100,6 +100,8 @@ fn welcome() {
             handover_button: "Talk to a person".into(),
             language: None,
             theme: Theme::default(),
+            email_capture: None,
+            email: None,
         },
         json!({"type": "welcome", "v": 1, "conversation_id": "cv", "resume_token": "tok",
                "last_seq": 3, "bot_name": "Baton", "new_conversation": false,
@@ -128,6 +130,8 @@ fn welcome_with_a_site_language_and_theme_and_the_language_exchange() {
                 scheme: Some("dark".into()),
                 ..Theme::default()
             },
+            email_capture: None,
+            email: None,
         },
         json!({"type": "welcome", "v": 1, "conversation_id": "cv", "resume_token": "tok",
                "last_seq": 0, "bot_name": "Baton", "new_conversation": true,
@@ -139,7 +143,7 @@ fn welcome_with_a_site_language_and_theme_and_the_language_exchange() {
         json!({"type": "language", "languages": ["fr", "en"]}),
     );
     check(
-        ServerFrame::Texts { handover_button: "Parler à une personne".into() },
+        ServerFrame::Texts { handover_button: "Parler à une personne".into(), email_consent: None },
         json!({"type": "texts", "handover_button": "Parler à une personne"}),
     );
 }
@@ -231,6 +235,70 @@ fn ack_error_typing_pong() {
 fn unknown_frame_type_is_an_error_not_a_panic() {
     assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"launch_missiles"}"#).is_err());
     assert!(serde_json::from_str::<ClientFrame>("not json").is_err());
+}
+
+/// Email capture and the visitor's summary, added in v1 without a version change: every field
+/// optional, the frames new. An older relay answers `email` or `skip_email` with `bad_frame`
+/// (the widget shows the email as not saved); an older widget ignores frames it does not know.
+#[test]
+fn email_capture_and_summary_frames() {
+    check(
+        ServerFrame::Welcome {
+            v: 1,
+            conversation_id: "cv".into(),
+            resume_token: "tok".into(),
+            last_seq: 2,
+            bot_name: "Baton".into(),
+            new_conversation: false,
+            handover_button: "Talk to a person".into(),
+            language: None,
+            theme: Theme::default(),
+            email_capture: Some(EmailCapture { consent: Some("Only for this request.".into()) }),
+            email: Some("ada@example.com".into()),
+        },
+        json!({"type": "welcome", "v": 1, "conversation_id": "cv", "resume_token": "tok",
+               "last_seq": 2, "bot_name": "Baton", "new_conversation": false,
+               "handover_button": "Talk to a person",
+               "email_capture": {"consent": "Only for this request."}, "email": "ada@example.com"}),
+    );
+    check(
+        ServerFrame::Texts {
+            handover_button: "Mit einer Person sprechen".into(),
+            email_consent: Some("Nur dafür.".into()),
+        },
+        json!({"type": "texts", "handover_button": "Mit einer Person sprechen", "email_consent": "Nur dafür."}),
+    );
+    check(
+        ServerFrame::AskEmail { step: EmailStep::BeforeHandover },
+        json!({"type": "ask_email", "step": "before_handover"}),
+    );
+    check(ServerFrame::AskEmail { step: EmailStep::Unavailable }, json!({"type": "ask_email", "step": "unavailable"}));
+    check(ClientFrame::Email { email: "ada@example.com".into() }, json!({"type": "email", "email": "ada@example.com"}));
+    check(ClientFrame::SkipEmail, json!({"type": "skip_email"}));
+    check(
+        ServerFrame::EmailSaved { email: "ada@example.com".into() },
+        json!({"type": "email_saved", "email": "ada@example.com"}),
+    );
+    check(
+        ServerFrame::Error {
+            code: ErrorCode::InvalidEmail,
+            message: "an email has one @ between a name and a domain".into(),
+            client_id: None,
+            retry_after: None,
+        },
+        json!({"type": "error", "code": "invalid_email", "message": "an email has one @ between a name and a domain"}),
+    );
+    check(
+        ServerFrame::Summary { text: "The visitor needs: \"a refund\".".into(), link: None },
+        json!({"type": "summary", "text": "The visitor needs: \"a refund\"."}),
+    );
+    check(
+        ServerFrame::Summary {
+            text: "The visitor needs help.".into(),
+            link: Some("https://shop.example/contact".into()),
+        },
+        json!({"type": "summary", "text": "The visitor needs help.", "link": "https://shop.example/contact"}),
+    );
 }
 
 #[test]

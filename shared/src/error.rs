@@ -19,6 +19,9 @@ pub enum ErrorCode {
     UnknownSite,
     /// The page's origin is not allowed for this site. The relay closes the connection.
     OriginNotAllowed,
+    /// The email in an `email` frame is not an address ([`crate::email::check`]); the message
+    /// says why. Nothing changed.
+    InvalidEmail,
     /// A frame other than `hello` arrived before the handshake.
     NotReady,
     /// The client (its session, its address or the site) sends too fast, or its address has

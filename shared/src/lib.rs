@@ -5,15 +5,18 @@
 //! - [`event`]: conversation events; each carries a per-conversation sequence number.
 //! - [`error`]: stable error codes and WebSocket close codes.
 //! - [`look`]: language tags and the site's theme, checked (colours, contrast, image URLs).
+//! - [`email`]: the email prompt's types and the email check both sides run.
 //!
 //! The format is documented in `docs/protocol.md` and pinned by golden tests in
 //! `relay/tests/protocol.rs`. This crate depends only on serde, so it builds for wasm32 and native.
 
+pub mod email;
 pub mod error;
 pub mod event;
 pub mod look;
 pub mod protocol;
 
+pub use email::{EmailCapture, EmailStep};
 pub use error::{close_code, ErrorCode};
 pub use event::{Action, Author, ConversationEvent, EventBody, Message, Phase, PhaseChange, QuickReply, Role, Source};
 pub use look::{Theme, MAX_LANGUAGES};

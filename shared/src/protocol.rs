@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ConversationEvent, ErrorCode, Theme};
+use crate::{ConversationEvent, EmailCapture, EmailStep, ErrorCode, Theme};
 
 /// Widget → relay.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,6 +47,13 @@ pub enum ClientFrame {
     CancelHandover,
     /// The visitor rates the chat that an agent ended, 1 to 5.
     Rate { score: u8 },
+    /// The visitor gives (or changes) their email in the widget's consent-worded prompt
+    /// ([`crate::email::check`]ed on both sides): answered with [`ServerFrame::EmailSaved`], or
+    /// `error {code: invalid_email}`. Asked before a handover, it lets the handover go on.
+    Email { email: String },
+    /// The visitor declines the prompt: asked before a handover, the handover goes on without;
+    /// asked when nobody was available, it is not asked again.
+    SkipEmail,
     /// The visitor is writing (sent at most every few seconds while typing to an agent; the
     /// agent's indicator fades by itself). Not stored.
     Typing { on: bool },
@@ -98,10 +105,38 @@ pub enum ServerFrame {
         /// The site's look.
         #[serde(default, skip_serializing_if = "Theme::is_empty")]
         theme: Theme,
+        /// Present when the site asks visitors for their email: the widget offers the prompt
+        /// and lets the visitor change the email given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        email_capture: Option<EmailCapture>,
+        /// The visitor's email the conversation has (given in the prompt or by the page).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        email: Option<String>,
     },
     /// The answer to [`ClientFrame::Language`]: the relay's texts in the new language.
     Texts {
         handover_button: String,
+        /// The site's consent wording of the email prompt in the new language, if it has one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        email_consent: Option<String>,
+    },
+    /// Show the email prompt. Not stored; sent again after a reconnect while it is open.
+    AskEmail {
+        step: EmailStep,
+    },
+    /// The visitor's email was stored with the conversation (the answer to
+    /// [`ClientFrame::Email`]).
+    EmailSaved {
+        email: String,
+    },
+    /// The summary of the conversation that was passed on at a handover, for the visitor to
+    /// read and copy. Not stored; sent when the handover starts and after a reconnect while
+    /// waiting or with an agent. With `link` (a site whose helpdesk is a contact form) it is
+    /// offered for pasting into the form at that address.
+    Summary {
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        link: Option<String>,
     },
     /// The visitor's place in the queue while waiting for an agent. Not stored; sent when the
     /// handover starts, whenever the queue moves, and after a reconnect while waiting.

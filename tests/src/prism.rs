@@ -85,5 +85,6 @@ pub fn handover(email: Option<&str>, visitor_messages: &[&str]) -> relay::connec
         summary: "The visitor wants a refund for order 1234. Email: ada@example.com.".into(),
         reason: "explicit_request".into(),
         visitor_messages: visitor_messages.iter().map(|line| line.to_string()).collect(),
+        given_email_is_contact: false,
     }
 }

@@ -209,6 +209,16 @@ impl WidgetClient {
         self.until(|f| *f == ServerFrame::Pong).await.1
     }
 
+    /// Frames until each of `wanted` has matched one (in any order: frames the relay sends
+    /// from different tasks may come either way round); returns every frame read.
+    pub async fn until_each(&mut self, wanted: &[&dyn Fn(&ServerFrame) -> bool]) -> Vec<ServerFrame> {
+        let mut frames = Vec::new();
+        while !wanted.iter().all(|want| frames.iter().any(|f| want(f))) {
+            frames.push(self.next().await);
+        }
+        frames
+    }
+
     /// Frames until a message from `role` containing `contains`; returns it.
     pub async fn until_message(&mut self, role: shared::Role, contains: &str) -> shared::Message {
         let (frame, _) =

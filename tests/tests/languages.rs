@@ -102,7 +102,7 @@ async fn other_languages_get_the_default_or_their_own_and_a_language_frame_switc
     assert_eq!(button(&welcome), "Talk to a person");
     visitor.send(&ClientFrame::Language { languages: vec!["de".into(), "en".into()] }).await;
     let (texts, _) = visitor.until(|f| matches!(f, ServerFrame::Texts { .. })).await;
-    assert_eq!(texts, ServerFrame::Texts { handover_button: "Mit einer Person sprechen".into() });
+    assert_eq!(texts, ServerFrame::Texts { handover_button: "Mit einer Person sprechen".into(), email_consent: None });
     visitor.send(&ClientFrame::RequestHandover).await;
     let unavailable = visitor.until_message(Role::Bot, "gerade niemand erreichbar").await;
     assert_eq!(unavailable.text, "Leider ist gerade niemand erreichbar.");

@@ -132,6 +132,26 @@ pub struct Texts {
     pub reload: &'static str,
     pub site_unavailable: &'static str,
     pub chat_unavailable: &'static str,
+    /// The email prompt's consent wording (a site may set its own).
+    pub email_consent: &'static str,
+    pub email_label: &'static str,
+    pub email_save: &'static str,
+    pub email_skip: &'static str,
+    /// An email the widget or the relay refused.
+    pub email_invalid: &'static str,
+    /// An email that could not go out: the chat is offline.
+    pub email_offline: &'static str,
+    /// Before the email given, with a button to change it.
+    pub email_yours: &'static str,
+    pub email_change: &'static str,
+    pub summary_title: &'static str,
+    /// Above the summary on a site whose helpdesk is a contact form.
+    pub summary_for_form: &'static str,
+    pub copy: &'static str,
+    pub copied: &'static str,
+    /// The clipboard refused: the summary is selected instead.
+    pub copy_by_hand: &'static str,
+    pub open_form: &'static str,
 }
 
 pub static EN: Texts = Texts {
@@ -167,6 +187,20 @@ pub static EN: Texts = Texts {
     reload: "Chat unavailable: please reload the page.",
     site_unavailable: "Chat unavailable for this site.",
     chat_unavailable: "Chat unavailable.",
+    email_consent: "Leave your email and our team can answer you there too. We use it only for this request.",
+    email_label: "Your email",
+    email_save: "Save",
+    email_skip: "No, thanks",
+    email_invalid: "That doesn't look like an email address (like name@example.com).",
+    email_offline: "Not saved: the chat is offline. Try again in a moment.",
+    email_yours: "Your email:",
+    email_change: "Change",
+    summary_title: "Summary passed to our team",
+    summary_for_form: "Copy this summary into the contact form:",
+    copy: "Copy",
+    copied: "Copied.",
+    copy_by_hand: "Selected: press Ctrl+C to copy.",
+    open_form: "Open the contact form",
 };
 
 pub static DE: Texts = Texts {
@@ -201,7 +235,20 @@ pub static DE: Texts = Texts {
     not_delivered: "Nicht zugestellt.",
     reload: "Chat nicht verfügbar: Bitte laden Sie die Seite neu.",
     site_unavailable: "Chat für diese Website nicht verfügbar.",
-    chat_unavailable: "Chat nicht verfügbar.",
+    chat_unavailable: "Chat nicht verfügbar.",    email_consent: "Hinterlassen Sie Ihre E-Mail-Adresse, dann kann unser Team Ihnen auch dorthin antworten. Wir nutzen sie nur für diese Anfrage.",
+    email_label: "Ihre E-Mail-Adresse",
+    email_save: "Speichern",
+    email_skip: "Nein, danke",
+    email_invalid: "Das sieht nicht wie eine E-Mail-Adresse aus (z. B. name@example.com).",
+    email_offline: "Nicht gespeichert: Der Chat ist offline. Bitte gleich noch einmal versuchen.",
+    email_yours: "Ihre E-Mail:",
+    email_change: "Ändern",
+    summary_title: "Zusammenfassung für unser Team",
+    summary_for_form: "Kopieren Sie diese Zusammenfassung in das Kontaktformular:",
+    copy: "Kopieren",
+    copied: "Kopiert.",
+    copy_by_hand: "Markiert: Drücken Sie Strg+C zum Kopieren.",
+    open_form: "Kontaktformular öffnen",
 };
 
 pub static FR: Texts = Texts {
@@ -236,7 +283,20 @@ pub static FR: Texts = Texts {
     not_delivered: "Non distribué.",
     reload: "Chat indisponible : veuillez recharger la page.",
     site_unavailable: "Chat indisponible pour ce site.",
-    chat_unavailable: "Chat indisponible.",
+    chat_unavailable: "Chat indisponible.",    email_consent: "Laissez votre adresse e-mail et notre équipe pourra aussi vous y répondre. Nous l'utilisons uniquement pour cette demande.",
+    email_label: "Votre adresse e-mail",
+    email_save: "Enregistrer",
+    email_skip: "Non merci",
+    email_invalid: "Cela ne ressemble pas à une adresse e-mail (par ex. nom@example.com).",
+    email_offline: "Non enregistré : le chat est hors ligne. Réessayez dans un instant.",
+    email_yours: "Votre e-mail :",
+    email_change: "Modifier",
+    summary_title: "Résumé transmis à notre équipe",
+    summary_for_form: "Copiez ce résumé dans le formulaire de contact :",
+    copy: "Copier",
+    copied: "Copié.",
+    copy_by_hand: "Sélectionné : appuyez sur Ctrl+C pour copier.",
+    open_form: "Ouvrir le formulaire de contact",
 };
 
 pub static ES: Texts = Texts {
@@ -271,7 +331,20 @@ pub static ES: Texts = Texts {
     not_delivered: "No entregado.",
     reload: "Chat no disponible: recarga la página.",
     site_unavailable: "Chat no disponible para este sitio.",
-    chat_unavailable: "Chat no disponible.",
+    chat_unavailable: "Chat no disponible.",    email_consent: "Déjanos tu correo electrónico y nuestro equipo también podrá responderte allí. Solo lo usamos para esta consulta.",
+    email_label: "Tu correo electrónico",
+    email_save: "Guardar",
+    email_skip: "No, gracias",
+    email_invalid: "Eso no parece una dirección de correo (por ejemplo, nombre@example.com).",
+    email_offline: "No guardado: el chat está sin conexión. Inténtalo de nuevo en un momento.",
+    email_yours: "Tu correo:",
+    email_change: "Cambiar",
+    summary_title: "Resumen enviado a nuestro equipo",
+    summary_for_form: "Copia este resumen en el formulario de contacto:",
+    copy: "Copiar",
+    copied: "Copiado.",
+    copy_by_hand: "Seleccionado: pulsa Ctrl+C para copiar.",
+    open_form: "Abrir el formulario de contacto",
 };
 
 pub static IT: Texts = Texts {
@@ -307,6 +380,21 @@ pub static IT: Texts = Texts {
     reload: "Chat non disponibile: ricarica la pagina.",
     site_unavailable: "Chat non disponibile per questo sito.",
     chat_unavailable: "Chat non disponibile.",
+    email_consent:
+        "Lasciaci la tua email e il nostro team potrà risponderti anche lì. La usiamo solo per questa richiesta.",
+    email_label: "La tua email",
+    email_save: "Salva",
+    email_skip: "No, grazie",
+    email_invalid: "Non sembra un indirizzo email (ad es. nome@example.com).",
+    email_offline: "Non salvata: la chat è offline. Riprova tra un attimo.",
+    email_yours: "La tua email:",
+    email_change: "Modifica",
+    summary_title: "Riepilogo inviato al nostro team",
+    summary_for_form: "Copia questo riepilogo nel modulo di contatto:",
+    copy: "Copia",
+    copied: "Copiato.",
+    copy_by_hand: "Selezionato: premi Ctrl+C per copiare.",
+    open_form: "Apri il modulo di contatto",
 };
 
 pub static PT: Texts = Texts {
@@ -342,6 +430,21 @@ pub static PT: Texts = Texts {
     reload: "Chat indisponível: recarregue a página.",
     site_unavailable: "Chat indisponível para este site.",
     chat_unavailable: "Chat indisponível.",
+    email_consent:
+        "Deixe o seu e-mail para que a nossa equipa também possa responder por lá. Só o usamos para este pedido.",
+    email_label: "O seu e-mail",
+    email_save: "Guardar",
+    email_skip: "Não, obrigado",
+    email_invalid: "Isto não parece um endereço de e-mail (por ex., nome@example.com).",
+    email_offline: "Não guardado: o chat está offline. Tente de novo daqui a pouco.",
+    email_yours: "O seu e-mail:",
+    email_change: "Alterar",
+    summary_title: "Resumo enviado à nossa equipa",
+    summary_for_form: "Copie este resumo para o formulário de contacto:",
+    copy: "Copiar",
+    copied: "Copiado.",
+    copy_by_hand: "Selecionado: prima Ctrl+C para copiar.",
+    open_form: "Abrir o formulário de contacto",
 };
 
 pub static NL: Texts = Texts {
@@ -377,6 +480,21 @@ pub static NL: Texts = Texts {
     reload: "Chat niet beschikbaar: laad de pagina opnieuw.",
     site_unavailable: "Chat niet beschikbaar voor deze site.",
     chat_unavailable: "Chat niet beschikbaar.",
+    email_consent:
+        "Laat je e-mailadres achter, dan kan ons team je ook daar antwoorden. We gebruiken het alleen voor deze vraag.",
+    email_label: "Je e-mailadres",
+    email_save: "Opslaan",
+    email_skip: "Nee, bedankt",
+    email_invalid: "Dat lijkt geen e-mailadres (zoals naam@example.com).",
+    email_offline: "Niet opgeslagen: de chat is offline. Probeer het zo opnieuw.",
+    email_yours: "Je e-mail:",
+    email_change: "Wijzigen",
+    summary_title: "Samenvatting voor ons team",
+    summary_for_form: "Kopieer deze samenvatting naar het contactformulier:",
+    copy: "Kopiëren",
+    copied: "Gekopieerd.",
+    copy_by_hand: "Geselecteerd: druk op Ctrl+C om te kopiëren.",
+    open_form: "Contactformulier openen",
 };
 
 #[cfg(test)]
@@ -419,6 +537,20 @@ mod tests {
             t.reload,
             t.site_unavailable,
             t.chat_unavailable,
+            t.email_consent,
+            t.email_label,
+            t.email_save,
+            t.email_skip,
+            t.email_invalid,
+            t.email_offline,
+            t.email_yours,
+            t.email_change,
+            t.summary_title,
+            t.summary_for_form,
+            t.copy,
+            t.copied,
+            t.copy_by_hand,
+            t.open_form,
         ]
     }
 

@@ -163,6 +163,8 @@ mod tests {
             handover_button: "x".into(),
             language: Some("de".into()),
             theme: Theme { title: Some("Hilfe".into()), primary: Some("#0a7".into()), ..Theme::default() },
+            email_capture: None,
+            email: None,
         };
         let (language, site) = recall(&remembered(&welcome).unwrap());
         assert_eq!(language.as_deref(), Some("de"));

@@ -11,6 +11,7 @@ mod access;
 mod admin;
 mod availability;
 mod bot;
+mod email_capture;
 mod handover;
 mod limits;
 mod office_hours;
@@ -32,6 +33,7 @@ pub use access::{
 pub use admin::AdminConfig;
 pub use availability::AvailabilityPolicy;
 pub use bot::{BotConfig, LlmConfig, RasaConfig};
+pub use email_capture::{CaptureWhen, EmailCaptureConfig};
 pub use handover::{HandoverConfig, HandoverTexts};
 pub use limits::{LimitsConfig, Rates, RetentionConfig, SiteLimits};
 pub use office_hours::{OfficeHours, OfficeHoursError, Schedule, MAX_HOLIDAYS};
@@ -165,6 +167,9 @@ pub struct SiteConfig {
     pub triggers: TriggersConfig,
     /// What the summary for agents may use.
     pub summary: SummaryConfig,
+    /// Whether and when the widget asks for the visitor's email, in which words, and whether
+    /// the address given becomes the helpdesk contact's.
+    pub email_capture: EmailCaptureConfig,
     /// How the relay checks each helpdesk's webhooks for this site (`docs/webhooks.md`), by
     /// helpdesk name; each table is read by that helpdesk's connector. A helpdesk without one
     /// refuses its webhooks (404).
@@ -200,6 +205,7 @@ impl Default for SiteConfig {
             availability: AvailabilityPolicy::default(),
             triggers: TriggersConfig::default(),
             summary: SummaryConfig::default(),
+            email_capture: EmailCaptureConfig::default(),
             webhooks: BTreeMap::new(),
             retired_providers: BTreeMap::new(),
             limits: SiteLimits::default(),
@@ -223,6 +229,12 @@ impl SiteConfig {
         if let Some(language) = self.handover.texts.keys().find(|l| not_a_tag(l)) {
             return Err((
                 format!("handover.texts.{language}"),
+                "not a lower-case language tag such as \"de\" or \"pt-br\"".into(),
+            ));
+        }
+        if let Some(language) = self.email_capture.consent_texts.keys().find(|l| not_a_tag(l)) {
+            return Err((
+                format!("email_capture.consent_texts.{language}"),
                 "not a lower-case language tag such as \"de\" or \"pt-br\"".into(),
             ));
         }
@@ -362,6 +374,7 @@ mod tests {
             ("admin.rs", include_str!("admin.rs")),
             ("availability.rs", include_str!("availability.rs")),
             ("bot.rs", include_str!("bot.rs")),
+            ("email_capture.rs", include_str!("email_capture.rs")),
             ("handover.rs", include_str!("handover.rs")),
             ("theme.rs", include_str!("theme.rs")),
             ("limits.rs", include_str!("limits.rs")),

@@ -74,6 +74,10 @@ pub struct Handover {
     pub reason: String,
     /// The visitor's own words so far, oldest first.
     pub visitor_messages: Vec<String>,
+    /// The site lets the email the visitor gave, unsigned, be the contact's
+    /// (`email_capture.use_as_contact`). Absent in jobs written before it: false.
+    #[serde(default)]
+    pub given_email_is_contact: bool,
 }
 
 impl Handover {
@@ -82,13 +86,15 @@ impl Handover {
         turns.iter().filter(|t| t.role == crate::event::Role::Visitor).map(|t| t.text.clone()).collect()
     }
 
-    /// The email a connector may use to find, create or match the visitor's contact: only one
-    /// the site signed. An unverified email (anyone can type any address into `Baton.identify`)
-    /// would attach the chat to someone else's contact and history, so it only goes to the
-    /// agent as text ([`Handover::email_line`]).
+    /// The email a connector may use to find, create or match the visitor's contact: one the
+    /// site signed, or the one the visitor gave when the site chose so
+    /// ([`Handover::given_email_is_contact`]). Otherwise an unverified email (anyone can type
+    /// any address into `Baton.identify` or the email prompt) would attach the chat to someone
+    /// else's contact and history, so it only goes to the agent as text
+    /// ([`Handover::email_line`]).
     pub fn contact_email(&self) -> Option<&str> {
         let email = self.visitor.email.as_deref().map(str::trim).filter(|e| !e.is_empty())?;
-        self.visitor.email_verified.then_some(email)
+        (self.visitor.email_verified || self.given_email_is_contact).then_some(email)
     }
 
     /// The email as the agent reads it in a note, marked when the site did not sign it.
@@ -96,6 +102,8 @@ impl Handover {
         let email = self.visitor.email.as_deref().map(str::trim).filter(|e| !e.is_empty())?;
         Some(if self.visitor.email_verified {
             format!("Email: {email}")
+        } else if self.given_email_is_contact {
+            format!("Email (given by the visitor, not verified): {email}")
         } else {
             format!("Email (unverified, not matched to a contact): {email}")
         })

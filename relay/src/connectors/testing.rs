@@ -15,6 +15,7 @@ pub fn handover(email: Option<&str>) -> Handover {
         summary: "Wants a refund for order <1234>.".into(),
         reason: "explicit_request".into(),
         visitor_messages: vec!["A person please".into()],
+        given_email_is_contact: false,
     }
 }
 

@@ -16,8 +16,9 @@ use super::{
 };
 use crate::{
     bot::{Ask, Turn},
+    config::CaptureWhen,
     connectors::{CloseReason, Handover as HelpdeskHandover, Mode, ProviderKind},
-    event::{self, Action, Author, EventBody, Message, PhaseChange, QuickReply, Role},
+    event::{self, Action, Author, EmailStep, EventBody, Message, PhaseChange, QuickReply, Role},
     identity::Identity,
     outbox::{Job, Outcome},
     pubsub::{BusMessage, INBOX},
@@ -436,6 +437,8 @@ impl Actor {
             },
             VisitorAction::CancelHandover => Input::Cancel,
             VisitorAction::Rate { score } => Input::Rate { score },
+            VisitorAction::Email { email } => Input::Email { email, now },
+            VisitorAction::SkipEmail => Input::SkipEmail { now },
         };
         let is_message = matches!(input, Input::VisitorMessage { .. });
         let result = self.apply(input).await;
@@ -530,8 +533,23 @@ impl Actor {
     }
 
     async fn apply(&mut self, input: Input) -> Result<(), ConversationError> {
+        let before = self.state.clone();
         let effects = self.state.handle(input)?;
+        // A change without a phase change (an email asked for before the handover, the
+        // unavailable step's): stored too, so a reconnect or a restarted actor knows it.
+        if self.state != before && !effects.contains(&Effect::PhaseChanged) {
+            self.save_state().await?;
+        }
         self.carry_out(effects).await
+    }
+
+    /// Stores the machine's state as it is, the phase unchanged.
+    async fn save_state(&mut self) -> Result<(), ConversationError> {
+        let mut handover = self.conversation.handover.clone();
+        handover.state = serde_json::to_string(&self.state).unwrap_or_else(|_| r#"{"phase":"bot"}"#.into());
+        self.deps.store.set_handover(&self.id, &handover).await?;
+        self.conversation.handover = handover;
+        Ok(())
     }
 
     async fn carry_out(&mut self, effects: Vec<Effect>) -> Result<(), ConversationError> {
@@ -549,8 +567,14 @@ impl Actor {
                 // The only place the helpdesk is asked: a handover is being decided.
                 Effect::CheckAvailability { reason, channel, now } => {
                     let availability = self.availability().await;
-                    next_input = Some(Input::AvailabilityKnown { reason, channel, availability, now });
+                    let ask_email = self.site.email_capture() == CaptureWhen::BeforeHandover
+                        && self.conversation.visitor.email.is_none();
+                    next_input = Some(Input::AvailabilityKnown { reason, channel, availability, ask_email, now });
                 }
+                Effect::AskEmail => {
+                    self.deps.bus.publish(&self.id, BusMessage::AskEmail { step: EmailStep::BeforeHandover });
+                }
+                Effect::SaveEmail { email } => self.save_email(email).await?,
                 Effect::PhaseChanged => self.phase_changed().await?,
                 Effect::StartHandover { reason } => {
                     let turns = self.history().await?;
@@ -574,6 +598,8 @@ impl Actor {
                         None => summary,
                     };
                     self.deps.store.set_summary(&self.id, &summary).await?;
+                    // The visitor sees what was passed on, and may copy it.
+                    self.deps.bus.publish(&self.id, BusMessage::Summary { text: summary.clone(), link: None });
                     self.conversation.summary = Some(summary);
                     self.inbox_changed();
                 }
@@ -661,8 +687,28 @@ impl Actor {
             summary: self.conversation.summary.clone().unwrap_or_default(),
             reason: self.conversation.handover.reason.map(|r| r.as_str().to_string()).unwrap_or_default(),
             visitor_messages: HelpdeskHandover::visitor_lines(&turns),
+            given_email_is_contact: self.site.config.email_capture.use_as_contact,
         };
         self.call(kind, Job::Open { handover }).await
+    }
+
+    /// The visitor gave or changed their email in the widget's prompt: typed, so unverified
+    /// (unless it is the email the site signed), kept with the conversation and passed on with
+    /// the handover. A person already fetched through a helpdesk is told of a change there.
+    async fn save_email(&mut self, email: String) -> Result<(), ConversationError> {
+        let mut visitor = self.conversation.visitor.clone();
+        let changed = visitor.email.as_deref() != Some(email.as_str());
+        visitor.merge(Identity::unverified(Some(email.as_str()), None));
+        self.deps.store.set_visitor(&self.id, &visitor).await?;
+        self.conversation.visitor = visitor;
+        self.inbox_changed();
+        let fetched = matches!(self.state.phase, Phase::Waiting { .. } | Phase::Agent { .. });
+        if let (true, true, Some(kind)) = (changed, fetched, self.handed_to_helpdesk()) {
+            let text = format!("The visitor's email is now {email}");
+            let message_id = format!("email-{}", now_millis());
+            self.call(kind, Job::Forward { text, message_id }).await?;
+        }
+        Ok(())
     }
 
     /// Asks the bot and posts its answer. Below the site's confidence threshold the answer is
@@ -811,6 +857,10 @@ impl Actor {
             });
         }
         self.post(EventBody::Message(m)).await?;
+        // Nobody is available: the widget's prompt takes the email the message asks for.
+        if text == Text::Unavailable && self.site.email_capture() != CaptureWhen::Never {
+            self.deps.bus.publish(&self.id, BusMessage::AskEmail { step: EmailStep::Unavailable });
+        }
         Ok(())
     }
 
@@ -819,6 +869,19 @@ impl Actor {
         let Some(link) = self.site.provider.get().link() else {
             return Ok(());
         };
+        // Nothing is passed on to a form: the visitor gets the summary to paste into it.
+        let turns = self.history().await?;
+        let trigger = self.brain.trigger.as_ref().map_or(default_trigger(Reason::ExplicitRequest), |t| &t.detail);
+        let (summary, _) = summarize_off_workers(&SummaryInput {
+            turns: &turns,
+            trigger,
+            topic: self.conversation.topic.as_deref(),
+            email: self.conversation.visitor.email.as_deref(),
+            email_verified: self.conversation.visitor.email_verified,
+            use_typed_email: self.site.config.summary.use_typed_email,
+        })
+        .await;
+        self.deps.bus.publish(&self.id, BusMessage::Summary { text: summary, link: Some(link.url.clone()) });
         let mut m = Message::new(self.bot_author(), &link.message);
         m.quick_replies.push(QuickReply {
             title: link.label.clone(),
@@ -838,7 +901,9 @@ impl Actor {
         let visitor = &self.conversation.visitor;
         // A ticket's answer is emailed only to an email the site signed: connectors make no
         // one else's address the requester (`Handover::contact_email`), so do not promise it.
-        let emailed = setting != "ticket_message" || visitor.email_verified;
+        // (Or, where the site lets it, to the email the visitor gave.)
+        let contact = visitor.email_verified || self.site.config.email_capture.use_as_contact;
+        let emailed = setting != "ticket_message" || contact;
         let vars = Vars {
             visitor_name: visitor.name.clone(),
             visitor_email: visitor.email.clone().filter(|_| emailed),

@@ -18,6 +18,11 @@
 //!    └──────────── rating / next message ───────────────── Ended
 //! ```
 //!
+//! A site may want the visitor's email before a person is fetched (email capture): then an
+//! available person first yields [`Effect::AskEmail`] and the request waits in
+//! [`State::email_before`] for the visitor's [`Input::Email`] or [`Input::SkipEmail`] (or any
+//! other message, taken as skipping it), and only then moves to `Waiting`.
+//!
 //! Concurrency is resolved by order: the actor feeds inputs one at a time, so of "agent
 //! accepts" and "visitor cancels" whichever arrives first wins and the other is refused with a
 //! [`Refusal`]. Repeating an input that already took effect (the same agent accepting twice, a
@@ -107,6 +112,10 @@ pub struct State {
     /// After "unavailable", the visitor was asked for an email to be contacted later.
     #[serde(default)]
     pub awaiting_email: bool,
+    /// A person was requested for this reason and is available, and the visitor was asked for
+    /// their email first: the handover starts once they give it or skip it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_before: Option<Reason>,
 }
 
 /// Can a person take a handover right now? Worked out by the actor from agent presence, office
@@ -157,6 +166,17 @@ pub enum Input {
         reason: Reason,
         channel: Channel,
         availability: Availability,
+        /// The site asks for the visitor's email before a handover and has none yet.
+        ask_email: bool,
+        now: i64,
+    },
+    /// The visitor gave (or changed) their email in the widget's prompt (checked already).
+    Email {
+        email: String,
+        now: i64,
+    },
+    /// The visitor declined the email prompt (before a handover, or the unavailable step's).
+    SkipEmail {
         now: i64,
     },
     /// The visitor pressed the cancel quick reply.
@@ -237,6 +257,10 @@ pub enum Effect {
     WithdrawHandover,
     /// The visitor left an email for a follow-up while no one was available.
     SaveFollowUp { email: String },
+    /// Keep the visitor's email with the conversation (it is passed on with the handover).
+    SaveEmail { email: String },
+    /// Ask the visitor for their email before the handover (the widget's prompt).
+    AskEmail,
     /// Ask the visitor to rate the chat.
     AskRating,
     /// Store the visitor's rating.
@@ -279,6 +303,17 @@ impl State {
                     if let Some(reason) = signals.handover {
                         return Ok(vec![CheckAvailability { reason, channel, now }]);
                     }
+                    // Asked for an email before the handover: an email in the message gives
+                    // it, a cancel phrase withdraws the request, anything else skips it.
+                    if let Some(reason) = self.email_before.take() {
+                        if signals.cancel {
+                            return Ok(vec![Say { text: Text::Cancelled, cancel_button: false }]);
+                        }
+                        let mut effects: Vec<Effect> =
+                            signals.email.map(|email| SaveEmail { email }).into_iter().collect();
+                        effects.extend(self.request(reason, Channel::Widget, Availability::Available, now));
+                        return Ok(effects);
+                    }
                     let mut effects = self.back_to_bot();
                     if self.awaiting_email {
                         if let Some(email) = signals.email {
@@ -304,13 +339,49 @@ impl State {
                 Phase::Bot | Phase::Ended { .. } => Ok(vec![CheckAvailability { reason, channel, now }]),
             },
 
-            Input::AvailabilityKnown { reason, channel, availability, now } => match &self.phase {
+            Input::AvailabilityKnown { reason, channel, availability, ask_email, now } => match &self.phase {
                 Phase::Waiting { .. } | Phase::Agent { .. } => Ok(vec![]),
+                Phase::Bot | Phase::Ended { .. }
+                    if ask_email && channel == Channel::Widget && availability == Availability::Available =>
+                {
+                    Ok(self.ask_email_first(reason))
+                }
                 Phase::Bot | Phase::Ended { .. } => Ok(self.request(reason, channel, availability, now)),
+            },
+
+            Input::Email { email, now } => match &self.phase {
+                Phase::Bot if self.email_before.is_some() => {
+                    let reason = self.email_before.take().unwrap_or(Reason::ExplicitRequest);
+                    let mut effects = vec![SaveEmail { email }];
+                    effects.extend(self.request(reason, Channel::Widget, Availability::Available, now));
+                    Ok(effects)
+                }
+                // The unavailable step asked for an email to follow up with.
+                Phase::Bot if self.awaiting_email => {
+                    self.awaiting_email = false;
+                    Ok(vec![SaveFollowUp { email }, Say { text: Text::FollowUpSaved, cancel_button: false }])
+                }
+                // Given or changed at any other time: kept, and passed on with the handover.
+                _ => Ok(vec![SaveEmail { email }]),
+            },
+
+            Input::SkipEmail { now } => match self.email_before.take() {
+                Some(reason) if self.phase == Phase::Bot => {
+                    Ok(self.request(reason, Channel::Widget, Availability::Available, now))
+                }
+                // The unavailable step's prompt declined: not asked again.
+                _ => {
+                    self.awaiting_email = false;
+                    Ok(vec![])
+                }
             },
 
             Input::Cancel => match &self.phase {
                 Phase::Waiting { .. } => Ok(self.cancel()),
+                // Withdrawn while the email was asked for: nothing had started.
+                Phase::Bot if self.email_before.take().is_some() => {
+                    Ok(vec![Say { text: Text::Cancelled, cancel_button: false }])
+                }
                 Phase::Bot | Phase::Ended { .. } => Ok(vec![]),
                 Phase::Agent { .. } => Err(Refusal::AgentAlreadyJoined),
             },
@@ -388,9 +459,24 @@ impl State {
         }
     }
 
+    /// A person is available but the site wants the visitor's email first: ask, and keep the
+    /// request until it is given or skipped. Leaving `Ended` is announced now.
+    fn ask_email_first(&mut self, reason: Reason) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        if matches!(self.phase, Phase::Ended { .. }) {
+            self.phase = Phase::Bot;
+            effects.push(Effect::PhaseChanged);
+        }
+        self.awaiting_email = false;
+        self.email_before = Some(reason);
+        effects.push(Effect::AskEmail);
+        effects
+    }
+
     /// A request for a person from `Bot` or `Ended`. Leaving `Ended` is part of the same
     /// change, so it is announced once.
     fn request(&mut self, reason: Reason, channel: Channel, availability: Availability, now: i64) -> Vec<Effect> {
+        self.email_before = None;
         let was_ended = matches!(self.phase, Phase::Ended { .. });
         let refusal = match (channel, availability) {
             (_, Availability::LinkOnly) => Some(Text::Link),

@@ -39,10 +39,21 @@ pub struct Deps {
 /// What the visitor did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VisitorAction {
-    Message { client_id: String, text: String },
+    Message {
+        client_id: String,
+        text: String,
+    },
     RequestHandover,
     CancelHandover,
-    Rate { score: u8 },
+    Rate {
+        score: u8,
+    },
+    /// The visitor gave or changed their email in the widget's prompt (checked already).
+    Email {
+        email: String,
+    },
+    /// The visitor declined the prompt asked before a handover.
+    SkipEmail,
 }
 
 /// What an agent did.

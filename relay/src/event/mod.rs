@@ -12,6 +12,15 @@ use serde::{Deserialize, Serialize};
 pub use crate::conversation::machine::{Channel, Reason};
 pub use stored::{Action, Author, Event, EventBody, Message, PhaseChange, QuickReply, Role, Source};
 
+/// Why the visitor is asked for their email (`email_capture`): before a handover, or for a
+/// follow-up when nobody is available.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailStep {
+    BeforeHandover,
+    Unavailable,
+}
+
 /// Who owns the conversation, without the details the machine keeps with each phase.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

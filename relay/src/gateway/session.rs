@@ -20,15 +20,17 @@ use governor::{
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use shared::{
-    close_code, ClientFrame, ErrorCode, ServerFrame, Visitor, MAX_CLIENT_ID_BYTES, MAX_MESSAGE_CHARS, PROTOCOL_VERSION,
+    close_code, ClientFrame, EmailCapture, ErrorCode, ServerFrame, Visitor, MAX_CLIENT_ID_BYTES, MAX_MESSAGE_CHARS,
+    PROTOCOL_VERSION,
 };
 use std::num::NonZeroU32;
 use tokio::sync::{broadcast, oneshot};
 
 use super::codec::{self, DecodeError, Incoming};
 use crate::{
-    conversation::{Channel, Command, ConversationError, Registry, VisitorAction},
-    event::{Author, Event},
+    config::CaptureWhen,
+    conversation::{machine, Channel, Command, ConversationError, Registry, VisitorAction},
+    event::{Author, EmailStep, Event},
     identity::{self, Identity},
     limits::{Kind, Limited, Scope, SocketSlot},
     metrics::{Metrics, SocketKind},
@@ -53,8 +55,17 @@ const ACK_DRAIN: Duration = Duration::from_secs(2);
 const REPLAY_PAGE: u32 = 500;
 
 /// A visitor input on its way through the conversation actor: the message's client id (if it
-/// is a message) and the outcome.
-type AckFuture = Pin<Box<dyn Future<Output = (Option<String>, Result<Option<u64>, ConversationError>)> + Send>>;
+/// is a message), the frame that confirms it once carried out (if any) and the outcome.
+type AckFuture = Pin<Box<dyn Future<Output = (Acked, Result<Option<u64>, ConversationError>)> + Send>>;
+
+/// What the widget is told of an input once the conversation carried it out: a message's
+/// `ack` (by its client id), or a confirmation frame.
+#[derive(Default)]
+struct Acked {
+    client_id: Option<String>,
+    /// Boxed: a frame is large, and every input on its way carries this field.
+    confirm: Option<Box<ServerFrame>>,
+}
 
 /// Sends a visitor action to the conversation without blocking the session loop.
 fn visitor_action(
@@ -63,7 +74,7 @@ fn visitor_action(
     id: &str,
     site: &str,
     action: VisitorAction,
-    client_id: Option<String>,
+    acked: Acked,
 ) -> AckFuture {
     let (registry, id, site, metrics) = (registry.clone(), id.to_string(), site.to_string(), metrics.clone());
     Box::pin(async move {
@@ -74,10 +85,10 @@ fn visitor_action(
             Ok(()) => answer.await.unwrap_or(Err(ConversationError::Closed)),
             Err(error) => Err(error),
         };
-        if client_id.is_some() && result.is_ok() {
+        if acked.client_id.is_some() && result.is_ok() {
             metrics.acknowledged(received.elapsed());
         }
-        (client_id, result)
+        (acked, result)
     })
 }
 
@@ -235,6 +246,9 @@ impl Session {
         // Subscribe before reading the store: an event stored in between arrives on the bus
         // and is skipped there if the replay already sent it.
         let events = self.state.bus.subscribe(&id);
+        // The texts in the languages this hello gives, else those the conversation has.
+        let languages =
+            if speaking.languages.is_empty() { &conversation.visitor.languages } else { &speaking.languages };
         self.send(&ServerFrame::Welcome {
             v: PROTOCOL_VERSION,
             conversation_id: id.clone(),
@@ -245,6 +259,10 @@ impl Session {
             handover_button: site.config.handover.request_button_text(&speaking.languages).to_string(),
             language: site.config.language.clone(),
             theme: site.config.theme.clone().into(),
+            email_capture: (site.email_capture() != CaptureWhen::Never).then(|| EmailCapture {
+                consent: site.config.email_capture.consent_for(languages).map(str::to_string),
+            }),
+            email: conversation.visitor.email.clone(),
         })
         .await?;
         let mut sent_seq = if is_new { 0 } else { last_seq.min(conversation.last_seq) };
@@ -252,6 +270,7 @@ impl Session {
         if let Some(place) = self.state.queue.place(&site.key, &id) {
             self.send(&ServerFrame::Queue { position: place.position, wait_seconds: place.wait_seconds }).await?;
         }
+        self.catch_up_on_the_handover(&site, &conversation).await?;
 
         let conversations = &self.state.conversations;
         if is_new {
@@ -291,9 +310,13 @@ impl Session {
                 return Ok(ControlFlow::Break(()));
             }
             Next::Socket(message) => return self.on_message(message, live, acks, limiter).await,
-            Next::Ack(client_id, result) => match (client_id, result) {
+            Next::Ack(acked, result) => match (acked.client_id, result) {
                 (Some(client_id), Ok(Some(seq))) => self.send(&ServerFrame::Ack { client_id, seq }).await?,
-                (_, Ok(_)) => {}
+                (_, Ok(_)) => {
+                    if let Some(confirm) = acked.confirm {
+                        self.send(&confirm).await?;
+                    }
+                }
                 (client_id, Err(ConversationError::Refused(refusal))) => {
                     self.send_error(ErrorCode::NotAllowed, refusal.to_string(), client_id).await?;
                 }
@@ -316,6 +339,10 @@ impl Session {
                     Ok(BusMessage::Queue { position, wait_seconds }) => {
                         self.send(&ServerFrame::Queue { position, wait_seconds }).await?
                     }
+                    Ok(BusMessage::AskEmail { step }) => {
+                        self.send(&ServerFrame::AskEmail { step: wire::email_step(step) }).await?
+                    }
+                    Ok(BusMessage::Summary { text, link }) => self.send(&ServerFrame::Summary { text, link }).await?,
                     Ok(
                         BusMessage::InboxChanged { .. }
                         | BusMessage::ReleaseLease { .. }
@@ -370,6 +397,8 @@ impl Session {
                 | ClientFrame::RequestHandover
                 | ClientFrame::CancelHandover
                 | ClientFrame::Rate { .. }
+                | ClientFrame::Email { .. }
+                | ClientFrame::SkipEmail
         );
         if costly {
             if let Err(limited) = self.limit(site, &frame, limiter) {
@@ -382,7 +411,7 @@ impl Session {
             }
         }
         let (conversations, metrics) = (&self.state.conversations, &self.state.metrics);
-        let action = |action, client_id| visitor_action(conversations, metrics, id, &site.key, action, client_id);
+        let action = |action, acked| visitor_action(conversations, metrics, id, &site.key, action, acked);
         match frame {
             ClientFrame::Hello { .. } => {
                 self.send_error(ErrorCode::BadFrame, "already said hello".into(), None).await?;
@@ -404,14 +433,23 @@ impl Session {
             ClientFrame::Language { languages } => {
                 let speaking = Identity::speaking(&languages);
                 let handover_button = site.config.handover.request_button_text(&speaking.languages).to_string();
+                let email_consent = site.config.email_capture.consent_for(&speaking.languages).map(str::to_string);
                 if !speaking.languages.is_empty() {
                     self.state.conversations.send(id, &site.key, Command::Identify(speaking)).await?;
                 }
-                self.send(&ServerFrame::Texts { handover_button }).await?;
+                self.send(&ServerFrame::Texts { handover_button, email_consent }).await?;
             }
-            ClientFrame::RequestHandover => acks.push(action(VisitorAction::RequestHandover, None)),
-            ClientFrame::CancelHandover => acks.push(action(VisitorAction::CancelHandover, None)),
-            ClientFrame::Rate { score } => acks.push(action(VisitorAction::Rate { score }, None)),
+            ClientFrame::RequestHandover => acks.push(action(VisitorAction::RequestHandover, Acked::default())),
+            ClientFrame::CancelHandover => acks.push(action(VisitorAction::CancelHandover, Acked::default())),
+            ClientFrame::Rate { score } => acks.push(action(VisitorAction::Rate { score }, Acked::default())),
+            ClientFrame::Email { email } => match shared::email::check(&email) {
+                Ok(email) => {
+                    let confirm = Some(Box::new(ServerFrame::EmailSaved { email: email.clone() }));
+                    acks.push(action(VisitorAction::Email { email }, Acked { client_id: None, confirm }));
+                }
+                Err(problem) => self.send_error(ErrorCode::InvalidEmail, problem.to_string(), None).await?,
+            },
+            ClientFrame::SkipEmail => acks.push(action(VisitorAction::SkipEmail, Acked::default())),
             ClientFrame::Send { client_id, text } => {
                 if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID_BYTES {
                     let message = format!("client_id must be 1 to {MAX_CLIENT_ID_BYTES} bytes");
@@ -425,7 +463,7 @@ impl Session {
                     return Ok(ControlFlow::Continue(()));
                 }
                 let message = VisitorAction::Message { client_id: client_id.clone(), text };
-                acks.push(action(message, Some(client_id)));
+                acks.push(action(message, Acked { client_id: Some(client_id), confirm: None }));
             }
         }
         Ok(ControlFlow::Continue(()))
@@ -436,8 +474,8 @@ impl Session {
     /// acknowledged), then closes with 1012 so the widget reconnects, elsewhere if it can.
     async fn close_for_restart(&mut self, acks: &mut FuturesUnordered<AckFuture>) -> Result<(), SessionError> {
         let deadline = tokio::time::Instant::now() + ACK_DRAIN;
-        while let Ok(Some((client_id, result))) = tokio::time::timeout_at(deadline, acks.next()).await {
-            if let (Some(client_id), Ok(Some(seq))) = (client_id, result) {
+        while let Ok(Some((acked, result))) = tokio::time::timeout_at(deadline, acks.next()).await {
+            if let (Some(client_id), Ok(Some(seq))) = (acked.client_id, result) {
                 self.send(&ServerFrame::Ack { client_id, seq }).await?;
             }
         }
@@ -509,6 +547,28 @@ impl Session {
         }
     }
 
+    /// What a returning widget must be shown again of a handover: the email prompt still open
+    /// (before the handover, or the unavailable step's on a site that asks for emails), and
+    /// while a person is fetched or talking, the summary passed on.
+    async fn catch_up_on_the_handover(&mut self, site: &Site, conversation: &Conversation) -> Result<(), SessionError> {
+        let Ok(state) = serde_json::from_str::<machine::State>(&conversation.handover.state) else {
+            return Ok(());
+        };
+        let step = match (state.email_before, state.awaiting_email) {
+            (Some(_), _) => Some(EmailStep::BeforeHandover),
+            (None, true) if site.email_capture() != CaptureWhen::Never => Some(EmailStep::Unavailable),
+            (None, _) => None,
+        };
+        if let Some(step) = step {
+            self.send(&ServerFrame::AskEmail { step: wire::email_step(step) }).await?;
+        }
+        let fetched = matches!(state.phase, machine::Phase::Waiting { .. } | machine::Phase::Agent { .. });
+        if let (true, Some(text)) = (fetched, conversation.summary.clone()) {
+            self.send(&ServerFrame::Summary { text, link: None }).await?;
+        }
+        Ok(())
+    }
+
     /// Sends every stored event after `sent_seq`.
     async fn replay(&mut self, id: &str, sent_seq: &mut u64) -> Result<(), SessionError> {
         loop {
@@ -574,7 +634,7 @@ enum Next {
     /// Nothing from the widget for [`IDLE_TIMEOUT`].
     Silent,
     Socket(Message),
-    Ack(Option<String>, Result<Option<u64>, ConversationError>),
+    Ack(Acked, Result<Option<u64>, ConversationError>),
     Bus(Result<BusMessage, broadcast::error::RecvError>),
 }
 

@@ -68,6 +68,7 @@ fn handover(id: &str) -> Handover {
         summary: "S".into(),
         reason: "explicit_request".into(),
         visitor_messages: vec![],
+        given_email_is_contact: false,
     }
 }
 

@@ -2,7 +2,7 @@
 //! so a change to a message type is a change here (and a new version), not a silent change of
 //! what another relay of a rolling upgrade receives. Only [`super::redis`] uses it.
 
-use crate::event::{Author, Event};
+use crate::event::{Author, EmailStep, Event};
 use serde::{Deserialize, Serialize};
 
 use super::{BusMessage, OnlineAgent};
@@ -38,6 +38,8 @@ enum Carried {
     Typing { author: Author, on: bool },
     Draft { draft_id: String, author: Author, text: String },
     Queue { position: u32, wait_seconds: u64 },
+    AskEmail { step: EmailStep },
+    Summary { text: String, link: Option<String> },
     InboxChanged { conversation_id: String },
     Resync,
     ReleaseLease { conversation_id: String, holder: String },
@@ -55,6 +57,8 @@ impl From<BusMessage> for Carried {
             BusMessage::Typing { author, on } => Self::Typing { author, on },
             BusMessage::Draft { draft_id, author, text } => Self::Draft { draft_id, author, text },
             BusMessage::Queue { position, wait_seconds } => Self::Queue { position, wait_seconds },
+            BusMessage::AskEmail { step } => Self::AskEmail { step },
+            BusMessage::Summary { text, link } => Self::Summary { text, link },
             BusMessage::InboxChanged { conversation_id } => Self::InboxChanged { conversation_id },
             BusMessage::Resync => Self::Resync,
             BusMessage::ReleaseLease { conversation_id, holder } => Self::ReleaseLease { conversation_id, holder },
@@ -74,6 +78,8 @@ impl From<Carried> for BusMessage {
             Carried::Typing { author, on } => Self::Typing { author, on },
             Carried::Draft { draft_id, author, text } => Self::Draft { draft_id, author, text },
             Carried::Queue { position, wait_seconds } => Self::Queue { position, wait_seconds },
+            Carried::AskEmail { step } => Self::AskEmail { step },
+            Carried::Summary { text, link } => Self::Summary { text, link },
             Carried::InboxChanged { conversation_id } => Self::InboxChanged { conversation_id },
             Carried::Resync => Self::Resync,
             Carried::ReleaseLease { conversation_id, holder } => Self::ReleaseLease { conversation_id, holder },
@@ -136,6 +142,10 @@ mod tests {
         check(BusMessage::Typing { author: Author::visitor(), on: true });
         check(BusMessage::Draft { draft_id: "d1".into(), author: Author::bot("Bo"), text: "We ship".into() });
         check(BusMessage::Queue { position: 2, wait_seconds: 360 });
+        check(BusMessage::AskEmail { step: crate::event::EmailStep::BeforeHandover });
+        check(BusMessage::AskEmail { step: crate::event::EmailStep::Unavailable });
+        check(BusMessage::Summary { text: "The visitor needs: a refund.".into(), link: None });
+        check(BusMessage::Summary { text: "s".into(), link: Some("https://shop.example/contact".into()) });
         check(BusMessage::InboxChanged { conversation_id: "c".into() });
         check(BusMessage::Resync);
         check(BusMessage::ReleaseLease { conversation_id: "c".into(), holder: "n/1".into() });

@@ -13,7 +13,7 @@ mod redis;
 
 use std::sync::Arc;
 
-use crate::event::{Author, Event};
+use crate::event::{Author, EmailStep, Event};
 use futures_util::future::BoxFuture;
 use tokio::sync::broadcast;
 
@@ -33,6 +33,12 @@ pub enum BusMessage {
     Draft { draft_id: String, author: Author, text: String },
     /// The conversation's place in the waiting line.
     Queue { position: u32, wait_seconds: u64 },
+    /// The widget should show its email prompt. Ephemeral (a reconnecting widget is asked again
+    /// from the stored state).
+    AskEmail { step: EmailStep },
+    /// The summary passed on at a handover, for the visitor (with the contact form's address
+    /// on a site whose helpdesk is a link). Ephemeral (a reconnecting widget gets the stored one).
+    Summary { text: String, link: Option<String> },
     /// On the [`INBOX`] topic: this conversation changed in a way agents see (phase, summary,
     /// new message). Agent sessions re-read it from the store.
     InboxChanged { conversation_id: String },

@@ -17,7 +17,7 @@ use baton_tests::{
     widget_client::{as_message, send_text, signed_visitor, WidgetClient},
     TestDb, TestRelay,
 };
-use shared::{ClientFrame, EventBody, Phase, Role, ServerFrame};
+use shared::{ClientFrame, EmailStep, EventBody, Phase, Role, ServerFrame};
 
 /// A relay whose demo site hands over to `desk`, and the demo site's webhook URL for it.
 struct Setup {
@@ -58,6 +58,17 @@ async fn until_handed_over(desk: &dyn Helpdesk, what: &str, check: impl Fn(&Remo
 
 fn phase_changed(frames: &[ServerFrame]) -> bool {
     frames.iter().any(|f| matches!(f, ServerFrame::Event(e) if matches!(&e.body, EventBody::Phase(_))))
+}
+
+/// A visitor without an email asks for a person. A ticket helpdesk first has the widget ask
+/// for one (email capture's default for tickets, answered by email); this visitor declines.
+async fn ask_for_a_person(desk: &dyn Helpdesk, visitor: &mut WidgetClient) {
+    visitor.send(&ClientFrame::RequestHandover).await;
+    if desk.profile().kind == Kind::Ticket {
+        let (ask, _) = visitor.until(|f| matches!(f, ServerFrame::AskEmail { .. })).await;
+        assert_eq!(ask, ServerFrame::AskEmail { step: EmailStep::BeforeHandover }, "{}", desk.profile().name);
+        visitor.send(&ClientFrame::SkipEmail).await;
+    }
 }
 
 fn shown(frames: &[ServerFrame], text: &str) -> bool {
@@ -135,7 +146,7 @@ async fn the_helpdesk_down_rate_limited_or_hanging_loses_nothing() {
         visitor.send(&send_text("q0", "Hello")).await;
         visitor.until_message(Role::Bot, "").await;
         traffic.set_mode(Mode::Down);
-        visitor.send(&ClientFrame::RequestHandover).await;
+        ask_for_a_person(&*desk, &mut visitor).await;
         visitor.until_phase(Phase::Waiting).await;
         visitor.until_message(Role::System, "slow to answer").await;
         visitor.send(&send_text("q1", "First while down")).await;
@@ -190,7 +201,7 @@ async fn forged_unsigned_and_replayed_webhooks_change_nothing() {
     everywhere(|desk| async move {
         let Setup { relay, hook, _db } = relay_for(&*desk).await;
         let mut visitor = visitor(&relay).await;
-        visitor.send(&ClientFrame::RequestHandover).await;
+        ask_for_a_person(&*desk, &mut visitor).await;
         visitor.until_phase(Phase::Waiting).await;
         let remote = until_handed_over(&*desk, "the handover", |r| !r.entries.is_empty()).await;
 
@@ -224,7 +235,7 @@ async fn a_webhook_verified_for_another_site_never_reaches_this_sites_conversati
         let hook = |site: &str| format!("{}/webhooks/{}/{site}", relay.http_url(), desk.profile().name);
 
         let mut visitor = visitor(&relay).await;
-        visitor.send(&ClientFrame::RequestHandover).await;
+        ask_for_a_person(&*desk, &mut visitor).await;
         visitor.until_phase(Phase::Waiting).await;
         let remote = until_handed_over(&*desk, "the handover", |r| !r.entries.is_empty()).await;
 
@@ -248,7 +259,7 @@ async fn a_visitor_who_cancels_closes_the_helpdesks_conversation() {
         let Setup { relay, hook: _, _db } = relay_for(&*desk).await;
         let (profile, traffic) = (desk.profile(), desk.traffic());
         let mut visitor = visitor(&relay).await;
-        visitor.send(&ClientFrame::RequestHandover).await;
+        ask_for_a_person(&*desk, &mut visitor).await;
         visitor.until_phase(Phase::Waiting).await;
         if profile.kind == Kind::Ticket {
             visitor.until_message(Role::Bot, "will appear here").await;
@@ -400,7 +411,7 @@ async fn every_helpdesk_set_up_on_the_channels_page_tests_its_connection_and_tak
         let mut visitor = visitor(&relay).await;
         visitor.send(&send_text("q1", "My parcel for order 40123 never arrived")).await;
         visitor.until_message(Role::Bot, "").await;
-        visitor.send(&ClientFrame::RequestHandover).await;
+        ask_for_a_person(&*desk, &mut visitor).await;
         visitor.until_phase(Phase::Waiting).await;
         let remote = until_handed_over(&*desk, "the handover", |r| r.texts().iter().any(|t| t.contains("40123"))).await;
         assert_eq!(desk.reply(&hook, &remote.id, REPLY).send(&hook).await.0, 200);

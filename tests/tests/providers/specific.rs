@@ -12,11 +12,11 @@ use baton_tests::{
         Sim,
     },
     test_config,
-    widget_client::{claimed_visitor, signed_visitor, WidgetClient},
+    widget_client::{as_message, claimed_visitor, signed_visitor, WidgetClient},
     TestDb, TestRelay,
 };
 use serde_json::{json, Value};
-use shared::{ClientFrame, EventBody, Phase, Role, ServerFrame};
+use shared::{ClientFrame, EmailStep, EventBody, Phase, Role, ServerFrame};
 
 async fn relay_with(db: &TestDb, settings: &str) -> TestRelay {
     let mut config = test_config(db);
@@ -117,6 +117,74 @@ async fn only_a_signed_email_makes_the_existing_zendesk_user_the_requester() {
     let verified = || sim.last_ticket().filter(|t| t["requester_id"] == ada);
     let ticket = eventually("the verified visitor's ticket", verified, || sim.last_ticket()).await;
     assert!(first_comment(&ticket).contains("Email: ada@example.com"), "{ticket}");
+}
+
+/// A visitor on the demo site who wrote `question`, asked for a person, was asked for their
+/// email (before the handover) and gave `email`: the summary they were shown, and the frames
+/// read up to it, the handover's phase and the email's confirmation (in any order).
+async fn giving_email(relay: &TestRelay, question: &str, email: &str) -> (WidgetClient, String, Vec<ServerFrame>) {
+    let (mut visitor, _) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
+    visitor.next().await;
+    visitor.send(&baton_tests::widget_client::send_text("q1", question)).await;
+    visitor.until_message(Role::Bot, "").await;
+    visitor.send(&ClientFrame::RequestHandover).await;
+    let (ask, _) = visitor.until(|f| matches!(f, ServerFrame::AskEmail { .. })).await;
+    assert_eq!(ask, ServerFrame::AskEmail { step: EmailStep::BeforeHandover });
+    visitor.send(&ClientFrame::Email { email: email.into() }).await;
+    let saved = |f: &ServerFrame| *f == ServerFrame::EmailSaved { email: email.into() };
+    let waiting = |f: &ServerFrame| matches!(f, ServerFrame::Event(e) if matches!(&e.body, EventBody::Phase(p) if p.phase == Phase::Waiting));
+    let summary = |f: &ServerFrame| matches!(f, ServerFrame::Summary { .. });
+    let frames = visitor.until_each(&[&saved, &waiting, &summary]).await;
+    let Some(ServerFrame::Summary { text, link: None }) = frames.iter().find(|f| summary(f)).cloned() else {
+        panic!("a summary without a link: {frames:?}")
+    };
+    (visitor, text, frames)
+}
+
+/// Email capture with Intercom (live chat), on a site that lets the email given be the
+/// contact's: the lead Intercom gets carries it, and the summary the visitor is shown is the
+/// one in the agent's note.
+#[tokio::test]
+async fn the_email_given_in_the_prompt_is_the_intercom_leads_and_the_visitor_sees_the_notes_summary() {
+    let sim = Intercom::start().await;
+    let db = TestDb::new();
+    let capture = "[email_capture]\nwhen = \"before_handover\"\nuse_as_contact = true\n";
+    let relay = relay_with(&db, &format!("{}\n{capture}", sim.settings())).await;
+    let (_visitor, summary, _) =
+        giving_email(&relay, "My parcel 40123 is late, can someone check?", "grace@example.com").await;
+    let conversation = || sim.last_conversation().filter(|(_, parts)| note_of(parts).is_some());
+    let (_, parts) = eventually("the conversation with its note", conversation, || sim.last_conversation()).await;
+    let contact = sim.inner.lock().unwrap().contacts.iter().find(|c| c["id"] == parts[0]["author"]["id"]).cloned();
+    let contact = contact.expect("the conversation's contact");
+    assert_eq!(contact["email"], "grace@example.com", "{contact}");
+    let note = note_of(&parts).unwrap();
+    let escaped = summary.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    assert!(note.contains(&format!("<p>{escaped}</p>")), "the visitor's summary is the agent's:\n{summary}\n{note}");
+    assert!(summary.contains("40123") && summary.contains("grace@example.com"), "{summary}");
+    assert!(note.contains("Email (given by the visitor, not verified): grace@example.com"), "{note}");
+}
+
+/// Email capture with Zendesk Support (tickets): asked before the handover without the site
+/// saying when (a ticket is answered by email), the email given is the new requester's, the
+/// visitor is promised the answer there, and the summary shown is the ticket's first comment's.
+#[tokio::test]
+async fn a_ticket_helpdesk_asks_for_the_email_which_becomes_the_zendesk_requester() {
+    let sim: ZendeskSupport = Sim::start().await;
+    let db = TestDb::new();
+    let settings = format!("{}\n[email_capture]\nuse_as_contact = true\n", with_api_token(&sim.settings()));
+    let relay = relay_with(&db, &settings).await;
+    let (mut visitor, summary, frames) =
+        giving_email(&relay, "I was charged twice for order 40123", "grace@example.com").await;
+    let promise = "by email at grace@example.com";
+    if !frames.iter().any(|f| as_message(f).is_some_and(|m| m.author.role == Role::Bot && m.text.contains(promise))) {
+        visitor.until_message(Role::Bot, promise).await;
+    }
+    let ticket = eventually("the ticket", || sim.last_ticket(), || sim.last_ticket()).await;
+    let requester = sim.inner.lock().unwrap().users.iter().find(|u| u["id"] == ticket["requester_id"]).cloned();
+    let requester = requester.expect("the ticket's requester is a user");
+    assert_eq!(requester["email"], "grace@example.com", "{ticket}");
+    let first = ticket["comments"][0]["body"].as_str().unwrap_or_default().to_string();
+    assert!(first.contains(&format!("Bot summary:\n{}\n", summary.trim())), "{summary}\n{first}");
 }
 
 /// Zendesk Messaging's `open` first passes control to Baton's own switchboard integration

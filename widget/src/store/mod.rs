@@ -2,4 +2,4 @@
 
 pub mod model;
 
-pub use model::{Bubble, ChatState, Connection, Delivery, Effect, SendError};
+pub use model::{Bubble, ChatState, Connection, Delivery, Effect, EmailError, EmailPrompt, SendError, Summary};

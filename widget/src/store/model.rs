@@ -16,8 +16,8 @@
 //! comes back as an [`Effect`] for the caller to carry out.
 
 use shared::{
-    Action, Author, ClientFrame, ConversationEvent, ErrorCode, EventBody, Message, Phase, QuickReply, Role,
-    ServerFrame, Source, Theme, Visitor, MAX_FRAME_BYTES, MAX_MESSAGE_CHARS, PROTOCOL_VERSION,
+    Action, Author, ClientFrame, ConversationEvent, EmailCapture, EmailStep, ErrorCode, EventBody, Message, Phase,
+    QuickReply, Role, ServerFrame, Source, Theme, Visitor, MAX_FRAME_BYTES, MAX_MESSAGE_CHARS, PROTOCOL_VERSION,
 };
 
 use crate::i18n::{self, fill, Lang, Texts};
@@ -81,6 +81,32 @@ pub struct Pending {
 pub struct QueuePlace {
     pub position: u32,
     pub wait_seconds: u64,
+}
+
+/// Why the email prompt is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailPrompt {
+    /// The relay asked (`ask_email`): before a handover, or when nobody is available.
+    Asked(EmailStep),
+    /// The visitor chose to change the email given.
+    Editing,
+}
+
+/// Why the email typed was not saved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailError {
+    /// Not an address (`shared::email::check`, here or at the relay).
+    Invalid,
+    /// The chat is offline; nothing was sent.
+    Offline,
+}
+
+/// The summary passed on at a handover (`summary` frames), for the visitor to copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub text: String,
+    /// The contact form it is meant for (a site whose helpdesk is a link).
+    pub link: Option<String>,
 }
 
 /// A stored message event.
@@ -194,6 +220,16 @@ pub struct ChatState {
     pub site_language: Option<String>,
     /// The site's look, from `welcome`.
     pub site_theme: Theme,
+    /// The site asks for the visitor's email (`welcome`), with its consent wording if any.
+    pub email_capture: Option<EmailCapture>,
+    /// The visitor's email the conversation has (`welcome`, `email_saved`).
+    pub email: Option<String>,
+    /// The email prompt, while open.
+    pub email_prompt: Option<EmailPrompt>,
+    /// Why the email typed last was not saved.
+    pub email_error: Option<EmailError>,
+    /// The summary passed on at the handover.
+    pub summary: Option<Summary>,
     /// The languages the relay was last told of (in `hello` or a `language` frame).
     sent_languages: Option<Vec<String>>,
     welcomed: bool,
@@ -230,6 +266,11 @@ impl ChatState {
             chosen_language: None,
             site_language: None,
             site_theme: Theme::default(),
+            email_capture: None,
+            email: None,
+            email_prompt: None,
+            email_error: None,
+            summary: None,
             sent_languages: None,
             welcomed: false,
             visitor_unsent: false,
@@ -366,6 +407,46 @@ impl ChatState {
         }
     }
 
+    /// The visitor submitted the email prompt: the frame to send, or `None` with
+    /// [`ChatState::email_error`] set (not an address, or offline).
+    pub fn submit_email(&mut self, text: &str) -> Option<ClientFrame> {
+        let email = match shared::email::check(text) {
+            Ok(email) => email,
+            Err(_) => {
+                self.email_error = Some(EmailError::Invalid);
+                return None;
+            }
+        };
+        if !self.welcomed {
+            self.email_error = Some(EmailError::Offline);
+            return None;
+        }
+        self.email_error = None;
+        Some(ClientFrame::Email { email })
+    }
+
+    /// The visitor closed the prompt ("No, thanks"): when the relay asked, it is told (before
+    /// a handover it goes on without an email; a reconnect does not ask again); a change of
+    /// the email just closes.
+    pub fn dismiss_email(&mut self) -> Option<ClientFrame> {
+        let prompt = self.email_prompt.take();
+        self.email_error = None;
+        let asked = matches!(prompt, Some(EmailPrompt::Asked(_)));
+        (asked && self.welcomed).then_some(ClientFrame::SkipEmail)
+    }
+
+    /// The visitor wants to change the email given.
+    pub fn edit_email(&mut self) {
+        self.email_prompt = Some(EmailPrompt::Editing);
+        self.email_error = None;
+    }
+
+    /// The prompt's consent wording: the site's, else the widget's own.
+    pub fn email_consent(&self) -> String {
+        let site = self.email_capture.as_ref().and_then(|c| c.consent.as_deref()).filter(|c| !c.trim().is_empty());
+        site.unwrap_or(self.texts().email_consent).to_string()
+    }
+
     /// The frame for a quick reply's action or the handover buttons; `None` when offline
     /// (the buttons are disabled then).
     pub fn action(&self, action: Action) -> Option<ClientFrame> {
@@ -402,10 +483,17 @@ impl ChatState {
                 handover_button,
                 language,
                 theme,
+                email_capture,
+                email,
             } => {
                 self.set_handover_button(&handover_button);
                 self.site_theme = theme;
                 self.site_language = language;
+                self.email_capture = email_capture;
+                self.email = email;
+                // Asked again after the welcome if still open.
+                self.email_prompt = None;
+                self.summary = None;
                 let mut effects = self.welcome(v, conversation_id, resume_token, last_seq, bot_name, new_conversation);
                 // The site's language may change the list the hello carried.
                 if let Some(frame) = self.languages_changed() {
@@ -413,8 +501,11 @@ impl ChatState {
                 }
                 effects
             }
-            ServerFrame::Texts { handover_button } => {
+            ServerFrame::Texts { handover_button, email_consent } => {
                 self.set_handover_button(&handover_button);
+                if let Some(capture) = &mut self.email_capture {
+                    capture.consent = email_consent;
+                }
                 Vec::new()
             }
             ServerFrame::Queue { position, wait_seconds } => {
@@ -444,6 +535,21 @@ impl ChatState {
                 Vec::new()
             }
             ServerFrame::Pong => Vec::new(),
+            ServerFrame::AskEmail { step } => {
+                self.email_prompt = Some(EmailPrompt::Asked(step));
+                self.email_error = None;
+                Vec::new()
+            }
+            ServerFrame::EmailSaved { email } => {
+                self.email = Some(email);
+                self.email_prompt = None;
+                self.email_error = None;
+                Vec::new()
+            }
+            ServerFrame::Summary { text, link } => {
+                self.summary = Some(Summary { text, link });
+                Vec::new()
+            }
         }
     }
 
@@ -533,6 +639,16 @@ impl ChatState {
                 if change.phase != Phase::Waiting {
                     self.queue = None;
                 }
+                // The handover went on (the visitor wrote instead of answering the prompt), or
+                // the conversation is back with the bot: the prompt and summary of it are done.
+                if change.phase != Phase::Bot
+                    && self.email_prompt == Some(EmailPrompt::Asked(EmailStep::BeforeHandover))
+                {
+                    self.email_prompt = None;
+                }
+                if change.phase == Phase::Bot && self.summary.as_ref().is_some_and(|s| s.link.is_none()) {
+                    self.summary = None;
+                }
                 if change.phase != Phase::Agent && self.typing.as_ref().is_some_and(|t| t.role == Role::Agent) {
                     self.typing = None;
                 }
@@ -561,6 +677,9 @@ impl ChatState {
             if let Some(p) = self.outbox.iter_mut().find(|p| p.client_id == id) {
                 p.delivery = Delivery::Failed(code);
             }
+        }
+        if code == ErrorCode::InvalidEmail {
+            self.email_error = Some(EmailError::Invalid);
         }
         effects.push(Effect::Log(format!("relay error {code:?}: {message}")));
         if matches!(code, ErrorCode::UnsupportedVersion | ErrorCode::UnknownSite | ErrorCode::OriginNotAllowed) {
@@ -716,6 +835,7 @@ pub fn fatal_text(t: &Texts, code: ErrorCode) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::EN;
     use shared::Message;
 
     fn welcome(conv: &str, last_seq: u64, new_conversation: bool) -> ServerFrame {
@@ -729,6 +849,8 @@ mod tests {
             handover_button: "Talk to a person".into(),
             language: None,
             theme: Theme::default(),
+            email_capture: None,
+            email: None,
         }
     }
 
@@ -1220,7 +1342,7 @@ mod tests {
             Some(ClientFrame::Language { languages: vec!["nl".into(), "fr".into(), "de-de".into(), "en".into()] })
         );
         assert_eq!(s.lang, Lang::Nl);
-        s.apply(ServerFrame::Texts { handover_button: "Met een persoon praten".into() });
+        s.apply(ServerFrame::Texts { handover_button: "Met een persoon praten".into(), email_consent: None });
         assert_eq!(s.handover_label(), Some("Met een persoon praten"));
         // Texts the widget makes itself follow the language.
         s.apply(phase(1, Phase::Waiting, None));
@@ -1237,5 +1359,76 @@ mod tests {
         assert!(fx.contains(&Effect::Send(ClientFrame::Language {
             languages: vec!["nl".into(), "de-de".into(), "en".into()]
         })));
+    }
+
+    #[test]
+    fn the_email_prompt_opens_when_asked_checks_here_and_closes_when_saved() {
+        let mut s = ChatState::new();
+        let capture = EmailCapture { consent: Some("Only for this request.".into()) };
+        let mut frame = welcome("c1", 0, true);
+        if let ServerFrame::Welcome { email_capture, .. } = &mut frame {
+            *email_capture = Some(capture);
+        }
+        s.apply(frame);
+        assert_eq!(s.email_consent(), "Only for this request.");
+        s.apply(ServerFrame::AskEmail { step: EmailStep::BeforeHandover });
+        assert_eq!(s.email_prompt, Some(EmailPrompt::Asked(EmailStep::BeforeHandover)));
+        // Refused here, with the reason shown; nothing goes out.
+        assert_eq!(s.submit_email("ada at example.com"), None);
+        assert_eq!(s.email_error, Some(EmailError::Invalid));
+        assert_eq!(s.submit_email(" ada@Example.com "), Some(ClientFrame::Email { email: "ada@example.com".into() }));
+        assert_eq!(s.email_error, None);
+        // The relay's refusal shows the same error; its confirmation closes the prompt.
+        s.apply(ServerFrame::Error {
+            code: ErrorCode::InvalidEmail,
+            message: "no".into(),
+            client_id: None,
+            retry_after: None,
+        });
+        assert_eq!(s.email_error, Some(EmailError::Invalid));
+        s.apply(ServerFrame::EmailSaved { email: "ada@example.com".into() });
+        assert_eq!((s.email_prompt, s.email.as_deref(), s.email_error), (None, Some("ada@example.com"), None));
+        // Changed later: the prompt opens on the visitor's click; closing it sends nothing.
+        s.edit_email();
+        assert_eq!(s.email_prompt, Some(EmailPrompt::Editing));
+        assert_eq!(s.dismiss_email(), None);
+        assert_eq!(s.email_prompt, None);
+        // In a language change the site's wording follows; without one, the widget's own.
+        s.apply(ServerFrame::Texts { handover_button: "x".into(), email_consent: None });
+        assert_eq!(s.email_consent(), EN.email_consent);
+    }
+
+    #[test]
+    fn skipping_the_prompt_before_a_handover_tells_the_relay_and_offline_nothing_is_sent() {
+        let mut s = online();
+        s.apply(ServerFrame::AskEmail { step: EmailStep::BeforeHandover });
+        assert_eq!(s.dismiss_email(), Some(ClientFrame::SkipEmail));
+        s.apply(ServerFrame::AskEmail { step: EmailStep::Unavailable });
+        assert_eq!(s.dismiss_email(), Some(ClientFrame::SkipEmail), "the relay does not ask again");
+        s.apply(ServerFrame::AskEmail { step: EmailStep::BeforeHandover });
+        s.set_connection(Connection::Offline);
+        assert_eq!(s.submit_email("ada@example.com"), None);
+        assert_eq!(s.email_error, Some(EmailError::Offline));
+        // The handover went on (the visitor wrote instead): the prompt closes.
+        let mut s = online();
+        s.apply(ServerFrame::AskEmail { step: EmailStep::BeforeHandover });
+        s.apply(phase(2, Phase::Waiting, None));
+        assert_eq!(s.email_prompt, None);
+    }
+
+    #[test]
+    fn the_summary_shows_from_the_handover_until_the_bot_is_back_unless_it_is_for_a_form() {
+        let mut s = online();
+        s.apply(phase(2, Phase::Waiting, None));
+        s.apply(ServerFrame::Summary { text: "The visitor needs: a refund.".into(), link: None });
+        assert_eq!(s.summary, Some(Summary { text: "The visitor needs: a refund.".into(), link: None }));
+        s.apply(phase(3, Phase::Agent, Some("Alex")));
+        assert!(s.summary.is_some(), "kept while the agent chats");
+        s.apply(phase(4, Phase::Bot, None));
+        assert_eq!(s.summary, None);
+        let form = Summary { text: "s".into(), link: Some("https://shop.example/contact".into()) };
+        s.apply(ServerFrame::Summary { text: form.text.clone(), link: form.link.clone() });
+        s.apply(phase(5, Phase::Bot, None));
+        assert_eq!(s.summary, Some(form), "a link site's summary stays for pasting");
     }
 }

@@ -11,8 +11,8 @@
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use shared::{
-    Action, Author, ConversationEvent, ErrorCode, EventBody, Message, Phase, PhaseChange, QuickReply, Role,
-    ServerFrame, Source, Theme,
+    Action, Author, ConversationEvent, EmailCapture, EmailStep, ErrorCode, EventBody, Message, Phase, PhaseChange,
+    QuickReply, Role, ServerFrame, Source, Theme,
 };
 
 type Object = Map<String, Value>;
@@ -72,7 +72,7 @@ fn bool_field(o: &Object, key: &str) -> Result<bool, String> {
         .ok_or_else(|| format!("`{key}`: expected a boolean"))
 }
 
-/// A unit enum (`ErrorCode`, `Role`) through its own derived impl.
+/// A unit enum (`ErrorCode`, `Role`, `EmailStep`) through its own derived impl.
 fn unit_enum<T: DeserializeOwned>(o: &mut Object, key: &str) -> Result<T, String> {
     serde_json::from_value(field(o, key)?).map_err(|e| format!("`{key}`: {e}"))
 }
@@ -94,8 +94,19 @@ fn frame(value: Value) -> Result<ServerFrame, String> {
                 None => Theme::default(),
                 Some(v) => theme(v)?,
             },
+            email_capture: match o.remove("email_capture") {
+                None | Some(Value::Null) => None,
+                Some(v) => Some(EmailCapture { consent: opt_string(&mut object(v, "email_capture")?, "consent")? }),
+            },
+            email: opt_string(&mut o, "email")?,
         },
-        "texts" => ServerFrame::Texts { handover_button: string(&mut o, "handover_button")? },
+        "texts" => ServerFrame::Texts {
+            handover_button: string(&mut o, "handover_button")?,
+            email_consent: opt_string(&mut o, "email_consent")?,
+        },
+        "ask_email" => ServerFrame::AskEmail { step: unit_enum::<EmailStep>(&mut o, "step")? },
+        "email_saved" => ServerFrame::EmailSaved { email: string(&mut o, "email")? },
+        "summary" => ServerFrame::Summary { text: string(&mut o, "text")?, link: opt_string(&mut o, "link")? },
         "queue" => {
             ServerFrame::Queue { position: u32_field(&o, "position")?, wait_seconds: u64_field(&o, "wait_seconds")? }
         }
@@ -276,6 +287,18 @@ mod tests {
             json!({"type": "typing", "author": {"role": "agent"}, "on": false}),
             json!({"type": "pong"}),
             json!({"type": "pong", "unexpected": true}),
+            json!({"type": "welcome", "v": 1, "conversation_id": "cv", "resume_token": "tok",
+                   "last_seq": 0, "bot_name": "Baton", "new_conversation": true, "handover_button": "x",
+                   "email_capture": {"consent": "Only for this."}, "email": "ada@example.com"}),
+            json!({"type": "welcome", "v": 1, "conversation_id": "cv", "resume_token": "tok",
+                   "last_seq": 0, "bot_name": "Baton", "new_conversation": true, "handover_button": "x",
+                   "email_capture": {}, "email": null}),
+            json!({"type": "texts", "handover_button": "x", "email_consent": "Nur dafür."}),
+            json!({"type": "ask_email", "step": "before_handover"}),
+            json!({"type": "ask_email", "step": "unavailable"}),
+            json!({"type": "email_saved", "email": "ada@example.com"}),
+            json!({"type": "summary", "text": "The visitor needs: \"a refund\"."}),
+            json!({"type": "summary", "text": "s", "link": "https://shop.example/contact"}),
             json!({"type": "draft", "draft_id": "d1", "author": {"role": "bot", "name": "Baton"}, "text": "We ship"}),
             json!({"type": "draft", "draft_id": "d1", "author": {"role": "bot"}, "text": ""}),
             json!({"type": "event", "seq": 12, "at": 6, "kind": "message",
@@ -299,6 +322,7 @@ mod tests {
             "rate_limited",
             "not_allowed",
             "internal",
+            "invalid_email",
         ] {
             let v = json!({"type": "error", "code": code, "message": "m"});
             assert!(decode(&v.to_string()).is_ok(), "{code}");
@@ -333,6 +357,13 @@ mod tests {
                    "last_seq": 3, "bot_name": "Baton", "new_conversation": false,
                    "handover_button": "x", "theme": "dark"}),
             json!({"type": "texts"}),
+            json!({"type": "ask_email", "step": "whenever"}),
+            json!({"type": "ask_email"}),
+            json!({"type": "email_saved"}),
+            json!({"type": "summary", "link": "https://shop.example/contact"}),
+            json!({"type": "welcome", "v": 1, "conversation_id": "cv", "resume_token": "tok",
+                   "last_seq": 3, "bot_name": "Baton", "new_conversation": false,
+                   "handover_button": "x", "email_capture": {"consent": 5}}),
             json!({"type": "event", "seq": 1, "at": 1, "kind": "phase", "phase": "lunch"}),
             json!({"type": "event", "seq": 1, "at": 1, "kind": "rating", "score": 300}),
             json!({"type": "event", "seq": 1, "at": 1, "kind": "message", "author": {"role": "bot"}, "text": "x",

@@ -283,6 +283,7 @@ mod tests {
         Handover {
             summary: "Wants a refund for order 1234.".into(),
             visitor_messages: vec!["Where is my refund for order 1234?".into(), "A person please".into()],
+            given_email_is_contact: false,
             ..crate::connectors::testing::handover(email)
         }
     }

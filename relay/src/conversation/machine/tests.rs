@@ -12,10 +12,15 @@ fn sam() -> AgentRef {
 fn states() -> Vec<State> {
     vec![
         State::default(),
-        State { phase: Phase::Bot, awaiting_email: true },
-        State { phase: Phase::Waiting { reason: Reason::ExplicitRequest, since: 1 }, awaiting_email: false },
-        State { phase: Phase::Agent { agent: alex() }, awaiting_email: false },
-        State { phase: Phase::Ended { agent: alex() }, awaiting_email: false },
+        State { phase: Phase::Bot, awaiting_email: true, email_before: None },
+        State { phase: Phase::Bot, awaiting_email: false, email_before: Some(Reason::Frustration) },
+        State {
+            phase: Phase::Waiting { reason: Reason::ExplicitRequest, since: 1 },
+            awaiting_email: false,
+            email_before: None,
+        },
+        State { phase: Phase::Agent { agent: alex() }, awaiting_email: false, email_before: None },
+        State { phase: Phase::Ended { agent: alex() }, awaiting_email: false, email_before: None },
     ]
 }
 
@@ -25,7 +30,12 @@ fn message(text: &str, signals: Signals) -> Input {
 
 /// The actor's answer to a `CheckAvailability` for an explicit request.
 fn decided(channel: Channel, availability: Availability) -> Input {
-    Input::AvailabilityKnown { reason: Reason::ExplicitRequest, channel, availability, now: 5 }
+    Input::AvailabilityKnown { reason: Reason::ExplicitRequest, channel, availability, ask_email: false, now: 5 }
+}
+
+/// The same answer on a site that wants the visitor's email first.
+fn decided_asking_email(channel: Channel, availability: Availability) -> Input {
+    Input::AvailabilityKnown { reason: Reason::ExplicitRequest, channel, availability, ask_email: true, now: 5 }
 }
 
 fn inputs() -> Vec<Input> {
@@ -50,6 +60,8 @@ fn inputs() -> Vec<Input> {
         Input::Rate { score: 5 },
         Input::Rate { score: 0 },
         Input::Rate { score: 6 },
+        Input::Email { email: "ada@example.com".into(), now: 5 },
+        Input::SkipEmail { now: 5 },
     ];
     for channel in [Channel::Widget, Channel::Http] {
         inputs.push(Input::RequestHandover { reason: Reason::ExplicitRequest, channel, now: 5 });
@@ -61,6 +73,7 @@ fn inputs() -> Vec<Input> {
             Availability::LinkOnly,
         ] {
             inputs.push(decided(channel, availability));
+            inputs.push(decided_asking_email(channel, availability));
         }
     }
     inputs
@@ -169,6 +182,7 @@ fn words_asking_for_a_person_check_availability_then_start_the_handover() {
         reason: Reason::Frustration,
         channel: Channel::Widget,
         availability: Availability::Available,
+        ask_email: false,
         now: 5,
     };
     let effects = s.handle(answer).unwrap();
@@ -209,7 +223,7 @@ fn a_plain_message_never_checks_availability() {
 #[test]
 fn while_waiting_or_with_an_agent_the_bot_is_silent_and_the_people_get_the_message() {
     for phase in [Phase::Waiting { reason: Reason::Topic, since: 0 }, Phase::Agent { agent: alex() }] {
-        let mut s = State { phase: phase.clone(), awaiting_email: false };
+        let mut s = State { phase: phase.clone(), awaiting_email: false, email_before: None };
         assert_eq!(s.handle(message("hello?", Signals::default())), Ok(vec![Effect::RelayToAgent]));
         assert_eq!(s.phase, phase);
     }
@@ -229,8 +243,11 @@ fn a_link_site_gets_the_link_and_stays_with_the_bot() {
 
 #[test]
 fn the_helpdesk_being_slow_or_refusing_is_told_to_the_visitor() {
-    let waiting =
-        || State { phase: Phase::Waiting { reason: Reason::ExplicitRequest, since: 0 }, awaiting_email: false };
+    let waiting = || State {
+        phase: Phase::Waiting { reason: Reason::ExplicitRequest, since: 0 },
+        awaiting_email: false,
+        email_before: None,
+    };
     let mut s = waiting();
     assert_eq!(
         s.handle(Input::HandoverDelayed),
@@ -241,19 +258,24 @@ fn the_helpdesk_being_slow_or_refusing_is_told_to_the_visitor() {
         s.handle(Input::HandoverFailed),
         Ok(vec![Effect::PhaseChanged, Effect::Say { text: Text::Unavailable, cancel_button: false }])
     );
-    assert_eq!(s, State { phase: Phase::Bot, awaiting_email: true }, "the visitor can leave an email");
+    assert_eq!(
+        s,
+        State { phase: Phase::Bot, awaiting_email: true, email_before: None },
+        "the visitor can leave an email"
+    );
     assert_eq!(s.handle(Input::HandoverFailed), Ok(vec![]));
 }
 
 #[test]
 fn the_helpdesk_closing_its_side_ends_the_chat_or_the_wait() {
-    let mut s = State { phase: Phase::Agent { agent: alex() }, awaiting_email: false };
+    let mut s = State { phase: Phase::Agent { agent: alex() }, awaiting_email: false, email_before: None };
     assert_eq!(
         s.handle(Input::ClosedByHelpdesk),
         Ok(vec![Effect::PhaseChanged, Effect::Say { text: Text::AgentEnded, cancel_button: false }, Effect::AskRating])
     );
     assert_eq!(s.phase, Phase::Ended { agent: alex() });
-    let mut s = State { phase: Phase::Waiting { reason: Reason::Topic, since: 0 }, awaiting_email: false };
+    let mut s =
+        State { phase: Phase::Waiting { reason: Reason::Topic, since: 0 }, awaiting_email: false, email_before: None };
     assert_eq!(
         s.handle(Input::ClosedByHelpdesk),
         Ok(vec![Effect::PhaseChanged, Effect::Say { text: Text::BotBack, cancel_button: false }])
@@ -264,8 +286,11 @@ fn the_helpdesk_closing_its_side_ends_the_chat_or_the_wait() {
 #[test]
 fn cancel_by_quick_reply_or_phrase_returns_to_the_bot() {
     for input in [Input::Cancel, message("cancel", Signals { cancel: true, ..Signals::default() })] {
-        let mut s =
-            State { phase: Phase::Waiting { reason: Reason::ExplicitRequest, since: 0 }, awaiting_email: false };
+        let mut s = State {
+            phase: Phase::Waiting { reason: Reason::ExplicitRequest, since: 0 },
+            awaiting_email: false,
+            email_before: None,
+        };
         let effects = s.handle(input).unwrap();
         assert_eq!(
             effects,
@@ -281,7 +306,7 @@ fn cancel_by_quick_reply_or_phrase_returns_to_the_bot() {
 
 #[test]
 fn the_cancel_phrase_with_an_agent_is_an_ordinary_message() {
-    let mut s = State { phase: Phase::Agent { agent: alex() }, awaiting_email: false };
+    let mut s = State { phase: Phase::Agent { agent: alex() }, awaiting_email: false, email_before: None };
     assert_eq!(
         s.handle(message("cancel", Signals { cancel: true, ..Signals::default() })),
         Ok(vec![Effect::RelayToAgent])
@@ -298,7 +323,7 @@ fn unavailable_asks_for_an_email_and_saves_a_follow_up() {
             s.handle(decided(Channel::Widget, availability)),
             Ok(vec![Effect::Say { text: Text::Unavailable, cancel_button: false }])
         );
-        assert_eq!(s, State { phase: Phase::Bot, awaiting_email: true });
+        assert_eq!(s, State { phase: Phase::Bot, awaiting_email: true, email_before: None });
         let effects =
             s.handle(message("me@example.com", Signals { email: Some("me@example.com".into()), ..Signals::default() }));
         assert_eq!(
@@ -325,12 +350,20 @@ fn the_http_channel_gets_the_unsupported_channel_message() {
 #[test]
 fn agent_joins_while_visitor_cancels_first_come_wins() {
     // Cancel first: the agent is refused.
-    let mut s = State { phase: Phase::Waiting { reason: Reason::ExplicitRequest, since: 0 }, awaiting_email: false };
+    let mut s = State {
+        phase: Phase::Waiting { reason: Reason::ExplicitRequest, since: 0 },
+        awaiting_email: false,
+        email_before: None,
+    };
     s.handle(Input::Cancel).unwrap();
     assert_eq!(s.handle(Input::AgentAccept { agent: alex() }), Err(Refusal::NotWaiting));
     assert_eq!(s.phase, Phase::Bot);
     // Accept first: the cancel is refused.
-    let mut s = State { phase: Phase::Waiting { reason: Reason::ExplicitRequest, since: 0 }, awaiting_email: false };
+    let mut s = State {
+        phase: Phase::Waiting { reason: Reason::ExplicitRequest, since: 0 },
+        awaiting_email: false,
+        email_before: None,
+    };
     s.handle(Input::AgentAccept { agent: alex() }).unwrap();
     assert_eq!(s.handle(Input::Cancel), Err(Refusal::AgentAlreadyJoined));
     assert_eq!(s.phase, Phase::Agent { agent: alex() });
@@ -338,7 +371,11 @@ fn agent_joins_while_visitor_cancels_first_come_wins() {
 
 #[test]
 fn two_agents_accept_at_once_one_gets_it() {
-    let mut s = State { phase: Phase::Waiting { reason: Reason::ExplicitRequest, since: 0 }, awaiting_email: false };
+    let mut s = State {
+        phase: Phase::Waiting { reason: Reason::ExplicitRequest, since: 0 },
+        awaiting_email: false,
+        email_before: None,
+    };
     assert_eq!(
         s.handle(Input::AgentAccept { agent: alex() }),
         Ok(vec![Effect::PhaseChanged, Effect::Say { text: Text::AgentJoined, cancel_button: false }])
@@ -349,7 +386,7 @@ fn two_agents_accept_at_once_one_gets_it() {
 
 #[test]
 fn only_the_owner_speaks_types_and_ends() {
-    let mut s = State { phase: Phase::Agent { agent: alex() }, awaiting_email: false };
+    let mut s = State { phase: Phase::Agent { agent: alex() }, awaiting_email: false, email_before: None };
     assert_eq!(s.handle(Input::AgentMessage { agent_id: "a2".into() }), Err(Refusal::NotOwner));
     assert_eq!(s.handle(Input::AgentTyping { agent_id: "a1".into() }), Ok(vec![Effect::RelayAgentTyping]));
     assert_eq!(s.handle(Input::AgentEnd { agent_id: "a2".into() }), Err(Refusal::NotOwner));
@@ -363,7 +400,7 @@ fn only_the_owner_speaks_types_and_ends() {
 
 #[test]
 fn after_the_agent_ends_a_rating_or_a_question_brings_the_bot_back() {
-    let mut s = State { phase: Phase::Ended { agent: alex() }, awaiting_email: false };
+    let mut s = State { phase: Phase::Ended { agent: alex() }, awaiting_email: false, email_before: None };
     assert_eq!(s.handle(Input::Rate { score: 9 }), Err(Refusal::BadRating));
     assert_eq!(
         s.handle(Input::Rate { score: 4 }),
@@ -376,7 +413,7 @@ fn after_the_agent_ends_a_rating_or_a_question_brings_the_bot_back() {
     assert_eq!(s.phase, Phase::Bot);
     assert_eq!(s.handle(Input::Rate { score: 4 }), Err(Refusal::NothingToRate));
 
-    let mut s = State { phase: Phase::Ended { agent: alex() }, awaiting_email: false };
+    let mut s = State { phase: Phase::Ended { agent: alex() }, awaiting_email: false, email_before: None };
     assert_eq!(
         s.handle(message("one more thing", Signals::default())),
         Ok(vec![
@@ -398,15 +435,15 @@ fn state_round_trips_through_its_stored_form() {
 
 #[test]
 fn asking_for_a_person_right_after_an_agent_chat_changes_phase_once() {
-    let mut s = State { phase: Phase::Ended { agent: alex() }, awaiting_email: false };
+    let mut s = State { phase: Phase::Ended { agent: alex() }, awaiting_email: false, email_before: None };
     let effects = s.handle(decided(Channel::Widget, Availability::Available)).unwrap();
     assert_eq!(effects.iter().filter(|e| **e == Effect::PhaseChanged).count(), 1);
     assert!(matches!(s.phase, Phase::Waiting { .. }));
 
-    let mut s = State { phase: Phase::Ended { agent: alex() }, awaiting_email: false };
+    let mut s = State { phase: Phase::Ended { agent: alex() }, awaiting_email: false, email_before: None };
     let effects = s.handle(decided(Channel::Widget, Availability::NoAgentOnline)).unwrap();
     assert_eq!(effects, vec![Effect::PhaseChanged, Effect::Say { text: Text::Unavailable, cancel_button: false }]);
-    assert_eq!(s, State { phase: Phase::Bot, awaiting_email: true });
+    assert_eq!(s, State { phase: Phase::Bot, awaiting_email: true, email_before: None });
 }
 
 #[test]
@@ -451,4 +488,73 @@ fn the_machine_does_no_io() {
     for word in [".await", "async", "tokio", "sqlx", "reqwest", "axum", "crate::", "std::fs", "std::net"] {
         assert!(!names(word), "machine.rs names {word:?}: the conversation core does no I/O");
     }
+}
+
+#[test]
+fn a_site_wanting_the_email_asks_before_the_handover_and_the_answer_or_a_skip_starts_it() {
+    let started = |reason| {
+        vec![
+            Effect::PhaseChanged,
+            Effect::StartHandover { reason },
+            Effect::OpenRemote,
+            Effect::Say { text: Text::HandoverStarted, cancel_button: true },
+        ]
+    };
+    let mut s = State::default();
+    assert_eq!(s.handle(decided_asking_email(Channel::Widget, Availability::Available)), Ok(vec![Effect::AskEmail]));
+    assert_eq!((&s.phase, s.email_before), (&Phase::Bot, Some(Reason::ExplicitRequest)), "nothing started yet");
+    let email = Input::Email { email: "ada@example.com".into(), now: 7 };
+    let mut expected = vec![Effect::SaveEmail { email: "ada@example.com".into() }];
+    expected.extend(started(Reason::ExplicitRequest));
+    assert_eq!(s.handle(email.clone()), Ok(expected));
+    assert_eq!(s.phase, Phase::Waiting { reason: Reason::ExplicitRequest, since: 7 });
+    assert_eq!(s.email_before, None);
+    // Changed later: kept, nothing else happens.
+    assert_eq!(s.handle(email), Ok(vec![Effect::SaveEmail { email: "ada@example.com".into() }]));
+
+    let mut s = State { email_before: Some(Reason::Frustration), ..State::default() };
+    assert_eq!(s.handle(Input::SkipEmail { now: 7 }), Ok(started(Reason::Frustration)));
+    assert_eq!(s.handle(Input::SkipEmail { now: 8 }), Ok(vec![]), "a second skip does nothing");
+
+    // Any other message skips it too; a cancel phrase or the cancel withdraws the request.
+    let mut s = State { email_before: Some(Reason::ExplicitRequest), ..State::default() };
+    assert_eq!(s.handle(message("where is my parcel?", Signals::default())), Ok(started(Reason::ExplicitRequest)));
+    for cancel in [Input::Cancel, message("never mind", Signals { cancel: true, ..Signals::default() })] {
+        let mut s = State { email_before: Some(Reason::ExplicitRequest), ..State::default() };
+        assert_eq!(s.handle(cancel), Ok(vec![Effect::Say { text: Text::Cancelled, cancel_button: false }]));
+        assert_eq!(s, State::default());
+    }
+}
+
+#[test]
+fn the_email_is_asked_only_when_a_person_is_available_in_the_widget() {
+    for availability in [Availability::NoAgentOnline, Availability::OutsideOfficeHours, Availability::LinkOnly] {
+        let mut s = State::default();
+        let effects = s.handle(decided_asking_email(Channel::Widget, availability)).unwrap();
+        assert!(!effects.contains(&Effect::AskEmail), "{availability:?}: {effects:?}");
+        assert_eq!(s.email_before, None);
+    }
+    let mut s = State::default();
+    let effects = s.handle(decided_asking_email(Channel::Http, Availability::Available)).unwrap();
+    assert_eq!(effects, vec![Effect::Say { text: Text::UnsupportedChannel, cancel_button: false }]);
+}
+
+#[test]
+fn an_email_given_at_the_unavailable_step_is_a_follow_up() {
+    let mut s = State::default();
+    s.handle(decided(Channel::Widget, Availability::NoAgentOnline)).unwrap();
+    assert!(s.awaiting_email);
+    let effects = s.handle(Input::Email { email: "ada@example.com".into(), now: 6 }).unwrap();
+    assert_eq!(
+        effects,
+        vec![
+            Effect::SaveFollowUp { email: "ada@example.com".into() },
+            Effect::Say { text: Text::FollowUpSaved, cancel_button: false }
+        ]
+    );
+    assert!(!s.awaiting_email);
+    // Declined: not asked again (a reconnecting widget is not shown the prompt).
+    let mut s = State { awaiting_email: true, ..State::default() };
+    assert_eq!(s.handle(Input::SkipEmail { now: 6 }), Ok(vec![]));
+    assert!(!s.awaiting_email);
 }
