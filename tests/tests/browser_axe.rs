@@ -2,7 +2,7 @@
 //! on any page of the owner dashboard, in the states an owner meets (errors at fields, a tried
 //! sentence, a new invitation, a wrong password), nor in the widget's states on the demo page (closed, open,
 //! answered by the bot, waiting for a person with the cancel button, with an agent, asking for a
-//! rating, dark); and from the
+//! rating, dark, German with a message in Arabic); and from the
 //! keyboard, Tab reaches every control of each page and each control shows its focus.
 //! axe-core comes from `.tools/` (`scripts/tools.sh browser`); the widget from `dist/`
 //! (`trunk build --release`).
@@ -187,6 +187,26 @@ async fn the_widget_passes_axe_closed_open_answered_waiting_with_an_agent_rating
     assert_eq!(scheme, "dark", "the widget follows the browser's dark scheme");
     check(&dark, "the widget open in a dark colour scheme").await;
     dark.close().await;
+
+    // The widget in German (the demo page says lang="en", so the page asks for German), and a
+    // visitor writing Arabic (right to left).
+    let german = Browser::start_with(Options { languages: Some("de-DE,de"), ..Options::default() }).await;
+    german.goto(&relay.http_url()).await;
+    german.open_chat().await;
+    german.wait_online().await;
+    german.eval("Baton.setLanguage('de'); return true;").await;
+    let placeholder = "return root.querySelector('[data-testid=composer]').placeholder.startsWith('Nachricht');";
+    german.wait_for("the German placeholder", placeholder).await;
+    german.type_and_send("مرحبا، كم يستغرق التوصيل إلى دبي؟").await;
+    german.wait_for_message("visitor", "مرحبا").await;
+    german
+        .wait_for(
+            "the bot's answer",
+            "return root.querySelectorAll('[data-testid=message][data-role=bot]').length >= 2;",
+        )
+        .await;
+    check(&german, "the widget in German with a message in Arabic").await;
+    german.close().await;
 }
 
 /// The checks fail where they should: on a page with an image without a text, an unlabelled
