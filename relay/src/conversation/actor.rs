@@ -10,6 +10,7 @@ use super::{
     draft::Drafts,
     lease::{Lease, LeaseState},
     machine::{Availability, Channel, Effect, Input, Phase, Reason, State, Text},
+    recent::{Recent, HISTORY_EVENTS},
     registry::{Commands, Exit, Seat},
     signals::{self, Verdict},
     AgentAction, Command, ConversationError, Deps, HelpdeskEvent, VisitorAction,
@@ -31,8 +32,6 @@ use crate::{
 
 /// While the relay shuts down, an actor with nothing queued for this long exits.
 const DRAIN_IDLE: Duration = Duration::from_millis(10);
-/// How many earlier turns the bot and the summary see.
-const HISTORY_TURNS: u64 = 30;
 
 struct Actor {
     id: String,
@@ -46,6 +45,9 @@ struct Actor {
     last_visitor: Option<(String, String)>,
     /// What the triggers made of the conversation so far.
     brain: Brain,
+    /// The last events, read from the store the first time the bot or a summary needs them,
+    /// then kept as this actor appends.
+    recent: Option<Recent>,
 }
 
 /// The triggers' findings the machine does not keep: why (in words) a handover starts, and
@@ -175,7 +177,8 @@ async fn start(starting: Box<Starting>, exit: &Exit) -> Option<(Actor, Option<Le
         tracing::error!(conversation = %id, %error, "stored state unreadable; the bot takes over");
         State::default()
     });
-    let mut actor = Actor { id, site, sites, deps, conversation, state, last_visitor: None, brain: Brain::default() };
+    let mut actor =
+        Actor { id, site, sites, deps, conversation, state, last_visitor: None, brain: Brain::default(), recent: None };
     Box::pin(actor.redo_pending()).await;
     Box::pin(actor.resume_handover()).await;
     Some((actor, lease, commands))
@@ -393,6 +396,7 @@ impl Actor {
                 let appended = match appended {
                     Ok(appended) => appended,
                     Err(error) => {
+                        self.recent = None;
                         if let Some(stored) = stored.take() {
                             let _ = stored.send(Err(ConversationError::Store(error)));
                         }
@@ -924,22 +928,28 @@ impl Actor {
     }
 
     /// Tells every watcher of a stored event; counts it if it is a message.
-    fn publish(&self, event: event::Event) {
+    fn publish(&mut self, event: event::Event) {
         if let EventBody::Message(message) = &event.body {
             self.deps.metrics.message_stored(message.author.role);
+        }
+        if let Some(recent) = &mut self.recent {
+            recent.push(&event);
         }
         self.deps.bus.publish(&self.id, BusMessage::Event(Box::new(event)));
         self.inbox_changed();
     }
 
     /// Stores an event and tells every watcher. Returns its sequence number.
-    async fn post(&self, body: EventBody) -> Result<Option<u64>, ConversationError> {
+    async fn post(&mut self, body: EventBody) -> Result<Option<u64>, ConversationError> {
         self.post_once(body, None).await
     }
 
     /// [`Self::post`], at most once per `key` (nothing is stored or told the second time).
-    async fn post_once(&self, body: EventBody, key: Option<&str>) -> Result<Option<u64>, ConversationError> {
-        match self.deps.store.append(&self.id, &body, key).await? {
+    async fn post_once(&mut self, body: EventBody, key: Option<&str>) -> Result<Option<u64>, ConversationError> {
+        let appended = self.deps.store.append(&self.id, &body, key).await;
+        // A failed append may still have been stored (a writer that stopped before answering):
+        // the kept history is read again from the store next time.
+        match appended.inspect_err(|_| self.recent = None)? {
             Appended::New(event) => {
                 let seq = event.seq;
                 self.publish(event);
@@ -950,26 +960,15 @@ impl Actor {
     }
 
     /// The last turns of the conversation, oldest first, without system messages.
-    async fn history(&self) -> Result<Vec<Turn>, ConversationError> {
+    async fn history(&mut self) -> Result<Vec<Turn>, ConversationError> {
+        if let Some(recent) = &self.recent {
+            return Ok(recent.turns());
+        }
         let last_seq = self.deps.store.conversation(&self.id).await?.map(|c| c.last_seq).unwrap_or_default();
-        let events = self
-            .deps
-            .store
-            .events_after(&self.id, last_seq.saturating_sub(HISTORY_TURNS), HISTORY_TURNS as u32)
-            .await?;
-        Ok(events
-            .into_iter()
-            .filter_map(|event| match event.body {
-                EventBody::Message(m) if m.author.role != Role::System => {
-                    // A bot answer without a source that offers a person is a "cannot answer".
-                    let unanswered = m.author.role == Role::Bot
-                        && m.source.is_none()
-                        && m.quick_replies.iter().any(|q| q.action == Some(Action::RequestHandover));
-                    Some(Turn { role: m.author.role, text: m.text, unanswered })
-                }
-                _ => None,
-            })
-            .collect())
+        let after = last_seq.saturating_sub(HISTORY_EVENTS as u64);
+        let events = self.deps.store.events_after(&self.id, after, HISTORY_EVENTS as u32).await?;
+        let recent = self.recent.insert(Recent::new(events));
+        Ok(recent.turns())
     }
 }
 

@@ -10,6 +10,7 @@ mod actor;
 mod draft;
 pub mod lease;
 pub mod machine;
+mod recent;
 mod registry;
 pub mod signals;
 
