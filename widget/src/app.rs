@@ -21,7 +21,7 @@ use std::{
 
 use leptos::prelude::*;
 use shared::{Action, ClientFrame, ErrorCode, Role};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use web_sys::{EventTarget, HtmlElement, ShadowRoot, Storage};
 
 use crate::{
@@ -366,6 +366,43 @@ impl Runtime {
         if let Some(frame) = frame {
             self.send(&frame);
         }
+    }
+
+    /// The visitor submitted the email prompt (checked first; an error is shown instead).
+    pub fn submit_email(&self, text: &str) {
+        if let Some(Some(frame)) = self.update(|s| s.submit_email(text)) {
+            self.send(&frame);
+        }
+    }
+
+    /// The visitor closed the email prompt ("No, thanks").
+    pub fn dismiss_email(&self) {
+        if let Some(Some(frame)) = self.update(|s| s.dismiss_email()) {
+            self.send(&frame);
+        }
+    }
+
+    /// The visitor wants to change the email given.
+    pub fn edit_email(&self) {
+        self.update(ChatState::edit_email);
+    }
+
+    /// Puts `text` on the clipboard (`navigator.clipboard.writeText`, called through `Reflect`
+    /// so no web-sys feature is needed): `done` once written, `refused` when the clipboard is
+    /// missing (not a secure context) or refuses.
+    pub fn copy(&self, text: &str, done: impl FnOnce() + 'static, refused: impl FnOnce() + 'static) {
+        let window: JsValue = web_sys::window().map_or(JsValue::UNDEFINED, Into::into);
+        let clipboard = get(&get(&window, "navigator"), "clipboard");
+        let written = get(&clipboard, "writeText")
+            .dyn_into::<js_sys::Function>()
+            .ok()
+            .and_then(|write| write.call1(&clipboard, &JsValue::from_str(text)).ok());
+        let then =
+            written.as_ref().map(|promise| get(promise, "then")).and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+        let (Some(promise), Some(then)) = (written, then) else { return refused() };
+        let ok = Closure::once_into_js(move |_: JsValue| done());
+        let err = Closure::once_into_js(move |_: JsValue| refused());
+        let _ = then.call2(&promise, &ok, &err);
     }
 
     /// Sends a failed message again, with its original id.

@@ -2,12 +2,14 @@
 //! call the runtime's actions. No inline styles: every look comes from `style/baton.css`.
 
 mod composer;
+mod email;
 mod handover;
 mod header;
 mod icons;
 pub mod launcher;
 mod messages;
 mod panel;
+mod summary;
 mod theme;
 
 use leptos::prelude::*;

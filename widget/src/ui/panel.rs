@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::{composer::Composer, handover::HandoverBar, header::Header, messages::MessageList};
+use super::{composer::Composer, email, handover::HandoverBar, header::Header, messages::MessageList, summary};
 use crate::app::rt;
 
 /// Closes the panel and gives keyboard focus back to the launcher.
@@ -32,6 +32,8 @@ pub fn Panel() -> impl IntoView {
         >
             <Header />
             <MessageList />
+            {summary::summary_card()}
+            {email::email_capture()}
             <HandoverBar />
             <Composer />
         </section>
