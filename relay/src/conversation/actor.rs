@@ -870,7 +870,8 @@ impl Actor {
 
     /// A site whose helpdesk is a link: its message and a button that opens the link.
     async fn offer_link(&mut self) -> Result<(), ConversationError> {
-        let Some(link) = self.site.provider.get().link() else {
+        // Owned: reading the history below needs the actor mutably.
+        let Some(link) = self.site.provider.get().link().cloned() else {
             return Ok(());
         };
         // Nothing is passed on to a form: the visitor gets the summary to paste into it.
