@@ -1012,6 +1012,9 @@ async fn without_a_secret_key_the_channels_page_says_credentials_cannot_be_saved
     // Testing needs no key; a provider without secrets can still be chosen.
     let ok = channels(&mut browser, "intercom", "test", &borrowed(&intercom_fields(&sim))).await;
     assert!(outcome(&ok).starts_with("Connected"), "{}", outcome(&ok));
+    // A required field left empty is named at its field, not as the settings type's "missing field".
+    let empty = channels(&mut browser, "link", "save", &[("p.url", "")]).await;
+    assert!(field_error(&empty, "f-p-url").ends_with("is required."), "{}", empty.body);
     let link = channels(&mut browser, "link", "save", &[("p.url", "https://shop.example/contact")]).await;
     assert!(link.body.contains("Handovers go to: <strong>Link to a contact page</strong>"), "{}", link.body);
 }

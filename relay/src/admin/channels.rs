@@ -202,6 +202,10 @@ fn read(
         if f.is_secret() {
             let kept = current.and_then(|table| form::get(table, f.name)).and_then(Value::as_str);
             let (stored, plain) = match (text.is_empty(), kept) {
+                (true, None) if f.required => {
+                    errors.insert(name, required(f));
+                    continue;
+                }
                 (true, None) => continue,
                 // Kept as it is stored; opened only to check and test it.
                 (true, Some(kept)) if sealed::is_sealed(kept) => {
@@ -230,6 +234,10 @@ fn read(
             continue;
         }
         let text = if matches!(f.kind, FieldKind::Flag { .. }) && !form.contains_key(&name) { "" } else { text };
+        if text.is_empty() && f.required && !matches!(f.kind, FieldKind::Flag { .. }) {
+            errors.insert(name, required(f));
+            continue;
+        }
         match f.value(text) {
             Ok(Some(value)) => {
                 form::put(&mut read.stored, f.name, value.clone());
@@ -242,6 +250,11 @@ fn read(
         }
     }
     read
+}
+
+/// The message at a required field left empty (rather than the settings type's "missing field").
+fn required(f: &Field) -> String {
+    format!("{} is required.", f.label)
 }
 
 /// Where a connector's refusal of its settings is shown: at the setting it names.
