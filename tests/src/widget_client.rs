@@ -213,7 +213,7 @@ impl WidgetClient {
     /// from different tasks may come either way round); returns every frame read.
     pub async fn until_each(&mut self, wanted: &[&dyn Fn(&ServerFrame) -> bool]) -> Vec<ServerFrame> {
         let mut frames = Vec::new();
-        while !wanted.iter().all(|want| frames.iter().any(|f| want(f))) {
+        while !wanted.iter().all(|want| frames.iter().any(want)) {
             frames.push(self.next().await);
         }
         frames

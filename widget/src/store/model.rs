@@ -410,12 +410,9 @@ impl ChatState {
     /// The visitor submitted the email prompt: the frame to send, or `None` with
     /// [`ChatState::email_error`] set (not an address, or offline).
     pub fn submit_email(&mut self, text: &str) -> Option<ClientFrame> {
-        let email = match shared::email::check(text) {
-            Ok(email) => email,
-            Err(_) => {
-                self.email_error = Some(EmailError::Invalid);
-                return None;
-            }
+        let Ok(email) = shared::email::check(text) else {
+            self.email_error = Some(EmailError::Invalid);
+            return None;
         };
         if !self.welcomed {
             self.email_error = Some(EmailError::Offline);
