@@ -49,14 +49,14 @@ pub async fn watch(state: AppState, stop: CancellationToken) {
         }
         seen = modified(&file);
         match Config::load_from(&file.to_string_lossy()) {
-            Ok(config) => match {
+            Ok(config) => {
                 // The sites' settings documents stay on top of the file.
                 state.settings.set_file(config);
-                state.settings.apply(state.store.as_ref(), &state.sites, &state.presence).await
-            } {
-                Ok(()) => tracing::info!("configuration reloaded"),
-                Err(error) => tracing::error!(%error, "configuration not applied; the previous one stays"),
-            },
+                match state.settings.apply(state.store.as_ref(), &state.sites, &state.presence).await {
+                    Ok(()) => tracing::info!("configuration reloaded"),
+                    Err(error) => tracing::error!(%error, "configuration not applied; the previous one stays"),
+                }
+            }
             Err(error) => tracing::error!(%error, "configuration not reloaded; the previous one stays"),
         }
     }

@@ -347,9 +347,13 @@ fn table(f: &mut std::fmt::Formatter<'_>, by: &str, table: &Table) -> std::fmt::
     Ok(())
 }
 
+/// A kind of error: its trigger, its kind, and whether the trigger was expected (missed) or
+/// not (a false alarm).
+pub type Confusion = (String, String, bool);
+
 /// How many errors of each (trigger, kind, missed or false alarm), most first.
-pub fn confusions(errors: &[Error]) -> Vec<((String, String, bool), Vec<&str>)> {
-    let mut groups: BTreeMap<(String, String, bool), Vec<&str>> = BTreeMap::new();
+pub fn confusions(errors: &[Error]) -> Vec<(Confusion, Vec<&str>)> {
+    let mut groups: BTreeMap<Confusion, Vec<&str>> = BTreeMap::new();
     for (trigger, _, kind, expected, text) in errors {
         groups.entry((trigger.clone(), kind.clone(), *expected)).or_default().push(text);
     }

@@ -666,7 +666,7 @@ async fn an_invited_agent_joins_once_and_a_revoked_one_is_out_at_once() {
     let foreign = ("origin", "https://evil.example".to_string());
     let refused = AgentSocket::sign_in_with(&relay.ws_base(), "", &[cookie.clone(), foreign]).await.err();
     assert_eq!(refused.map(|(code, _)| code), Some(4003), "a foreign page's upgrade is not signed in by the cookie");
-    let anonymous = AgentSocket::sign_in_with(&relay.ws_base(), "", &[own_origin.clone()]).await.err();
+    let anonymous = AgentSocket::sign_in_with(&relay.ws_base(), "", std::slice::from_ref(&own_origin)).await.err();
     assert_eq!(anonymous.map(|(code, _)| code), Some(4003), "no session, no sign-in");
 
     let list = owner.get("/admin/agents").await;

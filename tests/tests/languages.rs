@@ -34,7 +34,6 @@ fn config(db: &TestDb) -> Config {
             request_button_text: Some("Mit einer Person sprechen".into()),
             quick_reply_text: Some("Anfrage abbrechen".into()),
             cancel_phrases: vec!["abbrechen".into()],
-            ..HandoverTexts::default()
         },
     );
     demo.handover.texts.insert(
@@ -136,7 +135,9 @@ async fn the_site_language_and_theme_come_with_the_welcome() {
 #[test]
 fn a_bad_language_or_theme_is_refused_at_load_naming_the_setting() {
     let db = TestDb::new();
-    let cases: [(&str, fn(&mut relay::config::SiteConfig)); 5] = [
+    /// Spoils one setting of the demo site.
+    type Spoil = fn(&mut relay::config::SiteConfig);
+    let cases: [(&str, Spoil); 5] = [
         ("sites.demo.handover.texts.de.txt_message", |s| {
             s.handover.texts.get_mut("de").unwrap().templates.insert("txt_message".into(), "typo".into());
         }),

@@ -588,7 +588,7 @@ async fn a_conversation_with_a_message_still_to_handle_is_kept(db: TestDb) {
     let unhandled = store.create_conversation("demo", "h1").await.unwrap().id;
     store.append_visitor(&unhandled, &text(Author::visitor(), "hello?"), "c1", Channel::Widget).await.unwrap();
     assert!(store.prunable_conversations(everything(), 10).await.unwrap().is_empty());
-    assert_eq!(store.delete_conversations(&[unhandled.clone()], everything()).await.unwrap(), 0);
+    assert_eq!(store.delete_conversations(std::slice::from_ref(&unhandled), everything()).await.unwrap(), 0);
     assert!(store.conversation(&unhandled).await.unwrap().is_some());
 }
 
@@ -691,12 +691,14 @@ async fn two_relays_claiming_at_once_never_get_one_job_twice_and_keep_each_conve
                 idle = 0;
                 for job in claimed {
                     let (c, k) = lines[&job.id];
-                    let mut done = done.lock().unwrap();
-                    let before = done.iter().filter(|id| lines[*id].0 == c).count();
-                    assert_eq!(before, k, "{name} got job {k} of conversation {c} with {before} before it done");
-                    assert!(!done.contains(&job.id), "job {} handed out twice", job.id);
-                    done.push(job.id);
-                    drop(done);
+                    {
+                        // The guard ends with this block, before the store is awaited.
+                        let mut done = done.lock().unwrap();
+                        let before = done.iter().filter(|id| lines[*id].0 == c).count();
+                        assert_eq!(before, k, "{name} got job {k} of conversation {c} with {before} before it done");
+                        assert!(!done.contains(&job.id), "job {} handed out twice", job.id);
+                        done.push(job.id);
+                    }
                     store.job_done(job.id).await.unwrap();
                 }
             }
@@ -750,17 +752,19 @@ async fn two_relays_claiming_events_at_once_apply_each_once_in_each_threads_orde
                 idle = 0;
                 for event in claimed {
                     let (thread, k) = event.event_id.split_once('/').unwrap();
-                    let mut applied = applied.lock().unwrap();
-                    let before = applied.iter().filter(|id| id.split_once('/').unwrap().0 == thread).count();
-                    assert_eq!(
-                        before.to_string(),
-                        k,
-                        "{name} got {} with {before} of its thread before it",
-                        event.event_id
-                    );
-                    assert!(!applied.contains(&event.event_id), "{} handed out twice", event.event_id);
-                    applied.push(event.event_id.clone());
-                    drop(applied);
+                    {
+                        // The guard ends with this block, before the store is awaited.
+                        let mut applied = applied.lock().unwrap();
+                        let before = applied.iter().filter(|id| id.split_once('/').unwrap().0 == thread).count();
+                        assert_eq!(
+                            before.to_string(),
+                            k,
+                            "{name} got {} with {before} of its thread before it",
+                            event.event_id
+                        );
+                        assert!(!applied.contains(&event.event_id), "{} handed out twice", event.event_id);
+                        applied.push(event.event_id.clone());
+                    }
                     store.event_processed(event.provider, &event.event_id).await.unwrap();
                 }
             }

@@ -94,10 +94,10 @@ impl Figures {
                     }
                     _ => {}
                 },
-                EventBody::Message(m) if m.author.role == Role::Agent => {
-                    if timeline.handed.is_some() && timeline.replied.is_none() {
-                        timeline.replied = Some(event.at);
-                    }
+                EventBody::Message(m)
+                    if m.author.role == Role::Agent && timeline.handed.is_some() && timeline.replied.is_none() =>
+                {
+                    timeline.replied = Some(event.at);
                 }
                 // A bot answer without a source that offers a person: the bot could not answer
                 // the visitor's message right before it.

@@ -160,6 +160,9 @@ pub(super) fn unprocessed(row: &impl Columns) -> Result<(ProviderKind, String, S
 /// Rows that could not be read: each one's key and why.
 pub(super) type Unreadable<K> = Vec<(K, String)>;
 
+/// The rows read, and apart those that could not be read.
+pub(super) type Readable<T, K> = (Vec<T>, Unreadable<K>);
+
 /// Reads each row with `read`. A row that cannot be read (it names a helpdesk this relay does
 /// not know, its connector removed) comes back apart, as its `key` and why, for the backend to
 /// give up: nothing can carry it out, and it must not hold back the rows behind it.
@@ -167,7 +170,7 @@ pub(super) fn readable<R, T, K>(
     found: &[R],
     read: impl Fn(&R) -> Result<T>,
     key: impl Fn(&R) -> sqlx::Result<K>,
-) -> Result<(Vec<T>, Unreadable<K>)> {
+) -> Result<Readable<T, K>> {
     let (mut read_rows, mut unreadable) = (Vec::with_capacity(found.len()), Vec::new());
     for row in found {
         match read(row) {
@@ -182,7 +185,7 @@ pub(super) fn readable<R, T, K>(
 }
 
 /// Claimed events (their columns plus `position`), oldest first.
-pub(super) fn in_arrival_order<R: Columns>(found: &[R]) -> Result<(Vec<PendingEvent>, Unreadable<(String, String)>)> {
+pub(super) fn in_arrival_order<R: Columns>(found: &[R]) -> Result<Readable<PendingEvent, (String, String)>> {
     let read = |row: &R| Ok((row.maybe_int("position")?.unwrap_or_default(), pending_event(row)?));
     let key = |row: &R| Ok((row.text("provider")?, row.text("event_id")?));
     let (mut events, unreadable) = readable(found, read, key)?;
@@ -191,7 +194,7 @@ pub(super) fn in_arrival_order<R: Columns>(found: &[R]) -> Result<(Vec<PendingEv
 }
 
 /// Claimed outbox jobs, oldest first.
-pub(super) fn in_id_order<R: Columns>(found: &[R]) -> Result<(Vec<OutboxRow>, Unreadable<i64>)> {
+pub(super) fn in_id_order<R: Columns>(found: &[R]) -> Result<Readable<OutboxRow, i64>> {
     let (mut jobs, unreadable) = readable(found, outbox_row, |row| row.int("id"))?;
     jobs.sort_by_key(|job| job.id);
     Ok((jobs, unreadable))

@@ -226,6 +226,13 @@ async fn update_thread(State(sim): State<Hubspot>, Path(id): Path<String>, Json(
     Json(answer).into_response()
 }
 
+/// `GET /conversations/v3/conversations/inboxes`: the account's inboxes.
+async fn inboxes() -> Response {
+    Json(json!({"total": 1, "results": [{"id": "147959634", "name": "Support inbox", "type": "HELP_DESK",
+                                           "archived": false}]}))
+    .into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,11 +244,4 @@ mod tests {
             Hubspot::sign("test-client-secret", "POST", "https://example.com/webhooks/hubspot", body, "1704067200000");
         assert_eq!(signature, "qfQnmqOlGxQ77x7hgEeAtMECuDm4BN0aAbAG4jJ6f1U=");
     }
-}
-
-/// `GET /conversations/v3/conversations/inboxes`: the account's inboxes.
-async fn inboxes() -> Response {
-    Json(json!({"total": 1, "results": [{"id": "147959634", "name": "Support inbox", "type": "HELP_DESK",
-                                           "archived": false}]}))
-    .into_response()
 }

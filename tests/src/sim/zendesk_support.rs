@@ -236,6 +236,11 @@ async fn availabilities(State(sim): State<ZendeskSupport>) -> Response {
     Json(json!({"data": data, "links": {"first": null, "last": null}, "meta": {"has_more": false}})).into_response()
 }
 
+/// `GET /api/v2/users/me`: the API user.
+async fn me() -> Response {
+    Json(json!({"user": {"id": API_USER, "name": "Baton Bot", "email": EMAIL, "role": "agent"}})).into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,9 +254,4 @@ mod tests {
         );
         assert_eq!(signature, "JM/ndYMbT5Vm15i3M7dGu9uEWgOAda+kZ0b6H7Mjdfc=");
     }
-}
-
-/// `GET /api/v2/users/me`: the API user.
-async fn me() -> Response {
-    Json(json!({"user": {"id": API_USER, "name": "Baton Bot", "email": EMAIL, "role": "agent"}})).into_response()
 }

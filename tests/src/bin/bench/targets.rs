@@ -34,8 +34,16 @@ pub struct Target {
 }
 
 enum Running {
-    Baton { _relay: RelayProcess, _db: TestDb, _sim: Intercom },
+    // Boxed: the relay's processes are many times the size of a `Child`.
+    Baton { _processes: Box<BatonProcesses> },
     Node(Child),
+}
+
+/// A relay's processes, dropped (stopped) in this order.
+struct BatonProcesses {
+    _relay: RelayProcess,
+    _db: TestDb,
+    _sim: Intercom,
 }
 
 impl Drop for Running {
@@ -95,7 +103,7 @@ impl Target {
             kind: Kind::Baton,
             addr: relay.addr,
             pid,
-            _process: Running::Baton { _relay: relay, _db: db, _sim: sim },
+            _process: Running::Baton { _processes: Box::new(BatonProcesses { _relay: relay, _db: db, _sim: sim }) },
         })
     }
 
