@@ -17,8 +17,9 @@ ensure_axe
 step "building the release widget"
 trunk build --release
 
-step "checking formatting"
+step "checking formatting and lints (cargo fmt, cargo clippy -D warnings)"
 cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 step "building and running the tests (cargo test --workspace)"
 # The store suite and the multi-node tests run on SQLite and on PostgreSQL (127.0.0.1:5432,
