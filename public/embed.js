@@ -3,11 +3,12 @@
  * the page is idle or on the first click. Page API, usable at once (calls queue until loaded):
  * Baton.open() close() toggle() identify({email, name, user_id, user_hash}) setLanguage("de")
  * configure({primary: "#0a7", position: "left", title, avatar: "https://...", greeting,
- * scheme: "dark"}) (also as data-language, data-primary, ... on the tag) on(name, fn) -> unsub,
- * off(name, fn) with names ready, open, close, connection, message, phase, or "*"; fn gets the
- * event detail (shapes: widget/src/bridge/detail.rs). user_hash is the site's HMAC-SHA256 of
- * user_id (else email), checked by the relay. window.BatonSettings = {...} identifies, and a
- * stub `window.Baton = {q: [["open"], ...]}` is replayed. CSP-safe: no inline style, no eval. */
+ * scheme: "dark", sound: "on"}) (also as data-language, data-primary, data-sound, ... on the
+ * tag) on(name, fn) -> unsub, off(name, fn) with names ready, open, close, connection, message,
+ * phase, or "*"; fn gets the event detail (shapes: widget/src/bridge/detail.rs). user_hash is
+ * the site's HMAC-SHA256 of user_id (else email), checked by the relay. window.BatonSettings =
+ * {...} identifies, and a stub `window.Baton = {q: [["open"], ...]}` is replayed. CSP-safe: no
+ * inline style, no eval. */
 (function () {
   "use strict";
   var W = window;
@@ -41,7 +42,7 @@
     var wanted = false; // asked to load before <body> existed
     var listeners = {};
     var host, root, mount, launcher, side;
-    var looks = ["primary", "position", "title", "avatar", "greeting", "scheme"];
+    var looks = ["primary", "position", "title", "avatar", "greeting", "scheme", "sound"];
 
     var send = function (cmd) {
       if (!live) return pending.push(cmd);
@@ -198,6 +199,7 @@
         if (host && cmd.position) host.setAttribute("data-baton-position", cmd.position);
         else if (cmd.position) side = cmd.position;
         send(cmd);
+        if (cmd.sound) send({ cmd: "sound", on: cmd.sound });
       },
       on: function (name, fn) {
         if (typeof fn !== "function") return function () {};

@@ -20,7 +20,8 @@
 //!   (phase, reason, channel); [`wire`] is the one mapping of them to the protocol (`shared`).
 //! - [`store`]: durable conversations and events (SQLite by default).
 //! - [`pubsub`]: live fan-out of events to sessions.
-//! - [`web`]: the loader, widget assets, demo page and help articles over HTTP.
+//! - [`web`]: the loader, widget assets, demo page and help articles over HTTP; [`attention`]:
+//!   a site's sound setting and proactive messages for the widget.
 //! - [`connectors`]: one folder per helpdesk (settings, outbound calls, webhook check and
 //!   parser) behind the `Connector` trait, and their registry; [`availability`] guards the
 //!   "anyone there?" call.
@@ -36,6 +37,7 @@
 
 pub mod admin;
 pub mod agents;
+pub mod attention;
 pub mod availability;
 pub mod bot;
 pub mod config;
@@ -174,6 +176,7 @@ pub fn app(state: AppState) -> Router {
         .merge(agents::api::router())
         .merge(agents::socket::router())
         .merge(http_channel::router())
+        .merge(attention::router())
         .merge(webhooks::router().route_layer(middleware::from_fn_with_state(state.clone(), metrics::time_webhook)))
         .merge(health::router())
         .merge(admin::router(&state))

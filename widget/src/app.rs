@@ -20,7 +20,7 @@ use std::{
 };
 
 use leptos::prelude::*;
-use shared::{Action, ClientFrame, ErrorCode, Role};
+use shared::{Action, ClientFrame, ErrorCode};
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use web_sys::{EventTarget, HtmlElement, ShadowRoot, Storage};
 
@@ -30,7 +30,10 @@ use crate::{
     store::{model, ChatState, Connection, Effect, SendError},
     ui::App,
     url,
-    ws::socket::{Handlers, Socket, Status},
+    ws::{
+        socket::{Handlers, Status},
+        tabs::Link,
+    },
 };
 
 /// The reactive state the components read. All fields are `Copy` handles.
@@ -74,8 +77,9 @@ pub struct Runtime {
     /// The shadow root the widget lives in (`None` on the build's own page).
     pub root: Option<ShadowRoot>,
     bridge: Bridge,
-    /// `None` when the relay origin cannot give a WebSocket address.
-    socket: Option<Socket>,
+    /// `None` when the relay origin cannot give a WebSocket address. Shared with the site's
+    /// other tabs (`ws/tabs.rs`).
+    socket: Option<Link>,
     /// The resume token, also kept here for pages where localStorage is blocked: the
     /// conversation then survives reconnects, though not reloads.
     token: RefCell<Option<String>>,
@@ -167,7 +171,7 @@ pub fn start() {
         return;
     };
     let store = Store::new();
-    let socket = url::ws_url(&boot.relay).map(|url| Socket::new(url, socket_handlers()));
+    let socket = url::ws_url(&boot.relay).map(|url| Link::new(url, &boot.site, socket_handlers()));
     let launcher = boot.launcher.or_else(|| crate::ui::launcher::create(&boot.mount));
     // A returning visitor sees the site's look and language at once, before any socket.
     let remembered = storage().and_then(|s| s.get_item(&look_key(&boot.site)).ok().flatten());
@@ -217,6 +221,7 @@ fn socket_handlers() -> Handlers {
     Handlers {
         hello: Box::new(|| rt().hello()),
         frame: Box::new(|frame| rt().handle_frame(frame)),
+        raw: None,
         status: Box::new(|status| {
             rt().update(|s| {
                 s.set_connection(match status {
@@ -316,9 +321,9 @@ impl Runtime {
                 Effect::SaveToken(token) => self.save_token(&token),
                 Effect::Send(frame) => self.send(&frame),
                 Effect::NewMessage { stored, history } => {
-                    if !history && stored.message.author.role != Role::Visitor && !self.store.open.get_untracked() {
-                        self.store.unread.update(|n| *n += 1);
-                    }
+                    // A tab joining the others replays what they saw: history too.
+                    let history = history || self.socket.as_ref().is_some_and(Link::replaying);
+                    crate::ui::attention::on_message(&stored, history);
                     self.bridge.emit(&detail::message(&stored, history));
                 }
                 Effect::PhaseChanged { phase, agent_name, history } => {
@@ -419,9 +424,13 @@ impl Runtime {
         self.store.open.set(open);
         self.bridge.emit(&detail::open(open));
         if open {
-            self.store.unread.set(0);
             self.connect();
         }
+    }
+
+    /// Whether this tab holds the socket the site's tabs share.
+    pub fn leads(&self) -> bool {
+        self.socket.as_ref().is_some_and(Link::leads)
     }
 
     pub fn toggle(&self) {
@@ -439,6 +448,7 @@ impl Runtime {
                 }
             }
             Command::Configure(theme) => self.store.page_theme.update(|page| *page = page.overlay(&theme)),
+            Command::Sound(on) => crate::ui::attention::set_sound(on),
             Command::Language(tag) => {
                 if let Some(Some(frame)) = self.update(|s| s.set_languages(None, Some(tag))) {
                     self.send(&frame);

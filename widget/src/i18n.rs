@@ -152,6 +152,8 @@ pub struct Texts {
     /// The clipboard refused: the summary is selected instead.
     pub copy_by_hand: &'static str,
     pub open_form: &'static str,
+    /// Closes the proactive message by the launcher.
+    pub dismiss: &'static str,
 }
 
 pub static EN: Texts = Texts {
@@ -201,6 +203,7 @@ pub static EN: Texts = Texts {
     copied: "Copied.",
     copy_by_hand: "Selected: press Ctrl+C to copy.",
     open_form: "Open the contact form",
+    dismiss: "Dismiss",
 };
 
 pub static DE: Texts = Texts {
@@ -249,6 +252,7 @@ pub static DE: Texts = Texts {
     copied: "Kopiert.",
     copy_by_hand: "Markiert: Drücken Sie Strg+C zum Kopieren.",
     open_form: "Kontaktformular öffnen",
+    dismiss: "Schließen",
 };
 
 pub static FR: Texts = Texts {
@@ -297,6 +301,7 @@ pub static FR: Texts = Texts {
     copied: "Copié.",
     copy_by_hand: "Sélectionné : appuyez sur Ctrl+C pour copier.",
     open_form: "Ouvrir le formulaire de contact",
+    dismiss: "Fermer",
 };
 
 pub static ES: Texts = Texts {
@@ -345,6 +350,7 @@ pub static ES: Texts = Texts {
     copied: "Copiado.",
     copy_by_hand: "Seleccionado: pulsa Ctrl+C para copiar.",
     open_form: "Abrir el formulario de contacto",
+    dismiss: "Cerrar",
 };
 
 pub static IT: Texts = Texts {
@@ -395,6 +401,7 @@ pub static IT: Texts = Texts {
     copied: "Copiato.",
     copy_by_hand: "Selezionato: premi Ctrl+C per copiare.",
     open_form: "Apri il modulo di contatto",
+    dismiss: "Chiudi",
 };
 
 pub static PT: Texts = Texts {
@@ -445,6 +452,7 @@ pub static PT: Texts = Texts {
     copied: "Copiado.",
     copy_by_hand: "Selecionado: prima Ctrl+C para copiar.",
     open_form: "Abrir o formulário de contacto",
+    dismiss: "Fechar",
 };
 
 pub static NL: Texts = Texts {
@@ -495,6 +503,7 @@ pub static NL: Texts = Texts {
     copied: "Gekopieerd.",
     copy_by_hand: "Geselecteerd: druk op Ctrl+C om te kopiëren.",
     open_form: "Contactformulier openen",
+    dismiss: "Sluiten",
 };
 
 #[cfg(test)]

@@ -4,12 +4,13 @@
 //! imports this crate's wasm-bindgen glue; `main` (the wasm start function) mounts the Leptos
 //! app into the shadow root. See `app.rs` for the boot contract and `bridge/` for the page API.
 //!
-//! The pure parts (`store`, `i18n`, `look`, `ws::backoff`, `bridge::{command, detail}`, `url`) build natively
+//! The pure parts (`store`, `i18n`, `look`, `attention`, `ws::backoff`, `bridge::{command, detail}`, `url`) build natively
 //! and carry the unit tests: `cargo test -p baton-widget`.
 
 // Natively only the pure modules are built (for the tests); the UI that uses the rest is wasm-only.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code, unused_imports))]
 
+mod attention;
 mod bridge;
 mod i18n;
 mod look;

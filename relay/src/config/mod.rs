@@ -9,6 +9,7 @@
 
 mod access;
 mod admin;
+mod attention;
 mod availability;
 mod bot;
 mod email_capture;
@@ -31,6 +32,9 @@ pub use access::{
     MIN_SECRET_CHARS,
 };
 pub use admin::AdminConfig;
+pub use attention::{
+    check_proactive, ProactiveRule, MAX_PROACTIVE_AFTER_SECS, MAX_PROACTIVE_CHARS, MAX_PROACTIVE_RULES,
+};
 pub use availability::AvailabilityPolicy;
 pub use bot::{BotConfig, LlmConfig, RasaConfig};
 pub use email_capture::{CaptureWhen, EmailCaptureConfig};
@@ -184,6 +188,14 @@ pub struct SiteConfig {
     /// This site's own rate limits over `[limits]`.
     #[serde(default)]
     pub limits: SiteLimits,
+    /// A soft sound when an answer arrives while the chat is closed or the tab hidden (off by
+    /// default; a page may switch it with `Baton.configure({sound})` or `data-sound`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sound: bool,
+    /// Messages shown by the launcher after some seconds on matching pages
+    /// (`[[sites.<key>.proactive]]`), at most once per visitor per day.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub proactive: Vec<ProactiveRule>,
 }
 
 impl Default for SiteConfig {
@@ -209,6 +221,8 @@ impl Default for SiteConfig {
             webhooks: BTreeMap::new(),
             retired_providers: BTreeMap::new(),
             limits: SiteLimits::default(),
+            sound: false,
+            proactive: Vec::new(),
         }
     }
 }
@@ -219,8 +233,9 @@ pub fn builtin_provider() -> Table {
 }
 
 impl SiteConfig {
-    /// The site's language, its handover texts' languages and its theme are usable: language
-    /// tags, a hex colour, an http(s) image. As `(setting, what is wrong)`.
+    /// The site's language, its handover texts' languages, its proactive messages and its
+    /// theme are usable: language tags, a hex colour, an http(s) image. As `(setting, what is
+    /// wrong)`.
     pub fn check_look(&self) -> Result<(), (String, String)> {
         let not_a_tag = |tag: &str| shared::look::language_tag(tag).is_none_or(|t| t != tag);
         if let Some(language) = self.language.as_deref().filter(|l| not_a_tag(l)) {
@@ -241,6 +256,7 @@ impl SiteConfig {
         if let Some((language, setting)) = self.handover.unknown_text() {
             return Err((format!("handover.texts.{language}.{setting}"), "not a handover text".into()));
         }
+        check_proactive(&self.proactive)?;
         shared::Theme::from(self.theme.clone())
             .check()
             .map_err(|(field, problem)| (format!("theme.{field}"), problem.to_string()))

@@ -2,7 +2,8 @@
 //! user_id?, user_hash?}` (`user_hash`: the site's signature, checked by the relay) and
 //! `{cmd: "language", lang}` (`Baton.setLanguage`, or the tag's `data-language`) and
 //! `{cmd: "configure", primary?, position?, title?, avatar?, greeting?, scheme?}`
-//! (`Baton.configure`, or the tag's `data-*` attributes of those names).
+//! (`Baton.configure`, or the tag's `data-*` attributes of those names) and `{cmd: "sound",
+//! on: "on"|"off"}` (`Baton.configure({sound})`, `data-sound`).
 //!
 //! Parsed by hand through `serde_json::Value` (a derived internally-tagged enum would pull in
 //! serde's generic buffering code, costly in wasm).
@@ -24,6 +25,8 @@ pub enum Command {
     Language(String),
     /// The page's theme, unchecked (checked when laid over the site's).
     Configure(shared::Theme),
+    /// The page switches the answers' sound on or off, over the site's setting.
+    Sound(bool),
 }
 
 impl Command {
@@ -48,6 +51,12 @@ impl Command {
                 }
             }
             Some("configure") => Ok(Command::Configure(crate::look::page_theme(&value))),
+            Some("sound") => match value.get("on") {
+                Some(Value::Bool(on)) => Some(Command::Sound(*on)),
+                Some(Value::String(on)) => crate::attention::switch(on).map(Command::Sound),
+                _ => None,
+            }
+            .ok_or_else(|| format!("sound needs on or off: {json}")),
             Some("language") => value
                 .get("lang")
                 .and_then(Value::as_str)
@@ -86,6 +95,14 @@ mod tests {
         assert!(Command::parse(r#"{"cmd":7}"#).is_err());
         assert!(Command::parse("null").is_err());
         assert!(Command::parse("").is_err());
+    }
+
+    #[test]
+    fn sound_is_switched_on_or_off() {
+        assert_eq!(Command::parse(r#"{"cmd":"sound","on":"on"}"#), Ok(Command::Sound(true)));
+        assert_eq!(Command::parse(r#"{"cmd":"sound","on":false}"#), Ok(Command::Sound(false)));
+        assert!(Command::parse(r#"{"cmd":"sound","on":"loud"}"#).is_err());
+        assert!(Command::parse(r#"{"cmd":"sound"}"#).is_err());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The widget's components. Presentational: they read the [`Store`](crate::app::Store) and
 //! call the runtime's actions. No inline styles: every look comes from `style/baton.css`.
 
+pub mod attention;
 mod composer;
 mod email;
 mod handover;
@@ -29,6 +30,7 @@ pub fn App() -> impl IntoView {
     if let Some(root) = runtime.root.clone() {
         theme::drive(root, store);
     }
+    attention::drive(store);
     let lang = Memo::new(move |_| store.chat.with(|s| s.lang));
     view! {
         // The widget's own texts are in a left-to-right language whatever the page's direction;
@@ -40,6 +42,7 @@ pub fn App() -> impl IntoView {
                 lang.track();
                 store.open.get().then(|| view! { <panel::Panel /> })
             }}
+            <attention::Proactive />
         </div>
     }
 }

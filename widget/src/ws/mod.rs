@@ -4,8 +4,25 @@ pub mod backoff;
 pub mod decode;
 #[cfg(target_arch = "wasm32")]
 pub mod socket;
+#[cfg(target_arch = "wasm32")]
+pub mod tabs;
 
-use shared::close_code;
+use shared::{close_code, ServerFrame};
+
+/// Whether a tab keeps `frame` to replay to a tab that joins later (`tabs.rs`): what builds the
+/// conversation's state (welcome, events, texts, the queue, the email prompt, the summary), not
+/// what only matters the moment it arrives (typing, drafts, pongs) or to the tab that sent a
+/// message (acks, errors).
+pub fn kept(frame: &ServerFrame) -> bool {
+    !matches!(
+        frame,
+        ServerFrame::Typing { .. }
+            | ServerFrame::Draft { .. }
+            | ServerFrame::Pong
+            | ServerFrame::Ack { .. }
+            | ServerFrame::Error { .. }
+    )
+}
 
 /// Close codes after which reconnecting cannot help. Every other close (the relay restarting
 /// with 1012, an idle 1001, a refusal for now with 1013, a dropped connection) is followed by a
@@ -23,6 +40,15 @@ pub const DEAD_AFTER_MS: f64 = 60_000.0;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tabs_replay_what_builds_the_conversation_not_passing_frames() {
+        assert!(kept(&ServerFrame::Queue { position: 1, wait_seconds: 30 }));
+        assert!(kept(&ServerFrame::EmailSaved { email: "a@b.c".into() }));
+        assert!(!kept(&ServerFrame::Pong));
+        assert!(!kept(&ServerFrame::Ack { client_id: "c".into(), seq: 3 }));
+        assert!(!kept(&ServerFrame::Typing { author: shared::Author::bot("B"), on: true }));
+    }
 
     #[test]
     fn a_relay_restart_is_reconnected_and_only_refusals_stop_the_widget() {

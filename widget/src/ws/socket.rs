@@ -31,10 +31,16 @@ pub enum Status {
     Offline,
 }
 
+/// Called with a frame's text and the frame decoded from it.
+pub type RawHandler = Box<dyn Fn(&str, &ServerFrame)>;
+
 pub struct Handlers {
     /// Builds the `hello` for a freshly opened socket.
     pub hello: Box<dyn Fn() -> ClientFrame>,
     pub frame: Box<dyn Fn(ServerFrame)>,
+    /// Sees each frame's text as received, just before `frame` gets it (`ws/tabs.rs` passes
+    /// it on to the other tabs).
+    pub raw: Option<RawHandler>,
     pub status: Box<dyn Fn(Status)>,
     /// The relay closed with a code that forbids reconnecting.
     pub fatal: Box<dyn Fn(u16)>,
@@ -121,17 +127,15 @@ impl Socket {
 
     /// Sends a frame if the socket is open. Returns whether it went out.
     pub fn send(&self, frame: &ClientFrame) -> bool {
+        serde_json::to_string(frame).is_ok_and(|text| self.send_text(&text))
+    }
+
+    /// Sends a frame's JSON text if the socket is open. Returns whether it went out.
+    pub fn send_text(&self, text: &str) -> bool {
         let st = self.0.state.borrow();
-        let Some(live) = st.live.as_ref() else {
-            return false;
-        };
-        if live.ws.ready_state() != WebSocket::OPEN {
-            return false;
-        }
-        match serde_json::to_string(frame) {
-            Ok(text) => live.ws.send_with_str(&text).is_ok(),
-            Err(_) => false,
-        }
+        st.live
+            .as_ref()
+            .is_some_and(|live| live.ws.ready_state() == WebSocket::OPEN && live.ws.send_with_str(text).is_ok())
     }
 
     fn weak(&self) -> Weak<Inner> {
@@ -211,6 +215,9 @@ impl Socket {
         };
         if matches!(frame, ServerFrame::Welcome { .. }) {
             self.0.state.borrow_mut().backoff.reset();
+        }
+        if let Some(raw) = &self.0.handlers.raw {
+            raw(text, &frame);
         }
         (self.0.handlers.frame)(frame);
     }
