@@ -58,8 +58,10 @@ fn on_the_projects_data_the_earlier_targets_hold_and_summaries_keep_every_fact()
     assert!(frustration.positives() >= 30 && frustration.negatives() >= 30, "too little data");
     // 0.81 (25 of 31) since the corpus grew for issue 11 (0.85 before), 0.74 (23 of 31) since
     // its third pass and the sentence-by-sentence reading: the rules were tuned on these
-    // files, the retrained model was not. Lowered from 0.8 to 0.74, what is reached.
-    assert!(frustration.recall() >= 0.74, "frustration recall {}", frustration.recall());
+    // files, the retrained model was not. 0.84 (26 of 31) since the fourth pass (a grid per
+    // language, frustration drawn after the bot's misses as in real conversations): raised to
+    // what is reached.
+    assert!(frustration.recall() >= 0.83, "frustration recall {}", frustration.recall());
     assert_eq!(report.facts_found, report.facts_stated, "summaries missed facts: {:?}", report.missed);
 }
 
@@ -68,10 +70,12 @@ fn on_the_corpus_test_part_the_checked_in_models_keep_their_figures() {
     let report = eval::corpus_test().expect("corpus");
     let request = report.counts("explicit_request", "all");
     // The third pass (issue 11) changed the part itself (new lines, every third message also
-    // beside a question): 0.81 at 2.0 % and 0.51 at 0.7 % on it, asserted as reached.
-    assert!(request.recall() >= 0.81 && request.false_positive_rate() <= 0.021, "{request:?}");
+    // beside a question): 0.81 at 2.0 % and 0.51 at 0.7 % on it. The fourth pass changed it
+    // again (a grid per language, about fifty literal lines each, refusals the rules now read
+    // in every language): 0.81 at 1.3 % and 0.60 at 0.3 %, asserted as reached.
+    assert!(request.recall() >= 0.81 && request.false_positive_rate() <= 0.014, "{request:?}");
     let frustration = report.counts("frustration (message)", "all");
-    assert!(frustration.recall() >= 0.5 && frustration.false_positive_rate() <= 0.008, "{frustration:?}");
+    assert!(frustration.recall() >= 0.6 && frustration.false_positive_rate() <= 0.004, "{frustration:?}");
 }
 
 /// The independent held-out files (`tests/data/heldout/independent*`, written by another

@@ -7,7 +7,8 @@
 //! `cargo run -p baton-relay --bin baton-train` (add `--release` for speed; the output is the
 //! same). For trying other settings without touching the checked-in models:
 //! `BATON_TRAIN_DRY=1` writes nothing, `BATON_TRAIN_UNITS`, `BATON_TRAIN_HIDDEN_BITS`,
-//! `BATON_TRAIN_EPOCHS` override the settings below (choose them on the development part).
+//! `BATON_TRAIN_EPOCHS`, `BATON_TRAIN_L2`, `BATON_TRAIN_RATE`, `BATON_TRAIN_NEGATIVE_WEIGHT`
+//! override the settings below (choose them on the development part).
 
 use std::path::Path;
 
@@ -44,10 +45,14 @@ const SETTINGS: Settings = Settings {
 
 fn settings() -> Settings {
     let var = |name: &str, default: usize| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
+    let float = |name: &str, default: f32| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
     Settings {
         units: var("BATON_TRAIN_UNITS", SETTINGS.units),
         hidden_bits: var("BATON_TRAIN_HIDDEN_BITS", SETTINGS.hidden_bits as usize) as u32,
         epochs: var("BATON_TRAIN_EPOCHS", SETTINGS.epochs),
+        l2: float("BATON_TRAIN_L2", SETTINGS.l2),
+        learning_rate: float("BATON_TRAIN_RATE", SETTINGS.learning_rate),
+        negative_weight: float("BATON_TRAIN_NEGATIVE_WEIGHT", SETTINGS.negative_weight),
         ..SETTINGS
     }
 }

@@ -60,7 +60,7 @@ const LEXICON: &[(Role, &str)] = &[
         "want need wanna get give like rather demand require \
             will mochte brauche brauchen hatte wurde moechte \
             veux voudrais besoin aimerais exige \
-            quiero necesito quisiera exijo \
+            quiero necesito quisiera exijo falta \
             voglio vorrei serve esigo \
             quero queria preciso gostaria exijo \
             wil wens graag nodig eis",
@@ -104,7 +104,8 @@ const LEXICON: &[(Role, &str)] = &[
     (
         Negation,
         "not don dont doesn never no without nobody nicht kein keine keinen keinem nie niemand niemanden niemandem \
-         pas jamais non nao ninguem niet geen nunca nadie mai nessuno ohne sans sin senza sem zonder inutile",
+         pas jamais non nao ninguem niet geen nunca nadie mai nessuno ohne sans sin senza sem zonder inutile \
+         aucun aucune ningun ninguna nessun nessuna nenhum nenhuma",
     ),
     (Machine, "bot bots robot robo chatbot machine maschine ki ai ia"),
     (
@@ -131,6 +132,14 @@ const RELATIVE: &[&str] = &[
     "i", "we", "can", "could", "may", "might", "to", "who", "that", "con", "quien", "qui", "cui", "com", "quem", "met",
     "wie", "ich", "kann", "a", "je", "puisse", "pueda", "possa", "possa", "kan",
 ];
+
+/// Words that may stand between a negation and the wish it negates: "não é preciso", "no
+/// hace falta", "it's not needed", "non è necessario".
+const NEGATION_GAP: &[&str] = &["t", "e", "es", "is", "ist", "est", "hace", "fa", "s", "c"];
+
+/// "no human needed", "kein Mensch nötig", "geen mens nodig": a person said not to be needed.
+const NEEDED: &[&str] =
+    &["needed", "necessary", "required", "notig", "nodig", "necesario", "necessario", "necessaire", "preciso"];
 
 /// A contact verb reaches its person across at most this many small words.
 const MAX_GAP: usize = 4;
@@ -317,7 +326,7 @@ fn clause_refuses(clause: &[Word<'_>]) -> bool {
     clause.iter().enumerate().filter(|(_, w)| w.has(Negation)).any(|(i, _)| {
         // "don't want to talk to a person", "no need for a human", "pas parler à quelqu'un"
         let verb_then_person = (i + 1..=i + 2).filter(|&j| j < clause.len()).any(|j| {
-            (j == i + 1 || clause[i + 1].text == "t" || clause[i + 1].has(Filler))
+            (j == i + 1 || NEGATION_GAP.contains(&clause[i + 1].text) || clause[i + 1].has(Filler))
                 && wish_or_contact(&clause[j])
                 && clause.iter().skip(j + 1).take(5).any(person)
         });
@@ -326,7 +335,10 @@ fn clause_refuses(clause: &[Word<'_>]) -> bool {
             .any(|k| person(&clause[k]) && clause.iter().skip(k + 1).take(2).any(|w| w.has(ContactLast)));
         // "ich brauche keinen Mitarbeiter", "I want no agent"
         let wish_before = i > 0 && clause[i - 1].has(Wish) && clause.iter().skip(i + 1).take(3).any(person);
-        verb_then_person || person_then_verb || wish_before
+        // "no human needed", "kein Mensch nötig", "geen mens nodig"
+        let person_not_needed = (i + 1..clause.len().min(i + 5))
+            .any(|k| person(&clause[k]) && clause.iter().skip(k + 1).take(2).any(|w| NEEDED.contains(&w.text)));
+        verb_then_person || person_then_verb || wish_before || person_not_needed
     })
 }
 
@@ -415,7 +427,11 @@ fn negated(clause: &[Word<'_>], at: usize) -> bool {
                 next += 1;
             }
             clause.get(next).is_some_and(|w| {
-                next == at || w.has(Wish) || w.has(Filler) || matches!(w.text, "have" | "to" | "do" | "will")
+                next == at
+                    || w.has(Wish)
+                    || w.has(Filler)
+                    || matches!(w.text, "have" | "to" | "do" | "will")
+                    || NEGATION_GAP.contains(&w.text)
             })
         }
     })

@@ -258,6 +258,26 @@ fn vary(text: &str, rng: &mut Rng, shout: bool) -> String {
     }
 }
 
+/// Which conversation a corpus message comes after (0: none; 1: an answered question; 2: one
+/// turn the bot could not answer; 3: two of them; 4: an ordinary answered exchange), drawn
+/// as in the conversations visitors have: a frustrated message mostly follows turns the bot
+/// could not answer (two thirds of them), a calm one mostly does not (three in ten do, as a
+/// question asked again politely after a miss). Drawn independently of the label, the
+/// unanswered turns taught the model nothing but what the `repeat` cases say.
+fn context_kind(rng: &mut Rng, frustrated: bool) -> usize {
+    const FRUSTRATED: [usize; 5] = [2, 3, 7, 6, 2];
+    const CALM: [usize; 5] = [5, 5, 4, 2, 4];
+    let weights = if frustrated { FRUSTRATED } else { CALM };
+    let mut at = rng.below(weights.iter().sum());
+    for (kind, w) in weights.iter().enumerate() {
+        if at < *w {
+            return kind;
+        }
+        at -= w;
+    }
+    0
+}
+
 fn turn(role: Role, text: &str, unanswered: bool) -> Turn {
     Turn { role, text: text.into(), unanswered }
 }
@@ -343,10 +363,10 @@ pub fn frustration(seed: u64) -> Result<Vec<Sample>, CorpusError> {
         }
         let mut rng = Rng::new(seed ^ 0xf0 ^ u64::from(lang.as_bytes()[0]) << 8 ^ u64::from(lang.as_bytes()[1]));
         let questions = &source.questions;
-        let context = |rng: &mut Rng| -> Vec<Turn> {
+        let context = |rng: &mut Rng, frustrated: bool| -> Vec<Turn> {
             let (q1, q2) = &questions[rng.below(questions.len())];
             let (r1, _) = &questions[rng.below(questions.len())];
-            match rng.below(5) {
+            match context_kind(rng, frustrated) {
                 0 => Vec::new(),
                 1 => vec![turn(Role::Visitor, q1, false), turn(Role::Bot, ANSWER, false)],
                 2 => vec![turn(Role::Visitor, q1, false), turn(Role::Bot, MISSED, true)],
@@ -370,7 +390,7 @@ pub fn frustration(seed: u64) -> Result<Vec<Sample>, CorpusError> {
             for text in expand(&template.text, &source.slots, &mut rng) {
                 let varied = vary(&text, &mut rng, shout);
                 for text in [text, varied] {
-                    let earlier = context(&mut rng);
+                    let earlier = context(&mut rng, template.label);
                     samples.push(Sample {
                         lang,
                         kind: template.kind.clone(),
@@ -388,7 +408,7 @@ pub fn frustration(seed: u64) -> Result<Vec<Sample>, CorpusError> {
         for template in ordinary.templates.iter().filter(|t| !t.label) {
             let part = part_of(seed, lang, &template.text);
             for text in expand(&template.text, &ordinary.slots, &mut rng) {
-                let earlier = context(&mut rng);
+                let earlier = context(&mut rng, false);
                 samples.push(Sample { lang, kind: template.kind.clone(), label: false, text, earlier, part });
             }
         }

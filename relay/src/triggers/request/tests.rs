@@ -103,6 +103,11 @@ fn refusals_are_told_from_requests() {
         "no necesito un agente",
         "não preciso de um atendente",
         "Ik wil geen medewerker spreken",
+        "não é preciso um humano, obrigado",
+        "no hace falta un humano, gracias",
+        "no human needed, just the price",
+        "kein Mensch nötig, danke",
+        "geen mens nodig, bedankt",
     ] {
         assert!(refuses_in(&text::clauses(text)), "a refusal: {text}");
     }
@@ -112,6 +117,7 @@ fn refusals_are_told_from_requests() {
         "why is there no way to talk to a human?",
         "How long does shipping take?",
         "I don't understand, can I talk to someone?",
+        "hace falta un humano, esto no se resuelve solo",
     ] {
         assert!(!refuses_in(&text::clauses(text)), "not a refusal: {text}");
     }
