@@ -11,10 +11,9 @@ use std::{
     time::Duration,
 };
 
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use shared::{Phase, Role};
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
 use crate::{
     app::{rt, Store},
@@ -26,17 +25,19 @@ use crate::{
 struct State {
     /// `document.visibilityState` is `visible`.
     visible: RwSignal<bool>,
-    settings: RwSignal<Settings>,
-    /// The read mark (localStorage `baton:<site>:read`, kept in step with the other tabs).
-    read: RwSignal<Option<Read>>,
-    /// The proactive message on show.
-    bubble: RwSignal<Option<String>>,
+    /// The read mark as kept in localStorage `baton:<site>:read` (`Read::to_text`), in step
+    /// with the other tabs. Signals of `String` (not of new types) keep the wasm small.
+    read: RwSignal<String>,
+    /// The proactive message on show (empty: none).
+    bubble: RwSignal<String>,
 }
 
 thread_local! {
     static STATE: OnceCell<State> = const { OnceCell::new() };
     /// The page's `Baton.configure({sound})`, over the site's setting.
     static PAGE_SOUND: Cell<Option<bool>> = const { Cell::new(None) };
+    /// The site's `sound`.
+    static SITE_SOUND: Cell<bool> = const { Cell::new(false) };
     static AUDIO: OnceCell<JsValue> = const { OnceCell::new() };
 }
 
@@ -80,13 +81,9 @@ fn reading(store: &Store, state: &State) -> bool {
 
 /// Starts everything for the page; called once, from the app.
 pub fn drive(store: Store) {
-    let read = storage().and_then(|s| s.get_item(&key("read")).ok().flatten()).and_then(|t| Read::parse(&t));
-    let state = State {
-        visible: RwSignal::new(is_visible()),
-        settings: RwSignal::new(Settings::default()),
-        read: RwSignal::new(read),
-        bubble: RwSignal::new(None),
-    };
+    let read = storage().and_then(|s| s.get_item(&key("read")).ok().flatten()).unwrap_or_default();
+    let state =
+        State { visible: RwSignal::new(is_visible()), read: RwSignal::new(read), bubble: RwSignal::new(String::new()) };
     if STATE.with(|s| s.set(state)).is_err() {
         return;
     }
@@ -96,33 +93,34 @@ pub fn drive(store: Store) {
     let read_key = key("read");
     on(&window, "storage", move |event| {
         if get(&event, "key").as_string().as_deref() == Some(&read_key) {
-            state.read.set(get(&event, "newValue").as_string().and_then(|t| Read::parse(&t)));
+            state.read.set(get(&event, "newValue").as_string().unwrap_or_default());
         }
     });
 
     // The mark: set for a conversation seen for the first time, moved while the visitor reads.
     Effect::new(move |_| {
         let seen = reading(&store, &state);
+        if store.open.get() {
+            state.bubble.set(String::new());
+        }
         let (conversation, history_seq, newest) =
             store.chat.with(|s| (s.conversation_id.clone(), s.history_seq, s.messages.last().map(|m| m.seq)));
         let Some(conversation) = conversation else { return };
-        let stored = state.read.get_untracked();
+        let stored = state.read.with_untracked(|t| Read::parse(t));
         if let Some(mark) = next_mark(stored.as_ref(), &conversation, history_seq, newest.filter(|_| seen)) {
             if let Some(storage) = storage() {
                 let _ = storage.set_item(&key("read"), &mark.to_text());
             }
-            state.read.set(Some(mark));
+            state.read.set(mark.to_text());
         }
     });
-    Effect::new(move |_| {
-        let count = state
-            .read
-            .with(|read| store.chat.with(|s| unread(&s.messages, s.conversation_id.as_deref(), read.as_ref())));
-        store.unread.set(count);
-    });
-    // The title's counter; returns the prefix written, to take it off again.
+    // The count, and the title's counter; returns the prefix written, to take it off again.
     Effect::new(move |written: Option<Option<String>>| {
-        let prefix = title_prefix(store.unread.get());
+        let count = state.read.with(|read| {
+            store.chat.with(|s| unread(&s.messages, s.conversation_id.as_deref(), Read::parse(read).as_ref()))
+        });
+        store.unread.set(count);
+        let prefix = title_prefix(count);
         if let Some(document) = web_sys::window().and_then(|w| w.document()) {
             let title = document.title();
             let next = retitle(&title, written.flatten().as_deref(), prefix.as_deref());
@@ -132,34 +130,29 @@ pub fn drive(store: Store) {
         }
         prefix
     });
-    Effect::new(move |_| {
-        if store.open.get() {
-            state.bubble.set(None);
-        }
-    });
 
     let url = format!("{}/api/v1/sites/{}/widget", rt().relay, js_sys::encode_uri_component(&rt().site));
-    spawn_local(async move {
-        match fetch_text(&url).await.as_deref().and_then(Settings::parse) {
+    let done =
+        Closure::once_into_js(move |text: JsValue| match text.as_string().as_deref().and_then(Settings::parse) {
             Some(settings) => {
                 schedule_proactive(store, state, &settings);
-                state.settings.set(settings);
+                SITE_SOUND.with(|s| s.set(settings.sound));
             }
-            None => web_sys::console::warn_1(&format!("[baton] cannot read {url}").into()),
+            None => web_sys::console::warn_1(&"[baton] cannot read the site's widget settings".into()),
+        });
+    // fetch(url).then(r => r.ok ? r.text() : null).catch(() => null).then(done), through
+    // `Reflect` (no async runtime, no web-sys feature).
+    let body = Closure::once_into_js(|response: JsValue| -> JsValue {
+        if get(&response, "ok").as_bool() == Some(true) {
+            call(&response, "text", &[])
+        } else {
+            JsValue::NULL
         }
     });
-}
-
-async fn fetch_text(url: &str) -> Option<String> {
-    let window: JsValue = web_sys::window()?.into();
-    let response =
-        JsFuture::from(call(&window, "fetch", &[JsValue::from_str(url)]).dyn_into::<js_sys::Promise>().ok()?)
-            .await
-            .ok()?;
-    if get(&response, "ok").as_bool() != Some(true) {
-        return None;
-    }
-    JsFuture::from(call(&response, "text", &[]).dyn_into::<js_sys::Promise>().ok()?).await.ok()?.as_string()
+    let failed = Closure::once_into_js(|_: JsValue| JsValue::NULL);
+    let promise = call(&window, "fetch", &[JsValue::from_str(&url)]);
+    let promise = call(&call(&promise, "then", &[body]), "catch", &[failed]);
+    let _ = call(&promise, "then", &[done]);
 }
 
 /// The visitor's local date, `YYYY-MM-DD`.
@@ -191,7 +184,7 @@ fn schedule_proactive(store: Store, state: State, settings: &Settings) {
                 let _ = storage.set_item(&key("proactive"), &today());
             }
             let text = store.chat.with_untracked(|s| rule.text_for(&s.languages()).to_string());
-            state.bubble.set(Some(text));
+            state.bubble.set(text);
         },
         Duration::from_millis(wait as u64),
     );
@@ -208,7 +201,7 @@ pub fn set_sound(on: bool) {
 /// after this tab passed it on): the tone waits for that.
 pub fn on_message(stored: &Stored, history: bool) {
     let Some(state) = state() else { return };
-    let sound = PAGE_SOUND.with(Cell::get).unwrap_or_else(|| state.settings.with_untracked(|s| s.sound));
+    let sound = PAGE_SOUND.with(Cell::get).unwrap_or_else(|| SITE_SOUND.with(Cell::get));
     if history || !sound || stored.message.author.role == Role::Visitor || !rt().leads() {
         return;
     }
@@ -216,7 +209,7 @@ pub fn on_message(stored: &Stored, history: bool) {
     set_timeout(
         move || {
             let store = rt().store;
-            let read = state.read.with_untracked(|r| r.as_ref().is_some_and(|r| r.seq >= seq));
+            let read = state.read.with_untracked(|t| Read::parse(t).is_some_and(|r| r.seq >= seq));
             let seen = read || (store.open.get_untracked() && state.visible.get_untracked());
             if !seen {
                 chime();
@@ -264,14 +257,17 @@ fn chime() {
 pub fn Proactive() -> impl IntoView {
     let state = state();
     move || {
-        let text = state?.bubble.get()?;
+        let text = state?.bubble.get();
+        if text.is_empty() {
+            return None;
+        }
         let dismiss = rt().store.chat.with_untracked(|s| s.texts().dismiss);
         Some(view! {
             <div class="baton-proactive" role="status" data-testid="proactive">
                 <button type="button" class="baton-proactive-text" dir="auto" data-testid="proactive-open"
                     on:click=move |_| rt().set_open(true)>{text}</button>
                 <button type="button" class="baton-proactive-close" data-testid="proactive-close" aria-label=dismiss
-                    on:click=move |_| { if let Some(state) = state { state.bubble.set(None) } }>"×"</button>
+                    on:click=move |_| { if let Some(state) = state { state.bubble.set(String::new()) } }>"×"</button>
             </div>
         })
     }
