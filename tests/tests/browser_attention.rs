@@ -1,9 +1,11 @@
 //! Drawing the visitor's attention in Chromium (issue 13, point 6): an agent's answer while the
 //! chat is closed puts "1" on the launcher and "(1) " before the page title, chimes when the
 //! page switched the sound on (the WebAudio tones counted), stays unread across a reload, and
-//! opening the chat clears both; the site's proactive message shows by the launcher after its
-//! seconds on a matching path only, in the visitor's language (`Baton.setLanguage`), opens the chat, and not again
-//! the same day; not while the chat is open. Screenshots with `BATON_SCREENSHOT_DIR`.
+//! opening the chat clears both; an answer while the chat is open in a hidden tab counts in the
+//! title until the tab is seen. The site's proactive message shows by the launcher after its
+//! seconds on a matching path only, in the visitor's language (`Baton.setLanguage`), opens the
+//! chat, and not again the same day; not while the chat is open. Screenshots with
+//! `BATON_SCREENSHOT_DIR`.
 
 use std::{collections::BTreeMap, time::Duration};
 
@@ -81,8 +83,30 @@ async fn an_answer_while_closed_shows_the_badge_and_title_counter_and_opening_cl
     assert_eq!(visitor.wait_for("the badge again", UNREAD).await, json!("1"));
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(visitor.eval("return window.__tones;").await, json!(0), "silent when off");
+
+    // Open but the tab hidden (its visibilityState, as the browser reports it when the visitor
+    // switches tabs): the answer counts in the title until the tab is seen again.
+    visitor.open_chat().await;
+    visitor.wait_for("the title restored", &format!("return document.title === {};", json!(title))).await;
+    visitor.eval(&set_visibility("hidden")).await;
+    assert_eq!(
+        api.post(&format!("/conversations/{id}/messages"), json!({"text": "Are you still there?"})).await.0,
+        201
+    );
+    visitor.wait_for_message("agent", "Are you still there?").await;
+    visitor.wait_for("the title counter while hidden", "return document.title.startsWith('(1) ');").await;
+    visitor.eval(&set_visibility("visible")).await;
+    visitor.wait_for("the title restored when seen", &format!("return document.title === {};", json!(title))).await;
     visitor.close().await;
     relay.stop().await;
+}
+
+/// Makes the page report `state` as its `document.visibilityState` and tells it so.
+fn set_visibility(state: &str) -> String {
+    format!(
+        "Object.defineProperty(document, 'visibilityState', {{ value: {state:?}, configurable: true }}); \
+         document.dispatchEvent(new Event('visibilitychange'));"
+    )
 }
 
 fn pricing_rule() -> ProactiveRule {
