@@ -6,12 +6,17 @@
 //! fuzzer found), and the widget need not accept those.
 //!
 //! The widget is a wasm binary crate, so its decoder file is compiled here as a module: the
-//! exact source the widget ships, with the same dependencies (`shared`, `serde_json`).
+//! exact source the widget ships, with its JSON reader (`widget/src/json.rs`, which parses with
+//! `serde_json` natively; in the browser `JSON.parse` parses and the same reader walks the
+//! result) and the same dependencies (`shared`, `serde`).
 #![no_main]
 
 #[path = "../../widget/src/ws/decode.rs"]
 #[allow(dead_code)]
 mod decode;
+#[path = "../../widget/src/json.rs"]
+#[allow(dead_code)]
+mod json;
 
 use libfuzzer_sys::fuzz_target;
 use shared::ServerFrame;

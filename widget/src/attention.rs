@@ -8,10 +8,9 @@
 //! the newest message. The mark is kept in localStorage, so every tab of the site shows the same
 //! count and reading in one clears the others (their `storage` event), after reloads too.
 
-use serde_json::Value;
 use shared::Role;
 
-use crate::store::model::Stored;
+use crate::{json::Value, store::model::Stored};
 
 /// A proactive message rule (`[[sites.<key>.proactive]]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +34,7 @@ impl Settings {
     /// The relay's JSON; fields it does not understand are skipped, a rule without path or
     /// text is dropped.
     pub fn parse(json: &str) -> Option<Settings> {
-        let value: Value = serde_json::from_str(json).ok()?;
+        let value = crate::json::parse(json).ok()?;
         let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_string);
         let rule = |r: &Value| {
             let texts = r.get("texts").and_then(Value::as_object).map(|texts| {

@@ -3,11 +3,12 @@
 //! `#baton-widget-host` still win, see `style/baton.css`) and two attributes. Pure: values are
 //! checked by `shared::look` (a colour is only ever `#rrggbb` here), tested natively.
 
-use serde_json::Value;
 use shared::{
     look::{colour_hex, contrast, parse_colour, position, scheme, text_on, Theme},
     ServerFrame,
 };
+
+use crate::json::Value;
 
 /// The light background the primary colour may be written on as text (`--baton-bg`).
 const LIGHT_BG: [u8; 3] = [0xff, 0xff, 0xff];
@@ -150,8 +151,9 @@ mod tests {
 
     #[test]
     fn the_page_overlays_the_site_and_the_site_is_remembered() {
-        let page =
-            page_theme(&serde_json::json!({"cmd": "configure", "primary": "#123", "title": 5, "scheme": "dark"}));
+        let page = page_theme(
+            &crate::json::parse(r##"{"cmd": "configure", "primary": "#123", "title": 5, "scheme": "dark"}"##).unwrap(),
+        );
         assert_eq!(page, Theme { primary: Some("#123".into()), scheme: Some("dark".into()), ..Theme::default() });
         let welcome = ServerFrame::Welcome {
             v: 1,

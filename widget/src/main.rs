@@ -13,6 +13,7 @@
 mod attention;
 mod bridge;
 mod i18n;
+mod json;
 mod look;
 mod store;
 mod url;

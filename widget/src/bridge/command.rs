@@ -5,11 +5,12 @@
 //! (`Baton.configure`, or the tag's `data-*` attributes of those names) and `{cmd: "sound",
 //! on: "on"|"off"}` (`Baton.configure({sound})`, `data-sound`).
 //!
-//! Parsed by hand through `serde_json::Value` (a derived internally-tagged enum would pull in
-//! serde's generic buffering code, costly in wasm).
+//! Parsed by hand through [`crate::json::Value`] (a derived internally-tagged enum would pull in
+//! serde's generic buffering code, costly in wasm; the browser parses the text).
 
-use serde_json::Value;
 use shared::Visitor;
+
+use crate::json::Value;
 
 /// The longest visitor email or name kept, in characters (longer ones are cut).
 pub const MAX_VISITOR_FIELD_CHARS: usize = 256;
@@ -32,7 +33,7 @@ pub enum Command {
 impl Command {
     /// Parses a command detail given as JSON text (`JSON.stringify(event.detail)`).
     pub fn parse(json: &str) -> Result<Self, String> {
-        let value: Value = serde_json::from_str(json).map_err(|_| format!("not a command: {json}"))?;
+        let value = crate::json::parse(json).map_err(|_| format!("not a command: {json}"))?;
         match value.get("cmd").and_then(Value::as_str) {
             Some("open") => Ok(Command::Open),
             Some("close") => Ok(Command::Close),
@@ -77,7 +78,7 @@ fn clean(value: Option<&Value>) -> Option<String> {
 /// A user id as [`clean`], also given as a number (`user_id: 42` signs as `"42"`).
 fn clean_id(value: Option<&Value>) -> Option<String> {
     match value? {
-        Value::Number(n) => Some(n.to_string()),
+        Value::Number(n) => Some(n.text()),
         other => clean(Some(other)),
     }
 }
@@ -128,6 +129,8 @@ mod tests {
         assert!(Command::parse(r#"{"cmd":"identify","user_hash":"ab12"}"#).is_err(), "a signature alone says nothing");
         let numeric = Command::parse(r#"{"cmd":"identify","user_id":42}"#).unwrap();
         assert_eq!(numeric, Command::Identify(Visitor { user_id: Some("42".into()), ..Visitor::default() }));
+        let negative = Command::parse(r#"{"cmd":"identify","user_id":-7}"#).unwrap();
+        assert_eq!(negative, Command::Identify(Visitor { user_id: Some("-7".into()), ..Visitor::default() }));
         assert!(Command::parse(r#"{"cmd":"identify","email":42,"name":"  "}"#).is_err());
         assert!(Command::parse(r#"{"cmd":"identify"}"#).is_err());
         let long = "n".repeat(1000);

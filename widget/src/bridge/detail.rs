@@ -11,10 +11,9 @@
 //! - `{type:"phase", history, phase:"bot"|"waiting"|"agent"|"ended", agent_name}` when the
 //!   conversation changes hands (handover to a person and back).
 
-use serde_json::{json, Value};
 use shared::{Phase, Role};
 
-use crate::store::model::Stored;
+use crate::{json::Obj, store::model::Stored};
 
 pub fn role_str(role: Role) -> &'static str {
     match role {
@@ -34,61 +33,67 @@ pub fn phase_str(phase: Phase) -> &'static str {
     }
 }
 
-pub fn phase(phase: Phase, agent_name: Option<&str>, history: bool) -> Value {
-    json!({
-        "type": "phase",
-        "history": history,
-        "phase": phase_str(phase),
-        "agent_name": agent_name,
-    })
+/// Each detail as JSON text (`crate::json::Obj`; the page gets it parsed by the browser).
+pub fn phase(phase: Phase, agent_name: Option<&str>, history: bool) -> String {
+    kind("phase").bool("history", history).str("phase", phase_str(phase)).opt_str("agent_name", agent_name).end()
 }
 
-pub fn ready() -> Value {
-    json!({ "type": "ready" })
+pub fn ready() -> String {
+    kind("ready").end()
 }
 
-pub fn open(open: bool) -> Value {
-    json!({ "type": if open { "open" } else { "close" } })
+pub fn open(open: bool) -> String {
+    kind(if open { "open" } else { "close" }).end()
 }
 
-pub fn connection(status: &str, error: Option<&str>) -> Value {
-    match error {
-        Some(error) => json!({ "type": "connection", "status": status, "error": error }),
-        None => json!({ "type": "connection", "status": status }),
-    }
+pub fn connection(status: &str, error: Option<&str>) -> String {
+    kind("connection").str("status", status).some_str("error", error).end()
 }
 
-pub fn message(stored: &Stored, history: bool) -> Value {
+pub fn message(stored: &Stored, history: bool) -> String {
     let m = &stored.message;
-    json!({
-        "type": "message",
-        "history": history,
-        "message": {
-            "seq": stored.seq,
-            "role": role_str(m.author.role),
-            "name": m.author.name,
-            "text": m.text,
-            "at": stored.at,
-        }
-    })
+    let message = Obj::new()
+        .u64("seq", stored.seq)
+        .str("role", role_str(m.author.role))
+        .opt_str("name", m.author.name.as_deref())
+        .str("text", &m.text)
+        .i64("at", stored.at)
+        .end();
+    kind("message").bool("history", history).raw("message", &message).end()
+}
+
+fn kind(name: &str) -> Obj {
+    Obj::new().str("type", name)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{json, Value};
     use shared::{Author, Message};
+
+    fn parsed(text: String) -> Value {
+        serde_json::from_str(&text).unwrap()
+    }
 
     #[test]
     fn shapes() {
-        assert_eq!(ready().to_string(), r#"{"type":"ready"}"#);
+        assert_eq!(ready(), r#"{"type":"ready"}"#);
         assert_eq!(
-            phase(Phase::Agent, Some("Alex"), false),
+            parsed(phase(Phase::Agent, Some("Alex"), false)),
             json!({"type":"phase","history":false,"phase":"agent","agent_name":"Alex"})
         );
-        assert_eq!(open(true), json!({"type":"open"}));
-        assert_eq!(open(false), json!({"type":"close"}));
-        assert_eq!(connection("online", None), json!({"type":"connection","status":"online"}));
-        assert_eq!(connection("offline", Some("x")), json!({"type":"connection","status":"offline","error":"x"}));
+        assert_eq!(
+            parsed(phase(Phase::Bot, None, true)),
+            json!({"type":"phase","history":true,"phase":"bot","agent_name":null})
+        );
+        assert_eq!(parsed(open(true)), json!({"type":"open"}));
+        assert_eq!(parsed(open(false)), json!({"type":"close"}));
+        assert_eq!(parsed(connection("online", None)), json!({"type":"connection","status":"online"}));
+        assert_eq!(
+            parsed(connection("offline", Some("x"))),
+            json!({"type":"connection","status":"offline","error":"x"})
+        );
         let stored = Stored {
             seq: 3,
             at: 1_700_000_000_000,
@@ -102,9 +107,23 @@ mod tests {
             },
         };
         assert_eq!(
-            message(&stored, false),
+            parsed(message(&stored, false)),
             json!({"type":"message","history":false,"message":{
                 "seq":3,"role":"bot","name":"Baton","text":"Hi","at":1_700_000_000_000_i64}})
+        );
+        let visitor = Stored {
+            seq: 4,
+            at: -1,
+            message: Message {
+                author: Author { role: Role::Visitor, name: None },
+                text: "a \"b\"\n".into(),
+                ..stored.message
+            },
+        };
+        assert_eq!(
+            parsed(message(&visitor, true)),
+            json!({"type":"message","history":true,"message":{
+                "seq":4,"role":"visitor","name":null,"text":"a \"b\"\n","at":-1}})
         );
     }
 }

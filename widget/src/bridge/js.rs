@@ -1,6 +1,5 @@
 //! Moves bridge JSON across to the page: `CustomEvent`s on the loader's `EventTarget`.
 
-use serde_json::Value;
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use web_sys::{CustomEvent, CustomEventInit, EventTarget};
 
@@ -16,11 +15,11 @@ impl Bridge {
         Self { target }
     }
 
-    /// Emits `baton:event` with `detail` (a plain JS object built from the JSON).
+    /// Emits `baton:event` with `detail` (a plain JS object parsed from the JSON text).
     /// Listeners run synchronously; an exception in one is reported by the browser and does
     /// not reach the widget.
-    pub fn emit(&self, detail: &Value) {
-        let detail = js_sys::JSON::parse(&detail.to_string()).unwrap_or(JsValue::NULL);
+    pub fn emit(&self, detail: &str) {
+        let detail = js_sys::JSON::parse(detail).unwrap_or(JsValue::NULL);
         let init = CustomEventInit::new();
         init.set_detail(&detail);
         if let Ok(event) = CustomEvent::new_with_event_init_dict(WIDGET_EVENT, &init) {

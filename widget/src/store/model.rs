@@ -370,7 +370,7 @@ impl ChatState {
             return Err(SendError::TooLong);
         }
         let frame = ClientFrame::Send { client_id: client_id.clone(), text: text.to_string() };
-        if serde_json::to_string(&frame).map_or(true, |s| s.len() > MAX_FRAME_BYTES) {
+        if crate::ws::encode::encode(&frame).len() > MAX_FRAME_BYTES {
             return Err(SendError::FrameTooLarge);
         }
         self.outbox.push(Pending { client_id, text: text.to_string(), delivery: Delivery::Sending });

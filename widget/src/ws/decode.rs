@@ -1,26 +1,25 @@
-//! Reads the relay's frames into [`ServerFrame`] by hand, through [`serde_json::Value`].
+//! Reads the relay's frames into [`ServerFrame`] by hand, through [`crate::json::Value`].
 //!
 //! Why not `serde_json::from_str::<ServerFrame>`: serde's derived deserializer for an
 //! internally tagged enum with a flattened body buffers everything through its generic
-//! `Content` machinery, which costs ~30 KB of wasm, a fifth of the widget's size budget. This
+//! `Content` machinery, which costs ~30 KB of wasm, a fifth of the widget's size budget, and
+//! `serde_json` itself is not in the wasm at all (the browser parses, `crate::json`). This
 //! module accepts exactly what the derived implementation accepts for every valid frame (the
 //! tests below compare the two on the golden frames of `relay/tests/protocol.rs` and more), and
 //! the unit enums (`ErrorCode`, `Role`) still go through their derived impls, so a code added
 //! to `shared` is understood without touching this file.
 
-use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
+use serde::de::{value::StrDeserializer, DeserializeOwned, IntoDeserializer};
 use shared::{
     Action, Author, ConversationEvent, EmailCapture, EmailStep, ErrorCode, EventBody, Message, Phase, PhaseChange,
     QuickReply, Role, ServerFrame, Source, Theme,
 };
 
-type Object = Map<String, Value>;
+use crate::json::{Object, Value};
 
 /// Parses one text frame from the relay.
 pub fn decode(text: &str) -> Result<ServerFrame, String> {
-    let value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    frame(value)
+    frame(crate::json::parse(text)?)
 }
 
 fn object(value: Value, what: &str) -> Result<Object, String> {
@@ -74,7 +73,9 @@ fn bool_field(o: &Object, key: &str) -> Result<bool, String> {
 
 /// A unit enum (`ErrorCode`, `Role`, `EmailStep`) through its own derived impl.
 fn unit_enum<T: DeserializeOwned>(o: &mut Object, key: &str) -> Result<T, String> {
-    serde_json::from_value(field(o, key)?).map_err(|e| format!("`{key}`: {e}"))
+    let name = string(o, key)?;
+    let name: StrDeserializer<'_, serde::de::value::Error> = name.as_str().into_deserializer();
+    T::deserialize(name).map_err(|e| format!("`{key}`: {e}"))
 }
 
 fn frame(value: Value) -> Result<ServerFrame, String> {
@@ -224,7 +225,7 @@ mod tests {
     use serde_json::json;
 
     /// Both decoders agree: same frame for valid input, both fail for invalid input.
-    fn same(v: Value) {
+    fn same(v: serde_json::Value) {
         let text = v.to_string();
         let derived = serde_json::from_str::<ServerFrame>(&text);
         let ours = decode(&text);

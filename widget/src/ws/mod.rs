@@ -2,6 +2,7 @@
 
 pub mod backoff;
 pub mod decode;
+pub mod encode;
 #[cfg(target_arch = "wasm32")]
 pub mod socket;
 #[cfg(target_arch = "wasm32")]

@@ -22,7 +22,7 @@ use shared::{ClientFrame, ServerFrame};
 use wasm_bindgen::{closure::Closure, JsCast};
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
-use super::{backoff::Backoff, decode::decode, is_fatal, DEAD_AFTER_MS, PING_EVERY_MS};
+use super::{backoff::Backoff, decode::decode, encode::encode, is_fatal, DEAD_AFTER_MS, PING_EVERY_MS};
 
 /// What the socket layer reports; `Online` comes from the app's handling of `welcome`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,7 +127,7 @@ impl Socket {
 
     /// Sends a frame if the socket is open. Returns whether it went out.
     pub fn send(&self, frame: &ClientFrame) -> bool {
-        serde_json::to_string(frame).is_ok_and(|text| self.send_text(&text))
+        self.send_text(&encode(frame))
     }
 
     /// Sends a frame's JSON text if the socket is open. Returns whether it went out.

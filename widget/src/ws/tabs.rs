@@ -150,7 +150,7 @@ impl Link {
     pub fn send(&self, frame: &ClientFrame) -> bool {
         match self.socket() {
             Some(socket) => socket.send(frame),
-            None => serde_json::to_string(frame).is_ok_and(|text| self.post(&["send", &text])),
+            None => self.post(&["send", &super::encode::encode(frame)]),
         }
     }
 
