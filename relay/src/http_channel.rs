@@ -140,7 +140,7 @@ async fn message(
         VisitorAction::RequestHandover
     } else {
         let client_id = request.client_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        VisitorAction::Message { client_id, text }
+        VisitorAction::Message { client_id, text, attachments: vec![] }
     };
     let (done, finished) = oneshot::channel();
     let command = Command::Visitor { action, channel: Channel::Http, stored: None, done: Some(done) };

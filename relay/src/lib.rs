@@ -12,6 +12,7 @@
 //!   speak (bot, waiting, agent, ended), without I/O.
 //! - [`queue`]: the waiting line per site, positions and wait estimates.
 //! - [`agents`]: the built-in agent inbox: directory, presence, REST API and live socket.
+//! - [`attachments`]: files sent in chats: storage, sniffing, signed addresses, uploads.
 //! - [`http_channel`]: the request/response channel (no live chat, so no handover).
 //! - [`identity`]: who the visitor is and whether the site signed it.
 //! - [`bot`]: the [`bot::Bot`] trait and the help-article bot; [`summary`] for agents.
@@ -37,6 +38,7 @@
 
 pub mod admin;
 pub mod agents;
+pub mod attachments;
 pub mod attention;
 pub mod availability;
 pub mod bot;
@@ -117,6 +119,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let claimer = store::Claimer::new(node.clone(), config.lease_ttl);
     let outbox = Outbox::new(store.clone(), claimer.clone());
     let metrics = metrics::Metrics::default();
+    let attachments = attachments::Attachments::from_config(&config);
     let shutdown = Shutdown::default();
     let deps = Deps {
         store: store.clone(),
@@ -125,6 +128,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         presence: presence.clone(),
         outbox: outbox.clone(),
         metrics: metrics.clone(),
+        attachments: attachments.clone(),
         shutdown: shutdown.clone(),
     };
     let mut registry = Registry::new(deps, sites.clone());
@@ -160,6 +164,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         presence,
         queue,
         outbox,
+        attachments,
         limits,
         webhook_events: Default::default(),
         claimer,
@@ -183,8 +188,10 @@ pub fn app(state: AppState) -> Router {
         .merge(web::router(&state))
         // A body trickled in too slowly fails the request (408 on the HTTP channel, the
         // extractor's 4xx elsewhere); one too large is refused with 413. Upgrades have no body and are not affected.
-        .layer(RequestBodyTimeoutLayer::new(limits.body_timeout))
         .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
+        // Uploads: the site's own size limit, checked as the body arrives.
+        .merge(attachments::router())
+        .layer(RequestBodyTimeoutLayer::new(limits.body_timeout))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

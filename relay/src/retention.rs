@@ -4,6 +4,9 @@
 //! held up for long. A conversation waiting for or with an agent, with helpdesk calls pending,
 //! or shown by an open widget socket is never deleted.
 //!
+//! Attachments go with them: uploads never sent in a message, and the files of conversations
+//! deleted here.
+//!
 //! The same task sweeps the rate limiters' per-address state.
 
 use std::time::Duration;
@@ -28,6 +31,8 @@ pub struct Pruned {
     pub conversations: u32,
     pub webhook_events: u32,
     pub outbox_jobs: u32,
+    /// Uploads never sent (`[attachments] unsent`) and files of deleted conversations.
+    pub attachments: u32,
 }
 
 /// Prunes every `interval` (and sweeps the limiters every minute) until `stop`.
@@ -84,6 +89,12 @@ pub async fn prune_once(
     }
     if let Some(cutoff) = ago(settings.outbox) {
         pruned.outbox_jobs = batches(stop, batch, || store.prune_outbox(cutoff, batch)).await?;
+    }
+    // Files go after their conversations; a storage that cannot be read now is tried next pass.
+    match state.attachments.prune(store.as_ref(), now).await {
+        Ok(deleted) => pruned.attachments = deleted,
+        Err(crate::attachments::PruneError::Store(error)) => return Err(error),
+        Err(error) => tracing::warn!(%error, "attachments not pruned; retrying next time"),
     }
     Ok(pruned)
 }

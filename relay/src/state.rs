@@ -36,6 +36,8 @@ pub struct AppState {
     pub presence: Presence,
     pub queue: Queue,
     pub outbox: crate::outbox::Outbox,
+    /// Files sent in chats: their storage and signed addresses.
+    pub attachments: crate::attachments::Attachments,
     /// Rate and socket limits, and the conversations widget sockets watch.
     pub limits: Arc<crate::limits::Limits>,
     /// Wakes the worker that applies stored webhook events.

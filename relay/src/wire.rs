@@ -2,8 +2,10 @@
 //! (`shared`). The gateway, the agent API and socket and the HTTP channel speak the protocol;
 //! everything behind them (the conversation core, the store, the bus) speaks the relay's types.
 //! Nothing of the protocol comes back into events (clients send frames, not events), so the
-//! mapping goes one way.
+//! mapping goes one way. Attachments get their signed, expiring address here, as each event
+//! is sent ([`crate::attachments::Attachments::wire`]).
 
+use crate::attachments::Attachments;
 use crate::event::{Action, Author, Event, EventBody, Message, Phase, PhaseChange, QuickReply, Role, Source};
 
 pub fn email_step(step: crate::event::EmailStep) -> shared::EmailStep {
@@ -22,18 +24,18 @@ pub fn phase(phase: Phase) -> shared::Phase {
     }
 }
 
-pub fn event(event: Event) -> shared::ConversationEvent {
-    shared::ConversationEvent { seq: event.seq, at: event.at, body: body(event.body) }
+pub fn event(event: Event, files: &Attachments) -> shared::ConversationEvent {
+    shared::ConversationEvent { seq: event.seq, at: event.at, body: body(event.body, files) }
 }
 
 /// Every event of `events`, in order.
-pub fn events(events: Vec<Event>) -> Vec<shared::ConversationEvent> {
-    events.into_iter().map(event).collect()
+pub fn events(events: Vec<Event>, files: &Attachments) -> Vec<shared::ConversationEvent> {
+    events.into_iter().map(|e| event(e, files)).collect()
 }
 
-pub fn body(body: EventBody) -> shared::EventBody {
+pub fn body(body: EventBody, files: &Attachments) -> shared::EventBody {
     match body {
-        EventBody::Message(m) => shared::EventBody::Message(message(m)),
+        EventBody::Message(m) => shared::EventBody::Message(message(m, files)),
         EventBody::Phase(PhaseChange { phase: p, agent_name, reason }) => {
             shared::EventBody::Phase(shared::PhaseChange {
                 phase: phase(p),
@@ -45,7 +47,7 @@ pub fn body(body: EventBody) -> shared::EventBody {
     }
 }
 
-fn message(m: Message) -> shared::Message {
+fn message(m: Message, files: &Attachments) -> shared::Message {
     shared::Message {
         author: author(m.author),
         text: m.text,
@@ -53,6 +55,7 @@ fn message(m: Message) -> shared::Message {
         quick_replies: m.quick_replies.into_iter().map(quick_reply).collect(),
         source: m.source.map(|Source { title, url }| shared::Source { title, url }),
         draft_id: m.draft_id,
+        attachments: m.attachments.into_iter().map(|a| files.wire(a)).collect(),
     }
 }
 
@@ -130,9 +133,13 @@ mod tests {
         }
     }
 
+    fn files() -> Attachments {
+        Attachments::from_config(&crate::config::Config::default())
+    }
+
     /// `event` reaches clients as `expected` (the protocol's JSON of the event).
     fn check(event: Event, expected: Value) {
-        let sent = serde_json::to_value(super::event(event)).unwrap();
+        let sent = serde_json::to_value(super::event(event, &files())).unwrap();
         assert_eq!(sent, expected);
     }
 
@@ -194,7 +201,7 @@ mod tests {
             r#"{"kind":"phase","phase":"bot"}"#,
         ] {
             let stored = stored::from_json(row).unwrap_or_else(|e| panic!("{e}: {row}"));
-            let sent = serde_json::to_value(body(stored)).unwrap();
+            let sent = serde_json::to_value(body(stored, &files())).unwrap();
             assert_eq!(sent, serde_json::from_str::<Value>(row).unwrap());
         }
     }

@@ -49,7 +49,7 @@ fn hello_without_last_seq_means_zero() {
 #[test]
 fn send_identify_ping() {
     check(
-        ClientFrame::Send { client_id: "c1".into(), text: "hi".into() },
+        ClientFrame::Send { client_id: "c1".into(), text: "hi".into(), attachments: vec![] },
         json!({"type": "send", "client_id": "c1", "text": "hi"}),
     );
     check(
@@ -57,6 +57,40 @@ fn send_identify_ping() {
         json!({"type": "identify", "email": "a@b.c", "name": "Ada"}),
     );
     check(ClientFrame::Ping, json!({"type": "ping"}));
+    // Files were added to protocol 1 without a version change: optional, and absent when none.
+    check(
+        ClientFrame::Send { client_id: "c2".into(), text: String::new(), attachments: vec!["a1".into()] },
+        json!({"type": "send", "client_id": "c2", "text": "", "attachments": ["a1"]}),
+    );
+}
+
+#[test]
+fn message_with_attachments() {
+    let photo = shared::Attachment {
+        id: "a1".into(),
+        name: "p.png".into(),
+        content_type: "image/png".into(),
+        size: 70,
+        url: "/attachments/a1?expires=9&sig=s".into(),
+    };
+    check(
+        ServerFrame::Event(ConversationEvent {
+            seq: 5,
+            at: 1,
+            body: EventBody::Message(Message {
+                author: Author::visitor(),
+                text: String::new(),
+                client_id: Some("c2".into()),
+                quick_replies: vec![],
+                source: None,
+                draft_id: None,
+                attachments: vec![photo],
+            }),
+        }),
+        json!({"type": "event", "seq": 5, "at": 1, "kind": "message", "author": {"role": "visitor"}, "text": "",
+               "client_id": "c2", "attachments": [{"id": "a1", "name": "p.png", "content_type": "image/png",
+               "size": 70, "url": "/attachments/a1?expires=9&sig=s"}]}),
+    );
 }
 
 #[test]
@@ -161,6 +195,7 @@ fn visitor_message_event() {
                 quick_replies: vec![],
                 source: None,
                 draft_id: None,
+                attachments: vec![],
             }),
         }),
         json!({"type": "event", "seq": 4, "at": 1_700_000_000_000_i64, "kind": "message",
@@ -192,6 +227,7 @@ fn bot_message_event_with_source_and_quick_reply() {
                 ],
                 source: Some(Source { title: "Shipping".into(), url: "/help/shipping".into() }),
                 draft_id: None,
+                attachments: vec![],
             }),
         }),
         json!({"type": "event", "seq": 5, "at": 1, "kind": "message",
@@ -370,6 +406,7 @@ fn streamed_answer_draft_then_final_message() {
                 quick_replies: vec![],
                 source: Some(Source { title: "Shipping".into(), url: "/help/demo/shipping".into() }),
                 draft_id: Some("d1".into()),
+                attachments: vec![],
             }),
         }),
         json!({"type": "event", "seq": 9, "at": 5, "kind": "message",

@@ -75,6 +75,32 @@ pub struct Message {
     /// client replaces that draft with this message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draft_id: Option<String>,
+    /// Files sent with the message (images shown inline, other files as download links).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file sent with a message: uploaded first (`POST /api/v1/sites/{site}/attachments` for the
+/// visitor), then named by `id` in the message. `url` is signed and expires: it is made anew
+/// each time the relay sends the event, relative to the relay (`/attachments/...`) unless the
+/// relay knows its public address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub id: String,
+    /// The file's name as the sender gave it (cleaned of paths and control characters).
+    pub name: String,
+    /// The type sniffed from the bytes (`image/png`, `application/pdf`, `text/plain`, ...).
+    pub content_type: String,
+    /// Bytes.
+    pub size: u64,
+    pub url: String,
+}
+
+impl Attachment {
+    /// Whether the widget shows it inline (an image), not as a download link.
+    pub fn is_image(&self) -> bool {
+        self.content_type.starts_with("image/")
+    }
 }
 
 /// Who wrote a message.

@@ -18,7 +18,9 @@ pub mod protocol;
 
 pub use email::{EmailCapture, EmailStep};
 pub use error::{close_code, ErrorCode};
-pub use event::{Action, Author, ConversationEvent, EventBody, Message, Phase, PhaseChange, QuickReply, Role, Source};
+pub use event::{
+    Action, Attachment, Author, ConversationEvent, EventBody, Message, Phase, PhaseChange, QuickReply, Role, Source,
+};
 pub use look::{Theme, MAX_LANGUAGES};
 pub use protocol::{ClientFrame, ServerFrame, Visitor};
 
@@ -33,3 +35,6 @@ pub const MAX_MESSAGE_CHARS: usize = 4000;
 
 /// The longest client-generated message id accepted, in bytes.
 pub const MAX_CLIENT_ID_BYTES: usize = 64;
+
+/// The most files one message carries.
+pub const MAX_ATTACHMENTS: usize = 10;

@@ -189,7 +189,7 @@ pub fn hello_frame(site: &str, resume: Option<&str>, last_seq: u64) -> ClientFra
 
 /// A visitor message frame.
 pub fn send_text(client_id: &str, text: &str) -> ClientFrame {
-    ClientFrame::Send { client_id: client_id.into(), text: text.into() }
+    ClientFrame::Send { client_id: client_id.into(), text: text.into(), attachments: vec![] }
 }
 
 impl WidgetClient {

@@ -169,7 +169,8 @@ mod kill9 {
                 if let Some(mut socket) = self.hello().await {
                     let mut sent = true;
                     for (client_id, text, _) in &self.unacked {
-                        let frame = ClientFrame::Send { client_id: client_id.clone(), text: text.clone() };
+                        let frame =
+                            ClientFrame::Send { client_id: client_id.clone(), text: text.clone(), attachments: vec![] };
                         let frame = serde_json::to_string(&frame).unwrap();
                         if socket.send(WsMessage::Text(frame.into())).await.is_err() {
                             sent = false;
@@ -196,7 +197,7 @@ mod kill9 {
         async fn say(&mut self, client_id: String, text: String) {
             let at = record(&mut self.ledger.lock().unwrap().from_visitor, self.index, &text);
             self.unacked.push((client_id.clone(), text.clone(), at));
-            self.send(&ClientFrame::Send { client_id, text }).await;
+            self.send(&ClientFrame::Send { client_id, text, attachments: vec![] }).await;
         }
 
         fn on_frame(&mut self, frame: ServerFrame) {

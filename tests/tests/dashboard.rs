@@ -480,7 +480,7 @@ async fn a_topic_added_in_the_triggers_page_fires_live_and_bad_ones_are_refused_
 
     // A widget conversation saying a cue is handed over, tagged with the topic.
     let (mut visitor, id, _) = WidgetClient::greeted(&relay.ws_url()).await;
-    visitor.send(&ClientFrame::Send { client_id: "r1".into(), text: sentence.into() }).await;
+    visitor.send(&ClientFrame::Send { client_id: "r1".into(), text: sentence.into(), attachments: vec![] }).await;
     visitor.until_phase(shared::Phase::Waiting).await;
     let api = AgentApi::new(&relay.http_url(), DEMO_TOKEN);
     let conversation = api.get(&format!("/conversations/{id}")).await.1["conversation"].clone();
@@ -744,7 +744,9 @@ async fn insights_count_a_scripted_set_of_conversations_and_export_them_as_csv()
     agent.send(json!({"type": "send", "conversation_id": ids[0], "text": "Hello, how can I help?"})).await;
     visitors[0].until_message(shared::Role::Agent, "how can I help").await;
     for (visitor, question) in [(1, "Is the CEO married?"), (2, "is the ceo married?")] {
-        visitors[visitor].send(&ClientFrame::Send { client_id: "q1".into(), text: question.into() }).await;
+        visitors[visitor]
+            .send(&ClientFrame::Send { client_id: "q1".into(), text: question.into(), attachments: vec![] })
+            .await;
         let answer = visitors[visitor].until_message(shared::Role::Bot, "").await;
         assert!(answer.text.contains("can't answer"), "{}", answer.text);
     }

@@ -27,7 +27,7 @@ fn welcome_parts(frame: &ServerFrame) -> (String, String, bool) {
 }
 
 fn send(client_id: &str, text: &str) -> ClientFrame {
-    ClientFrame::Send { client_id: client_id.into(), text: text.into() }
+    ClientFrame::Send { client_id: client_id.into(), text: text.into(), attachments: vec![] }
 }
 
 /// Sends a question and returns (ack seq, bot answer frame), checking the order of what comes

@@ -355,8 +355,14 @@ async fn a_visitor_message_stays_pending_until_handled(db: TestDb) {
     let seq =
         new_seq(store.append_visitor(&c.id, &text(Author::visitor(), "hi"), "m1", Channel::Widget).await.unwrap());
     let pending = store.pending_messages(&c.id).await.unwrap();
-    let expected =
-        PendingMessage { seq, client_id: "m1".into(), text: "hi".into(), channel: Channel::Widget, followed: false };
+    let expected = PendingMessage {
+        seq,
+        client_id: "m1".into(),
+        text: "hi".into(),
+        attachments: vec![],
+        channel: Channel::Widget,
+        followed: false,
+    };
     assert_eq!(pending, vec![expected]);
     assert_eq!(store.conversations_with_pending(10).await.unwrap(), vec![(c.id.clone(), "demo".to_string())]);
     // The retry is a duplicate; the mark stays until the effects are carried out.

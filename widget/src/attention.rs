@@ -224,8 +224,15 @@ mod tests {
             Role::Agent => Author::agent("Ada"),
             _ => Author::bot("Baton"),
         };
-        let message =
-            Message { author, text: "x".into(), client_id: None, quick_replies: vec![], source: None, draft_id: None };
+        let message = Message {
+            author,
+            text: "x".into(),
+            client_id: None,
+            quick_replies: vec![],
+            source: None,
+            draft_id: None,
+            attachments: vec![],
+        };
         Stored { seq, at: 0, message }
     }
 

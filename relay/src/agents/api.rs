@@ -132,7 +132,7 @@ async fn conversation(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let conversation = desk::get(&state, &agent, &id).await?;
-    let events = wire::events(desk::transcript(&state, &agent, &id).await?);
+    let events = wire::events(desk::transcript(&state, &agent, &id).await?, &state.attachments);
     Ok(Json(json!({ "conversation": conversation, "events": events })).into_response())
 }
 
@@ -147,7 +147,11 @@ async fn accept(
 
 #[derive(Deserialize)]
 struct SendBody {
+    #[serde(default)]
     text: String,
+    /// Files uploaded for this conversation.
+    #[serde(default)]
+    attachments: Vec<String>,
 }
 
 async fn send(
@@ -156,11 +160,8 @@ async fn send(
     Path(id): Path<String>,
     Body(body): Body<SendBody>,
 ) -> Result<Response, ApiError> {
-    let text = body.text.trim();
-    if text.is_empty() || text.chars().count() > shared::MAX_MESSAGE_CHARS {
-        return Err(ApiError::BadRequest(format!("a message has 1 to {} characters", shared::MAX_MESSAGE_CHARS)));
-    }
-    let seq = desk::act(&state, &agent, &id, AgentAction::Message { text: text.to_string() }).await?;
+    let message = desk::message(&state, &id, &body.text, &body.attachments).await.map_err(ApiError::BadRequest)?;
+    let seq = desk::act(&state, &agent, &id, message).await?;
     Ok((StatusCode::CREATED, Json(json!({ "seq": seq }))).into_response())
 }
 

@@ -131,6 +131,18 @@ pub async fn follow_ups(state: &AppState, agent: &SignedIn) -> Result<Vec<Follow
         .collect())
 }
 
+/// An agent's message to conversation `id` from what the inbox or the API sent: its text
+/// (1 to `MAX_MESSAGE_CHARS` characters, or empty with files) and the files uploaded for that
+/// conversation that it names. As the error, what is wrong, for the agent.
+pub async fn message(state: &AppState, id: &str, text: &str, attachments: &[String]) -> Result<AgentAction, String> {
+    let text = text.trim();
+    if (text.is_empty() && attachments.is_empty()) || text.chars().count() > shared::MAX_MESSAGE_CHARS {
+        return Err(format!("a message has 1 to {} characters", shared::MAX_MESSAGE_CHARS));
+    }
+    let attachments = state.attachments.for_message(id, attachments).await.map_err(|e| e.to_string())?;
+    Ok(AgentAction::Message { text: text.to_string(), attachments })
+}
+
 /// Carries out an agent's action on a conversation of their sites; returns the stored `seq`
 /// of a message.
 pub async fn act(state: &AppState, agent: &SignedIn, id: &str, action: AgentAction) -> Result<Option<u64>, DeskError> {

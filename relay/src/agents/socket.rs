@@ -55,7 +55,7 @@ async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>, headers: H
 
 /// Whether the upgrade comes from a page of this relay: no `Origin` (not a browser), or one
 /// whose host and port are the request's `Host`.
-fn same_origin(headers: &HeaderMap) -> bool {
+pub(crate) fn same_origin(headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN) else { return true };
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     let origin_host = origin
@@ -85,7 +85,11 @@ enum AgentFrame {
     },
     Send {
         conversation_id: String,
+        #[serde(default)]
         text: String,
+        /// Files uploaded for this conversation (`POST /agent/api/conversations/{id}/attachments`).
+        #[serde(default)]
+        attachments: Vec<String>,
     },
     Typing {
         conversation_id: String,
@@ -206,7 +210,7 @@ async fn serve(socket: &mut WebSocket, state: &AppState, agent: &SignedIn) -> Re
             }
             Some((conversation_id, message)) = watched.next(), if !watched.is_empty() => match message {
                 Ok(BusMessage::Event(event)) => {
-                    socket.send(text(json!({"type": "event", "conversation_id": conversation_id, "event": wire::event(*event)}))).await?;
+                    socket.send(text(json!({"type": "event", "conversation_id": conversation_id, "event": wire::event(*event, &state.attachments)}))).await?;
                 }
                 Ok(BusMessage::Typing { author, on }) => {
                     socket.send(text(json!({"type": "typing", "conversation_id": conversation_id, "author": wire::author(author), "on": on}))).await?;
@@ -214,7 +218,7 @@ async fn serve(socket: &mut WebSocket, state: &AppState, agent: &SignedIn) -> Re
                 Ok(BusMessage::Resync) | Err(_) => {
                     // Lagged, or the bus lost messages: resend the transcript, the client
                     // replaces what it shows.
-                    let events = wire::events(desk::transcript(state, agent, &conversation_id).await?);
+                    let events = wire::events(desk::transcript(state, agent, &conversation_id).await?, &state.attachments);
                     socket.send(text(json!({"type": "transcript", "conversation_id": conversation_id, "events": events}))).await?;
                 }
                 Ok(_) => {}
@@ -243,7 +247,7 @@ async fn handle(
             return match desk::transcript(state, agent, &conversation_id).await {
                 Ok(events) => {
                     vec![
-                        json!({"type": "transcript", "conversation_id": conversation_id, "events": wire::events(events)}),
+                        json!({"type": "transcript", "conversation_id": conversation_id, "events": wire::events(events, &state.attachments)}),
                     ]
                 }
                 Err(error) => {
@@ -259,15 +263,15 @@ async fn handle(
         AgentFrame::Accept { conversation_id } => (conversation_id, AgentAction::Accept),
         AgentFrame::End { conversation_id } => (conversation_id, AgentAction::End),
         AgentFrame::Typing { conversation_id, on } => (conversation_id, AgentAction::Typing { on }),
-        AgentFrame::Send { conversation_id, text } => {
-            let text = text.trim().to_string();
-            if text.is_empty() || text.chars().count() > shared::MAX_MESSAGE_CHARS {
-                let message = format!("a message has 1 to {} characters", shared::MAX_MESSAGE_CHARS);
-                return vec![
-                    json!({"type": "error", "code": "bad_request", "conversation_id": conversation_id, "message": message}),
-                ];
+        AgentFrame::Send { conversation_id, text, attachments } => {
+            match desk::message(state, &conversation_id, &text, &attachments).await {
+                Ok(message) => (conversation_id, message),
+                Err(message) => {
+                    return vec![
+                        json!({"type": "error", "code": "bad_request", "conversation_id": conversation_id, "message": message}),
+                    ]
+                }
             }
-            (conversation_id, AgentAction::Message { text })
         }
     };
     let name = match &action {

@@ -9,6 +9,7 @@
 
 mod access;
 mod admin;
+mod attachments;
 mod attention;
 mod availability;
 mod bot;
@@ -32,6 +33,7 @@ pub use access::{
     MIN_SECRET_CHARS,
 };
 pub use admin::AdminConfig;
+pub use attachments::{AttachmentsConfig, SiteAttachments, SNIFFABLE_TYPES};
 pub use attention::{
     check_proactive, ProactiveRule, MAX_PROACTIVE_AFTER_SECS, MAX_PROACTIVE_CHARS, MAX_PROACTIVE_RULES,
 };
@@ -94,6 +96,10 @@ pub struct Config {
     /// The owner dashboard (`[admin]`).
     #[serde(default)]
     pub admin: AdminConfig,
+    /// Files sent in chats: where they are kept and how long their addresses last
+    /// (`[attachments]`; what each site accepts is `[sites.<key>.attachments]`).
+    #[serde(default)]
+    pub attachments: AttachmentsConfig,
     /// The key that seals the secrets set in the dashboard (helpdesk credentials, webhook
     /// secrets) in the database: `BATON_SECRET_KEY`, 32 random bytes in base64
     /// (`openssl rand -base64 32`). Without it the dashboard cannot store secrets. Keep it out
@@ -196,6 +202,9 @@ pub struct SiteConfig {
     /// (`[[sites.<key>.proactive]]`), at most once per visitor per day.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub proactive: Vec<ProactiveRule>,
+    /// Which files visitors may send (types sniffed from the bytes, the largest size).
+    #[serde(default)]
+    pub attachments: SiteAttachments,
 }
 
 impl Default for SiteConfig {
@@ -223,6 +232,7 @@ impl Default for SiteConfig {
             limits: SiteLimits::default(),
             sound: false,
             proactive: Vec::new(),
+            attachments: SiteAttachments::default(),
         }
     }
 }
@@ -257,6 +267,7 @@ impl SiteConfig {
             return Err((format!("handover.texts.{language}.{setting}"), "not a handover text".into()));
         }
         check_proactive(&self.proactive)?;
+        self.attachments.check()?;
         shared::Theme::from(self.theme.clone())
             .check()
             .map_err(|(field, problem)| (format!("theme.{field}"), problem.to_string()))
@@ -291,6 +302,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             retention: RetentionConfig::default(),
             admin: AdminConfig::default(),
+            attachments: AttachmentsConfig::default(),
             // No agent unless configured; demo mode adds the demo agent (`access::demo_agent`).
             agents: Vec::new(),
             secret_key: None,
@@ -388,6 +400,8 @@ mod tests {
             ("mod.rs", include_str!("mod.rs")),
             ("access.rs", include_str!("access.rs")),
             ("admin.rs", include_str!("admin.rs")),
+            ("attachments.rs", include_str!("attachments.rs")),
+            ("attention.rs", include_str!("attention.rs")),
             ("availability.rs", include_str!("availability.rs")),
             ("bot.rs", include_str!("bot.rs")),
             ("email_capture.rs", include_str!("email_capture.rs")),

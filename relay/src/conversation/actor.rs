@@ -327,7 +327,11 @@ impl Actor {
             Err(error) => return tracing::error!(conversation = %self.id, %error, "cannot read pending messages"),
         };
         for message in pending {
-            let action = VisitorAction::Message { client_id: message.client_id, text: message.text };
+            let action = VisitorAction::Message {
+                client_id: message.client_id,
+                text: message.text,
+                attachments: message.attachments,
+            };
             let result = self.visitor(action, message.channel, None).await;
             self.log(result);
         }
@@ -387,9 +391,17 @@ impl Actor {
         // The visitor message whose effects this carries out, marked handled once they are.
         let mut handled = None;
         let input = match action {
-            VisitorAction::Message { client_id, text } => {
+            VisitorAction::Message { client_id, text, attachments } => {
+                // Forwarded to a helpdesk with a link to each file.
+                let forwarded = self.deps.attachments.forwarded_text(&text, &attachments);
+                // A message of files only is read by the bot and the triggers as their names.
+                let read_as = match text.trim().is_empty() {
+                    true => attachments.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", "),
+                    false => text.clone(),
+                };
                 let body = EventBody::Message(Message {
                     client_id: Some(client_id.clone()),
+                    attachments,
                     ..Message::new(Author::visitor(), &text)
                 });
                 let appended = self.deps.store.append_visitor(&self.id, &body, &client_id, channel).await;
@@ -423,15 +435,16 @@ impl Actor {
                     }
                 };
                 handled = Some(seq);
-                self.last_visitor = Some((client_id.clone(), text.clone()));
+                self.last_visitor = Some((client_id.clone(), forwarded));
                 // The turns before this message (the history already holds it, last).
                 let mut earlier = self.history().await.unwrap_or_default();
                 if earlier.last().is_some_and(|t| t.role == Role::Visitor && t.text == text) {
                     earlier.pop();
                 }
-                let (signals, verdict) = signals::classify_off_workers(self.site.clone(), text.clone(), earlier).await;
+                let (signals, verdict) =
+                    signals::classify_off_workers(self.site.clone(), read_as.clone(), earlier).await;
                 self.note(verdict).await?;
-                Input::VisitorMessage { text, signals, channel, now }
+                Input::VisitorMessage { text: read_as, signals, channel, now }
             }
             VisitorAction::RequestHandover => Input::RequestHandover {
                 // The button under an offer made for frustration keeps that reason.
@@ -469,7 +482,7 @@ impl Actor {
                 self.deps.bus.publish(&self.id, BusMessage::Typing { author: Author::agent(agent.name), on });
                 Ok(None)
             }
-            AgentAction::Message { text } => self.agent_says(agent, &text, None).await,
+            AgentAction::Message { text, attachments } => self.agent_says(agent, &text, attachments, None).await,
         }
     }
 
@@ -478,11 +491,13 @@ impl Actor {
         &mut self,
         agent: super::AgentRef,
         text: &str,
+        attachments: Vec<event::Attachment>,
         key: Option<&str>,
     ) -> Result<Option<u64>, ConversationError> {
         self.state.handle(Input::AgentMessage { agent_id: agent.id.clone() })?;
         self.deps.bus.publish(&self.id, BusMessage::Typing { author: Author::agent(agent.name.clone()), on: false });
-        self.post_once(EventBody::Message(Message::new(Author::agent(agent.name), text)), key).await
+        let message = Message { attachments, ..Message::new(Author::agent(agent.name), text) };
+        self.post_once(EventBody::Message(message), key).await
     }
 
     /// Can a person take a handover now? A link site never hands over; otherwise office hours
@@ -531,7 +546,7 @@ impl Actor {
                 if matches!(self.state.phase, Phase::Waiting { .. }) {
                     self.apply(Input::AgentAccept { agent: agent.clone() }).await?;
                 }
-                self.agent_says(agent, &text, Some(key)).await.map(drop)
+                self.agent_says(agent, &text, vec![], Some(key)).await.map(drop)
             }
         }
     }

@@ -33,6 +33,8 @@ pub struct Deps {
     pub presence: Presence,
     pub outbox: crate::outbox::Outbox,
     pub metrics: crate::metrics::Metrics,
+    /// Visitors' files, linked in what is forwarded to helpdesks.
+    pub attachments: crate::attachments::Attachments,
     /// Actors run on its tracker; once its token is cancelled they finish what is queued and exit.
     pub shutdown: crate::state::Shutdown,
 }
@@ -43,6 +45,8 @@ pub enum VisitorAction {
     Message {
         client_id: String,
         text: String,
+        /// Files uploaded for this conversation, checked by the edge.
+        attachments: Vec<crate::event::Attachment>,
     },
     RequestHandover,
     CancelHandover,
@@ -61,8 +65,14 @@ pub enum VisitorAction {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AgentAction {
     Accept,
-    Message { text: String },
-    Typing { on: bool },
+    /// With files the agent uploaded for this conversation (checked by the edge).
+    Message {
+        text: String,
+        attachments: Vec<crate::event::Attachment>,
+    },
+    Typing {
+        on: bool,
+    },
     End,
 }
 

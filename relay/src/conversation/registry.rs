@@ -237,6 +237,7 @@ mod tests {
             presence: state.presence.clone(),
             outbox: state.outbox.clone(),
             metrics: state.metrics.clone(),
+            attachments: state.attachments.clone(),
             shutdown: state.shutdown.clone(),
         };
         let registry = Arc::new(Registry::new(deps, state.sites.clone()).with_idle_timeout(idle));
@@ -286,7 +287,11 @@ mod tests {
         assert_eq!(greeting.len(), 1, "the greeting was stored: {greeting:?}");
 
         let (stored, answer) = oneshot::channel();
-        let action = crate::conversation::VisitorAction::Message { client_id: "c1".into(), text: "hello".into() };
+        let action = crate::conversation::VisitorAction::Message {
+            client_id: "c1".into(),
+            text: "hello".into(),
+            attachments: vec![],
+        };
         let command = Command::Visitor {
             action,
             channel: crate::conversation::Channel::Widget,
@@ -355,6 +360,7 @@ mod tests {
                 presence: state.presence.clone(),
                 outbox: state.outbox.clone(),
                 metrics: state.metrics.clone(),
+                attachments: state.attachments.clone(),
                 shutdown: state.shutdown.clone(),
             };
             let leases = Leases::new(state.store.clone(), bus.clone(), node.into(), Duration::from_millis(300));

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// Defined with the machine, which decides on them and imports nothing of the relay.
 pub use crate::conversation::machine::{Channel, Reason};
-pub use stored::{Action, Author, Event, EventBody, Message, PhaseChange, QuickReply, Role, Source};
+pub use stored::{Action, Attachment, Author, Event, EventBody, Message, PhaseChange, QuickReply, Role, Source};
 
 /// Why the visitor is asked for their email (`email_capture`): before a handover, or for a
 /// follow-up when nobody is available.

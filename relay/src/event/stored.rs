@@ -71,12 +71,34 @@ pub struct Message {
     /// The streamed draft this message completes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draft_id: Option<String>,
+    /// Files sent with the message (`crate::attachments`), stored by reference: their bytes
+    /// live in the attachment storage. Absent in rows without any, so schema 2 still holds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file sent with a message, as stored with it. The signed address clients get is made
+/// each time the event is sent (`crate::wire`), so it never goes stale in the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub id: String,
+    pub name: String,
+    pub content_type: String,
+    pub size: u64,
 }
 
 impl Message {
     /// A message of `author` with nothing but its text.
     pub fn new(author: Author, text: impl Into<String>) -> Self {
-        Self { author, text: text.into(), client_id: None, quick_replies: vec![], source: None, draft_id: None }
+        Self {
+            author,
+            text: text.into(),
+            client_id: None,
+            quick_replies: vec![],
+            source: None,
+            draft_id: None,
+            attachments: vec![],
+        }
     }
 }
 
@@ -254,6 +276,12 @@ pub(crate) mod tests {
             );
         }
         check(EventBody::Rating { score: 4 }, json!({"v": 2, "kind": "rating", "score": 4}));
+        let photo = Attachment { id: "a1".into(), name: "p.png".into(), content_type: "image/png".into(), size: 3 };
+        check(
+            EventBody::Message(Message { attachments: vec![photo], ..Message::new(Author::visitor(), "") }),
+            json!({"v": 2, "kind": "message", "author": {"role": "visitor"}, "text": "",
+                "attachments": [{"id": "a1", "name": "p.png", "content_type": "image/png", "size": 3}]}),
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 pub(crate) mod codec;
 mod session;
 
-pub(crate) use session::{open_conversation, OpenError};
+pub(crate) use session::{open_conversation, token_hash, OpenError};
 
 use axum::{
     extract::{State, WebSocketUpgrade},

@@ -28,6 +28,7 @@ use tokio::sync::{broadcast, oneshot};
 
 use super::codec::{self, DecodeError, Incoming};
 use crate::{
+    attachments::AttachError,
     config::CaptureWhen,
     conversation::{machine, Channel, Command, ConversationError, Registry, VisitorAction},
     event::{Author, EmailStep, Event},
@@ -450,19 +451,32 @@ impl Session {
                 Err(problem) => self.send_error(ErrorCode::InvalidEmail, problem.to_string(), None).await?,
             },
             ClientFrame::SkipEmail => acks.push(action(VisitorAction::SkipEmail, Acked::default())),
-            ClientFrame::Send { client_id, text } => {
+            ClientFrame::Send { client_id, text, attachments } => {
                 if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID_BYTES {
                     let message = format!("client_id must be 1 to {MAX_CLIENT_ID_BYTES} bytes");
                     self.send_error(ErrorCode::BadFrame, message, None).await?;
                     return Ok(ControlFlow::Continue(()));
                 }
                 let chars = text.chars().count();
-                if text.trim().is_empty() || chars > MAX_MESSAGE_CHARS {
+                if (text.trim().is_empty() && attachments.is_empty()) || chars > MAX_MESSAGE_CHARS {
                     let message = format!("a message has 1 to {MAX_MESSAGE_CHARS} characters, this one has {chars}");
                     self.send_error(ErrorCode::InvalidMessage, message, Some(client_id)).await?;
                     return Ok(ControlFlow::Continue(()));
                 }
-                let message = VisitorAction::Message { client_id: client_id.clone(), text };
+                let attachments = match self.state.attachments.for_message(id, &attachments).await {
+                    Ok(attachments) => attachments,
+                    Err(error @ (AttachError::TooMany | AttachError::Unknown(_))) => {
+                        self.send_error(ErrorCode::InvalidMessage, error.to_string(), Some(client_id)).await?;
+                        return Ok(ControlFlow::Continue(()));
+                    }
+                    Err(AttachError::Storage(error)) => {
+                        tracing::error!(conversation = %id, %error, "attachments not readable");
+                        let message = "the files could not be read; retry".into();
+                        self.send_error(ErrorCode::Internal, message, Some(client_id)).await?;
+                        return Ok(ControlFlow::Continue(()));
+                    }
+                };
+                let message = VisitorAction::Message { client_id: client_id.clone(), text, attachments };
                 acks.push(action(message, Acked { client_id: Some(client_id), confirm: None }));
             }
         }
@@ -576,7 +590,7 @@ impl Session {
             let done = events.len() < REPLAY_PAGE as usize;
             for event in events {
                 *sent_seq = event.seq;
-                self.send(&ServerFrame::Event(wire::event(event))).await?;
+                self.send(&ServerFrame::Event(wire::event(event, &self.state.attachments))).await?;
             }
             if done {
                 return Ok(());
@@ -593,7 +607,7 @@ impl Session {
             return self.replay(id, sent_seq).await;
         }
         *sent_seq = event.seq;
-        self.send(&ServerFrame::Event(wire::event(event))).await
+        self.send(&ServerFrame::Event(wire::event(event, &self.state.attachments))).await
     }
 }
 
@@ -664,6 +678,6 @@ fn valid_visitor(visitor: &Visitor) -> bool {
 }
 
 /// Only the hash of a resume token is stored, so a leaked database does not leak sessions.
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }

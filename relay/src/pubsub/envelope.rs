@@ -134,6 +134,12 @@ mod tests {
             quick_replies: vec![],
             source: None,
             draft_id: Some("d".into()),
+            attachments: vec![crate::event::Attachment {
+                id: "a".into(),
+                name: "a.pdf".into(),
+                content_type: "application/pdf".into(),
+                size: 9,
+            }],
         };
         check(BusMessage::Event(Box::new(Event { seq: 7, at: 1_700_000_000_000, body: EventBody::Message(message) })));
         let phase = PhaseChange { phase: Phase::Waiting, agent_name: None, reason: Some(Reason::ExplicitRequest) };

@@ -156,6 +156,8 @@ pub struct PendingMessage {
     pub seq: u64,
     pub client_id: String,
     pub text: String,
+    /// The files it carries (their references, as stored with it).
+    pub attachments: Vec<crate::event::Attachment>,
     /// The channel it came by, as given to [`Store::append_visitor`].
     pub channel: Channel,
     /// Another event was stored after it: its handling had begun (and written something).
@@ -191,6 +193,7 @@ pub struct Backlog {
 
 /// The outcome of appending an event.
 #[derive(Debug, Clone, PartialEq)]
+#[expect(clippy::large_enum_variant, reason = "a short-lived answer, moved once")]
 pub enum Appended {
     /// The event was stored with the next sequence number.
     New(Event),

@@ -114,6 +114,7 @@ pub(super) fn pending_message(row: &impl Columns) -> Result<PendingMessage> {
         seq: event.seq,
         client_id: row.maybe_text("client_id")?.unwrap_or_default(),
         text: message.text,
+        attachments: message.attachments,
         channel: row.name("pending")?,
         followed: row.flag("followed")?,
     })

@@ -104,6 +104,7 @@ mod tests {
                 quick_replies: vec![],
                 source: None,
                 draft_id: None,
+                attachments: Vec::new(),
             },
         };
         assert_eq!(

@@ -16,8 +16,8 @@
 //! comes back as an [`Effect`] for the caller to carry out.
 
 use shared::{
-    Action, Author, ClientFrame, ConversationEvent, EmailCapture, EmailStep, ErrorCode, EventBody, Message, Phase,
-    QuickReply, Role, ServerFrame, Source, Theme, Visitor, MAX_FRAME_BYTES, MAX_MESSAGE_CHARS, PROTOCOL_VERSION,
+    Action, Attachment, Author, ClientFrame, ConversationEvent, EmailCapture, EmailStep, ErrorCode, EventBody, Message,
+    Phase, QuickReply, Role, ServerFrame, Source, Theme, Visitor, MAX_FRAME_BYTES, MAX_MESSAGE_CHARS, PROTOCOL_VERSION,
 };
 
 use crate::i18n::{self, fill, Lang, Texts};
@@ -73,7 +73,16 @@ impl Delivery {
 pub struct Pending {
     pub client_id: String,
     pub text: String,
+    /// Files uploaded already, sent by id with the text.
+    pub files: Vec<Attachment>,
     pub delivery: Delivery,
+}
+
+impl Pending {
+    fn frame(&self) -> ClientFrame {
+        let attachments = self.files.iter().map(|f| f.id.clone()).collect();
+        ClientFrame::Send { client_id: self.client_id.clone(), text: self.text.clone(), attachments }
+    }
 }
 
 /// The visitor's place in the queue while waiting for an agent (`queue` frames).
@@ -140,6 +149,7 @@ pub struct Bubble {
     /// Only on the newest message, and only while the visitor has not written after it.
     pub quick_replies: Vec<QuickReply>,
     pub source: Option<Source>,
+    pub attachments: Vec<Attachment>,
     /// `None` for stored messages.
     pub delivery: Option<Delivery>,
     /// False when the previous bubble has the same author: a run of messages shows the
@@ -359,21 +369,33 @@ impl ChatState {
     /// Queues a visitor message. Returns the frame to send now, or `None` when offline (it goes
     /// out after the next `welcome`).
     pub fn enqueue(&mut self, client_id: String, text: &str) -> Result<Option<ClientFrame>, SendError> {
+        self.enqueue_files(client_id, text, Vec::new())
+    }
+
+    /// Queues a visitor message carrying `files` (uploaded already); with files the text may be
+    /// empty.
+    pub fn enqueue_files(
+        &mut self,
+        client_id: String,
+        text: &str,
+        files: Vec<Attachment>,
+    ) -> Result<Option<ClientFrame>, SendError> {
         if self.fatal.is_some() {
             return Err(SendError::Unavailable);
         }
         let text = text.trim();
-        if text.is_empty() {
+        if text.is_empty() && files.is_empty() {
             return Err(SendError::Empty);
         }
         if text.chars().count() > MAX_MESSAGE_CHARS {
             return Err(SendError::TooLong);
         }
-        let frame = ClientFrame::Send { client_id: client_id.clone(), text: text.to_string() };
+        let pending = Pending { client_id, text: text.to_string(), files, delivery: Delivery::Sending };
+        let frame = pending.frame();
         if crate::ws::encode::encode(&frame).len() > MAX_FRAME_BYTES {
             return Err(SendError::FrameTooLarge);
         }
-        self.outbox.push(Pending { client_id, text: text.to_string(), delivery: Delivery::Sending });
+        self.outbox.push(pending);
         Ok(self.welcomed.then_some(frame))
     }
 
@@ -385,7 +407,7 @@ impl ChatState {
             return None;
         }
         pending.delivery = Delivery::Sending;
-        welcomed.then(|| ClientFrame::Send { client_id: pending.client_id.clone(), text: pending.text.clone() })
+        welcomed.then(|| pending.frame())
     }
 
     /// The host page identified the visitor. Returns the frame to send now, if online;
@@ -460,11 +482,7 @@ impl ChatState {
     /// The messages to (re)send after a `welcome`: every outbox entry not yet acknowledged
     /// and not failed, oldest first, with its original `client_id`.
     pub fn resend_list(&self) -> Vec<ClientFrame> {
-        self.outbox
-            .iter()
-            .filter(|p| p.delivery == Delivery::Sending)
-            .map(|p| ClientFrame::Send { client_id: p.client_id.clone(), text: p.text.clone() })
-            .collect()
+        self.outbox.iter().filter(|p| p.delivery == Delivery::Sending).map(Pending::frame).collect()
     }
 
     /// Applies one frame from the relay.
@@ -703,6 +721,7 @@ impl ChatState {
                 client_id: m.message.client_id.clone(),
                 quick_replies: if show_replies { m.message.quick_replies.clone() } else { Vec::new() },
                 source: m.message.source.clone(),
+                attachments: m.message.attachments.clone(),
                 delivery: None,
                 first_of_run: true,
                 draft: false,
@@ -720,6 +739,7 @@ impl ChatState {
                 client_id: None,
                 quick_replies: Vec::new(),
                 source: None,
+                attachments: Vec::new(),
                 delivery: None,
                 first_of_run: true,
                 draft: true,
@@ -736,6 +756,7 @@ impl ChatState {
                 client_id: Some(p.client_id.clone()),
                 quick_replies: Vec::new(),
                 source: None,
+                attachments: p.files.clone(),
                 delivery: Some(p.delivery.clone()),
                 first_of_run: true,
                 draft: false,
@@ -870,6 +891,7 @@ mod tests {
                 quick_replies: Vec::new(),
                 source: None,
                 draft_id: None,
+                attachments: Vec::new(),
             }),
         })
     }
@@ -879,7 +901,7 @@ mod tests {
     }
 
     fn send(id: &str, text: &str) -> ClientFrame {
-        ClientFrame::Send { client_id: id.into(), text: text.into() }
+        ClientFrame::Send { client_id: id.into(), text: text.into(), attachments: vec![] }
     }
 
     fn online() -> ChatState {
@@ -1178,6 +1200,7 @@ mod tests {
                     quick_replies: vec![QuickReply { title: "Yes".into(), payload: "yes".into(), action: None }],
                     source: Some(Source { title: "FAQ".into(), url: "/kb/faq".into() }),
                     draft_id: None,
+                    attachments: Vec::new(),
                 }),
             })
         };
@@ -1427,5 +1450,25 @@ mod tests {
         s.apply(ServerFrame::Summary { text: form.text.clone(), link: form.link.clone() });
         s.apply(phase(5, Phase::Bot, None));
         assert_eq!(s.summary, Some(form), "a link site's summary stays for pasting");
+    }
+
+    #[test]
+    fn a_message_of_files_sends_their_ids_shows_them_pending_and_again_after_a_reconnect() {
+        let mut s = online();
+        let photo = Attachment {
+            id: "a1".into(),
+            name: "p.png".into(),
+            content_type: "image/png".into(),
+            size: 70,
+            url: "/attachments/a1?expires=9&sig=x".into(),
+        };
+        assert_eq!(s.enqueue_files("f1".into(), "  ", Vec::new()), Err(SendError::Empty));
+        let frame = s.enqueue_files("f1".into(), "", vec![photo.clone()]).unwrap();
+        let expected =
+            ClientFrame::Send { client_id: "f1".into(), text: String::new(), attachments: vec!["a1".into()] };
+        assert_eq!(frame, Some(expected.clone()));
+        assert_eq!(s.bubbles()[0].attachments, vec![photo]);
+        s.apply(welcome("c1", 0, false));
+        assert_eq!(s.resend_list(), vec![expected]);
     }
 }

@@ -11,8 +11,8 @@
 
 use serde::de::{value::StrDeserializer, DeserializeOwned, IntoDeserializer};
 use shared::{
-    Action, Author, ConversationEvent, EmailCapture, EmailStep, ErrorCode, EventBody, Message, Phase, PhaseChange,
-    QuickReply, Role, ServerFrame, Source, Theme,
+    Action, Attachment, Author, ConversationEvent, EmailCapture, EmailStep, ErrorCode, EventBody, Message, Phase,
+    PhaseChange, QuickReply, Role, ServerFrame, Source, Theme,
 };
 
 use crate::json::{Object, Value};
@@ -168,6 +168,22 @@ fn message(mut o: Object) -> Result<Message, String> {
         quick_replies,
         source,
         draft_id: opt_string(&mut o, "draft_id")?,
+        attachments: match o.remove("attachments") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => items.into_iter().map(attachment).collect::<Result<_, _>>()?,
+            Some(_) => return Err("`attachments`: expected an array".into()),
+        },
+    })
+}
+
+fn attachment(value: Value) -> Result<Attachment, String> {
+    let mut o = object(value, "attachment")?;
+    Ok(Attachment {
+        size: u64_field(&o, "size")?,
+        id: string(&mut o, "id")?,
+        name: string(&mut o, "name")?,
+        content_type: string(&mut o, "content_type")?,
+        url: string(&mut o, "url")?,
     })
 }
 
@@ -278,6 +294,9 @@ mod tests {
             json!({"type": "event", "seq": 7, "at": 9, "kind": "message",
                    "author": {"role": "system", "name": null}, "text": "Ann joined",
                    "client_id": null, "source": null, "extra": {"x": 1}}),
+            json!({"type": "event", "seq": 8, "at": 1, "kind": "message", "author": {"role": "visitor"}, "text": "",
+                   "attachments": [{"id": "a1", "name": "p.png", "content_type": "image/png", "size": 70,
+                                    "url": "/attachments/a1?expires=9&sig=x"}]}),
             json!({"type": "ack", "client_id": "c1", "seq": 4}),
             json!({"type": "error", "code": "frame_too_large", "message": "too big"}),
             json!({"type": "error", "code": "rate_limited", "message": "slow", "client_id": "c9"}),

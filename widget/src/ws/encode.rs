@@ -24,7 +24,14 @@ pub fn encode(frame: &ClientFrame) -> String {
             }
             o.end()
         }
-        ClientFrame::Send { client_id, text } => tag("send").str("client_id", client_id).str("text", text).end(),
+        ClientFrame::Send { client_id, text, attachments } => {
+            let o = tag("send").str("client_id", client_id).str("text", text);
+            if attachments.is_empty() {
+                o.end()
+            } else {
+                o.strs("attachments", attachments).end()
+            }
+        }
         ClientFrame::Identify(visitor) => visitor_fields(tag("identify"), visitor).end(),
         ClientFrame::Language { languages } => tag("language").strs("languages", languages).end(),
         ClientFrame::RequestHandover => tag("request_handover").end(),
@@ -85,7 +92,16 @@ mod tests {
                 visitor: Some(Visitor { name: Some("N".into()), ..Visitor::default() }),
                 languages: vec!["fr".into()],
             },
-            ClientFrame::Send { client_id: "c1".into(), text: "where is \u{1}my order?\t😀".into() },
+            ClientFrame::Send {
+                client_id: "c1".into(),
+                text: "where is \u{1}my order?\t😀".into(),
+                attachments: vec![],
+            },
+            ClientFrame::Send {
+                client_id: "c2".into(),
+                text: String::new(),
+                attachments: vec!["a1".into(), "b2".into()],
+            },
             ClientFrame::Identify(visitor),
             ClientFrame::Identify(Visitor { email: Some("a@b.c".into()), ..Visitor::default() }),
             ClientFrame::Language { languages: vec![] },

@@ -57,11 +57,12 @@ pub(in crate::store) fn events_insert() -> &'static str {
 /// as the old relay sent it: the protocol's JSON of the new event is the old row.
 pub(in crate::store) async fn old_events_read_back(store: &dyn Store) {
     let old = old_events();
+    let files = crate::attachments::Attachments::from_config(&crate::config::Config::default());
     assert_eq!(old.len(), 12, "every old event is checked");
     for (conversation, seq, body) in old {
         let mut found = store.events_after(&conversation, seq - 1, 1).await.unwrap();
         let event = found.pop().unwrap_or_else(|| panic!("{conversation}/{seq} reads"));
-        let sent = serde_json::to_value(crate::wire::body(event.body)).unwrap();
+        let sent = serde_json::to_value(crate::wire::body(event.body, &files)).unwrap();
         assert_eq!(sent, serde_json::from_str::<serde_json::Value>(&body).unwrap(), "{conversation}/{seq}");
     }
     let waiting = store.events_after("c-waiting", 1, 1).await.unwrap().remove(0).body;
@@ -109,6 +110,7 @@ async fn pending_visitor_messages_keep_their_channel() {
         seq: 1,
         client_id: "m-2".into(),
         text: "I want a person".into(),
+        attachments: vec![],
         channel: Channel::Widget,
         followed: true,
     };

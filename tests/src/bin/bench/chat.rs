@@ -129,7 +129,7 @@ async fn visitor(mut ws: client::Ws, first: Instant, period: Duration, count_fro
             () = tokio::time::sleep_until(due_at), if sending => {
                 let client_id = format!("q{k}");
                 let text = QUESTIONS[k % QUESTIONS.len()].to_string();
-                if client::send(&mut ws, &ClientFrame::Send { client_id: client_id.clone(), text }).await.is_err() {
+                if client::send(&mut ws, &ClientFrame::Send { client_id: client_id.clone(), text, attachments: vec![] }).await.is_err() {
                     break;
                 }
                 unacked.insert(client_id, due_at);

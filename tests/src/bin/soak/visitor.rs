@@ -104,7 +104,7 @@ impl Visitor {
             if self.rng.random_bool(0.1) {
                 // The same message again, as a widget does when it did not see the ack.
                 self.outcome.duplicate_sends += 1;
-                self.send_frame(&ClientFrame::Send { client_id, text }).await;
+                self.send_frame(&ClientFrame::Send { client_id, text, attachments: vec![] }).await;
             }
             let pause = Duration::from_millis(self.rng.random_range(200..1200));
             self.pump(pause).await;
@@ -135,7 +135,7 @@ impl Visitor {
 
     async fn send(&mut self, client_id: String, text: String) {
         self.pending.insert(client_id.clone(), text.clone());
-        self.send_frame(&ClientFrame::Send { client_id, text }).await;
+        self.send_frame(&ClientFrame::Send { client_id, text, attachments: vec![] }).await;
     }
 
     async fn send_frame(&mut self, frame: &ClientFrame) {
@@ -164,7 +164,8 @@ impl Visitor {
             if self.connect().await {
                 let pending: Vec<(String, String)> = self.pending.iter().map(|(c, t)| (c.clone(), t.clone())).collect();
                 for (client_id, text) in pending {
-                    let frame = serde_json::to_string(&ClientFrame::Send { client_id, text }).expect("encodes");
+                    let frame = serde_json::to_string(&ClientFrame::Send { client_id, text, attachments: vec![] })
+                        .expect("encodes");
                     if let Some(socket) = self.socket.as_mut() {
                         if socket.send(Message::Text(frame.into())).await.is_err() {
                             self.socket = None;
