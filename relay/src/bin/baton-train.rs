@@ -8,7 +8,8 @@
 //! same). For trying other settings without touching the checked-in models:
 //! `BATON_TRAIN_DRY=1` writes nothing, `BATON_TRAIN_UNITS`, `BATON_TRAIN_HIDDEN_BITS`,
 //! `BATON_TRAIN_EPOCHS`, `BATON_TRAIN_L2`, `BATON_TRAIN_RATE`, `BATON_TRAIN_NEGATIVE_WEIGHT`
-//! override the settings below (choose them on the development part).
+//! override the settings below (choose them on the development part); `BATON_TRAIN_LIST=p`
+//! lists the development part's negatives scored from `p` on.
 
 use std::path::Path;
 
@@ -273,6 +274,16 @@ fn report(name: &str, scored: &[Scored<'_>], decide: impl Fn(&Scored<'_>) -> boo
     misses.sort();
     for line in misses.iter().take(80) {
         println!("{line}");
+    }
+    // `BATON_TRAIN_LIST=0.8`: the development part's negatives from that probability on, the
+    // ones a lower threshold would let through (what to read before moving it).
+    if let Some(from) = std::env::var("BATON_TRAIN_LIST").ok().and_then(|v| v.parse::<f32>().ok()) {
+        let mut near: Vec<&Scored<'_>> =
+            scored.iter().filter(|s| s.sample.part == Part::Dev && !s.sample.label && s.probability >= from).collect();
+        near.sort_by(|a, b| b.probability.total_cmp(&a.probability));
+        for s in near.iter().take(200) {
+            println!("    near {} {} {:.2} {}", s.sample.lang, s.sample.kind, s.probability, s.sample.text);
+        }
     }
 }
 
