@@ -17,6 +17,7 @@
 //! - [`identity`]: who the visitor is and whether the site signed it.
 //! - [`bot`]: the [`bot::Bot`] trait and the help-article bot; [`summary`] for agents.
 //! - [`templates`]: the site's handover texts.
+//! - [`transcript`]: the visitor's transcript, downloaded or emailed (`[smtp]`).
 //! - [`event`]: the relay's own events as it stores them (versioned JSON) and its vocabulary
 //!   (phase, reason, channel); [`wire`] is the one mapping of them to the protocol (`shared`).
 //! - [`store`]: durable conversations and events (SQLite by default).
@@ -67,6 +68,7 @@ pub mod state;
 pub mod store;
 pub mod summary;
 pub mod templates;
+pub mod transcript;
 pub mod triggers;
 pub mod web;
 pub mod webhooks;
@@ -152,6 +154,10 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let agents = Arc::new(Directory::new(&config.agents_in_effect()));
     let limits = Arc::new(limits::Limits::new(&config));
     let admin = Arc::new(admin::Admin::new(&config.admin));
+    let mailer = match &config.smtp {
+        Some(smtp) => Some(transcript::mail::Mailer::new(smtp).map_err(anyhow::Error::msg).context("[smtp]")?),
+        None => None,
+    };
     Ok(AppState {
         config: Arc::new(config),
         store,
@@ -170,6 +176,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         claimer,
         metrics,
         shutdown,
+        mailer,
     })
 }
 
@@ -182,6 +189,7 @@ pub fn app(state: AppState) -> Router {
         .merge(agents::socket::router())
         .merge(http_channel::router())
         .merge(attention::router())
+        .merge(transcript::router())
         .merge(webhooks::router().route_layer(middleware::from_fn_with_state(state.clone(), metrics::time_webhook)))
         .merge(health::router())
         .merge(admin::router(&state))

@@ -46,4 +46,6 @@ pub struct AppState {
     pub claimer: crate::store::Claimer,
     pub metrics: crate::metrics::Metrics,
     pub shutdown: Shutdown,
+    /// `[smtp]`'s mail server, for emailing transcripts; `None` without one.
+    pub mailer: Option<crate::transcript::mail::Mailer>,
 }

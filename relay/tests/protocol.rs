@@ -136,6 +136,7 @@ fn welcome() {
             theme: Theme::default(),
             email_capture: None,
             email: None,
+            transcript_email: false,
         },
         json!({"type": "welcome", "v": 1, "conversation_id": "cv", "resume_token": "tok",
                "last_seq": 3, "bot_name": "Baton", "new_conversation": false,
@@ -166,6 +167,7 @@ fn welcome_with_a_site_language_and_theme_and_the_language_exchange() {
             },
             email_capture: None,
             email: None,
+            transcript_email: false,
         },
         json!({"type": "welcome", "v": 1, "conversation_id": "cv", "resume_token": "tok",
                "last_seq": 0, "bot_name": "Baton", "new_conversation": true,
@@ -291,11 +293,13 @@ fn email_capture_and_summary_frames() {
             theme: Theme::default(),
             email_capture: Some(EmailCapture { consent: Some("Only for this request.".into()) }),
             email: Some("ada@example.com".into()),
+            transcript_email: true,
         },
         json!({"type": "welcome", "v": 1, "conversation_id": "cv", "resume_token": "tok",
                "last_seq": 2, "bot_name": "Baton", "new_conversation": false,
                "handover_button": "Talk to a person",
-               "email_capture": {"consent": "Only for this request."}, "email": "ada@example.com"}),
+               "email_capture": {"consent": "Only for this request."}, "email": "ada@example.com",
+               "transcript_email": true}),
     );
     check(
         ServerFrame::Texts {

@@ -118,6 +118,11 @@ pub enum ServerFrame {
         /// The visitor's email the conversation has (given in the prompt or by the page).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         email: Option<String>,
+        /// The relay can email the visitor their transcript (it has a mail server): the widget
+        /// offers "Email me the transcript" once an email is given. The download
+        /// (`GET /api/v1/sites/{site}/transcript`) is always there.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        transcript_email: bool,
     },
     /// The answer to [`ClientFrame::Language`]: the relay's texts in the new language.
     Texts {

@@ -16,6 +16,7 @@ pub mod prism;
 pub mod process;
 pub mod redis;
 pub mod sim;
+pub mod smtp;
 pub mod widget_client;
 
 use std::{net::SocketAddr, path::PathBuf};

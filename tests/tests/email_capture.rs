@@ -199,3 +199,80 @@ async fn a_returning_visitor_with_nothing_open_is_not_asked() {
         "{frames:?}"
     );
 }
+
+/// The unavailable step's prompt, answered with an email, declined, or passed over by writing
+/// something else, is not asked again when the widget comes back (a reload, a reconnect); one
+/// left open is.
+#[tokio::test]
+async fn the_unavailable_prompt_answered_or_declined_is_not_asked_again_after_a_reconnect() {
+    let db = TestDb::new();
+    let relay = TestRelay::start_with(asking_emails(&db, CaptureWhen::WhenUnavailable)).await;
+    let asked = |f: &ServerFrame| *f == ServerFrame::AskEmail { step: EmailStep::Unavailable };
+    let answers = [
+        Some(ClientFrame::SkipEmail),
+        Some(ClientFrame::Email { email: "grace@example.com".into() }),
+        Some(send_text("m1", "ok, and what about returns?")),
+        None,
+    ];
+    for answer in answers {
+        let (mut visitor, welcome) = greeted(&relay).await;
+        visitor.send(&ClientFrame::RequestHandover).await;
+        visitor.until(asked).await;
+        if let Some(answer) = &answer {
+            visitor.send(answer).await;
+            if matches!(answer, ClientFrame::Send { .. }) {
+                visitor.until_message(Role::Bot, "").await;
+            }
+        }
+        // A rating refused by the conversation's actor: the answer before it was carried out.
+        visitor.send(&ClientFrame::Rate { score: 3 }).await;
+        visitor.until(|f| is_error(f, ErrorCode::NotAllowed)).await;
+        drop(visitor);
+
+        for _ in 0..2 {
+            let mut back = WidgetClient::connect(&relay.ws_url()).await;
+            back.send(&hello_frame("demo", Some(&token_of(&welcome)), 0)).await;
+            let frames = back.settle().await;
+            assert!(matches!(frames.first(), Some(ServerFrame::Welcome { new_conversation: false, .. })), "{frames:?}");
+            let again = frames.iter().any(asked);
+            assert_eq!(again, answer.is_none(), "after {answer:?}: {frames:?}");
+        }
+    }
+}
+
+/// A site whose helpdesk is a contact form offers the visitor's summary with the form's link;
+/// a widget that comes back (a page reload) is offered it again, and a new visitor is not.
+#[tokio::test]
+async fn a_link_sites_summary_is_offered_again_after_a_reload() {
+    let db = TestDb::new();
+    let mut config = test_config(&db);
+    baton_tests::helpdesks::configure(
+        config.sites.get_mut("demo").expect("demo site"),
+        r#"
+        [provider]
+        kind = "link"
+        url = "https://shop.example/contact"
+        label = "Open the contact form"
+        message = "Our team answers through our contact form."
+        "#,
+    );
+    let relay = TestRelay::start_with(config).await;
+    let (mut visitor, welcome) = greeted(&relay).await;
+    visitor.send(&send_text("q1", "My parcel for order 40123 never arrived")).await;
+    visitor.until_message(Role::Bot, "").await;
+    visitor.send(&ClientFrame::RequestHandover).await;
+    let (summary, _) = visitor.until(|f| matches!(f, ServerFrame::Summary { .. })).await;
+    let ServerFrame::Summary { text, link } = &summary else { unreachable!() };
+    assert!(text.contains("40123"), "{text}");
+    assert_eq!(link.as_deref(), Some("https://shop.example/contact"));
+    visitor.until_message(Role::Bot, "contact form").await;
+    drop(visitor);
+
+    let mut back = WidgetClient::connect(&relay.ws_url()).await;
+    back.send(&hello_frame("demo", Some(&token_of(&welcome)), 0)).await;
+    let frames = back.settle().await;
+    assert!(frames.contains(&summary), "the summary again, with its link: {frames:?}");
+    let (mut other, _) = greeted(&relay).await;
+    let frames = other.settle().await;
+    assert!(!frames.iter().any(|f| matches!(f, ServerFrame::Summary { .. })), "{frames:?}");
+}

@@ -263,7 +263,7 @@ fn new_client_id() -> String {
 }
 
 impl Runtime {
-    fn saved_token(&self) -> Option<String> {
+    pub(crate) fn saved_token(&self) -> Option<String> {
         storage()
             .and_then(|s| s.get_item(&url::token_key(&self.site)).ok().flatten())
             .filter(|t| !t.is_empty())

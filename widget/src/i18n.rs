@@ -154,6 +154,12 @@ pub struct Texts {
     pub open_form: &'static str,
     /// Closes the proactive message by the launcher.
     pub dismiss: &'static str,
+    pub transcript_title: &'static str,
+    pub transcript_download: &'static str,
+    pub transcript_email: &'static str,
+    /// `{email}`: where the transcript is being sent.
+    pub transcript_sending: &'static str,
+    pub transcript_failed: &'static str,
 }
 
 pub static EN: Texts = Texts {
@@ -204,6 +210,11 @@ pub static EN: Texts = Texts {
     copy_by_hand: "Selected: press Ctrl+C to copy.",
     open_form: "Open the contact form",
     dismiss: "Dismiss",
+    transcript_title: "Your transcript",
+    transcript_download: "Download transcript",
+    transcript_email: "Email me the transcript",
+    transcript_sending: "Sending the transcript to {email}…",
+    transcript_failed: "That did not work. Please try again later.",
 };
 
 pub static DE: Texts = Texts {
@@ -253,6 +264,11 @@ pub static DE: Texts = Texts {
     copy_by_hand: "Markiert: Drücken Sie Strg+C zum Kopieren.",
     open_form: "Kontaktformular öffnen",
     dismiss: "Schließen",
+    transcript_title: "Ihr Chatprotokoll",
+    transcript_download: "Protokoll herunterladen",
+    transcript_email: "Protokoll per E-Mail senden",
+    transcript_sending: "Das Protokoll wird an {email} gesendet…",
+    transcript_failed: "Das hat nicht geklappt. Bitte versuchen Sie es später noch einmal.",
 };
 
 pub static FR: Texts = Texts {
@@ -302,6 +318,11 @@ pub static FR: Texts = Texts {
     copy_by_hand: "Sélectionné : appuyez sur Ctrl+C pour copier.",
     open_form: "Ouvrir le formulaire de contact",
     dismiss: "Fermer",
+    transcript_title: "Votre transcription",
+    transcript_download: "Télécharger la transcription",
+    transcript_email: "M’envoyer la transcription",
+    transcript_sending: "Envoi de la transcription à {email}…",
+    transcript_failed: "Cela n’a pas fonctionné. Veuillez réessayer plus tard.",
 };
 
 pub static ES: Texts = Texts {
@@ -351,6 +372,11 @@ pub static ES: Texts = Texts {
     copy_by_hand: "Seleccionado: pulsa Ctrl+C para copiar.",
     open_form: "Abrir el formulario de contacto",
     dismiss: "Cerrar",
+    transcript_title: "Tu transcripción",
+    transcript_download: "Descargar la transcripción",
+    transcript_email: "Enviarme la transcripción",
+    transcript_sending: "Enviando la transcripción a {email}…",
+    transcript_failed: "No ha funcionado. Inténtalo de nuevo más tarde.",
 };
 
 pub static IT: Texts = Texts {
@@ -402,6 +428,11 @@ pub static IT: Texts = Texts {
     copy_by_hand: "Selezionato: premi Ctrl+C per copiare.",
     open_form: "Apri il modulo di contatto",
     dismiss: "Chiudi",
+    transcript_title: "La tua trascrizione",
+    transcript_download: "Scarica la trascrizione",
+    transcript_email: "Inviami la trascrizione",
+    transcript_sending: "Invio della trascrizione a {email}…",
+    transcript_failed: "Non ha funzionato. Riprova più tardi.",
 };
 
 pub static PT: Texts = Texts {
@@ -453,6 +484,11 @@ pub static PT: Texts = Texts {
     copy_by_hand: "Selecionado: prima Ctrl+C para copiar.",
     open_form: "Abrir o formulário de contacto",
     dismiss: "Fechar",
+    transcript_title: "A sua transcrição",
+    transcript_download: "Descarregar a transcrição",
+    transcript_email: "Enviar-me a transcrição",
+    transcript_sending: "A enviar a transcrição para {email}…",
+    transcript_failed: "Não funcionou. Tente novamente mais tarde.",
 };
 
 pub static NL: Texts = Texts {
@@ -504,6 +540,11 @@ pub static NL: Texts = Texts {
     copy_by_hand: "Geselecteerd: druk op Ctrl+C om te kopiëren.",
     open_form: "Contactformulier openen",
     dismiss: "Sluiten",
+    transcript_title: "Uw transcript",
+    transcript_download: "Transcript downloaden",
+    transcript_email: "Transcript naar mij mailen",
+    transcript_sending: "Het transcript wordt naar {email} gestuurd…",
+    transcript_failed: "Dat is niet gelukt. Probeer het later opnieuw.",
 };
 
 #[cfg(test)]
@@ -560,6 +601,11 @@ mod tests {
             t.copied,
             t.copy_by_hand,
             t.open_form,
+            t.transcript_title,
+            t.transcript_download,
+            t.transcript_email,
+            t.transcript_sending,
+            t.transcript_failed,
         ]
     }
 
@@ -597,7 +643,7 @@ mod tests {
             assert_eq!(texts.len(), english.len());
             for (text, en) in texts.iter().zip(&english) {
                 assert!(!text.trim().is_empty(), "{lang:?}: empty text for {en:?}");
-                for key in ["{n}", "{name}", "{wait}"] {
+                for key in ["{n}", "{name}", "{wait}", "{email}"] {
                     assert_eq!(text.contains(key), en.contains(key), "{lang:?}: {text:?} vs {en:?}");
                 }
             }

@@ -167,6 +167,7 @@ mod tests {
             theme: Theme { title: Some("Hilfe".into()), primary: Some("#0a7".into()), ..Theme::default() },
             email_capture: None,
             email: None,
+            transcript_email: false,
         };
         let (language, site) = recall(&remembered(&welcome).unwrap());
         assert_eq!(language.as_deref(), Some("de"));

@@ -17,6 +17,7 @@ mod email_capture;
 mod handover;
 mod limits;
 mod office_hours;
+mod smtp;
 mod theme;
 mod triggers;
 
@@ -43,6 +44,7 @@ pub use email_capture::{CaptureWhen, EmailCaptureConfig};
 pub use handover::{HandoverConfig, HandoverTexts};
 pub use limits::{LimitsConfig, Rates, RetentionConfig, SiteLimits};
 pub use office_hours::{OfficeHours, OfficeHoursError, Schedule, MAX_HOLIDAYS};
+pub use smtp::SmtpConfig;
 pub use theme::ThemeConfig;
 pub use triggers::{
     CannotAnswerConfig, ExplicitRequestConfig, FrustrationAction, FrustrationConfig, RuleConfig, SummaryConfig,
@@ -106,6 +108,10 @@ pub struct Config {
     /// of the file and of version control; losing it means entering those secrets again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_key: Option<SecretKey>,
+    /// The mail server for emailing visitors their transcript (`[smtp]`); absent, only the
+    /// download is offered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smtp: Option<SmtpConfig>,
     /// Demo mode (`BATON_DEMO=1`, set by `scripts/run.sh`): adds the demo agent (token
     /// `demo-agent`, every site) and accepts short secrets. Never in production. `1`, `true`,
     /// `yes` and `on` all switch it on.
@@ -306,6 +312,7 @@ impl Default for Config {
             // No agent unless configured; demo mode adds the demo agent (`access::demo_agent`).
             agents: Vec::new(),
             secret_key: None,
+            smtp: None,
             demo: false,
             source_file: None,
         }
@@ -331,6 +338,9 @@ impl Config {
             check_identity_secret(config.demo, key, site, file, source.as_deref())?;
         }
         check_agents(config.demo, &config.agents, &config.sites, file, source.as_deref())?;
+        if let Some(problem) = config.smtp.as_ref().and_then(SmtpConfig::problem) {
+            return Err(ConfigError::Smtp(problem));
+        }
         config.source_file = source.is_some().then(|| PathBuf::from(file));
         Ok((config, source))
     }
@@ -359,6 +369,9 @@ pub enum ConfigError {
     WeakSecret { file: String, line: Option<usize>, setting: String },
     #[error("{file}:{}: {setting}: {message}", line.map_or("?".to_string(), |l| l.to_string()))]
     Access { file: String, line: Option<usize>, setting: String, message: String },
+    /// `[smtp]` cannot be used.
+    #[error("{0}")]
+    Smtp(String),
     /// `secret_key` is set but is no key.
     #[error("secret_key (BATON_SECRET_KEY): {0}")]
     SecretKey(String),
@@ -409,6 +422,7 @@ mod tests {
             ("theme.rs", include_str!("theme.rs")),
             ("limits.rs", include_str!("limits.rs")),
             ("office_hours.rs", include_str!("office_hours.rs")),
+            ("smtp.rs", include_str!("smtp.rs")),
             ("triggers.rs", include_str!("triggers.rs")),
         ];
         let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src/config")).unwrap().count();

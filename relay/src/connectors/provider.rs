@@ -35,6 +35,10 @@ pub struct Capabilities {
     pub close_signal: bool,
     /// The helpdesk can say whether anyone is available.
     pub availability_check: bool,
+    /// The visitor's rating can be written where agents see it ([`Provider::rate`]): none of
+    /// the helpdesks documents a rating (CSAT) call an integration may make for the visitor,
+    /// so it goes in as an internal note ([`rating_note`]) where notes exist.
+    pub rating: bool,
 }
 
 impl Capabilities {
@@ -49,6 +53,7 @@ impl Capabilities {
             typing: false,
             close_signal: true,
             availability_check: false,
+            rating: false,
         }
     }
 
@@ -149,6 +154,14 @@ impl CloseReason {
     }
 }
 
+/// The visitor's rating as agents read it in an internal note: the score, as stars, and the
+/// word `baton-rating-<score>` to search or build a view by.
+pub fn rating_note(score: u8) -> String {
+    let score = score.min(5);
+    let stars: String = (1..=5).map(|n| if n <= score { '★' } else { '☆' }).collect();
+    format!("The visitor rated the chat {score} out of 5 ({stars}). baton-rating-{score}")
+}
+
 /// A failed call to a helpdesk, sorted by what to do about it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ProviderError {
@@ -201,6 +214,11 @@ pub trait Provider: Send + Sync + 'static {
         _message_id: &str,
     ) -> Result<Option<bool>, ProviderError> {
         Ok(None)
+    }
+    /// Writes the visitor's rating of the chat ([`rating_note`]) where agents see it. Asked only
+    /// of helpdesks whose [`Capabilities::rating`] is set.
+    async fn rate(&self, _thread: &RemoteThread, _score: u8) -> Result<(), ProviderError> {
+        Err(ProviderError::Config("this helpdesk takes no rating".into()))
     }
     /// Closes or annotates the remote conversation when the visitor cancels or leaves
     /// ([`CloseReason::notice`] says so in the helpdesk's words).

@@ -222,7 +222,7 @@ fn fail(command: Command, error: impl Fn() -> ConversationError) {
         Command::Agent { reply, .. } | Command::Helpdesk { done: reply, .. } => {
             let _ = reply.send(Err(error()));
         }
-        Command::Greet | Command::Identify(_) | Command::Outbox(_) => {}
+        Command::Greet | Command::Identify(_) | Command::Outbox(_) | Command::Notice { .. } => {}
     }
 }
 
@@ -286,6 +286,10 @@ impl Actor {
                     tracing::info!(conversation = %self.id, %error, "helpdesk event refused or failed");
                 }
                 let _ = done.send(result.map(|()| None));
+            }
+            Command::Notice { text } => {
+                let result = self.post(EventBody::Message(Message::new(Author::system(), &text))).await;
+                self.log(result.map(drop));
             }
             Command::Outbox(outcome) => {
                 let input = match outcome {
@@ -678,6 +682,10 @@ impl Actor {
                     self.deps.store.set_rating(&self.id, score).await?;
                     self.conversation.rating = Some(score);
                     self.post(EventBody::Rating { score }).await?;
+                    // The helpdesk the chat was with hears of it too (after its close).
+                    if let Some(kind) = self.handed_to_helpdesk() {
+                        self.call(kind, Job::Rate { score }).await?;
+                    }
                 }
                 Effect::RelayAgentTyping => {}
             }
@@ -901,6 +909,9 @@ impl Actor {
             use_typed_email: self.site.config.summary.use_typed_email,
         })
         .await;
+        // Kept, so a widget that comes back (a reload) is offered it again.
+        self.deps.store.set_summary(&self.id, &summary).await?;
+        self.conversation.summary = Some(summary.clone());
         self.deps.bus.publish(&self.id, BusMessage::Summary { text: summary, link: Some(link.url.clone()) });
         let mut m = Message::new(self.bot_author(), &link.message);
         m.quick_replies.push(QuickReply {

@@ -315,9 +315,10 @@ impl State {
                         return Ok(effects);
                     }
                     let mut effects = self.back_to_bot();
-                    if self.awaiting_email {
+                    // The unavailable step's answer: an email in it is the follow-up's; anything
+                    // else moves on, and the prompt is not asked again (a reconnect included).
+                    if std::mem::take(&mut self.awaiting_email) {
                         if let Some(email) = signals.email {
-                            self.awaiting_email = false;
                             effects.extend([
                                 SaveFollowUp { email },
                                 Say { text: Text::FollowUpSaved, cancel_button: false },

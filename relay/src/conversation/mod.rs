@@ -96,6 +96,9 @@ pub enum Command {
     Helpdesk { event: HelpdeskEvent, key: String, done: Reply },
     /// What became of the handover in the outbox.
     Outbox(crate::outbox::Outcome),
+    /// Tell the visitor something that is no input of the conversation's (how the emailing of
+    /// their transcript went): a system message.
+    Notice { text: String },
 }
 
 /// What a helpdesk tells Baton about a conversation handed to it.

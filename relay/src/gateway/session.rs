@@ -264,6 +264,7 @@ impl Session {
                 consent: site.config.email_capture.consent_for(languages).map(str::to_string),
             }),
             email: conversation.visitor.email.clone(),
+            transcript_email: self.state.mailer.is_some(),
         })
         .await?;
         let mut sent_seq = if is_new { 0 } else { last_seq.min(conversation.last_seq) };
@@ -577,8 +578,14 @@ impl Session {
             self.send(&ServerFrame::AskEmail { step: wire::email_step(step) }).await?;
         }
         let fetched = matches!(state.phase, machine::Phase::Waiting { .. } | machine::Phase::Agent { .. });
-        if let (true, Some(text)) = (fetched, conversation.summary.clone()) {
-            self.send(&ServerFrame::Summary { text, link: None }).await?;
+        // A link site's summary (written when the link was offered, the conversation never
+        // handed over) stays offered for pasting into its form, as it does in the widget.
+        let link = site.provider.get().link().map(|link| link.url.clone());
+        let link = link.filter(|_| state.phase == machine::Phase::Bot && conversation.handover.provider.is_none());
+        match (fetched, conversation.summary.clone()) {
+            (true, Some(text)) => self.send(&ServerFrame::Summary { text, link: None }).await?,
+            (false, Some(text)) if link.is_some() => self.send(&ServerFrame::Summary { text, link }).await?,
+            _ => {}
         }
         Ok(())
     }

@@ -29,6 +29,10 @@ pub enum Job {
     Forward { text: String, message_id: String },
     /// The visitor cancelled or left.
     Close { reason: CloseReason },
+    /// The visitor rated the chat (1 to 5) after the agent closed it: written where agents see
+    /// it by helpdesks that take one ([`crate::connectors::Capabilities::rating`]), skipped by
+    /// the others.
+    Rate { score: u8 },
 }
 
 /// What became of a conversation's calls, for the conversation to tell the visitor.
@@ -118,7 +122,7 @@ impl Outbox {
                 let key = format!("forward:{message_id}");
                 self.store.enqueue_once(conversation_id, site, provider, &json, &key).await?;
             }
-            Job::Open { .. } | Job::Close { .. } => {
+            Job::Open { .. } | Job::Close { .. } | Job::Rate { .. } => {
                 self.store.enqueue(conversation_id, site, provider, &json).await?;
             }
         }
@@ -179,6 +183,15 @@ impl Outbox {
             Job::Close { reason } => match self.thread(&row).await {
                 Ok(Some(thread)) => provider.close(&thread, reason).await,
                 Ok(None) => Ok(()), // nothing was opened, so there is nothing to close
+                Err(error) => Err(store_unavailable(&error)),
+            },
+            Job::Rate { score } if !provider.capabilities().rating => {
+                tracing::info!(job = row.id, score, provider = row.provider.name(), "this helpdesk takes no rating");
+                Ok(())
+            }
+            Job::Rate { score } => match self.thread(&row).await {
+                Ok(Some(thread)) => provider.rate(&thread, score).await,
+                Ok(None) => Ok(()), // the handover never landed: nobody there to tell
                 Err(error) => Err(store_unavailable(&error)),
             },
         };

@@ -27,6 +27,7 @@ impl Row for Inner {
         open_call: "POST /v2/conversations",
         forward_echoes: true,
         close_echo: "conversation_resolution",
+        rating: false,
     };
 
     fn base_url(sim: &Freshchat) -> String {

@@ -30,6 +30,7 @@ impl Row for Inner {
         open_call: "POST /api/v2/tickets",
         forward_echoes: true,
         close_echo: "Resolved",
+        rating: true,
     };
 
     /// The agents' availability asked.

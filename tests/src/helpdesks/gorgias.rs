@@ -22,6 +22,7 @@ impl Row for Inner {
         open_call: "POST /api/tickets",
         forward_echoes: true,
         close_echo: "ticket-updated",
+        rating: true,
     };
 
     fn provider_settings(_sim: &Gorgias) -> String {

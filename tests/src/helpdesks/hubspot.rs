@@ -22,6 +22,7 @@ impl Row for Inner {
         // HubSpot's webhooks report Baton's closes, not the visitor messages it writes.
         forward_echoes: false,
         close_echo: "CLOSED",
+        rating: false,
     };
 
     fn provider_settings(_sim: &Hubspot) -> String {

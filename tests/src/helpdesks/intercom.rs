@@ -27,6 +27,7 @@ impl Row for Inner {
         open_call: "POST /conversations",
         forward_echoes: true,
         close_echo: "conversation.admin.closed",
+        rating: true,
     };
 
     fn provider_settings(_sim: &Intercom) -> String {

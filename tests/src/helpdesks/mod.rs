@@ -44,6 +44,10 @@ pub struct Profile {
     pub forward_echoes: bool,
     /// Words of the helpdesk's webhook for Baton's own close (an echo to drop).
     pub close_echo: &'static str,
+    /// Baton writes the visitor's rating there, as an internal note saying
+    /// `baton-rating-<score>` (helpdesks whose only write is the visitor's own message, which
+    /// would reopen the closed conversation, get none).
+    pub rating: bool,
 }
 
 /// Who wrote an entry in the helpdesk's conversation.

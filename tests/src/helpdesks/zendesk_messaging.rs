@@ -23,6 +23,7 @@ impl Row for Inner {
         open_call: "POST /v2/apps/5ebee0975ac5304b664a12fa/conversations",
         forward_echoes: true,
         close_echo: "switchboard:releaseControl",
+        rating: false,
     };
 
     fn provider_settings(sim: &ZendeskMessaging) -> String {

@@ -20,6 +20,7 @@ impl Row for Inner {
         open_call: "POST /api/v2/tickets",
         forward_echoes: true,
         close_echo: "solved",
+        rating: true,
     };
 
     /// OAuth, the Agent Availability API asked.

@@ -126,6 +126,23 @@ async fn a_handover_reaches_the_helpdesk_and_the_agent_answers_through_it() {
         visitor.until_phase(Phase::Bot).await;
         visitor.send(&send_text("q3", "Do you accept PayPal?")).await;
         visitor.until_message(Role::Bot, "PayPal").await;
+
+        // The rating reaches the helpdesk after its close, as a note agents see and the
+        // visitor does not; helpdesks without a place for it get nothing.
+        let rated = |r: &Remote| r.entries.iter().any(|e| e.text.contains("baton-rating-"));
+        if desk.profile().rating {
+            let remote = until_remote(&*desk, "the rating", rated).await;
+            let note = remote.entries.iter().find(|e| e.text.contains("baton-rating-")).expect("the rating");
+            assert!(
+                note.text.contains("rated the chat 5 out of 5") && note.text.contains("baton-rating-5"),
+                "{note:?}"
+            );
+            assert!(note.internal && note.by == By::Baton, "an internal note: {note:?}");
+            assert_eq!(remote.entries.iter().filter(|e| e.text.contains("baton-rating-")).count(), 1, "{remote:?}");
+        } else {
+            visitor.settle().await;
+            assert!(!desk.remote().is_some_and(|r| rated(&r)), "{:?}", desk.remote());
+        }
     })
     .await;
 }

@@ -240,6 +240,8 @@ pub struct ChatState {
     pub email_error: Option<EmailError>,
     /// The summary passed on at the handover.
     pub summary: Option<Summary>,
+    /// The relay can email the transcript (`welcome`).
+    pub transcript_email: bool,
     /// The languages the relay was last told of (in `hello` or a `language` frame).
     sent_languages: Option<Vec<String>>,
     welcomed: bool,
@@ -281,6 +283,7 @@ impl ChatState {
             email_prompt: None,
             email_error: None,
             summary: None,
+            transcript_email: false,
             sent_languages: None,
             welcomed: false,
             visitor_unsent: false,
@@ -290,6 +293,14 @@ impl ChatState {
     /// The widget's texts in its language.
     pub fn texts(&self) -> &'static Texts {
         self.lang.texts()
+    }
+
+    /// A chat with a person is over (ended, or back with the bot): the widget offers the
+    /// transcript, and to email it when the relay can (`transcript_email`) and has an email.
+    pub fn after_chat(&self) -> Option<Option<String>> {
+        let had_agent = self.messages.iter().any(|m| m.message.author.role == Role::Agent);
+        let over = had_agent && matches!(self.phase, Phase::Ended | Phase::Bot);
+        over.then(|| self.email.clone().filter(|_| self.transcript_email))
     }
 
     /// The visitor's languages, best first ([`i18n::preferences`]).
@@ -396,6 +407,10 @@ impl ChatState {
             return Err(SendError::FrameTooLarge);
         }
         self.outbox.push(pending);
+        // Writing instead passes the unavailable step's prompt over; the relay does not ask again.
+        if self.email_prompt == Some(EmailPrompt::Asked(EmailStep::Unavailable)) {
+            self.email_prompt = None;
+        }
         Ok(self.welcomed.then_some(frame))
     }
 
@@ -500,7 +515,9 @@ impl ChatState {
                 theme,
                 email_capture,
                 email,
+                transcript_email,
             } => {
+                self.transcript_email = transcript_email;
                 self.set_handover_button(&handover_button);
                 self.site_theme = theme;
                 self.site_language = language;
@@ -869,6 +886,7 @@ mod tests {
             theme: Theme::default(),
             email_capture: None,
             email: None,
+            transcript_email: false,
         }
     }
 
@@ -1470,5 +1488,36 @@ mod tests {
         assert_eq!(s.bubbles()[0].attachments, vec![photo]);
         s.apply(welcome("c1", 0, false));
         assert_eq!(s.resend_list(), vec![expected]);
+    }
+
+    #[test]
+    fn writing_instead_passes_the_unavailable_prompt_over_but_not_the_one_before_a_handover() {
+        let mut s = online();
+        s.apply(ServerFrame::AskEmail { step: EmailStep::Unavailable });
+        s.enqueue("c1".into(), "and returns?").unwrap();
+        assert_eq!(s.email_prompt, None);
+        s.apply(ServerFrame::AskEmail { step: EmailStep::BeforeHandover });
+        s.enqueue("c2".into(), "hello?").unwrap();
+        assert_eq!(
+            s.email_prompt,
+            Some(EmailPrompt::Asked(EmailStep::BeforeHandover)),
+            "kept: the handover going on closes it"
+        );
+    }
+
+    #[test]
+    fn the_transcript_is_offered_after_a_chat_with_a_person_and_emailed_when_the_relay_can() {
+        let mut s = online();
+        assert_eq!(s.after_chat(), None, "nothing to offer with the bot alone");
+        s.apply(phase(2, Phase::Agent, Some("Alex")));
+        s.apply(msg(3, Author::agent("Alex"), "Found it.", None));
+        assert_eq!(s.after_chat(), None, "not while the agent chats");
+        s.apply(phase(4, Phase::Ended, Some("Alex")));
+        assert_eq!(s.after_chat(), Some(None), "the download; no mail server, no email");
+        s.apply(ServerFrame::EmailSaved { email: "ada@example.com".into() });
+        assert_eq!(s.after_chat(), Some(None), "an email, but the relay cannot mail");
+        s.transcript_email = true;
+        s.apply(phase(5, Phase::Bot, None));
+        assert_eq!(s.after_chat(), Some(Some("ada@example.com".into())), "still offered back with the bot");
     }
 }

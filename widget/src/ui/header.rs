@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::{icons, panel::close_and_refocus};
+use super::{icons, panel::close_and_refocus, transcript};
 use crate::{
     app::Store,
     store::{model::fatal_text, Connection},
@@ -33,6 +33,7 @@ pub fn Header() -> impl IntoView {
                 <h2 class="baton-header__name" id="baton-title">{name}</h2>
                 <ConnectionStatus />
             </div>
+            {transcript::header_button()}
             <button
                 type="button"
                 class="baton-icon-btn"

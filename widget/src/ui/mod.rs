@@ -12,6 +12,7 @@ mod messages;
 mod panel;
 mod summary;
 mod theme;
+mod transcript;
 
 use leptos::prelude::*;
 

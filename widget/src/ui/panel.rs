@@ -2,7 +2,9 @@
 
 use leptos::prelude::*;
 
-use super::{composer::Composer, email, handover::HandoverBar, header::Header, messages::MessageList, summary};
+use super::{
+    composer::Composer, email, handover::HandoverBar, header::Header, messages::MessageList, summary, transcript,
+};
 use crate::app::rt;
 
 /// Closes the panel and gives keyboard focus back to the launcher.
@@ -33,6 +35,7 @@ pub fn Panel() -> impl IntoView {
             <Header />
             <MessageList />
             {summary::summary_card()}
+            {transcript::after_chat()}
             {email::email_capture()}
             <HandoverBar />
             <Composer />

@@ -100,6 +100,7 @@ fn frame(value: Value) -> Result<ServerFrame, String> {
                 Some(v) => Some(EmailCapture { consent: opt_string(&mut object(v, "email_capture")?, "consent")? }),
             },
             email: opt_string(&mut o, "email")?,
+            transcript_email: o.get("transcript_email").and_then(Value::as_bool).unwrap_or_default(),
         },
         "texts" => ServerFrame::Texts {
             handover_button: string(&mut o, "handover_button")?,

@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 
 use super::{
     zendesk_support::{description, subject},
-    Capabilities, CloseReason, Handover, Provider, ProviderError, ProviderKind, RemoteThread,
+    rating_note, Capabilities, CloseReason, Handover, Provider, ProviderError, ProviderKind, RemoteThread,
 };
 use crate::connectors::{
     html, http,
@@ -99,7 +99,7 @@ impl Provider for Freshdesk {
 
     fn capabilities(&self) -> Capabilities {
         // The rule fires on replies: the first public agent reply counts as joining.
-        Capabilities { availability_check: self.config.availability_check, ..Capabilities::ticket() }
+        Capabilities { availability_check: self.config.availability_check, rating: true, ..Capabilities::ticket() }
     }
 
     async fn available(&self) -> Result<bool, ProviderError> {
@@ -138,6 +138,11 @@ impl Provider for Freshdesk {
             note["user_id"] = id_value(requester);
         }
         self.note(&thread.conversation, note).await
+    }
+
+    /// A private note (SPEC 6(b)).
+    async fn rate(&self, thread: &RemoteThread, score: u8) -> Result<(), ProviderError> {
+        self.note(&thread.conversation, json!({"body": html::from_text(&rating_note(score)), "private": true})).await
     }
 
     async fn close(&self, thread: &RemoteThread, reason: CloseReason) -> Result<(), ProviderError> {

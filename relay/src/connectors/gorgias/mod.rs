@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use super::{
     freshdesk::tags_with_reason,
     zendesk_support::{description, subject},
-    Capabilities, CloseReason, Handover, Provider, ProviderError, ProviderKind, RemoteThread,
+    rating_note, Capabilities, CloseReason, Handover, Provider, ProviderError, ProviderKind, RemoteThread,
 };
 use crate::connectors::{
     html, http, json::id_text, settings::SecretHeaderWebhook, signature, Connector, Context, Delivery, Field,
@@ -84,6 +84,16 @@ impl Gorgias {
     async fn message(&self, ticket: &str, message: Value) -> Result<(), ProviderError> {
         http::send(self.request(Method::POST, &format!("/tickets/{ticket}/messages")).json(&message)).await.map(drop)
     }
+
+    /// An internal note written as `note_user_id` (SPEC 7(b)); none without that user.
+    async fn internal_note(&self, thread: &RemoteThread, text: &str) -> Result<(), ProviderError> {
+        let Some(user) = self.config.note_user_id else {
+            return Ok(());
+        };
+        let note = json!({"channel": "internal-note", "via": "api", "from_agent": true,
+                          "sender": {"id": user}, "body_text": text, "body_html": html::from_text(text)});
+        self.message(&thread.conversation, note).await
+    }
 }
 
 /// An incoming API-channel message from the customer (SPEC 7(b): `from_agent: false`, a customer
@@ -104,8 +114,9 @@ impl Provider for Gorgias {
     }
 
     fn capabilities(&self) -> Capabilities {
-        // No availability or business-hours endpoint is known (SPEC 7(e)).
-        Capabilities::ticket()
+        // No availability or business-hours endpoint is known (SPEC 7(e)). An internal note
+        // (the rating's place) needs the user it is written as.
+        Capabilities { rating: self.config.note_user_id.is_some(), ..Capabilities::ticket() }
     }
 
     async fn open(&self, handover: &Handover) -> Result<RemoteThread, ProviderError> {
@@ -131,16 +142,17 @@ impl Provider for Gorgias {
         self.message(&thread.conversation, message).await
     }
 
+    /// An internal note as `note_user_id` (SPEC 7(b)).
+    async fn rate(&self, thread: &RemoteThread, score: u8) -> Result<(), ProviderError> {
+        self.internal_note(thread, &rating_note(score)).await
+    }
+
     async fn close(&self, thread: &RemoteThread, reason: CloseReason) -> Result<(), ProviderError> {
         let text = match reason {
             CloseReason::Cancelled => reason.notice().to_string(),
             CloseReason::Left => format!("{} Replies still reach them by email (if they gave one).", reason.notice()),
         };
-        if let Some(user) = self.config.note_user_id {
-            let note = json!({"channel": "internal-note", "via": "api", "from_agent": true,
-                              "sender": {"id": user}, "body_text": text, "body_html": html::from_text(&text)});
-            self.message(&thread.conversation, note).await?;
-        }
+        self.internal_note(thread, &text).await?;
         if reason == CloseReason::Cancelled && self.config.close_on_cancel {
             let path = format!("/tickets/{}", thread.conversation);
             http::send(self.request(Method::PUT, &path).json(&json!({"status": "closed"}))).await?;

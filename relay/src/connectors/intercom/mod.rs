@@ -10,7 +10,9 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{json, Value};
 use tokio::sync::OnceCell;
 
-use super::{Capabilities, CloseReason, Handover, Provider, ProviderError, ProviderKind, RemoteThread};
+use super::{
+    rating_note, Capabilities, CloseReason, Handover, Provider, ProviderError, ProviderKind, RemoteThread,
+};
 use crate::connectors::{
     http,
     json::{person, string_field},
@@ -125,7 +127,7 @@ fn summary_note(handover: &Handover) -> String {
 #[async_trait]
 impl Provider for Intercom {
     fn capabilities(&self) -> Capabilities {
-        Capabilities { availability_check: true, ..Capabilities::live_chat() }
+        Capabilities { availability_check: true, rating: true, ..Capabilities::live_chat() }
     }
 
     async fn available(&self) -> Result<bool, ProviderError> {
@@ -183,6 +185,15 @@ impl Provider for Intercom {
                 && matches!(part["author"]["type"].as_str(), Some("user" | "lead" | "contact"))
                 && part["body"].as_str().is_some_and(|body| body == text || body == format!("<p>{text}</p>"))
         })))
+    }
+
+    /// The bot admin's note (SPEC 1(b) step 3): agents see it, the visitor does not.
+    async fn rate(&self, thread: &RemoteThread, score: u8) -> Result<(), ProviderError> {
+        let admin_id = self.admin_id().await?;
+        let path = format!("/conversations/{}/reply", thread.conversation);
+        let note = json!({"message_type": "note", "type": "admin", "admin_id": admin_id,
+                          "body": format!("<p>{}</p>", rating_note(score))});
+        http::send_expecting_json(self.request(Method::POST, &path).json(&note)).await.map(drop)
     }
 
     async fn close(&self, thread: &RemoteThread, reason: CloseReason) -> Result<(), ProviderError> {

@@ -52,6 +52,7 @@ impl Provider for Link {
             typing: false,
             close_signal: false,
             availability_check: false,
+            rating: false,
         }
     }
 

@@ -15,7 +15,9 @@ use reqwest::{Method, RequestBuilder};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::{Capabilities, CloseReason, Handover, Provider, ProviderError, ProviderKind, RemoteThread};
+use super::{
+    rating_note, Capabilities, CloseReason, Handover, Provider, ProviderError, ProviderKind, RemoteThread,
+};
 use crate::connectors::{
     http,
     json::{id_value, string_at as string_field},
@@ -182,7 +184,11 @@ impl Provider for ZendeskSupport {
 
     fn capabilities(&self) -> Capabilities {
         // No "assigned" webhook is set up: the first public agent comment counts as joining.
-        Capabilities { availability_check: self.config.availability_channel.is_some(), ..Capabilities::ticket() }
+        Capabilities {
+            availability_check: self.config.availability_channel.is_some(),
+            rating: true,
+            ..Capabilities::ticket()
+        }
     }
 
     async fn available(&self) -> Result<bool, ProviderError> {
@@ -225,6 +231,12 @@ impl Provider for ZendeskSupport {
             comment["author_id"] = id_value(requester);
         }
         self.update(&thread.conversation, json!({ "comment": comment })).await
+    }
+
+    /// A private comment (SPEC 3(b) step 3); a solved ticket still takes one. Zendesk's own
+    /// satisfaction rating is the requester's to give, not an integration's.
+    async fn rate(&self, thread: &RemoteThread, score: u8) -> Result<(), ProviderError> {
+        self.update(&thread.conversation, json!({"comment": {"body": rating_note(score), "public": false}})).await
     }
 
     async fn close(&self, thread: &RemoteThread, reason: CloseReason) -> Result<(), ProviderError> {

@@ -334,6 +334,13 @@ fn unavailable_asks_for_an_email_and_saves_a_follow_up() {
             ])
         );
         assert!(!s.awaiting_email);
+
+        // Answered with anything else: the bot takes it and the step is over.
+        let mut s = State::default();
+        s.handle(decided(Channel::Widget, availability)).unwrap();
+        let effects = s.handle(message("ok, what about returns?", Signals::default()));
+        assert_eq!(effects, Ok(vec![Effect::AskBot { question: "ok, what about returns?".into() }]));
+        assert_eq!(s, State::default(), "not asked again");
     }
 }
 

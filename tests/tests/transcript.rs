@@ -1,0 +1,210 @@
+//! The visitor's transcript over real HTTP and SMTP: downloaded with the conversation's resume
+//! token only (as text or HTML, an attachment), and emailed through `[smtp]` to the email the
+//! visitor gave, in the background: a mail server that refuses, is down or never answers
+//! never holds the chat up, loses nothing it could still deliver, and ends in a clear message
+//! to the visitor. The mail server is `baton_tests::smtp::SmtpSink`, started by each test.
+
+use std::time::{Duration, Instant};
+
+use baton_tests::{
+    smtp::SmtpSink,
+    test_config,
+    widget_client::{send_text, WidgetClient},
+    TestDb, TestRelay,
+};
+use relay::config::{Config, SmtpConfig};
+use reqwest::{header, StatusCode};
+use shared::{ClientFrame, Role, ServerFrame};
+
+/// `[smtp]` at `port` on this machine, plain (the sink has no TLS), with short tries.
+fn smtp(port: u16, attempts: u32) -> SmtpConfig {
+    SmtpConfig {
+        host: "127.0.0.1".into(),
+        port,
+        from: "Shop support <support@shop.example>".into(),
+        username: None,
+        password: None,
+        starttls: false,
+        tls: false,
+        timeout: Duration::from_millis(800),
+        attempts,
+    }
+}
+
+fn with_smtp(db: &TestDb, smtp: Option<SmtpConfig>) -> Config {
+    let mut config = test_config(db);
+    config.smtp = smtp;
+    config
+}
+
+/// A visitor who asked about a parcel and got the bot's answer, with their resume token.
+async fn chatted(relay: &TestRelay) -> (WidgetClient, String, ServerFrame) {
+    let (mut visitor, welcome) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
+    visitor.next().await; // the greeting
+    visitor.send(&send_text("q1", "Where is my parcel <40123>? Grüße, Ada")).await;
+    visitor.until_message(Role::Bot, "").await;
+    let ServerFrame::Welcome { resume_token, .. } = &welcome else { panic!("not a welcome: {welcome:?}") };
+    (visitor, resume_token.clone(), welcome)
+}
+
+fn transcript_url(relay: &TestRelay, site: &str) -> String {
+    format!("{}/api/v1/sites/{site}/transcript", relay.http_url())
+}
+
+async fn get(url: &str, token: Option<&str>) -> reqwest::Response {
+    let mut request = reqwest::Client::new().get(url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.expect("the relay answers")
+}
+
+async fn ask_for_mail(relay: &TestRelay, token: &str) -> (StatusCode, serde_json::Value, Option<String>) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/email", transcript_url(relay, "demo")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("the relay answers");
+    let retry_after = response.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    (response.status(), response.json().await.unwrap_or_default(), retry_after)
+}
+
+fn error_code(body: &serde_json::Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_visitor_downloads_the_transcript_as_text_or_html_with_their_token_only() {
+    let db = TestDb::new();
+    let mut config = with_smtp(&db, None);
+    let other = config.sites["demo"].clone();
+    config.sites.insert("other".into(), other);
+    let relay = TestRelay::start_with(config).await;
+    let (_visitor, token, welcome) = chatted(&relay).await;
+    assert!(matches!(welcome, ServerFrame::Welcome { transcript_email: false, .. }), "no [smtp]: {welcome:?}");
+
+    let text = get(&transcript_url(&relay, "demo"), Some(&token)).await;
+    assert_eq!(text.status(), StatusCode::OK);
+    let header = |response: &reqwest::Response, name: header::HeaderName| {
+        response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+    };
+    assert_eq!(header(&text, header::CONTENT_TYPE), "text/plain; charset=utf-8");
+    let disposition = header(&text, header::CONTENT_DISPOSITION);
+    assert!(
+        disposition.starts_with("attachment; filename=\"chat-transcript-20") && disposition.ends_with(".txt\""),
+        "{disposition}"
+    );
+    assert_eq!(header(&text, header::CACHE_CONTROL), "no-store");
+    let body = text.text().await.unwrap();
+    assert!(body.starts_with("Chat with "), "{body}");
+    assert!(body.contains("] You: Where is my parcel <40123>? Grüße, Ada\n"), "{body}");
+    let greeting = relay.config.sites["demo"].greeting.clone();
+    assert!(body.contains(greeting.lines().next().unwrap_or_default()), "the bot's greeting: {body}");
+
+    let html = get(&format!("{}?format=html", transcript_url(&relay, "demo")), Some(&token)).await;
+    assert_eq!(header(&html, header::CONTENT_TYPE), "text/html; charset=utf-8");
+    assert!(header(&html, header::CONTENT_DISPOSITION).ends_with(".html\""));
+    let page = html.text().await.unwrap();
+    assert!(page.contains("Where is my parcel &lt;40123&gt;? Grüße, Ada"), "escaped: {page}");
+    assert!(!page.contains("<40123>"), "{page}");
+
+    // Never without the token: none, a wrong one, the conversation's id, another site's URL.
+    let ServerFrame::Welcome { conversation_id, .. } = &welcome else { unreachable!() };
+    for (what, url, token) in [
+        ("no token", transcript_url(&relay, "demo"), None),
+        ("a wrong token", transcript_url(&relay, "demo"), Some("x".repeat(43))),
+        ("the conversation id", transcript_url(&relay, "demo"), Some(conversation_id.clone())),
+        ("another site", transcript_url(&relay, "other"), Some(token.clone())),
+    ] {
+        let refused = get(&url, token.as_deref()).await;
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED, "{what}");
+        let body: serde_json::Value = refused.json().await.unwrap();
+        assert_eq!(error_code(&body), "unauthorized", "{what}: {body}");
+    }
+    assert_eq!(get(&transcript_url(&relay, "nosuch"), Some(&token)).await.status(), StatusCode::NOT_FOUND);
+    let pdf = get(&format!("{}?format=pdf", transcript_url(&relay, "demo")), Some(&token)).await;
+    assert_eq!(pdf.status(), StatusCode::BAD_REQUEST);
+
+    // Without a mail server the widget is not offered the mail, and asking says why.
+    let (status, body, _) = ask_for_mail(&relay, &token).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::SERVICE_UNAVAILABLE, "smtp_not_configured"), "{body}");
+}
+
+#[tokio::test]
+async fn the_transcript_is_emailed_to_the_email_the_visitor_gave_and_the_chat_says_so() {
+    let sink = SmtpSink::start().await;
+    let db = TestDb::new();
+    let relay = TestRelay::start_with(with_smtp(&db, Some(smtp(sink.port, 3)))).await;
+    let (mut visitor, token, welcome) = chatted(&relay).await;
+    assert!(matches!(welcome, ServerFrame::Welcome { transcript_email: true, .. }), "{welcome:?}");
+
+    let (status, body, _) = ask_for_mail(&relay, &token).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::CONFLICT, "no_email"), "no email given yet: {body}");
+    visitor.send(&ClientFrame::Email { email: "ada@example.com".into() }).await;
+    visitor.until(|f| matches!(f, ServerFrame::EmailSaved { .. })).await;
+
+    let (status, body, _) = ask_for_mail(&relay, &token).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(body["email"], "ada@example.com");
+    let told = visitor.until_message(Role::System, "was emailed to ada@example.com").await;
+    assert_eq!(told.text, "The transcript of this chat was emailed to ada@example.com.");
+    let mails = sink.mails();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    let mail = &mails[0];
+    assert_eq!(mail.to, ["ada@example.com"]);
+    assert_eq!(mail.from, "support@shop.example");
+    assert_eq!(mail.subject(), format!("Your chat with {}: the transcript", relay.config.sites["demo"].bot_name));
+    let body = mail.body();
+    assert!(body.contains("] You: Where is my parcel <40123>? Grüße, Ada"), "the transcript in the body: {body}");
+
+    // One mail a minute per conversation.
+    let (status, body, retry_after) = ask_for_mail(&relay, &token).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::TOO_MANY_REQUESTS, "rate_limited"), "{body}");
+    assert!(retry_after.and_then(|s| s.parse::<u64>().ok()).is_some_and(|s| (1..=60).contains(&s)));
+    assert_eq!(sink.mails().len(), 1);
+}
+
+/// A server that refuses for a while: the next try delivers, once.
+#[tokio::test]
+async fn a_mail_server_refusing_for_a_while_gets_the_mail_on_a_later_try() {
+    let sink = SmtpSink::start().await;
+    sink.refuse_next(2);
+    let db = TestDb::new();
+    let relay = TestRelay::start_with(with_smtp(&db, Some(smtp(sink.port, 4)))).await;
+    let (mut visitor, token, _) = chatted(&relay).await;
+    visitor.send(&ClientFrame::Email { email: "ada@example.com".into() }).await;
+    visitor.until(|f| matches!(f, ServerFrame::EmailSaved { .. })).await;
+    assert_eq!(ask_for_mail(&relay, &token).await.0, StatusCode::ACCEPTED);
+    visitor.until_message(Role::System, "was emailed to ada@example.com").await;
+    assert_eq!(sink.mails().len(), 1, "delivered once");
+    assert_eq!(sink.connections(), 3, "two refused tries, then the one that went through");
+}
+
+/// A server that never answers (and one that is not there at all): the chat goes on meanwhile,
+/// and once every try failed the visitor is told so and offered the download.
+#[tokio::test]
+async fn a_mail_server_down_or_never_answering_holds_nothing_up_and_the_visitor_is_told() {
+    let silent = SmtpSink::start().await;
+    silent.go_silent();
+    let down = baton_tests::ports::free_port(); // nothing listens there
+    for (what, port) in [("never answering", silent.port), ("down", down)] {
+        let db = TestDb::new();
+        let relay = TestRelay::start_with(with_smtp(&db, Some(smtp(port, 2)))).await;
+        let (mut visitor, token, _) = chatted(&relay).await;
+        visitor.send(&ClientFrame::Email { email: "ada@example.com".into() }).await;
+        visitor.until(|f| matches!(f, ServerFrame::EmailSaved { .. })).await;
+        let asked = Instant::now();
+        assert_eq!(ask_for_mail(&relay, &token).await.0, StatusCode::ACCEPTED, "{what}");
+        assert!(asked.elapsed() < Duration::from_millis(500), "{what}: answered at once, {:?}", asked.elapsed());
+
+        visitor.send(&send_text("q2", "Do you accept PayPal?")).await;
+        let answered = visitor.until_message(Role::Bot, "").await;
+        assert!(!answered.text.is_empty());
+        let failed = visitor.until_message(Role::System, "could not be emailed to ada@example.com").await;
+        assert!(failed.text.contains("Please download it instead"), "{what}: {}", failed.text);
+        assert!(asked.elapsed() >= Duration::from_secs(1), "{what}: the second try came after a pause");
+    }
+    assert_eq!(silent.connections(), 2, "each try connected once");
+    assert!(silent.mails().is_empty());
+}

@@ -1,0 +1,195 @@
+//! The visitor's transcript: "Download transcript" (always in the header once a conversation
+//! exists, and in a card after a chat with a person) and, when the relay has a mail server
+//! (`welcome.transcript_email`) and the visitor gave an email, "Email me the transcript".
+//!
+//! Both call the relay over HTTP with the resume token as `Authorization: Bearer` (never in a
+//! URL): the download is fetched, then saved through a blob link with a file name; the mail
+//! request is answered at once (202) and its outcome arrives later as a system message in the
+//! chat. `fetch`, `Blob` URLs and the promise callbacks go through `Reflect`, as the clipboard
+//! does, so no web-sys feature (and little wasm) is added.
+
+use leptos::prelude::*;
+use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+
+use crate::{
+    app::{rt, Store},
+    i18n,
+};
+
+fn icon() -> impl IntoView {
+    view! {
+        <svg class="baton-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <path d="M11 4h2v8.2l3.3-3.3 1.4 1.4L12 16l-5.7-5.7 1.4-1.4 3.3 3.3zM5 18h14v2H5z" />
+        </svg>
+    }
+}
+
+/// The header's download button, once there is a conversation to download.
+pub fn header_button() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let shown = Memo::new(move |_| store.chat.with(|s| s.conversation_id.is_some()));
+    let label = store.chat.with_untracked(|s| s.texts().transcript_download);
+    move || {
+        shown.get().then(|| {
+            view! {
+                <button
+                    type="button"
+                    class="baton-icon-btn"
+                    data-testid="transcript-download-menu"
+                    aria-label=label
+                    title=label
+                    on:click=|_| download(None)
+                >
+                    {icon()}
+                </button>
+            }
+        })
+    }
+}
+
+/// After a chat with a person (ended, or back with the bot): download, and email when offered.
+pub fn after_chat() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let after = Memo::new(move |_| store.chat.with(|s| s.after_chat()));
+    move || after.get().map(|email| card(store, email))
+}
+
+fn card(store: Store, email: Option<String>) -> impl IntoView {
+    let t = store.chat.with_untracked(|s| s.texts());
+    let status = RwSignal::new(String::new());
+    let mail = email.map(|email| {
+        let sending = i18n::fill(t.transcript_sending, "email", &email);
+        view! {
+            <button
+                type="button"
+                class="baton-summary__copy"
+                data-testid="transcript-email"
+                on:click=move |_| {
+                    status.set(sending.clone());
+                    email_me(status, t.transcript_failed);
+                }
+            >
+                {t.transcript_email}
+            </button>
+        }
+    });
+    view! {
+        <section class="baton-summary" data-testid="transcript" aria-labelledby="baton-transcript-title">
+            <h3 class="baton-summary__title" id="baton-transcript-title">{t.transcript_title}</h3>
+            <div class="baton-summary__actions">
+                <button
+                    type="button"
+                    class="baton-summary__copy"
+                    data-testid="transcript-download"
+                    on:click=move |_| download(Some((status, t.transcript_failed)))
+                >
+                    {t.transcript_download}
+                </button>
+                {mail}
+                <span class="baton-summary__status" role="status" data-testid="transcript-status">
+                    {move || status.get()}
+                </span>
+            </div>
+        </section>
+    }
+}
+
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Calls `obj.method(args...)` and returns what it gave back.
+fn call(obj: &JsValue, method: &str, args: &[JsValue]) -> Option<JsValue> {
+    let f = get(obj, method).dyn_into::<js_sys::Function>().ok()?;
+    f.apply(obj, &args.iter().collect::<js_sys::Array>()).ok()
+}
+
+/// `fetch(relay + path, {method, headers: {Authorization: "Bearer <token>"}})`.
+fn fetch(method: &str, path: &str) -> Option<js_sys::Promise> {
+    let runtime = rt();
+    let token = runtime.saved_token()?;
+    let url = format!("{}/api/v1/sites/{}/transcript{path}", runtime.relay, runtime.site);
+    let headers = js_sys::Object::new();
+    js_sys::Reflect::set(&headers, &"Authorization".into(), &format!("Bearer {token}").into()).ok()?;
+    let init = js_sys::Object::new();
+    js_sys::Reflect::set(&init, &"method".into(), &method.into()).ok()?;
+    js_sys::Reflect::set(&init, &"headers".into(), &headers).ok()?;
+    let window: JsValue = web_sys::window()?.into();
+    call(&window, "fetch", &[url.into(), init.into()])?.dyn_into().ok()
+}
+
+/// Runs `ok` with the response when it is a 2xx, `failed` otherwise (or offline).
+fn on_response(promise: Option<js_sys::Promise>, ok: impl FnOnce(JsValue) + 'static, failed: impl FnOnce() + 'static) {
+    let Some(promise) = promise else { return failed() };
+    let failed = std::rc::Rc::new(std::cell::Cell::new(Some(failed)));
+    let fail = failed.clone();
+    let answered = Closure::once(move |response: JsValue| {
+        if get(&response, "ok").as_bool() == Some(true) {
+            ok(response);
+        } else if let Some(f) = fail.take() {
+            f();
+        }
+    });
+    let refused = Closure::once(move |_: JsValue| {
+        if let Some(f) = failed.take() {
+            f();
+        }
+    });
+    let _ = promise.then2(&answered, &refused);
+    answered.forget();
+    refused.forget();
+}
+
+/// Fetches the plain-text transcript and saves it as `chat-transcript.txt`.
+fn download(status: Option<(RwSignal<String>, &'static str)>) {
+    let failed = move || {
+        if let Some((status, text)) = status {
+            status.set(text.to_string());
+        }
+    };
+    on_response(
+        fetch("GET", ""),
+        |response| {
+            let Some(blob) = call(&response, "blob", &[]).and_then(|p| p.dyn_into::<js_sys::Promise>().ok()) else {
+                return;
+            };
+            let save = Closure::once(save_blob);
+            let _ = blob.then(&save);
+            save.forget();
+        },
+        failed,
+    );
+}
+
+/// Saves `blob` through a temporary `<a download>` in the widget's root.
+fn save_blob(blob: JsValue) {
+    let Some(window) = web_sys::window() else { return };
+    let urls = get(&window, "URL");
+    let Some(href) = call(&urls, "createObjectURL", &[blob]).and_then(|u| u.as_string()) else { return };
+    let Some(link) = window.document().and_then(|d| d.create_element("a").ok()) else { return };
+    let _ = link.set_attribute("href", &href);
+    let _ = link.set_attribute("download", "chat-transcript.txt");
+    let _ = link.set_attribute("hidden", "");
+    let runtime = rt();
+    let parent: Option<web_sys::Node> = match &runtime.root {
+        Some(root) => Some(root.clone().into()),
+        None => window.document().and_then(|d| d.body()).map(Into::into),
+    };
+    if let Some(parent) = &parent {
+        let _ = parent.append_child(&link);
+    }
+    if let Ok(link) = link.clone().dyn_into::<web_sys::HtmlElement>() {
+        link.click();
+    }
+    link.remove();
+    // The browser has the file by then; the URL is let go.
+    let revoke = Closure::once_into_js(move || {
+        let _ = call(&urls, "revokeObjectURL", &[href.into()]);
+    });
+    let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000);
+}
+
+/// Asks the relay to email the transcript; a refusal or no answer says so in `status`.
+fn email_me(status: RwSignal<String>, failed: &'static str) {
+    on_response(fetch("POST", "/email"), |_| {}, move || status.set(failed.to_string()));
+}
