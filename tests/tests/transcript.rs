@@ -208,3 +208,59 @@ async fn a_mail_server_down_or_never_answering_holds_nothing_up_and_the_visitor_
     assert_eq!(silent.connections(), 2, "each try connected once");
     assert!(silent.mails().is_empty());
 }
+
+/// A visitor whose widget reads German gets the transcript's own words, dates and file name in
+/// German, downloaded and mailed (subject and notice too); after the widget switches to French
+/// (`Baton.setLanguage`, a `language` frame) the next download is in French.
+#[tokio::test]
+async fn a_german_visitor_gets_the_transcript_in_german_and_in_french_after_switching() {
+    let sink = SmtpSink::start().await;
+    let db = TestDb::new();
+    let relay = TestRelay::start_with(with_smtp(&db, Some(smtp(sink.port, 3)))).await;
+    let (mut visitor, welcome) = WidgetClient::hello_speaking(&relay.ws_url(), "demo", &["de-CH", "en"]).await;
+    let ServerFrame::Welcome { resume_token: token, .. } = welcome else { unreachable!() };
+    visitor.send(&send_text("q1", "Wo ist mein Paket 40123?")).await;
+    visitor.until_message(Role::Bot, "").await;
+
+    let text = get(&transcript_url(&relay, "demo"), Some(&token)).await;
+    let disposition = text.headers()[header::CONTENT_DISPOSITION].to_str().unwrap_or_default().to_string();
+    assert!(disposition.starts_with("attachment; filename=\"chat-protokoll-20"), "{disposition}");
+    let body = text.text().await.unwrap();
+    let bot = &relay.config.sites["demo"].bot_name;
+    let heading = body.lines().next().unwrap_or_default();
+    assert!(heading.starts_with(&format!("Chat mit {bot} am ")) && heading.ends_with(" UTC"), "{body}");
+    let date = heading.split(" am ").nth(1).and_then(|rest| rest.split(" um ").next()).unwrap_or_default();
+    assert!(chrono::NaiveDate::parse_from_str(date, "%d.%m.%Y").is_ok(), "a German date: {date:?} in {heading:?}");
+    assert!(body.contains("] Sie: Wo ist mein Paket 40123?\n"), "{body}");
+    assert!(!body.contains("] You:") && !body.contains("Chat with"), "no English word of its own: {body}");
+
+    let page =
+        get(&format!("{}?format=html", transcript_url(&relay, "demo")), Some(&token)).await.text().await.unwrap();
+    assert!(page.contains("<html lang=\"de\">"), "{page}");
+    assert!(page.contains(&format!("<h1>Chat mit {bot} am {date} um ")), "{page}");
+    assert!(page.contains("<span class=\"who\">Sie</span>"), "{page}");
+
+    visitor.send(&ClientFrame::Email { email: "ada@example.com".into() }).await;
+    visitor.until(|f| matches!(f, ServerFrame::EmailSaved { .. })).await;
+    assert_eq!(ask_for_mail(&relay, &token).await.0, StatusCode::ACCEPTED);
+    let told = visitor.until_message(Role::System, "ada@example.com").await;
+    assert_eq!(told.text, "Das Protokoll dieses Chats wurde an ada@example.com gesendet.");
+    let mails = sink.mails();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert_eq!(mails[0].subject(), format!("Ihr Chat mit {bot}: das Protokoll"));
+    assert!(mails[0].body().contains(&format!("Chat mit {bot} am {date}")), "{}", mails[0].body());
+    assert!(mails[0].body().contains("] Sie: Wo ist mein Paket 40123?"), "{}", mails[0].body());
+
+    // The widget switches to French: the next transcript follows.
+    visitor.send(&ClientFrame::Language { languages: vec!["fr-FR".into()] }).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let french = loop {
+        let body = get(&transcript_url(&relay, "demo"), Some(&token)).await.text().await.unwrap();
+        if body.starts_with("Conversation avec ") || Instant::now() > deadline {
+            break body;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(french.starts_with(&format!("Conversation avec {bot}, le ")), "{french}");
+    assert!(french.contains("] Vous: Wo ist mein Paket 40123?\n"), "{french}");
+}

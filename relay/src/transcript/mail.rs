@@ -106,7 +106,7 @@ pub fn send_in_background(
     let (registry, stop) = (state.conversations.clone(), state.shutdown.token.clone());
     let (id, site, to) = (conversation.id.clone(), conversation.site.clone(), to.to_string());
     let languages = conversation.visitor.languages.clone();
-    let subject = format!("Your chat with {}: the transcript", transcript.title);
+    let subject = transcript.subject();
     let body = render::text(transcript);
     state.shutdown.tracker.spawn(async move {
         let mut pause = FIRST_PAUSE;
@@ -153,58 +153,12 @@ pub enum Notice {
 
 /// What the visitor reads in the chat, in the first of `languages` among the widget's seven.
 pub fn notice(languages: &[String], notice: Notice, email: &str) -> String {
-    let [sent, failed] = languages
-        .iter()
-        .find_map(|tag| words(&tag.split('-').next().unwrap_or(tag).to_ascii_lowercase()))
-        .unwrap_or(ENGLISH);
-    match notice {
-        Notice::Sent => sent,
-        Notice::Failed => failed,
-    }
-    .replace("{email}", email)
-}
-
-const ENGLISH: [&str; 2] = [
-    "The transcript of this chat was emailed to {email}.",
-    "The transcript could not be emailed to {email}: the mail server did not answer or refused it. \
-     Please download it instead, or try again later.",
-];
-
-fn words(language: &str) -> Option<[&'static str; 2]> {
-    Some(match language {
-        "en" => ENGLISH,
-        "de" => [
-            "Das Protokoll dieses Chats wurde an {email} gesendet.",
-            "Das Protokoll konnte nicht an {email} gesendet werden: Der Mailserver hat nicht geantwortet oder \
-             es abgelehnt. Bitte laden Sie es stattdessen herunter oder versuchen Sie es später noch einmal.",
-        ],
-        "fr" => [
-            "La transcription de cette conversation a été envoyée à {email}.",
-            "La transcription n’a pas pu être envoyée à {email} : le serveur de messagerie n’a pas répondu ou \
-             l’a refusée. Téléchargez-la plutôt, ou réessayez plus tard.",
-        ],
-        "es" => [
-            "La transcripción de este chat se ha enviado a {email}.",
-            "No se pudo enviar la transcripción a {email}: el servidor de correo no respondió o la rechazó. \
-             Descárgala en su lugar o inténtalo más tarde.",
-        ],
-        "it" => [
-            "La trascrizione di questa chat è stata inviata a {email}.",
-            "Non è stato possibile inviare la trascrizione a {email}: il server di posta non ha risposto o l’ha \
-             rifiutata. Scaricala invece, oppure riprova più tardi.",
-        ],
-        "pt" => [
-            "A transcrição desta conversa foi enviada para {email}.",
-            "Não foi possível enviar a transcrição para {email}: o servidor de email não respondeu ou recusou-a. \
-             Descarregue-a em vez disso, ou tente mais tarde.",
-        ],
-        "nl" => [
-            "Het transcript van dit gesprek is gemaild naar {email}.",
-            "Het transcript kon niet worden gemaild naar {email}: de mailserver antwoordde niet of weigerde het. \
-             Download het in plaats daarvan, of probeer het later opnieuw.",
-        ],
-        _ => return None,
-    })
+    let words = super::words::for_languages(languages);
+    let text = match notice {
+        Notice::Sent => words.mailed,
+        Notice::Failed => words.not_mailed,
+    };
+    super::words::fill(text, &[("email", email)])
 }
 
 #[cfg(test)]

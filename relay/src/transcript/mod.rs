@@ -13,6 +13,7 @@
 
 pub mod mail;
 mod render;
+pub mod words;
 
 use axum::{
     extract::{Path, Query, State},
@@ -78,7 +79,7 @@ async fn authorised(state: &AppState, site: &str, headers: &HeaderMap) -> Result
     }
 }
 
-/// The conversation's events, oldest first, as a transcript.
+/// The conversation's events, oldest first, as a transcript in the visitor's language.
 pub async fn read(state: &AppState, conversation: &Conversation, title: &str) -> Result<Transcript, Response> {
     let mut events = Vec::new();
     loop {
@@ -97,7 +98,8 @@ pub async fn read(state: &AppState, conversation: &Conversation, title: &str) ->
             break;
         }
     }
-    Ok(Transcript::new(title, conversation.created_at, &events))
+    let words = words::for_languages(&conversation.visitor.languages);
+    Ok(Transcript::new(title, conversation.created_at, &events, words))
 }
 
 async fn download(

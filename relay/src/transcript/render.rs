@@ -1,15 +1,17 @@
 //! A conversation's stored events as the visitor reads them: who said what, when (UTC), the
 //! rating; quick-reply buttons and phase markers are left out (the messages say the same).
+//! Its own words and dates are in the visitor's language ([`super::words`]).
 
 use chrono::{DateTime, Utc};
 use maud::{html as markup, DOCTYPE};
 
+use super::words::{fill, Words};
 use crate::event::{Event, EventBody, Role};
 
 /// One line of the transcript.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Line {
-    /// Someone wrote: `who` is "You", the bot's or the agent's name.
+    /// Someone wrote: `who` is "You" (in the transcript's language), the bot's or the agent's name.
     Said { at: i64, who: String, text: String, source: Option<(String, String)> },
     /// Something that happened: a system message, the rating.
     Note { at: i64, text: String },
@@ -22,10 +24,12 @@ pub struct Transcript {
     pub title: String,
     pub started: i64,
     pub lines: Vec<Line>,
+    /// The language it is written in.
+    pub words: Words,
 }
 
 impl Transcript {
-    pub fn new(title: &str, started: i64, events: &[Event]) -> Self {
+    pub fn new(title: &str, started: i64, events: &[Event], words: Words) -> Self {
         let lines = events
             .iter()
             .filter_map(|event| match &event.body {
@@ -34,29 +38,45 @@ impl Transcript {
                 }
                 EventBody::Message(m) => {
                     let who = match m.author.role {
-                        Role::Visitor => "You".to_string(),
+                        Role::Visitor => words.you.to_string(),
                         Role::Bot => m.author.name.clone().unwrap_or_else(|| title.to_string()),
-                        Role::Agent | Role::System => m.author.name.clone().unwrap_or_else(|| "Agent".into()),
+                        Role::Agent | Role::System => m.author.name.clone().unwrap_or_else(|| words.agent.into()),
                     };
                     let source = m.source.as_ref().map(|s| (s.title.clone(), s.url.clone()));
                     Some(Line::Said { at: event.at, who, text: m.text.clone(), source })
                 }
                 EventBody::Rating { score } => {
-                    Some(Line::Note { at: event.at, text: format!("You rated the chat {score} out of 5.") })
+                    Some(Line::Note { at: event.at, text: fill(words.rated, &[("score", &score.to_string())]) })
                 }
                 EventBody::Phase(_) => None,
             })
             .collect();
-        Self { title: title.to_string(), started, lines }
+        Self { title: title.to_string(), started, lines, words }
     }
 
-    /// `chat-transcript-2026-12-02`, without the extension.
+    /// `chat-transcript-2026-12-02` (`chat-protokoll-2026-12-02`, ...), without the extension.
     pub fn file_name(&self) -> String {
-        format!("chat-transcript-{}", when(self.started).format("%Y-%m-%d"))
+        format!("{}-{}", self.words.file, when(self.started).format("%Y-%m-%d"))
+    }
+
+    /// The mail's subject.
+    pub fn subject(&self) -> String {
+        fill(self.words.subject, &[("name", &self.title)])
     }
 
     fn heading(&self) -> String {
-        format!("Chat with {}, {} UTC", self.title, when(self.started).format("%Y-%m-%d %H:%M"))
+        let (date, time) = (self.day(self.started), clock(self.started));
+        fill(self.words.heading, &[("name", &self.title), ("date", &date), ("time", &time)])
+    }
+
+    fn day(&self, millis: i64) -> String {
+        when(millis).format(self.words.date).to_string()
+    }
+
+    /// The day a line starts, when it is not the day of the line before.
+    fn new_day(&self, previous: Option<i64>, at: i64) -> Option<String> {
+        let day = when(at).date_naive();
+        (previous.map(|p| when(p).date_naive()) != Some(day)).then(|| self.day(at))
     }
 }
 
@@ -66,12 +86,6 @@ fn when(millis: i64) -> DateTime<Utc> {
 
 fn clock(millis: i64) -> String {
     when(millis).format("%H:%M").to_string()
-}
-
-/// The day a line starts, when it is not the day of the line before.
-fn new_day(previous: Option<i64>, at: i64) -> Option<String> {
-    let day = when(at).date_naive();
-    (previous.map(|p| when(p).date_naive()) != Some(day)).then(|| day.format("%Y-%m-%d").to_string())
 }
 
 fn at(line: &Line) -> i64 {
@@ -86,7 +100,7 @@ pub fn text(transcript: &Transcript) -> String {
     let mut out = format!("{}\n", transcript.heading());
     let mut previous = Some(transcript.started);
     for line in &transcript.lines {
-        if let Some(day) = new_day(previous, at(line)) {
+        if let Some(day) = transcript.new_day(previous, at(line)) {
             out.push_str(&format!("\n{day}\n"));
         }
         previous = Some(at(line));
@@ -99,7 +113,10 @@ pub fn text(transcript: &Transcript) -> String {
                     out.push_str(&format!("    {row}\n"));
                 }
                 if let Some((title, url)) = source {
-                    out.push_str(&format!("    (from \"{title}\": {url})\n"));
+                    out.push_str(&format!(
+                        "    {}\n",
+                        fill(transcript.words.from_article, &[("title", title), ("url", url)])
+                    ));
                 }
             }
             Line::Note { at, text } => out.push_str(&format!("[{}] -- {}\n", clock(*at), text.replace('\n', " "))),
@@ -108,35 +125,50 @@ pub fn text(transcript: &Transcript) -> String {
     out
 }
 
-/// A standalone page (escaped by maud): the heading and the lines as a list.
+/// A standalone page (escaped by maud, `lang` the transcript's language): the heading and the
+/// lines as a list, each time with its full UTC instant, a day line whenever the day changes.
 pub fn html(transcript: &Transcript) -> String {
     let heading = transcript.heading();
+    let mut previous = Some(transcript.started);
+    let days: Vec<Option<String>> = transcript
+        .lines
+        .iter()
+        .map(|line| {
+            let day = transcript.new_day(previous, at(line));
+            previous = Some(at(line));
+            day
+        })
+        .collect();
+    let instant = |millis: i64| when(millis).format("%Y-%m-%dT%H:%MZ").to_string();
     markup! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(transcript.words.lang) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (heading) }
                 style { "body{font:15px/1.5 system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}\
                          ol{list-style:none;padding:0}li{margin:.6rem 0}.who{font-weight:600}time{color:#555;margin-right:.5rem}\
-                         .note{color:#555;font-style:italic}p{margin:0;white-space:pre-wrap}" }
+                         .note{color:#555;font-style:italic}.day{font-weight:600;margin-top:1.2rem}p{margin:0;white-space:pre-wrap}" }
             }
             body {
                 h1 { (heading) }
                 ol {
-                    @for line in &transcript.lines {
+                    @for (line, day) in transcript.lines.iter().zip(&days) {
+                        @if let Some(day) = day {
+                            li.day { (day) }
+                        }
                         @match line {
                             Line::Said { at, who, text, source } => li {
-                                time { (clock(*at)) }
+                                time datetime=(instant(*at)) { (clock(*at)) }
                                 span.who { (who) }
                                 p dir="auto" { (text) }
                                 @if let Some((title, url)) = source {
-                                    p { "From " a href=(url) { (title) } }
+                                    p { (transcript.words.source) " " a href=(url) { (title) } }
                                 }
                             },
                             Line::Note { at, text } => li.note {
-                                time { (clock(*at)) }
+                                time datetime=(instant(*at)) { (clock(*at)) }
                                 (text)
                             },
                         }
@@ -152,6 +184,7 @@ pub fn html(transcript: &Transcript) -> String {
 mod tests {
     use super::*;
     use crate::event::{Author, Message, Phase, PhaseChange, Source};
+    use crate::transcript::words::{for_languages, ENGLISH};
 
     fn event(seq: u64, at: i64, body: EventBody) -> Event {
         Event { seq, at, body }
@@ -161,6 +194,10 @@ mod tests {
     const START: i64 = 1_796_208_480_000;
 
     fn sample() -> Transcript {
+        in_words(ENGLISH)
+    }
+
+    fn in_words(words: Words) -> Transcript {
         let mut answer = Message::new(Author::bot("Baton Bot"), "Parcels arrive in 3 days.\nTrack them online.");
         answer.source = Some(Source { title: "Shipping".into(), url: "https://shop.example/help/shipping".into() });
         let events = [
@@ -175,8 +212,13 @@ mod tests {
             event(5, START + 121_000, EventBody::Message(Message::new(Author::system(), "Alex joined the chat."))),
             event(6, START + 86_400_000, EventBody::Message(Message::new(Author::agent("Alex"), "Found it."))),
             event(7, START + 86_460_000, EventBody::Rating { score: 4 }),
+            event(
+                8,
+                START + 86_470_000,
+                EventBody::Message(Message::new(Author { role: Role::Agent, name: None }, "Bye.")),
+            ),
         ];
-        Transcript::new("Baton Bot", START, &events)
+        Transcript::new("Baton Bot", START, &events, words)
     }
 
     #[test]
@@ -191,9 +233,37 @@ mod tests {
              \n[10:50] -- Alex joined the chat.\n\
              \n2026-12-03\n\
              \n[10:48] Alex: Found it.\n\
-             \n[10:49] -- You rated the chat 4 out of 5.\n"
+             \n[10:49] -- You rated the chat 4 out of 5.\n\
+             \n[10:49] Agent: Bye.\n"
         );
         assert_eq!(sample().file_name(), "chat-transcript-2026-12-02");
+        assert_eq!(sample().subject(), "Your chat with Baton Bot: the transcript");
+    }
+
+    #[test]
+    fn a_german_visitor_reads_the_transcript_s_own_words_and_dates_in_german() {
+        let german = in_words(for_languages(&["de-DE".into(), "en".into()]));
+        assert_eq!(
+            text(&german),
+            "Chat mit Baton Bot am 02.12.2026 um 10:48 UTC\n\
+             \n[10:48] Baton Bot: Hello!\n\
+             \n[10:49] Sie: Where is <my> parcel?\n\
+             \n[10:49] Baton Bot: Parcels arrive in 3 days.\n    Track them online.\n    (aus „Shipping“: https://shop.example/help/shipping)\n\
+             \n[10:50] -- Alex joined the chat.\n\
+             \n03.12.2026\n\
+             \n[10:48] Alex: Found it.\n\
+             \n[10:49] -- Sie haben den Chat mit 4 von 5 bewertet.\n\
+             \n[10:49] Mitarbeiter: Bye.\n"
+        );
+        assert_eq!(german.file_name(), "chat-protokoll-2026-12-02");
+        assert_eq!(german.subject(), "Ihr Chat mit Baton Bot: das Protokoll");
+        let page = html(&german);
+        assert!(page.contains("<html lang=\"de\">"), "{page}");
+        assert!(page.contains("<h1>Chat mit Baton Bot am 02.12.2026 um 10:48 UTC</h1>"), "{page}");
+        assert!(page.contains("<li class=\"day\">03.12.2026</li>"), "{page}");
+        assert!(page.contains("<time datetime=\"2026-12-03T10:48Z\">10:48</time>"), "{page}");
+        assert!(page.contains("Quelle: <a href=\"https://shop.example/help/shipping\">Shipping</a>"), "{page}");
+        assert!(!page.contains("You"), "no English word of the transcript's own: {page}");
     }
 
     #[test]
