@@ -27,7 +27,8 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 # The widget's bytes on the wire are measured on the built widget (dist/).
 if [ ! -f dist/baton-widget_bg.wasm ] && command -v trunk >/dev/null; then
-  trunk build --release
+  source scripts/tools.sh
+  build_widget
 fi
 
 cargo build --release -p baton-relay --bin baton-relay

@@ -1,5 +1,6 @@
 // Trunk's post_build hook on its staging folder (TRUNK_STAGING_DIR), or by hand:
 // `node scripts/precompress.mjs dist`.
+// 0. Shortens the names between the wasm and its glue (scripts/minify-boundary.mjs).
 // 1. Drops the comments of the stylesheet and of wasm-bindgen's glue (the JSDoc blocks and the
 //    `// Cast intrinsic ...` lines): ~1.3 KB of the first open's brotli (issue 13's budget) that
 //    no browser reads. Nothing else is rewritten (Trunk's minifiers are off: see Trunk.toml), and
@@ -12,6 +13,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+import { minifyBoundary } from "./minify-boundary.mjs";
 
 const dir = process.argv[2] || process.env.TRUNK_STAGING_DIR;
 if (!dir) {
@@ -35,6 +37,14 @@ function checkModule(text, name) {
     process.exit(1);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+for (const name of readdirSync(dir)) {
+  const wasm = name.match(/^(.+)_bg\.wasm$/);
+  if (wasm) {
+    const renamed = minifyBoundary(dir, wasm[1]);
+    if (renamed) console.log(`${name}: ${renamed.imports} imports and ${renamed.exports} exports renamed in it and ${wasm[1]}.js`);
   }
 }
 

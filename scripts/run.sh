@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 STEPS=3
 source scripts/tools.sh
 ensure_build_tools
-step "building the release widget (trunk build --release)"
-trunk build --release
+step "building the release widget (trunk build --release, std rebuilt for size: build_widget)"
+build_widget
 step "building and starting the relay (demo site, SQLite at data/baton.db)"
 # Demo mode: the demo agent (token demo-agent) exists and short secrets are accepted.
 # BATON_DEMO=0 scripts/run.sh runs with only the agents your configuration names.

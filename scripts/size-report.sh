@@ -5,7 +5,7 @@
 # Fails when what a browser accepting brotli downloads (every current browser: the relay serves
 # the .br files) is over the budget (120 KB on the wire, issue 13), or the loader over its own
 # (3 KB gzip).
-#   scripts/size-report.sh             build (trunk build --release), then report
+#   scripts/size-report.sh             build (build_widget in scripts/tools.sh), then report
 #   scripts/size-report.sh --no-build  report on the dist/ already built
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,7 +17,7 @@ LOADER_BUDGET_BYTES=$((3 * 1024))
 if [ "${1:-}" != "--no-build" ]; then
   source scripts/tools.sh
   ensure_build_tools
-  trunk build --release
+  build_widget
 fi
 
 # The loader as served: the relay drops the leading /* ... */ block (the API's documentation).
@@ -49,7 +49,7 @@ for entry in "${files[@]}"; do
   label="${entry%%:*}"
   file="${entry#*:}"
   if [ ! -f "$file" ]; then
-    echo "missing $file (build the widget: trunk build --release)" >&2
+    echo "missing $file (build the widget: scripts/size-report.sh)" >&2
     exit 1
   fi
   raw=$(wc -c < "$file")

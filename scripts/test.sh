@@ -15,7 +15,7 @@ ensure_prism
 ensure_axe
 
 step "building the release widget"
-trunk build --release
+build_widget
 
 step "checking formatting and lints (cargo fmt, cargo clippy -D warnings)"
 cargo fmt --all -- --check

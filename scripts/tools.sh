@@ -2,7 +2,8 @@
 # Installs what building and testing Baton needs, each tool only when it is missing.
 # Sourced by scripts/run.sh and scripts/test.sh; safe to run on its own.
 #   wasm32 target, trunk, wasm-bindgen-cli (same version as the crate), wasm-opt (npm binaryen),
-#   and, with `tools.sh browser`, Debian's chromium + chromium-driver and npm axe-core.
+#   and, with `tools.sh browser`, Debian's chromium + chromium-driver and npm axe-core;
+#   `tools.sh widget` then builds the release widget into dist/ (build_widget).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TRUNK_VERSION="0.21.14"
@@ -47,6 +48,29 @@ ensure_wasm_target() {
   if ! rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$'; then
     timed "adding rust target wasm32-unknown-unknown" rustup target add wasm32-unknown-unknown
   fi
+  # The release widget rebuilds std from the toolchain's own sources (build_widget below).
+  if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
+    timed "adding rust component rust-src" rustup component add rust-src
+  fi
+}
+
+# The release widget's build: `trunk build --release` with std rebuilt for the widget alone
+# (cargo -Zbuild-std, from the toolchain's rust-src): without its panic machinery (a panic is
+# an immediate wasm trap, `-Cpanic=immediate-abort`; the widget was already `panic = "abort"`
+# and never catches one), without source locations and `Debug` output
+# (`-Zlocation-detail=none -Zfmt-debug=none`), with std's size-over-speed choices
+# (`optimize_for_size`): ~16 KB less brotli (issue 13's budget, docs/benchmarks.md "Widget
+# size"). These are unstable options: RUSTC_BOOTSTRAP=1 lets the stable toolchain take them,
+# for this one command only, so the relay's builds and every other cargo command are
+# untouched. They are set through cargo's environment (CARGO_UNSTABLE_*, the wasm target's
+# rustflags), as Trunk passes no arguments of ours to cargo; a bare `trunk build --release`
+# still works and gives the larger widget.
+build_widget() {
+  RUSTC_BOOTSTRAP=1 \
+    CARGO_UNSTABLE_BUILD_STD=std,panic_abort \
+    CARGO_UNSTABLE_BUILD_STD_FEATURES=optimize_for_size \
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none" \
+    trunk build --release "$@"
 }
 
 ensure_trunk() {
@@ -103,15 +127,17 @@ ensure_browser() {
 }
 
 # Trunk.toml builds with `offline = true` (cargo --offline): fetch every crate first, so a
-# fresh machine can build the widget. Fast when the crates are already in cargo's cache.
+# fresh machine can build the widget, std's own crates.io dependencies included (rust-src's
+# Cargo.lock: dlmalloc, hashbrown, ...; build_widget). Fast when they are already in cargo's cache.
 ensure_crates() {
   cargo fetch --quiet
+  RUSTC_BOOTSTRAP=1 cargo fetch --quiet --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort
 }
 
 ensure_build_tools() {
-  step "build tools: crates, wasm32 target, wasm-opt, wasm-bindgen-cli, trunk (installed only when missing)"
-  ensure_crates
+  step "build tools: wasm32 target and rust-src, crates, wasm-opt, wasm-bindgen-cli, trunk (installed only when missing)"
   ensure_wasm_target
+  ensure_crates
   ensure_wasm_opt
   ensure_wasm_bindgen
   ensure_trunk
@@ -120,4 +146,5 @@ ensure_build_tools() {
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   ensure_build_tools
   if [ "${1:-}" = "browser" ]; then ensure_browser; ensure_axe; fi
+  if [ "${1:-}" = "widget" ]; then build_widget; fi
 fi

@@ -713,7 +713,9 @@ impl ChatState {
         if code == ErrorCode::InvalidEmail {
             self.email_error = Some(EmailError::Invalid);
         }
-        effects.push(Effect::Log(format!("relay error {code:?}: {message}")));
+        // The relay's message names the problem; the code's `Debug` is empty in the release
+        // widget (`-Zfmt-debug=none`, scripts/tools.sh `build_widget`).
+        effects.push(Effect::Log(format!("relay error: {message}")));
         if matches!(code, ErrorCode::UnsupportedVersion | ErrorCode::UnknownSite | ErrorCode::OriginNotAllowed) {
             self.set_fatal(code);
             effects.push(Effect::Fatal(code));
