@@ -231,6 +231,12 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    // The address actually bound (port 0 picks one): links made without a public address
+    // (helpdesks' file addresses, the setup link) name it.
+    let config = match listener.local_addr() {
+        Ok(bind) => Config { bind, ..config },
+        Err(_) => config,
+    };
     let state = build_state(config).await?;
     let stop = state.shutdown.clone();
     if state.config.redis_url.is_none() {

@@ -86,5 +86,20 @@ pub fn handover(email: Option<&str>, visitor_messages: &[&str]) -> relay::connec
         reason: "explicit_request".into(),
         visitor_messages: visitor_messages.iter().map(|line| line.to_string()).collect(),
         given_email_is_contact: false,
+        files: vec![],
     }
+}
+
+/// Files as a helpdesk gets them: an image and a PDF at absolute addresses (the contract tests
+/// check the requests' shapes; nothing fetches them).
+pub fn files() -> Vec<relay::connectors::FileLink> {
+    let file = |name: &str, content_type: &str| relay::connectors::FileLink {
+        name: name.into(),
+        content_type: content_type.into(),
+        size: 2048,
+        url: format!(
+            "https://relay.example.com/attachments/AAAAAAAAAAAAAAAAAAAAAA?expires=1900000000&sig=abc&n={name}"
+        ),
+    };
+    vec![file("photo.png", "image/png"), file("receipt.pdf", "application/pdf")]
 }

@@ -226,3 +226,22 @@ impl WidgetClient {
         as_message(&frame).cloned().expect("a message")
     }
 }
+
+/// A 1×1 PNG.
+pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\0\x05\0\x01\xff\x89\x99=\x1d\0\0\0\0IEND\xaeB`\x82";
+
+/// Uploads `bytes` as file `name` for the conversation of `resume_token` on the demo site of
+/// the relay at `http_url`, as the widget does: the status and the answer.
+pub async fn upload(http_url: &str, resume_token: &str, name: &str, bytes: Vec<u8>) -> (u16, serde_json::Value) {
+    let url = format!("{http_url}/api/v1/sites/demo/attachments?name={name}");
+    let response = reqwest::Client::new().post(url).bearer_auth(resume_token).body(bytes).send().await.expect("upload");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// Uploads `bytes` as `name` and returns the new file's id (the upload must be accepted).
+pub async fn uploaded(http_url: &str, resume_token: &str, name: &str, bytes: Vec<u8>) -> String {
+    let (status, answer) = upload(http_url, resume_token, name, bytes).await;
+    assert_eq!(status, 201, "upload of {name}: {answer}");
+    answer["id"].as_str().expect("the file's id").to_string()
+}

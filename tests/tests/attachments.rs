@@ -6,20 +6,14 @@
 use baton_tests::{
     agent_client::{AgentApi, AgentSocket, DEMO_TOKEN},
     test_config,
-    widget_client::{as_message, WidgetClient},
+    widget_client::{self, as_message, WidgetClient, PNG},
     TestDb, TestRelay,
 };
 use serde_json::{json, Value};
 use shared::{ClientFrame, Phase, Role, ServerFrame};
 
-/// A 1×1 PNG.
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\0\x05\0\x01\xff\x89\x99=\x1d\0\0\0\0IEND\xaeB`\x82";
-
 async fn upload(relay: &TestRelay, token: &str, name: &str, bytes: Vec<u8>) -> (u16, Value) {
-    let url = format!("{}/api/v1/sites/demo/attachments?name={name}", relay.http_url());
-    let response = reqwest::Client::new().post(url).bearer_auth(token).body(bytes).send().await.expect("upload");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    widget_client::upload(&relay.http_url(), token, name, bytes).await
 }
 
 async fn get(url: &str) -> reqwest::Response {

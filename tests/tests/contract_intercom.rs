@@ -20,7 +20,7 @@ fn connector() -> Intercom {
 }
 
 fn handover(email: Option<&str>) -> Handover {
-    prism::handover(email, &["I need a refund for order 1234"])
+    Handover { files: prism::files(), ..prism::handover(email, &["I need a refund for order 1234"]) }
 }
 
 #[tokio::test]
@@ -29,7 +29,7 @@ async fn availability_reads_the_admins() {
 }
 
 /// The handover: contact search (by email, then external id), lead creation, conversation as
-/// the lead, summary note. Intercom's own 2.11 file declares `from.id` of
+/// the lead with the visitor's image as `attachment_urls`, summary note. Intercom's own 2.11 file declares `from.id` of
 /// `create_conversation_request` as `format: uuid` while its contact ids (and its own example
 /// contact) are 24-hex strings; Prism enforces the declared format. So the one violation this
 /// test accepts is exactly that one, and every other request must pass untouched.
@@ -63,8 +63,27 @@ async fn forwarding_cancelling_and_leaving_satisfy_the_contract() {
         extra: serde_json::json!({"role": "lead"}),
     };
     intercom.forward(&thread, "My order number is 1234", "m-1").await.expect("reply as the contact");
+    let files = prism::files();
+    intercom.forward_files(&thread, "The receipt", &files, "m-2").await.expect("a reply with attachment_urls");
+    intercom.forward_files(&thread, "", &files[..1], "m-3").await.expect("an image alone");
     intercom.close(&thread, CloseReason::Left).await.expect("note by the bot admin");
     intercom.close(&thread, CloseReason::Cancelled).await.expect("close by the bot admin");
+}
+
+/// The guard that Prism checks `attachment_urls` at all: more than ten, or something that is
+/// not an address, is refused, so the connector's requests above are really checked.
+#[tokio::test]
+async fn attachment_urls_beyond_ten_or_not_addresses_break_the_contract() {
+    let url = format!("{}/conversations/123/reply", prism::mock("intercom-2.11.openapi.yaml"));
+    let reply = |urls: serde_json::Value| {
+        let body = serde_json::json!({"message_type": "comment", "type": "user",
+            "intercom_user_id": "667d60b08a68186f43bafdbf", "body": "x", "attachment_urls": urls});
+        reqwest::Client::new().post(&url).bearer_auth("t").header("Intercom-Version", "2.11").json(&body).send()
+    };
+    let eleven: Vec<String> = (0..11).map(|n| format!("https://relay.example.com/a/{n}")).collect();
+    assert_eq!(reply(serde_json::json!(eleven)).await.unwrap().status(), 422);
+    assert_eq!(reply(serde_json::json!(["not an address"])).await.unwrap().status(), 422);
+    assert_eq!(reply(serde_json::json!(eleven[..10])).await.unwrap().status(), 200);
 }
 
 #[tokio::test]

@@ -30,7 +30,10 @@ fn config(auth: Auth) -> ZendeskMessagingSettings {
 }
 
 fn handover(email: Option<&str>) -> Handover {
-    prism::handover(email, &["Where is my parcel?", "I need a refund for order 1234"])
+    Handover {
+        files: prism::files(),
+        ..prism::handover(email, &["Where is my parcel?", "I need a refund for order 1234"])
+    }
 }
 
 #[tokio::test]
@@ -55,6 +58,8 @@ async fn forwarding_cancelling_and_leaving_satisfy_the_contract() {
         extra: serde_json::Value::Null,
     };
     connector.forward(&thread, "My order number is 1234", "m-1").await.expect("a user message");
+    // `image` and `file` messages (their bodies are checked by the simulator: see below).
+    connector.forward_files(&thread, "The receipt", &prism::files(), "m-2").await.expect("file messages");
     connector.close(&thread, CloseReason::Left).await.expect("a business notice");
     connector.close(&thread, CloseReason::Cancelled).await.expect("a notice and releaseControl");
     // Without the availability API configured, no call is made and the answer is yes.

@@ -34,6 +34,7 @@ pub use storage::{Disk, Meta, Storage, StorageError};
 
 use crate::{
     config::{AttachmentsConfig, Config, SiteAttachments},
+    connectors::FileLink,
     event::Attachment,
     store::Store,
 };
@@ -176,17 +177,19 @@ impl Attachments {
         format!("{}{}", self.public_url.as_deref().unwrap_or(&self.bind), self.links.path(&attachment.id, expires))
     }
 
-    /// A visitor message's text as forwarded to a helpdesk: the text, then a line per file
-    /// with its name and address.
-    pub fn forwarded_text(&self, text: &str, attachments: &[Attachment]) -> String {
-        let mut forwarded = text.trim().to_string();
-        for attachment in attachments {
-            if !forwarded.is_empty() {
-                forwarded.push('\n');
-            }
-            forwarded.push_str(&format!("📎 {}: {}", attachment.name, self.helpdesk_url(attachment)));
-        }
-        forwarded
+    /// `attachments` as a helpdesk gets them: each with its address for helpdesks
+    /// ([`Attachments::helpdesk_url`]). Connectors that take files attach them; the others put
+    /// the addresses in the text (`crate::connectors::with_links`).
+    pub fn file_links(&self, attachments: &[Attachment]) -> Vec<FileLink> {
+        attachments
+            .iter()
+            .map(|a| FileLink {
+                name: a.name.clone(),
+                content_type: a.content_type.clone(),
+                size: a.size,
+                url: self.helpdesk_url(a),
+            })
+            .collect()
     }
 
     /// Deletes uploads never sent for longer than `[attachments] unsent` and files whose

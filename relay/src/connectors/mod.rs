@@ -34,7 +34,9 @@ use serde::de::DeserializeOwned;
 
 pub use form::{Field, FieldKind};
 pub use inbound::{Delivery, InboundEvent, InboundKind, ParseError, Refusal};
-pub use provider::{rating_note, Capabilities, CloseReason, Handover, Mode, Provider, ProviderError, RemoteThread};
+pub use provider::{
+    rating_note, with_links, Capabilities, CloseReason, FileLink, Handover, Mode, Provider, ProviderError, RemoteThread,
+};
 pub use registry::{build_provider, SettingsError, WeakWebhook, Webhook};
 pub use signature::SignatureError;
 

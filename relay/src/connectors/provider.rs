@@ -39,6 +39,9 @@ pub struct Capabilities {
     /// the helpdesks documents a rating (CSAT) call an integration may make for the visitor,
     /// so it goes in as an internal note ([`rating_note`]) where notes exist.
     pub rating: bool,
+    /// The visitor's files go in as the helpdesk's own attachments ([`Handover::files`],
+    /// [`Provider::forward_files`]); without it they are links in the text ([`with_links`]).
+    pub files: bool,
 }
 
 impl Capabilities {
@@ -54,6 +57,7 @@ impl Capabilities {
             close_signal: true,
             availability_check: false,
             rating: false,
+            files: false,
         }
     }
 
@@ -83,6 +87,47 @@ pub struct Handover {
     /// (`email_capture.use_as_contact`). Absent in jobs written before it: false.
     #[serde(default)]
     pub given_email_is_contact: bool,
+    /// The files the visitor sent before the handover (at most [`shared::MAX_ATTACHMENTS`],
+    /// the newest), for helpdesks that take files ([`Capabilities::files`]); for the others
+    /// they are links in the summary. Absent in jobs written before files were passed on.
+    #[serde(default)]
+    pub files: Vec<FileLink>,
+}
+
+/// A visitor's file as a helpdesk gets it: an absolute address the relay signed for
+/// `[attachments] helpdesk_link_ttl` (the helpdesk, or its agents, fetch it from there).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileLink {
+    pub name: String,
+    /// Sniffed from the bytes when it was uploaded.
+    pub content_type: String,
+    pub size: u64,
+    pub url: String,
+}
+
+impl FileLink {
+    /// PNG, JPEG, GIF or WebP: what helpdesks show as an image.
+    pub fn is_image(&self) -> bool {
+        self.content_type.starts_with("image/")
+    }
+
+    /// The line a text carries for a file passed on as a link.
+    pub fn line(&self) -> String {
+        format!("📎 {}: {}", self.name, self.url)
+    }
+}
+
+/// `text`, then a line per file with its name and address: how a file reaches a helpdesk that
+/// takes none (or a file a helpdesk takes only as a link).
+pub fn with_links<'a>(text: &str, files: impl IntoIterator<Item = &'a FileLink>) -> String {
+    let mut linked = text.trim().to_string();
+    for file in files {
+        if !linked.is_empty() {
+            linked.push('\n');
+        }
+        linked.push_str(&file.line());
+    }
+    linked
 }
 
 impl Handover {
@@ -205,6 +250,17 @@ pub trait Provider: Send + Sync + 'static {
     async fn open(&self, handover: &Handover) -> Result<RemoteThread, ProviderError>;
     /// Forwards a later visitor message. `message_id` is stable across retries.
     async fn forward(&self, thread: &RemoteThread, text: &str, message_id: &str) -> Result<(), ProviderError>;
+    /// Forwards a later visitor message with files (`text` may be empty). Helpdesks that take
+    /// files ([`Capabilities::files`]) attach them; the others get them as links in the text.
+    async fn forward_files(
+        &self,
+        thread: &RemoteThread,
+        text: &str,
+        files: &[FileLink],
+        message_id: &str,
+    ) -> Result<(), ProviderError> {
+        self.forward(thread, &with_links(text, files), message_id).await
+    }
     /// Whether a forward that may or may not have landed (the relay stopped during the call)
     /// is already there: `None` when the helpdesk cannot tell, and the forward is made again.
     async fn has_forwarded(

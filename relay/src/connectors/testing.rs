@@ -16,6 +16,7 @@ pub fn handover(email: Option<&str>) -> Handover {
         reason: "explicit_request".into(),
         visitor_messages: vec!["A person please".into()],
         given_email_is_contact: false,
+        files: vec![],
     }
 }
 

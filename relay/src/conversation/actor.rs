@@ -18,7 +18,7 @@ use super::{
 use crate::{
     bot::{Ask, Turn},
     config::CaptureWhen,
-    connectors::{CloseReason, Handover as HelpdeskHandover, Mode, ProviderKind},
+    connectors::{with_links, CloseReason, FileLink, Handover as HelpdeskHandover, Mode, ProviderKind},
     event::{self, Action, Author, EmailStep, EventBody, Message, PhaseChange, QuickReply, Role},
     identity::Identity,
     outbox::{Job, Outcome},
@@ -41,8 +41,9 @@ struct Actor {
     deps: Deps,
     conversation: Conversation,
     state: State,
-    /// The visitor message being handled (client id, text), for relaying it to a helpdesk.
-    last_visitor: Option<(String, String)>,
+    /// The visitor message being handled (client id, text, files), for relaying it to a
+    /// helpdesk.
+    last_visitor: Option<(String, String, Vec<FileLink>)>,
     /// What the triggers made of the conversation so far.
     brain: Brain,
     /// The last events, read from the store the first time the bot or a summary needs them,
@@ -396,8 +397,8 @@ impl Actor {
         let mut handled = None;
         let input = match action {
             VisitorAction::Message { client_id, text, attachments } => {
-                // Forwarded to a helpdesk with a link to each file.
-                let forwarded = self.deps.attachments.forwarded_text(&text, &attachments);
+                // Forwarded to a helpdesk with each file's address for helpdesks.
+                let files = self.deps.attachments.file_links(&attachments);
                 // A message of files only is read by the bot and the triggers as their names.
                 let read_as = match text.trim().is_empty() {
                     true => attachments.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", "),
@@ -439,7 +440,7 @@ impl Actor {
                     }
                 };
                 handled = Some(seq);
-                self.last_visitor = Some((client_id.clone(), forwarded));
+                self.last_visitor = Some((client_id.clone(), text.clone(), files));
                 // The turns before this message (the history already holds it, last).
                 let mut earlier = self.history().await.unwrap_or_default();
                 if earlier.last().is_some_and(|t| t.role == Role::Visitor && t.text == text) {
@@ -633,10 +634,10 @@ impl Actor {
                 }
                 Effect::OpenRemote => self.open_remote().await?,
                 Effect::RelayToAgent => {
-                    if let (Some(kind), Some((client_id, text))) =
+                    if let (Some(kind), Some((client_id, text, files))) =
                         (self.handed_to_helpdesk(), self.last_visitor.clone())
                     {
-                        self.call(kind, Job::Forward { text, message_id: client_id }).await?;
+                        self.call(kind, Job::Forward { text, message_id: client_id, files }).await?;
                     }
                 }
                 Effect::Say { text, cancel_button } => self.say(text, cancel_button).await?,
@@ -707,16 +708,41 @@ impl Actor {
             return Ok(());
         }
         let turns = self.history().await?;
+        let mut summary = self.conversation.summary.clone().unwrap_or_default();
+        let mut files = self.files_sent().await?;
+        if !self.site.provider.get().capabilities().files {
+            summary = with_links(&summary, &files);
+            files.clear();
+        }
         let handover = HelpdeskHandover {
             conversation_id: self.id.clone(),
             site: self.site.key.clone(),
             visitor: self.conversation.visitor.clone(),
-            summary: self.conversation.summary.clone().unwrap_or_default(),
+            summary,
             reason: self.conversation.handover.reason.map(|r| r.as_str().to_string()).unwrap_or_default(),
             visitor_messages: HelpdeskHandover::visitor_lines(&turns),
             given_email_is_contact: self.site.config.email_capture.use_as_contact,
+            files,
         };
         self.call(kind, Job::Open { handover }).await
+    }
+
+    /// The files of the visitor's recent messages (the newest [`shared::MAX_ATTACHMENTS`]), as
+    /// a helpdesk gets them with the handover.
+    async fn files_sent(&self) -> Result<Vec<FileLink>, ConversationError> {
+        let last_seq = self.deps.store.conversation(&self.id).await?.map(|c| c.last_seq).unwrap_or_default();
+        let after = last_seq.saturating_sub(HISTORY_EVENTS as u64);
+        let events = self.deps.store.events_after(&self.id, after, HISTORY_EVENTS as u32).await?;
+        let sent: Vec<event::Attachment> = events
+            .into_iter()
+            .filter_map(|e| match e.body {
+                EventBody::Message(m) if m.author.role == Role::Visitor => Some(m.attachments),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        let newest = &sent[sent.len().saturating_sub(shared::MAX_ATTACHMENTS)..];
+        Ok(self.deps.attachments.file_links(newest))
     }
 
     /// The visitor gave or changed their email in the widget's prompt: typed, so unverified
@@ -733,7 +759,7 @@ impl Actor {
         if let (true, true, Some(kind)) = (changed, fetched, self.handed_to_helpdesk()) {
             let text = format!("The visitor's email is now {email}");
             let message_id = format!("email-{}", now_millis());
-            self.call(kind, Job::Forward { text, message_id }).await?;
+            self.call(kind, Job::Forward { text, message_id, files: vec![] }).await?;
         }
         Ok(())
     }

@@ -15,7 +15,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    connectors::{CloseReason, Handover, Provider, ProviderError, ProviderKind, RemoteThread},
+    connectors::{CloseReason, FileLink, Handover, Provider, ProviderError, ProviderKind, RemoteThread},
     store::{now_millis, Claimer, OutboxRow, Store, StoreError},
 };
 
@@ -25,8 +25,14 @@ use crate::{
 pub enum Job {
     /// Create the conversation or ticket with the summary.
     Open { handover: Handover },
-    /// A later visitor message.
-    Forward { text: String, message_id: String },
+    /// A later visitor message, with the files it carries (absent in jobs written before
+    /// files were passed on: their links are in the text).
+    Forward {
+        text: String,
+        message_id: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        files: Vec<FileLink>,
+    },
     /// The visitor cancelled or left.
     Close { reason: CloseReason },
     /// The visitor rated the chat (1 to 5) after the agent closed it: written where agents see
@@ -175,8 +181,8 @@ impl Outbox {
             },
             // A store that cannot say where the conversation is gets asked again later: only a
             // handover that truly never landed makes a forward or close pointless.
-            Job::Forward { text, message_id } => match self.thread(&row).await {
-                Ok(Some(thread)) => self.forward(&row, provider.as_ref(), &thread, &text, &message_id).await,
+            Job::Forward { text, message_id, files } => match self.thread(&row).await {
+                Ok(Some(thread)) => self.forward(&row, provider.as_ref(), &thread, (&text, &files), &message_id).await,
                 Ok(None) => Err(ProviderError::Rejected("the handover never reached the helpdesk".into())),
                 Err(error) => Err(store_unavailable(&error)),
             },
@@ -239,7 +245,7 @@ impl Outbox {
         row: &OutboxRow,
         provider: &dyn Provider,
         thread: &RemoteThread,
-        text: &str,
+        (text, files): (&str, &[FileLink]),
         message_id: &str,
     ) -> Result<(), ProviderError> {
         if row.uncertain && provider.has_forwarded(thread, text, message_id).await? == Some(true) {
@@ -249,7 +255,10 @@ impl Outbox {
         if let Err(error) = self.store.job_started(row.id).await {
             return Err(store_unavailable(&error));
         }
-        provider.forward(thread, text, message_id).await
+        match files.is_empty() {
+            true => provider.forward(thread, text, message_id).await,
+            false => provider.forward_files(thread, text, files, message_id).await,
+        }
     }
 
     /// Where the conversation is on the helpdesk's side: `None` if the handover never landed.

@@ -69,6 +69,7 @@ fn handover(id: &str) -> Handover {
         reason: "explicit_request".into(),
         visitor_messages: vec![],
         given_email_is_contact: false,
+        files: vec![],
     }
 }
 
@@ -138,7 +139,12 @@ async fn calls_run_in_order_and_a_failure_holds_the_line_until_it_passes() {
     let (rig, id) = rig(vec![Err(ProviderError::RateLimited { retry_after: Some(Duration::from_millis(300)) })]).await;
     rig.outbox.push(&id, "demo", ProviderKind::Intercom, &Job::Open { handover: handover(&id) }).await.unwrap();
     rig.outbox
-        .push(&id, "demo", ProviderKind::Intercom, &Job::Forward { text: "hi".into(), message_id: "m1".into() })
+        .push(
+            &id,
+            "demo",
+            ProviderKind::Intercom,
+            &Job::Forward { text: "hi".into(), message_id: "m1".into(), files: vec![] },
+        )
         .await
         .unwrap();
     rig.outbox.push(&id, "demo", ProviderKind::Intercom, &Job::Close { reason: CloseReason::Cancelled }).await.unwrap();
@@ -173,7 +179,12 @@ async fn a_refused_handover_is_given_up_and_reported() {
     let (rig, id) = rig(vec![Err(ProviderError::Rejected("400 bad".into()))]).await;
     rig.outbox.push(&id, "demo", ProviderKind::Intercom, &Job::Open { handover: handover(&id) }).await.unwrap();
     rig.outbox
-        .push(&id, "demo", ProviderKind::Intercom, &Job::Forward { text: "hi".into(), message_id: "m1".into() })
+        .push(
+            &id,
+            "demo",
+            ProviderKind::Intercom,
+            &Job::Forward { text: "hi".into(), message_id: "m1".into(), files: vec![] },
+        )
         .await
         .unwrap();
     rig.start();
@@ -224,7 +235,12 @@ async fn a_store_error_while_forwarding_or_closing_is_retried_not_given_up_or_sk
     let (rig, store, id) = failing_rig().await;
     store.set_remote(&id, &serde_json::to_string(&thread()).unwrap()).await.unwrap();
     rig.outbox
-        .push(&id, "demo", ProviderKind::Intercom, &Job::Forward { text: "hi".into(), message_id: "m1".into() })
+        .push(
+            &id,
+            "demo",
+            ProviderKind::Intercom,
+            &Job::Forward { text: "hi".into(), message_id: "m1".into(), files: vec![] },
+        )
         .await
         .unwrap();
     rig.outbox.push(&id, "demo", ProviderKind::Intercom, &Job::Close { reason: CloseReason::Cancelled }).await.unwrap();
@@ -258,7 +274,7 @@ async fn a_store_error_after_the_helpdesk_opened_stores_the_thread_without_openi
 #[tokio::test]
 async fn a_visitor_message_forwarded_again_is_written_once() {
     let (rig, id) = rig(vec![]).await;
-    let forward = Job::Forward { text: "hi".into(), message_id: "m1".into() };
+    let forward = Job::Forward { text: "hi".into(), message_id: "m1".into(), files: vec![] };
     rig.outbox.push(&id, "demo", ProviderKind::Intercom, &forward).await.unwrap();
     rig.outbox.push(&id, "demo", ProviderKind::Intercom, &forward).await.unwrap();
     assert_eq!(rig.store.pending_jobs(&id).await.unwrap(), 1);
@@ -278,7 +294,7 @@ async fn cut_short(landed: Option<bool>) -> Vec<String> {
     let (rig, id) = rig(vec![]).await;
     *rig.provider.landed.lock().unwrap() = landed;
     rig.store.set_remote(&id, &serde_json::to_string(&thread()).unwrap()).await.unwrap();
-    let forward = Job::Forward { text: "hi".into(), message_id: "m1".into() };
+    let forward = Job::Forward { text: "hi".into(), message_id: "m1".into(), files: vec![] };
     rig.outbox.push(&id, "demo", ProviderKind::Intercom, &forward).await.unwrap();
     // A relay that died: it had claimed the job and begun the call; the relay starting alone
     // after it ends its claims.

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{By, Entry, Kind, Profile, Remote, Row};
+use super::{Attached, By, Entry, Kind, Profile, Remote, Row};
 use crate::sim::{freshchat::*, Delivery};
 
 fn text(message: &Value) -> &str {
@@ -18,6 +18,7 @@ fn newest(sim: &Freshchat) -> (Conversation, Value) {
 }
 
 impl Row for Inner {
+    const TAKES_FILES: bool = true;
     const PROFILE: &'static Profile = &Profile {
         name: "freshchat",
         kind: Kind::LiveChat,
@@ -74,6 +75,19 @@ impl Row for Inner {
             contact: email(&c.user),
         };
         inner.conversations.iter().map(remote).collect()
+    }
+
+    /// The messages' `image {url}` and `file {url, name}` parts.
+    fn attached(sim: &Freshchat) -> Vec<Attached> {
+        let messages = sim.last_conversation().map(|c| c.messages).unwrap_or_default();
+        let parts = messages.iter().flat_map(|m| m["message_parts"].as_array().cloned().unwrap_or_default());
+        parts
+            .filter_map(|part| match (part["image"]["url"].as_str(), part["file"]["url"].as_str()) {
+                (Some(url), _) => Some(Attached { url: url.into(), image: true }),
+                (None, Some(url)) => Some(Attached { url: url.into(), image: false }),
+                _ => None,
+            })
+            .collect()
     }
 
     fn set_available(sim: &Freshchat, available: bool) {

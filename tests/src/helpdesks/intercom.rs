@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{By, Entry, Kind, Profile, Remote, Row};
+use super::{Attached, By, Entry, Kind, Profile, Remote, Row};
 use crate::sim::{hmac_sha1_hex, intercom::*, next_number, Delivery};
 
 fn entry(part: &Value) -> Entry {
@@ -19,6 +19,7 @@ fn newest(sim: &Intercom) -> (Vec<Value>, Value) {
 }
 
 impl Row for Inner {
+    const TAKES_FILES: bool = true;
     const PROFILE: &'static Profile = &Profile {
         name: "intercom",
         kind: Kind::LiveChat,
@@ -58,6 +59,13 @@ impl Row for Inner {
             contact: contact(parts).and_then(|c| c["email"].as_str().map(str::to_owned)),
         };
         inner.conversations.iter().map(remote).collect()
+    }
+
+    /// `attachment_urls` of the parts Baton wrote (Intercom takes image addresses).
+    fn attached(sim: &Intercom) -> Vec<Attached> {
+        let (_, parts) = sim.last_conversation().unwrap_or_default();
+        let urls = parts.iter().flat_map(|p| p["attachment_urls"].as_array().cloned().unwrap_or_default());
+        urls.filter_map(|u| u.as_str().map(|url| Attached { url: url.to_string(), image: true })).collect()
     }
 
     fn set_available(sim: &Intercom, available: bool) {

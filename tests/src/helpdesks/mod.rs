@@ -68,6 +68,14 @@ pub struct Entry {
     pub internal: bool,
 }
 
+/// A file the helpdesk holds as an attachment (not a link in a message's text): the address it
+/// was given and whether it is shown as an image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attached {
+    pub url: String,
+    pub image: bool,
+}
+
 /// A conversation or ticket in the helpdesk, whatever its shape there.
 #[derive(Debug, Clone)]
 pub struct Remote {
@@ -101,6 +109,9 @@ impl Remote {
 /// as the scenarios need it.
 pub trait Row: Vendor {
     const PROFILE: &'static Profile;
+    /// The helpdesk documents attachments Baton can pass by address (SPEC.md); the others get
+    /// files as links in the text.
+    const TAKES_FILES: bool = false;
     /// Where the connector finds the simulator's API.
     fn base_url(sim: &Sim<Self>) -> String {
         sim.url()
@@ -137,6 +148,11 @@ pub trait Row: Vendor {
     /// refused note), checked by [`Row::check_recovered`].
     fn trouble_recovering(_sim: &Sim<Self>) {}
     fn check_recovered(_sim: &Sim<Self>, _remote: &Remote) {}
+    /// The files the newest conversation holds as attachments, in order (none for helpdesks
+    /// that do not take files).
+    fn attached(_sim: &Sim<Self>) -> Vec<Attached> {
+        vec![]
+    }
 }
 
 /// A row as the scenarios hold it: [`Row`] on a running simulator, object-safe so that one
@@ -160,6 +176,8 @@ pub trait Helpdesk: Send + Sync {
     fn check_anonymous(&self, remote: &Remote);
     fn trouble_recovering(&self);
     fn check_recovered(&self, remote: &Remote);
+    fn takes_files(&self) -> bool;
+    fn attached(&self) -> Vec<Attached>;
 }
 
 impl<V: Row> Helpdesk for Sim<V> {
@@ -217,6 +235,14 @@ impl<V: Row> Helpdesk for Sim<V> {
 
     fn check_recovered(&self, remote: &Remote) {
         V::check_recovered(self, remote)
+    }
+
+    fn takes_files(&self) -> bool {
+        V::TAKES_FILES
+    }
+
+    fn attached(&self) -> Vec<Attached> {
+        V::attached(self)
     }
 }
 

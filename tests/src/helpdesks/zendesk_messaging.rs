@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use super::{By, Entry, Kind, Profile, Remote, Row};
+use super::{Attached, By, Entry, Kind, Profile, Remote, Row};
 use crate::sim::{zendesk_messaging::*, Delivery};
 
 /// The newest conversation and its user.
@@ -15,6 +15,7 @@ fn newest(sim: &ZendeskMessaging) -> (Conversation, Value) {
 }
 
 impl Row for Inner {
+    const TAKES_FILES: bool = true;
     const PROFILE: &'static Profile = &Profile {
         name: "zendesk_messaging",
         kind: Kind::LiveChat,
@@ -81,6 +82,15 @@ impl Row for Inner {
             contact: email(&c.user),
         };
         inner.conversations.iter().map(remote).collect()
+    }
+
+    /// The `image` and `file` messages' `mediaUrl`s.
+    fn attached(sim: &ZendeskMessaging) -> Vec<Attached> {
+        let messages = sim.last_conversation().map(|c| c.messages).unwrap_or_default();
+        let files = messages.iter().map(|m| &m["content"]).filter(|c| c["type"] == "image" || c["type"] == "file");
+        files
+            .map(|c| Attached { url: c["mediaUrl"].as_str().unwrap_or_default().into(), image: c["type"] == "image" })
+            .collect()
     }
 
     fn set_available(sim: &ZendeskMessaging, available: bool) {

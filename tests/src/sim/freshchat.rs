@@ -187,8 +187,14 @@ async fn create_user(State(sim): State<Freshchat>, Json(body): Json<Value>) -> R
 
 /// What Freshchat requires of a message; the refusal's text when it is wrong.
 fn invalid(inner: &Inner, message: &Value, user: &str) -> Option<&'static str> {
-    if message["message_parts"][0]["text"]["content"].as_str().is_none_or(str::is_empty) {
-        return Some("message_parts must carry text content");
+    let parts = message["message_parts"].as_array().cloned().unwrap_or_default();
+    let valid_part = |part: &Value| {
+        part["text"]["content"].as_str().is_some_and(|t| !t.is_empty())
+            || fetchable(&part["image"]["url"])
+            || (fetchable(&part["file"]["url"]) && part["file"]["name"].as_str().is_some_and(|n| !n.is_empty()))
+    };
+    if parts.is_empty() || !parts.iter().all(valid_part) {
+        return Some("message_parts must be text {content}, image {url} or file {url, name}");
     }
     match (message["message_type"].as_str(), message["actor_type"].as_str()) {
         (Some("private"), _) if inner.refuse_private_notes => Some("actor not allowed to create private messages"),

@@ -1,6 +1,9 @@
 //! An Intercom simulator (REST API 2.11, `tests/specs/intercom-2.11.openapi.yaml`): bearer auth
 //! and `Intercom-Version` checked, contacts, conversations created as a contact, replies, notes,
 //! closes, admins; errors in Intercom's `error.list` shape; 429 with `X-RateLimit-Reset`.
+//! `attachment_urls` on a conversation's creation and a contact's reply: at most 10 absolute
+//! addresses (else 400), kept with the part and shown as its `attachments` (`upload` objects,
+//! as Intercom lists what it fetched).
 //! Webhooks are signed `X-Hub-Signature: sha1=<hex HMAC-SHA1 of the body>` with the app's
 //! client secret; [`Intercom::agent_reply`] and [`Intercom::agent_close_part`] make what an agent's
 //! actions send. With `traffic.send_webhooks_to` the API's own writes fire their topics too
@@ -159,14 +162,36 @@ async fn create_contact(State(sim): State<Intercom>, Json(body): Json<Value>) ->
     Json(contact).into_response()
 }
 
+/// `attachment_urls`: absent, or at most 10 absolute addresses (the request schemas'
+/// `maxItems: 10`, `format: uri`).
+fn attachment_urls_invalid(body: &Value) -> Option<Response> {
+    let urls = &body["attachment_urls"];
+    let valid = urls.is_null() || urls.as_array().is_some_and(|u| u.len() <= 10 && u.iter().all(fetchable));
+    (!valid).then(|| error(StatusCode::BAD_REQUEST, "parameter_invalid", "attachment_urls must be up to 10 URLs"))
+}
+
+/// A part's `attachments` as Intercom shows them: what `attachment_urls` named.
+pub fn attachments_of(written: &Value) -> Value {
+    let urls = written["attachment_urls"].as_array().cloned().unwrap_or_default();
+    let upload = |url: &Value| {
+        let name = url.as_str().and_then(|u| u.split('?').next()).and_then(|u| u.rsplit('/').next()).unwrap_or("file");
+        json!({"type": "upload", "name": name, "url": url, "content_type": "image/png", "filesize": 0})
+    };
+    Value::Array(urls.iter().map(upload).collect())
+}
+
 async fn create_conversation(State(sim): State<Intercom>, Json(body): Json<Value>) -> Response {
+    if let Some(refused) = attachment_urls_invalid(&body) {
+        return refused;
+    }
     let mut inner = sim.inner.lock().unwrap();
     let contact = body["from"]["id"].as_str().unwrap_or_default();
     if !inner.contacts.iter().any(|c| c["id"] == contact) {
         return error(StatusCode::NOT_FOUND, "not_found", "User Not Found");
     }
     let id = (363 + inner.conversations.len()).to_string();
-    let opening = json!({"part_type": "open", "author": body["from"], "body": body["body"]});
+    let opening = json!({"part_type": "open", "author": body["from"], "body": body["body"],
+                         "attachment_urls": body["attachment_urls"]});
     inner.conversations.push((id.clone(), vec![opening.clone()]));
     drop(inner);
     echo(&sim, &id, &opening);
@@ -194,7 +219,7 @@ fn echo(sim: &Intercom, conversation: &str, written: &Value) {
     };
     let part = json!({"type": "conversation_part", "id": format!("part-{}", next_number()), "part_type": part_type,
                       "body": written["body"], "created_at": unix_now(),
-                      "author": {"type": author_type, "id": author_id}, "attachments": []});
+                      "author": {"type": author_type, "id": author_id}, "attachments": attachments_of(written)});
     sim.echo(vec![Intercom::webhook(topic, conversation, part).body]);
 }
 
@@ -211,7 +236,8 @@ async fn conversation(State(sim): State<Intercom>, Path(id): Path<String>) -> Re
             let author_type = p["type"].as_str().or(p["author"]["type"].as_str()).unwrap_or("user");
             let author_id = p["intercom_user_id"].as_str().or(p["admin_id"].as_str()).or(p["author"]["id"].as_str());
             json!({"type": "conversation_part", "part_type": p["message_type"].as_str().or(p["part_type"].as_str()),
-                   "body": p["body"], "author": {"type": author_type, "id": author_id}})
+                   "body": p["body"], "author": {"type": author_type, "id": author_id},
+                   "attachments": attachments_of(p)})
         })
         .collect();
     Json(json!({"type": "conversation", "id": id,
@@ -238,6 +264,9 @@ async fn reply(State(sim): State<Intercom>, Path(id): Path<String>, Json(body): 
     };
     if !valid {
         return error(StatusCode::BAD_REQUEST, "parameter_invalid", "reply body invalid");
+    }
+    if let Some(refused) = attachment_urls_invalid(&body) {
+        return refused;
     }
     add_part(&sim, &id, body)
 }

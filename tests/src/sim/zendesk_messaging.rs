@@ -1,8 +1,9 @@
 //! A Zendesk Messaging simulator (Sunshine Conversations v2,
 //! `tests/specs/sunshine-conversations-v2.openapi.yaml`): Basic `keyId:secret` auth and the app
 //! id checked on `/v2/apps/{appId}/...`; users (409 on a duplicate `externalId`), personal
-//! conversations, messages (author `business` or `user`, text content; Prism cannot check these
-//! bodies, so this does), passControl and releaseControl; errors in the
+//! conversations, messages (author `business` or `user`; text content, or `image`/`file` with an
+//! absolute `mediaUrl` and an `altText` of at most 128 characters, `mediaType` being read-only;
+//! Prism cannot check these bodies, so this does), passControl and releaseControl; errors in the
 //! `{"errors": [{code, title}]}` shape; 429 without rate-limit headers (none are published);
 //! the Zendesk Agent Availability API (Basic `{email}/token:{api_token}`). Webhooks carry the
 //! secret in `X-API-Key`; [`ZendeskMessaging::agent_message`] is an
@@ -203,8 +204,16 @@ async fn post_message(
         Some("user") => body["author"]["userId"] == conversation.user.as_str(),
         _ => false,
     };
-    let valid_content =
-        body["content"]["type"] == "text" && body["content"]["text"].as_str().is_some_and(|t| !t.is_empty());
+    let content = &body["content"];
+    let valid_content = match content["type"].as_str() {
+        Some("text") => content["text"].as_str().is_some_and(|t| !t.is_empty()),
+        Some("image" | "file") => {
+            fetchable(&content["mediaUrl"])
+                && content["mediaType"].is_null()
+                && content["altText"].as_str().is_none_or(|alt| alt.chars().count() <= 128)
+        }
+        _ => false,
+    };
     if !valid_author || !valid_content {
         return error(StatusCode::BAD_REQUEST, "bad_request", "invalid author or content");
     }

@@ -6,7 +6,8 @@
 //! visitor's own words as `user` messages. Which actor may write private notes is UNCONFIRMED,
 //! so a refused note falls back to the summary as the visitor's first message, as Botpress does.
 //! Later visitor messages are `user` messages; a cancel posts a notice and resolves the
-//! conversation; a visitor who leaves gets a notice.
+//! conversation; a visitor who leaves gets a notice. The visitor's files are message parts,
+//! `image {url}` or `file {url, name}` (SPEC 5(b)), with the signed address.
 //!
 //! Availability (SPEC 5(e)) has no confirmed field: a check is made only when the site lists
 //! agents to ask, reading a configurable field of `GET /v2/agents/{id}`.
@@ -17,7 +18,7 @@ use serde_json::{json, Value};
 use tokio::sync::OnceCell;
 
 use super::{
-    zendesk_support, Capabilities, CloseReason, Handover, Provider, ProviderError, ProviderKind, RemoteThread,
+    zendesk_support, Capabilities, CloseReason, FileLink, Handover, Provider, ProviderError, ProviderKind, RemoteThread,
 };
 use crate::connectors::{http, json::string, Field};
 use crate::connectors::{Connector, Context, Delivery, InboundEvent, Refusal, WeakWebhook};
@@ -103,10 +104,10 @@ impl Freshchat {
             .ok_or_else(|| ProviderError::Rejected("POST /conversations answered without conversation_id".into()))
     }
 
-    async fn post_as_user(&self, thread: &RemoteThread, text: &str) -> Result<(), ProviderError> {
+    async fn post_as_user(&self, thread: &RemoteThread, text: &str, files: &[FileLink]) -> Result<(), ProviderError> {
         let user = thread.user.as_deref().ok_or_else(|| ProviderError::Config("thread without a user".into()))?;
         let path = format!("/conversations/{}/messages", thread.conversation);
-        let mut body = user_message(None, user, text);
+        let mut body = user_message_with(None, user, text, files);
         body["user_id"] = json!(user);
         http::send(self.request(Method::POST, &path).json(&body)).await.map(drop)
     }
@@ -127,8 +128,21 @@ impl Freshchat {
 }
 
 fn user_message(channel: Option<&str>, user: &str, text: &str) -> Value {
-    let mut message = json!({"message_parts": [{"text": {"content": text}}], "message_type": "normal",
-                             "actor_type": "user", "actor_id": user});
+    user_message_with(channel, user, text, &[])
+}
+
+/// A visitor's message: its text part (when there is text) and a part per file, Freshchat's
+/// `image {url}` for images and `file {url, name}` for the rest (SPEC 5(b)).
+fn user_message_with(channel: Option<&str>, user: &str, text: &str, files: &[FileLink]) -> Value {
+    let mut parts: Vec<Value> = Vec::with_capacity(files.len() + 1);
+    if !text.trim().is_empty() || files.is_empty() {
+        parts.push(json!({"text": {"content": text}}));
+    }
+    parts.extend(files.iter().map(|file| match file.is_image() {
+        true => json!({"image": {"url": file.url}}),
+        false => json!({"file": {"url": file.url, "name": file.name}}),
+    }));
+    let mut message = json!({"message_parts": parts, "message_type": "normal", "actor_type": "user", "actor_id": user});
     if let Some(channel) = channel {
         message["channel_id"] = json!(channel);
     }
@@ -148,7 +162,11 @@ impl Provider for Freshchat {
 
     fn capabilities(&self) -> Capabilities {
         // Agents join by `conversation_assignment` webhooks.
-        Capabilities { availability_check: !self.config.availability_agents.is_empty(), ..Capabilities::live_chat() }
+        Capabilities {
+            availability_check: !self.config.availability_agents.is_empty(),
+            files: true,
+            ..Capabilities::live_chat()
+        }
     }
 
     async fn available(&self) -> Result<bool, ProviderError> {
@@ -181,8 +199,11 @@ impl Provider for Freshchat {
             .map(|line| user_message(Some(&channel), &user, line))
             .collect();
         // The visitor's first message: their words, or a line saying they asked for a person.
-        let words =
+        let mut words =
             if words.is_empty() { vec![user_message(Some(&channel), &user, &handover.opening_line())] } else { words };
+        if !handover.files.is_empty() {
+            words.push(user_message_with(Some(&channel), &user, "", &handover.files));
+        }
         let conversation = if self.config.summary_note {
             let mut messages = vec![self.note(&channel, &summary)];
             messages.extend(words.iter().cloned());
@@ -210,11 +231,21 @@ impl Provider for Freshchat {
     }
 
     async fn forward(&self, thread: &RemoteThread, text: &str, _message_id: &str) -> Result<(), ProviderError> {
-        self.post_as_user(thread, text).await
+        self.post_as_user(thread, text, &[]).await
+    }
+
+    async fn forward_files(
+        &self,
+        thread: &RemoteThread,
+        text: &str,
+        files: &[FileLink],
+        _message_id: &str,
+    ) -> Result<(), ProviderError> {
+        self.post_as_user(thread, text, files).await
     }
 
     async fn close(&self, thread: &RemoteThread, reason: CloseReason) -> Result<(), ProviderError> {
-        self.post_as_user(thread, &format!("({})", reason.notice())).await?;
+        self.post_as_user(thread, &format!("({})", reason.notice()), &[]).await?;
         if reason != CloseReason::Cancelled || !self.config.resolve_on_cancel {
             return Ok(());
         }

@@ -4,6 +4,10 @@
 //! the summary an internal note by the bot admin; later visitor messages are replies as the
 //! lead; a cancel closes the conversation as the bot admin. Availability: any admin with an
 //! inbox seat who is not away.
+//!
+//! Files: images go along as `attachment_urls` (at most 10, which Intercom documents as image
+//! addresses it fetches) on the conversation's creation and on the lead's replies; other files
+//! (PDF, text) stay links in the body.
 
 use async_trait::async_trait;
 use reqwest::{Method, RequestBuilder, StatusCode};
@@ -11,7 +15,8 @@ use serde_json::{json, Value};
 use tokio::sync::OnceCell;
 
 use super::{
-    rating_note, Capabilities, CloseReason, Handover, Provider, ProviderError, ProviderKind, RemoteThread,
+    rating_note, with_links, Capabilities, CloseReason, FileLink, Handover, Provider, ProviderError, ProviderKind,
+    RemoteThread,
 };
 use crate::connectors::{
     http,
@@ -101,6 +106,22 @@ impl Intercom {
     }
 }
 
+/// Intercom's limit of `attachment_urls` per message.
+const MAX_ATTACHMENT_URLS: usize = 10;
+
+/// A message's body and `attachment_urls`: the images (the first ten) as attachments, any
+/// other file as a link line in the body. A body of images only names them (the body is
+/// required).
+fn body_and_attachments(text: &str, files: &[FileLink]) -> (String, Vec<String>) {
+    let (images, others): (Vec<&FileLink>, Vec<&FileLink>) = files.iter().partition(|f| f.is_image());
+    let (attached, over) = images.split_at(images.len().min(MAX_ATTACHMENT_URLS));
+    let mut body = with_links(text, others.into_iter().chain(over.iter().copied()));
+    if body.is_empty() {
+        body = attached.iter().map(|f| format!("📎 {}", f.name)).collect::<Vec<_>>().join("\n");
+    }
+    (body, attached.iter().map(|f| f.url.clone()).collect())
+}
+
 fn contact_of(contact: &Value) -> Option<(String, String)> {
     let id = string_field(contact, "id")?;
     let role = match contact["role"].as_str() {
@@ -127,7 +148,7 @@ fn summary_note(handover: &Handover) -> String {
 #[async_trait]
 impl Provider for Intercom {
     fn capabilities(&self) -> Capabilities {
-        Capabilities { availability_check: true, rating: true, ..Capabilities::live_chat() }
+        Capabilities { availability_check: true, rating: true, files: true, ..Capabilities::live_chat() }
     }
 
     async fn available(&self) -> Result<bool, ProviderError> {
@@ -147,7 +168,14 @@ impl Provider for Intercom {
     async fn open(&self, handover: &Handover) -> Result<RemoteThread, ProviderError> {
         let admin_id = self.admin_id().await?;
         let (contact, role) = self.contact(handover).await?;
-        let body = json!({"from": {"type": role, "id": contact}, "body": handover.opening_line()});
+        let mut body = json!({"from": {"type": role, "id": contact}, "body": handover.opening_line()});
+        if !handover.files.is_empty() {
+            let (text, urls) = body_and_attachments(&handover.opening_line(), &handover.files);
+            body["body"] = json!(text);
+            if !urls.is_empty() {
+                body["attachment_urls"] = json!(urls);
+            }
+        }
         let message = http::send_expecting_json(self.request(Method::POST, "/conversations").json(&body)).await?;
         let conversation = string_field(&message, "conversation_id")
             .ok_or_else(|| ProviderError::Rejected("POST /conversations answered without conversation_id".into()))?;
@@ -162,9 +190,24 @@ impl Provider for Intercom {
         })
     }
 
-    async fn forward(&self, thread: &RemoteThread, text: &str, _message_id: &str) -> Result<(), ProviderError> {
+    async fn forward(&self, thread: &RemoteThread, text: &str, message_id: &str) -> Result<(), ProviderError> {
+        self.forward_files(thread, text, &[], message_id).await
+    }
+
+    /// A reply as the lead, its images as `attachment_urls`.
+    async fn forward_files(
+        &self,
+        thread: &RemoteThread,
+        text: &str,
+        files: &[FileLink],
+        _message_id: &str,
+    ) -> Result<(), ProviderError> {
         let user = thread.user.clone().ok_or_else(|| ProviderError::Config("thread without a contact".into()))?;
-        let body = json!({"message_type": "comment", "type": "user", "intercom_user_id": user, "body": text});
+        let (text, urls) = body_and_attachments(text, files);
+        let mut body = json!({"message_type": "comment", "type": "user", "intercom_user_id": user, "body": text});
+        if !urls.is_empty() {
+            body["attachment_urls"] = json!(urls);
+        }
         http::send_expecting_json(self.request(Method::POST, &format!("/conversations/{}/reply", thread.conversation)).json(&body))
             .await
             .map(drop)
@@ -235,3 +278,24 @@ impl Connector for Intercom {
     }
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(name: &str, content_type: &str) -> FileLink {
+        FileLink { name: name.into(), content_type: content_type.into(), size: 1, url: format!("https://relay/{name}") }
+    }
+
+    #[test]
+    fn images_are_attached_up_to_ten_and_other_files_are_links() {
+        let (body, urls) = body_and_attachments("Look", &[file("a.png", "image/png"), file("b.pdf", "application/pdf")]);
+        assert_eq!((body.as_str(), urls), ("Look\n📎 b.pdf: https://relay/b.pdf", vec!["https://relay/a.png".to_string()]));
+        let (body, urls) = body_and_attachments("", &[file("a.png", "image/png")]);
+        assert_eq!((body.as_str(), urls.len()), ("📎 a.png", 1));
+        let many: Vec<FileLink> = (0..12).map(|n| file(&format!("{n}.jpg"), "image/jpeg")).collect();
+        let (body, urls) = body_and_attachments("", &many);
+        assert_eq!(urls.len(), 10);
+        assert_eq!(body, "📎 10.jpg: https://relay/10.jpg\n📎 11.jpg: https://relay/11.jpg");
+    }
+}

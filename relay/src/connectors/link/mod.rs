@@ -53,6 +53,7 @@ impl Provider for Link {
             close_signal: false,
             availability_check: false,
             rating: false,
+            files: false,
         }
     }
 

@@ -6,6 +6,8 @@
 //! control to the agent workspace with the `dataCapture.*` metadata and `first_message_id`
 //! pointing at the summary, so the ticket starts with it. Later visitor messages are `user`
 //! messages; a cancel posts a notice and releases control; a visitor who leaves gets a notice.
+//! The visitor's files are `user` messages of Sunshine's `image` (PNG, JPEG, GIF, WebP) or
+//! `file` type with the signed address as `mediaUrl` and the name as `altText`, after the text.
 //!
 //! Sunshine has no availability endpoint: when a Zendesk Support token is configured, the
 //! Agent Availability API answers (SPEC 2(e), 3(e)); otherwise the check is not declared.
@@ -16,7 +18,9 @@ use hmac::{Hmac, Mac};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{json, Map, Value};
 
-use super::{zendesk_support, Capabilities, CloseReason, Handover, Provider, ProviderError, ProviderKind, RemoteThread};
+use super::{
+    zendesk_support, Capabilities, CloseReason, FileLink, Handover, Provider, ProviderError, ProviderKind, RemoteThread,
+};
 use crate::connectors::{http, json::string, Field};
 use crate::connectors::{Connector, Context, Delivery, InboundEvent, Refusal, WeakWebhook};
 
@@ -112,7 +116,24 @@ impl ZendeskMessaging {
 
     /// Posts a message; returns its id when Sunshine says it.
     async fn post(&self, conversation: &str, author: Value, text: &str) -> Result<Option<String>, ProviderError> {
-        let body = json!({"author": author, "content": {"type": "text", "text": text}});
+        self.post_content(conversation, author, json!({"type": "text", "text": text})).await
+    }
+
+    /// A file as a message of its own (`altText` is limited to 128 characters).
+    async fn post_file(&self, conversation: &str, author: Value, file: &FileLink) -> Result<(), ProviderError> {
+        let kind = if file.is_image() { "image" } else { "file" };
+        let alt: String = file.name.chars().take(128).collect();
+        let content = json!({"type": kind, "mediaUrl": file.url, "altText": alt});
+        self.post_content(conversation, author, content).await.map(drop)
+    }
+
+    async fn post_content(
+        &self,
+        conversation: &str,
+        author: Value,
+        content: Value,
+    ) -> Result<Option<String>, ProviderError> {
+        let body = json!({"author": author, "content": content});
         let path = format!("/conversations/{conversation}/messages");
         let posted = self.send(self.request(Method::POST, &path).json(&body)).await?;
         Ok(posted["messages"].as_array().and_then(|m| m.first()).and_then(|m| string(m, "id")))
@@ -216,6 +237,7 @@ impl Provider for ZendeskMessaging {
             agent_joined_events: false,
             typing: true,
             availability_check: self.config.availability.is_some(),
+            files: true,
             ..Capabilities::live_chat()
         }
     }
@@ -248,6 +270,9 @@ impl Provider for ZendeskMessaging {
         for line in handover.visitor_messages.iter().skip(skip).filter(|l| !l.trim().is_empty()) {
             self.post(&conversation, json!({"type": "user", "userId": user}), line).await?;
         }
+        for file in &handover.files {
+            self.post_file(&conversation, json!({"type": "user", "userId": user}), file).await?;
+        }
         let metadata = self.handover_metadata(handover, first);
         self.pass_control(&conversation, &self.config.agent_switchboard_integration, metadata).await?;
         Ok(RemoteThread {
@@ -261,6 +286,25 @@ impl Provider for ZendeskMessaging {
     async fn forward(&self, thread: &RemoteThread, text: &str, _message_id: &str) -> Result<(), ProviderError> {
         let user = thread.user.clone().ok_or_else(|| ProviderError::Config("thread without a user".into()))?;
         self.post(&thread.conversation, json!({"type": "user", "userId": user}), text).await.map(drop)
+    }
+
+    /// The text (if any), then a message per file. A retry after a failure part-way posts the
+    /// whole message again (Sunshine has no idempotency key for messages, SPEC 2(d)).
+    async fn forward_files(
+        &self,
+        thread: &RemoteThread,
+        text: &str,
+        files: &[FileLink],
+        message_id: &str,
+    ) -> Result<(), ProviderError> {
+        let user = thread.user.clone().ok_or_else(|| ProviderError::Config("thread without a user".into()))?;
+        if !text.trim().is_empty() {
+            self.forward(thread, text, message_id).await?;
+        }
+        for file in files {
+            self.post_file(&thread.conversation, json!({"type": "user", "userId": user}), file).await?;
+        }
+        Ok(())
     }
 
     async fn close(&self, thread: &RemoteThread, reason: CloseReason) -> Result<(), ProviderError> {
