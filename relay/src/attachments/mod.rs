@@ -15,7 +15,11 @@
 //! ([`Attachments::for_message`]) and is stored with a reference to it
 //! (`crate::event::Attachment`); the signed address is made each time the event is sent
 //! (`crate::wire`). Retention deletes uploads never sent and those of deleted conversations.
+//! - [`fetch`]: agents' files from helpdesks are copied in with the same rules
+//!   ([`Attachments::copy_from`], bounded by `[attachments] fetch_timeout`); one that cannot be
+//!   is passed on as a link ([`with_failed`]).
 
+mod fetch;
 mod http;
 mod links;
 mod sniff;
@@ -27,6 +31,7 @@ use axum::body::Bytes;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use rand::RngCore;
 
+pub use fetch::{with_failed, FetchError};
 pub use http::router;
 pub use links::{LinkError, Links};
 pub use sniff::{sniff, Refused};
@@ -52,6 +57,8 @@ pub struct Attachments {
     public_url: Option<String>,
     /// The relay's own address, for helpdesk links when no public address is set.
     bind: String,
+    /// Downloads agents' files from helpdesks ([`Attachments::copy_from`]).
+    fetcher: reqwest::Client,
 }
 
 /// Why a message could not carry the attachments it names.
@@ -90,6 +97,7 @@ impl Attachments {
             settings: config.attachments.clone(),
             public_url: config.admin.public_url.as_ref().map(|u| u.trim_end_matches('/').to_string()),
             bind: format!("http://{}", config.bind),
+            fetcher: fetch::client(),
         }
     }
 

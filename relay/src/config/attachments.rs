@@ -36,6 +36,10 @@ pub struct AttachmentsConfig {
     /// An upload never sent in a message is deleted by retention after this long.
     #[serde(with = "humantime_serde")]
     pub unsent: Duration,
+    /// The longest copying an agent's file from a helpdesk may take (connecting to the last
+    /// byte); a file not copied by then reaches the visitor as a link to the helpdesk's address.
+    #[serde(with = "humantime_serde")]
+    pub fetch_timeout: Duration,
 }
 
 impl Default for AttachmentsConfig {
@@ -45,6 +49,7 @@ impl Default for AttachmentsConfig {
             link_ttl: Duration::from_secs(24 * 3600),
             helpdesk_link_ttl: Duration::from_secs(30 * 24 * 3600),
             unsent: Duration::from_secs(24 * 3600),
+            fetch_timeout: Duration::from_secs(20),
         }
     }
 }

@@ -55,13 +55,31 @@ pub enum InboundKind {
     AgentMessage {
         agent_id: String,
         agent_name: String,
+        /// May be empty when the message is files only.
         text: String,
+        /// Files the agent sent, at the helpdesk's addresses (absent in events stored before
+        /// files were read).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        files: Vec<RemoteFile>,
     },
     AgentTyping {
         on: bool,
     },
     /// The agent closed, solved or resolved it, or handed control back.
     Closed,
+}
+
+/// A file an agent sent, where the helpdesk keeps it; copied into Baton's storage before the
+/// visitor sees it (`crate::attachments::Attachments::copy_from`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteFile {
+    pub url: String,
+    /// The helpdesk's name or alt text for it, if any.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The type the helpdesk claims (never believed: the bytes are sniffed).
+    #[serde(default)]
+    pub content_type: Option<String>,
 }
 
 /// A body the relay cannot read: answered 400 and logged with the body, so nothing is lost.

@@ -33,7 +33,7 @@ mod testing;
 use serde::de::DeserializeOwned;
 
 pub use form::{Field, FieldKind};
-pub use inbound::{Delivery, InboundEvent, InboundKind, ParseError, Refusal};
+pub use inbound::{Delivery, InboundEvent, InboundKind, ParseError, Refusal, RemoteFile};
 pub use provider::{
     rating_note, with_links, Capabilities, CloseReason, FileLink, Handover, Mode, Provider, ProviderError, RemoteThread,
 };

@@ -546,12 +546,12 @@ impl Actor {
                 _ => Ok(()),
             },
             HelpdeskEvent::Closed => self.apply(Input::ClosedByHelpdesk).await,
-            HelpdeskEvent::AgentMessage { agent, text } => {
+            HelpdeskEvent::AgentMessage { agent, text, attachments } => {
                 // Helpdesks without "joined" events: the first reply is the agent joining.
                 if matches!(self.state.phase, Phase::Waiting { .. }) {
                     self.apply(Input::AgentAccept { agent: agent.clone() }).await?;
                 }
-                self.agent_says(agent, &text, vec![], Some(key)).await.map(drop)
+                self.agent_says(agent, &text, attachments, Some(key)).await.map(drop)
             }
         }
     }

@@ -110,6 +110,8 @@ pub enum HelpdeskEvent {
     AgentMessage {
         agent: AgentRef,
         text: String,
+        /// The agent's files, already copied into Baton's storage for this conversation.
+        attachments: Vec<crate::event::Attachment>,
     },
     /// The agent who owns the conversation is typing (helpdesks do not always say who).
     AgentTyping {

@@ -1,12 +1,16 @@
 //! What helpdesks tell Baton, after the connector verified and parsed it: find the
 //! conversation the helpdesk means and hand the event to its actor.
 
+use futures_util::future::join_all;
 use tokio::sync::oneshot;
 
 use crate::{
-    connectors::{InboundEvent, InboundKind, ProviderKind},
+    attachments::with_failed,
+    connectors::{InboundEvent, InboundKind, ProviderKind, RemoteFile},
     conversation::{AgentRef, Command, ConversationError, HelpdeskEvent},
+    event::Attachment,
     state::AppState,
+    store::Conversation,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -55,17 +59,38 @@ pub async fn deliver(
         id: format!("{}:{id}", provider.name()),
         name: if name.trim().is_empty() { "Support agent".to_string() } else { name },
     };
+    // Copied files, marked sent once the message carrying them is stored (copies of an event
+    // tried again later are never sent, so retention deletes them).
+    let mut copied = Vec::new();
+    let conversation = state.store.conversation_by_remote(site, provider, &event.remote_conversation_id).await?;
+    let Some(conversation) = conversation else {
+        return Err(InboundError::UnknownConversation {
+            provider: provider.name(),
+            remote_id: event.remote_conversation_id.clone(),
+        });
+    };
     let helpdesk_event = match event.kind {
         InboundKind::AgentJoined { agent_id, agent_name } => {
             HelpdeskEvent::AgentJoined { agent: agent(agent_id, agent_name) }
         }
-        InboundKind::AgentMessage { agent_id, agent_name, text } => {
-            HelpdeskEvent::AgentMessage { agent: agent(agent_id, agent_name), text }
+        InboundKind::AgentMessage { agent_id, agent_name, text, files } => {
+            let (text, attachments) = copy_files(state, &conversation, text, &files).await;
+            if text.trim().is_empty() && attachments.is_empty() {
+                return Ok(());
+            }
+            copied = attachments.iter().map(|a| a.id.clone()).collect();
+            HelpdeskEvent::AgentMessage { agent: agent(agent_id, agent_name), text, attachments }
         }
         InboundKind::AgentTyping { on } => HelpdeskEvent::AgentTyping { on },
         InboundKind::Closed => HelpdeskEvent::Closed,
     };
-    match to_conversation(state, site, provider, &event.remote_conversation_id, &event.event_id, helpdesk_event).await {
+    let delivered = to_conversation(state, &conversation, provider, &event.event_id, helpdesk_event).await;
+    if delivered.is_ok() && !copied.is_empty() {
+        if let Err(error) = state.attachments.for_message(&conversation.id, &copied).await {
+            tracing::error!(conversation = %conversation.id, %error, "agent's files not marked sent");
+        }
+    }
+    match delivered {
         // The conversation is not where the event means anything (closed already, another
         // agent): applied as far as it can be.
         Err(InboundError::Conversation(ConversationError::Refused(refusal))) => {
@@ -76,21 +101,51 @@ pub async fn deliver(
     }
 }
 
-/// Delivers `event` about the helpdesk's conversation `remote_id` to Baton's conversation of
-/// `site`, the site whose webhook secret verified the event (never to another site's), and
-/// waits until its actor applied it (stored what it says), so the caller can mark it processed.
-/// `event_id` is the helpdesk's id of the event.
+/// The agent's `files` copied into Baton's storage for `conversation` (all at once, each
+/// within `[attachments] fetch_timeout`), and `text` with a link line for each that could not
+/// be (the helpdesk's address, so nothing the agent sent is lost).
+async fn copy_files(
+    state: &AppState,
+    conversation: &Conversation,
+    text: String,
+    files: &[RemoteFile],
+) -> (String, Vec<Attachment>) {
+    if files.is_empty() {
+        return (text, vec![]);
+    }
+    let Some(site) = state.sites.get(&conversation.site) else {
+        return (with_failed(&text, &files.iter().collect::<Vec<_>>()), vec![]);
+    };
+    let (key, rules) = (&site.key, &site.config.attachments);
+    let copies = files
+        .iter()
+        .take(shared::MAX_ATTACHMENTS)
+        .map(|file| async move { (file, state.attachments.copy_from(key, &conversation.id, rules, file).await) });
+    let (mut copied, mut failed) = (Vec::new(), Vec::new());
+    for (file, copy) in join_all(copies).await {
+        match copy {
+            Ok(attachment) => copied.push(attachment),
+            Err(error) => {
+                tracing::warn!(conversation = %conversation.id, url = %file.url, %error, "agent's file passed on as a link");
+                failed.push(file);
+            }
+        }
+    }
+    failed.extend(files.iter().skip(shared::MAX_ATTACHMENTS));
+    (with_failed(&text, &failed), copied)
+}
+
+/// Delivers `event` to `conversation` (found by the helpdesk's id for the site whose webhook
+/// secret verified the event, never another site's), and waits until its actor applied it
+/// (stored what it says), so the caller can mark it processed. `event_id` is the helpdesk's id
+/// of the event.
 async fn to_conversation(
     state: &AppState,
-    site: &str,
+    conversation: &Conversation,
     provider: ProviderKind,
-    remote_id: &str,
     event_id: &str,
     event: HelpdeskEvent,
 ) -> Result<(), InboundError> {
-    let conversation = state.store.conversation_by_remote(site, provider, remote_id).await?.ok_or_else(|| {
-        InboundError::UnknownConversation { provider: provider.name(), remote_id: remote_id.to_string() }
-    })?;
     let (done, applied) = oneshot::channel();
     let key = format!("{}:{event_id}", provider.name());
     state.conversations.send(&conversation.id, &conversation.site, Command::Helpdesk { event, key, done }).await?;

@@ -4,6 +4,7 @@
 //! it failed for. `BATON_HELPDESKS=hubspot,gorgias` runs a scenario against those only.
 //! `specific.rs` holds what only some helpdesks do.
 
+mod agent_files;
 mod files;
 mod specific;
 

@@ -9,7 +9,7 @@ use rsa::{pkcs1::DecodeRsaPublicKey, pkcs1v15, pkcs8::DecodePublicKey, signature
 use sha2::Sha256;
 use serde_json::Value;
 
-use crate::connectors::inbound::{json, required, text, InboundEvent, InboundKind, ParseError};
+use crate::connectors::inbound::{json, required, text, InboundEvent, InboundKind, ParseError, RemoteFile};
 use crate::connectors::signature::{header, malformed, SignatureError};
 
 /// The account's Freshchat public key, parsed once from the PEM shown in the webhook settings.
@@ -82,11 +82,21 @@ fn message(payload: &Value) -> Result<Option<InboundEvent>, ParseError> {
     let conversation = required(message, "/conversation_id", "data.message.conversation_id")?;
     let id = required(message, "/id", "data.message.id")?;
     let parts = message.get("message_parts").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-    let text_parts: Vec<String> = parts
+    let text_parts: Vec<String> = parts.iter().filter_map(|p| text(p, "/text/content")).collect();
+    // `image {url}`, `file {url, name, ...}` (SPEC 5(b)); video is passed on as a link.
+    let files: Vec<RemoteFile> = parts
         .iter()
-        .filter_map(|p| text(p, "/text/content").or_else(|| text(p, "/image/url")).or_else(|| text(p, "/file/url")))
+        .filter_map(|p| match (text(p, "/image/url"), text(p, "/file/url")) {
+            (Some(url), _) => Some(RemoteFile { url, name: None, content_type: None }),
+            (None, Some(url)) => {
+                Some(RemoteFile { url, name: text(p, "/file/name"), content_type: text(p, "/file/content_type") })
+            }
+            _ => None,
+        })
         .collect();
-    if text_parts.is_empty() {
+    let mut text_parts = text_parts;
+    text_parts.extend(parts.iter().filter_map(|p| text(p, "/video/url")));
+    if text_parts.is_empty() && files.is_empty() {
         return Ok(None);
     }
     Ok(Some(InboundEvent {
@@ -96,6 +106,7 @@ fn message(payload: &Value) -> Result<Option<InboundEvent>, ParseError> {
             agent_id: text(message, "/actor_id").or_else(|| text(payload, "/actor/actor_id")).unwrap_or_default(),
             agent_name: String::new(),
             text: text_parts.join("\n"),
+            files,
         },
     }))
 }
@@ -120,6 +131,18 @@ mod tests {
     }
 
     #[test]
+    fn an_agents_image_and_file_parts_are_files() {
+        let mut body: Value = serde_json::from_slice(&agent_message("agent", "normal")).unwrap();
+        body["data"]["message"]["message_parts"] = json!([{"text": {"content": "Here"}},
+            {"image": {"url": "https://fc.test/p.png"}}, {"file": {"url": "https://fc.test/r.pdf", "name": "r.pdf"}}]);
+        let events = parse(&serde_json::to_vec(&body).unwrap()).unwrap();
+        let InboundKind::AgentMessage { text, files, .. } = &events[0].kind else { panic!("{events:?}") };
+        assert_eq!(text, "Here");
+        let urls: Vec<(&str, Option<&str>)> = files.iter().map(|f| (f.url.as_str(), f.name.as_deref())).collect();
+        assert_eq!(urls, [("https://fc.test/p.png", None), ("https://fc.test/r.pdf", Some("r.pdf"))]);
+    }
+
+    #[test]
     fn agent_message_and_echoes() {
         let events = parse(&agent_message("agent", "normal")).unwrap();
         assert_eq!(
@@ -130,7 +153,7 @@ mod tests {
                 kind: InboundKind::AgentMessage {
                     agent_id: "ae72b467-a0d2-43a6-a1c7-8cf33d68c7c4".into(),
                     agent_name: String::new(),
-                    text: "Hi!!! Agent this side".into()
+                    text: "Hi!!! Agent this side".into(), files: vec![]
                 },
             }]
         );

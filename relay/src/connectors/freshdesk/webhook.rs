@@ -32,7 +32,7 @@ pub fn parse(body: &[u8], config: &SecretHeaderWebhook) -> Result<Vec<InboundEve
                 Some(comment) => Some(InboundKind::AgentMessage {
                     agent_id: if agent_email.is_empty() { agent_name.clone() } else { agent_email },
                     agent_name,
-                    text: comment,
+                    text: comment, files: vec![],
                 }),
                 None => closed(&payload),
             }
@@ -72,7 +72,7 @@ mod tests {
             InboundKind::AgentMessage {
                 agent_id: "Priya Agent".into(),
                 agent_name: "Priya Agent".into(),
-                text: "Hello Ada,\nyour refund is on its way.".into()
+                text: "Hello Ada,\nyour refund is on its way.".into(), files: vec![]
             }
         );
         assert!(parse_json(json!({"event": "agent_reply", "ticket_id": 1, "agent_name": "baton api", "comment": "x"}))

@@ -50,7 +50,7 @@ fn message(payload: &Value, config: &SecretHeaderWebhook) -> Option<InboundKind>
     (!body.is_empty()).then(|| InboundKind::AgentMessage {
         agent_id: if agent_email.is_empty() { agent_name.clone() } else { agent_email },
         agent_name,
-        text: body,
+        text: body, files: vec![],
     })
 }
 
@@ -82,7 +82,7 @@ mod tests {
                 kind: InboundKind::AgentMessage {
                     agent_id: "Lee Agent".into(),
                     agent_name: "Lee Agent".into(),
-                    text: "Hi Ada, refund sent.".into()
+                    text: "Hi Ada, refund sent.".into(), files: vec![]
                 },
             }]
         );

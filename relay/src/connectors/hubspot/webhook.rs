@@ -185,7 +185,7 @@ fn channel_message(item: &Value) -> Option<InboundEvent> {
         kind: InboundKind::AgentMessage {
             agent_name: sender.and_then(|s| text(s, "/name")).unwrap_or_default(),
             agent_id,
-            text: text(message, "/text")?,
+            text: text(message, "/text")?, files: vec![],
         },
     })
 }
@@ -236,7 +236,7 @@ mod tests {
                 kind: InboundKind::AgentMessage {
                     agent_id: "A-82843387".into(),
                     agent_name: "Jane Agent".into(),
-                    text: "Hi Ada, I can help.".into()
+                    text: "Hi Ada, I can help.".into(), files: vec![]
                 },
             }]
         );

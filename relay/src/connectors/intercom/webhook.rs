@@ -10,7 +10,7 @@ use hmac::{Hmac, Mac};
 use serde_json::Value;
 
 use crate::connectors::html::strip_html;
-use crate::connectors::inbound::{json, required, text, InboundEvent, InboundKind, ParseError};
+use crate::connectors::inbound::{json, required, text, InboundEvent, InboundKind, ParseError, RemoteFile};
 use crate::connectors::signature::{header, malformed, usable, SignatureError};
 use super::settings::IntercomWebhook;
 
@@ -27,6 +27,17 @@ pub fn verify(client_secret: &str, headers: &HeaderMap, body: &[u8]) -> Result<(
         .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
     mac.update(body);
     mac.verify_slice(&given).map_err(|_| SignatureError::Mismatch)
+}
+
+/// A part's `attachments` (`{type: "upload", name, url, content_type, filesize}`).
+fn attachments(part: &Value) -> Vec<RemoteFile> {
+    let listed = part.get("attachments").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    listed
+        .iter()
+        .filter_map(|a| {
+            Some(RemoteFile { url: text(a, "/url")?, name: text(a, "/name"), content_type: text(a, "/content_type") })
+        })
+        .collect()
 }
 
 pub fn parse(body: &[u8], config: &IntercomWebhook) -> Result<Vec<InboundEvent>, ParseError> {
@@ -61,8 +72,8 @@ pub fn parse(body: &[u8], config: &IntercomWebhook) -> Result<Vec<InboundEvent>,
                 }
                 let body = strip_html(&text(part, "/body").unwrap_or_default());
                 let Some(part_id) = text(part, "/id") else { continue };
-                if body.is_empty() {
-                    // An attachment-only reply: nothing the widget can show yet.
+                let files = attachments(part);
+                if body.is_empty() && files.is_empty() {
                     continue;
                 }
                 events.push(event(
@@ -71,6 +82,7 @@ pub fn parse(body: &[u8], config: &IntercomWebhook) -> Result<Vec<InboundEvent>,
                         agent_id: author.unwrap_or_default(),
                         agent_name: text(part, "/author/name").unwrap_or_default(),
                         text: body,
+                        files,
                     },
                 ));
             }
@@ -148,8 +160,26 @@ mod tests {
                 kind: InboundKind::AgentMessage {
                     agent_id: "991267594".into(),
                     agent_name: "Ciaran Lee".into(),
-                    text: "Hi Ada, I can help.".into()
+                    text: "Hi Ada, I can help.".into(), files: vec![]
                 },
+            }]
+        );
+    }
+
+    #[test]
+    fn an_agents_attachments_are_files_even_without_a_body() {
+        let mut with_file = part("9002", "comment", "991267594", "");
+        with_file["attachments"] = serde_json::json!([{"type": "upload", "name": "label.pdf",
+            "url": "https://downloads.intercomcdn.com/i/o/1/label.pdf", "content_type": "application/pdf", "filesize": 1234}]);
+        let events = parse(&envelope("conversation.admin.replied", serde_json::json!([with_file])), &config()).unwrap();
+        let InboundKind::AgentMessage { text, files, .. } = &events[0].kind else { panic!("{events:?}") };
+        assert_eq!(text, "");
+        assert_eq!(
+            files,
+            &vec![RemoteFile {
+                url: "https://downloads.intercomcdn.com/i/o/1/label.pdf".into(),
+                name: Some("label.pdf".into()),
+                content_type: Some("application/pdf".into()),
             }]
         );
     }

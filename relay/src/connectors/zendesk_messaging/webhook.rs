@@ -8,7 +8,7 @@
 use axum::http::HeaderMap;
 use serde_json::Value;
 
-use crate::connectors::inbound::{json, text, InboundEvent, InboundKind, ParseError};
+use crate::connectors::inbound::{json, text, InboundEvent, InboundKind, ParseError, RemoteFile};
 use crate::connectors::signature::{self, SignatureError};
 use super::settings::ZendeskMessagingWebhook;
 
@@ -72,18 +72,24 @@ fn message(event: &Value, config: &ZendeskMessagingWebhook) -> Option<InboundKin
         return None;
     }
     let agent_name = text(message, "/author/displayName").unwrap_or_default();
-    let body = match text(message, "/content/type").as_deref() {
-        Some("text") | None => text(message, "/content/text")?,
-        // Images and files: the link, with the alt text if any, until the widget shows media.
+    // Images and files (SPEC 2(c)): `mediaUrl`, `mediaType`, `altText`, and maybe a text.
+    let (body, files) = match text(message, "/content/type").as_deref() {
+        Some("text") | None => (text(message, "/content/text")?, vec![]),
         Some(_) => {
-            let url = text(message, "/content/mediaUrl")?;
-            match text(message, "/content/altText").or_else(|| text(message, "/content/text")) {
-                Some(alt) => format!("{alt}\n{url}"),
-                None => url,
-            }
+            let file = RemoteFile {
+                url: text(message, "/content/mediaUrl")?,
+                name: text(message, "/content/altText"),
+                content_type: text(message, "/content/mediaType"),
+            };
+            (text(message, "/content/text").unwrap_or_default(), vec![file])
         }
     };
-    Some(InboundKind::AgentMessage { agent_id: agent_id.unwrap_or_else(|| agent_name.clone()), agent_name, text: body })
+    Some(InboundKind::AgentMessage {
+        agent_id: agent_id.unwrap_or_else(|| agent_name.clone()),
+        agent_name,
+        text: body,
+        files,
+    })
 }
 
 fn typing(event: &Value) -> Option<InboundKind> {
@@ -161,10 +167,35 @@ mod tests {
                 kind: InboundKind::AgentMessage {
                     agent_id: "12345678".into(),
                     agent_name: "Jane Agent".into(),
-                    text: "Hi Ada, I can help.".into()
+                    text: "Hi Ada, I can help.".into(), files: vec![]
                 },
             }]
         );
+    }
+
+    #[test]
+    fn an_agents_image_or_file_is_a_file_at_its_media_url() {
+        let mut image = agent_message("6", "zd:agentWorkspace");
+        image["payload"]["message"]["content"] = json!({"type": "image", "mediaUrl": "https://z.test/p.png",
+            "mediaType": "image/png", "altText": "parcel.png"});
+        let mut file = agent_message("7", "zd:agentWorkspace");
+        file["payload"]["message"]["content"] =
+            json!({"type": "file", "mediaUrl": "https://z.test/r.pdf", "text": "The receipt"});
+        let kinds: Vec<InboundKind> =
+            parse(&delivery(json!([image, file])), &config()).unwrap().into_iter().map(|e| e.kind).collect();
+        let message = |text: &str, file| InboundKind::AgentMessage {
+            agent_id: "12345678".into(),
+            agent_name: "Jane Agent".into(),
+            text: text.into(),
+            files: vec![file],
+        };
+        let png = RemoteFile {
+            url: "https://z.test/p.png".into(),
+            name: Some("parcel.png".into()),
+            content_type: Some("image/png".into()),
+        };
+        let pdf = RemoteFile { url: "https://z.test/r.pdf".into(), name: None, content_type: None };
+        assert_eq!(kinds, vec![message("", png), message("The receipt", pdf)]);
     }
 
     #[test]

@@ -101,7 +101,7 @@ fn trigger(payload: &Value, body: &[u8], config: &ZendeskSupportWebhook) -> Resu
             InboundKind::AgentMessage {
                 agent_id: author_id.unwrap_or_else(|| agent_name.clone()),
                 agent_name,
-                text: comment,
+                text: comment, files: vec![],
             }
         }
         _ if text(payload, "/event").as_deref() == Some("closed") || is_closed(&status) => {
@@ -137,7 +137,7 @@ fn subscription(
                 return Ok(None);
             };
             let agent_name = text(comment, "/author/name").unwrap_or_default();
-            InboundKind::AgentMessage { agent_id: author_id.unwrap_or_default(), agent_name, text: body }
+            InboundKind::AgentMessage { agent_id: author_id.unwrap_or_default(), agent_name, text: body, files: vec![] }
         }
         "zen:event-type:ticket.status_changed" => {
             let status =
@@ -183,7 +183,7 @@ mod tests {
             InboundKind::AgentMessage {
                 agent_id: "501".into(),
                 agent_name: "Sam Agent".into(),
-                text: "We are on it.\n\"Quoted\"".into()
+                text: "We are on it.\n\"Quoted\"".into(), files: vec![]
             }
         );
         // The SPEC 9 vector's body: a numeric-looking id and a comment, nothing else.
@@ -229,7 +229,7 @@ mod tests {
                 kind: InboundKind::AgentMessage {
                     agent_id: "8447388090495".into(),
                     agent_name: "Support Agent".into(),
-                    text: "We are investigating…".into()
+                    text: "We are investigating…".into(), files: vec![]
                 },
             }]
         );
