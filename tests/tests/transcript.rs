@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 use baton_tests::{
     smtp::SmtpSink,
     test_config,
-    widget_client::{send_text, WidgetClient},
+    widget_client::{hello_frame, send_text, WidgetClient},
     TestDb, TestRelay,
 };
 use relay::config::{Config, SmtpConfig};
 use reqwest::{header, StatusCode};
-use shared::{ClientFrame, Role, ServerFrame};
+use shared::{ClientFrame, Role, ServerFrame, Visitor};
 
 /// `[smtp]` at `port` on this machine, plain (the sink has no TLS), with short tries.
 fn smtp(port: u16, attempts: u32) -> SmtpConfig {
@@ -263,4 +263,39 @@ async fn a_german_visitor_gets_the_transcript_in_german_and_in_french_after_swit
     };
     assert!(french.starts_with(&format!("Conversation avec {bot}, le ")), "{french}");
     assert!(french.contains("] Vous: Wo ist mein Paket 40123?\n"), "{french}");
+}
+
+/// A page that identified the visitor before the widget connected (`Baton.identify`, carried by
+/// `hello`): the welcome already has the email, so the widget offers the mail at once, and the
+/// mail goes there; an address that is not usable is not offered.
+#[tokio::test]
+async fn the_email_the_page_identified_is_in_the_welcome_and_gets_the_transcript() {
+    let sink = SmtpSink::start().await;
+    let db = TestDb::new();
+    let relay = TestRelay::start_with(with_smtp(&db, Some(smtp(sink.port, 3)))).await;
+    let hello = |email: &str| {
+        let ClientFrame::Hello { v, site, resume, last_seq, languages, .. } = hello_frame("demo", None, 0) else {
+            unreachable!()
+        };
+        let visitor = Visitor { email: Some(email.into()), name: Some("Ada".into()), ..Visitor::default() };
+        ClientFrame::Hello { v, site, resume, last_seq, visitor: Some(visitor), languages }
+    };
+    let mut visitor = WidgetClient::connect(&relay.ws_url()).await;
+    visitor.send(&hello("ada@example.com")).await;
+    let welcome = visitor.next().await;
+    let ServerFrame::Welcome { email, resume_token, .. } = &welcome else { panic!("{welcome:?}") };
+    assert_eq!(email.as_deref(), Some("ada@example.com"), "{welcome:?}");
+    visitor.until_message(Role::Bot, "").await; // the greeting
+                                                // The actor records the identity after the greeting, in order: once it answered this, it has.
+    visitor.send(&send_text("q1", "Where is my parcel?")).await;
+    visitor.until_message(Role::Bot, "").await;
+    assert_eq!(ask_for_mail(&relay, resume_token).await.0, StatusCode::ACCEPTED);
+    visitor.until_message(Role::System, "was emailed to ada@example.com").await;
+    assert_eq!(sink.mails()[0].to, ["ada@example.com"]);
+
+    // `a@b` passes `identify`'s length check but is no address to mail: not in the welcome.
+    let mut other = WidgetClient::connect(&relay.ws_url()).await;
+    other.send(&hello("a@b")).await;
+    let welcome = other.next().await;
+    assert!(matches!(welcome, ServerFrame::Welcome { email: None, .. }), "{welcome:?}");
 }

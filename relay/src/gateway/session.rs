@@ -263,7 +263,8 @@ impl Session {
             email_capture: (site.email_capture() != CaptureWhen::Never).then(|| EmailCapture {
                 consent: site.config.email_capture.consent_for(languages).map(str::to_string),
             }),
-            email: conversation.visitor.email.clone(),
+            // The page's `Baton.identify` email (recorded just below) is the newer one.
+            email: page_email(visitor.as_ref()).or_else(|| conversation.visitor.email.clone()),
             transcript_email: self.state.mailer.is_some(),
         })
         .await?;
@@ -674,6 +675,13 @@ struct Hello {
     last_seq: u64,
     visitor: Option<Visitor>,
     languages: Vec<String>,
+}
+
+/// The email the page gave in `hello`'s `visitor` (`Baton.identify` before the widget
+/// connected) when it is a usable address, as the conversation will have it.
+fn page_email(visitor: Option<&Visitor>) -> Option<String> {
+    let visitor = visitor.filter(|v| valid_visitor(v))?;
+    visitor.email.clone().filter(|email| shared::email::check(email).is_ok())
 }
 
 fn valid_visitor(visitor: &Visitor) -> bool {
