@@ -1216,3 +1216,129 @@ async fn a_holiday_set_in_the_dashboard_closes_the_handover_today_and_removing_i
     visitor.send(&ClientFrame::RequestHandover).await;
     visitor.until_message(shared::Role::Bot, "bringing in a person").await;
 }
+
+/// `GET /api/v1/sites/demo/widget`: the sound and proactive messages pages get.
+async fn widget_settings(relay: &TestRelay) -> serde_json::Value {
+    let url = format!("{}/api/v1/sites/demo/widget", relay.http_url());
+    reqwest::get(&url).await.expect("the relay answers").json().await.expect("JSON")
+}
+
+#[tokio::test]
+async fn the_attention_page_sets_the_sound_and_proactive_messages_live_and_refuses_what_the_file_would() {
+    let db = TestDb::new();
+    let file_config = |db: &TestDb| {
+        let mut config = config(db);
+        config.sites.get_mut("demo").unwrap().proactive = vec![relay::config::ProactiveRule {
+            path: "/pricing*".into(),
+            after_secs: 20,
+            text: "Questions about our plans?".into(),
+            texts: [("de".to_string(), "Fragen zu unseren Tarifen?".to_string())].into(),
+        }];
+        config
+    };
+    let (relay, mut browser) = signed_in_owner_with(file_config(&db)).await;
+    let page = "/admin/sites/demo/attention";
+    let shown = browser.get(page).await;
+    assert_eq!(shown.status, StatusCode::OK);
+    assert!(shown.body.contains("value=\"/pricing*\""), "the file's rule: {}", shown.body);
+    assert!(shown.body.contains("de: Fragen zu unseren Tarifen?</textarea>"), "{}", shown.body);
+    assert!(shown.body.contains("name=\"rows\" value=\"2\""), "the rule and one to add: {}", shown.body);
+    let fingerprint = between(&shown.body, "name=\"shown\" value=\"", '"').to_string();
+    let before = widget_settings(&relay).await;
+    assert_eq!(before["sound"], false);
+
+    // The file's rule as shown, and a second one from `extra`.
+    let form = |extra: &[(&str, &str)]| -> Vec<(String, String)> {
+        let first = [
+            ("shown", fingerprint.as_str()),
+            ("rows", "2"),
+            ("path_0", "/pricing*"),
+            ("after_secs_0", "20"),
+            ("text_0", "Questions about our plans?"),
+            ("texts_0", "de: Fragen zu unseren Tarifen?"),
+        ];
+        let extra_names: Vec<&str> = extra.iter().map(|(k, _)| *k).collect();
+        let kept = first.into_iter().filter(|(k, _)| !extra_names.contains(k));
+        kept.chain(extra.iter().copied()).map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    };
+    let long = "x".repeat(281);
+    // Each refused at its field, by the configuration's own rules; nothing saved.
+    for (extra, at) in [
+        (vec![("path_1", "pricing"), ("text_1", "Hi")], "f-path_1"),
+        (vec![("path_1", "/a b"), ("text_1", "Hi")], "f-path_1"),
+        (vec![("path_1", "/"), ("after_secs_1", "3601"), ("text_1", "Hi")], "f-after_secs_1"),
+        (vec![("path_1", "/"), ("after_secs_1", "soon"), ("text_1", "Hi")], "f-after_secs_1"),
+        (vec![("path_1", "/"), ("texts_1", "de: Hallo")], "f-text_1"),
+        (vec![("path_1", "/"), ("text_1", long.as_str())], "f-text_1"),
+        (vec![("path_1", "/"), ("text_1", "Hi"), ("texts_1", "DE: Hallo")], "f-texts_1"),
+        (vec![("path_1", "/"), ("text_1", "Hi"), ("texts_1", "Hallo")], "f-texts_1"),
+        (vec![("path_1", "/"), ("text_1", "Hi"), ("texts_1", "fr:  ")], "f-texts_1"),
+    ] {
+        let fields = form(&extra);
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let refused = browser.submit(page, page, &fields).await;
+        let error = field_error(&refused, at);
+        assert!(!error.is_empty(), "{extra:?}: {}", refused.body);
+        assert!(refused.body.contains("aria-invalid=\"true\""), "{extra:?}");
+    }
+    assert_eq!(widget_settings(&relay).await, before, "nothing saved");
+
+    // Saved: the sound on, the first rule changed, a second added; pages get them at once.
+    let fields = form(&[
+        ("sound", "on"),
+        ("after_secs_0", "30"),
+        ("path_1", "/checkout"),
+        ("after_secs_1", "5"),
+        ("text_1", "Need help paying?"),
+        ("texts_1", "de: Hilfe beim Bezahlen?\r\nfr: Besoin d’aide pour payer ?"),
+    ]);
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let saved = browser.submit(page, page, &fields).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert!(saved.body.contains("Saved."), "{}", saved.body);
+    let expected = json!({"sound": true, "proactive": [
+        {"path": "/pricing*", "after_secs": 30, "text": "Questions about our plans?", "texts": {"de": "Fragen zu unseren Tarifen?"}},
+        {"path": "/checkout", "after_secs": 5, "text": "Need help paying?",
+         "texts": {"de": "Hilfe beim Bezahlen?", "fr": "Besoin d’aide pour payer ?"}},
+    ]});
+    assert_eq!(widget_settings(&relay).await, expected);
+    let overview = browser.get("/admin/sites/demo").await;
+    assert!(overview.body.contains("settings.attention"), "audited: {}", overview.body);
+    assert!(overview.body.contains("href=\"/admin/sites/demo/attention\""), "linked: {}", overview.body);
+
+    // A form showing the list as it was before is refused whole (409): nothing changes.
+    let stale = browser.submit(page, page, &[("shown", fingerprint.as_str()), ("rows", "1"), ("sound", "on")]).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    assert!(stale.body.contains("changed meanwhile"), "{}", stale.body);
+    assert_eq!(widget_settings(&relay).await, expected);
+
+    // Removing the first and switching the sound off; kept over the file after a restart.
+    let now = browser.get(page).await;
+    let fingerprint = between(&now.body, "name=\"shown\" value=\"", '"').to_string();
+    assert!(now.body.contains("name=\"rows\" value=\"3\""), "{}", now.body);
+    let removed = browser
+        .submit(
+            page,
+            page,
+            &[
+                ("shown", fingerprint.as_str()),
+                ("rows", "3"),
+                ("path_0", "/pricing*"),
+                ("after_secs_0", "30"),
+                ("text_0", "Questions about our plans?"),
+                ("texts_0", "de: Fragen zu unseren Tarifen?"),
+                ("remove_0", "on"),
+                ("path_1", "/checkout"),
+                ("after_secs_1", "5"),
+                ("text_1", "Need help paying?"),
+                ("texts_1", "de: Hilfe beim Bezahlen?\nfr: Besoin d’aide pour payer ?"),
+            ],
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::OK, "{}", removed.body);
+    let left = json!({"sound": false, "proactive": [expected["proactive"][1].clone()]});
+    assert_eq!(widget_settings(&relay).await, left);
+    relay.stop().await;
+    let relay = TestRelay::start_with(file_config(&db)).await;
+    assert_eq!(widget_settings(&relay).await, left, "the document wins over the file after a restart");
+}

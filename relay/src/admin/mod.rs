@@ -20,6 +20,7 @@
 
 pub mod agents;
 pub mod appearance;
+pub mod attention;
 pub mod channels;
 pub mod chat;
 pub mod guidance;
@@ -144,6 +145,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/sites/{site}/channels", get(channels::page).post(channels::submit))
         .route("/admin/sites/{site}/office-hours", get(office_hours::page).post(office_hours::submit))
         .route("/admin/sites/{site}/appearance", get(appearance::page).post(appearance::submit))
+        .route("/admin/sites/{site}/attention", get(attention::page).post(attention::submit))
         .route("/admin/sites/{site}/triggers", get(triggers::page).post(triggers::submit))
         .route("/admin/sites/{site}/triggers/try", post(triggers::try_sentence))
         .route("/admin/sites/{site}/triggers/rules", post(guidance::rules))

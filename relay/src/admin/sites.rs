@@ -140,6 +140,7 @@ async fn overview_page(
             a href={ "/admin/sites/" (site) "/triggers" } { "Triggers" }
             a href={ "/admin/sites/" (site) "/office-hours" } { "Office hours" }
             a href={ "/admin/sites/" (site) "/appearance" } { "Appearance" }
+            a href={ "/admin/sites/" (site) "/attention" } { "Sound and proactive messages" }
             a href={ "/admin/sites/" (site) "/test" } { "Test chat" }
             a href={ "/admin/sites/" (site) "/insights" } { "Insights" }
             a href={ "/admin/sites/" (site) "/export" } download={ (site) ".toml" } { "Export settings (TOML)" }
