@@ -72,6 +72,10 @@ pub struct Options<'a> {
     pub languages: Option<&'a str>,
     /// `prefers-color-scheme: dark`.
     pub dark: bool,
+    /// Where downloads are saved, without asking (else Chromium's default).
+    pub downloads: Option<&'a std::path::Path>,
+    /// A phone: Chromium's mobile emulation at 390×844 CSS pixels, touch, a phone's user agent.
+    pub mobile: bool,
 }
 
 impl Browser {
@@ -101,12 +105,24 @@ impl Browser {
             args.push(format!("--lang={}", languages.split(',').next().unwrap_or(languages)));
             prefs.insert("intl.accept_languages".into(), json!(languages));
         }
+        if let Some(dir) = options.downloads {
+            prefs.insert("download.default_directory".into(), json!(dir.display().to_string()));
+            prefs.insert("download.prompt_for_download".into(), json!(false));
+        }
         if options.dark {
             args.push("--force-dark-mode".into());
             args.push("--blink-settings=preferredColorScheme=0".into());
         }
+        let mut chrome = json!({ "binary": binary, "args": args, "prefs": prefs });
+        if options.mobile {
+            chrome["mobileEmulation"] = json!({
+                "deviceMetrics": { "width": 390, "height": 844, "pixelRatio": 3.0, "touch": true },
+                "userAgent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) \
+                              Chrome/131.0.0.0 Mobile Safari/537.36",
+            });
+        }
         let mut caps = serde_json::Map::new();
-        caps.insert("goog:chromeOptions".into(), json!({ "binary": binary, "args": args, "prefs": prefs }));
+        caps.insert("goog:chromeOptions".into(), chrome);
         let client = ClientBuilder::native()
             .capabilities(caps)
             .connect(&driver().url)

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use baton_tests::{browser::Browser, TestDb, TestRelay};
+use baton_tests::{axe, browser::Browser, TestDb, TestRelay};
 
 async fn csp_violations(browser: &Browser) -> serde_json::Value {
     browser.eval("return window.__cspViolations || ['csp-watch.js did not run'];").await
@@ -93,6 +93,10 @@ async fn messages_typed_while_the_relay_is_down_are_delivered_once_when_it_retur
             "return root.querySelector('[data-testid=message][data-status=sending]');",
         )
         .await;
+    let banner = browser.in_widget("return root.querySelector('[data-testid=connection]').textContent;").await;
+    assert!(banner.as_str().is_some_and(|b| b.contains("Offline") || b.contains("Connecting")), "{banner}");
+    browser.screenshot("widget-offline-sending").await;
+    axe::assert_clean(&browser, "the widget offline with a message waiting to be sent").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     let relay = TestRelay::start_on(addr, config).await;

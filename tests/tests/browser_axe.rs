@@ -2,7 +2,8 @@
 //! on any page of the owner dashboard, in the states an owner meets (errors at fields, a tried
 //! sentence, a new invitation, a wrong password), nor in the widget's states on the demo page (closed, open,
 //! answered by the bot, waiting for a person with the cancel button, with an agent, asking for a
-//! rating, dark, German with a message in Arabic); and from the
+//! rating, dark, German with a message in Arabic, on a phone); each widget state saved as a
+//! screenshot (`widget-*`, `BATON_SCREENSHOT_DIR`); and from the
 //! keyboard, Tab reaches every control of each page and each control shows its focus.
 //! axe-core comes from `.tools/` (`scripts/tools.sh browser`); the widget from `dist/`
 //! (`trunk build --release`).
@@ -25,6 +26,12 @@ const SETUP_TOKEN: &str = "setup-token-for-axe-tests-0123456789";
 async fn check(browser: &Browser, state: &str) {
     axe::assert_clean(browser, state).await;
     axe::assert_keyboard_usable(browser, state).await;
+}
+
+/// [`check`], after saving a screenshot of the state as `name` (`BATON_SCREENSHOT_DIR`).
+async fn shot(browser: &Browser, name: &str, state: &str) {
+    browser.screenshot(name).await;
+    check(browser, state).await;
 }
 
 /// Opens `path` of the relay at `url` and checks it once `text` shows.
@@ -148,20 +155,20 @@ async fn the_widget_passes_axe_closed_open_answered_waiting_with_an_agent_rating
     let visitor = Browser::start().await;
     visitor.goto(&relay.http_url()).await;
     visitor.wait_for("the launcher", "return root && root.querySelector('[data-testid=launcher]');").await;
-    check(&visitor, "the demo page with the widget closed").await;
+    shot(&visitor, "widget-closed", "the demo page with the widget closed").await;
 
     visitor.open_chat().await;
     visitor.wait_online().await;
     visitor.wait_for_message("bot", "I'm Baton").await;
-    check(&visitor, "the widget open").await;
+    shot(&visitor, "widget-open", "the widget open").await;
 
     visitor.type_and_send("How long does delivery take?").await;
     visitor.wait_for_message("bot", "business days").await;
-    check(&visitor, "the widget with the bot's answer").await;
+    shot(&visitor, "widget-bot-answer", "the widget with the bot's answer").await;
 
     visitor.click_widget_button("[data-testid=handover-request]", "").await;
     visitor.widget_element("[data-testid=handover-cancel]").await;
-    check(&visitor, "the widget waiting for a person, with the cancel button").await;
+    shot(&visitor, "widget-waiting-cancel", "the widget waiting for a person, with the cancel button").await;
 
     // An agent joins and answers, then ends: the rating question.
     let waiting = agent
@@ -172,10 +179,10 @@ async fn the_widget_passes_axe_closed_open_answered_waiting_with_an_agent_rating
     visitor.wait_for_message("system", "joined").await;
     agent.send(json!({"type": "send", "conversation_id": id, "text": "Hello, this is Alex. How can I help?"})).await;
     visitor.wait_for_message("agent", "How can I help?").await;
-    check(&visitor, "the widget chatting with an agent").await;
+    shot(&visitor, "widget-agent", "the widget chatting with an agent").await;
     agent.send(json!({"type": "end", "conversation_id": id})).await;
     visitor.widget_element("[data-testid=quick-reply]").await;
-    check(&visitor, "the widget asking for a rating").await;
+    shot(&visitor, "widget-rating", "the widget asking for a rating").await;
     visitor.close().await;
 
     let dark = Browser::start_with(Options { dark: true, ..Options::default() }).await;
@@ -185,7 +192,7 @@ async fn the_widget_passes_axe_closed_open_answered_waiting_with_an_agent_rating
     dark.wait_for_message("bot", "I'm Baton").await;
     let scheme = dark.in_widget("return host.getAttribute('data-baton-scheme');").await;
     assert_eq!(scheme, "dark", "the widget follows the browser's dark scheme");
-    check(&dark, "the widget open in a dark colour scheme").await;
+    shot(&dark, "widget-dark", "the widget open in a dark colour scheme").await;
     dark.close().await;
 
     // The widget in German (the demo page says lang="en", so the page asks for German), and a
@@ -205,8 +212,47 @@ async fn the_widget_passes_axe_closed_open_answered_waiting_with_an_agent_rating
             "return root.querySelectorAll('[data-testid=message][data-role=bot]').length >= 2;",
         )
         .await;
-    check(&german, "the widget in German with a message in Arabic").await;
+    shot(&german, "widget-german-arabic", "the widget in German with a message in Arabic").await;
     german.close().await;
+}
+
+/// On a phone (Chromium's mobile emulation, 390×844): the launcher alone, then the panel over
+/// the whole screen with the launcher hidden and a composer whose text is 16 px (iOS would zoom
+/// in under that); axe-core finds nothing closed, open or answered, and the keyboard reaches
+/// every control.
+#[tokio::test]
+async fn on_a_phone_the_panel_fills_the_screen_and_passes_axe() {
+    widget_built();
+    let db = TestDb::new();
+    let relay = TestRelay::start(&db).await;
+    let phone = Browser::start_with(Options { mobile: true, ..Options::default() }).await;
+    phone.goto(&relay.http_url()).await;
+    phone.wait_for("the launcher", "return root && root.querySelector('[data-testid=launcher]');").await;
+    let width = phone.eval("return [innerWidth, matchMedia('(pointer: coarse)').matches];").await;
+    assert_eq!(width, json!([390, true]), "a phone's viewport and touch");
+    shot(&phone, "widget-mobile-closed", "the widget closed on a phone").await;
+
+    phone.open_chat().await;
+    phone.wait_online().await;
+    phone.wait_for_message("bot", "I'm Baton").await;
+    // axe-core lets the panel's opening animation end first; measured after it.
+    shot(&phone, "widget-mobile-open", "the widget open on a phone").await;
+    let layout = phone
+        .in_widget(
+            "const p = root.querySelector('[data-testid=panel]').getBoundingClientRect(); \
+             const launcher = root.querySelector('[data-testid=launcher]'); \
+             return [Math.round(p.left), Math.round(p.top), Math.round(p.width), Math.round(p.height), innerHeight, \
+             launcher ? getComputedStyle(launcher).display : 'none', \
+             getComputedStyle(root.querySelector('[data-testid=composer]')).fontSize];",
+        )
+        .await;
+    let height = layout[4].clone();
+    assert_eq!(layout, json!([0, 0, 390, height, height, "none", "16px"]), "the panel over the whole screen");
+
+    phone.type_and_send("How long does delivery take?").await;
+    phone.wait_for_message("bot", "business days").await;
+    shot(&phone, "widget-mobile-answer", "the bot's answer on a phone").await;
+    phone.close().await;
 }
 
 /// The checks fail where they should: on a page with an image without a text, an unlabelled

@@ -3,6 +3,7 @@
 
 use baton_tests::{
     agent_client::{AgentApi, AgentSocket, DEMO_TOKEN},
+    axe,
     browser::Browser,
     test_config, TestDb, TestRelay,
 };
@@ -152,6 +153,8 @@ async fn unavailable_without_agents_and_outside_office_hours_leaves_an_email() {
     open_chat(&visitor, &relay.http_url()).await;
     visitor.widget_element("[data-testid=handover-request]").await.click().await.unwrap();
     visitor.wait_for_message("bot", "nobody from our team is available").await;
+    visitor.screenshot("handover-unavailable-email").await;
+    axe::assert_clean(&visitor, "nobody available, the email asked for").await;
     visitor.type_and_send("ada@example.com").await;
     visitor.wait_for_message("bot", "We will write to ada@example.com").await;
     let (_, follow_ups) = AgentApi::new(&relay.http_url(), DEMO_TOKEN).get("/follow-ups").await;

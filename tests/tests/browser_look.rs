@@ -7,6 +7,7 @@
 
 use baton_tests::{
     agent_client::{AgentSocket, DEMO_TOKEN},
+    axe,
     browser::{Browser, Options},
     test_config, TestDb, TestRelay,
 };
@@ -45,7 +46,7 @@ async fn page(relay: &TestRelay, html_attributes: &str, tag_attributes: &str, st
     let html = format!(
         "<!doctype html><html {html_attributes}><head><title>Shop</title><link rel=\"stylesheet\" href=\"/page.css\">\
          <script src=\"{origin}/csp-watch.js\"></script></head>\
-         <body><h1>Shop</h1><p>Lorem ipsum.</p>\
+         <body><main><h1>Shop</h1><p>Lorem ipsum.</p></main>\
          <script src=\"{origin}/embed.js\" data-site=\"demo\" {tag_attributes} async></script></body></html>"
     );
     let style = style.to_string();
@@ -132,6 +133,8 @@ async fn a_german_page_and_a_german_browser_get_german_texts_and_the_german_hand
     browser.goto(&url).await;
     german_widget_and_handover(&browser, "german-page").await;
     assert_eq!(csp_violations(&browser).await, json!([]));
+    // After the CSP check: axe-core, run through WebDriver, adds a style element.
+    axe::assert_clean(&browser, "the German widget after the handover was cancelled").await;
     browser.close().await;
 
     // A German browser on a page that says nothing of its language.
@@ -196,6 +199,7 @@ async fn arabic_reads_right_to_left_and_a_right_to_left_page_keeps_the_layout() 
     assert!((width - launcher_right - 20.0).abs() < 2.0, "launcher at the right: {width} {launcher_right}");
     assert!((width - panel_right - 20.0).abs() < 2.0 && panel_left > 0.0, "panel: {panel_left}..{panel_right}");
     browser.screenshot("arabic-on-rtl-page").await;
+    axe::assert_clean(&browser, "an Arabic message on a right-to-left page").await;
     browser.close().await;
 }
 

@@ -28,11 +28,13 @@ pub fn MessageList() -> impl IntoView {
         }
     });
 
+    // Scrollable, so reachable from the keyboard to scroll back (tabindex, WCAG 2.1.1).
     view! {
         <div
             class="baton-messages"
             node_ref=list
             role="log"
+            tabindex="0"
             aria-live="polite"
             aria-label=t.messages
             data-testid="messages"
