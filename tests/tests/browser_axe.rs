@@ -103,6 +103,14 @@ async fn every_dashboard_page_passes_axe_and_is_usable_from_the_keyboard() {
     owner.page_shows("Please correct").await;
     check(&owner, "the appearance page with an error at a field").await;
 
+    // Attention (sound, proactive messages), and a rule whose path is no path.
+    visit(&owner, &url, "/admin/sites/demo/attention", "Proactive messages").await;
+    owner.fill("#f-path_0", "pricing").await;
+    owner.fill("#f-text_0", "Questions about our plans?").await;
+    owner.click("form[action$='/attention'] button[type=submit]").await;
+    owner.page_shows("Please correct").await;
+    check(&owner, "the attention page with an error at a field").await;
+
     // Agents: an invitation made, then its page as the agent opens it.
     visit(&owner, &url, "/admin/agents", "Invite an agent").await;
     owner.fill("#f-name", "Alex Agent").await;
