@@ -1,6 +1,6 @@
 // Trunk's post_build hook on its staging folder (TRUNK_STAGING_DIR), or by hand:
 // `node scripts/precompress.mjs dist`.
-// 0. Shortens the names between the wasm and its glue (scripts/minify-boundary.mjs).
+// 0. Trims and shortens what the wasm and its glue say to each other (scripts/minify-boundary.mjs).
 // 1. Drops the comments of the stylesheet and of wasm-bindgen's glue (the JSDoc blocks and the
 //    `// Cast intrinsic ...` lines): ~1.3 KB of the first open's brotli (issue 13's budget) that
 //    no browser reads. Nothing else is rewritten (Trunk's minifiers are off: see Trunk.toml), and
@@ -44,7 +44,10 @@ for (const name of readdirSync(dir)) {
   const wasm = name.match(/^(.+)_bg\.wasm$/);
   if (wasm) {
     const renamed = minifyBoundary(dir, wasm[1]);
-    if (renamed) console.log(`${name}: ${renamed.imports} imports and ${renamed.exports} exports renamed in it and ${wasm[1]}.js`);
+    if (renamed) {
+      const dropped = renamed.classes.length ? `; dropped from the glue: ${renamed.classes.join(", ")} and ${renamed.unused} imports` : "";
+      console.log(`${name}: ${renamed.imports} imports and ${renamed.exports} exports renamed${dropped}`);
+    }
   }
 }
 

@@ -20,10 +20,15 @@ if [ "${1:-}" != "--no-build" ]; then
   build_widget
 fi
 
-# The loader as served: the relay drops the leading /* ... */ block (the API's documentation).
+# The loader as served (relay/src/web.rs, `Loader::read`): the relay drops the leading /* ... */
+# block (the API's documentation), then, as the file has no template literal, whole-line //
+# comments, indentation and empty lines.
 mkdir -p target
-node -e 'const fs=require("fs");fs.writeFileSync(process.argv[2],fs.readFileSync(process.argv[1],"utf8").replace(/^\/\*[\s\S]*?\*\/\s*/,""))' \
-  public/embed.js target/embed.served.js
+node -e '
+const fs = require("fs");
+let js = fs.readFileSync(process.argv[1], "utf8").replace(/^\s*\/\*[\s\S]*?\*\/\s*/, "");
+if (!js.includes("`")) js = js.split("\n").map((l) => l.trimStart()).filter((l) => l && !l.startsWith("//")).join("\n") + "\n";
+fs.writeFileSync(process.argv[2], js);' public/embed.js target/embed.served.js
 
 files=(
   "loader:target/embed.served.js"

@@ -42,6 +42,8 @@ async fn the_widget_is_served_precompressed_under_immutable_build_urls() {
     let etag = loader.headers()[header::ETAG].clone();
     let plain = http.get(format!("{}/embed.js", relay.http_url())).send().await.unwrap().text().await.unwrap();
     assert!(plain.starts_with("(function"), "served without its leading comment: {}", &plain[..40]);
+    let loose = plain.lines().find(|line| line.is_empty() || line.starts_with([' ', '\t']) || line.starts_with("//"));
+    assert_eq!(loose, None, "served without comment lines, indentation or empty lines");
     let start = plain.find("relay + \"/widget/").expect("the loader names the widget folder") + 17;
     let build = &plain[start..start + 12];
     assert!(build.chars().all(|c| c.is_ascii_hexdigit()), "a content digest names the build: {build}");
