@@ -8,7 +8,7 @@ use std::{collections::HashSet, sync::Arc, time::Duration};
 use baton_tests::TestDb;
 use relay::{
     connectors::ProviderKind,
-    event::{Author, Channel, EventBody, Message, Phase, Reason},
+    event::{Attachment, Author, Channel, EventBody, Message, Phase, Reason},
     identity::Identity,
     store::{self, Appended, Claim, FollowUp, Handover, LeaseOutcome, PendingMessage, PruneBefore, Renewal, Store},
 };
@@ -26,6 +26,7 @@ baton_tests::on_every_backend!(
     follow_ups_are_listed_newest_first,
     visitor_identity_is_stored_with_its_verification,
     a_visitor_message_stays_pending_until_handled,
+    messages_appended_together_keep_their_files_and_their_marks_clear_together,
     the_outbox_hands_out_one_job_per_conversation_in_order,
     a_keyed_job_is_written_once_and_jobs_are_counted,
     a_try_under_way_is_uncertain_when_the_job_comes_back,
@@ -373,6 +374,71 @@ async fn a_visitor_message_stays_pending_until_handled(db: TestDb) {
     store.message_handled(&c.id, seq).await.unwrap();
     assert!(store.pending_messages(&c.id).await.unwrap().is_empty());
     assert!(store.conversations_with_pending(10).await.unwrap().is_empty());
+}
+
+/// Visitor messages of several conversations appended at once (so the store writes them in
+/// batches), carrying files whose names need escaping: every message comes back with its
+/// files, pending, and the marks cleared at once clear together.
+async fn messages_appended_together_keep_their_files_and_their_marks_clear_together(db: TestDb) {
+    let store = open(&db).await;
+    let mut conversations = Vec::new();
+    for n in 0..4 {
+        conversations.push(store.create_conversation("demo", &format!("h{n}")).await.unwrap().id);
+    }
+    let body = |c: usize, m: usize| {
+        let files = (0..m % 3)
+            .map(|f| Attachment {
+                id: format!("f-{c}-{m}-{f}"),
+                name: format!("r\u{e9}sum\u{e9} \"{m}\"\\{f}'.pdf"),
+                content_type: "application/pdf".into(),
+                size: 1000 + f as u64,
+            })
+            .collect();
+        EventBody::Message(Message {
+            client_id: Some(format!("m{m}")),
+            attachments: files,
+            ..Message::new(Author::visitor(), format!("message {m} with \"quotes\" and \u{1f600}"))
+        })
+    };
+    let appends = (0..4).flat_map(|c| (0..6).map(move |m| (c, m))).map(|(c, m)| {
+        let store = store.clone();
+        let id = conversations[c].clone();
+        async move { store.append_visitor(&id, &body(c, m), &format!("m{m}"), Channel::Http).await.map(|a| (c, m, a)) }
+    });
+    for (c, m, appended) in futures_util::future::join_all(appends).await.into_iter().map(Result::unwrap) {
+        let Appended::New(event) = appended else { panic!("message {m} of {c} was new") };
+        assert_eq!(event.body, body(c, m));
+    }
+    for (c, id) in conversations.iter().enumerate() {
+        let events = store.events_after(id, 0, 100).await.unwrap();
+        assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3, 4, 5, 6], "gap-free");
+        for event in &events {
+            let EventBody::Message(message) = &event.body else { panic!("a message") };
+            let m: usize = message.client_id.as_deref().unwrap()[1..].parse().unwrap();
+            assert_eq!(event.body, body(c, m), "stored as it went in, files and all");
+        }
+        let pending = store.pending_messages(id).await.unwrap();
+        assert_eq!(pending.len(), 6);
+        for message in &pending {
+            let m: usize = message.client_id[1..].parse().unwrap();
+            let EventBody::Message(sent) = body(c, m) else { unreachable!() };
+            assert_eq!(
+                (&message.attachments, &message.text, message.channel),
+                (&sent.attachments, &sent.text, Channel::Http)
+            );
+        }
+    }
+    let marks = conversations.iter().flat_map(|id| (1..=6).map(move |seq| (id.clone(), seq))).map(|(id, seq)| {
+        let store = store.clone();
+        async move { store.message_handled(&id, seq).await }
+    });
+    futures_util::future::join_all(marks).await.into_iter().collect::<Result<Vec<()>, _>>().unwrap();
+    for id in &conversations {
+        assert!(store.pending_messages(id).await.unwrap().is_empty());
+    }
+    assert!(store.conversations_with_pending(10).await.unwrap().is_empty());
+    // A mark for a message that is not there changes nothing and is no error.
+    store.message_handled(&conversations[0], 99).await.unwrap();
 }
 
 async fn the_outbox_hands_out_one_job_per_conversation_in_order(db: TestDb) {

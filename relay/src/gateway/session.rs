@@ -13,10 +13,7 @@ use std::{
 use axum::extract::ws::{Message, WebSocket};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use futures_util::{stream::FuturesUnordered, StreamExt};
-use governor::{
-    clock::{Clock, DefaultClock},
-    DefaultDirectRateLimiter, Quota, RateLimiter,
-};
+use governor::{clock::Clock, DefaultDirectRateLimiter, Quota, RateLimiter};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use shared::{
@@ -505,7 +502,7 @@ impl Session {
         session.check().map_err(|not_until| Limited {
             kind: Kind::Message,
             scope: Scope::Session,
-            retry_after: not_until.wait_time_from(DefaultClock::default().now()),
+            retry_after: not_until.wait_time_from(session.clock().now()),
         })?;
         let kind = match frame {
             ClientFrame::Send { .. } => Kind::Message,

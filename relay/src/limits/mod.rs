@@ -18,10 +18,7 @@ use std::{
     time::Duration,
 };
 
-use governor::{
-    clock::{Clock, DefaultClock},
-    DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter,
-};
+use governor::{clock::Clock, DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 pub use client_ip::ClientIp;
 pub use connections::{Connections, SocketSlot};
@@ -155,20 +152,21 @@ impl Pair {
         }
     }
 
+    /// The time to wait is read from the limiter's own clock, and only on a refusal (making a
+    /// clock per check cost a CPUID, which traps in virtual machines).
     fn check(&self, kind: Kind, ip: IpAddr) -> Result<(), Limited> {
-        let clock = DefaultClock::default();
         if let Some(limiter) = &self.per_ip {
             limiter.check_key(&bucket(ip)).map_err(|not_until| Limited {
                 kind,
                 scope: Scope::Address,
-                retry_after: not_until.wait_time_from(clock.now()),
+                retry_after: not_until.wait_time_from(limiter.clock().now()),
             })?;
         }
         if let Some(limiter) = &self.per_site {
             limiter.check().map_err(|not_until| Limited {
                 kind,
                 scope: Scope::Site,
-                retry_after: not_until.wait_time_from(clock.now()),
+                retry_after: not_until.wait_time_from(limiter.clock().now()),
             })?;
         }
         Ok(())

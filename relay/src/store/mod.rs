@@ -225,7 +225,8 @@ pub trait Store: Send + Sync + 'static {
         client_id: &str,
         channel: Channel,
     ) -> Result<Appended>;
-    /// The visitor message `seq`'s effects were carried out.
+    /// The visitor message `seq`'s effects were carried out. Its mark is cleared in the group
+    /// commit of the appends queued beside it (`batch`), once that is committed.
     async fn message_handled(&self, conversation_id: &str, seq: u64) -> Result<()>;
     /// The conversation's visitor messages still pending, oldest first.
     async fn pending_messages(&self, conversation_id: &str) -> Result<Vec<PendingMessage>>;

@@ -95,6 +95,9 @@ impl PostgresStore {
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .idle_timeout(Duration::from_secs(600))
+            // No round trip before each use: a connection the server dropped fails its next
+            // statement, which the caller retries or reports, and is then closed by the pool.
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(|error| match error {
@@ -241,12 +244,7 @@ impl Store for PostgresStore {
     }
 
     async fn message_handled(&self, conversation_id: &str, seq: u64) -> Result<()> {
-        sqlx::query("UPDATE events SET pending = NULL WHERE conversation_id = $1 AND seq = $2")
-            .bind(conversation_id)
-            .bind(seq as i64)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        self.appender.handled(conversation_id, seq).await
     }
 
     async fn pending_messages(&self, conversation_id: &str) -> Result<Vec<PendingMessage>> {

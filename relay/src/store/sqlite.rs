@@ -86,8 +86,15 @@ impl SqliteStore {
             }
         }
         migrate(options.clone()).await?;
-        let pool = SqlitePoolOptions::new().max_connections(READERS).connect_with(options.clone()).await?;
-        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+        // No ping before each use (a round trip to the connection's worker thread): a file's
+        // connection does not drop away like a server's.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(READERS)
+            .test_before_acquire(false)
+            .connect_with(options.clone())
+            .await?;
+        let writer =
+            SqlitePoolOptions::new().max_connections(1).test_before_acquire(false).connect_with(options).await?;
         let appender = Appender::start(append::EventWriter { writer: writer.clone() });
         Ok(Self { pool, writer, appender })
     }
@@ -204,12 +211,7 @@ impl Store for SqliteStore {
     }
 
     async fn message_handled(&self, conversation_id: &str, seq: u64) -> Result<()> {
-        sqlx::query("UPDATE events SET pending = NULL WHERE conversation_id = ? AND seq = ?")
-            .bind(conversation_id)
-            .bind(seq as i64)
-            .execute(&self.writer)
-            .await?;
-        Ok(())
+        self.appender.handled(conversation_id, seq).await
     }
 
     async fn pending_messages(&self, conversation_id: &str) -> Result<Vec<PendingMessage>> {

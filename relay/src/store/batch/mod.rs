@@ -1,8 +1,10 @@
 //! Group commit for appended events.
 //!
-//! Every append of a store goes through its [`Appender`]: callers (the conversation actors,
-//! many at once) queue their event and wait; one batcher task takes what is queued (up to
-//! [`MAX_BATCH`] at once), writes it through the backend's [`Writer`] in ONE transaction and
+//! Every append of a store goes through its [`Appender`], and so does the mark that a visitor
+//! message was handled: callers (the conversation actors, many at once) queue their event or
+//! mark and wait; one batcher task takes what is queued (up to [`MAX_BATCH`] at once), writes
+//! it through the backend's [`Writer`] in ONE transaction of a fixed number of statements
+//! whatever its size ([`plan`] decides what each item is, shared by both backends) and
 //! answers each caller once that transaction has committed. A commit (and SQLite's write lock,
 //! PostgreSQL's WAL flush) is paid once per batch instead of once per message, and appends no
 //! longer compete for the database's write lock.
@@ -12,6 +14,8 @@
 //! next, so its events keep its order. Failures: if the batch's transaction fails, nothing of it
 //! was written and each item is tried again alone, so a bad item fails only itself. No caller
 //! is answered before its item's transaction committed (or failed).
+
+pub mod plan;
 
 use async_trait::async_trait;
 use tokio::sync::{mpsc, oneshot};
@@ -43,6 +47,39 @@ pub struct Append {
     reply: oneshot::Sender<Result<Appended>>,
 }
 
+impl Append {
+    fn new(
+        conversation_id: &str,
+        body: &EventBody,
+        client_id: Option<&str>,
+        pending: Option<Channel>,
+        reply: oneshot::Sender<Result<Appended>>,
+    ) -> Self {
+        Self {
+            conversation_id: conversation_id.to_owned(),
+            json: stored::to_json(body),
+            client_id: client_id.map(str::to_owned),
+            pending,
+            body: body.clone(),
+            reply,
+        }
+    }
+}
+
+/// A visitor message whose effects were carried out: its pending mark is cleared.
+pub struct Handled {
+    pub conversation_id: String,
+    pub seq: u64,
+    reply: oneshot::Sender<Result<()>>,
+}
+
+/// What callers queue for the batcher.
+#[expect(clippy::large_enum_variant, reason = "moved once into the queue; a box would cost an allocation per append")]
+enum Queued {
+    Append(Append),
+    Handled(Handled),
+}
+
 /// What became of one append of a committed batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Written {
@@ -57,17 +94,18 @@ pub enum Written {
 /// A backend's way of writing a batch.
 #[async_trait]
 pub trait Writer: Send + 'static {
-    /// Writes `batch` in one transaction, committed before this returns, in the order given
-    /// (each conversation's events get consecutive sequence numbers in that order), with one
-    /// [`Written`] per item. `Err`: the transaction failed and nothing of it was written.
-    async fn write(&mut self, batch: &[Append]) -> Result<Vec<Written>>;
+    /// Writes `batch` and clears the pending marks of `handled` in one transaction, committed
+    /// before this returns, in the order given (each conversation's events get consecutive
+    /// sequence numbers in that order), with one [`Written`] per item of `batch`. `Err`: the
+    /// transaction failed and nothing of it was written.
+    async fn write(&mut self, batch: &[Append], handled: &[Handled]) -> Result<Vec<Written>>;
 }
 
 /// The handle callers append through (cheap to clone). The batcher task ends, and its writer
 /// with its connection, when the last handle is dropped.
 #[derive(Clone)]
 pub struct Appender {
-    queue: mpsc::Sender<Append>,
+    queue: mpsc::Sender<Queued>,
 }
 
 impl Appender {
@@ -88,53 +126,74 @@ impl Appender {
         pending: Option<Channel>,
     ) -> Result<Appended> {
         let (reply, answer) = oneshot::channel();
-        let append = Append {
-            conversation_id: conversation_id.to_owned(),
-            json: stored::to_json(body),
-            client_id: client_id.map(str::to_owned),
-            pending,
-            body: body.clone(),
-            reply,
-        };
-        self.queue.send(append).await.map_err(|_| StoreError::WriterStopped)?;
+        let append = Append::new(conversation_id, body, client_id, pending, reply);
+        self.queue.send(Queued::Append(append)).await.map_err(|_| StoreError::WriterStopped)?;
         // The batcher answers every item it took; no answer means it stopped (its runtime is
         // shutting down) and the item's fate is unknown to this caller.
+        answer.await.map_err(|_| StoreError::WriterStopped)?
+    }
+
+    /// Clears the pending mark of the visitor message `seq` (nothing if it has none), once its
+    /// batch is committed.
+    pub async fn handled(&self, conversation_id: &str, seq: u64) -> Result<()> {
+        let (reply, answer) = oneshot::channel();
+        let handled = Handled { conversation_id: conversation_id.to_owned(), seq, reply };
+        self.queue.send(Queued::Handled(handled)).await.map_err(|_| StoreError::WriterStopped)?;
         answer.await.map_err(|_| StoreError::WriterStopped)?
     }
 }
 
 /// The batcher: takes what is queued, writes it, answers; until every [`Appender`] is gone.
-pub(super) async fn run(mut writer: impl Writer, mut queued: mpsc::Receiver<Append>) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while queued.recv_many(&mut batch, MAX_BATCH).await > 0 {
+async fn run(mut writer: impl Writer, mut queued: mpsc::Receiver<Queued>) {
+    let mut taken = Vec::with_capacity(MAX_BATCH);
+    let (mut batch, mut handled) = (Vec::with_capacity(MAX_BATCH), Vec::new());
+    while queued.recv_many(&mut taken, MAX_BATCH).await > 0 {
+        for item in taken.drain(..) {
+            match item {
+                Queued::Append(append) => batch.push(append),
+                Queued::Handled(mark) => handled.push(mark),
+            }
+        }
         // Stable: a conversation's appends stay in the order they were queued. Grouped by
         // conversation, a backend locks each conversation's row once, in a fixed order.
         batch.sort_by(|a: &Append, b: &Append| a.conversation_id.cmp(&b.conversation_id));
-        match writer.write(&batch).await {
+        match writer.write(&batch, &handled).await {
             Ok(written) if written.len() == batch.len() => {
                 for (append, written) in batch.drain(..).zip(written) {
                     answer(append, Ok(written));
                 }
+                for mark in handled.drain(..) {
+                    let _ = mark.reply.send(Ok(()));
+                }
             }
             outcome => {
-                if batch.len() > 1 {
+                if batch.len() + handled.len() > 1 {
                     let why = outcome.as_ref().err().map_or("a result per item was missing".into(), |e| e.to_string());
                     tracing::warn!(items = batch.len(), error = %why, "a batch of appends failed; writing them one by one");
                 }
-                one_by_one(&mut writer, &mut batch, outcome).await;
+                one_by_one(&mut writer, &mut batch, &mut handled, outcome).await;
             }
         }
     }
 }
 
 /// After a failed batch: each item in a transaction of its own, so only a bad one fails.
-/// `outcome` is the batch's; a batch of one was already its item's first try.
-async fn one_by_one(writer: &mut impl Writer, batch: &mut Vec<Append>, outcome: Result<Vec<Written>>) {
-    let mut first = (batch.len() == 1).then_some(outcome);
+/// `outcome` is the batch's; a batch of one append was already its item's first try.
+async fn one_by_one(
+    writer: &mut impl Writer,
+    batch: &mut Vec<Append>,
+    handled: &mut Vec<Handled>,
+    outcome: Result<Vec<Written>>,
+) {
+    let mut first = (batch.len() == 1 && handled.is_empty()).then_some(outcome);
+    for mark in handled.drain(..) {
+        let done = writer.write(&[], std::slice::from_ref(&mark)).await.map(drop);
+        let _ = mark.reply.send(done);
+    }
     for append in batch.drain(..) {
         let mut written = match first.take() {
             Some(outcome) => outcome,
-            None => writer.write(std::slice::from_ref(&append)).await,
+            None => writer.write(std::slice::from_ref(&append), &[]).await,
         };
         // A row written meanwhile by another relay (the same client id): a new try sees it
         // and answers the duplicate.
@@ -142,7 +201,7 @@ async fn one_by_one(writer: &mut impl Writer, batch: &mut Vec<Append>, outcome: 
             if !matches!(written, Err(StoreError::NotWritten(_))) {
                 break;
             }
-            written = writer.write(std::slice::from_ref(&append)).await;
+            written = writer.write(std::slice::from_ref(&append), &[]).await;
         }
         let written = written.and_then(|w| w.into_iter().next().ok_or_else(|| not_written(&append)));
         answer(append, written);
@@ -185,16 +244,8 @@ pub(super) mod tests {
         let mut answers = Vec::new();
         for (conversation, client_id) in appends {
             let (reply, answer) = oneshot::channel();
-            let body = message(client_id);
-            let append = Append {
-                conversation_id: conversation.to_string(),
-                json: stored::to_json(&body),
-                client_id: Some(client_id.to_string()),
-                pending: None,
-                body,
-                reply,
-            };
-            queue.try_send(append).expect("room in the queue");
+            let append = Append::new(conversation, &message(client_id), Some(client_id), None, reply);
+            queue.try_send(Queued::Append(append)).expect("room in the queue");
             answers.push(answer);
         }
         drop(queue);
@@ -244,19 +295,24 @@ pub(super) mod tests {
         assert_eq!(store.conversation(&b).await.unwrap().unwrap().last_seq, 1);
     }
 
-    /// Conversations in memory; a batch holding client id `poison` fails as a whole.
+    /// Conversations in memory; a batch holding client id `poison` fails as a whole, and so
+    /// does one marking a message of conversation `poison` handled.
     #[derive(Default)]
     struct Memory {
         last_seq: HashMap<String, u64>,
         stored: HashMap<(String, String), u64>,
+        handled: Vec<(String, u64)>,
     }
 
     #[async_trait]
     impl Writer for Memory {
-        async fn write(&mut self, batch: &[Append]) -> Result<Vec<Written>> {
-            if batch.iter().any(|a| a.client_id.as_deref() == Some("poison")) {
+        async fn write(&mut self, batch: &[Append], handled: &[Handled]) -> Result<Vec<Written>> {
+            if batch.iter().any(|a| a.client_id.as_deref() == Some("poison"))
+                || handled.iter().any(|h| h.conversation_id == "poison")
+            {
                 return Err(StoreError::Database(sqlx::Error::Protocol("poisoned".into())));
             }
+            self.handled.extend(handled.iter().map(|h| (h.conversation_id.clone(), h.seq)));
             let (mut last_seq, mut stored) = (self.last_seq.clone(), self.stored.clone());
             let mut written = Vec::new();
             for append in batch {
@@ -290,9 +346,9 @@ pub(super) mod tests {
         struct Spy(Memory, std::sync::Arc<std::sync::Mutex<Vec<usize>>>);
         #[async_trait]
         impl Writer for Spy {
-            async fn write(&mut self, batch: &[Append]) -> Result<Vec<Written>> {
+            async fn write(&mut self, batch: &[Append], handled: &[Handled]) -> Result<Vec<Written>> {
                 self.1.lock().unwrap().push(batch.len());
-                self.0.write(batch).await
+                self.0.write(batch, handled).await
             }
         }
         let sizes = std::sync::Arc::default();
@@ -313,17 +369,53 @@ pub(super) mod tests {
         struct Racing(Memory, bool);
         #[async_trait]
         impl Writer for Racing {
-            async fn write(&mut self, batch: &[Append]) -> Result<Vec<Written>> {
+            async fn write(&mut self, batch: &[Append], handled: &[Handled]) -> Result<Vec<Written>> {
                 if !self.1 {
                     self.1 = true;
-                    self.0.write(batch).await?;
+                    self.0.write(batch, handled).await?;
                     return Err(StoreError::NotWritten("conflict".into()));
                 }
-                self.0.write(batch).await
+                self.0.write(batch, handled).await
             }
         }
         let answers = batched(Racing(memory(&["a"]), false), &[("a", "c1")]).await;
         assert!(matches!(answers[0], Ok(Appended::Duplicate { seq: 1 })), "{:?}", answers[0]);
+    }
+
+    #[tokio::test]
+    async fn handled_marks_are_written_with_the_appends_queued_beside_them_and_fail_alone() {
+        /// Records what each write held: (appends, marks).
+        struct Spy(Memory, std::sync::Arc<std::sync::Mutex<Vec<(usize, usize)>>>);
+        #[async_trait]
+        impl Writer for Spy {
+            async fn write(&mut self, batch: &[Append], handled: &[Handled]) -> Result<Vec<Written>> {
+                self.1.lock().unwrap().push((batch.len(), handled.len()));
+                self.0.write(batch, handled).await
+            }
+        }
+        let writes = std::sync::Arc::default();
+        let (queue, queued) = mpsc::channel(QUEUE);
+        let appender = Appender { queue };
+        let batcher = tokio::spawn(run(Spy(memory(&["a", "b"]), std::sync::Arc::clone(&writes)), queued));
+        let (one, two, three) = (message("one"), message("two"), message("three"));
+        // Queued together before the batcher runs: one write.
+        let (first, mark, second) = tokio::join!(
+            appender.append("a", &one, Some("a1"), Some(Channel::Widget)),
+            appender.handled("b", 4),
+            appender.append("b", &two, Some("b1"), None),
+        );
+        assert!(matches!(first, Ok(Appended::New(Event { seq: 1, .. }))), "{first:?}");
+        assert!(matches!(second, Ok(Appended::New(Event { seq: 1, .. }))), "{second:?}");
+        mark.unwrap();
+        assert_eq!(*writes.lock().unwrap(), [(2, 1)]);
+        // A mark the database refuses fails alone; the append beside it is stored.
+        let (refused, stored) =
+            tokio::join!(appender.handled("poison", 1), appender.append("a", &three, Some("a2"), None));
+        assert!(matches!(refused, Err(StoreError::Database(_))), "{refused:?}");
+        assert!(matches!(stored, Ok(Appended::New(Event { seq: 2, .. }))), "{stored:?}");
+        assert_eq!(writes.lock().unwrap()[1..], [(1, 1), (0, 1), (1, 0)]);
+        drop(appender);
+        batcher.await.unwrap();
     }
 
     #[tokio::test]
