@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing (wasm target, trunk, wasm-bindgen-cli, wasm-opt,
-# Chromium + chromedriver, Prism, axe-core), builds the release widget, then runs formatting and lint checks,
+# Chromium + chromedriver, Prism, axe-core, moto_server), builds the release widget, then runs formatting and lint checks,
 # the unit, protocol and relay integration tests, and the browser end-to-end tests.
 # Prints one progress line per step with the time since the start.
 set -euo pipefail
@@ -13,6 +13,7 @@ step "test tools: Debian chromium + chromium-driver, npm Prism and axe-core (ins
 ensure_browser
 ensure_prism
 ensure_axe
+ensure_moto
 
 step "building the release widget"
 build_widget

@@ -11,6 +11,7 @@ TRUNK_VERSION="0.21.14"
 WASM_BINDGEN_VERSION="$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p' "$ROOT/Cargo.toml")"
 BINARYEN_VERSION="132.0.0"
 PRISM_VERSION="5.14.2"
+MOTO_VERSION="==5.2.1"
 AXE_VERSION="4.14.1"
 export PATH="$HOME/.cargo/bin:$ROOT/.tools/node_modules/.bin:$PATH"
 
@@ -103,6 +104,15 @@ ensure_prism() {
     mkdir -p "$ROOT/.tools"
     (cd "$ROOT/.tools" && [ -f package.json ] || echo '{"private":true}' > package.json
      npm install --no-audit --no-fund --silent "@stoplight/prism-cli@$PRISM_VERSION")
+  fi
+}
+
+# moto_server (PyPI moto[server]) is the local S3-compatible server the attachment tests run
+# the S3 storage against (tests/src/s3.rs); installed for the user when missing.
+ensure_moto() {
+  if ! command -v moto_server >/dev/null 2>&1; then
+    log "installing moto_server (pip moto[server]$MOTO_VERSION)"
+    python3 -m pip install --quiet --user "moto[server]$MOTO_VERSION"
   fi
 }
 

@@ -121,7 +121,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let claimer = store::Claimer::new(node.clone(), config.lease_ttl);
     let outbox = Outbox::new(store.clone(), claimer.clone());
     let metrics = metrics::Metrics::default();
-    let attachments = attachments::Attachments::from_config(&config);
+    let attachments = attachments::Attachments::from_config(&config)?;
     let shutdown = Shutdown::default();
     let deps = Deps {
         store: store.clone(),

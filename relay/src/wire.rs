@@ -134,7 +134,7 @@ mod tests {
     }
 
     fn files() -> Attachments {
-        Attachments::from_config(&crate::config::Config::default())
+        Attachments::from_config(&crate::config::Config::default()).expect("disk storage")
     }
 
     /// `event` reaches clients as `expected` (the protocol's JSON of the event).

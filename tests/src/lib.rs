@@ -15,6 +15,7 @@ pub mod postgres;
 pub mod prism;
 pub mod process;
 pub mod redis;
+pub mod s3;
 pub mod sim;
 pub mod smtp;
 pub mod widget_client;

@@ -24,12 +24,14 @@ pub fn spec(file: &str) -> PathBuf {
     path
 }
 
-struct Running {
-    url: String,
-    _child: ChildGuard,
+/// A helper server a test binary started once, and its base URL (also `crate::s3`'s).
+pub(crate) struct Running {
+    pub(crate) url: String,
+    pub(crate) _child: ChildGuard,
 }
 
-struct ChildGuard(Child);
+/// Kills its child when dropped.
+pub(crate) struct ChildGuard(pub(crate) Child);
 
 impl Drop for ChildGuard {
     fn drop(&mut self) {

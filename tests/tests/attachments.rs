@@ -20,14 +20,66 @@ async fn get(url: &str) -> reqwest::Response {
     reqwest::get(url).await.expect("GET")
 }
 
+/// Where the relay keeps files: every test runs against both.
+#[derive(Debug, Clone, Copy)]
+enum Backend {
+    Disk,
+    S3,
+}
+
+/// The demo configuration keeping files on `backend` (a fresh bucket on the local moto server
+/// for S3); `None`, said on stderr, when there is no S3 server to test against.
+async fn config_for(db: &TestDb, backend: Backend) -> Option<relay::config::Config> {
+    let mut config = test_config(db);
+    if let Backend::S3 = backend {
+        match baton_tests::s3::bucket().await {
+            Ok(bucket) => {
+                config.attachments.backend = relay::config::StorageBackend::S3;
+                config.attachments.s3 = Some(bucket);
+            }
+            Err(why) => {
+                eprintln!("SKIPPED on S3: {why}");
+                return None;
+            }
+        }
+    }
+    Some(config)
+}
+
+/// Each scenario as a test on disk and a test on S3 (`disk::<name>`, `s3::<name>`).
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod disk {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name(super::Backend::Disk).await
+            })*
+        }
+        mod s3 {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name(super::Backend::S3).await
+            })*
+        }
+    };
+}
+
+on_both_backends!(
+    an_image_uploads_is_sent_in_a_message_and_served_inline_with_safe_headers,
+    too_large_disguised_and_unauthenticated_uploads_are_refused,
+    forged_expired_and_unsigned_addresses_are_403_and_other_conversations_files_cannot_be_sent,
+    files_go_both_ways_between_the_visitor_and_an_inbox_agent,
+    retention_deletes_uploads_never_sent_and_keeps_sent_ones,
+);
+
 fn header<'a>(response: &'a reqwest::Response, name: &str) -> &'a str {
     response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
 }
 
-#[tokio::test]
-async fn an_image_uploads_is_sent_in_a_message_and_served_inline_with_safe_headers() {
+async fn an_image_uploads_is_sent_in_a_message_and_served_inline_with_safe_headers(backend: Backend) {
     let db = TestDb::new();
-    let relay = TestRelay::start(&db).await;
+    let Some(config) = config_for(&db, backend).await else { return };
+    let relay = TestRelay::start_with(config).await;
     let (mut visitor, _, token) = WidgetClient::greeted(&relay.ws_url()).await;
 
     let (status, uploaded) = upload(&relay, &token, "photo.png", PNG.to_vec()).await;
@@ -65,10 +117,9 @@ async fn an_image_uploads_is_sent_in_a_message_and_served_inline_with_safe_heade
     assert_eq!(as_message(&frame).unwrap().attachments[0].name, "photo.png");
 }
 
-#[tokio::test]
-async fn too_large_disguised_and_unauthenticated_uploads_are_refused() {
+async fn too_large_disguised_and_unauthenticated_uploads_are_refused(backend: Backend) {
     let db = TestDb::new();
-    let mut config = test_config(&db);
+    let Some(mut config) = config_for(&db, backend).await else { return };
     config.sites.get_mut("demo").unwrap().attachments.max_bytes = 1024;
     let relay = TestRelay::start_with(config).await;
     let (_visitor, _, token) = WidgetClient::greeted(&relay.ws_url()).await;
@@ -112,10 +163,10 @@ async fn too_large_disguised_and_unauthenticated_uploads_are_refused() {
     assert_eq!(header(&served, "x-content-type-options"), "nosniff");
 }
 
-#[tokio::test]
-async fn forged_expired_and_unsigned_addresses_are_403_and_other_conversations_files_cannot_be_sent() {
+async fn forged_expired_and_unsigned_addresses_are_403_and_other_conversations_files_cannot_be_sent(backend: Backend) {
     let db = TestDb::new();
-    let relay = TestRelay::start(&db).await;
+    let Some(config) = config_for(&db, backend).await else { return };
+    let relay = TestRelay::start_with(config).await;
     let (_visitor, _, token) = WidgetClient::greeted(&relay.ws_url()).await;
     let (_, uploaded) = upload(&relay, &token, "photo.png", PNG.to_vec()).await;
     let id = uploaded["id"].as_str().unwrap();
@@ -139,7 +190,7 @@ async fn forged_expired_and_unsigned_addresses_are_403_and_other_conversations_f
     // An address signed with the right key but expired: 403 too. (Signed here as the relay
     // does, with the key a relay without `secret_key` would not share: so use a relay with one.)
     let db2 = TestDb::new();
-    let mut config = test_config(&db2);
+    let Some(mut config) = config_for(&db2, backend).await else { return };
     config.secret_key = Some(relay::config::SecretKey::new("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="));
     let keyed = TestRelay::start_with(config).await;
     let (_v, _, token2) = WidgetClient::greeted(&keyed.ws_url()).await;
@@ -160,10 +211,10 @@ async fn forged_expired_and_unsigned_addresses_are_403_and_other_conversations_f
     assert_eq!((code, client_id.as_deref()), (shared::ErrorCode::InvalidMessage, Some("x1")));
 }
 
-#[tokio::test]
-async fn files_go_both_ways_between_the_visitor_and_an_inbox_agent() {
+async fn files_go_both_ways_between_the_visitor_and_an_inbox_agent(backend: Backend) {
     let db = TestDb::new();
-    let relay = TestRelay::start(&db).await;
+    let Some(config) = config_for(&db, backend).await else { return };
+    let relay = TestRelay::start_with(config).await;
     let mut agent = AgentSocket::connect(&relay.ws_base(), DEMO_TOKEN).await;
     let (mut visitor, id, token) = WidgetClient::greeted(&relay.ws_url()).await;
     visitor.send(&ClientFrame::RequestHandover).await;
@@ -218,10 +269,9 @@ async fn files_go_both_ways_between_the_visitor_and_an_inbox_agent() {
     assert_eq!(refused.status(), 401);
 }
 
-#[tokio::test]
-async fn retention_deletes_uploads_never_sent_and_keeps_sent_ones() {
+async fn retention_deletes_uploads_never_sent_and_keeps_sent_ones(backend: Backend) {
     let db = TestDb::new();
-    let mut config = test_config(&db);
+    let Some(mut config) = config_for(&db, backend).await else { return };
     config.retention.interval = std::time::Duration::from_millis(200);
     config.attachments.unsent = std::time::Duration::from_secs(1);
     let relay = TestRelay::start_with(config).await;

@@ -1,8 +1,8 @@
 //! Files sent in chats: images and documents from visitors (the widget's paperclip, drop and
 //! paste) and from agents (the inbox, helpdesks).
 //!
-//! - [`storage`]: the [`Storage`] trait and its disk backend (`[attachments] dir`); S3 would be
-//!   another implementation of the same trait.
+//! - [`storage`]: the [`Storage`] trait and its disk backend (`[attachments] dir`); [`s3`]: an
+//!   S3-compatible bucket (`[attachments] backend = "s3"`, `[attachments.s3]`).
 //! - [`sniff`]: the type is read from the bytes and must be one the site allows
 //!   (`[sites.<key>.attachments]`), within its size limit.
 //! - [`links`]: files are served only at signed, expiring addresses.
@@ -22,6 +22,7 @@
 mod fetch;
 mod http;
 mod links;
+mod s3;
 mod sniff;
 mod storage;
 
@@ -34,11 +35,12 @@ use rand::RngCore;
 pub use fetch::{with_failed, FetchError};
 pub use http::router;
 pub use links::{LinkError, Links};
+pub use s3::S3;
 pub use sniff::{sniff, Refused};
 pub use storage::{Disk, Meta, Storage, StorageError};
 
 use crate::{
-    config::{AttachmentsConfig, Config, SiteAttachments},
+    config::{AttachmentsConfig, Config, SiteAttachments, StorageBackend},
     connectors::FileLink,
     event::Attachment,
     store::Store,
@@ -82,12 +84,19 @@ pub enum UploadError {
 }
 
 impl Attachments {
-    /// Files on disk in `[attachments] dir` (by default beside the SQLite database), links
-    /// signed with a key derived from `secret_key`.
-    pub fn from_config(config: &Config) -> Self {
-        let dir = config.attachments.dir_for(&config.database_url);
+    /// Files on disk in `[attachments] dir` (by default beside the SQLite database), or in the
+    /// bucket of `[attachments.s3]` with `backend = "s3"`; links signed with a key derived from
+    /// `secret_key`.
+    pub fn from_config(config: &Config) -> Result<Self, StorageError> {
+        let storage: Arc<dyn Storage> = match (&config.attachments.backend, &config.attachments.s3) {
+            (StorageBackend::S3, Some(settings)) => Arc::new(S3::new(settings)?),
+            (StorageBackend::S3, None) => {
+                return Err(StorageError::S3("backend = \"s3\" needs [attachments.s3]".into()))
+            }
+            (StorageBackend::Disk, _) => Arc::new(Disk::new(config.attachments.dir_for(&config.database_url))),
+        };
         let links = Links::new(config.secret_key.as_ref().map(|k| k.expose()));
-        Self::new(Arc::new(Disk::new(dir)), links, config)
+        Ok(Self::new(storage, links, config))
     }
 
     pub fn new(storage: Arc<dyn Storage>, links: Links, config: &Config) -> Self {

@@ -1,5 +1,5 @@
 //! Where attachments' bytes are kept: the [`Storage`] trait and its disk backend, [`Disk`]
-//! (the default). Each file is two entries under the folder: `<id>.bin` (the bytes) and
+//! (the default); `s3.rs` keeps the same entries in a bucket. Each file is two entries under the folder: `<id>.bin` (the bytes) and
 //! `<id>.json` ([`Meta`]), each written to a temporary name and renamed, so a reader never
 //! sees half a file.
 
@@ -32,6 +32,8 @@ pub enum StorageError {
     Io(#[from] std::io::Error),
     #[error("attachment storage: unreadable metadata of {id}: {error}")]
     Meta { id: String, error: serde_json::Error },
+    #[error("attachment storage (S3): {0}")]
+    S3(String),
 }
 
 /// A place for attachments' bytes. Ids are checked by the caller ([`super::valid_id`]).
@@ -81,7 +83,7 @@ fn missing_is_none<T>(result: std::io::Result<T>) -> Result<Option<T>, StorageEr
     }
 }
 
-fn parse_meta(id: &str, json: &[u8]) -> Result<Meta, StorageError> {
+pub(super) fn parse_meta(id: &str, json: &[u8]) -> Result<Meta, StorageError> {
     serde_json::from_slice(json).map_err(|error| StorageError::Meta { id: id.to_string(), error })
 }
 

@@ -19,9 +19,48 @@ pub const SNIFFABLE_TYPES: [&str; 9] = [
     "video/mp4",
 ];
 
+/// Where files are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StorageBackend {
+    /// Files in `[attachments] dir`.
+    #[default]
+    Disk,
+    /// Files in the S3-compatible bucket of `[attachments.s3]`.
+    S3,
+}
+
+/// `[attachments.s3]`: an S3-compatible bucket (AWS, MinIO, Ceph, R2, ...).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Settings {
+    pub bucket: String,
+    /// `https://s3.eu-west-1.amazonaws.com`, `http://minio:9000`, ...
+    pub endpoint: String,
+    #[serde(default = "default_region")]
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: super::SecretKey,
+    /// `https://endpoint/bucket/key` rather than `https://bucket.endpoint/key` (MinIO and most
+    /// self-hosted servers need it).
+    #[serde(default)]
+    pub path_style: bool,
+    /// Put before every object's key (`baton/`), to share a bucket.
+    #[serde(default)]
+    pub prefix: String,
+}
+
+fn default_region() -> String {
+    "us-east-1".into()
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AttachmentsConfig {
+    /// `disk` (the default) or `s3`.
+    pub backend: StorageBackend,
+    /// The bucket, with `backend = "s3"`.
+    pub s3: Option<S3Settings>,
     /// The folder files are kept in. Absent: `attachments/` beside the SQLite database (so
     /// `data/attachments` by default), or `data/attachments` with PostgreSQL.
     pub dir: Option<PathBuf>,
@@ -45,6 +84,8 @@ pub struct AttachmentsConfig {
 impl Default for AttachmentsConfig {
     fn default() -> Self {
         Self {
+            backend: StorageBackend::Disk,
+            s3: None,
             dir: None,
             link_ttl: Duration::from_secs(24 * 3600),
             helpdesk_link_ttl: Duration::from_secs(30 * 24 * 3600),

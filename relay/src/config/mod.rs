@@ -34,7 +34,7 @@ pub use access::{
     MIN_SECRET_CHARS,
 };
 pub use admin::AdminConfig;
-pub use attachments::{AttachmentsConfig, SiteAttachments, SNIFFABLE_TYPES};
+pub use attachments::{AttachmentsConfig, S3Settings, SiteAttachments, StorageBackend, SNIFFABLE_TYPES};
 pub use attention::{
     check_proactive, ProactiveRule, MAX_PROACTIVE_AFTER_SECS, MAX_PROACTIVE_CHARS, MAX_PROACTIVE_RULES,
 };

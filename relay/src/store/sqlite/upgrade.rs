@@ -57,7 +57,7 @@ pub(in crate::store) fn events_insert() -> &'static str {
 /// as the old relay sent it: the protocol's JSON of the new event is the old row.
 pub(in crate::store) async fn old_events_read_back(store: &dyn Store) {
     let old = old_events();
-    let files = crate::attachments::Attachments::from_config(&crate::config::Config::default());
+    let files = crate::attachments::Attachments::from_config(&crate::config::Config::default()).expect("disk storage");
     assert_eq!(old.len(), 12, "every old event is checked");
     for (conversation, seq, body) in old {
         let mut found = store.events_after(&conversation, seq - 1, 1).await.unwrap();
