@@ -174,7 +174,8 @@
     $("accept").hidden = c.phase !== "waiting";
     $("end").hidden = !mine;
     $("reply").disabled = !mine;
-    $("composer").querySelector("button").disabled = !mine;
+    $("reply-send").disabled = !mine;
+    $("attach").disabled = !mine;
   }
   function renderTranscript() {
     var list = $("transcript");
@@ -187,6 +188,7 @@
       li = el("li", { "data-role": e.author.role, "data-testid": "transcript-message" });
       li.appendChild(el("span", { "class": "by" }, e.author.name || e.author.role));
       li.appendChild(document.createTextNode(e.text));
+      (e.attachments || []).forEach(function (a) { li.appendChild(fileLink(a)); });
     } else if (e.kind === "phase") {
       li = el("li", { "class": "phase" }, "— " + (e.phase === "waiting" ? "handover requested (" + reason(e.reason) + ")" : e.phase === "agent" ? (e.agent_name || "agent") + " joined" : e.phase === "ended" ? "chat ended" : "back to the bot") + " —");
     } else if (e.kind === "rating") {
@@ -194,6 +196,23 @@
     } else return;
     list.appendChild(li);
     list.scrollTop = list.scrollHeight;
+  }
+  // A message's file at its signed address: an image shown (a click opens it whole), any other
+  // file a download link with its name and size.
+  function fileLink(a) {
+    var image = /^image\//.test(a.content_type);
+    var link = el("a", { "href": a.url, "class": "file", "data-testid": "transcript-file" });
+    if (image) {
+      link.setAttribute("target", "_blank"); link.setAttribute("rel", "noopener noreferrer");
+      link.appendChild(el("img", { "src": a.url, "alt": a.name }));
+    } else {
+      link.setAttribute("download", a.name);
+      link.textContent = a.name + " (" + size(a.size) + ")";
+    }
+    return link;
+  }
+  function size(bytes) {
+    return bytes < 1024 ? bytes + " B" : bytes < 1048576 ? Math.ceil(bytes / 1024) + " KB" : (bytes / 1048576).toFixed(1) + " MB";
   }
   function showError(text) { $("action-error").textContent = text; }
   function showSignin(error) { $("app").hidden = true; $("signin-page").hidden = false; $("signin-error").textContent = error; }
@@ -224,6 +243,27 @@
     var text = $("reply").value.trim();
     if (!text) return;
     if (send({ type: "send", conversation_id: state.selected, text: text })) { $("reply").value = ""; if (typingTimer) { clearTimeout(typingTimer); typingTimer = null; } }
+  }
+  // Files to the visitor: each uploaded (the agent's token, or the dashboard session), then
+  // sent as a message of its own.
+  $("attach").addEventListener("click", function () { $("file").click(); });
+  $("file").addEventListener("change", function () {
+    var files = Array.prototype.slice.call($("file").files);
+    $("file").value = "";
+    files.forEach(function (file) { upload(state.selected, file); });
+  });
+  function upload(id, file) {
+    var token = sessionStorage.getItem(TOKEN_KEY) || "";
+    var url = "/agent/api/conversations/" + encodeURIComponent(id) + "/attachments?name=" + encodeURIComponent(file.name);
+    $("upload-status").textContent = "Uploading " + file.name + "…";
+    var failed = function (why) { $("upload-status").textContent = ""; showError(file.name + " was not sent: " + why); };
+    fetch(url, { method: "POST", headers: token ? { Authorization: "Bearer " + token } : {}, body: file })
+      .then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (body) {
+          if (!r.ok) return failed((body.error && body.error.message) || "the upload failed (" + r.status + ")");
+          if (send({ type: "send", conversation_id: id, text: "", attachments: [body.id] })) $("upload-status").textContent = file.name + " sent.";
+        });
+      }, function () { failed("the relay cannot be reached"); });
   }
   $("composer").addEventListener("submit", function (e) { e.preventDefault(); submit(); });
   $("reply").addEventListener("keydown", function (e) { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); submit(); } });

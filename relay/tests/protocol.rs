@@ -137,6 +137,7 @@ fn welcome() {
             email_capture: None,
             email: None,
             transcript_email: false,
+            attachments: None,
         },
         json!({"type": "welcome", "v": 1, "conversation_id": "cv", "resume_token": "tok",
                "last_seq": 3, "bot_name": "Baton", "new_conversation": false,
@@ -168,6 +169,7 @@ fn welcome_with_a_site_language_and_theme_and_the_language_exchange() {
             email_capture: None,
             email: None,
             transcript_email: false,
+            attachments: None,
         },
         json!({"type": "welcome", "v": 1, "conversation_id": "cv", "resume_token": "tok",
                "last_seq": 0, "bot_name": "Baton", "new_conversation": true,
@@ -294,12 +296,13 @@ fn email_capture_and_summary_frames() {
             email_capture: Some(EmailCapture { consent: Some("Only for this request.".into()) }),
             email: Some("ada@example.com".into()),
             transcript_email: true,
+            attachments: Some(AttachmentLimits { types: vec!["image/png".into()], max_bytes: 1024 }),
         },
         json!({"type": "welcome", "v": 1, "conversation_id": "cv", "resume_token": "tok",
                "last_seq": 2, "bot_name": "Baton", "new_conversation": false,
                "handover_button": "Talk to a person",
                "email_capture": {"consent": "Only for this request."}, "email": "ada@example.com",
-               "transcript_email": true}),
+               "transcript_email": true, "attachments": {"types": ["image/png"], "max_bytes": 1024}}),
     );
     check(
         ServerFrame::Texts {

@@ -96,6 +96,17 @@ pub struct Attachment {
     pub url: String,
 }
 
+/// What a site's visitors may send (`welcome.attachments`, present only when the site accepts
+/// files): the widget refuses other files before uploading them; the relay checks again, by
+/// the bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentLimits {
+    /// The types allowed (`image/png`, `application/pdf`, `text/plain`, ...).
+    pub types: Vec<String>,
+    /// The largest file, in bytes.
+    pub max_bytes: u64,
+}
+
 impl Attachment {
     /// Whether the widget shows it inline (an image), not as a download link.
     pub fn is_image(&self) -> bool {

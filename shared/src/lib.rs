@@ -19,7 +19,8 @@ pub mod protocol;
 pub use email::{EmailCapture, EmailStep};
 pub use error::{close_code, ErrorCode};
 pub use event::{
-    Action, Attachment, Author, ConversationEvent, EventBody, Message, Phase, PhaseChange, QuickReply, Role, Source,
+    Action, Attachment, AttachmentLimits, Author, ConversationEvent, EventBody, Message, Phase, PhaseChange,
+    QuickReply, Role, Source,
 };
 pub use look::{Theme, MAX_LANGUAGES};
 pub use protocol::{ClientFrame, ServerFrame, Visitor};

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ConversationEvent, EmailCapture, EmailStep, ErrorCode, Theme};
+use crate::{AttachmentLimits, ConversationEvent, EmailCapture, EmailStep, ErrorCode, Theme};
 
 /// Widget → relay.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -123,6 +123,10 @@ pub enum ServerFrame {
         /// (`GET /api/v1/sites/{site}/transcript`) is always there.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         transcript_email: bool,
+        /// Present when the site accepts files from visitors: which, and how large. The widget
+        /// offers its paperclip, drop and paste only then.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        attachments: Option<AttachmentLimits>,
     },
     /// The answer to [`ClientFrame::Language`]: the relay's texts in the new language.
     Texts {

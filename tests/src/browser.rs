@@ -258,6 +258,16 @@ impl Browser {
         composer.send_keys("\u{E007}").await.expect("press Enter");
     }
 
+    /// Opens the built-in agent inbox of the relay at `url`, signs in with the demo agent's
+    /// token and waits until it is online.
+    pub async fn sign_in_to_inbox(&self, url: &str) {
+        self.goto(&format!("{url}/inbox/")).await;
+        self.page_element("[data-testid=token]").await.send_keys(crate::agent_client::DEMO_TOKEN).await.unwrap();
+        self.page_element("[data-testid=signin-button]").await.click().await.unwrap();
+        let online = "return document.querySelector('[data-testid=inbox-status][data-state=online]');";
+        self.wait_for("the inbox online", online).await;
+    }
+
     /// Saves a PNG of the page to `$BATON_SCREENSHOT_DIR/<name>.png`, by default
     /// `target/screenshots/<name>.png` in the workspace, and prints where (for looking at the
     /// product; tests do not depend on it).

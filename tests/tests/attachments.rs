@@ -297,3 +297,27 @@ async fn retention_deletes_uploads_never_sent_and_keeps_sent_ones(backend: Backe
     assert_eq!(status, 404, "the unsent upload is deleted");
     assert_eq!(get(&url(&sent)).await.status(), 200, "a sent file stays");
 }
+
+#[tokio::test]
+async fn welcome_tells_the_widget_the_sites_limits_and_nothing_when_it_takes_no_files() {
+    let db = TestDb::new();
+    let mut config = test_config(&db);
+    let site = config.sites.get_mut("demo").unwrap();
+    site.attachments.types = vec!["image/png".into(), "application/pdf".into()];
+    site.attachments.max_bytes = 2048;
+    let relay = TestRelay::start_with(config).await;
+    let (_visitor, welcome) = WidgetClient::hello(&relay.ws_url(), None, 0).await;
+    let ServerFrame::Welcome { attachments, .. } = welcome else { unreachable!() };
+    let limits = attachments.expect("the site takes files");
+    assert_eq!((limits.types, limits.max_bytes), (vec!["image/png".to_string(), "application/pdf".to_string()], 2048));
+
+    let db = TestDb::new();
+    let mut config = test_config(&db);
+    config.sites.get_mut("demo").unwrap().attachments.enabled = false;
+    let off = TestRelay::start_with(config).await;
+    let (_visitor, welcome) = WidgetClient::hello(&off.ws_url(), None, 0).await;
+    assert!(matches!(welcome, ServerFrame::Welcome { attachments: None, .. }), "{welcome:?}");
+    let (_, _, token) = WidgetClient::greeted(&off.ws_url()).await;
+    let (status, body) = upload(&off, &token, "photo.png", PNG.to_vec()).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("attachments_off")), "{body}");
+}

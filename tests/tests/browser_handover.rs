@@ -16,15 +16,6 @@ async fn open_chat(browser: &Browser, url: &str) {
     browser.wait_online().await;
 }
 
-async fn agent_signs_in(browser: &Browser, url: &str) {
-    browser.goto(&format!("{url}/inbox/")).await;
-    browser.page_element("[data-testid=token]").await.send_keys(DEMO_TOKEN).await.unwrap();
-    browser.page_element("[data-testid=signin-button]").await.click().await.unwrap();
-    browser
-        .wait_for("the inbox online", "return document.querySelector('[data-testid=inbox-status][data-state=online]');")
-        .await;
-}
-
 async fn waiting_text(browser: &Browser) -> String {
     let value = browser
         .wait_for(
@@ -41,7 +32,7 @@ async fn visitor_and_agent_from_request_to_rating_and_back_to_the_bot() {
     let relay = TestRelay::start(&db).await;
     let url = relay.http_url();
     let agent = Browser::start().await;
-    agent_signs_in(&agent, &url).await;
+    agent.sign_in_to_inbox(&url).await;
     let visitor = Browser::start().await;
     open_chat(&visitor, &url).await;
     visitor.type_and_send("My order 40123 never arrived").await;

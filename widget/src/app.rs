@@ -47,6 +47,8 @@ pub struct Store {
     pub draft: RwSignal<String>,
     /// The page's theme (`Baton.configure`, the tag's `data-*`), over the site's.
     pub page_theme: RwSignal<shared::Theme>,
+    /// The files about to go with the next message.
+    pub files: RwSignal<crate::store::files::Files>,
 }
 
 impl Store {
@@ -57,6 +59,7 @@ impl Store {
             unread: RwSignal::new(0),
             draft: RwSignal::new(String::new()),
             page_theme: RwSignal::new(shared::Theme::default()),
+            files: RwSignal::new(Default::default()),
         }
     }
 
@@ -204,6 +207,7 @@ pub fn start() {
     runtime.update(|s| s.set_languages(Some(boot.languages), None));
     runtime.bridge.listen(|command| rt().command(command));
 
+    crate::ui::attach::listen(&boot.mount);
     mount_to(boot.mount, || view! { <App /> }).forget();
 
     for value in &boot.pending {
@@ -340,10 +344,15 @@ impl Runtime {
         }
     }
 
-    /// Sends a visitor message (the composer, a quick reply).
+    /// Sends a visitor message (a quick reply).
     pub fn send_text(&self, text: &str) -> Result<(), SendError> {
+        self.send_message(text, Vec::new())
+    }
+
+    /// Sends a visitor message with the files uploaded for it (the composer).
+    pub fn send_message(&self, text: &str, files: Vec<shared::Attachment>) -> Result<(), SendError> {
         let id = new_client_id();
-        let frame = self.update(|s| s.enqueue(id, text)).unwrap_or(Err(SendError::Unavailable))?;
+        let frame = self.update(|s| s.enqueue_files(id, text, files)).unwrap_or(Err(SendError::Unavailable))?;
         self.connect();
         if let Some(frame) = frame {
             self.send(&frame);

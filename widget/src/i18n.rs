@@ -160,6 +160,28 @@ pub struct Texts {
     /// `{email}`: where the transcript is being sent.
     pub transcript_sending: &'static str,
     pub transcript_failed: &'static str,
+    /// The paperclip button (opens the file picker).
+    pub attach: &'static str,
+    /// The list of files about to be sent.
+    pub files: &'static str,
+    /// `{name}`: a file being uploaded.
+    pub uploading: &'static str,
+    /// `{name}`.
+    pub file_ready: &'static str,
+    /// `{name}`: the button taking a file off the message.
+    pub remove_file: &'static str,
+    /// Shown over the panel while files are dragged over it.
+    pub drop_files: &'static str,
+    /// `{name}`, `{max}`: the site's largest file.
+    pub file_too_large: &'static str,
+    /// `{name}`.
+    pub file_type: &'static str,
+    /// `{name}`.
+    pub file_failed: &'static str,
+    /// `{name}`.
+    pub file_offline: &'static str,
+    /// `{n}`: files per message.
+    pub too_many_files: &'static str,
 }
 
 pub static EN: Texts = Texts {
@@ -215,6 +237,17 @@ pub static EN: Texts = Texts {
     transcript_email: "Email me the transcript",
     transcript_sending: "Sending the transcript to {email}…",
     transcript_failed: "That did not work. Please try again later.",
+    attach: "Attach files",
+    files: "Files to send",
+    uploading: "Uploading {name}…",
+    file_ready: "{name} is ready to send.",
+    remove_file: "Remove {name}",
+    drop_files: "Drop files here to send them",
+    file_too_large: "{name} is too large: files can be up to {max}.",
+    file_type: "{name} can't be sent: this kind of file isn't accepted here.",
+    file_failed: "{name} could not be uploaded. Please try again.",
+    file_offline: "{name} was not uploaded: you're offline.",
+    too_many_files: "Up to {n} files per message.",
 };
 
 pub static DE: Texts = Texts {
@@ -269,6 +302,17 @@ pub static DE: Texts = Texts {
     transcript_email: "Protokoll per E-Mail senden",
     transcript_sending: "Das Protokoll wird an {email} gesendet…",
     transcript_failed: "Das hat nicht geklappt. Bitte versuchen Sie es später noch einmal.",
+    attach: "Dateien anhängen",
+    files: "Zu sendende Dateien",
+    uploading: "{name} wird hochgeladen…",
+    file_ready: "{name} ist bereit zum Senden.",
+    remove_file: "{name} entfernen",
+    drop_files: "Dateien hier ablegen, um sie zu senden",
+    file_too_large: "{name} ist zu groß: Dateien dürfen höchstens {max} groß sein.",
+    file_type: "{name} kann nicht gesendet werden: Dieser Dateityp wird hier nicht angenommen.",
+    file_failed: "{name} konnte nicht hochgeladen werden. Bitte versuchen Sie es noch einmal.",
+    file_offline: "{name} wurde nicht hochgeladen: Sie sind offline.",
+    too_many_files: "Höchstens {n} Dateien pro Nachricht.",
 };
 
 pub static FR: Texts = Texts {
@@ -323,6 +367,17 @@ pub static FR: Texts = Texts {
     transcript_email: "M’envoyer la transcription",
     transcript_sending: "Envoi de la transcription à {email}…",
     transcript_failed: "Cela n’a pas fonctionné. Veuillez réessayer plus tard.",
+    attach: "Joindre des fichiers",
+    files: "Fichiers à envoyer",
+    uploading: "Envoi de {name}…",
+    file_ready: "{name} est prêt à être envoyé.",
+    remove_file: "Retirer {name}",
+    drop_files: "Déposez des fichiers ici pour les envoyer",
+    file_too_large: "{name} est trop volumineux : les fichiers peuvent faire jusqu’à {max}.",
+    file_type: "{name} ne peut pas être envoyé : ce type de fichier n’est pas accepté ici.",
+    file_failed: "{name} n’a pas pu être envoyé. Veuillez réessayer.",
+    file_offline: "{name} n’a pas été envoyé : vous êtes hors ligne.",
+    too_many_files: "{n} fichiers au maximum par message.",
 };
 
 pub static ES: Texts = Texts {
@@ -377,6 +432,17 @@ pub static ES: Texts = Texts {
     transcript_email: "Enviarme la transcripción",
     transcript_sending: "Enviando la transcripción a {email}…",
     transcript_failed: "No ha funcionado. Inténtalo de nuevo más tarde.",
+    attach: "Adjuntar archivos",
+    files: "Archivos para enviar",
+    uploading: "Subiendo {name}…",
+    file_ready: "{name} está listo para enviar.",
+    remove_file: "Quitar {name}",
+    drop_files: "Suelta aquí los archivos para enviarlos",
+    file_too_large: "{name} es demasiado grande: los archivos pueden ocupar hasta {max}.",
+    file_type: "No se puede enviar {name}: aquí no se acepta este tipo de archivo.",
+    file_failed: "No se pudo subir {name}. Inténtalo de nuevo.",
+    file_offline: "{name} no se ha subido: no tienes conexión.",
+    too_many_files: "Como máximo {n} archivos por mensaje.",
 };
 
 pub static IT: Texts = Texts {
@@ -433,6 +499,17 @@ pub static IT: Texts = Texts {
     transcript_email: "Inviami la trascrizione",
     transcript_sending: "Invio della trascrizione a {email}…",
     transcript_failed: "Non ha funzionato. Riprova più tardi.",
+    attach: "Allega file",
+    files: "File da inviare",
+    uploading: "Caricamento di {name}…",
+    file_ready: "{name} è pronto per l’invio.",
+    remove_file: "Rimuovi {name}",
+    drop_files: "Trascina qui i file per inviarli",
+    file_too_large: "{name} è troppo grande: i file possono essere al massimo di {max}.",
+    file_type: "Impossibile inviare {name}: questo tipo di file non è accettato.",
+    file_failed: "Impossibile caricare {name}. Riprova.",
+    file_offline: "{name} non è stato caricato: sei offline.",
+    too_many_files: "Al massimo {n} file per messaggio.",
 };
 
 pub static PT: Texts = Texts {
@@ -489,6 +566,17 @@ pub static PT: Texts = Texts {
     transcript_email: "Enviar-me a transcrição",
     transcript_sending: "A enviar a transcrição para {email}…",
     transcript_failed: "Não funcionou. Tente novamente mais tarde.",
+    attach: "Anexar ficheiros",
+    files: "Ficheiros a enviar",
+    uploading: "A carregar {name}…",
+    file_ready: "{name} está pronto para enviar.",
+    remove_file: "Remover {name}",
+    drop_files: "Largue aqui os ficheiros para os enviar",
+    file_too_large: "{name} é demasiado grande: os ficheiros podem ter até {max}.",
+    file_type: "Não é possível enviar {name}: este tipo de ficheiro não é aceite aqui.",
+    file_failed: "Não foi possível carregar {name}. Tente novamente.",
+    file_offline: "{name} não foi carregado: está offline.",
+    too_many_files: "No máximo {n} ficheiros por mensagem.",
 };
 
 pub static NL: Texts = Texts {
@@ -545,6 +633,17 @@ pub static NL: Texts = Texts {
     transcript_email: "Transcript naar mij mailen",
     transcript_sending: "Het transcript wordt naar {email} gestuurd…",
     transcript_failed: "Dat is niet gelukt. Probeer het later opnieuw.",
+    attach: "Bestanden bijvoegen",
+    files: "Te verzenden bestanden",
+    uploading: "{name} wordt geüpload…",
+    file_ready: "{name} is klaar om te verzenden.",
+    remove_file: "{name} verwijderen",
+    drop_files: "Zet bestanden hier neer om ze te versturen",
+    file_too_large: "{name} is te groot: bestanden mogen maximaal {max} zijn.",
+    file_type: "{name} kan niet worden verzonden: dit bestandstype wordt hier niet geaccepteerd.",
+    file_failed: "{name} kon niet worden geüpload. Probeer het opnieuw.",
+    file_offline: "{name} is niet geüpload: u bent offline.",
+    too_many_files: "Maximaal {n} bestanden per bericht.",
 };
 
 #[cfg(test)]
@@ -606,6 +705,17 @@ mod tests {
             t.transcript_email,
             t.transcript_sending,
             t.transcript_failed,
+            t.attach,
+            t.files,
+            t.uploading,
+            t.file_ready,
+            t.remove_file,
+            t.drop_files,
+            t.file_too_large,
+            t.file_type,
+            t.file_failed,
+            t.file_offline,
+            t.too_many_files,
         ]
     }
 
@@ -643,7 +753,7 @@ mod tests {
             assert_eq!(texts.len(), english.len());
             for (text, en) in texts.iter().zip(&english) {
                 assert!(!text.trim().is_empty(), "{lang:?}: empty text for {en:?}");
-                for key in ["{n}", "{name}", "{wait}", "{email}"] {
+                for key in ["{n}", "{name}", "{wait}", "{email}", "{max}"] {
                     assert_eq!(text.contains(key), en.contains(key), "{lang:?}: {text:?} vs {en:?}");
                 }
             }

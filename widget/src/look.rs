@@ -168,6 +168,7 @@ mod tests {
             email_capture: None,
             email: None,
             transcript_email: false,
+            attachments: None,
         };
         let (language, site) = recall(&remembered(&welcome).unwrap());
         assert_eq!(language.as_deref(), Some("de"));

@@ -263,6 +263,10 @@ impl Session {
             // The page's `Baton.identify` email (recorded just below) is the newer one.
             email: page_email(visitor.as_ref()).or_else(|| conversation.visitor.email.clone()),
             transcript_email: self.state.mailer.is_some(),
+            attachments: site.config.attachments.enabled.then(|| shared::AttachmentLimits {
+                types: site.config.attachments.types.clone(),
+                max_bytes: site.config.attachments.max_bytes,
+            }),
         })
         .await?;
         let mut sent_seq = if is_new { 0 } else { last_seq.min(conversation.last_seq) };

@@ -16,8 +16,9 @@
 //! comes back as an [`Effect`] for the caller to carry out.
 
 use shared::{
-    Action, Attachment, Author, ClientFrame, ConversationEvent, EmailCapture, EmailStep, ErrorCode, EventBody, Message,
-    Phase, QuickReply, Role, ServerFrame, Source, Theme, Visitor, MAX_FRAME_BYTES, MAX_MESSAGE_CHARS, PROTOCOL_VERSION,
+    Action, Attachment, AttachmentLimits, Author, ClientFrame, ConversationEvent, EmailCapture, EmailStep, ErrorCode,
+    EventBody, Message, Phase, QuickReply, Role, ServerFrame, Source, Theme, Visitor, MAX_FRAME_BYTES,
+    MAX_MESSAGE_CHARS, PROTOCOL_VERSION,
 };
 
 use crate::i18n::{self, fill, Lang, Texts};
@@ -242,6 +243,8 @@ pub struct ChatState {
     pub summary: Option<Summary>,
     /// The relay can email the transcript (`welcome`).
     pub transcript_email: bool,
+    /// The files the site takes (`welcome`); `None`: none, the widget offers no paperclip.
+    pub attachments: Option<AttachmentLimits>,
     /// The languages the relay was last told of (in `hello` or a `language` frame).
     sent_languages: Option<Vec<String>>,
     welcomed: bool,
@@ -284,6 +287,7 @@ impl ChatState {
             email_error: None,
             summary: None,
             transcript_email: false,
+            attachments: None,
             sent_languages: None,
             welcomed: false,
             visitor_unsent: false,
@@ -379,6 +383,7 @@ impl ChatState {
 
     /// Queues a visitor message. Returns the frame to send now, or `None` when offline (it goes
     /// out after the next `welcome`).
+    #[cfg(test)]
     pub fn enqueue(&mut self, client_id: String, text: &str) -> Result<Option<ClientFrame>, SendError> {
         self.enqueue_files(client_id, text, Vec::new())
     }
@@ -516,8 +521,10 @@ impl ChatState {
                 email_capture,
                 email,
                 transcript_email,
+                attachments,
             } => {
                 self.transcript_email = transcript_email;
+                self.attachments = attachments;
                 self.set_handover_button(&handover_button);
                 self.site_theme = theme;
                 self.site_language = language;
@@ -889,6 +896,7 @@ mod tests {
             email_capture: None,
             email: None,
             transcript_email: false,
+            attachments: None,
         }
     }
 

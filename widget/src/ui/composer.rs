@@ -1,9 +1,13 @@
-//! The message box: Enter sends, Shift+Enter breaks the line.
+//! The message box: Enter sends, Shift+Enter breaks the line. With the site's leave, files
+//! too: the paperclip, a paste, a drop on the panel (`attach.rs`); they go with the text.
 
 use leptos::{html, prelude::*};
 use shared::MAX_MESSAGE_CHARS;
 
-use super::icons;
+use super::{
+    attach::{attach_button, staged_files},
+    icons,
+};
 use crate::{
     app::{rt, Store},
     store::SendError,
@@ -19,7 +23,8 @@ pub fn Composer() -> impl IntoView {
     let error = RwSignal::new(None::<&'static str>);
     let unavailable = move || store.chat.with(|s| s.fatal.is_some());
     let chars = move || store.draft.with(|d| d.chars().count());
-    let empty = move || store.draft.with(|d| d.trim().is_empty());
+    let empty = move || store.draft.with(|d| d.trim().is_empty()) && store.files.with(|f| f.staged.is_empty());
+    let busy = move || store.files.with(|f| f.busy());
     let near_limit = move || chars() >= COUNT_FROM;
     let t = store.chat.with_untracked(|s| s.texts());
 
@@ -33,10 +38,16 @@ pub fn Composer() -> impl IntoView {
     });
 
     let submit = move || {
+        // A file still uploading holds the message back (the button says so by being off).
+        if store.files.with_untracked(|f| f.busy()) {
+            return;
+        }
         let text = store.draft.get_untracked();
-        match rt().send_text(&text) {
+        let files = store.files.with_untracked(|f| f.ready());
+        match rt().send_message(&text, files) {
             Ok(()) => {
                 store.draft.set(String::new());
+                store.files.update(|f| f.sent());
                 error.set(None);
             }
             Err(SendError::Empty) => {}
@@ -58,6 +69,8 @@ pub fn Composer() -> impl IntoView {
                 submit();
             }
         >
+            {staged_files(store, input)}
+            {attach_button(store)}
             <textarea
                 class="baton-composer__input"
                 data-testid="composer"
@@ -86,7 +99,7 @@ pub fn Composer() -> impl IntoView {
                 class="baton-send"
                 data-testid="send"
                 aria-label=t.send
-                disabled=move || empty() || unavailable()
+                disabled=move || empty() || busy() || unavailable()
             >
                 {icons::send()}
             </button>

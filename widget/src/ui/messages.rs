@@ -1,13 +1,17 @@
 //! The message list: visitor bubbles on the right, bot/agent on the left with their name,
-//! system notes centred. Scrolls to the newest message.
+//! system notes centred. Scrolls to the newest message. A message's files follow its text:
+//! images inline (their name as alt text; a click opens the whole image), other files as
+//! download links with name and size.
 
 use leptos::{html, prelude::*};
-use shared::{Action, Role};
+use shared::{Action, Attachment, Role};
 
+use super::icons;
 use crate::{
     app::{rt, Store},
     bridge::detail::role_str,
-    store::{model::failure_text, Bubble, Delivery},
+    i18n::Lang,
+    store::{files::size_text, model::failure_text, Bubble, Delivery},
     url,
 };
 
@@ -64,7 +68,21 @@ pub fn MessageList() -> impl IntoView {
 #[component]
 fn Message(bubble: Bubble) -> impl IntoView {
     let t = expect_context::<Store>().chat.with_untracked(|s| s.texts());
-    let Bubble { seq, role, name, text, client_id, quick_replies, source, delivery, first_of_run, draft, .. } = bubble;
+    let Bubble {
+        seq,
+        role,
+        name,
+        text,
+        client_id,
+        quick_replies,
+        source,
+        attachments,
+        delivery,
+        first_of_run,
+        draft,
+        ..
+    } = bubble;
+    let lang = expect_context::<Store>().chat.with_untracked(|s| s.lang);
     let role_name = role_str(role);
     let status = match (&delivery, role) {
         _ if draft => Some("draft"),
@@ -160,7 +178,14 @@ fn Message(bubble: Bubble) -> impl IntoView {
             data-client-id=client_id
         >
             {author.map(|a| view! { <span class="baton-msg__author" dir="auto">{a}</span> })}
-            <div class="baton-msg__bubble" data-testid="message-text" dir="auto">{text}</div>
+            {(!text.is_empty() || attachments.is_empty()).then(|| view! {
+                <div class="baton-msg__bubble" data-testid="message-text" dir="auto">{text}</div>
+            })}
+            {(!attachments.is_empty()).then(|| view! {
+                <div class="baton-msg__files">
+                    {attachments.into_iter().map(|a| file(a, lang)).collect_view()}
+                </div>
+            })}
             {source.map(|(title, href)| view! {
                 <a class="baton-msg__source" href=href target="_blank" rel="noopener noreferrer" data-testid="source">
                     {t.source}<bdi>{title}</bdi>
@@ -170,4 +195,26 @@ fn Message(bubble: Bubble) -> impl IntoView {
             {meta}
         </div>
     }
+}
+
+/// A file of a message, at its signed address on the relay.
+fn file(attachment: Attachment, lang: Lang) -> impl IntoView {
+    let href = url::resolve_link(&rt().relay, &attachment.url).unwrap_or_default();
+    let (src, name) = (href.clone(), attachment.name.clone());
+    if attachment.is_image() {
+        return view! {
+            <a class="baton-file baton-file--image" href=href target="_blank" rel="noopener noreferrer" data-testid="attachment">
+                <img src=src alt=name loading="lazy" />
+            </a>
+        }
+        .into_any();
+    }
+    view! {
+        <a class="baton-file" href=href download=name data-testid="attachment">
+            {icons::paperclip()}
+            <bdi class="baton-file__name">{attachment.name}</bdi>
+            <span class="baton-file__size">{size_text(attachment.size, lang)}</span>
+        </a>
+    }
+    .into_any()
 }

@@ -1,12 +1,14 @@
 //! The widget's components. Presentational: they read the [`Store`](crate::app::Store) and
 //! call the runtime's actions. No inline styles: every look comes from `style/baton.css`.
 
+pub mod attach;
 pub mod attention;
 mod composer;
 mod email;
 mod handover;
 mod header;
 mod icons;
+mod js;
 pub mod launcher;
 mod messages;
 mod panel;

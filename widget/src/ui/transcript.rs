@@ -6,11 +6,12 @@
 //! URL): the download is fetched, then saved through a blob link with a file name; the mail
 //! request is answered at once (202) and its outcome arrives later as a system message in the
 //! chat. `fetch`, `Blob` URLs and the promise callbacks go through `Reflect`, as the clipboard
-//! does, so no web-sys feature (and little wasm) is added.
+//! does (`ui/js.rs`), so no web-sys feature (and little wasm) is added.
 
 use leptos::prelude::*;
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 
+use super::js::{call, get};
 use crate::{
     app::{rt, Store},
     i18n,
@@ -92,16 +93,6 @@ fn card(store: Store, email: Option<String>) -> impl IntoView {
             </div>
         </section>
     }
-}
-
-fn get(obj: &JsValue, key: &str) -> JsValue {
-    js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-/// Calls `obj.method(args...)` and returns what it gave back.
-fn call(obj: &JsValue, method: &str, args: &[JsValue]) -> Option<JsValue> {
-    let f = get(obj, method).dyn_into::<js_sys::Function>().ok()?;
-    f.apply(obj, &args.iter().collect::<js_sys::Array>()).ok()
 }
 
 /// `fetch(relay + path, {method, headers: {Authorization: "Bearer <token>"}})`.

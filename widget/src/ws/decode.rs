@@ -11,8 +11,8 @@
 
 use serde::de::{value::StrDeserializer, DeserializeOwned, IntoDeserializer};
 use shared::{
-    Action, Attachment, Author, ConversationEvent, EmailCapture, EmailStep, ErrorCode, EventBody, Message, Phase,
-    PhaseChange, QuickReply, Role, ServerFrame, Source, Theme,
+    Action, Attachment, AttachmentLimits, Author, ConversationEvent, EmailCapture, EmailStep, ErrorCode, EventBody,
+    Message, Phase, PhaseChange, QuickReply, Role, ServerFrame, Source, Theme,
 };
 
 use crate::json::{Object, Value};
@@ -101,6 +101,10 @@ fn frame(value: Value) -> Result<ServerFrame, String> {
             },
             email: opt_string(&mut o, "email")?,
             transcript_email: o.get("transcript_email").and_then(Value::as_bool).unwrap_or_default(),
+            attachments: match o.remove("attachments") {
+                None | Some(Value::Null) => None,
+                Some(v) => Some(limits(v)?),
+            },
         },
         "texts" => ServerFrame::Texts {
             handover_button: string(&mut o, "handover_button")?,
@@ -188,6 +192,21 @@ fn attachment(value: Value) -> Result<Attachment, String> {
     })
 }
 
+fn limits(value: Value) -> Result<AttachmentLimits, String> {
+    let mut o = object(value, "attachments")?;
+    let types = match o.remove("types") {
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .map(|t| match t {
+                Value::String(t) => Ok(t),
+                _ => Err("`types`: expected strings".to_string()),
+            })
+            .collect::<Result<_, _>>()?,
+        _ => return Err("`types`: expected an array".into()),
+    };
+    Ok(AttachmentLimits { max_bytes: u64_field(&o, "max_bytes")?, types })
+}
+
 fn author(value: Value) -> Result<Author, String> {
     let mut o = object(value, "author")?;
     Ok(Author { role: unit_enum::<Role>(&mut o, "role")?, name: opt_string(&mut o, "name")? })
@@ -268,6 +287,9 @@ mod tests {
             json!({"type": "welcome", "v": 1, "conversation_id": "cv", "resume_token": "tok",
                    "last_seq": 0, "bot_name": "Baton", "new_conversation": true,
                    "handover_button": "x", "language": null, "theme": {}}),
+            json!({"type": "welcome", "v": 1, "conversation_id": "cv", "resume_token": "tok",
+                   "last_seq": 0, "bot_name": "Baton", "new_conversation": true, "handover_button": "x",
+                   "attachments": {"types": ["image/png", "application/pdf"], "max_bytes": 10485760}}),
             json!({"type": "texts", "handover_button": "Parler à une personne"}),
             json!({"type": "queue", "position": 2, "wait_seconds": 360}),
             json!({"type": "event", "seq": 6, "at": 2, "kind": "phase", "phase": "waiting",
@@ -385,6 +407,12 @@ mod tests {
             json!({"type": "welcome", "v": 1, "conversation_id": "cv", "resume_token": "tok",
                    "last_seq": 3, "bot_name": "Baton", "new_conversation": false,
                    "handover_button": "x", "email_capture": {"consent": 5}}),
+            json!({"type": "welcome", "v": 1, "conversation_id": "cv", "resume_token": "tok",
+                   "last_seq": 3, "bot_name": "Baton", "new_conversation": false,
+                   "handover_button": "x", "attachments": {"types": "image/png", "max_bytes": 5}}),
+            json!({"type": "welcome", "v": 1, "conversation_id": "cv", "resume_token": "tok",
+                   "last_seq": 3, "bot_name": "Baton", "new_conversation": false,
+                   "handover_button": "x", "attachments": {"types": ["image/png"]}}),
             json!({"type": "event", "seq": 1, "at": 1, "kind": "phase", "phase": "lunch"}),
             json!({"type": "event", "seq": 1, "at": 1, "kind": "rating", "score": 300}),
             json!({"type": "event", "seq": 1, "at": 1, "kind": "message", "author": {"role": "bot"}, "text": "x",

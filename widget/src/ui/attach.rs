@@ -1,0 +1,265 @@
+//! Files from the visitor, in the browser: the paperclip (a hidden file input behind a button),
+//! a drop on the panel and a paste in it ([`listen`]). Each
+//! file is checked against the site's limits (`store::files`), then uploaded with
+//! `XMLHttpRequest` (which, unlike `fetch`, reports upload progress) to
+//! `POST /api/v1/sites/{site}/attachments` with the resume token as `Authorization: Bearer`.
+//! The files wait above the message box, with their progress and a remove button, and go out
+//! with the next message.
+
+use std::cell::RefCell;
+
+use leptos::{html, prelude::*};
+use shared::Attachment;
+use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+
+use super::{
+    icons,
+    js::{call, get, set},
+};
+use crate::{
+    app::{rt, Store},
+    i18n::fill,
+    store::{
+        files::{size_text, Refusal, Staged},
+        Connection,
+    },
+};
+
+thread_local! {
+    /// The uploads under way, by file key: removing a file aborts its upload.
+    static REQUESTS: RefCell<Vec<(u32, JsValue)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Whether the site takes files (known from `welcome`); for event handlers.
+pub fn allowed(store: Store) -> bool {
+    store.chat.with_untracked(|s| s.attachments.is_some())
+}
+
+/// Files dropped on the panel or pasted in it (a screenshot, a copied image): one listener on
+/// the widget's mount for `dragenter`, `dragover`, `dragleave`, `drop` and `paste` (one closure
+/// costs less wasm than a view handler each). While files are dragged over the panel it
+/// carries `data-drop` with the words to show, which `baton.css` draws over it.
+pub fn listen(mount: &web_sys::EventTarget) {
+    let on_event = Closure::<dyn FnMut(web_sys::Event)>::new(|event: web_sys::Event| {
+        let store = rt().store;
+        let target = event.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+        let panel = target.as_ref().and_then(|t| t.closest(".baton-panel").ok().flatten());
+        let Some(panel) = panel.filter(|_| allowed(store)) else { return };
+        let kind = event.type_();
+        if kind == "paste" {
+            if take(&get(&get(&event, "clipboardData"), "files")) {
+                event.prevent_default();
+            }
+            return;
+        }
+        let data = get(&event, "dataTransfer");
+        if !js_sys::Array::from(&get(&data, "types")).includes(&"Files".into(), 0) {
+            return; // text or a link dragged from the page
+        }
+        event.prevent_default();
+        match kind.as_str() {
+            "drop" => {
+                let _ = panel.remove_attribute("data-drop");
+                take(&get(&data, "files"));
+            }
+            // Leaving a part of the panel for another is no leaving.
+            "dragleave" if target.as_ref() == Some(&panel) => {
+                let _ = panel.remove_attribute("data-drop");
+            }
+            "dragleave" => {}
+            _ => {
+                let _ = panel.set_attribute("data-drop", store.chat.with_untracked(|s| s.texts().drop_files));
+            }
+        }
+    });
+    for kind in ["dragenter", "dragover", "dragleave", "drop", "paste"] {
+        let _ = mount.add_event_listener_with_callback(kind, on_event.as_ref().unchecked_ref());
+    }
+    on_event.forget();
+}
+
+/// Checks and uploads every file of a `FileList`.
+fn take(list: &JsValue) -> bool {
+    let count = get(list, "length").as_f64().unwrap_or(0.0) as u32;
+    for i in 0..count {
+        if let Ok(file) = js_sys::Reflect::get_u32(list, i) {
+            start(&file);
+        }
+    }
+    count > 0
+}
+
+fn online(store: Store) -> bool {
+    let navigator = web_sys::window().map_or(JsValue::UNDEFINED, |w| get(&w, "navigator"));
+    get(&navigator, "onLine").as_bool() != Some(false)
+        && store.chat.with_untracked(|s| s.connection == Connection::Online)
+}
+
+fn start(file: &JsValue) {
+    let store = rt().store;
+    let name = get(file, "name").as_string().unwrap_or_default();
+    let size = get(file, "size").as_f64().unwrap_or(0.0) as u64;
+    let kind = get(file, "type").as_string().unwrap_or_default();
+    let (limits, online) = (store.chat.with_untracked(|s| s.attachments.clone()), online(store));
+    let Some(Some(key)) = store.files.try_update(|f| f.start(limits.as_ref(), &name, &kind, size, online)) else {
+        return;
+    };
+    if upload(store, key, &name, file).is_none() {
+        store.files.update(|f| f.failed(key, Refusal::Failed));
+    }
+}
+
+/// Sends `file` to the relay; its progress and outcome go into the store under `key`.
+fn upload(store: Store, key: u32, name: &str, file: &JsValue) -> Option<()> {
+    let runtime = rt();
+    let token = runtime.saved_token()?;
+    let name = js_sys::encode_uri_component(name);
+    let url = format!("{}/api/v1/sites/{}/attachments?name={name}", runtime.relay, runtime.site);
+    let window: JsValue = web_sys::window()?.into();
+    let class = get(&window, "XMLHttpRequest").dyn_into::<js_sys::Function>().ok()?;
+    let xhr = js_sys::Reflect::construct(&class, &js_sys::Array::new()).ok()?;
+    call(&xhr, "open", &["POST".into(), url.into()])?;
+    call(&xhr, "setRequestHeader", &["Authorization".into(), format!("Bearer {token}").into()])?;
+    set(&xhr, "responseType", &"json".into());
+    let progress = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+        let number = |key| get(&e, key).as_f64().unwrap_or(0.0);
+        store.files.update(|f| f.progress(key, number("loaded"), number("total")));
+    });
+    set(&get(&xhr, "upload"), "onprogress", &progress.into_js_value());
+    // After success, an error or an abort alike; an aborted file is gone already.
+    let request = xhr.clone();
+    let ended = Closure::once_into_js(move || {
+        REQUESTS.with(|r| r.borrow_mut().retain(|(k, _)| *k != key));
+        let status = get(&request, "status").as_f64().unwrap_or(0.0) as u16;
+        match attachment(&get(&request, "response")).filter(|_| status == 201) {
+            Some(attachment) => store.files.update(|f| f.uploaded(key, attachment)),
+            None => store.files.update(|f| f.failed(key, Refusal::of_status(status, online(store)))),
+        }
+    });
+    set(&xhr, "onloadend", &ended);
+    call(&xhr, "send", std::slice::from_ref(file))?;
+    REQUESTS.with(|r| r.borrow_mut().push((key, xhr)));
+    Some(())
+}
+
+/// The relay's `201` answer: `{id, name, content_type, size, url}`.
+fn attachment(body: &JsValue) -> Option<Attachment> {
+    let text = |key| get(body, key).as_string();
+    Some(Attachment {
+        id: text("id")?,
+        name: text("name")?,
+        content_type: text("content_type")?,
+        size: get(body, "size").as_f64()? as u64,
+        url: text("url")?,
+    })
+}
+
+/// Takes `key` off the message, aborting its upload if it is still under way.
+fn remove(store: Store, key: u32) {
+    store.files.update(|f| {
+        f.remove(key);
+    });
+    let request = REQUESTS.with(|r| {
+        let mut r = r.borrow_mut();
+        r.iter().position(|(k, _)| *k == key).map(|at| r.remove(at).1)
+    });
+    if let Some(request) = request {
+        call(&request, "abort", &[]);
+    }
+}
+
+/// The paperclip and its file picker; nothing when the site takes no files.
+pub fn attach_button(store: Store) -> AnyView {
+    let input = NodeRef::<html::Input>::new();
+    let t = store.chat.with_untracked(|s| s.texts());
+    let view = move || {
+        let accept = store.chat.with(|s| s.attachments.as_ref().map(|l| l.types.join(",")))?;
+        Some(view! {
+            <input
+                type="file"
+                multiple
+                hidden
+                accept=accept
+                data-testid="file-input"
+                node_ref=input
+                on:change=move |ev| {
+                    let target = event_target::<web_sys::HtmlInputElement>(&ev);
+                    take(&get(&target, "files"));
+                    // The same file can be picked again after a removal.
+                    target.set_value("");
+                }
+            />
+            <button
+                type="button"
+                class="baton-attach"
+                data-testid="attach"
+                aria-label=t.attach
+                title=t.attach
+                on:click=move |_| {
+                    if let Some(input) = input.get_untracked() {
+                        input.click();
+                    }
+                }
+            >
+                {icons::paperclip()}
+            </button>
+        })
+    };
+    view.into_any()
+}
+
+/// The files waiting for the message: name, size, progress while uploading, and a remove
+/// button (which gives the focus back to `composer`); then the last refusal (an alert) and,
+/// for screen readers, the last file started or ready. The list is drawn again only when a
+/// file comes, goes or is ready, so progress does not take the focus off its remove button.
+pub fn staged_files(store: Store, composer: NodeRef<html::Textarea>) -> AnyView {
+    let (t, lang) = store.chat.with_untracked(|s| (s.texts(), s.lang));
+    let files = Memo::new(move |_| store.files.with(|f| f.staged.iter().map(Staged::outline).collect::<Vec<_>>()));
+    let item = move |(key, name, size, ready): (u32, String, u64, bool)| {
+        let percent = move || store.files.with(|f| f.percent(key)).to_string();
+        view! {
+            <li class="baton-staged__file" data-testid="staged-file" data-state=if ready { "ready" } else { "uploading" }>
+                <span class="baton-staged__name" dir="auto">{name.clone()}</span>
+                <span class="baton-staged__size">{size_text(size, lang)}</span>
+                {(!ready).then(|| view! {
+                    <progress class="baton-staged__bar" max="100" value=percent aria-label=fill(t.uploading, "name", &name)></progress>
+                })}
+                <button
+                    type="button"
+                    class="baton-staged__remove"
+                    data-testid="staged-remove"
+                    aria-label=fill(t.remove_file, "name", &name)
+                    on:click=move |_| {
+                        remove(store, key);
+                        if let Some(el) = composer.get_untracked() {
+                            let _ = el.focus();
+                        }
+                    }
+                >
+                    {icons::close()}
+                </button>
+            </li>
+        }
+    };
+    let refusal = move || {
+        let max = store.chat.with(|s| s.attachments.as_ref().map_or(0, |l| l.max_bytes));
+        store.files.with(|f| f.refusal_text(t, lang, max))
+    };
+    view! {
+        {move || {
+            let files = files.get();
+            (!files.is_empty()).then(|| view! {
+                <ul class="baton-staged" aria-label=t.files data-testid="staged">
+                    {files.into_iter().map(item).collect_view()}
+                </ul>
+            })
+        }}
+        {move || refusal().map(|text| view! {
+            <p class="baton-composer__error" role="alert" data-testid="file-error">{text}</p>
+        })}
+        <p class="baton-vh" role="status" data-testid="file-status">
+            {move || store.files.with(|f| f.news_text(t))}
+        </p>
+    }
+    .into_any()
+}
