@@ -22,7 +22,8 @@ const MAX_WIRE_BYTES: usize = 256 * 1024;
 /// Read buffer per socket, allocated as the socket opens and kept while it is open: a chat
 /// frame (a few hundred bytes) is read at once; a larger one passes in several reads.
 const READ_BUFFER_BYTES: usize = 512;
-/// How much the socket buffers before writing; every frame is flushed as it is sent anyway.
+/// How much the socket buffers before writing; a widget session flushes what it queued once
+/// per round of its loop (frames ready together leave in one write).
 pub(crate) const SOCKET_BUFFER_BYTES: usize = 4 * 1024;
 
 pub fn router() -> Router<AppState> {

@@ -12,7 +12,7 @@ use std::{
 
 use axum::extract::ws::{Message, WebSocket};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use futures_util::{stream::FuturesUnordered, StreamExt};
+use futures_util::{stream::FuturesUnordered, FutureExt, SinkExt, StreamExt};
 use governor::{clock::Clock, DefaultDirectRateLimiter, Quota, RateLimiter};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -51,6 +51,9 @@ const BURST: u32 = 20;
 const ACK_DRAIN: Duration = Duration::from_secs(2);
 /// Events replayed per store read.
 const REPLAY_PAGE: u32 = 500;
+/// Frames that are ready at once (acks, bus events) written together at most, beyond the one
+/// the session woke up for: a bound, so a busy conversation cannot hold its frames back.
+const COALESCE: usize = 16;
 
 /// A visitor input on its way through the conversation actor: the message's client id (if it
 /// is a message), the frame that confirms it once carried out (if any) and the outcome.
@@ -138,8 +141,16 @@ pub fn run(
 }
 
 impl Session {
+    /// Queues a frame in the socket's write buffer; [`Self::flush`] (or sending a close)
+    /// writes what is queued, so frames ready together (an `ack` and the event it confirms, an
+    /// answer) leave in one write instead of one system call each.
     async fn send(&mut self, frame: &ServerFrame) -> Result<(), SessionError> {
-        Ok(self.socket.send(codec::encode(frame)).await?)
+        Ok(self.socket.feed(codec::encode(frame)).await?)
+    }
+
+    /// Writes the frames queued by [`Self::send`].
+    async fn flush(&mut self) -> Result<(), SessionError> {
+        Ok(self.socket.flush().await?)
     }
 
     async fn send_error(
@@ -204,6 +215,8 @@ impl Session {
         );
         let shutdown = self.state.shutdown.token.clone();
         loop {
+            // What was sent (the catch-up, the last round's frames) leaves before waiting.
+            self.flush().await?;
             let next = tokio::select! {
                 () = shutdown.cancelled() => Next::Shutdown,
                 incoming = tokio::time::timeout(IDLE_TIMEOUT, self.socket.recv()) => match incoming {
@@ -216,6 +229,13 @@ impl Session {
             };
             if Box::pin(self.step(next, &mut live, &mut acks, &limiter)).await?.is_break() {
                 return Ok(());
+            }
+            // Acks and events that are ready too go into the same write.
+            for _ in 0..COALESCE {
+                let Some(next) = ready_now(&mut live, &mut acks) else { break };
+                if Box::pin(self.step(next, &mut live, &mut acks, &limiter)).await?.is_break() {
+                    return Ok(());
+                }
             }
         }
     }
@@ -521,6 +541,8 @@ impl Session {
     async fn hello(&mut self) -> Result<Option<Hello>, SessionError> {
         let deadline = tokio::time::Instant::now() + HELLO_TIMEOUT;
         loop {
+            // An error frame sent for the last frame leaves before waiting for the next.
+            self.flush().await?;
             let message = match tokio::time::timeout_at(deadline, self.socket.recv()).await {
                 Ok(Some(Ok(message))) => message,
                 Ok(None | Some(Err(_))) => return Ok(None),
@@ -649,6 +671,22 @@ pub(crate) async fn open_conversation(
     let token = URL_SAFE_NO_PAD.encode(bytes);
     let conversation = state.store.create_conversation(&site.key, &token_hash(&token)).await?;
     Ok((conversation, token, true))
+}
+
+/// An ack or a bus message that is ready without waiting, if there is one.
+fn ready_now(live: &mut Live, acks: &mut FuturesUnordered<AckFuture>) -> Option<Next> {
+    if !acks.is_empty() {
+        if let Some(Some((acked, result))) = acks.next().now_or_never() {
+            return Some(Next::Ack(acked, result));
+        }
+    }
+    match live.events.try_recv() {
+        Ok(message) => Some(Next::Bus(Ok(message))),
+        Err(broadcast::error::TryRecvError::Lagged(missed)) => {
+            Some(Next::Bus(Err(broadcast::error::RecvError::Lagged(missed))))
+        }
+        Err(broadcast::error::TryRecvError::Empty | broadcast::error::TryRecvError::Closed) => None,
+    }
 }
 
 /// What the session loop woke up for.
