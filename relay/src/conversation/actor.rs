@@ -24,7 +24,7 @@ use crate::{
     outbox::{Job, Outcome},
     pubsub::{BusMessage, INBOX},
     state::{Site, Sites},
-    store::{now_millis, Appended, Conversation, FollowUp, Handover},
+    store::{now_millis, Appended, Conversation, FollowUp, Handover, OnStored},
     summary::{summarize_off_workers, SummaryInput},
     templates::{wait_wording, Vars},
     triggers::Trigger,
@@ -409,22 +409,27 @@ impl Actor {
                     attachments,
                     ..Message::new(Author::visitor(), &text)
                 });
-                let appended = self.deps.store.append_visitor(&self.id, &body, &client_id, channel).await;
-                let appended = match appended {
-                    Ok(appended) => appended,
-                    Err(error) => {
-                        self.recent = None;
-                        if let Some(stored) = stored.take() {
-                            let _ = stored.send(Err(ConversationError::Store(error)));
-                        }
-                        return Ok(());
+                // The store's batcher answers the sender (the widget's `ack`) as soon as the
+                // message is committed, without a hop through this task.
+                let appended = match stored.take() {
+                    Some(reply) => {
+                        let on_stored: OnStored = Box::new(move |appended| {
+                            let _ = reply.send(match appended {
+                                Ok(appended) => Ok(Some(appended.seq())),
+                                Err(error) => Err(ConversationError::Failed(format!("storage failed: {error}"))),
+                            });
+                        });
+                        self.deps.store.append_visitor_then(&self.id, &body, &client_id, channel, on_stored).await
                     }
+                    None => self.deps.store.append_visitor(&self.id, &body, &client_id, channel).await,
+                };
+                let Ok(appended) = appended else {
+                    // The sender was told; the kept history is read again next time.
+                    self.recent = None;
+                    return Ok(());
                 };
                 let seq = match appended {
                     Appended::Duplicate { seq } => {
-                        if let Some(stored) = stored.take() {
-                            let _ = stored.send(Ok(Some(seq)));
-                        }
                         if !self.left_undone(seq).await? {
                             return Ok(());
                         }
@@ -432,9 +437,6 @@ impl Actor {
                     }
                     Appended::New(event) => {
                         let seq = event.seq;
-                        if let Some(stored) = stored.take() {
-                            let _ = stored.send(Ok(Some(seq)));
-                        }
                         self.publish(event);
                         seq
                     }

@@ -191,6 +191,11 @@ pub struct Backlog {
     pub webhook_oldest: Option<i64>,
 }
 
+/// Told of a visitor message's fate once the transaction holding it committed (or failed),
+/// before the caller of [`Store::append_visitor_then`] is answered: the widget's `ack` can
+/// leave then, without waiting for the caller's task to run.
+pub type OnStored = Box<dyn FnOnce(&Result<Appended>) + Send + Sync>;
+
 /// The outcome of appending an event.
 #[derive(Debug, Clone, PartialEq)]
 #[expect(clippy::large_enum_variant, reason = "a short-lived answer, moved once")]
@@ -199,6 +204,16 @@ pub enum Appended {
     New(Event),
     /// An event with the same client id was stored earlier as `seq`; nothing was written.
     Duplicate { seq: u64 },
+}
+
+impl Appended {
+    /// The sequence number of the event stored, or stored before.
+    pub fn seq(&self) -> u64 {
+        match self {
+            Appended::New(event) => event.seq,
+            Appended::Duplicate { seq } => *seq,
+        }
+    }
 }
 
 #[async_trait]
@@ -225,6 +240,20 @@ pub trait Store: Send + Sync + 'static {
         client_id: &str,
         channel: Channel,
     ) -> Result<Appended>;
+    /// [`Store::append_visitor`], telling `on_stored` the outcome as soon as it is known
+    /// (with the group commit, by the batcher itself, once the batch committed).
+    async fn append_visitor_then(
+        &self,
+        conversation_id: &str,
+        body: &EventBody,
+        client_id: &str,
+        channel: Channel,
+        on_stored: OnStored,
+    ) -> Result<Appended> {
+        let appended = self.append_visitor(conversation_id, body, client_id, channel).await;
+        on_stored(&appended);
+        appended
+    }
     /// The visitor message `seq`'s effects were carried out. Its mark is cleared in the group
     /// commit of the appends queued beside it (`batch`), once that is committed.
     async fn message_handled(&self, conversation_id: &str, seq: u64) -> Result<()>;

@@ -20,8 +20,8 @@ use super::{
     columns::TextColumn,
     now_millis,
     rows::{self, CONVERSATION_COLUMNS},
-    Appended, Backlog, Claim, Conversation, FollowUp, Handover, OutboxRow, PendingEvent, PendingMessage, PruneBefore,
-    Result, Store, StoreError,
+    Appended, Backlog, Claim, Conversation, FollowUp, Handover, OnStored, OutboxRow, PendingEvent, PendingMessage,
+    PruneBefore, Result, Store, StoreError,
 };
 use crate::connectors::ProviderKind;
 use crate::event::{Channel, Event, EventBody, Phase};
@@ -197,7 +197,7 @@ impl Store for SqliteStore {
     }
 
     async fn append(&self, conversation_id: &str, body: &EventBody, client_id: Option<&str>) -> Result<Appended> {
-        self.appender.append(conversation_id, body, client_id, None).await
+        self.appender.append(conversation_id, body, client_id, None, None).await
     }
 
     async fn append_visitor(
@@ -207,7 +207,18 @@ impl Store for SqliteStore {
         client_id: &str,
         channel: Channel,
     ) -> Result<Appended> {
-        self.appender.append(conversation_id, body, Some(client_id), Some(channel)).await
+        self.appender.append(conversation_id, body, Some(client_id), Some(channel), None).await
+    }
+
+    async fn append_visitor_then(
+        &self,
+        conversation_id: &str,
+        body: &EventBody,
+        client_id: &str,
+        channel: Channel,
+        on_stored: OnStored,
+    ) -> Result<Appended> {
+        self.appender.append(conversation_id, body, Some(client_id), Some(channel), Some(on_stored)).await
     }
 
     async fn message_handled(&self, conversation_id: &str, seq: u64) -> Result<()> {

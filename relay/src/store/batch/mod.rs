@@ -20,7 +20,7 @@ pub mod plan;
 use async_trait::async_trait;
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Appended, Result, StoreError};
+use super::{Appended, OnStored, Result, StoreError};
 use crate::event::{stored, Channel, Event, EventBody};
 
 /// Appends written in one transaction at most. Large enough that a commit is paid for a few
@@ -44,6 +44,8 @@ pub struct Append {
     pub pending: Option<Channel>,
     /// The body itself, handed back in [`Appended::New`].
     body: EventBody,
+    /// Told the outcome first, before `reply`.
+    on_stored: Option<OnStored>,
     reply: oneshot::Sender<Result<Appended>>,
 }
 
@@ -61,6 +63,7 @@ impl Append {
             client_id: client_id.map(str::to_owned),
             pending,
             body: body.clone(),
+            on_stored: None,
             reply,
         }
     }
@@ -118,15 +121,17 @@ impl Appender {
 
     /// Appends an event with the conversation's next sequence number, once its batch is
     /// committed. With a `client_id` already stored for the conversation, nothing is written.
+    /// `on_stored` is told the outcome by the batcher, before this call's task is woken.
     pub async fn append(
         &self,
         conversation_id: &str,
         body: &EventBody,
         client_id: Option<&str>,
         pending: Option<Channel>,
+        on_stored: Option<OnStored>,
     ) -> Result<Appended> {
         let (reply, answer) = oneshot::channel();
-        let append = Append::new(conversation_id, body, client_id, pending, reply);
+        let append = Append { on_stored, ..Append::new(conversation_id, body, client_id, pending, reply) };
         self.queue.send(Queued::Append(append)).await.map_err(|_| StoreError::WriterStopped)?;
         // The batcher answers every item it took; no answer means it stopped (its runtime is
         // shutting down) and the item's fate is unknown to this caller.
@@ -212,14 +217,18 @@ fn not_written(append: &Append) -> StoreError {
     StoreError::NotWritten(format!("the writer gave no outcome for an event of {}", append.conversation_id))
 }
 
-/// Tells the caller; one that stopped waiting is not an error (its event stays stored).
+/// Tells the caller (and first its `on_stored`); one that stopped waiting is not an error
+/// (its event stays stored).
 fn answer(append: Append, written: Result<Written>) {
-    let Append { conversation_id, body, reply, .. } = append;
+    let Append { conversation_id, body, on_stored, reply, .. } = append;
     let appended = written.and_then(|written| match written {
         Written::New { seq, at } => Ok(Appended::New(Event { seq, at, body })),
         Written::Duplicate { seq } => Ok(Appended::Duplicate { seq }),
         Written::NotFound => Err(StoreError::NotFound(conversation_id)),
     });
+    if let Some(on_stored) = on_stored {
+        on_stored(&appended);
+    }
     let _ = reply.send(appended);
 }
 
@@ -400,9 +409,9 @@ pub(super) mod tests {
         let (one, two, three) = (message("one"), message("two"), message("three"));
         // Queued together before the batcher runs: one write.
         let (first, mark, second) = tokio::join!(
-            appender.append("a", &one, Some("a1"), Some(Channel::Widget)),
+            appender.append("a", &one, Some("a1"), Some(Channel::Widget), None),
             appender.handled("b", 4),
-            appender.append("b", &two, Some("b1"), None),
+            appender.append("b", &two, Some("b1"), None, None),
         );
         assert!(matches!(first, Ok(Appended::New(Event { seq: 1, .. }))), "{first:?}");
         assert!(matches!(second, Ok(Appended::New(Event { seq: 1, .. }))), "{second:?}");
@@ -410,10 +419,36 @@ pub(super) mod tests {
         assert_eq!(*writes.lock().unwrap(), [(2, 1)]);
         // A mark the database refuses fails alone; the append beside it is stored.
         let (refused, stored) =
-            tokio::join!(appender.handled("poison", 1), appender.append("a", &three, Some("a2"), None));
+            tokio::join!(appender.handled("poison", 1), appender.append("a", &three, Some("a2"), None, None));
         assert!(matches!(refused, Err(StoreError::Database(_))), "{refused:?}");
         assert!(matches!(stored, Ok(Appended::New(Event { seq: 2, .. }))), "{stored:?}");
         assert_eq!(writes.lock().unwrap()[1..], [(1, 1), (0, 1), (1, 0)]);
+        drop(appender);
+        batcher.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn on_stored_is_told_the_outcome_before_the_caller_is_answered() {
+        let (queue, queued) = mpsc::channel(QUEUE);
+        let appender = Appender { queue };
+        let batcher = tokio::spawn(run(memory(&["a"]), queued));
+        let (told, heard) = oneshot::channel();
+        let on_stored: OnStored = Box::new(move |appended| {
+            let _ = told.send(appended.as_ref().map(Appended::seq).map_err(|e| e.to_string()));
+        });
+        let mut heard = std::pin::pin!(heard);
+        let appended = appender.append("a", &message("one"), Some("a1"), None, Some(on_stored)).await.unwrap();
+        // Already told when the caller hears.
+        assert_eq!(futures_util::FutureExt::now_or_never(heard.as_mut()), Some(Ok(Ok(1))));
+        assert_eq!(appended.seq(), 1);
+        // A failure is told too.
+        let (told, heard) = oneshot::channel();
+        let on_stored: OnStored = Box::new(move |appended| {
+            let _ = told.send(appended.as_ref().map(Appended::seq).map_err(|e| e.to_string()));
+        });
+        let refused = appender.append("gone", &message("two"), None, None, Some(on_stored)).await;
+        assert!(matches!(refused, Err(StoreError::NotFound(_))), "{refused:?}");
+        assert!(heard.await.unwrap().is_err_and(|e| e.contains("gone")));
         drop(appender);
         batcher.await.unwrap();
     }
@@ -423,7 +458,7 @@ pub(super) mod tests {
         let (queue, queued) = mpsc::channel(1);
         drop(queued);
         let appender = Appender { queue };
-        let refused = appender.append("a", &message("hi"), None, None).await;
+        let refused = appender.append("a", &message("hi"), None, None, None).await;
         assert!(matches!(refused, Err(StoreError::WriterStopped)), "{refused:?}");
     }
 }
