@@ -400,10 +400,7 @@ impl Actor {
                 // Forwarded to a helpdesk with each file's address for helpdesks.
                 let files = self.deps.attachments.file_links(&attachments);
                 // A message of files only is read by the bot and the triggers as their names.
-                let read_as = match text.trim().is_empty() {
-                    true => attachments.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", "),
-                    false => text.clone(),
-                };
+                let read_as = super::recent::read_as(&text, &attachments);
                 let body = EventBody::Message(Message {
                     client_id: Some(client_id.clone()),
                     attachments,
@@ -445,7 +442,7 @@ impl Actor {
                 self.last_visitor = Some((client_id.clone(), text.clone(), files));
                 // The turns before this message (the history already holds it, last).
                 let mut earlier = self.history().await.unwrap_or_default();
-                if earlier.last().is_some_and(|t| t.role == Role::Visitor && t.text == text) {
+                if earlier.last().is_some_and(|t| t.role == Role::Visitor && t.text == read_as) {
                     earlier.pop();
                 }
                 let (signals, verdict) =

@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 
 use crate::{
     bot::Turn,
-    event::{Action, Event, EventBody, Role},
+    event::{Action, Attachment, Event, EventBody, Role},
 };
 
 /// How many of the last events the bot and the summary see (system messages and other events
@@ -53,9 +53,18 @@ fn turn(event: &Event) -> Option<Turn> {
             let unanswered = m.author.role == Role::Bot
                 && m.source.is_none()
                 && m.quick_replies.iter().any(|q| q.action == Some(Action::RequestHandover));
-            Some(Turn { role: m.author.role, text: m.text.clone(), unanswered })
+            Some(Turn { role: m.author.role, text: read_as(&m.text, &m.attachments), unanswered })
         }
         _ => None,
+    }
+}
+
+/// A message as the bot, the triggers and the summary read it: its text, or for a message of
+/// files only their names (so a photo sent alone is not an empty question).
+pub fn read_as(text: &str, attachments: &[Attachment]) -> String {
+    match text.trim().is_empty() && !attachments.is_empty() {
+        true => attachments.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", "),
+        false => text.to_string(),
     }
 }
 
@@ -87,5 +96,22 @@ mod tests {
         // Events 11..=40 are kept; 20, 30 and 40 are not messages.
         assert_eq!(turns.len(), 27);
         assert_eq!((turns[0].text.as_str(), turns[26].text.as_str()), ("m11", "m39"));
+    }
+
+    #[test]
+    fn a_message_of_files_only_reads_as_their_names() {
+        let file =
+            |name: &str| Attachment { id: name.into(), name: name.into(), content_type: "image/png".into(), size: 3 };
+        let files = vec![file("broken.png"), file("receipt.png")];
+        let recent = Recent::new(vec![
+            event(
+                1,
+                EventBody::Message(Message { attachments: files.clone(), ..Message::new(Author::visitor(), " ") }),
+            ),
+            event(2, EventBody::Message(Message { attachments: files, ..Message::new(Author::visitor(), "See this") })),
+        ]);
+        let texts: Vec<String> = recent.turns().into_iter().map(|t| t.text).collect();
+        assert_eq!(texts, ["broken.png, receipt.png", "See this"]);
+        assert_eq!(read_as("", &[]), "");
     }
 }
