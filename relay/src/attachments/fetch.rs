@@ -3,15 +3,25 @@
 //! bytes, and its size limit), so the visitor gets them from the relay like any other file and
 //! never loads a page of the helpdesk's (or of whoever sent the address). A copy that cannot
 //! be made (the address fails, answers slowly, is too large or not an allowed type) is an
-//! [`FetchError`]; the caller then passes the address on as a link in the text.
+//! [`FetchError`]; the caller then passes the address on as a link in the text. An address
+//! on the relay's own network is never fetched (`super::internal`, unless `[attachments]
+//! allow_private_fetch`): [`FetchError::Internal`], and the caller drops the address.
 
 use std::time::Duration;
 
 use axum::body::Bytes;
 use reqwest::{redirect, StatusCode, Url};
 
-use super::{sniff::Refused, Attachments, UploadError};
-use crate::{config::SiteAttachments, connectors::RemoteFile, event::Attachment};
+use super::{
+    internal::{self, Internal, Reach},
+    sniff::Refused,
+    Attachments, UploadError,
+};
+use crate::{
+    config::{AttachmentsConfig, SiteAttachments},
+    connectors::RemoteFile,
+    event::Attachment,
+};
 
 /// Opening the connection alone may take this long (within the whole copy's time).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -23,6 +33,8 @@ const MAX_REDIRECTS: usize = 3;
 pub enum FetchError {
     #[error("not an http(s) address")]
     Address,
+    #[error("refused: {0}")]
+    Internal(Internal),
     #[error("the helpdesk answered {0}")]
     Status(StatusCode),
     #[error("cannot download: {0}")]
@@ -33,15 +45,43 @@ pub enum FetchError {
     Upload(#[from] UploadError),
 }
 
-/// The client files are fetched with: few redirects, a connect timeout; the whole copy is
-/// bounded by `[attachments] fetch_timeout` around it.
-pub(super) fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
-        .redirect(redirect::Policy::limited(MAX_REDIRECTS))
-        .user_agent(concat!("Baton/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .unwrap_or_default()
+/// The client files are fetched with and the addresses it may reach.
+#[derive(Clone)]
+pub(super) struct Fetcher {
+    client: reqwest::Client,
+    /// `None` with `allow_private_fetch`: any address.
+    reach: Option<Reach>,
+}
+
+impl Fetcher {
+    /// Few redirects, a connect timeout (the whole copy is bounded by `[attachments]
+    /// fetch_timeout` around it), and unless `allow_private_fetch` no internal address: not
+    /// resolved to, not written in the URL or in a redirect's, and no proxy (whose own address
+    /// would be the one checked).
+    pub(super) fn new(settings: &AttachmentsConfig) -> Self {
+        let reach = (!settings.allow_private_fetch).then(|| Reach::new(&settings.fetch_allowed_networks));
+        let redirects = reach.clone();
+        let policy = redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() > MAX_REDIRECTS {
+                return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
+            }
+            if !matches!(attempt.url().scheme(), "http" | "https") {
+                return attempt.error("redirected to an address that is not http(s)");
+            }
+            match redirects.as_ref().map(|reach| reach.check_url(attempt.url())) {
+                Some(Err(internal)) => attempt.error(internal),
+                _ => attempt.follow(),
+            }
+        });
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .redirect(policy)
+            .user_agent(concat!("Baton/", env!("CARGO_PKG_VERSION")));
+        if let Some(reach) = &reach {
+            builder = builder.dns_resolver(reach.resolver()).no_proxy();
+        }
+        Self { client: builder.build().unwrap_or_default(), reach }
+    }
 }
 
 impl Attachments {
@@ -58,6 +98,9 @@ impl Attachments {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(FetchError::Address);
         }
+        if let Some(reach) = &self.fetcher.reach {
+            reach.check_url(&url).map_err(FetchError::Internal)?;
+        }
         let limit = self.settings.fetch_timeout;
         let bytes = tokio::time::timeout(limit, self.download(url.clone(), rules.max_bytes))
             .await
@@ -68,8 +111,11 @@ impl Attachments {
 
     /// The body at `url`, refused once it exceeds `max` bytes (announced or received).
     async fn download(&self, url: Url, max: u64) -> Result<Bytes, FetchError> {
-        let transport = |e: reqwest::Error| FetchError::Transport(e.to_string());
-        let mut response = self.fetcher.get(url).send().await.map_err(transport)?;
+        let transport = |e: reqwest::Error| match internal::find(&e) {
+            Some(refused) => FetchError::Internal(refused.clone()),
+            None => FetchError::Transport(e.to_string()),
+        };
+        let mut response = self.fetcher.client.get(url).send().await.map_err(transport)?;
         if !response.status().is_success() {
             return Err(FetchError::Status(response.status()));
         }
@@ -93,18 +139,32 @@ fn name_from(url: &Url) -> String {
     url.path_segments().and_then(|mut s| s.next_back()).filter(|s| !s.is_empty()).unwrap_or("file").to_string()
 }
 
-/// `text` with a line per file that could not be copied, naming the helpdesk's address.
-pub fn with_failed(text: &str, failed: &[&RemoteFile]) -> String {
+/// `text` with a line per file that could not be copied, naming the helpdesk's address
+/// (`📎 name: address`), and a line per file `refused` for naming an internal address, without
+/// it (`📎 name`: the visitor learns a file was sent, and gets no address into the relay's
+/// network).
+pub fn with_failed(text: &str, failed: &[&RemoteFile], refused: &[&RemoteFile]) -> String {
     let mut out = text.trim().to_string();
-    for file in failed {
+    let lines = failed.iter().map(|f| (f, true)).chain(refused.iter().map(|f| (f, false)));
+    for (file, link) in lines {
         if !out.is_empty() {
             out.push('\n');
         }
         let name =
             file.name.clone().unwrap_or_else(|| Url::parse(&file.url).map(|u| name_from(&u)).unwrap_or_default());
-        out.push_str(&format!("📎 {name}: {}", file.url));
+        match link {
+            true => out.push_str(&format!("📎 {name}: {}", file.url)),
+            false => out.push_str(&format!("📎 {name}")),
+        }
     }
     out
+}
+
+impl FetchError {
+    /// Whether the address was refused as internal (then it is not passed on either).
+    pub fn is_internal(&self) -> bool {
+        matches!(self, Self::Internal(_))
+    }
 }
 
 #[cfg(test)]
@@ -116,7 +176,10 @@ mod tests {
         assert_eq!(name_from(&Url::parse("https://cdn.example.com/a/b/photo.png?x=1").unwrap()), "photo.png");
         assert_eq!(name_from(&Url::parse("https://cdn.example.com/").unwrap()), "file");
         let file = RemoteFile { url: "https://cdn.example.com/r.pdf".into(), name: None, content_type: None };
-        assert_eq!(with_failed("See", &[&file]), "See\n📎 r.pdf: https://cdn.example.com/r.pdf");
-        assert_eq!(with_failed("", &[&file]), "📎 r.pdf: https://cdn.example.com/r.pdf");
+        assert_eq!(with_failed("See", &[&file], &[]), "See\n📎 r.pdf: https://cdn.example.com/r.pdf");
+        assert_eq!(with_failed("", &[&file], &[]), "📎 r.pdf: https://cdn.example.com/r.pdf");
+        let inside =
+            RemoteFile { url: "http://169.254.169.254/latest/meta-data/".into(), name: None, content_type: None };
+        assert_eq!(with_failed("See", &[&file], &[&inside]), "See\n📎 r.pdf: https://cdn.example.com/r.pdf\n📎 file");
     }
 }

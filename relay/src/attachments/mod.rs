@@ -17,10 +17,13 @@
 //! (`crate::wire`). Retention deletes uploads never sent and those of deleted conversations.
 //! - [`fetch`]: agents' files from helpdesks are copied in with the same rules
 //!   ([`Attachments::copy_from`], bounded by `[attachments] fetch_timeout`); one that cannot be
-//!   is passed on as a link ([`with_failed`]).
+//!   is passed on as a link ([`with_failed`]); [`internal`]: never from the relay's own network
+//!   (loopback, private, link-local addresses, the cloud's metadata service) unless
+//!   `[attachments] allow_private_fetch`, checked on the addresses connected to.
 
 mod fetch;
 mod http;
+pub mod internal;
 mod links;
 mod s3;
 mod sniff;
@@ -60,7 +63,7 @@ pub struct Attachments {
     /// The relay's own address, for helpdesk links when no public address is set.
     bind: String,
     /// Downloads agents' files from helpdesks ([`Attachments::copy_from`]).
-    fetcher: reqwest::Client,
+    fetcher: fetch::Fetcher,
 }
 
 /// Why a message could not carry the attachments it names.
@@ -106,7 +109,7 @@ impl Attachments {
             settings: config.attachments.clone(),
             public_url: config.admin.public_url.as_ref().map(|u| u.trim_end_matches('/').to_string()),
             bind: format!("http://{}", config.bind),
-            fetcher: fetch::client(),
+            fetcher: fetch::Fetcher::new(&config.attachments),
         }
     }
 

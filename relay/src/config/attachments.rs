@@ -79,6 +79,15 @@ pub struct AttachmentsConfig {
     /// byte); a file not copied by then reaches the visitor as a link to the helpdesk's address.
     #[serde(with = "humantime_serde")]
     pub fetch_timeout: Duration,
+    /// Whether agents' files may be fetched from internal addresses (loopback, private,
+    /// link-local networks, the cloud's metadata service: `crate::attachments::internal`).
+    /// Off by default: a helpdesk's webhook (or whoever forged one) names the address, and
+    /// must not make the relay reach its own network. On only for a helpdesk on the relay's
+    /// own network, or a test's simulator.
+    pub allow_private_fetch: bool,
+    /// Internal networks agents' files may come from even with `allow_private_fetch` off
+    /// (`["10.20.0.0/16"]`: a self-hosted helpdesk's file server).
+    pub fetch_allowed_networks: Vec<ipnet::IpNet>,
 }
 
 impl Default for AttachmentsConfig {
@@ -91,6 +100,8 @@ impl Default for AttachmentsConfig {
             helpdesk_link_ttl: Duration::from_secs(30 * 24 * 3600),
             unsent: Duration::from_secs(24 * 3600),
             fetch_timeout: Duration::from_secs(20),
+            allow_private_fetch: false,
+            fetch_allowed_networks: Vec::new(),
         }
     }
 }

@@ -103,7 +103,8 @@ pub async fn deliver(
 
 /// The agent's `files` copied into Baton's storage for `conversation` (all at once, each
 /// within `[attachments] fetch_timeout`), and `text` with a link line for each that could not
-/// be (the helpdesk's address, so nothing the agent sent is lost).
+/// be (the helpdesk's address, so nothing the agent sent is lost), or only its name for one
+/// whose address is internal (`attachments::internal`: not fetched, not passed on).
 async fn copy_files(
     state: &AppState,
     conversation: &Conversation,
@@ -114,17 +115,21 @@ async fn copy_files(
         return (text, vec![]);
     }
     let Some(site) = state.sites.get(&conversation.site) else {
-        return (with_failed(&text, &files.iter().collect::<Vec<_>>()), vec![]);
+        return (with_failed(&text, &files.iter().collect::<Vec<_>>(), &[]), vec![]);
     };
     let (key, rules) = (&site.key, &site.config.attachments);
     let copies = files
         .iter()
         .take(shared::MAX_ATTACHMENTS)
         .map(|file| async move { (file, state.attachments.copy_from(key, &conversation.id, rules, file).await) });
-    let (mut copied, mut failed) = (Vec::new(), Vec::new());
+    let (mut copied, mut failed, mut refused) = (Vec::new(), Vec::new(), Vec::new());
     for (file, copy) in join_all(copies).await {
         match copy {
             Ok(attachment) => copied.push(attachment),
+            Err(error) if error.is_internal() => {
+                tracing::warn!(conversation = %conversation.id, url = %file.url, %error, "agent's file at an internal address not fetched, its address dropped");
+                refused.push(file);
+            }
             Err(error) => {
                 tracing::warn!(conversation = %conversation.id, url = %file.url, %error, "agent's file passed on as a link");
                 failed.push(file);
@@ -132,7 +137,7 @@ async fn copy_files(
         }
     }
     failed.extend(files.iter().skip(shared::MAX_ATTACHMENTS));
-    (with_failed(&text, &failed), copied)
+    (with_failed(&text, &failed, &refused), copied)
 }
 
 /// Delivers `event` to `conversation` (found by the helpdesk's id for the site whose webhook
