@@ -12,7 +12,8 @@
 #   BENCH_IDLE_SOCKETS=50000 BENCH_RATE=1000 BENCH_SECONDS=10 scripts/bench.sh
 # One row alone: BENCH_ONLY=idle (idle sockets, Baton and Node), BENCH_ONLY=chat (Baton's visitor
 # message -> ack / bot answer at BENCH_RATE), BENCH_ONLY=store (stored messages per second,
-# SQLite and PostgreSQL).
+# SQLite and PostgreSQL), BENCH_ONLY=agent (Baton's agent -> visitor, one relay), BENCH_ONLY=scaled
+# (the three-relay rows: PostgreSQL + Redis).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

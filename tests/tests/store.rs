@@ -575,21 +575,31 @@ async fn a_lease_has_one_holder_until_released_or_expired(db: TestDb) {
     assert_eq!(store.acquire_lease("c", "b/1", "b", 60_000).await.unwrap(), held_by("a/1", "a"));
     assert_eq!(store.acquire_lease("other", "b/1", "b", 60_000).await.unwrap(), LeaseOutcome::Acquired);
 
-    assert_eq!(store.renew_lease("c", "a/1", 60_000).await.unwrap(), Renewal::Kept { release_requested: false });
+    let renew = |leases: &[(&str, &str)]| {
+        let leases: Vec<(String, String)> = leases.iter().map(|(c, h)| ((*c).into(), (*h).into())).collect();
+        let store = &store;
+        async move {
+            let pairs: Vec<(&str, &str)> = leases.iter().map(|(c, h)| (c.as_str(), h.as_str())).collect();
+            store.renew_leases(&pairs, 60_000).await.unwrap()
+        }
+    };
+    let kept = |release_requested| Renewal::Kept { release_requested };
+    assert_eq!(renew(&[("c", "a/1"), ("other", "b/1")]).await, [kept(false), kept(false)]);
     store.request_release("c", "a/1").await.unwrap();
-    assert_eq!(store.renew_lease("c", "a/1", 60_000).await.unwrap(), Renewal::Kept { release_requested: true });
+    assert_eq!(renew(&[("other", "b/1"), ("c", "a/1")]).await, [kept(false), kept(true)], "in the order given");
     store.release_lease("c", "b/1").await.unwrap();
     assert_eq!(store.acquire_lease("c", "b/1", "b", 60_000).await.unwrap(), held_by("a/1", "a"), "not b's to release");
     store.release_lease("c", "a/1").await.unwrap();
     assert_eq!(store.acquire_lease("c", "b/1", "b", 1).await.unwrap(), LeaseOutcome::Acquired);
-    assert_eq!(store.renew_lease("c", "a/1", 60_000).await.unwrap(), Renewal::Lost);
+    assert_eq!(renew(&[("c", "a/1"), ("other", "b/1")]).await, [Renewal::Lost, kept(false)], "a/1's is gone");
+    assert_eq!(renew(&[]).await, Vec::<Renewal>::new());
 
     // b stops renewing: once its lease expired, a takes it (with no release asked), and b
     // learns it lost it.
     tokio::time::sleep(Duration::from_millis(5)).await;
     assert_eq!(store.acquire_lease("c", "a/2", "a", 60_000).await.unwrap(), LeaseOutcome::Acquired);
-    assert_eq!(store.renew_lease("c", "b/1", 60_000).await.unwrap(), Renewal::Lost);
-    assert_eq!(store.renew_lease("c", "a/2", 60_000).await.unwrap(), Renewal::Kept { release_requested: false });
+    assert_eq!(renew(&[("c", "b/1")]).await, [Renewal::Lost]);
+    assert_eq!(renew(&[("c", "a/2")]).await, [kept(false)]);
 }
 
 async fn two_relays_racing_for_a_lease_have_one_winner(db: TestDb) {

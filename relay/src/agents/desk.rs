@@ -146,9 +146,21 @@ pub async fn message(state: &AppState, id: &str, text: &str, attachments: &[Stri
 /// Carries out an agent's action on a conversation of their sites; returns the stored `seq`
 /// of a message.
 pub async fn act(state: &AppState, agent: &SignedIn, id: &str, action: AgentAction) -> Result<Option<u64>, DeskError> {
+    dispatch(state, agent, id, action).await?.await
+}
+
+/// Hands an agent's action to the conversation's actor, after the ones handed before it (a
+/// conversation's actor carries out its commands in order), and returns the wait for its
+/// outcome: a caller with more to do need not wait for this action's durable write first.
+pub async fn dispatch(
+    state: &AppState,
+    agent: &SignedIn,
+    id: &str,
+    action: AgentAction,
+) -> Result<impl std::future::Future<Output = Result<Option<u64>, DeskError>> + Send + 'static, DeskError> {
     let conversation = visible(state, agent, id).await?;
     let (reply, answer) = oneshot::channel();
     let command = Command::Agent { agent: agent.agent.clone(), action, reply };
     state.conversations.send(id, &conversation.site, command).await?;
-    Ok(answer.await.unwrap_or(Err(ConversationError::Closed))?)
+    Ok(async move { Ok(answer.await.unwrap_or(Err(ConversationError::Closed))?) })
 }

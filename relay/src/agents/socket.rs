@@ -18,7 +18,7 @@ use axum::{
     Router,
 };
 use axum_extra::extract::cookie::CookieJar;
-use futures_util::StreamExt;
+use futures_util::{future::BoxFuture, stream::FuturesUnordered, StreamExt};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio_stream::{wrappers::BroadcastStream, StreamMap};
@@ -143,7 +143,12 @@ enum SessionError {
     Desk(#[from] DeskError),
 }
 
+/// The answers to actions handed to conversations' actors, sent as each comes (`None`: an
+/// action answered with nothing, typing).
+type Answers = FuturesUnordered<BoxFuture<'static, Option<Value>>>;
+
 async fn serve(socket: &mut WebSocket, state: &AppState, agent: &SignedIn) -> Result<(), SessionError> {
+    let mut answers = Answers::new();
     let mut inbox = BroadcastStream::new(state.bus.subscribe(INBOX));
     let mut watched: StreamMap<String, BroadcastStream<BusMessage>> = StreamMap::new();
     let conversations = desk::list(state, agent, INBOX_PHASES).await?;
@@ -160,6 +165,13 @@ async fn serve(socket: &mut WebSocket, state: &AppState, agent: &SignedIn) -> Re
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => {
+                // The actors carry out what they were handed before they stop: their answers go
+                // out first.
+                while let Some(answer) = answers.next().await {
+                    if let Some(answer) = answer {
+                        socket.send(text(answer)).await?;
+                    }
+                }
                 socket.send(Message::Close(Some(axum::extract::ws::CloseFrame { code: 1001, reason: "relay restarting".into() }))).await?;
                 return Ok(());
             }
@@ -177,9 +189,14 @@ async fn serve(socket: &mut WebSocket, state: &AppState, agent: &SignedIn) -> Re
                         continue;
                     }
                 };
-                let reply = handle(state, agent, frame, &mut watched).await;
+                let reply = handle(state, agent, frame, &mut watched, &mut answers).await;
                 for value in reply {
                     socket.send(text(value)).await?;
+                }
+            }
+            Some(answer) = answers.next(), if !answers.is_empty() => {
+                if let Some(answer) = answer {
+                    socket.send(text(answer)).await?;
                 }
             }
             Some(changed) = inbox.next() => {
@@ -227,12 +244,15 @@ async fn serve(socket: &mut WebSocket, state: &AppState, agent: &SignedIn) -> Re
     }
 }
 
-/// Carries out one frame; returns the frames to answer with.
+/// Carries out one frame; returns the frames to answer with now. An action for a conversation
+/// is handed to its actor (in the order the frames came) and its answer joins `answers`: the
+/// next frame is read without waiting for this one's durable write.
 async fn handle(
     state: &AppState,
     agent: &SignedIn,
     frame: AgentFrame,
     watched: &mut StreamMap<String, BroadcastStream<BusMessage>>,
+    answers: &mut Answers,
 ) -> Vec<Value> {
     let (id, action) = match frame {
         AgentFrame::Ping => return vec![json!({"type": "pong"})],
@@ -280,9 +300,19 @@ async fn handle(
         AgentAction::Typing { .. } => "typing",
         AgentAction::Message { .. } => "send",
     };
-    match desk::act(state, agent, &id, action).await {
-        Ok(seq) if name != "typing" => vec![json!({"type": "ok", "action": name, "conversation_id": id, "seq": seq})],
-        Ok(_) => vec![],
+    match desk::dispatch(state, agent, &id, action).await {
+        Ok(outcome) => {
+            answers.push(Box::pin(async move {
+                match outcome.await {
+                    Ok(seq) if name != "typing" => {
+                        Some(json!({"type": "ok", "action": name, "conversation_id": id, "seq": seq}))
+                    }
+                    Ok(_) => None,
+                    Err(error) => Some(error_frame(&id, &error)),
+                }
+            }));
+            vec![]
+        }
         Err(error) => vec![error_frame(&id, &error)],
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! Each relay keeps the in-process broadcast per topic ([`Topics`]) that its sessions read, and
 //! two Redis connections: one publishing (a task fed by a bounded queue, so `publish` never
-//! waits), one subscribed to the topics this relay has subscribers for, plus a control channel.
+//! waits, sending what was queued meanwhile as one pipeline), one subscribed to the topics this relay has subscribers for, plus a control channel.
 //! A relay delivers its own messages locally at once and skips them when Redis echoes them.
 //!
 //! Redis pub/sub delivers at most once, so every way a message can be lost ends in a
@@ -26,7 +26,6 @@ use std::{
 };
 
 use futures_util::StreamExt;
-use redis::AsyncCommands;
 use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::{CancellationToken, DropGuard};
 
@@ -35,6 +34,8 @@ use super::{envelope, local::Topics, BusMessage, Driver};
 /// Messages waiting for the publishing connection. When Redis is slow or down the queue fills
 /// and further messages are dropped (and a resync follows): `publish` never blocks an actor.
 const PUBLISH_QUEUE: usize = 8192;
+/// Queued messages sent in one pipeline at most.
+const PUBLISH_BATCH: usize = 256;
 /// A publish or subscribe that takes longer counts as a lost connection.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
 /// Reconnection backoff, doubling from the first to the last.
@@ -146,6 +147,7 @@ fn backoff(delay: Duration) -> Duration {
 async fn publish_loop(client: redis::Client, shared: Arc<Shared>, mut queue: mpsc::Receiver<(String, Vec<u8>)>) {
     let control = shared.channel(CONTROL);
     let mut delay = RECONNECT_FIRST;
+    let mut batch = Vec::with_capacity(PUBLISH_BATCH);
     loop {
         let connection = tokio::time::timeout(COMMAND_TIMEOUT, client.get_multiplexed_async_connection()).await;
         let mut connection = match connection {
@@ -166,14 +168,18 @@ async fn publish_loop(client: redis::Client, shared: Arc<Shared>, mut queue: mps
         loop {
             if shared.lost.swap(false, Ordering::Relaxed) {
                 let resync = envelope::encode(&shared.settings.node, BusMessage::Resync);
-                if !publish(&mut connection, &control, resync).await {
+                if !publish_all(&mut connection, &[(control.clone(), resync)]).await {
                     shared.lost.store(true, Ordering::Relaxed);
                     break;
                 }
                 tracing::info!("bus: publishing again; asked every relay to catch up from the store");
             }
-            let Some((channel, payload)) = queue.recv().await else { return };
-            if !publish(&mut connection, &channel, payload).await {
+            if queue.recv_many(&mut batch, PUBLISH_BATCH).await == 0 {
+                return;
+            }
+            let sent = publish_all(&mut connection, &batch).await;
+            batch.clear();
+            if !sent {
                 shared.lost.store(true, Ordering::Relaxed);
                 break;
             }
@@ -181,10 +187,16 @@ async fn publish_loop(client: redis::Client, shared: Arc<Shared>, mut queue: mps
     }
 }
 
-/// One PUBLISH; false if the connection failed.
-async fn publish(connection: &mut redis::aio::MultiplexedConnection, channel: &str, payload: Vec<u8>) -> bool {
-    match tokio::time::timeout(COMMAND_TIMEOUT, connection.publish::<_, _, i64>(channel, payload)).await {
-        Ok(Ok(_)) => true,
+/// The messages queued meanwhile, in order, as one pipeline: one write and one round trip for
+/// all of them (awaiting each PUBLISH in turn made a relay's publishing rate one message per
+/// round trip to Redis). False if the connection failed.
+async fn publish_all(connection: &mut redis::aio::MultiplexedConnection, batch: &[(String, Vec<u8>)]) -> bool {
+    let mut pipe = redis::pipe();
+    for (channel, payload) in batch {
+        pipe.publish(channel, payload).ignore();
+    }
+    match tokio::time::timeout(COMMAND_TIMEOUT, pipe.query_async::<()>(connection)).await {
+        Ok(Ok(())) => true,
         Ok(Err(error)) => {
             tracing::warn!(%error, "bus: publishing to Redis failed");
             false

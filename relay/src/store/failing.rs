@@ -110,7 +110,7 @@ delegate! {
     fn prune_webhook_events(&self, before: i64, limit: u32) -> u32;
     fn prune_outbox(&self, before: i64, limit: u32) -> u32;
     fn acquire_lease(&self, conversation_id: &str, holder: &str, node: &str, ttl_ms: i64) -> super::LeaseOutcome;
-    fn renew_lease(&self, conversation_id: &str, holder: &str, ttl_ms: i64) -> super::Renewal;
+    fn renew_leases(&self, leases: &[(&str, &str)], ttl_ms: i64) -> Vec<super::Renewal>;
     fn request_release(&self, conversation_id: &str, holder: &str) -> ();
     fn release_lease(&self, conversation_id: &str, holder: &str) -> ();
 }

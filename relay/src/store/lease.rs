@@ -10,7 +10,7 @@ pub enum LeaseOutcome {
     Held { holder: String, node: String },
 }
 
-/// What [`super::Store::renew_lease`] found.
+/// What [`super::Store::renew_leases`] found of one lease.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Renewal {
     /// Still the caller's; another relay asked for it if `release_requested`.
@@ -26,4 +26,18 @@ impl LeaseOutcome {
         let (holder, node) = current.unwrap_or_default();
         LeaseOutcome::Held { holder, node }
     }
+}
+
+/// The renewals of `leases` in their order, from the `(conversation, holder, release
+/// requested)` rows a renewing statement returned (the leases still held).
+pub(super) fn renewals(leases: &[(&str, &str)], kept: Vec<(String, String, bool)>) -> Vec<Renewal> {
+    let kept: std::collections::HashMap<(String, String), bool> =
+        kept.into_iter().map(|(conversation, holder, requested)| ((conversation, holder), requested)).collect();
+    leases
+        .iter()
+        .map(|(conversation, holder)| {
+            kept.get(&((*conversation).to_owned(), (*holder).to_owned()))
+                .map_or(Renewal::Lost, |&release_requested| Renewal::Kept { release_requested })
+        })
+        .collect()
 }

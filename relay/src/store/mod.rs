@@ -369,8 +369,10 @@ pub trait Store: Send + Sync + 'static {
     /// now, if nobody holds it, its holder let it expire, or `holder` has it already.
     async fn acquire_lease(&self, conversation_id: &str, holder: &str, node: &str, ttl_ms: i64)
         -> Result<LeaseOutcome>;
-    /// Extends `holder`'s lease to `ttl` from now, if it still has it.
-    async fn renew_lease(&self, conversation_id: &str, holder: &str, ttl_ms: i64) -> Result<Renewal>;
+    /// Extends each `(conversation, holder)` lease to `ttl` from now where that holder still
+    /// has it, in one statement (a relay renews all its leases at once): one [`Renewal`] per
+    /// lease, in the order given.
+    async fn renew_leases(&self, leases: &[(&str, &str)], ttl_ms: i64) -> Result<Vec<Renewal>>;
     /// Asks `holder` to give the lease up (it learns so when it renews).
     async fn request_release(&self, conversation_id: &str, holder: &str) -> Result<()>;
     /// Gives `holder`'s lease up (nothing if it no longer has it).

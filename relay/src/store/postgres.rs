@@ -617,8 +617,8 @@ impl Store for PostgresStore {
         lease::acquire(&self.pool, conversation_id, holder, node, ttl_ms).await
     }
 
-    async fn renew_lease(&self, conversation_id: &str, holder: &str, ttl_ms: i64) -> Result<super::Renewal> {
-        lease::renew(&self.pool, conversation_id, holder, ttl_ms).await
+    async fn renew_leases(&self, leases: &[(&str, &str)], ttl_ms: i64) -> Result<Vec<super::Renewal>> {
+        lease::renew(&self.pool, leases, ttl_ms).await
     }
 
     async fn request_release(&self, conversation_id: &str, holder: &str) -> Result<()> {

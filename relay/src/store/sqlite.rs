@@ -1,6 +1,7 @@
 //! The SQLite backend: one file, WAL mode, migrations embedded from `migrations/sqlite`.
 
 mod append;
+mod checkpoint;
 mod claim;
 mod lease;
 mod prune;
@@ -38,6 +39,8 @@ pub struct SqliteStore {
     /// The one writer connection.
     pub(super) writer: SqlitePool,
     appender: Appender,
+    /// Stops the WAL checkpoints ([`checkpoint`]) with the store.
+    _checkpoints: tokio_util::sync::DropGuard,
 }
 
 /// Read connections. Each has its own worker thread in sqlx; reads are short (by key), so a
@@ -93,10 +96,15 @@ impl SqliteStore {
             .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
-        let writer =
-            SqlitePoolOptions::new().max_connections(1).test_before_acquire(false).connect_with(options).await?;
+        // Checkpoints run beside the writer, not inside its commits ([`checkpoint`]).
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .test_before_acquire(false)
+            .connect_with(options.pragma("wal_autocheckpoint", "0"))
+            .await?;
         let appender = Appender::start(append::EventWriter { writer: writer.clone() });
-        Ok(Self { pool, writer, appender })
+        let checkpoints = checkpoint::start(pool.clone());
+        Ok(Self { pool, writer, appender, _checkpoints: checkpoints })
     }
 
     /// Gives a webhook event up: it will not be tried again (its claim ends).
@@ -618,8 +626,8 @@ impl Store for SqliteStore {
         lease::acquire(&self.writer, conversation_id, holder, node, ttl_ms).await
     }
 
-    async fn renew_lease(&self, conversation_id: &str, holder: &str, ttl_ms: i64) -> Result<super::Renewal> {
-        lease::renew(&self.writer, conversation_id, holder, ttl_ms).await
+    async fn renew_leases(&self, leases: &[(&str, &str)], ttl_ms: i64) -> Result<Vec<super::Renewal>> {
+        lease::renew(&self.writer, leases, ttl_ms).await
     }
 
     async fn request_release(&self, conversation_id: &str, holder: &str) -> Result<()> {

@@ -5,7 +5,7 @@
 
 use sqlx::PgPool;
 
-use super::super::{LeaseOutcome, Renewal, Result};
+use super::super::{lease::renewals, LeaseOutcome, Renewal, Result};
 
 /// The database's clock in milliseconds since the Unix epoch (`clock_timestamp`: the time of
 /// the statement, not of its transaction's start).
@@ -44,17 +44,24 @@ pub(super) async fn acquire(
     Ok(LeaseOutcome::held_by(current))
 }
 
-pub(super) async fn renew(pool: &PgPool, conversation_id: &str, holder: &str, ttl_ms: i64) -> Result<Renewal> {
-    let requested: Option<bool> = sqlx::query_scalar(&format!(
-        "UPDATE conversation_leases SET expires_at = {NOW_MS} + $1 WHERE conversation_id = $2 AND holder = $3 \
-         RETURNING release_requested"
+/// Every lease of `leases` its holder still has, extended in one statement.
+pub(super) async fn renew(pool: &PgPool, leases: &[(&str, &str)], ttl_ms: i64) -> Result<Vec<Renewal>> {
+    if leases.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (conversations, holders): (Vec<&str>, Vec<&str>) = leases.iter().copied().unzip();
+    let kept: Vec<(String, String, bool)> = sqlx::query_as(&format!(
+        "UPDATE conversation_leases l SET expires_at = {NOW_MS} + $3 \
+         FROM unnest($1::text[], $2::text[]) AS r(conversation_id, holder) \
+         WHERE l.conversation_id = r.conversation_id AND l.holder = r.holder \
+         RETURNING l.conversation_id, l.holder, l.release_requested"
     ))
+    .bind(conversations)
+    .bind(holders)
     .bind(ttl_ms)
-    .bind(conversation_id)
-    .bind(holder)
-    .fetch_optional(pool)
+    .fetch_all(pool)
     .await?;
-    Ok(requested.map_or(Renewal::Lost, |release_requested| Renewal::Kept { release_requested }))
+    Ok(renewals(leases, kept))
 }
 
 pub(super) async fn request_release(pool: &PgPool, conversation_id: &str, holder: &str) -> Result<()> {

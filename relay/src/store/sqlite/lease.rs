@@ -2,7 +2,7 @@
 
 use sqlx::SqlitePool;
 
-use super::super::{now_millis, LeaseOutcome, Renewal, Result};
+use super::super::{lease::renewals, now_millis, LeaseOutcome, Renewal, Result, StoreError};
 
 pub(super) async fn acquire(
     pool: &SqlitePool,
@@ -37,17 +37,24 @@ pub(super) async fn acquire(
     Ok(LeaseOutcome::held_by(current))
 }
 
-pub(super) async fn renew(pool: &SqlitePool, conversation_id: &str, holder: &str, ttl_ms: i64) -> Result<Renewal> {
-    let requested: Option<bool> = sqlx::query_scalar(
-        "UPDATE conversation_leases SET expires_at = ? WHERE conversation_id = ? AND holder = ? \
-         RETURNING release_requested != 0",
+/// Every lease of `leases` its holder still has, extended in one statement (the pairs as one
+/// JSON array, read with `json_each`).
+pub(super) async fn renew(pool: &SqlitePool, leases: &[(&str, &str)], ttl_ms: i64) -> Result<Vec<Renewal>> {
+    if leases.is_empty() {
+        return Ok(Vec::new());
+    }
+    let pairs =
+        serde_json::to_string(leases).map_err(|e| StoreError::Corrupt(format!("leases could not be encoded: {e}")))?;
+    let kept: Vec<(String, String, bool)> = sqlx::query_as(
+        "UPDATE conversation_leases SET expires_at = ? FROM json_each(?) r \
+         WHERE conversation_leases.conversation_id = r.value ->> 0 AND conversation_leases.holder = r.value ->> 1 \
+         RETURNING conversation_leases.conversation_id, conversation_leases.holder, release_requested != 0",
     )
     .bind(now_millis() + ttl_ms)
-    .bind(conversation_id)
-    .bind(holder)
-    .fetch_optional(pool)
+    .bind(pairs)
+    .fetch_all(pool)
     .await?;
-    Ok(requested.map_or(Renewal::Lost, |release_requested| Renewal::Kept { release_requested }))
+    Ok(renewals(leases, kept))
 }
 
 pub(super) async fn request_release(pool: &SqlitePool, conversation_id: &str, holder: &str) -> Result<()> {

@@ -94,6 +94,8 @@ async fn main() -> anyhow::Result<()> {
         Ok("idle") => return idle_only(sockets).await,
         Ok("chat") => return chat_only(rate, seconds).await,
         Ok("store") => return store_only(seconds).await,
+        Ok("agent") => return agent_only(seconds).await,
+        Ok("scaled") => return scaled_only(rate, seconds).await,
         _ => {}
     }
     let baton = Target::baton().await?;
@@ -279,6 +281,50 @@ async fn store_only(seconds: Duration) -> anyhow::Result<()> {
             Err(error) => println!("durably stored messages per second ({backend}): not measured: {error:#}"),
         }
     }
+    Ok(())
+}
+
+/// `BENCH_ONLY=agent`: Baton's agent → visitor row alone (one relay).
+async fn agent_only(seconds: Duration) -> anyhow::Result<()> {
+    let baton = Target::baton().await?;
+    let run = agent::run(Kind::Baton, baton.addr, baton.addr, AGENT_RATE, seconds).await?;
+    let ms = |p| run.latencies.ms(p).map_or("-".into(), |ms| format!("{ms:.2}"));
+    println!(
+        "Baton agent message → visitor socket at {AGENT_RATE:.0} msg/s: p50 {} ms, p99 {} ms, p99.9 {} ms; {}",
+        ms(0.50),
+        ms(0.99),
+        ms(0.999),
+        run.summary()
+    );
+    Ok(())
+}
+
+/// `BENCH_ONLY=scaled`: the three-relay rows alone (PostgreSQL + Redis), as the full run
+/// measures them.
+async fn scaled_only(rate: f64, seconds: Duration) -> anyhow::Result<()> {
+    let redis_url = std::env::var("BENCH_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let cluster = targets::Cluster::start(baton_tests::TestDb::postgres().await, "PostgreSQL", &redis_url).await?;
+    let s = measure_cluster(&cluster, rate, seconds).await;
+    drop(cluster);
+    let ms = |l: &stats::Latencies, p| l.ms(p).map_or("-".into(), |ms| format!("{ms:.2}"));
+    let line = |what: &str, l: &stats::Latencies| {
+        println!(
+            "3 relays, {} + Redis: {what}: p50 {} ms, p99 {} ms, p99.9 {} ms",
+            s.backend,
+            ms(l, 0.50),
+            ms(l, 0.99),
+            ms(l, 0.999)
+        )
+    };
+    line(&format!("visitor message → `ack` at {rate:.0} msg/s"), &s.chat.acks);
+    line(&format!("visitor message → bot answer at {rate:.0} msg/s"), &s.chat.answers);
+    match &s.agent {
+        Ok(agent) => line("agent at B → visitor at A", &agent.latencies),
+        Err(error) => println!("3 relays: agent row failed: {error:#}"),
+    }
+    line("webhook at C → 200", &s.webhooks.latencies);
+    let agent = s.agent.as_ref().map_or_else(|e| format!("failed: {e:#}"), agent::AgentRun::summary);
+    println!("3 relays ({}): {}; agent: {agent}; {}", s.backend, s.chat.summary(), s.webhooks.summary());
     Ok(())
 }
 
