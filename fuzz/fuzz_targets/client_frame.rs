@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use relay::fuzzing::{decode_widget_message, DecodeError, Incoming, Message};
-use shared::MAX_FRAME_BYTES;
+use relay::shared::MAX_FRAME_BYTES;
 
 fuzz_target!(|data: &[u8]| {
     let message = match std::str::from_utf8(data) {

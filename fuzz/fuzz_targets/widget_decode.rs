@@ -8,7 +8,7 @@
 //! The widget is a wasm binary crate, so its decoder file is compiled here as a module: the
 //! exact source the widget ships, with its JSON reader (`widget/src/json.rs`, which parses with
 //! `serde_json` natively; in the browser `JSON.parse` parses and the same reader walks the
-//! result) and the same dependencies (`shared`, `serde`).
+//! result) and the same dependencies (`shared`, through the relay's re-export, and `serde`).
 #![no_main]
 
 #[path = "../../widget/src/ws/decode.rs"]
@@ -19,7 +19,7 @@ mod decode;
 mod json;
 
 use libfuzzer_sys::fuzz_target;
-use shared::ServerFrame;
+use relay::shared::{self, ServerFrame};
 
 fuzz_target!(|text: &str| {
     let _ = decode::decode(text);

@@ -37,6 +37,9 @@
 //!   delivered outbox rows in the background.
 //! - `fuzzing` (feature `fuzzing` only): the input-facing entry points `fuzz/` drives.
 
+/// The wire types (the `shared` crate), re-exported so `fuzz/` reaches them through the relay.
+pub use shared;
+
 pub mod admin;
 pub mod agents;
 pub mod attachments;

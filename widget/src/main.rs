@@ -10,6 +10,11 @@
 // Natively only the pure modules are built (for the tests); the UI that uses the rest is wasm-only.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code, unused_imports))]
 
+// The wire types as `crate::shared` too: `ws/decode.rs` names them so, and `fuzz/`, which
+// compiles that file as a module, supplies them the same way through the relay.
+#[allow(clippy::single_component_path_imports, reason = "makes the crate `shared` a path from the crate root")]
+use shared;
+
 mod attention;
 mod bridge;
 mod i18n;

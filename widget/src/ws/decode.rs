@@ -7,10 +7,11 @@
 //! module accepts exactly what the derived implementation accepts for every valid frame (the
 //! tests below compare the two on the golden frames of `relay/tests/protocol.rs` and more), and
 //! the unit enums (`ErrorCode`, `Role`) still go through their derived impls, so a code added
-//! to `shared` is understood without touching this file.
+//! to `shared` is understood without touching this file. The wire types are named through
+//! `crate::shared` so that `fuzz/`, which compiles this file as a module, supplies them itself.
 
 use serde::de::{value::StrDeserializer, DeserializeOwned, IntoDeserializer};
-use shared::{
+use crate::shared::{
     Action, Attachment, AttachmentLimits, Author, ConversationEvent, EmailCapture, EmailStep, ErrorCode, EventBody,
     Message, Phase, PhaseChange, QuickReply, Role, ServerFrame, Source, Theme,
 };
