@@ -10,11 +10,11 @@
 //! to `shared` is understood without touching this file. The wire types are named through
 //! `crate::shared` so that `fuzz/`, which compiles this file as a module, supplies them itself.
 
-use serde::de::{value::StrDeserializer, DeserializeOwned, IntoDeserializer};
 use crate::shared::{
     Action, Attachment, AttachmentLimits, Author, ConversationEvent, EmailCapture, EmailStep, ErrorCode, EventBody,
     Message, Phase, PhaseChange, QuickReply, Role, ServerFrame, Source, Theme,
 };
+use serde::de::{value::StrDeserializer, DeserializeOwned, IntoDeserializer};
 
 use crate::json::{Object, Value};
 
