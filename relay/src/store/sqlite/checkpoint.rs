@@ -8,7 +8,9 @@
 //! (`wal_autocheckpoint = 0`) and this task checkpoints on a reader connection instead, every
 //! [`EVERY`], in PASSIVE mode: it copies what no reader still needs and never waits for (nor
 //! holds up) the writer or the readers. Commits stay as durable as before (`synchronous =
-//! NORMAL` in WAL mode: a commit is in the WAL, fsynced at the next checkpoint).
+//! NORMAL` in WAL mode: a commit is written to the WAL, not fsynced: it survives the relay's
+//! crash; a power loss or kernel crash can lose what was committed since the last checkpoint's
+//! fsync, at most [`EVERY`] ago while checkpoints keep up).
 //!
 //! A passive checkpoint cannot start the WAL over while the writer never pauses; should the WAL
 //! grow past [`MAX_WAL_PAGES`] all the same (a writer busy without a break for a long while), a
