@@ -116,6 +116,9 @@ pub struct Report {
     pub errors: Vec<Error>,
     /// Rows of a trigger the evaluation does not know, skipped.
     pub skipped: u32,
+    /// A held-out set: the printed report counts its errors and missed facts but never shows
+    /// their texts, so that reading the figures cannot turn into tuning on them.
+    pub blind: bool,
 }
 
 impl Report {
@@ -163,6 +166,8 @@ pub struct Files {
     pub name: &'static str,
     pub utterances: PathBuf,
     pub conversations: PathBuf,
+    /// Held out: its report withholds the texts of its errors ([`Report::blind`]).
+    pub blind: bool,
 }
 
 /// The held-out files of the project (written after the rules were tuned, never trained on).
@@ -171,6 +176,7 @@ pub fn heldout(dir: &Path) -> Files {
         name: "held-out",
         utterances: dir.join("heldout/utterances.tsv"),
         conversations: dir.join("heldout/conversations.jsonl"),
+        blind: true,
     }
 }
 
@@ -180,12 +186,18 @@ pub fn independent(dir: &Path) -> Files {
         name: "independent",
         utterances: dir.join("heldout/independent.tsv"),
         conversations: dir.join("heldout/independent_conversations.jsonl"),
+        blind: true,
     }
 }
 
 /// The project's own labelled files (the rules were tuned on them).
 pub fn project(dir: &Path) -> Files {
-    Files { name: "tests/data", utterances: dir.join("utterances.tsv"), conversations: dir.join("conversations.jsonl") }
+    Files {
+        name: "tests/data",
+        utterances: dir.join("utterances.tsv"),
+        conversations: dir.join("conversations.jsonl"),
+        blind: false,
+    }
 }
 
 fn triggers() -> anyhow::Result<Triggers> {
@@ -241,7 +253,7 @@ pub fn run_files(files: &Files) -> anyhow::Result<Option<Report>> {
         return Ok(None);
     }
     let triggers = triggers()?;
-    let mut report = Report::new(files.name);
+    let mut report = Report { blind: files.blind, ..Report::new(files.name) };
     if files.utterances.exists() {
         let utterances = std::fs::read_to_string(&files.utterances)?;
         // A frustrated message alone is read as coming right after the bot could not answer.
@@ -371,17 +383,29 @@ impl std::fmt::Display for Report {
         if self.facts_stated > 0 {
             writeln!(f, "summary facts: {}/{} found", self.facts_found, self.facts_stated)?;
             for (id, fact) in &self.missed {
-                writeln!(f, "  missed in {id}: {fact}")?;
+                if self.blind {
+                    writeln!(f, "  missed in {id}: (held out: fact not shown)")?;
+                } else {
+                    writeln!(f, "  missed in {id}: {fact}")?;
+                }
             }
         }
         if self.skipped > 0 {
             writeln!(f, "skipped {} rows of triggers the evaluation does not know", self.skipped)?;
         }
-        writeln!(f, "top confusions:")?;
+        if self.blind {
+            writeln!(f, "top confusions (held out: counts only, texts not shown):")?;
+        } else {
+            writeln!(f, "top confusions:")?;
+        }
         for ((trigger, kind, expected), texts) in confusions(&self.errors).iter().take(8) {
             let what = if *expected { "missed" } else { "false alarm" };
-            let examples: Vec<&str> = texts.iter().take(3).copied().collect();
-            writeln!(f, "  {:>3} × {what} ({trigger}, {kind}): {}", texts.len(), examples.join(" | "))?;
+            let examples = if self.blind {
+                String::new()
+            } else {
+                format!(": {}", texts.iter().take(3).copied().collect::<Vec<_>>().join(" | "))
+            };
+            writeln!(f, "  {:>3} × {what} ({trigger}, {kind}){examples}", texts.len())?;
         }
         Ok(())
     }
@@ -398,5 +422,19 @@ mod tests {
         assert_eq!(wilson(0, 0), (0.0, 1.0));
         let (lo, hi) = wilson(10, 10);
         assert!(hi > 0.9999 && (lo - 0.7225).abs() < 1e-3, "{lo}");
+    }
+
+    #[test]
+    fn a_held_out_report_counts_its_errors_without_their_texts() {
+        let mut report = Report { blind: true, ..Report::new("held-out") };
+        report.record("explicit_request", "en", "callback", true, false, "ring me back please");
+        report.facts_stated = 1;
+        report.missed.push(("c1".into(), "order 4411".into()));
+        let printed = report.to_string();
+        assert!(printed.contains("1 × missed (explicit_request, callback)"), "{printed}");
+        assert!(!printed.contains("ring me back") && !printed.contains("4411"), "{printed}");
+        report.blind = false;
+        let printed = report.to_string();
+        assert!(printed.contains("ring me back please") && printed.contains("order 4411"), "{printed}");
     }
 }

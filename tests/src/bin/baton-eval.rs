@@ -2,6 +2,8 @@
 //! per trigger and language and per kind of wording, and the top confusions, on every labelled
 //! set: the training corpus's test part, `tests/data/`, the held-out files and the independent
 //! held-out files (when present). `cargo run -p baton-tests --bin baton-eval [data dir]`.
+//! The held-out sets' confusions and missed summary facts are counted, never shown: their texts
+//! are not there to be read while working on the detectors.
 //!
 //! `baton-eval --corpus` prints the corpus's development and test parts only: what to look at
 //! while working on the detectors, without reading any held-out file.
