@@ -7,7 +7,10 @@
 //! unverified email to find an existing contact ([`crate::connectors::Handover::contact_email`]).
 //!
 //! Verification is per field: the signature covers exactly one value, so with both `user_id`
-//! and `email` only the user id is verified, the email is not.
+//! and `email` only the user id is verified, the email is not. A verified value is never
+//! replaced by an unverified one ([`Identity::merge`]): once the site signed an email, an email
+//! typed in the prompt or passed to `Baton.identify` without the signature does not take its
+//! place, so helpdesks always get the signed one.
 
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
@@ -42,8 +45,11 @@ impl Identity {
     }
 
     /// Applies a newer claim: each value it carries replaces the old one together with its
-    /// verification; values it lacks stay. Repeating a verified value without the signature
-    /// keeps it verified (the value is the one the site signed for this conversation).
+    /// verification; values it lacks stay. A value the site signed is never replaced by an
+    /// unsigned one (anyone can call `Baton.identify` or type into the prompt): an unsigned
+    /// different email or user id is dropped (logged), and the same value repeated without the
+    /// signature stays verified. A newer signed value replaces a signed one (the visitor logged
+    /// in as someone else).
     pub fn merge(&mut self, newer: Identity) {
         merge_field(&mut self.email, &mut self.email_verified, newer.email, newer.email_verified);
         merge_field(&mut self.user_id, &mut self.user_id_verified, newer.user_id, newer.user_id_verified);
@@ -81,7 +87,13 @@ impl Identity {
 
 fn merge_field(value: &mut Option<String>, verified: &mut bool, newer: Option<String>, newer_verified: bool) {
     let Some(newer) = newer else { return };
-    *verified = newer_verified || (*verified && value.as_deref() == Some(newer.as_str()));
+    if *verified && !newer_verified {
+        if value.as_deref() != Some(newer.as_str()) {
+            tracing::info!("an unsigned value did not replace the one the site signed");
+        }
+        return;
+    }
+    *verified = newer_verified;
     *value = Some(newer);
 }
 
@@ -195,9 +207,40 @@ mod tests {
         assert!(identity.email_verified, "a name alone changes nothing else");
         identity.merge(Identity::unverified(Some("ada@example.com"), None));
         assert!(identity.email_verified, "the same email again, unsigned, stays verified");
-        identity.merge(Identity::unverified(Some("eve@example.com"), None));
-        assert!(!identity.email_verified, "another email unsigned is unverified");
-        assert_eq!(identity.email.as_deref(), Some("eve@example.com"));
-        assert_eq!(identity.name.as_deref(), Some("Ada"));
+        identity.merge(Identity::unverified(Some("eve@example.com"), Some("Eve")));
+        assert_eq!(
+            (identity.email.as_deref(), identity.email_verified),
+            (Some("ada@example.com"), true),
+            "an unsigned email never replaces the signed one"
+        );
+        assert_eq!(identity.name.as_deref(), Some("Eve"), "a name is never signed: the newer one is kept");
+        let signed_other = sign(SECRET, "grace@example.com");
+        identity.merge(verify(Some(SECRET), claim(Some("grace@example.com"), None, Some(signed_other))));
+        assert_eq!(
+            (identity.email.as_deref(), identity.email_verified),
+            (Some("grace@example.com"), true),
+            "a newer signed email replaces the signed one"
+        );
+    }
+
+    #[test]
+    fn an_unsigned_value_replaces_an_unsigned_one_and_a_signed_one_replaces_it() {
+        let mut identity = Identity::unverified(Some("typo@example.com"), None);
+        identity.merge(Identity::unverified(Some("ada@example.com"), None));
+        assert_eq!((identity.email.as_deref(), identity.email_verified), (Some("ada@example.com"), false));
+        identity
+            .merge(verify(Some(SECRET), claim(Some("ada@example.com"), None, Some(sign(SECRET, "ada@example.com")))));
+        assert!(identity.email_verified, "signed later: verified");
+    }
+
+    #[test]
+    fn a_signed_user_id_is_not_replaced_by_an_unsigned_one() {
+        let mut identity = verify(Some(SECRET), claim(None, Some("42"), Some(sign(SECRET, "42"))));
+        identity.merge(verify(Some(SECRET), claim(None, Some("43"), None)));
+        assert_eq!((identity.user_id.as_deref(), identity.user_id_verified), (Some("42"), true));
+        identity.merge(verify(Some(SECRET), claim(None, Some("43"), Some("00".repeat(32)))));
+        assert_eq!(identity.user_id.as_deref(), Some("42"), "a forged signature is no signature");
+        identity.merge(verify(Some(SECRET), claim(None, Some("43"), Some(sign(SECRET, "43")))));
+        assert_eq!((identity.user_id.as_deref(), identity.user_id_verified), (Some("43"), true));
     }
 }

@@ -10,7 +10,7 @@ use baton_tests::{
 };
 use relay::config::AgentConfig;
 use serde_json::{json, Value};
-use shared::{ClientFrame, Phase, Role, Visitor};
+use shared::{ClientFrame, Phase, Role, ServerFrame, Visitor};
 
 /// Asks for a person and returns the agent's view of the waiting conversation once its
 /// summary is written.
@@ -200,4 +200,76 @@ async fn outside_demo_mode_the_demo_token_signs_nobody_in() {
     let (mut visitor, _) = WidgetClient::hello_as(&relay.ws_url(), "demo", None).await;
     visitor.send(&ClientFrame::RequestHandover).await;
     visitor.until_message(Role::Bot, "nobody from our team is available").await;
+}
+
+/// A signed email is never replaced by an unsigned one: a later `identify`, a typed email, or
+/// a reload's `hello` with another address leave the signed one for the agent, the summary and
+/// the widget; the name (never signed) is the newer.
+#[tokio::test]
+async fn an_unsigned_email_does_not_replace_the_signed_one() {
+    let db = TestDb::new();
+    let relay = TestRelay::start(&db).await;
+    let mut agent = AgentSocket::connect(&relay.ws_base(), DEMO_TOKEN).await;
+    let mut ada = WidgetClient::connect(&relay.ws_url()).await;
+    let hello = |resume: Option<String>, visitor| ClientFrame::Hello {
+        v: shared::PROTOCOL_VERSION,
+        site: "demo".into(),
+        resume,
+        last_seq: 0,
+        visitor: Some(visitor),
+        languages: vec![],
+    };
+    ada.send(&hello(None, signed_visitor("ada@example.com", "Ada"))).await;
+    let ServerFrame::Welcome { conversation_id: ada_id, resume_token, email, .. } = ada.next().await else {
+        panic!("no welcome")
+    };
+    assert_eq!(email.as_deref(), Some("ada@example.com"));
+    ada.send(&ClientFrame::Identify(claimed_visitor("eve@example.com", "Eve"))).await;
+    ada.send(&ClientFrame::Email { email: "mallory@example.com".into() }).await;
+    ada.until(|f| matches!(f, ServerFrame::EmailSaved { .. })).await;
+    let view = hand_over(&mut ada, &mut agent, &ada_id).await;
+    assert_eq!(view["visitor"]["email"], "ada@example.com", "{view}");
+    assert_eq!(view["visitor"]["email_verified"], true, "{view}");
+    assert_eq!(view["visitor"]["name"], "Eve", "a name is never signed: the newer one");
+    let summary = view["summary"].as_str().unwrap();
+    assert!(summary.contains("ada@example.com (verified by the site)"), "{summary}");
+    assert!(!summary.contains("eve@") && !summary.contains("mallory@"), "{summary}");
+
+    // A reload whose page identifies the visitor with another email, unsigned.
+    drop(ada);
+    let mut back = WidgetClient::connect(&relay.ws_url()).await;
+    back.send(&hello(Some(resume_token), claimed_visitor("eve@example.com", "Eve"))).await;
+    let ServerFrame::Welcome { email, .. } = back.next().await else { panic!("no welcome") };
+    assert_eq!(email.as_deref(), Some("ada@example.com"), "the widget is told the signed email");
+    back.settle().await;
+    let (_, body) = AgentApi::new(&relay.http_url(), DEMO_TOKEN).get(&format!("/conversations/{ada_id}")).await;
+    assert_eq!(body["conversation"]["visitor"]["email"], "ada@example.com", "{body}");
+    assert_eq!(body["conversation"]["visitor"]["email_verified"], true, "{body}");
+}
+
+/// The page identifies the visitor after the widget connected, while the site's email prompt
+/// holds a handover: the handover goes on with that email, as if it had been typed.
+#[tokio::test]
+async fn an_email_identified_while_the_prompt_holds_a_handover_lets_it_go_on() {
+    let db = TestDb::new();
+    let mut config = test_config(&db);
+    config.sites.get_mut("demo").expect("demo site").email_capture.when =
+        Some(relay::config::CaptureWhen::BeforeHandover);
+    let relay = TestRelay::start_with(config).await;
+    let mut agent = AgentSocket::connect(&relay.ws_base(), DEMO_TOKEN).await;
+    let (mut visitor, id) = WidgetClient::hello_as(&relay.ws_url(), "demo", None).await;
+    visitor.send(&ClientFrame::RequestHandover).await;
+    visitor.until(|f| matches!(f, ServerFrame::AskEmail { .. })).await;
+    visitor.send(&ClientFrame::Identify(claimed_visitor("grace@example.com", "Grace"))).await;
+    visitor.until_phase(Phase::Waiting).await;
+    let (summary, _) = visitor.until(|f| matches!(f, ServerFrame::Summary { .. })).await;
+    assert!(matches!(&summary, ServerFrame::Summary { text, .. } if text.contains("grace@example.com")), "{summary:?}");
+    let view = agent
+        .until("the waiting conversation", |f| {
+            f["type"] == "conversation"
+                && f["conversation"]["id"] == id.as_str()
+                && f["conversation"]["phase"] == "waiting"
+        })
+        .await;
+    assert_eq!(view["conversation"]["visitor"]["email"], "grace@example.com", "{view}");
 }

@@ -264,14 +264,8 @@ impl Actor {
                 self.log(result);
             }
             Command::Identify(claim) => {
-                let mut visitor = self.conversation.visitor.clone();
-                visitor.merge(claim);
-                let result = self.deps.store.set_visitor(&self.id, &visitor).await;
-                if result.is_ok() {
-                    self.conversation.visitor = visitor;
-                    self.inbox_changed();
-                }
-                self.log(result.map_err(Into::into));
+                let result = self.record_visitor(claim).await;
+                self.log(result);
             }
             Command::Visitor { action, channel, stored, done } => {
                 let result = self.visitor(action, channel, stored).await;
@@ -748,15 +742,29 @@ impl Actor {
     /// (unless it is the email the site signed), kept with the conversation and passed on with
     /// the handover. A person already fetched through a helpdesk is told of a change there.
     async fn save_email(&mut self, email: String) -> Result<(), ConversationError> {
+        self.record_visitor(Identity::unverified(Some(email.as_str()), None)).await
+    }
+
+    /// Applies a claim about the visitor ([`Identity::merge`]: a signed email is not replaced
+    /// by an unsigned one) and keeps it. When the email changed: a person already fetched
+    /// through a helpdesk is told there (the next handover carries it anyway), and a handover
+    /// waiting for the email prompt goes on with it.
+    async fn record_visitor(&mut self, claim: Identity) -> Result<(), ConversationError> {
         let mut visitor = self.conversation.visitor.clone();
-        let changed = visitor.email.as_deref() != Some(email.as_str());
-        visitor.merge(Identity::unverified(Some(email.as_str()), None));
+        visitor.merge(claim);
+        let changed = visitor.email != self.conversation.visitor.email;
         self.deps.store.set_visitor(&self.id, &visitor).await?;
         self.conversation.visitor = visitor;
         self.inbox_changed();
+        let email = self.conversation.visitor.email.clone().filter(|_| changed);
+        let Some(email) = email.and_then(|e| shared::email::check(&e).ok()) else { return Ok(()) };
+        if self.state.email_before.is_some() {
+            return Box::pin(self.apply(Input::Email { email, now: now_millis() })).await;
+        }
         let fetched = matches!(self.state.phase, Phase::Waiting { .. } | Phase::Agent { .. });
-        if let (true, true, Some(kind)) = (changed, fetched, self.handed_to_helpdesk()) {
-            let text = format!("The visitor's email is now {email}");
+        if let (true, Some(kind)) = (fetched, self.handed_to_helpdesk()) {
+            let mark = if self.conversation.visitor.email_verified { "" } else { " (not verified)" };
+            let text = format!("The visitor's email is now {email}{mark}");
             let message_id = format!("email-{}", now_millis());
             self.call(kind, Job::Forward { text, message_id, files: vec![] }).await?;
         }

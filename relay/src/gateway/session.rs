@@ -267,6 +267,9 @@ impl Session {
         // The texts in the languages this hello gives, else those the conversation has.
         let languages =
             if speaking.languages.is_empty() { &conversation.visitor.languages } else { &speaking.languages };
+        let claimed = visitor
+            .filter(valid_visitor)
+            .map(|visitor| identity::verify(site.config.identity_secret.as_deref(), visitor));
         self.send(&ServerFrame::Welcome {
             v: PROTOCOL_VERSION,
             conversation_id: id.clone(),
@@ -280,8 +283,13 @@ impl Session {
             email_capture: (site.email_capture() != CaptureWhen::Never).then(|| EmailCapture {
                 consent: site.config.email_capture.consent_for(languages).map(str::to_string),
             }),
-            // The page's `Baton.identify` email (recorded just below) is the newer one.
-            email: page_email(visitor.as_ref()).or_else(|| conversation.visitor.email.clone()),
+            // With the page's `Baton.identify` (recorded just below) applied: the newer one,
+            // unless the conversation has a signed email an unsigned one does not replace.
+            email: claimed.as_ref().map_or(conversation.visitor.email.clone(), |claimed| {
+                let mut merged = conversation.visitor.clone();
+                merged.merge(claimed.clone());
+                merged.email.filter(|email| shared::email::check(email).is_ok())
+            }),
             transcript_email: self.state.mailer.is_some(),
             attachments: site.config.attachments.enabled.then(|| shared::AttachmentLimits {
                 types: site.config.attachments.types.clone(),
@@ -302,9 +310,8 @@ impl Session {
         }
         // The languages only when they changed (a returning visitor's usually did not).
         let new_languages = !speaking.languages.is_empty() && speaking.languages != conversation.visitor.languages;
-        match visitor.filter(valid_visitor) {
-            Some(visitor) => {
-                let identity = identity::verify(site.config.identity_secret.as_deref(), visitor);
+        match claimed {
+            Some(identity) => {
                 let identity = Identity { languages: speaking.languages, ..identity };
                 conversations.send(&id, &site.key, Command::Identify(identity)).await?;
             }
@@ -714,13 +721,6 @@ struct Hello {
     last_seq: u64,
     visitor: Option<Visitor>,
     languages: Vec<String>,
-}
-
-/// The email the page gave in `hello`'s `visitor` (`Baton.identify` before the widget
-/// connected) when it is a usable address, as the conversation will have it.
-fn page_email(visitor: Option<&Visitor>) -> Option<String> {
-    let visitor = visitor.filter(|v| valid_visitor(v))?;
-    visitor.email.clone().filter(|email| shared::email::check(email).is_ok())
 }
 
 fn valid_visitor(visitor: &Visitor) -> bool {

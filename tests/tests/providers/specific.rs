@@ -214,3 +214,43 @@ async fn sunshines_echo_of_batons_own_pass_control_does_not_end_the_handover() {
         .collect();
     assert!(phases.is_empty(), "the handover changed phase without an agent: {phases:?}");
 }
+
+/// The page identifies the visitor (`Baton.identify`) after a handover to Intercom started:
+/// the agent is told the new email in the conversation, marked as not verified; the same email
+/// again tells nothing new.
+#[tokio::test]
+async fn an_email_identified_during_an_intercom_handover_reaches_the_agent() {
+    let sim = Intercom::start().await;
+    let db = TestDb::new();
+    let relay = relay_with(&db, &sim.settings()).await;
+    let (mut visitor, _) = WidgetClient::hello_as(&relay.ws_url(), "demo", None).await;
+    visitor.send(&ClientFrame::RequestHandover).await;
+    visitor.until_phase(Phase::Waiting).await;
+    eventually(
+        "the conversation with its note",
+        || sim.last_conversation().filter(|(_, p)| note_of(p).is_some()),
+        || sim.last_conversation(),
+    )
+    .await;
+    visitor.send(&ClientFrame::Identify(claimed_visitor("grace@example.com", "Grace"))).await;
+    visitor.send(&ClientFrame::Identify(claimed_visitor("grace@example.com", "Grace Hopper"))).await;
+    let told = |parts: &[Value]| {
+        parts.iter().filter(|p| p["body"].as_str().is_some_and(|b| b.contains("grace@example.com"))).count()
+    };
+    let (_, parts) = eventually(
+        "the email told in the conversation",
+        || sim.last_conversation().filter(|(_, p)| told(p) > 0),
+        || sim.last_conversation(),
+    )
+    .await;
+    let part = parts.iter().find(|p| p["body"].as_str().is_some_and(|b| b.contains("grace@example.com"))).unwrap();
+    assert!(
+        part["body"].as_str().unwrap().contains("The visitor's email is now grace@example.com (not verified)"),
+        "{part}"
+    );
+    visitor.send(&ClientFrame::Ping).await;
+    visitor.until(|f| *f == ServerFrame::Pong).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (_, parts) = sim.last_conversation().unwrap();
+    assert_eq!(told(&parts), 1, "the same email again is not told again: {parts:?}");
+}
