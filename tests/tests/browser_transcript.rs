@@ -36,6 +36,7 @@ async fn relay_with_mail(db: &TestDb, sink: &SmtpSink) -> (TestRelay, AgentSocke
         tls: false,
         timeout: Duration::from_secs(2),
         attempts: 2,
+        every: relay::config::smtp::default_every(),
     });
     let relay = TestRelay::start_with(config).await;
     let agent = AgentSocket::connect(&relay.ws_base(), DEMO_TOKEN).await;

@@ -28,6 +28,7 @@ fn smtp(port: u16, attempts: u32) -> SmtpConfig {
         tls: false,
         timeout: Duration::from_millis(800),
         attempts,
+        every: relay::config::smtp::default_every(),
     }
 }
 
@@ -298,4 +299,52 @@ async fn the_email_the_page_identified_is_in_the_welcome_and_gets_the_transcript
     other.send(&hello("a@b")).await;
     let welcome = other.next().await;
     assert!(matches!(welcome, ServerFrame::Welcome { email: None, .. }), "{welcome:?}");
+}
+
+/// The widget passes the browser's time zone (`?tz=`): the downloaded and the emailed
+/// transcript read the visitor's local time, the zone named in the heading; an unknown or
+/// malformed zone gives UTC.
+#[tokio::test]
+async fn the_transcript_is_in_the_visitors_time_zone_and_utc_for_an_unknown_one() {
+    let sink = SmtpSink::start().await;
+    let db = TestDb::new();
+    let relay = TestRelay::start_with(with_smtp(&db, Some(smtp(sink.port, 3)))).await;
+    let (mut visitor, token, _) = chatted(&relay).await;
+    let bot = &relay.config.sites["demo"].bot_name;
+    // Kiritimati is UTC+14 all year: its day is usually another than UTC's.
+    let local = || chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(14 * 3600).unwrap());
+    let heading = |body: &str| body.lines().next().unwrap_or_default().to_string();
+    let before = local();
+    let body = get(&format!("{}?tz=Pacific/Kiritimati", transcript_url(&relay, "demo")), Some(&token))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let expected = |at: chrono::DateTime<chrono::FixedOffset>| {
+        format!("Chat with {bot}, {} Pacific/Kiritimati", at.format("%Y-%m-%d %H:%M"))
+    };
+    // The conversation started a moment before `before`: in its minute or the one before.
+    let first = heading(&body);
+    let possible = [expected(before), expected(before - chrono::Duration::minutes(1))];
+    assert!(possible.contains(&first), "{first:?} is none of {possible:?}");
+
+    for odd in ["Mars/Olympus_Mons", "%2E%2E%2Fetc", "Europe%2FBerlin%00", &"A".repeat(200)] {
+        let body =
+            get(&format!("{}?tz={odd}", transcript_url(&relay, "demo")), Some(&token)).await.text().await.unwrap();
+        assert!(heading(&body).ends_with(" UTC"), "{odd}: {body}");
+    }
+
+    visitor.send(&ClientFrame::Email { email: "ada@example.com".into() }).await;
+    visitor.until(|f| matches!(f, ServerFrame::EmailSaved { .. })).await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/email?tz=Europe/Berlin", transcript_url(&relay, "demo")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    visitor.until_message(Role::System, "was emailed to ada@example.com").await;
+    let mail = sink.mails()[0].body();
+    let berlin = heading(mail.trim_start());
+    assert!(berlin.starts_with(&format!("Chat with {bot}, ")) && berlin.ends_with(" Europe/Berlin"), "{mail}");
 }

@@ -17,7 +17,7 @@ mod email_capture;
 mod handover;
 mod limits;
 mod office_hours;
-mod smtp;
+pub mod smtp;
 mod theme;
 mod triggers;
 

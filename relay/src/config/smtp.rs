@@ -35,6 +35,10 @@ pub struct SmtpConfig {
     /// starts at a second and doubles.
     #[serde(default = "default_attempts")]
     pub attempts: u32,
+    /// One transcript mail per conversation at most this often (a second ask within it is
+    /// refused with 429 and `Retry-After`); a minute unless set.
+    #[serde(default = "default_every", with = "humantime_serde")]
+    pub every: std::time::Duration,
 }
 
 fn default_port() -> u16 {
@@ -51,6 +55,11 @@ fn default_timeout() -> std::time::Duration {
 
 fn default_attempts() -> u32 {
     4
+}
+
+/// [`SmtpConfig::every`]'s default.
+pub fn default_every() -> std::time::Duration {
+    std::time::Duration::from_secs(60)
 }
 
 impl SmtpConfig {
@@ -70,6 +79,9 @@ impl SmtpConfig {
         }
         if self.timeout.is_zero() {
             return Some("smtp.timeout must be above zero".into());
+        }
+        if self.every.is_zero() || self.every > std::time::Duration::from_secs(86_400) {
+            return Some("smtp.every must be above zero and at most a day".into());
         }
         None
     }

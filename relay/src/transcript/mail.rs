@@ -21,8 +21,6 @@ use lettre::{
 use super::{render, Transcript};
 use crate::{config::SmtpConfig, conversation::Command, state::AppState, store::Conversation};
 
-/// One mail per conversation at most this often.
-pub const EVERY: Duration = Duration::from_secs(60);
 const FIRST_PAUSE: Duration = Duration::from_secs(1);
 
 /// The relay's mail server, built from `[smtp]`.
@@ -32,6 +30,8 @@ pub struct Mailer {
     from: Mailbox,
     attempts: u32,
     timeout: Duration,
+    /// One mail per conversation at most this often (`smtp.every`).
+    every: Duration,
     /// When each conversation last asked for a mail.
     recent: Arc<Mutex<HashMap<String, Instant>>>,
 }
@@ -60,6 +60,7 @@ impl Mailer {
             from,
             attempts: config.attempts,
             timeout: config.timeout,
+            every: config.every,
             recent: Arc::default(),
         })
     }
@@ -68,9 +69,9 @@ impl Mailer {
     pub fn claim(&self, conversation: &str) -> Result<(), Duration> {
         let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
-        recent.retain(|_, at| now.duration_since(*at) < EVERY);
+        recent.retain(|_, at| now.duration_since(*at) < self.every);
         if let Some(at) = recent.get(conversation) {
-            return Err(EVERY.saturating_sub(now.duration_since(*at)));
+            return Err(self.every.saturating_sub(now.duration_since(*at)));
         }
         recent.insert(conversation.to_string(), now);
         Ok(())
@@ -189,13 +190,14 @@ mod tests {
             .block_on(async { Mailer::new(&smtp(ok)) })
             .unwrap();
         assert_eq!(mailer.claim("c1"), Ok(()));
-        assert!(mailer.claim("c1").is_err_and(|wait| wait <= EVERY));
+        assert!(mailer.claim("c1").is_err_and(|wait| wait <= crate::config::smtp::default_every()));
         assert_eq!(mailer.claim("c2"), Ok(()));
         for (bad, names) in [
             ("host = \"\"\nfrom = \"a@b.example\"", "smtp.host"),
             ("host = \"h\"\nfrom = \"nobody\"", "smtp.from"),
             ("host = \"h\"\nfrom = \"a@b.example\"\nusername = \"u\"", "smtp.username"),
             ("host = \"h\"\nfrom = \"a@b.example\"\nattempts = 0", "smtp.attempts"),
+            ("host = \"h\"\nfrom = \"a@b.example\"\nevery = \"0s\"", "smtp.every"),
         ] {
             let problem = Mailer::new(&smtp(bad)).err().unwrap_or_default();
             assert!(problem.contains(names), "{bad}: {problem}");

@@ -1,15 +1,17 @@
 //! The visitor's transcript: the conversation as readable plain text or a small HTML page,
 //! downloaded by the widget and, when `[smtp]` is set, emailed to the visitor.
 //!
-//! - `GET /api/v1/sites/{site}/transcript?format=text|html` with `Authorization: Bearer <resume
-//!   token>`: the transcript as an attachment (`Content-Disposition`), never cached.
-//! - `POST /api/v1/sites/{site}/transcript/email`, same header: `202 {"email": ...}` and the mail
+//! - `GET /api/v1/sites/{site}/transcript?format=text|html&tz=<IANA zone>` with
+//!   `Authorization: Bearer <resume token>`: the transcript as an attachment
+//!   (`Content-Disposition`), never cached, its times in the visitor's zone (named in its
+//!   heading; UTC for an absent or unknown one).
+//! - `POST /api/v1/sites/{site}/transcript/email?tz=<IANA zone>`, same header: `202 {"email": ...}` and the mail
 //!   goes out in the background ([`mail`]); the outcome is a system message in the chat.
 //!
 //! Only the resume token (a secret the widget keeps; the store has its hash) opens a
 //! transcript, never a conversation id. Refusals are the relay's JSON errors: 401 without a
 //! token or with one this site does not know, 404 for an unknown site, 409 when the visitor
-//! gave no email, 429 for a second mail within [`mail::EVERY`], 503 without `[smtp]`.
+//! gave no email, 429 for a second mail within `smtp.every`, 503 without `[smtp]`.
 
 pub mod mail;
 mod render;
@@ -46,6 +48,17 @@ pub fn router() -> Router<AppState> {
 struct Format {
     #[serde(default)]
     format: Option<String>,
+    /// The visitor's time zone (IANA name, from the browser): the transcript's times are in
+    /// it; UTC when absent or unknown.
+    #[serde(default)]
+    tz: Option<String>,
+}
+
+/// `?tz=` of the mail request.
+#[derive(Deserialize)]
+struct Zone {
+    #[serde(default)]
+    tz: Option<String>,
 }
 
 /// The conversation whose resume token the request carries.
@@ -80,7 +93,12 @@ async fn authorised(state: &AppState, site: &str, headers: &HeaderMap) -> Result
 }
 
 /// The conversation's events, oldest first, as a transcript in the visitor's language.
-pub async fn read(state: &AppState, conversation: &Conversation, title: &str) -> Result<Transcript, Response> {
+pub async fn read(
+    state: &AppState,
+    conversation: &Conversation,
+    title: &str,
+    zone: chrono_tz::Tz,
+) -> Result<Transcript, Response> {
     let mut events = Vec::new();
     loop {
         let after = events.last().map_or(0, |e: &crate::event::Event| e.seq);
@@ -99,7 +117,7 @@ pub async fn read(state: &AppState, conversation: &Conversation, title: &str) ->
         }
     }
     let words = words::for_languages(&conversation.visitor.languages);
-    Ok(Transcript::new(title, conversation.created_at, &events, words))
+    Ok(Transcript::new(title, conversation.created_at, &events, words).in_zone(zone))
 }
 
 async fn download(
@@ -120,7 +138,7 @@ async fn download(
         Ok(found) => found,
         Err(refused) => return refused,
     };
-    let transcript = match read(&state, &conversation, &bot_name).await {
+    let transcript = match read(&state, &conversation, &bot_name, render::zone(format.tz.as_deref())).await {
         Ok(transcript) => transcript,
         Err(refused) => return refused,
     };
@@ -146,7 +164,12 @@ async fn download(
     response
 }
 
-async fn email(State(state): State<AppState>, Path(site): Path<String>, headers: HeaderMap) -> Response {
+async fn email(
+    State(state): State<AppState>,
+    Path(site): Path<String>,
+    Query(zone): Query<Zone>,
+    headers: HeaderMap,
+) -> Response {
     let (conversation, bot_name) = match authorised(&state, &site, &headers).await {
         Ok(found) => found,
         Err(refused) => return refused,
@@ -170,7 +193,7 @@ async fn email(State(state): State<AppState>, Path(site): Path<String>, headers:
         }
         return refused;
     }
-    let transcript = match read(&state, &conversation, &bot_name).await {
+    let transcript = match read(&state, &conversation, &bot_name, render::zone(zone.tz.as_deref())).await {
         Ok(transcript) => transcript,
         Err(refused) => return refused,
     };

@@ -1,8 +1,9 @@
-//! A conversation's stored events as the visitor reads them: who said what, when (UTC), the
-//! rating; quick-reply buttons and phase markers are left out (the messages say the same).
+//! A conversation's stored events as the visitor reads them: who said what, when (in the
+//! visitor's time zone, named in the heading; UTC when it is unknown), the rating; quick-reply buttons and phase markers are left out (the messages say the same).
 //! Its own words and dates are in the visitor's language ([`super::words`]).
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use maud::{html as markup, DOCTYPE};
 
 use super::words::{fill, Words};
@@ -26,6 +27,8 @@ pub struct Transcript {
     pub lines: Vec<Line>,
     /// The language it is written in.
     pub words: Words,
+    /// The visitor's time zone, its times are in.
+    pub zone: Tz,
 }
 
 impl Transcript {
@@ -51,12 +54,17 @@ impl Transcript {
                 EventBody::Phase(_) => None,
             })
             .collect();
-        Self { title: title.to_string(), started, lines, words }
+        Self { title: title.to_string(), started, lines, words, zone: Tz::UTC }
+    }
+
+    /// The same, its times in `zone`.
+    pub fn in_zone(self, zone: Tz) -> Self {
+        Self { zone, ..self }
     }
 
     /// `chat-transcript-2026-12-02` (`chat-protokoll-2026-12-02`, ...), without the extension.
     pub fn file_name(&self) -> String {
-        format!("{}-{}", self.words.file, when(self.started).format("%Y-%m-%d"))
+        format!("{}-{}", self.words.file, self.when(self.started).format("%Y-%m-%d"))
     }
 
     /// The mail's subject.
@@ -65,27 +73,38 @@ impl Transcript {
     }
 
     fn heading(&self) -> String {
-        let (date, time) = (self.day(self.started), clock(self.started));
-        fill(self.words.heading, &[("name", &self.title), ("date", &date), ("time", &time)])
+        let (date, time) = (self.day(self.started), self.clock(self.started));
+        let zone = self.zone.name();
+        fill(self.words.heading, &[("name", &self.title), ("date", &date), ("time", &time), ("zone", zone)])
     }
 
     fn day(&self, millis: i64) -> String {
-        when(millis).format(self.words.date).to_string()
+        self.when(millis).format(self.words.date).to_string()
     }
 
-    /// The day a line starts, when it is not the day of the line before.
+    /// The day a line starts (in the visitor's zone), when it is not the day of the line before.
     fn new_day(&self, previous: Option<i64>, at: i64) -> Option<String> {
-        let day = when(at).date_naive();
-        (previous.map(|p| when(p).date_naive()) != Some(day)).then(|| self.day(at))
+        let day = self.when(at).date_naive();
+        (previous.map(|p| self.when(p).date_naive()) != Some(day)).then(|| self.day(at))
+    }
+
+    fn when(&self, millis: i64) -> DateTime<Tz> {
+        utc(millis).with_timezone(&self.zone)
+    }
+
+    fn clock(&self, millis: i64) -> String {
+        self.when(millis).format("%H:%M").to_string()
     }
 }
 
-fn when(millis: i64) -> DateTime<Utc> {
+fn utc(millis: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(millis).unwrap_or_default()
 }
 
-fn clock(millis: i64) -> String {
-    when(millis).format("%H:%M").to_string()
+/// The visitor's time zone from the widget (an IANA name, `Intl`'s `timeZone`): UTC for an
+/// absent, overlong or unknown one.
+pub fn zone(name: Option<&str>) -> Tz {
+    name.map(str::trim).filter(|n| n.len() <= 64).and_then(|n| n.parse().ok()).unwrap_or(Tz::UTC)
 }
 
 fn at(line: &Line) -> i64 {
@@ -108,7 +127,7 @@ pub fn text(transcript: &Transcript) -> String {
         match line {
             Line::Said { at, who, text, source } => {
                 let mut rows = text.lines();
-                out.push_str(&format!("[{}] {who}: {}\n", clock(*at), rows.next().unwrap_or_default()));
+                out.push_str(&format!("[{}] {who}: {}\n", transcript.clock(*at), rows.next().unwrap_or_default()));
                 for row in rows {
                     out.push_str(&format!("    {row}\n"));
                 }
@@ -119,14 +138,16 @@ pub fn text(transcript: &Transcript) -> String {
                     ));
                 }
             }
-            Line::Note { at, text } => out.push_str(&format!("[{}] -- {}\n", clock(*at), text.replace('\n', " "))),
+            Line::Note { at, text } => {
+                out.push_str(&format!("[{}] -- {}\n", transcript.clock(*at), text.replace('\n', " ")))
+            }
         }
     }
     out
 }
 
 /// A standalone page (escaped by maud, `lang` the transcript's language): the heading and the
-/// lines as a list, each time with its full UTC instant, a day line whenever the day changes.
+/// lines as a list, each time with its full instant (with the zone's offset), a day line whenever the day changes.
 pub fn html(transcript: &Transcript) -> String {
     let heading = transcript.heading();
     let mut previous = Some(transcript.started);
@@ -139,7 +160,7 @@ pub fn html(transcript: &Transcript) -> String {
             day
         })
         .collect();
-    let instant = |millis: i64| when(millis).format("%Y-%m-%dT%H:%MZ").to_string();
+    let instant = |millis: i64| transcript.when(millis).format("%Y-%m-%dT%H:%M%:z").to_string();
     markup! {
         (DOCTYPE)
         html lang=(transcript.words.lang) {
@@ -160,7 +181,7 @@ pub fn html(transcript: &Transcript) -> String {
                         }
                         @match line {
                             Line::Said { at, who, text, source } => li {
-                                time datetime=(instant(*at)) { (clock(*at)) }
+                                time datetime=(instant(*at)) { (transcript.clock(*at)) }
                                 span.who { (who) }
                                 p dir="auto" { (text) }
                                 @if let Some((title, url)) = source {
@@ -168,7 +189,7 @@ pub fn html(transcript: &Transcript) -> String {
                                 }
                             },
                             Line::Note { at, text } => li.note {
-                                time datetime=(instant(*at)) { (clock(*at)) }
+                                time datetime=(instant(*at)) { (transcript.clock(*at)) }
                                 (text)
                             },
                         }
@@ -261,7 +282,7 @@ mod tests {
         assert!(page.contains("<html lang=\"de\">"), "{page}");
         assert!(page.contains("<h1>Chat mit Baton Bot am 02.12.2026 um 10:48 UTC</h1>"), "{page}");
         assert!(page.contains("<li class=\"day\">03.12.2026</li>"), "{page}");
-        assert!(page.contains("<time datetime=\"2026-12-03T10:48Z\">10:48</time>"), "{page}");
+        assert!(page.contains("<time datetime=\"2026-12-03T10:48+00:00\">10:48</time>"), "{page}");
         assert!(page.contains("Quelle: <a href=\"https://shop.example/help/shipping\">Shipping</a>"), "{page}");
         assert!(!page.contains("You"), "no English word of the transcript's own: {page}");
     }
@@ -274,5 +295,35 @@ mod tests {
         assert!(!html.contains("<my>"), "{html}");
         assert!(html.contains("<span class=\"who\">Alex</span>"), "{html}");
         assert!(html.contains("You rated the chat 4 out of 5."), "{html}");
+    }
+
+    #[test]
+    fn times_and_days_are_the_visitors_and_the_zone_is_named() {
+        let pacific = sample().in_zone(zone(Some("America/Los_Angeles")));
+        let text = text(&pacific);
+        assert!(text.starts_with("Chat with Baton Bot, 2026-12-02 02:48 America/Los_Angeles\n"), "{text}");
+        assert!(text.contains("\n[02:49] You: Where is <my> parcel?\n"), "{text}");
+        assert!(text.contains("\n2026-12-03\n\n[02:48] Alex: Found it.\n"), "{text}");
+        let page = html(&pacific);
+        assert!(page.contains("<time datetime=\"2026-12-03T02:48-08:00\">02:48</time>"), "{page}");
+        // Kiritimati is a day ahead: the heading, the file and the day lines are its days.
+        let kiritimati = sample().in_zone(zone(Some("Pacific/Kiritimati")));
+        assert_eq!(kiritimati.file_name(), "chat-transcript-2026-12-03");
+        let text = super::text(&kiritimati);
+        assert!(text.starts_with("Chat with Baton Bot, 2026-12-03 00:48 Pacific/Kiritimati\n"), "{text}");
+        assert!(text.contains("\n2026-12-04\n\n[00:48] Alex: Found it.\n"), "{text}");
+        let german = in_words(for_languages(&["de".into()])).in_zone(zone(Some("Europe/Berlin")));
+        let text = super::text(&german);
+        assert!(text.starts_with("Chat mit Baton Bot am 02.12.2026 um 11:48 Europe/Berlin\n"), "{text}");
+    }
+
+    #[test]
+    fn an_unknown_or_odd_zone_is_utc() {
+        let long = "A/".repeat(40);
+        for name in [None, Some(""), Some("Mars/Olympus_Mons"), Some("Europe/Berlin/x"), Some(long.as_str())] {
+            assert_eq!(zone(name), Tz::UTC, "{name:?}");
+        }
+        assert_eq!(zone(Some(" Europe/Berlin ")), Tz::Europe__Berlin);
+        assert_eq!(zone(Some("UTC")), Tz::UTC);
     }
 }

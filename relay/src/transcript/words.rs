@@ -11,7 +11,7 @@
 pub struct Words {
     /// The language's tag, for `<html lang>`.
     pub lang: &'static str,
-    /// `{name}` (whom the chat was with), `{date}`, `{time}` (UTC).
+    /// `{name}` (whom the chat was with), `{date}`, `{time}`, `{zone}` (the time zone's name).
     pub heading: &'static str,
     /// A `chrono` format of a day: the heading's and the day lines'.
     pub date: &'static str,
@@ -37,7 +37,7 @@ pub struct Words {
 
 pub const ENGLISH: Words = Words {
     lang: "en",
-    heading: "Chat with {name}, {date} {time} UTC",
+    heading: "Chat with {name}, {date} {time} {zone}",
     date: "%Y-%m-%d",
     you: "You",
     agent: "Agent",
@@ -53,7 +53,7 @@ pub const ENGLISH: Words = Words {
 
 const GERMAN: Words = Words {
     lang: "de",
-    heading: "Chat mit {name} am {date} um {time} UTC",
+    heading: "Chat mit {name} am {date} um {time} {zone}",
     date: "%d.%m.%Y",
     you: "Sie",
     agent: "Mitarbeiter",
@@ -69,7 +69,7 @@ const GERMAN: Words = Words {
 
 const FRENCH: Words = Words {
     lang: "fr",
-    heading: "Conversation avec {name}, le {date} à {time} UTC",
+    heading: "Conversation avec {name}, le {date} à {time} {zone}",
     date: "%d/%m/%Y",
     you: "Vous",
     agent: "Conseiller",
@@ -85,7 +85,7 @@ const FRENCH: Words = Words {
 
 const SPANISH: Words = Words {
     lang: "es",
-    heading: "Chat con {name}, {date} a las {time} UTC",
+    heading: "Chat con {name}, {date} a las {time} {zone}",
     date: "%d/%m/%Y",
     you: "Tú",
     agent: "Agente",
@@ -101,7 +101,7 @@ const SPANISH: Words = Words {
 
 const ITALIAN: Words = Words {
     lang: "it",
-    heading: "Chat con {name}, {date} alle {time} UTC",
+    heading: "Chat con {name}, {date} alle {time} {zone}",
     date: "%d/%m/%Y",
     you: "Tu",
     agent: "Operatore",
@@ -117,7 +117,7 @@ const ITALIAN: Words = Words {
 
 const PORTUGUESE: Words = Words {
     lang: "pt",
-    heading: "Conversa com {name}, {date} às {time} UTC",
+    heading: "Conversa com {name}, {date} às {time} {zone}",
     date: "%d/%m/%Y",
     you: "Você",
     agent: "Atendente",
@@ -133,7 +133,7 @@ const PORTUGUESE: Words = Words {
 
 const DUTCH: Words = Words {
     lang: "nl",
-    heading: "Chat met {name} op {date} om {time} UTC",
+    heading: "Chat met {name} op {date} om {time} {zone}",
     date: "%d-%m-%Y",
     you: "Jij",
     agent: "Medewerker",
@@ -201,7 +201,7 @@ mod tests {
     #[test]
     fn every_language_fills_every_placeholder() {
         for words in [ENGLISH, GERMAN, FRENCH, SPANISH, ITALIAN, PORTUGUESE, DUTCH] {
-            let heading = fill(words.heading, &[("name", "Bot"), ("date", "D"), ("time", "T")]);
+            let heading = fill(words.heading, &[("name", "Bot"), ("date", "D"), ("time", "T"), ("zone", "Z/Z")]);
             let rated = fill(words.rated, &[("score", "4")]);
             let from = fill(words.from_article, &[("title", "Shipping"), ("url", "https://x.example")]);
             let subject = fill(words.subject, &[("name", "Bot")]);
@@ -209,6 +209,7 @@ mod tests {
                 assert!(!filled.contains(['{', '}']), "{}: {filled}", words.lang);
             }
             assert!(heading.contains("Bot") && heading.contains('D') && heading.contains('T'), "{heading}");
+            assert!(heading.ends_with("T Z/Z"), "the zone named after the time: {heading}");
             assert!(rated.contains('4') && from.contains("Shipping") && from.contains("https://x.example"));
             assert!(words.file.is_ascii() && !words.file.contains(['"', ' ', '/']), "{}", words.file);
         }
