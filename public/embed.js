@@ -79,6 +79,7 @@
         mount: mount,
         site: site,
         relay: relay,
+        widget: widget,
         bridge: bridge,
         pending: pending,
         launcher: launcher

@@ -6,10 +6,11 @@
 //    no browser reads. Nothing else is rewritten (Trunk's minifiers are off: see Trunk.toml), and
 //    the glue is checked to still parse as a module.
 // 2. Writes `<file>.br` (brotli quality 11, the smallest of several windows and modes) and
-//    `<file>.gz` (gzip -9) beside each .js, .wasm and .css file, so the relay serves the widget
+//    `<file>.gz` (gzip -9) beside each .js, .wasm and .css file and each text table
+//    (texts/<code>.json, written without its indentation), so the relay serves the widget
 //    precompressed (tower-http ServeDir picks the variant the browser accepts).
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { brotliCompressSync, brotliDecompressSync, constants, gzipSync } from "node:zlib";
@@ -78,11 +79,24 @@ for (const name of readdirSync(dir)) {
   }
 }
 
-for (const name of readdirSync(dir)) {
-  if (!/\.(js|wasm|css)$/.test(name)) continue;
+// The widget's files, and its text tables in texts/ (copied by Trunk from widget/texts).
+const texts = join(dir, "texts");
+const files = readdirSync(dir).filter((name) => /\.(js|wasm|css)$/.test(name));
+if (existsSync(texts)) files.push(...readdirSync(texts).filter((name) => name.endsWith(".json")).map((name) => join("texts", name)));
+
+for (const name of files) {
   const path = join(dir, name);
   let raw = readFileSync(path);
-  if (name.endsWith(".css") || name.endsWith(".js")) {
+  if (name.endsWith(".json")) {
+    // Written without the file's indentation; checked to be a JSON object.
+    const table = JSON.parse(raw.toString("utf8"));
+    if (typeof table !== "object" || table === null || Array.isArray(table)) {
+      console.error(`${name}: not a JSON object`);
+      process.exit(1);
+    }
+    raw = Buffer.from(JSON.stringify(table), "utf8");
+    writeFileSync(path, raw);
+  } else if (name.endsWith(".css") || name.endsWith(".js")) {
     const text = raw.toString("utf8");
     const stripped = name.endsWith(".css") ? stripCss(text) : stripJs(text);
     if (name.endsWith(".js")) checkModule(stripped, name);

@@ -85,10 +85,22 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// reaches every page within minutes.
 const LOADER_CACHE: &str = "public, max-age=300";
 
-/// A digest of the built widget's files (12 hex digits), naming this build in its URLs.
+/// A digest of the built widget's files (12 hex digits), naming this build in its URLs: the
+/// glue, the wasm, the stylesheet and the text tables (`texts/<code>.json`, fetched by the
+/// wasm for visitors who do not speak English).
 fn widget_build(dir: &Path) -> String {
+    let mut names: Vec<String> = ["baton-widget.js", "baton-widget_bg.wasm", "baton.css"].map(String::from).into();
+    let mut tables: Vec<String> = std::fs::read_dir(dir.join("texts"))
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".json"))
+        .map(|name| format!("texts/{name}"))
+        .collect();
+    tables.sort();
+    names.extend(tables);
     let mut digest = Sha256::new();
-    for name in ["baton-widget.js", "baton-widget_bg.wasm", "baton.css"] {
+    for name in names {
         digest.update(name.as_bytes());
         digest.update(std::fs::read(dir.join(name)).unwrap_or_default());
     }
@@ -179,7 +191,28 @@ fn html_escape(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::without_line_comments;
+    use super::{widget_build, without_line_comments};
+
+    #[test]
+    fn the_build_digest_changes_with_any_file_the_widget_loads_its_text_tables_too() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["baton-widget.js", "baton-widget_bg.wasm", "baton.css"] {
+            std::fs::write(dir.path().join(name), name).unwrap();
+        }
+        let bare = widget_build(dir.path());
+        std::fs::create_dir(dir.path().join("texts")).unwrap();
+        std::fs::write(dir.path().join("texts/de.json"), r#"{"send":"Senden"}"#).unwrap();
+        let with_german = widget_build(dir.path());
+        assert_ne!(with_german, bare);
+        std::fs::write(dir.path().join("texts/de.json"), r#"{"send":"Nachricht senden"}"#).unwrap();
+        let changed = widget_build(dir.path());
+        assert_ne!(changed, with_german, "a changed table is a new build");
+        std::fs::write(dir.path().join("texts/notes.txt"), "not a table").unwrap();
+        assert_eq!(widget_build(dir.path()), changed, "only the tables count in texts/");
+        std::fs::write(dir.path().join("baton.css"), "changed").unwrap();
+        assert_ne!(widget_build(dir.path()), changed);
+        assert_eq!(changed.len(), 12);
+    }
 
     #[test]
     fn whole_line_comments_and_indentation_go_unless_a_template_literal_could_hold_them() {

@@ -8,10 +8,12 @@ use reqwest::header;
 /// A built widget folder with precompressed variants, as Trunk's post-build hook leaves it.
 fn widget_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("texts")).unwrap();
     for (name, body) in [
         ("baton-widget.js", "export default async function init() {}\n".repeat(50)),
         ("baton-widget_bg.wasm", "\0asm-pretend".repeat(100)),
         ("baton.css", ".baton{color:red}\n".repeat(50)),
+        ("texts/de.json", format!("{{\"send\":\"Nachricht senden\"{}}}", " ".repeat(100))),
     ] {
         std::fs::write(dir.path().join(name), &body).unwrap();
         std::fs::write(dir.path().join(format!("{name}.br")), format!("br:{name}")).unwrap();
@@ -51,7 +53,8 @@ async fn the_widget_is_served_precompressed_under_immutable_build_urls() {
         http.get(format!("{}/embed.js", relay.http_url())).header(header::IF_NONE_MATCH, etag).send().await.unwrap();
     assert_eq!(again.status(), 304, "an unchanged loader is revalidated, not downloaded again");
 
-    for name in ["baton-widget.js", "baton-widget_bg.wasm", "baton.css"] {
+    // The text tables are fetched by the wasm (visitors who do not speak English), like it.
+    for name in ["baton-widget.js", "baton-widget_bg.wasm", "baton.css", "texts/de.json"] {
         let url = format!("{}/widget/{build}/{name}", relay.http_url());
         let br = http.get(&url).header(header::ACCEPT_ENCODING, "br, gzip").send().await.unwrap();
         assert_eq!(br.status(), 200, "{name}");

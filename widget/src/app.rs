@@ -1,8 +1,8 @@
 //! Boot and the runtime that ties the chat state, the socket and the page bridge together.
 //!
 //! # Boot contract (set by `public/embed.js` before importing the glue)
-//! `window.__batonBoot = { root: ShadowRoot, mount: HTMLElement, site, relay, bridge: EventTarget,
-//! pending: [command...], launcher: HTMLElement }`. The page's language (`<html lang>`) and the
+//! `window.__batonBoot = { root: ShadowRoot, mount: HTMLElement, site, relay, widget (the folder
+//! of the widget's files), bridge: EventTarget, pending: [command...], launcher: HTMLElement }`. The page's language (`<html lang>`) and the
 //! browser's (`navigator.languages`) are read here too (`i18n` chooses among them). `main` mounts the app (the panel) into
 //! `mount`, adopts the loader's `launcher` button (kept, not replaced, so nobody holds a stale
 //! element; see `ui/launcher.rs`), runs the `pending` commands, and emits `ready`.
@@ -74,6 +74,9 @@ pub struct Runtime {
     pub site: String,
     /// The relay origin, e.g. `http://127.0.0.1:8080`.
     pub relay: String,
+    /// The folder of the widget's files at the relay, ending in `/`
+    /// (`http://127.0.0.1:8080/widget/<build>/`): the text tables are fetched from it.
+    pub widget: String,
     pub store: Store,
     /// The launcher button (the loader's, adopted; or our own without the loader).
     pub launcher: Option<HtmlElement>,
@@ -118,6 +121,8 @@ struct Boot {
     languages: Vec<String>,
     site: String,
     relay: String,
+    /// The loader's widget folder (`widget`), else the relay's `/widget/`.
+    widget: Option<String>,
     bridge: EventTarget,
     pending: Vec<JsValue>,
     launcher: Option<HtmlElement>,
@@ -140,6 +145,7 @@ impl Boot {
                 languages,
                 site: "demo".into(),
                 relay: origin?,
+                widget: None,
                 bridge: EventTarget::new().ok()?,
                 pending: Vec::new(),
                 launcher: None,
@@ -154,6 +160,7 @@ impl Boot {
         Some(Boot {
             site: get(&boot, "site").as_string().filter(|s| !s.is_empty()).unwrap_or_else(|| "demo".into()),
             relay: get(&boot, "relay").as_string().or(origin)?,
+            widget: get(&boot, "widget").as_string(),
             bridge: get(&boot, "bridge").dyn_into::<EventTarget>().ok().or_else(|| EventTarget::new().ok())?,
             pending: get(&boot, "pending").dyn_into::<js_sys::Array>().map(|a| a.to_vec()).unwrap_or_default(),
             mount,
@@ -185,10 +192,12 @@ pub fn start() {
             s.site_theme = theme;
         });
     }
+    let relay = boot.relay.trim_end_matches('/').to_string();
     let runtime = Rc::new(Runtime {
         root: boot.root,
         site: boot.site,
-        relay: boot.relay.trim_end_matches('/').to_string(),
+        widget: boot.widget.unwrap_or_else(|| format!("{relay}/widget/")),
+        relay,
         store,
         launcher,
         bridge: Bridge::new(boot.bridge),
@@ -294,7 +303,8 @@ impl Runtime {
         }
     }
 
-    /// Changes the chat state; emits a `connection` event when the status changed.
+    /// Changes the chat state; emits a `connection` event when the status changed, and fetches
+    /// the texts of a language the widget now speaks and does not have yet.
     fn update<R>(&self, f: impl FnOnce(&mut ChatState) -> R) -> Option<R> {
         let status = |s: &ChatState| (s.connection, s.fatal.map(|code| model::fatal_text(s.texts(), code)));
         let before = self.store.chat.with_untracked(status);
@@ -303,6 +313,7 @@ impl Runtime {
         if after != before {
             self.bridge.emit(&detail::connection(after.0.as_str(), after.1));
         }
+        crate::ui::texts::ensure(self.store.chat.with_untracked(|s| s.lang));
         result
     }
 

@@ -1,7 +1,9 @@
 //! The widget's own texts in English, German, French, Spanish, Italian, Portuguese and Dutch,
-//! and the choice of language. A plain table of `&'static str` (no i18n crate: the whole table
-//! is a few KB of wasm data). Texts with a value carry `{n}`, `{name}` or `{wait}`, filled by
-//! [`fill`].
+//! and the choice of language. English is a table of `&'static str` compiled in ([`EN`]); the
+//! six others are `widget/texts/<code>.json`, key by key the same, which the wasm fetches from
+//! the relay only for a visitor who speaks one (`texts.rs`; issue 13's size budget), showing
+//! English until it arrives. Natively (tests) they are compiled in from the same files. Texts
+//! with a value carry `{n}`, `{name}` or `{wait}`, filled by [`fill`].
 //!
 //! The visitor's languages, best first: what the page set with `Baton.setLanguage` (or
 //! `data-language`), the site's `language` (from the relay's `welcome`), the page's
@@ -56,16 +58,18 @@ impl Lang {
         }
     }
 
-    pub fn texts(self) -> &'static Texts {
-        match self {
-            Lang::En => &EN,
-            Lang::De => &DE,
-            Lang::Fr => &FR,
-            Lang::Es => &ES,
-            Lang::It => &IT,
-            Lang::Pt => &PT,
-            Lang::Nl => &NL,
+    /// The language whose texts are shown: this one once its table is here, English until then.
+    pub fn shown(self) -> Lang {
+        if table(self).is_some() {
+            self
+        } else {
+            Lang::En
         }
+    }
+
+    /// This language's texts, English until its table is here.
+    pub fn texts(self) -> &'static Texts {
+        table(self).unwrap_or(&EN)
     }
 }
 
@@ -90,98 +94,133 @@ pub fn fill(text: &str, key: &str, value: &str) -> String {
     text.replace(&format!("{{{key}}}"), value)
 }
 
-/// Every text of the widget's own, in one language.
-pub struct Texts {
-    pub placeholder: &'static str,
-    pub message_label: &'static str,
-    pub send: &'static str,
-    pub too_long: &'static str,
-    pub unavailable: &'static str,
-    pub open_chat: &'static str,
+/// The texts' struct, its keys and its reading from a keyed table, from one list of keys.
+macro_rules! texts {
+    ($($(#[$doc:meta])* $key:ident,)*) => {
+        /// Every text of the widget's own, in one language.
+        pub struct Texts {
+            $($(#[$doc])* pub $key: &'static str,)*
+        }
+
+        impl Texts {
+            /// The keys, as in `widget/texts/<code>.json`.
+            pub const KEYS: &'static [&'static str] = &[$(stringify!($key)),*];
+
+            /// The texts `text` gives by key, English for any it lacks. One loop over the keys
+            /// (the struct is taken apart and put together as an array): a few bytes of wasm
+            /// instead of a call per text.
+            pub fn read(text: impl Fn(&str) -> Option<&'static str>) -> Texts {
+                let Texts { $($key),* } = EN;
+                let mut values = [$($key),*];
+                for (value, key) in values.iter_mut().zip(Self::KEYS) {
+                    if let Some(own) = text(key) {
+                        *value = own;
+                    }
+                }
+                let [$($key),*] = values;
+                Texts { $($key),* }
+            }
+
+            /// Every text, in the order of [`Texts::KEYS`].
+            #[cfg(test)]
+            pub fn all(&self) -> Vec<&'static str> {
+                vec![$(self.$key),*]
+            }
+        }
+    };
+}
+
+texts! {
+    placeholder,
+    message_label,
+    send,
+    too_long,
+    unavailable,
+    open_chat,
     /// `{n}`: the unread count.
-    pub open_chat_unread: &'static str,
-    pub close_chat: &'static str,
-    pub connecting: &'static str,
-    pub online: &'static str,
-    pub offline: &'static str,
-    pub messages: &'static str,
-    pub empty: &'static str,
-    pub suggested: &'static str,
-    pub sending: &'static str,
-    pub retry: &'static str,
+    open_chat_unread,
+    close_chat,
+    connecting,
+    online,
+    offline,
+    messages,
+    empty,
+    suggested,
+    sending,
+    retry,
     /// Before a help article's title.
-    pub source: &'static str,
+    source,
     /// An agent without a name, as the author of a message.
-    pub agent: &'static str,
+    agent,
     /// An agent without a name, typing.
-    pub an_agent: &'static str,
+    an_agent,
     /// `{name}`.
-    pub typing: &'static str,
-    pub waiting: &'static str,
-    pub under_a_minute: &'static str,
+    typing,
+    waiting,
+    under_a_minute,
     /// `{n}`: minutes.
-    pub about_minutes: &'static str,
+    about_minutes,
     /// `{wait}`.
-    pub next_in_line: &'static str,
+    next_in_line,
     /// `{n}`: the place, `{wait}`.
-    pub place_in_line: &'static str,
-    pub cancel: &'static str,
-    pub rate_limited: &'static str,
-    pub not_sent: &'static str,
-    pub not_delivered: &'static str,
-    pub reload: &'static str,
-    pub site_unavailable: &'static str,
-    pub chat_unavailable: &'static str,
+    place_in_line,
+    cancel,
+    rate_limited,
+    not_sent,
+    not_delivered,
+    reload,
+    site_unavailable,
+    chat_unavailable,
     /// The email prompt's consent wording (a site may set its own).
-    pub email_consent: &'static str,
-    pub email_label: &'static str,
-    pub email_save: &'static str,
-    pub email_skip: &'static str,
+    email_consent,
+    email_label,
+    email_save,
+    email_skip,
     /// An email the widget or the relay refused.
-    pub email_invalid: &'static str,
+    email_invalid,
     /// An email that could not go out: the chat is offline.
-    pub email_offline: &'static str,
+    email_offline,
     /// Before the email given, with a button to change it.
-    pub email_yours: &'static str,
-    pub email_change: &'static str,
-    pub summary_title: &'static str,
+    email_yours,
+    email_change,
+    summary_title,
     /// Above the summary on a site whose helpdesk is a contact form.
-    pub summary_for_form: &'static str,
-    pub copy: &'static str,
-    pub copied: &'static str,
+    summary_for_form,
+    copy,
+    copied,
     /// The clipboard refused: the summary is selected instead.
-    pub copy_by_hand: &'static str,
-    pub open_form: &'static str,
+    copy_by_hand,
+    open_form,
     /// Closes the proactive message by the launcher.
-    pub dismiss: &'static str,
-    pub transcript_title: &'static str,
-    pub transcript_download: &'static str,
-    pub transcript_email: &'static str,
+    dismiss,
+    transcript_title,
+    transcript_download,
+    transcript_email,
     /// `{email}`: where the transcript is being sent.
-    pub transcript_sending: &'static str,
-    pub transcript_failed: &'static str,
+    transcript_sending,
+    transcript_failed,
     /// The paperclip button (opens the file picker).
-    pub attach: &'static str,
+    attach,
     /// The list of files about to be sent.
-    pub files: &'static str,
+    files,
     /// `{name}`: a file being uploaded.
-    pub uploading: &'static str,
+    uploading,
     /// `{name}`.
-    pub file_ready: &'static str,
+    file_ready,
     /// `{name}`: the button taking a file off the message.
-    pub remove_file: &'static str,
+    remove_file,
     /// Shown over the panel while files are dragged over it.
-    pub drop_files: &'static str,
+    drop_files,
     /// `{name}`, `{max}`: the site's largest file.
-    pub file_too_large: &'static str,
+    file_too_large,
     /// `{name}`.
-    pub file_type: &'static str,
+    file_type,
     /// `{name}`.
-    pub file_failed: &'static str,
+    file_failed,
     /// `{name}`.
-    pub file_offline: &'static str,
+    file_offline,
     /// `{n}`: files per message.
-    pub too_many_files: &'static str,
+    too_many_files,
 }
 
 pub static EN: Texts = Texts {
@@ -250,474 +289,83 @@ pub static EN: Texts = Texts {
     too_many_files: "Up to {n} files per message.",
 };
 
-pub static DE: Texts = Texts {
-    placeholder: "Nachricht schreiben…",
-    message_label: "Nachricht",
-    send: "Nachricht senden",
-    too_long: "Diese Nachricht ist zu lang.",
-    unavailable: "Der Chat ist nicht verfügbar.",
-    open_chat: "Chat öffnen",
-    open_chat_unread: "Chat öffnen, {n} ungelesen",
-    close_chat: "Chat schließen",
-    connecting: "Verbinde…",
-    online: "Online",
-    offline: "Offline – neuer Verbindungsversuch",
-    messages: "Nachrichten",
-    empty: "Fragen Sie uns alles – wir antworten meist sofort.",
-    suggested: "Antwortvorschläge",
-    sending: "Wird gesendet…",
-    retry: "Erneut senden",
-    source: "Quelle: ",
-    agent: "Mitarbeiter",
-    an_agent: "Ein Mitarbeiter",
-    typing: "{name} schreibt…",
-    waiting: "Warte auf eine Person…",
-    under_a_minute: "weniger als eine Minute",
-    about_minutes: "etwa {n} Min.",
-    next_in_line: "Sie sind als Nächstes dran · {wait}",
-    place_in_line: "Sie sind Nr. {n} in der Warteschlange · {wait}",
-    cancel: "Abbrechen",
-    rate_limited: "Zu viele Nachrichten. Bitte gleich noch einmal versuchen.",
-    not_sent: "Diese Nachricht konnte nicht gesendet werden.",
-    not_delivered: "Nicht zugestellt.",
-    reload: "Chat nicht verfügbar: Bitte laden Sie die Seite neu.",
-    site_unavailable: "Chat für diese Website nicht verfügbar.",
-    chat_unavailable: "Chat nicht verfügbar.",    email_consent: "Hinterlassen Sie Ihre E-Mail-Adresse, dann kann unser Team Ihnen auch dorthin antworten. Wir nutzen sie nur für diese Anfrage.",
-    email_label: "Ihre E-Mail-Adresse",
-    email_save: "Speichern",
-    email_skip: "Nein, danke",
-    email_invalid: "Das sieht nicht wie eine E-Mail-Adresse aus (z. B. name@example.com).",
-    email_offline: "Nicht gespeichert: Der Chat ist offline. Bitte gleich noch einmal versuchen.",
-    email_yours: "Ihre E-Mail:",
-    email_change: "Ändern",
-    summary_title: "Zusammenfassung für unser Team",
-    summary_for_form: "Kopieren Sie diese Zusammenfassung in das Kontaktformular:",
-    copy: "Kopieren",
-    copied: "Kopiert.",
-    copy_by_hand: "Markiert: Drücken Sie Strg+C zum Kopieren.",
-    open_form: "Kontaktformular öffnen",
-    dismiss: "Schließen",
-    transcript_title: "Ihr Chatprotokoll",
-    transcript_download: "Protokoll herunterladen",
-    transcript_email: "Protokoll per E-Mail senden",
-    transcript_sending: "Das Protokoll wird an {email} gesendet…",
-    transcript_failed: "Das hat nicht geklappt. Bitte versuchen Sie es später noch einmal.",
-    attach: "Dateien anhängen",
-    files: "Zu sendende Dateien",
-    uploading: "{name} wird hochgeladen…",
-    file_ready: "{name} ist bereit zum Senden.",
-    remove_file: "{name} entfernen",
-    drop_files: "Dateien hier ablegen, um sie zu senden",
-    file_too_large: "{name} ist zu groß: Dateien dürfen höchstens {max} groß sein.",
-    file_type: "{name} kann nicht gesendet werden: Dieser Dateityp wird hier nicht angenommen.",
-    file_failed: "{name} konnte nicht hochgeladen werden. Bitte versuchen Sie es noch einmal.",
-    file_offline: "{name} wurde nicht hochgeladen: Sie sind offline.",
-    too_many_files: "Höchstens {n} Dateien pro Nachricht.",
-};
+/// A text read from a table, kept as long as the page (each table is read once).
+pub fn keep(text: String) -> &'static str {
+    Box::leak(text.into_boxed_str())
+}
 
-pub static FR: Texts = Texts {
-    placeholder: "Écrivez un message…",
-    message_label: "Message",
-    send: "Envoyer le message",
-    too_long: "Ce message est trop long.",
-    unavailable: "Le chat n’est pas disponible.",
-    open_chat: "Ouvrir le chat",
-    open_chat_unread: "Ouvrir le chat, {n} non lus",
-    close_chat: "Fermer le chat",
-    connecting: "Connexion…",
-    online: "En ligne",
-    offline: "Hors ligne — reconnexion",
-    messages: "Messages",
-    empty: "Posez-nous vos questions — nous répondons généralement tout de suite.",
-    suggested: "Réponses suggérées",
-    sending: "Envoi…",
-    retry: "Réessayer",
-    source: "Source : ",
-    agent: "Conseiller",
-    an_agent: "Un conseiller",
-    typing: "{name} écrit…",
-    waiting: "En attente d’une personne…",
-    under_a_minute: "moins d’une minute",
-    about_minutes: "environ {n} min",
-    next_in_line: "Vous êtes le prochain · {wait}",
-    place_in_line: "Vous êtes n° {n} dans la file · {wait}",
-    cancel: "Annuler",
-    rate_limited: "Trop de messages. Réessayez dans un instant.",
-    not_sent: "Ce message n’a pas pu être envoyé.",
-    not_delivered: "Non distribué.",
-    reload: "Chat indisponible : veuillez recharger la page.",
-    site_unavailable: "Chat indisponible pour ce site.",
-    chat_unavailable: "Chat indisponible.",    email_consent: "Laissez votre adresse e-mail et notre équipe pourra aussi vous y répondre. Nous l'utilisons uniquement pour cette demande.",
-    email_label: "Votre adresse e-mail",
-    email_save: "Enregistrer",
-    email_skip: "Non merci",
-    email_invalid: "Cela ne ressemble pas à une adresse e-mail (par ex. nom@example.com).",
-    email_offline: "Non enregistré : le chat est hors ligne. Réessayez dans un instant.",
-    email_yours: "Votre e-mail :",
-    email_change: "Modifier",
-    summary_title: "Résumé transmis à notre équipe",
-    summary_for_form: "Copiez ce résumé dans le formulaire de contact :",
-    copy: "Copier",
-    copied: "Copié.",
-    copy_by_hand: "Sélectionné : appuyez sur Ctrl+C pour copier.",
-    open_form: "Ouvrir le formulaire de contact",
-    dismiss: "Fermer",
-    transcript_title: "Votre transcription",
-    transcript_download: "Télécharger la transcription",
-    transcript_email: "M’envoyer la transcription",
-    transcript_sending: "Envoi de la transcription à {email}…",
-    transcript_failed: "Cela n’a pas fonctionné. Veuillez réessayer plus tard.",
-    attach: "Joindre des fichiers",
-    files: "Fichiers à envoyer",
-    uploading: "Envoi de {name}…",
-    file_ready: "{name} est prêt à être envoyé.",
-    remove_file: "Retirer {name}",
-    drop_files: "Déposez des fichiers ici pour les envoyer",
-    file_too_large: "{name} est trop volumineux : les fichiers peuvent faire jusqu’à {max}.",
-    file_type: "{name} ne peut pas être envoyé : ce type de fichier n’est pas accepté ici.",
-    file_failed: "{name} n’a pas pu être envoyé. Veuillez réessayer.",
-    file_offline: "{name} n’a pas été envoyé : vous êtes hors ligne.",
-    too_many_files: "{n} fichiers au maximum par message.",
-};
+/// The languages whose tables the page has (English always).
+#[cfg(target_arch = "wasm32")]
+mod tables {
+    use std::cell::RefCell;
 
-pub static ES: Texts = Texts {
-    placeholder: "Escribe un mensaje…",
-    message_label: "Mensaje",
-    send: "Enviar mensaje",
-    too_long: "Este mensaje es demasiado largo.",
-    unavailable: "El chat no está disponible.",
-    open_chat: "Abrir chat",
-    open_chat_unread: "Abrir chat, {n} sin leer",
-    close_chat: "Cerrar chat",
-    connecting: "Conectando…",
-    online: "En línea",
-    offline: "Sin conexión — reconectando",
-    messages: "Mensajes",
-    empty: "Pregúntanos lo que quieras — solemos responder al momento.",
-    suggested: "Respuestas sugeridas",
-    sending: "Enviando…",
-    retry: "Reintentar",
-    source: "Fuente: ",
-    agent: "Agente",
-    an_agent: "Un agente",
-    typing: "{name} está escribiendo…",
-    waiting: "Esperando a una persona…",
-    under_a_minute: "menos de un minuto",
-    about_minutes: "unos {n} min",
-    next_in_line: "Eres el siguiente · {wait}",
-    place_in_line: "Eres el n.º {n} en la cola · {wait}",
-    cancel: "Cancelar",
-    rate_limited: "Demasiados mensajes. Inténtalo de nuevo en un momento.",
-    not_sent: "No se pudo enviar este mensaje.",
-    not_delivered: "No entregado.",
-    reload: "Chat no disponible: recarga la página.",
-    site_unavailable: "Chat no disponible para este sitio.",
-    chat_unavailable: "Chat no disponible.",    email_consent: "Déjanos tu correo electrónico y nuestro equipo también podrá responderte allí. Solo lo usamos para esta consulta.",
-    email_label: "Tu correo electrónico",
-    email_save: "Guardar",
-    email_skip: "No, gracias",
-    email_invalid: "Eso no parece una dirección de correo (por ejemplo, nombre@example.com).",
-    email_offline: "No guardado: el chat está sin conexión. Inténtalo de nuevo en un momento.",
-    email_yours: "Tu correo:",
-    email_change: "Cambiar",
-    summary_title: "Resumen enviado a nuestro equipo",
-    summary_for_form: "Copia este resumen en el formulario de contacto:",
-    copy: "Copiar",
-    copied: "Copiado.",
-    copy_by_hand: "Seleccionado: pulsa Ctrl+C para copiar.",
-    open_form: "Abrir el formulario de contacto",
-    dismiss: "Cerrar",
-    transcript_title: "Tu transcripción",
-    transcript_download: "Descargar la transcripción",
-    transcript_email: "Enviarme la transcripción",
-    transcript_sending: "Enviando la transcripción a {email}…",
-    transcript_failed: "No ha funcionado. Inténtalo de nuevo más tarde.",
-    attach: "Adjuntar archivos",
-    files: "Archivos para enviar",
-    uploading: "Subiendo {name}…",
-    file_ready: "{name} está listo para enviar.",
-    remove_file: "Quitar {name}",
-    drop_files: "Suelta aquí los archivos para enviarlos",
-    file_too_large: "{name} es demasiado grande: los archivos pueden ocupar hasta {max}.",
-    file_type: "No se puede enviar {name}: aquí no se acepta este tipo de archivo.",
-    file_failed: "No se pudo subir {name}. Inténtalo de nuevo.",
-    file_offline: "{name} no se ha subido: no tienes conexión.",
-    too_many_files: "Como máximo {n} archivos por mensaje.",
-};
+    use super::{Lang, Texts};
 
-pub static IT: Texts = Texts {
-    placeholder: "Scrivi un messaggio…",
-    message_label: "Messaggio",
-    send: "Invia messaggio",
-    too_long: "Questo messaggio è troppo lungo.",
-    unavailable: "La chat non è disponibile.",
-    open_chat: "Apri la chat",
-    open_chat_unread: "Apri la chat, {n} non letti",
-    close_chat: "Chiudi la chat",
-    connecting: "Connessione…",
-    online: "Online",
-    offline: "Offline — riconnessione",
-    messages: "Messaggi",
-    empty: "Chiedici qualsiasi cosa — di solito rispondiamo subito.",
-    suggested: "Risposte suggerite",
-    sending: "Invio…",
-    retry: "Riprova",
-    source: "Fonte: ",
-    agent: "Operatore",
-    an_agent: "Un operatore",
-    typing: "{name} sta scrivendo…",
-    waiting: "In attesa di una persona…",
-    under_a_minute: "meno di un minuto",
-    about_minutes: "circa {n} min",
-    next_in_line: "Sei il prossimo · {wait}",
-    place_in_line: "Sei il n. {n} in coda · {wait}",
-    cancel: "Annulla",
-    rate_limited: "Troppi messaggi. Riprova tra un momento.",
-    not_sent: "Impossibile inviare questo messaggio.",
-    not_delivered: "Non consegnato.",
-    reload: "Chat non disponibile: ricarica la pagina.",
-    site_unavailable: "Chat non disponibile per questo sito.",
-    chat_unavailable: "Chat non disponibile.",
-    email_consent:
-        "Lasciaci la tua email e il nostro team potrà risponderti anche lì. La usiamo solo per questa richiesta.",
-    email_label: "La tua email",
-    email_save: "Salva",
-    email_skip: "No, grazie",
-    email_invalid: "Non sembra un indirizzo email (ad es. nome@example.com).",
-    email_offline: "Non salvata: la chat è offline. Riprova tra un attimo.",
-    email_yours: "La tua email:",
-    email_change: "Modifica",
-    summary_title: "Riepilogo inviato al nostro team",
-    summary_for_form: "Copia questo riepilogo nel modulo di contatto:",
-    copy: "Copia",
-    copied: "Copiato.",
-    copy_by_hand: "Selezionato: premi Ctrl+C per copiare.",
-    open_form: "Apri il modulo di contatto",
-    dismiss: "Chiudi",
-    transcript_title: "La tua trascrizione",
-    transcript_download: "Scarica la trascrizione",
-    transcript_email: "Inviami la trascrizione",
-    transcript_sending: "Invio della trascrizione a {email}…",
-    transcript_failed: "Non ha funzionato. Riprova più tardi.",
-    attach: "Allega file",
-    files: "File da inviare",
-    uploading: "Caricamento di {name}…",
-    file_ready: "{name} è pronto per l’invio.",
-    remove_file: "Rimuovi {name}",
-    drop_files: "Trascina qui i file per inviarli",
-    file_too_large: "{name} è troppo grande: i file possono essere al massimo di {max}.",
-    file_type: "Impossibile inviare {name}: questo tipo di file non è accettato.",
-    file_failed: "Impossibile caricare {name}. Riprova.",
-    file_offline: "{name} non è stato caricato: sei offline.",
-    too_many_files: "Al massimo {n} file per messaggio.",
-};
+    thread_local! {
+        static LOADED: RefCell<Vec<(Lang, &'static Texts)>> = const { RefCell::new(Vec::new()) };
+    }
 
-pub static PT: Texts = Texts {
-    placeholder: "Escreva uma mensagem…",
-    message_label: "Mensagem",
-    send: "Enviar mensagem",
-    too_long: "Esta mensagem é muito longa.",
-    unavailable: "O chat não está disponível.",
-    open_chat: "Abrir o chat",
-    open_chat_unread: "Abrir o chat, {n} não lidas",
-    close_chat: "Fechar o chat",
-    connecting: "Conectando…",
-    online: "Online",
-    offline: "Offline — reconectando",
-    messages: "Mensagens",
-    empty: "Pergunte-nos o que quiser — normalmente respondemos de imediato.",
-    suggested: "Respostas sugeridas",
-    sending: "Enviando…",
-    retry: "Tentar novamente",
-    source: "Fonte: ",
-    agent: "Atendente",
-    an_agent: "Um atendente",
-    typing: "{name} está escrevendo…",
-    waiting: "Aguardando uma pessoa…",
-    under_a_minute: "menos de um minuto",
-    about_minutes: "cerca de {n} min",
-    next_in_line: "Você é o próximo · {wait}",
-    place_in_line: "Você é o n.º {n} na fila · {wait}",
-    cancel: "Cancelar",
-    rate_limited: "Muitas mensagens. Tente novamente em instantes.",
-    not_sent: "Não foi possível enviar esta mensagem.",
-    not_delivered: "Não entregue.",
-    reload: "Chat indisponível: recarregue a página.",
-    site_unavailable: "Chat indisponível para este site.",
-    chat_unavailable: "Chat indisponível.",
-    email_consent:
-        "Deixe o seu e-mail para que a nossa equipa também possa responder por lá. Só o usamos para este pedido.",
-    email_label: "O seu e-mail",
-    email_save: "Guardar",
-    email_skip: "Não, obrigado",
-    email_invalid: "Isto não parece um endereço de e-mail (por ex., nome@example.com).",
-    email_offline: "Não guardado: o chat está offline. Tente de novo daqui a pouco.",
-    email_yours: "O seu e-mail:",
-    email_change: "Alterar",
-    summary_title: "Resumo enviado à nossa equipa",
-    summary_for_form: "Copie este resumo para o formulário de contacto:",
-    copy: "Copiar",
-    copied: "Copiado.",
-    copy_by_hand: "Selecionado: prima Ctrl+C para copiar.",
-    open_form: "Abrir o formulário de contacto",
-    dismiss: "Fechar",
-    transcript_title: "A sua transcrição",
-    transcript_download: "Descarregar a transcrição",
-    transcript_email: "Enviar-me a transcrição",
-    transcript_sending: "A enviar a transcrição para {email}…",
-    transcript_failed: "Não funcionou. Tente novamente mais tarde.",
-    attach: "Anexar ficheiros",
-    files: "Ficheiros a enviar",
-    uploading: "A carregar {name}…",
-    file_ready: "{name} está pronto para enviar.",
-    remove_file: "Remover {name}",
-    drop_files: "Largue aqui os ficheiros para os enviar",
-    file_too_large: "{name} é demasiado grande: os ficheiros podem ter até {max}.",
-    file_type: "Não é possível enviar {name}: este tipo de ficheiro não é aceite aqui.",
-    file_failed: "Não foi possível carregar {name}. Tente novamente.",
-    file_offline: "{name} não foi carregado: está offline.",
-    too_many_files: "No máximo {n} ficheiros por mensagem.",
-};
+    pub fn table(lang: Lang) -> Option<&'static Texts> {
+        if lang == Lang::En {
+            return Some(&super::EN);
+        }
+        LOADED.with(|l| l.borrow().iter().find(|(l, _)| *l == lang).map(|(_, t)| *t))
+    }
 
-pub static NL: Texts = Texts {
-    placeholder: "Schrijf een bericht…",
-    message_label: "Bericht",
-    send: "Bericht versturen",
-    too_long: "Dit bericht is te lang.",
-    unavailable: "De chat is niet beschikbaar.",
-    open_chat: "Chat openen",
-    open_chat_unread: "Chat openen, {n} ongelezen",
-    close_chat: "Chat sluiten",
-    connecting: "Verbinden…",
-    online: "Online",
-    offline: "Offline — opnieuw verbinden",
-    messages: "Berichten",
-    empty: "Vraag ons alles — we antwoorden meestal direct.",
-    suggested: "Voorgestelde antwoorden",
-    sending: "Verzenden…",
-    retry: "Opnieuw proberen",
-    source: "Bron: ",
-    agent: "Medewerker",
-    an_agent: "Een medewerker",
-    typing: "{name} typt…",
-    waiting: "Wachten op een persoon…",
-    under_a_minute: "minder dan een minuut",
-    about_minutes: "ongeveer {n} min",
-    next_in_line: "U bent de volgende · {wait}",
-    place_in_line: "U bent nr. {n} in de wachtrij · {wait}",
-    cancel: "Annuleren",
-    rate_limited: "Te veel berichten. Probeer het zo opnieuw.",
-    not_sent: "Dit bericht kon niet worden verzonden.",
-    not_delivered: "Niet afgeleverd.",
-    reload: "Chat niet beschikbaar: laad de pagina opnieuw.",
-    site_unavailable: "Chat niet beschikbaar voor deze site.",
-    chat_unavailable: "Chat niet beschikbaar.",
-    email_consent:
-        "Laat je e-mailadres achter, dan kan ons team je ook daar antwoorden. We gebruiken het alleen voor deze vraag.",
-    email_label: "Je e-mailadres",
-    email_save: "Opslaan",
-    email_skip: "Nee, bedankt",
-    email_invalid: "Dat lijkt geen e-mailadres (zoals naam@example.com).",
-    email_offline: "Niet opgeslagen: de chat is offline. Probeer het zo opnieuw.",
-    email_yours: "Je e-mail:",
-    email_change: "Wijzigen",
-    summary_title: "Samenvatting voor ons team",
-    summary_for_form: "Kopieer deze samenvatting naar het contactformulier:",
-    copy: "Kopiëren",
-    copied: "Gekopieerd.",
-    copy_by_hand: "Geselecteerd: druk op Ctrl+C om te kopiëren.",
-    open_form: "Contactformulier openen",
-    dismiss: "Sluiten",
-    transcript_title: "Uw transcript",
-    transcript_download: "Transcript downloaden",
-    transcript_email: "Transcript naar mij mailen",
-    transcript_sending: "Het transcript wordt naar {email} gestuurd…",
-    transcript_failed: "Dat is niet gelukt. Probeer het later opnieuw.",
-    attach: "Bestanden bijvoegen",
-    files: "Te verzenden bestanden",
-    uploading: "{name} wordt geüpload…",
-    file_ready: "{name} is klaar om te verzenden.",
-    remove_file: "{name} verwijderen",
-    drop_files: "Zet bestanden hier neer om ze te versturen",
-    file_too_large: "{name} is te groot: bestanden mogen maximaal {max} zijn.",
-    file_type: "{name} kan niet worden verzonden: dit bestandstype wordt hier niet geaccepteerd.",
-    file_failed: "{name} kon niet worden geüpload. Probeer het opnieuw.",
-    file_offline: "{name} is niet geüpload: u bent offline.",
-    too_many_files: "Maximaal {n} bestanden per bericht.",
-};
+    /// Keeps a table fetched from the relay (`texts.rs`).
+    pub fn add(lang: Lang, texts: Texts) {
+        let texts: &'static Texts = Box::leak(Box::new(texts));
+        LOADED.with(|l| l.borrow_mut().push((lang, texts)));
+    }
+}
+
+/// Natively the tables are compiled in from the files the relay serves.
+#[cfg(not(target_arch = "wasm32"))]
+mod tables {
+    use std::sync::OnceLock;
+
+    use super::{keep, Lang, Texts};
+
+    pub fn source(lang: Lang) -> &'static str {
+        match lang {
+            Lang::En => "{}",
+            Lang::De => include_str!("../texts/de.json"),
+            Lang::Fr => include_str!("../texts/fr.json"),
+            Lang::Es => include_str!("../texts/es.json"),
+            Lang::It => include_str!("../texts/it.json"),
+            Lang::Pt => include_str!("../texts/pt.json"),
+            Lang::Nl => include_str!("../texts/nl.json"),
+        }
+    }
+
+    pub fn table(lang: Lang) -> Option<&'static Texts> {
+        if lang == Lang::En {
+            return Some(&super::EN);
+        }
+        static TABLES: [OnceLock<Option<Texts>>; 6] = [const { OnceLock::new() }; 6];
+        let slot = &TABLES[(lang as usize).checked_sub(1)?];
+        slot.get_or_init(|| {
+            let table: serde_json::Map<String, serde_json::Value> = serde_json::from_str(source(lang)).ok()?;
+            Some(Texts::read(|key| Some(keep(table.get(key)?.as_str()?.to_string()))))
+        })
+        .as_ref()
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+pub use tables::add;
+use tables::table;
+
+/// Whether `lang` needs a table from the relay that the page does not have yet.
+pub fn missing(lang: Lang) -> bool {
+    table(lang).is_none()
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const ALL: [Lang; 7] = [Lang::En, Lang::De, Lang::Fr, Lang::Es, Lang::It, Lang::Pt, Lang::Nl];
-
-    fn strings(t: &Texts) -> Vec<&'static str> {
-        vec![
-            t.placeholder,
-            t.message_label,
-            t.send,
-            t.too_long,
-            t.unavailable,
-            t.open_chat,
-            t.open_chat_unread,
-            t.close_chat,
-            t.connecting,
-            t.online,
-            t.offline,
-            t.messages,
-            t.empty,
-            t.suggested,
-            t.sending,
-            t.retry,
-            t.source,
-            t.agent,
-            t.an_agent,
-            t.typing,
-            t.waiting,
-            t.under_a_minute,
-            t.about_minutes,
-            t.next_in_line,
-            t.place_in_line,
-            t.cancel,
-            t.rate_limited,
-            t.not_sent,
-            t.not_delivered,
-            t.reload,
-            t.site_unavailable,
-            t.chat_unavailable,
-            t.email_consent,
-            t.email_label,
-            t.email_save,
-            t.email_skip,
-            t.email_invalid,
-            t.email_offline,
-            t.email_yours,
-            t.email_change,
-            t.summary_title,
-            t.summary_for_form,
-            t.copy,
-            t.copied,
-            t.copy_by_hand,
-            t.open_form,
-            t.transcript_title,
-            t.transcript_download,
-            t.transcript_email,
-            t.transcript_sending,
-            t.transcript_failed,
-            t.attach,
-            t.files,
-            t.uploading,
-            t.file_ready,
-            t.remove_file,
-            t.drop_files,
-            t.file_too_large,
-            t.file_type,
-            t.file_failed,
-            t.file_offline,
-            t.too_many_files,
-        ]
-    }
 
     #[test]
     fn the_page_then_the_browser_decide_and_the_page_script_and_site_override() {
@@ -747,9 +395,9 @@ mod tests {
 
     #[test]
     fn every_language_has_every_text_with_its_placeholders() {
-        let english = strings(&EN);
+        let english = EN.all();
         for lang in ALL {
-            let texts = strings(lang.texts());
+            let texts = lang.texts().all();
             assert_eq!(texts.len(), english.len());
             for (text, en) in texts.iter().zip(&english) {
                 assert!(!text.trim().is_empty(), "{lang:?}: empty text for {en:?}");
@@ -761,9 +409,26 @@ mod tests {
         }
         // Translated, not copied: most texts differ from English.
         for lang in &ALL[1..] {
-            let same = strings(lang.texts()).iter().zip(&english).filter(|(a, b)| a == b).count();
+            let same = lang.texts().all().iter().zip(&english).filter(|(a, b)| a == b).count();
             assert!(same <= 3, "{lang:?} has {same} English texts");
         }
-        assert_eq!(fill(DE.place_in_line, "n", "3"), "Sie sind Nr. 3 in der Warteschlange · {wait}");
+        assert_eq!(fill(Lang::De.texts().place_in_line, "n", "3"), "Sie sind Nr. 3 in der Warteschlange · {wait}");
+    }
+
+    /// `widget/texts/<code>.json`, as the relay serves them: each an object of strings holding
+    /// every key of English and no other (a key missing would show English).
+    #[test]
+    fn every_table_file_parses_and_has_every_key_of_english() {
+        for lang in &ALL[1..] {
+            let table: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(tables::source(*lang)).unwrap_or_else(|e| panic!("{lang:?}: {e}"));
+            let mut keys: Vec<&str> = table.keys().map(String::as_str).collect();
+            let mut english = Texts::KEYS.to_vec();
+            keys.sort_unstable();
+            english.sort_unstable();
+            assert_eq!(keys, english, "{lang:?}");
+            assert!(table.values().all(serde_json::Value::is_string), "{lang:?}: a value is not a string");
+            assert!(!missing(*lang), "{lang:?}: the table does not read");
+        }
     }
 }

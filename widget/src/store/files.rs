@@ -214,7 +214,7 @@ pub fn size_text(bytes: u64, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::i18n::{DE, EN};
+    use crate::i18n::EN;
 
     fn limits() -> AttachmentLimits {
         AttachmentLimits { types: vec!["image/png".into(), "text/plain".into()], max_bytes: 2 * 1024 * 1024 }
@@ -236,7 +236,7 @@ mod tests {
         let l = limits();
         assert_eq!(f.start(Some(&l), "big.png", "image/png", 3 * 1024 * 1024, true), None);
         assert_eq!(
-            f.refusal_text(&DE, Lang::De, l.max_bytes).unwrap(),
+            f.refusal_text(Lang::De.texts(), Lang::De, l.max_bytes).unwrap(),
             "big.png ist zu groß: Dateien dürfen höchstens 2 MB groß sein."
         );
         assert_eq!(f.start(Some(&l), "page.html", "text/html", 10, true), None);

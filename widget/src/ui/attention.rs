@@ -132,27 +132,13 @@ pub fn drive(store: Store) {
     });
 
     let url = format!("{}/api/v1/sites/{}/widget", rt().relay, js_sys::encode_uri_component(&rt().site));
-    let done =
-        Closure::once_into_js(move |text: JsValue| match text.as_string().as_deref().and_then(Settings::parse) {
-            Some(settings) => {
-                schedule_proactive(store, state, &settings);
-                SITE_SOUND.with(|s| s.set(settings.sound));
-            }
-            None => web_sys::console::warn_1(&"[baton] cannot read the site's widget settings".into()),
-        });
-    // fetch(url).then(r => r.ok ? r.text() : null).catch(() => null).then(done), through
-    // `Reflect` (no async runtime, no web-sys feature).
-    let body = Closure::once_into_js(|response: JsValue| -> JsValue {
-        if get(&response, "ok").as_bool() == Some(true) {
-            call(&response, "text", &[])
-        } else {
-            JsValue::NULL
+    super::js::fetch_text(&url, move |text| match text.as_deref().and_then(Settings::parse) {
+        Some(settings) => {
+            schedule_proactive(store, state, &settings);
+            SITE_SOUND.with(|s| s.set(settings.sound));
         }
+        None => web_sys::console::warn_1(&"[baton] cannot read the site's widget settings".into()),
     });
-    let failed = Closure::once_into_js(|_: JsValue| JsValue::NULL);
-    let promise = call(&window, "fetch", &[JsValue::from_str(&url)]);
-    let promise = call(&call(&promise, "then", &[body]), "catch", &[failed]);
-    let _ = call(&promise, "then", &[done]);
 }
 
 /// The visitor's local date, `YYYY-MM-DD`.

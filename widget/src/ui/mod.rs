@@ -13,6 +13,7 @@ pub mod launcher;
 mod messages;
 mod panel;
 mod summary;
+pub mod texts;
 mod theme;
 mod transcript;
 
@@ -34,7 +35,8 @@ pub fn App() -> impl IntoView {
         theme::drive(root, store);
     }
     attention::drive(store);
-    let lang = Memo::new(move |_| store.chat.with(|s| s.lang));
+    // The language shown: the visitor's once its texts are here (`texts.rs`), English before.
+    let lang = Memo::new(move |_| store.chat.with(|s| s.lang.shown()));
     view! {
         // The widget's own texts are in a left-to-right language whatever the page's direction;
         // messages set their own (`dir="auto"`).
