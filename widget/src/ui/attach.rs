@@ -15,6 +15,7 @@ use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use super::{
     icons,
     js::{call, get, set},
+    plain,
 };
 use crate::{
     app::{rt, Store},
@@ -210,35 +211,62 @@ pub fn attach_button(store: Store) -> AnyView {
 
 /// The files waiting for the message: name, size, progress while uploading, and a remove
 /// button (which gives the focus back to `composer`); then the last refusal (an alert) and,
-/// for screen readers, the last file started or ready. The list is drawn again only when a
-/// file comes, goes or is ready, so progress does not take the focus off its remove button.
+/// for screen readers, the last file started or ready. The list is plain elements
+/// (`plain.rs`), drawn again only when a file comes, goes or is ready, so progress does not
+/// take the focus off its remove button; the bars follow the progress in place. An empty list
+/// is not shown (`.baton-staged:empty`).
 pub fn staged_files(store: Store, composer: NodeRef<html::Textarea>) -> AnyView {
     let (t, lang) = store.chat.with_untracked(|s| (s.texts(), s.lang));
+    let list = NodeRef::<html::Ul>::new();
     let files = Memo::new(move |_| store.files.with(|f| f.staged.iter().map(Staged::outline).collect::<Vec<_>>()));
-    let item = move |(key, name, size, ready): (u32, String, u64, bool)| {
-        let percent = move || store.files.with(|f| f.percent(key)).to_string();
-        view! {
-            <li class="baton-staged__file" data-testid="staged-file" data-state=if ready { "ready" } else { "uploading" }>
-                <span class="baton-staged__name" dir="auto">{name.clone()}</span>
-                <span class="baton-staged__size">{size_text(size, lang)}</span>
-                {(!ready).then(|| view! {
-                    <progress class="baton-staged__bar" max="100" value=percent aria-label=fill(t.uploading, "name", &name)></progress>
-                })}
-                <button
-                    type="button"
-                    class="baton-staged__remove"
-                    data-testid="staged-remove"
-                    aria-label=fill(t.remove_file, "name", &name)
-                    on:click=move |_| {
-                        remove(store, key);
-                        if let Some(el) = composer.get_untracked() {
-                            let _ = el.focus();
-                        }
-                    }
-                >
-                    {icons::close()}
-                </button>
-            </li>
+    Effect::new(move |_| {
+        let Some(ul) = list.get() else { return };
+        ul.set_text_content(None);
+        for (key, name, size, ready) in files.get() {
+            let state = if ready { "ready" } else { "uploading" };
+            let key = key.to_string();
+            let item = [("class", "baton-staged__file"), ("data-testid", "staged-file"), ("data-state", state)];
+            let Some(li) = plain::add(&ul, "li", &item, None) else { return };
+            plain::add(&li, "span", &[("class", "baton-staged__name"), ("dir", "auto")], Some(&name));
+            plain::add(&li, "span", &[("class", "baton-staged__size")], Some(&size_text(size, lang)));
+            if !ready {
+                let label = fill(t.uploading, "name", &name);
+                let bar = [("class", "baton-staged__bar"), ("max", "100"), ("data-key", &key), ("aria-label", &label)];
+                plain::add(&li, "progress", &bar, None);
+            }
+            let label = fill(t.remove_file, "name", &name);
+            let remove = [
+                ("type", "button"),
+                ("class", "baton-staged__remove"),
+                ("data-testid", "staged-remove"),
+                ("data-key", &key),
+                ("aria-label", &label),
+            ];
+            if let Some(button) = plain::add(&li, "button", &remove, None) {
+                button.set_inner_html(icons::CLOSE);
+            }
+        }
+    });
+    // The bars, as the uploads go.
+    Effect::new(move |_| {
+        let Some(ul) = list.get() else { return };
+        store.files.with(|f| {
+            for file in &f.staged {
+                let bar = ul.query_selector(&format!("progress[data-key=\"{}\"]", file.key)).ok().flatten();
+                if let Some(bar) = bar {
+                    let _ = bar.set_attribute("value", &f.percent(file.key).to_string());
+                }
+            }
+        });
+    });
+    // A remove button's click, for the whole list.
+    let on_click = move |ev: web_sys::MouseEvent| {
+        let target = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+        let button = target.and_then(|t| t.closest(".baton-staged__remove").ok().flatten());
+        let Some(key) = button.and_then(|b| b.get_attribute("data-key")?.parse().ok()) else { return };
+        remove(store, key);
+        if let Some(el) = composer.get_untracked() {
+            let _ = el.focus();
         }
     };
     let refusal = move || {
@@ -246,14 +274,7 @@ pub fn staged_files(store: Store, composer: NodeRef<html::Textarea>) -> AnyView 
         store.files.with(|f| f.refusal_text(t, lang, max))
     };
     view! {
-        {move || {
-            let files = files.get();
-            (!files.is_empty()).then(|| view! {
-                <ul class="baton-staged" aria-label=t.files data-testid="staged">
-                    {files.into_iter().map(item).collect_view()}
-                </ul>
-            })
-        }}
+        <ul class="baton-staged" aria-label=t.files data-testid="staged" node_ref=list on:click=on_click></ul>
         {move || refusal().map(|text| view! {
             <p class="baton-composer__error" role="alert" data-testid="file-error">{text}</p>
         })}

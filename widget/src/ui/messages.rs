@@ -1,16 +1,19 @@
 //! The message list: visitor bubbles on the right, bot/agent on the left with their name,
 //! system notes centred. Scrolls to the newest message. A message's files follow its text:
 //! images inline (their name as alt text; a click opens the whole image), other files as
-//! download links with name and size.
+//! download links with name and size. Each message is drawn once as plain elements
+//! (`plain.rs`) and kept while its list key stays (a key changes with anything drawn).
 
 use leptos::{html, prelude::*};
 use shared::{Action, Attachment, Role};
+use wasm_bindgen::{closure::Closure, JsCast};
+use web_sys::Element;
 
-use super::icons;
+use super::{icons, plain::add};
 use crate::{
     app::{rt, Store},
     bridge::detail::role_str,
-    i18n::Lang,
+    i18n::{Lang, Texts},
     store::{files::size_text, model::failure_text, Bubble, Delivery},
     url,
 };
@@ -19,9 +22,10 @@ use crate::{
 pub fn MessageList() -> impl IntoView {
     let store = expect_context::<Store>();
     let list = NodeRef::<html::Div>::new();
+    let thread = NodeRef::<html::Div>::new();
     let bubbles = Memo::new(move |_| store.chat.with(|s| s.bubbles()));
     let typing = Memo::new(move |_| store.chat.with(|s| s.typing_text()));
-    let t = store.chat.with_untracked(|s| s.texts());
+    let (t, lang) = store.chat.with_untracked(|s| (s.texts(), s.lang));
 
     // Keep the newest message in view.
     Effect::new(move |_| {
@@ -30,6 +34,32 @@ pub fn MessageList() -> impl IntoView {
         if let Some(el) = list.get() {
             request_animation_frame(move || el.set_scroll_top(el.scroll_height()));
         }
+    });
+
+    // The messages: those whose key stays are kept, new ones drawn, gone ones removed, then
+    // put in order moving as few as possible (a focused retry button keeps its focus).
+    Effect::new(move |before: Option<Vec<Drawn>>| {
+        let mut before = before.unwrap_or_default();
+        let Some(thread) = thread.get() else { return before };
+        let mut now = Vec::new();
+        for bubble in bubbles.get() {
+            let kept = before.iter().position(|d| d.key == bubble.key).map(|at| before.swap_remove(at));
+            if let Some(drawn) = kept.or_else(|| draw(&thread, bubble, t, lang)) {
+                now.push(drawn);
+            }
+        }
+        for gone in before {
+            gone.el.remove();
+        }
+        let mut next = thread.first_element_child();
+        for drawn in &now {
+            if next.as_ref() == Some(&drawn.el) {
+                next = drawn.el.next_element_sibling();
+            } else {
+                let _ = thread.insert_before(&drawn.el, next.as_ref().map(AsRef::as_ref));
+            }
+        }
+        now
     });
 
     // Scrollable, so reachable from the keyboard to scroll back (tabindex, WCAG 2.1.1).
@@ -48,7 +78,7 @@ pub fn MessageList() -> impl IntoView {
                     {move || store.theme().greeting.unwrap_or_else(|| t.empty.to_string())}
                 </p>
             </Show>
-            <For each=move || bubbles.get() key=|b| b.key.clone() children=|b| view! { <Message bubble=b /> } />
+            <div class="baton-thread" node_ref=thread></div>
             {move || {
                 typing.get().map(|text| view! {
                     <div class="baton-typing" data-testid="typing">
@@ -65,10 +95,24 @@ pub fn MessageList() -> impl IntoView {
     }
 }
 
-#[component]
-fn Message(bubble: Bubble) -> impl IntoView {
-    let t = expect_context::<Store>().chat.with_untracked(|s| s.texts());
+/// A message drawn, with the handlers of its buttons (dropped with it).
+struct Drawn {
+    key: String,
+    el: Element,
+    _handlers: Vec<Closure<dyn FnMut()>>,
+}
+
+/// Calls `action` when `el` is clicked; the handler lives as long as the message.
+fn on_click(el: &Element, handlers: &mut Vec<Closure<dyn FnMut()>>, action: impl FnMut() + 'static) {
+    let handler = Closure::<dyn FnMut()>::new(action);
+    let _ = el.add_event_listener_with_callback("click", handler.as_ref().unchecked_ref());
+    handlers.push(handler);
+}
+
+/// Draws one message at the end of `thread` (the caller puts it in its place).
+fn draw(thread: &Element, bubble: Bubble, t: &'static Texts, lang: Lang) -> Option<Drawn> {
     let Bubble {
+        key,
         seq,
         role,
         name,
@@ -82,7 +126,6 @@ fn Message(bubble: Bubble) -> impl IntoView {
         draft,
         ..
     } = bubble;
-    let lang = expect_context::<Store>().chat.with_untracked(|s| s.lang);
     let role_name = role_str(role);
     let status = match (&delivery, role) {
         _ if draft => Some("draft"),
@@ -96,125 +139,108 @@ fn Message(bubble: Bubble) -> impl IntoView {
         Role::Agent => Some(name.unwrap_or_else(|| t.agent.to_string())),
         _ => None,
     };
-    let source = source.and_then(|s| url::resolve_link(&rt().relay, &s.url).map(|href| (s.title, href)));
-    let replies = (!quick_replies.is_empty()).then(|| {
-        view! {
-            <div class="baton-replies" role="group" aria-label=t.suggested>
-                {quick_replies
-                    .into_iter()
-                    .map(|r| {
-                        let (payload, action) = (r.payload, r.action);
-                        // A link (the site's contact form) is a real anchor: the browser opens it.
-                        if let Some(Action::OpenUrl { url }) = &action {
-                            let href = url::resolve_link(&rt().relay, url).unwrap_or_default();
-                            return view! {
-                                <a
-                                    class="baton-reply baton-reply--link"
-                                    data-testid="quick-reply"
-                                    href=href
-                                    target="_blank"
-                                    rel="noopener noreferrer"
-                                >
-                                    {r.title}
-                                </a>
-                            }
-                            .into_any();
-                        }
-                        view! {
-                            <button
-                                type="button"
-                                class="baton-reply"
-                                data-testid="quick-reply"
-                                on:click=move |_| match action.clone() {
-                                    Some(action) => rt().action(action),
-                                    None => {
-                                        let _ = rt().send_text(&payload);
-                                    }
-                                }
-                            >
-                                {r.title}
-                            </button>
-                        }
-                        .into_any()
-                    })
-                    .collect_view()}
-            </div>
-        }
-    });
-    let meta = match delivery {
-        Some(Delivery::Sending) => Some(view! { <span class="baton-msg__meta">{t.sending}</span> }.into_any()),
-        Some(Delivery::Failed(code)) => {
-            let id = client_id.clone().unwrap_or_default();
-            Some(
-                view! {
-                    <span class="baton-msg__meta baton-msg__meta--failed" role="alert">
-                        {failure_text(t, code)}
-                        " "
-                        <button
-                            type="button"
-                            class="baton-retry"
-                            data-testid="retry"
-                            on:click=move |_| rt().retry(&id)
-                        >
-                            {t.retry}
-                        </button>
-                    </span>
-                }
-                .into_any(),
-            )
-        }
-        _ => None,
-    };
-    view! {
-        <div
-            class=format!(
-                "baton-msg baton-msg--{role_name}{}",
-                if first_of_run { "" } else { " baton-msg--cont" }
-            )
-            data-testid="message"
-            data-role=role_name
-            data-seq=seq.map(|s| s.to_string())
-            data-status=status
-            data-client-id=client_id
-        >
-            {author.map(|a| view! { <span class="baton-msg__author" dir="auto">{a}</span> })}
-            {(!text.is_empty() || attachments.is_empty()).then(|| view! {
-                <div class="baton-msg__bubble" data-testid="message-text" dir="auto">{text}</div>
-            })}
-            {(!attachments.is_empty()).then(|| view! {
-                <div class="baton-msg__files">
-                    {attachments.into_iter().map(|a| file(a, lang)).collect_view()}
-                </div>
-            })}
-            {source.map(|(title, href)| view! {
-                <a class="baton-msg__source" href=href target="_blank" rel="noopener noreferrer" data-testid="source">
-                    {t.source}<bdi>{title}</bdi>
-                </a>
-            })}
-            {replies}
-            {meta}
-        </div>
+    let class = format!("baton-msg baton-msg--{role_name}{}", if first_of_run { "" } else { " baton-msg--cont" });
+    let seq = seq.map(|s| s.to_string());
+    let mut attributes = vec![("class", class.as_str()), ("data-testid", "message"), ("data-role", role_name)];
+    attributes.extend(seq.as_deref().map(|seq| ("data-seq", seq)));
+    attributes.extend(status.map(|status| ("data-status", status)));
+    attributes.extend(client_id.as_deref().map(|id| ("data-client-id", id)));
+    let el = add(thread, "div", &attributes, None)?;
+    let mut handlers = Vec::new();
+    if let Some(author) = author {
+        add(&el, "span", &[("class", "baton-msg__author"), ("dir", "auto")], Some(&author));
     }
+    if !text.is_empty() || attachments.is_empty() {
+        let bubble = [("class", "baton-msg__bubble"), ("data-testid", "message-text"), ("dir", "auto")];
+        add(&el, "div", &bubble, Some(&text));
+    }
+    if !attachments.is_empty() {
+        let files = add(&el, "div", &[("class", "baton-msg__files")], None)?;
+        for attachment in attachments {
+            file(&files, attachment, lang);
+        }
+    }
+    let source = source.and_then(|s| url::resolve_link(&rt().relay, &s.url).map(|href| (s.title, href)));
+    if let Some((title, href)) = source {
+        let link = [
+            ("class", "baton-msg__source"),
+            ("href", &href),
+            ("target", "_blank"),
+            ("rel", "noopener noreferrer"),
+            ("data-testid", "source"),
+        ];
+        let a = add(&el, "a", &link, Some(t.source))?;
+        add(&a, "bdi", &[], Some(&title));
+    }
+    if !quick_replies.is_empty() {
+        let group =
+            add(&el, "div", &[("class", "baton-replies"), ("role", "group"), ("aria-label", t.suggested)], None)?;
+        for reply in quick_replies {
+            // A link (the site's contact form) is a real anchor: the browser opens it.
+            if let Some(Action::OpenUrl { url }) = &reply.action {
+                let href = url::resolve_link(&rt().relay, url).unwrap_or_default();
+                let link = [
+                    ("class", "baton-reply baton-reply--link"),
+                    ("data-testid", "quick-reply"),
+                    ("href", &href),
+                    ("target", "_blank"),
+                    ("rel", "noopener noreferrer"),
+                ];
+                add(&group, "a", &link, Some(&reply.title));
+                continue;
+            }
+            let button = [("type", "button"), ("class", "baton-reply"), ("data-testid", "quick-reply")];
+            let button = add(&group, "button", &button, Some(&reply.title))?;
+            let (payload, action) = (reply.payload, reply.action);
+            on_click(&button, &mut handlers, move || match action.clone() {
+                Some(action) => rt().action(action),
+                None => {
+                    let _ = rt().send_text(&payload);
+                }
+            });
+        }
+    }
+    match delivery {
+        Some(Delivery::Sending) => {
+            add(&el, "span", &[("class", "baton-msg__meta")], Some(t.sending));
+        }
+        Some(Delivery::Failed(code)) => {
+            let meta = [("class", "baton-msg__meta baton-msg__meta--failed"), ("role", "alert")];
+            let meta = add(&el, "span", &meta, Some(&format!("{} ", failure_text(t, code))))?;
+            let retry = [("type", "button"), ("class", "baton-retry"), ("data-testid", "retry")];
+            let retry = add(&meta, "button", &retry, Some(t.retry))?;
+            let id = client_id.unwrap_or_default();
+            on_click(&retry, &mut handlers, move || rt().retry(&id));
+        }
+        _ => {}
+    }
+    Some(Drawn { key, el, _handlers: handlers })
 }
 
 /// A file of a message, at its signed address on the relay.
-fn file(attachment: Attachment, lang: Lang) -> impl IntoView {
+fn file(parent: &Element, attachment: Attachment, lang: Lang) -> Option<()> {
     let href = url::resolve_link(&rt().relay, &attachment.url).unwrap_or_default();
-    let (src, name) = (href.clone(), attachment.name.clone());
+    let name = attachment.name.as_str();
     if attachment.is_image() {
-        return view! {
-            <a class="baton-file baton-file--image" href=href target="_blank" rel="noopener noreferrer" data-testid="attachment">
-                <img src=src alt=name loading="lazy" />
-            </a>
-        }
-        .into_any();
+        let link = [
+            ("class", "baton-file baton-file--image"),
+            ("href", &href),
+            ("target", "_blank"),
+            ("rel", "noopener noreferrer"),
+            ("data-testid", "attachment"),
+        ];
+        let a = add(parent, "a", &link, None)?;
+        add(&a, "img", &[("src", &href), ("alt", name), ("loading", "lazy")], None)?;
+        return Some(());
     }
-    view! {
-        <a class="baton-file" href=href download=name data-testid="attachment">
-            {icons::paperclip()}
-            <bdi class="baton-file__name">{attachment.name}</bdi>
-            <span class="baton-file__size">{size_text(attachment.size, lang)}</span>
-        </a>
-    }
-    .into_any()
+    let a = add(
+        parent,
+        "a",
+        &[("class", "baton-file"), ("href", &href), ("download", name), ("data-testid", "attachment")],
+        None,
+    )?;
+    a.set_inner_html(icons::PAPERCLIP);
+    add(&a, "bdi", &[("class", "baton-file__name")], Some(name));
+    add(&a, "span", &[("class", "baton-file__size")], Some(&size_text(attachment.size, lang)));
+    Some(())
 }

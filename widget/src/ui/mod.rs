@@ -12,6 +12,7 @@ mod js;
 pub mod launcher;
 mod messages;
 mod panel;
+mod plain;
 mod summary;
 pub mod texts;
 mod theme;
