@@ -2,81 +2,82 @@
 //! (its text can be selected by hand), a Copy button (`navigator.clipboard`, falling back to
 //! selecting the whole text when the clipboard refuses or is missing, e.g. outside a secure
 //! context) and, on a site whose helpdesk is a contact form, the form's link after it: copy
-//! first, then paste it there. Announced when it arrives (`aria-live`). Plain functions, not
-//! components: each component's props builder costs wasm.
+//! first, then paste it there. Announced when it arrives (`aria-live`). Drawn as plain elements
+//! (`plain.rs`) when the summary comes or changes: the card has no other state than the copy's
+//! outcome, written into its status line.
 
 use leptos::{html, prelude::*};
+use wasm_bindgen::{closure::Closure, JsCast};
+use web_sys::Element;
 
+use super::plain::add;
 use crate::{
     app::{rt, Store},
+    i18n::Texts,
     store::Summary,
     url,
 };
 
 pub fn summary_card() -> impl IntoView {
     let store = expect_context::<Store>();
+    let live = NodeRef::<html::Div>::new();
     let summary = Memo::new(move |_| store.chat.with(|s| s.summary.clone()));
+    let t = store.chat.with_untracked(|s| s.texts());
+    // The Copy button's handler lives as long as the card drawn (returned to the next run).
+    Effect::new(move |_: Option<Option<Closure<dyn FnMut()>>>| {
+        let live = live.get()?;
+        live.set_text_content(None);
+        summary_body(&live, summary.get()?, t)
+    });
     view! {
         // The live region stays while the panel is open, so a summary added to it is read out.
-        <div class="baton-summary-live" aria-live="polite">
-            {move || summary.get().map(|summary| summary_body(store, summary))}
-        </div>
+        <div class="baton-summary-live" aria-live="polite" node_ref=live></div>
     }
 }
 
-fn summary_body(store: Store, summary: Summary) -> impl IntoView {
-    let t = store.chat.with_untracked(|s| s.texts());
-    let area = NodeRef::<html::Textarea>::new();
-    // "" until Copy is pressed, then what it came to.
-    let status = RwSignal::new("");
+/// Draws the card into `live`; gives back the Copy button's handler.
+fn summary_body(live: &Element, summary: Summary, t: &'static Texts) -> Option<Closure<dyn FnMut()>> {
     let title = if summary.link.is_some() { t.summary_for_form } else { t.summary_title };
     let link = summary.link.and_then(|link| url::resolve_link(&rt().relay, &link));
-    let copy = move |_| {
-        let Some(el) = area.get_untracked() else { return };
-        let fallback = el.clone();
+    let card = [("class", "baton-summary"), ("data-testid", "summary"), ("aria-labelledby", "baton-summary-title")];
+    let card = add(live, "section", &card, None)?;
+    add(&card, "h3", &[("class", "baton-summary__title"), ("id", "baton-summary-title")], Some(title));
+    let area = [
+        ("class", "baton-summary__text"),
+        ("data-testid", "summary-text"),
+        ("readonly", ""),
+        ("rows", "4"),
+        ("dir", "auto"),
+        ("aria-labelledby", "baton-summary-title"),
+    ];
+    let area: web_sys::HtmlTextAreaElement = add(&card, "textarea", &area, None)?.dyn_into().ok()?;
+    area.set_value(&summary.text);
+    let actions = add(&card, "div", &[("class", "baton-summary__actions")], None)?;
+    let copy = [("type", "button"), ("class", "baton-summary__copy"), ("data-testid", "summary-copy")];
+    let copy = add(&actions, "button", &copy, Some(t.copy))?;
+    if let Some(href) = link {
+        let link = [
+            ("class", "baton-summary__link"),
+            ("data-testid", "summary-link"),
+            ("href", &href),
+            ("target", "_blank"),
+            ("rel", "noopener noreferrer"),
+        ];
+        add(&actions, "a", &link, Some(t.open_form));
+    }
+    let status = [("class", "baton-summary__status"), ("role", "status"), ("data-testid", "summary-status")];
+    let status = add(&actions, "span", &status, None)?;
+    let on_copy = Closure::<dyn FnMut()>::new(move || {
+        let (done, refused, fallback) = (status.clone(), status.clone(), area.clone());
         rt().copy(
-            &el.value(),
-            move || status.set(t.copied),
+            &area.value(),
+            move || done.set_text_content(Some(t.copied)),
             move || {
                 fallback.select();
-                status.set(t.copy_by_hand);
+                refused.set_text_content(Some(t.copy_by_hand));
             },
         );
-    };
-    view! {
-        <section class="baton-summary" data-testid="summary" aria-labelledby="baton-summary-title">
-            <h3 class="baton-summary__title" id="baton-summary-title">{title}</h3>
-            <textarea
-                class="baton-summary__text"
-                data-testid="summary-text"
-                node_ref=area
-                readonly=true
-                rows="4"
-                dir="auto"
-                aria-labelledby="baton-summary-title"
-                prop:value=summary.text
-            ></textarea>
-            <div class="baton-summary__actions">
-                <button type="button" class="baton-summary__copy" data-testid="summary-copy" on:click=copy>
-                    {t.copy}
-                </button>
-                {link.map(|href| {
-                    view! {
-                        <a
-                            class="baton-summary__link"
-                            data-testid="summary-link"
-                            href=href
-                            target="_blank"
-                            rel="noopener noreferrer"
-                        >
-                            {t.open_form}
-                        </a>
-                    }
-                })}
-                <span class="baton-summary__status" role="status" data-testid="summary-status">
-                    {move || status.get()}
-                </span>
-            </div>
-        </section>
-    }
+    });
+    let _ = copy.add_event_listener_with_callback("click", on_copy.as_ref().unchecked_ref());
+    Some(on_copy)
 }
