@@ -159,8 +159,26 @@ pub async fn dispatch(
     action: AgentAction,
 ) -> Result<impl std::future::Future<Output = Result<Option<u64>, DeskError>> + Send + 'static, DeskError> {
     let conversation = visible(state, agent, id).await?;
+    dispatch_to(state, agent, id, &conversation.site, action).await
+}
+
+/// The site of conversation `id` if the agent may see it: a conversation's site never
+/// changes, so a caller acting on it again (the live socket) keeps this instead of reading
+/// the conversation before each action.
+pub async fn site_of(state: &AppState, agent: &SignedIn, id: &str) -> Result<String, DeskError> {
+    Ok(visible(state, agent, id).await?.site)
+}
+
+/// [`dispatch`] to a conversation of `site` that [`site_of`] already found visible to the agent.
+pub async fn dispatch_to(
+    state: &AppState,
+    agent: &SignedIn,
+    id: &str,
+    site: &str,
+    action: AgentAction,
+) -> Result<impl std::future::Future<Output = Result<Option<u64>, DeskError>> + Send + 'static, DeskError> {
     let (reply, answer) = oneshot::channel();
     let command = Command::Agent { agent: agent.agent.clone(), action, reply };
-    state.conversations.send(id, &conversation.site, command).await?;
+    state.conversations.send(id, site, command).await?;
     Ok(async move { Ok(answer.await.unwrap_or(Err(ConversationError::Closed))?) })
 }

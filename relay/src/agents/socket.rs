@@ -5,7 +5,7 @@
 //! counts as online; a revoked dashboard account's sockets close at once, on every relay.
 //! Frames: `docs/agent-api.md`.
 
-use std::time::Duration;
+use std::{collections::HashMap, time::Duration};
 
 use axum::{
     extract::{
@@ -21,7 +21,9 @@ use axum_extra::extract::cookie::CookieJar;
 use futures_util::{future::BoxFuture, stream::FuturesUnordered, StreamExt};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use tokio::sync::{broadcast, mpsc};
 use tokio_stream::{wrappers::BroadcastStream, StreamMap};
+use tokio_util::task::AbortOnDropHandle;
 
 use super::{
     desk::{self, DeskError, INBOX_PHASES},
@@ -147,9 +149,25 @@ enum SessionError {
 /// action answered with nothing, typing).
 type Answers = FuturesUnordered<BoxFuture<'static, Option<Value>>>;
 
+/// Conversations this socket acted on, by id, with their site: read once, not before every
+/// action (a conversation's site never changes). Forgotten all at once past [`KNOWN_SITES`].
+type KnownSites = HashMap<String, String>;
+const KNOWN_SITES: usize = 10_000;
+
+/// What the inbox task ([`inbox`]) hands the socket loop.
+enum Notice {
+    Frame(Value),
+    /// This agent's account was revoked: the socket closes.
+    Revoked,
+    /// The inbox could not be read again after a resync.
+    Failed(DeskError),
+}
+
 async fn serve(socket: &mut WebSocket, state: &AppState, agent: &SignedIn) -> Result<(), SessionError> {
     let mut answers = Answers::new();
-    let mut inbox = BroadcastStream::new(state.bus.subscribe(INBOX));
+    let mut known = KnownSites::new();
+    // Subscribed before the inbox is read, so no change falls between the two.
+    let changes = state.bus.subscribe(INBOX);
     let mut watched: StreamMap<String, BroadcastStream<BusMessage>> = StreamMap::new();
     let conversations = desk::list(state, agent, INBOX_PHASES).await?;
     let follow_ups = desk::follow_ups(state, agent).await?;
@@ -161,6 +179,9 @@ async fn serve(socket: &mut WebSocket, state: &AppState, agent: &SignedIn) -> Re
             "follow_ups": follow_ups,
         })))
         .await?;
+    // The inbox's re-reads run beside the loop, so an agent's next frame never waits for them.
+    let (notices, mut notice) = mpsc::channel(NOTICES);
+    let _inbox = AbortOnDropHandle::new(tokio::spawn(inbox(state.clone(), agent.clone(), changes, notices)));
     let shutdown = state.shutdown.token.clone();
     loop {
         tokio::select! {
@@ -189,7 +210,7 @@ async fn serve(socket: &mut WebSocket, state: &AppState, agent: &SignedIn) -> Re
                         continue;
                     }
                 };
-                let reply = handle(state, agent, frame, &mut watched, &mut answers).await;
+                let reply = handle(state, agent, frame, &mut watched, &mut answers, &mut known).await;
                 for value in reply {
                     socket.send(text(value)).await?;
                 }
@@ -199,32 +220,15 @@ async fn serve(socket: &mut WebSocket, state: &AppState, agent: &SignedIn) -> Re
                     socket.send(text(answer)).await?;
                 }
             }
-            Some(changed) = inbox.next() => {
-                // A lagged inbox stream only means some change notices were dropped: send the
-                // whole list again.
-                match changed {
-                    Ok(BusMessage::InboxChanged { conversation_id }) => match desk::get(state, agent, &conversation_id).await {
-                        Ok(view) => socket.send(text(json!({"type": "conversation", "conversation": view}))).await?,
-                        // Another site's (or gone): not this agent's to hear about.
-                        Err(DeskError::NotFound(_)) => continue,
-                        Err(error) => tracing::warn!(%error, "inbox change not readable"),
-                    },
-                    Ok(BusMessage::AccountRevoked { account_id }) if account_id == agent.agent.id => {
-                        tracing::info!(agent = %agent.agent.id, "account revoked: closing its inbox socket");
-                        socket.send(Message::Close(Some(axum::extract::ws::CloseFrame { code: 4003, reason: "revoked".into() }))).await?;
-                        return Ok(());
-                    }
-                    Ok(BusMessage::AccountRevoked { .. }) => continue,
-                    Ok(BusMessage::Resync) | Err(_) => {
-                        let conversations = desk::list(state, agent, INBOX_PHASES).await?;
-                        socket.send(text(json!({"type": "conversations", "conversations": conversations}))).await?;
-                    }
-                    Ok(_) => {}
+            Some(notice) = notice.recv() => match notice {
+                Notice::Frame(frame) => socket.send(text(frame)).await?,
+                Notice::Revoked => {
+                    tracing::info!(agent = %agent.agent.id, "account revoked: closing its inbox socket");
+                    socket.send(Message::Close(Some(axum::extract::ws::CloseFrame { code: 4003, reason: "revoked".into() }))).await?;
+                    return Ok(());
                 }
-                if let Ok(follow_ups) = desk::follow_ups(state, agent).await {
-                    socket.send(text(json!({"type": "follow_ups", "follow_ups": follow_ups}))).await?;
-                }
-            }
+                Notice::Failed(error) => return Err(error.into()),
+            },
             Some((conversation_id, message)) = watched.next(), if !watched.is_empty() => match message {
                 Ok(BusMessage::Event(event)) => {
                     socket.send(text(json!({"type": "event", "conversation_id": conversation_id, "event": wire::event(*event, &state.attachments)}))).await?;
@@ -244,6 +248,79 @@ async fn serve(socket: &mut WebSocket, state: &AppState, agent: &SignedIn) -> Re
     }
 }
 
+/// Frames of the inbox task waiting for the socket at most; past that the task waits, and
+/// changes it misses meanwhile make it send the whole list again.
+const NOTICES: usize = 32;
+
+/// Follows the inbox's changes for one agent's socket: each changed conversation of the
+/// agent's sites as `conversation` (read once however many changes came for it meanwhile; a
+/// busy conversation changes with every message), then the follow-ups; the whole list again
+/// after changes were missed. Runs until the socket's loop drops `notices`.
+async fn inbox(
+    state: AppState,
+    agent: SignedIn,
+    mut changes: broadcast::Receiver<BusMessage>,
+    notices: mpsc::Sender<Notice>,
+) {
+    loop {
+        let mut message = changes.recv().await;
+        let (mut changed, mut resync) = (Vec::<String>::new(), false);
+        loop {
+            match message {
+                Ok(BusMessage::InboxChanged { conversation_id }) => {
+                    if !changed.contains(&conversation_id) {
+                        changed.push(conversation_id);
+                    }
+                }
+                Ok(BusMessage::AccountRevoked { account_id }) if account_id == agent.agent.id => {
+                    let _ = notices.send(Notice::Revoked).await;
+                    return;
+                }
+                Ok(BusMessage::Resync) | Err(broadcast::error::RecvError::Lagged(_)) => resync = true,
+                Err(broadcast::error::RecvError::Closed) => return,
+                Ok(_) => {}
+            }
+            // What came meanwhile is handled in the same round.
+            message = match changes.try_recv() {
+                Ok(next) => Ok(next),
+                Err(broadcast::error::TryRecvError::Empty) => break,
+                Err(broadcast::error::TryRecvError::Lagged(missed)) => Err(broadcast::error::RecvError::Lagged(missed)),
+                Err(broadcast::error::TryRecvError::Closed) => Err(broadcast::error::RecvError::Closed),
+            };
+        }
+        let mut frames = Vec::new();
+        if resync {
+            match desk::list(&state, &agent, INBOX_PHASES).await {
+                Ok(conversations) => frames.push(json!({"type": "conversations", "conversations": conversations})),
+                Err(error) => {
+                    let _ = notices.send(Notice::Failed(error)).await;
+                    return;
+                }
+            }
+        } else {
+            for conversation_id in changed {
+                match desk::get(&state, &agent, &conversation_id).await {
+                    Ok(view) => frames.push(json!({"type": "conversation", "conversation": view})),
+                    // Another site's (or gone): not this agent's to hear about.
+                    Err(DeskError::NotFound(_)) => {}
+                    Err(error) => tracing::warn!(%error, "inbox change not readable"),
+                }
+            }
+        }
+        if frames.is_empty() {
+            continue;
+        }
+        if let Ok(follow_ups) = desk::follow_ups(&state, &agent).await {
+            frames.push(json!({"type": "follow_ups", "follow_ups": follow_ups}));
+        }
+        for frame in frames {
+            if notices.send(Notice::Frame(frame)).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
 /// Carries out one frame; returns the frames to answer with now. An action for a conversation
 /// is handed to its actor (in the order the frames came) and its answer joins `answers`: the
 /// next frame is read without waiting for this one's durable write.
@@ -253,6 +330,7 @@ async fn handle(
     frame: AgentFrame,
     watched: &mut StreamMap<String, BroadcastStream<BusMessage>>,
     answers: &mut Answers,
+    known: &mut KnownSites,
 ) -> Vec<Value> {
     let (id, action) = match frame {
         AgentFrame::Ping => return vec![json!({"type": "pong"})],
@@ -300,7 +378,20 @@ async fn handle(
         AgentAction::Typing { .. } => "typing",
         AgentAction::Message { .. } => "send",
     };
-    match desk::dispatch(state, agent, &id, action).await {
+    let site = match known.get(&id) {
+        Some(site) => site.clone(),
+        None => match desk::site_of(state, agent, &id).await {
+            Ok(site) => {
+                if known.len() >= KNOWN_SITES {
+                    known.clear();
+                }
+                known.insert(id.clone(), site.clone());
+                site
+            }
+            Err(error) => return vec![error_frame(&id, &error)],
+        },
+    };
+    match desk::dispatch_to(state, agent, &id, &site, action).await {
         Ok(outcome) => {
             answers.push(Box::pin(async move {
                 match outcome.await {
