@@ -30,6 +30,12 @@ const QUESTIONS: [&str; 8] = [
 
 pub struct Chat {
     pub acks: Latencies,
+    /// The same acks timed from when the message was really sent, not from when it was due:
+    /// without the generator's own lateness ([`Chat::late`]).
+    pub acks_from_send: Latencies,
+    /// How late the generator sent each message (sent − due): its own share of the figures
+    /// when it waits for a core beside the relay.
+    pub late: Latencies,
     pub answers: Latencies,
     pub sent: usize,
     /// Sends with no ack (or no answer) before the drain deadline.
@@ -81,6 +87,8 @@ pub async fn run(addrs: &[SocketAddr], visitors: usize, rate: f64, warmup: Durat
         .collect();
     let mut chat = Chat {
         acks: Latencies::default(),
+        acks_from_send: Latencies::default(),
+        late: Latencies::default(),
         answers: Latencies::default(),
         sent: 0,
         missing_acks: 0,
@@ -92,6 +100,8 @@ pub async fn run(addrs: &[SocketAddr], visitors: usize, rate: f64, warmup: Durat
         match task.await {
             Ok(one) => {
                 chat.acks.extend(one.acks);
+                chat.acks_from_send.extend(one.acks_from_send);
+                chat.late.extend(one.late);
                 chat.answers.extend(one.answers);
                 chat.sent += one.sent;
                 chat.missing_acks += one.missing_acks;
@@ -106,6 +116,8 @@ pub async fn run(addrs: &[SocketAddr], visitors: usize, rate: f64, warmup: Durat
 #[derive(Default)]
 struct One {
     acks: Vec<Duration>,
+    acks_from_send: Vec<Duration>,
+    late: Vec<Duration>,
     answers: Vec<Duration>,
     sent: usize,
     missing_acks: usize,
@@ -116,8 +128,8 @@ async fn visitor(mut ws: client::Ws, first: Instant, period: Duration, count_fro
     let mut one = One::default();
     let mut due_at = first;
     let mut k = 0usize;
-    // client id → due time, for acks; due times of questions not answered yet, in order.
-    let mut unacked: HashMap<String, Instant> = HashMap::new();
+    // client id → (due time, sent time), for acks; due times of questions not answered yet, in order.
+    let mut unacked: HashMap<String, (Instant, Instant)> = HashMap::new();
     let mut unanswered: VecDeque<Instant> = VecDeque::new();
     let drain_until = stop + client::FRAME_WAIT;
     loop {
@@ -129,13 +141,15 @@ async fn visitor(mut ws: client::Ws, first: Instant, period: Duration, count_fro
             () = tokio::time::sleep_until(due_at), if sending => {
                 let client_id = format!("q{k}");
                 let text = QUESTIONS[k % QUESTIONS.len()].to_string();
+                let sent_at = Instant::now();
                 if client::send(&mut ws, &ClientFrame::Send { client_id: client_id.clone(), text, attachments: vec![] }).await.is_err() {
                     break;
                 }
-                unacked.insert(client_id, due_at);
+                unacked.insert(client_id, (due_at, sent_at));
                 unanswered.push_back(due_at);
                 if due_at >= count_from {
                     one.sent += 1;
+                    one.late.push(sent_at - due_at);
                 }
                 k += 1;
                 due_at += period;
@@ -143,9 +157,10 @@ async fn visitor(mut ws: client::Ws, first: Instant, period: Duration, count_fro
             () = tokio::time::sleep_until(drain_until), if !sending => break,
             frame = client::next(&mut ws) => match frame {
                 Ok(Some(ServerFrame::Ack { client_id, .. })) => {
-                    if let Some(due) = unacked.remove(&client_id) {
+                    if let Some((due, sent_at)) = unacked.remove(&client_id) {
                         if due >= count_from {
                             one.acks.push(due.elapsed());
+                            one.acks_from_send.push(sent_at.elapsed());
                         }
                     }
                 }
@@ -163,7 +178,7 @@ async fn visitor(mut ws: client::Ws, first: Instant, period: Duration, count_fro
             },
         }
     }
-    one.missing_acks = unacked.values().filter(|due| **due >= count_from).count();
+    one.missing_acks = unacked.values().filter(|(due, _)| *due >= count_from).count();
     one.missing_answers = unanswered.iter().filter(|due| **due >= count_from).count();
     one
 }

@@ -252,23 +252,42 @@ async fn idle_only(sockets: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `BENCH_ONLY=chat`: Baton's visitor message → ack / → bot answer rows alone (no Node), for
-/// working on the relay's per-message path.
+/// `BENCH_ONLY=chat`: the visitor message → ack / → bot answer rows alone, Baton's then the
+/// Node relay's in the same run (Node's when `bench/node` has its `ws`), for working on the
+/// relay's per-message path.
 async fn chat_only(rate: f64, seconds: Duration) -> anyhow::Result<()> {
     let baton = Target::baton().await?;
     let chat = chat::run(&[baton.addr], CHAT_VISITORS, rate, Duration::from_secs(3), seconds).await;
     drop(baton);
-    for (what, latencies) in [("ack", &chat.acks), ("bot answer", &chat.answers)] {
-        let ms = |p| latencies.ms(p).map_or("-".into(), |ms| format!("{ms:.2}"));
-        println!(
-            "Baton visitor message → {what} at {rate:.0} msg/s: p50 {} ms, p99 {} ms, p99.9 {} ms",
-            ms(0.50),
-            ms(0.99),
-            ms(0.999)
-        );
+    print_chat("Baton", rate, &chat);
+    if let Some(node) = node_if_installed()? {
+        let chat = chat::run(&[node.addr], CHAT_VISITORS, rate, Duration::from_secs(3), seconds).await;
+        drop(node);
+        print_chat("Node", rate, &chat);
     }
-    println!("Baton: {}", chat.summary());
     Ok(())
+}
+
+/// The Node relay, if scripts/bench.sh installed its `ws`.
+fn node_if_installed() -> anyhow::Result<Option<Target>> {
+    if !baton_tests::workspace_root().join("bench/node/node_modules/ws").is_dir() {
+        eprintln!("Node relay not measured: run scripts/bench.sh once (it installs bench/node's ws)");
+        return Ok(None);
+    }
+    Target::node().map(Some)
+}
+
+fn print_chat(name: &str, rate: f64, chat: &chat::Chat) {
+    for (what, latencies) in [
+        ("visitor message → ack", &chat.acks),
+        ("visitor message → ack, timed from the send", &chat.acks_from_send),
+        ("visitor message → bot answer", &chat.answers),
+        ("the generator's own lateness (sent − due)", &chat.late),
+    ] {
+        let ms = |p| latencies.ms(p).map_or("-".into(), |ms| format!("{ms:.2}"));
+        println!("{name} {what} at {rate:.0} msg/s: p50 {} ms, p99 {} ms, p99.9 {} ms", ms(0.50), ms(0.99), ms(0.999));
+    }
+    println!("{name}: {}", chat.summary());
 }
 
 /// `BENCH_ONLY=store`: the durably-stored-messages rows alone (SQLite, then PostgreSQL).
@@ -284,19 +303,30 @@ async fn store_only(seconds: Duration) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `BENCH_ONLY=agent`: Baton's agent → visitor row alone (one relay).
+/// `BENCH_ONLY=agent`: the agent → visitor row alone (one relay), Baton's then the Node
+/// relay's in the same run (as for `chat`).
 async fn agent_only(seconds: Duration) -> anyhow::Result<()> {
     let baton = Target::baton().await?;
     let run = agent::run(Kind::Baton, baton.addr, baton.addr, AGENT_RATE, seconds).await?;
+    drop(baton);
+    print_agent("Baton", &run);
+    if let Some(node) = node_if_installed()? {
+        let run = agent::run(Kind::Node, node.addr, node.addr, AGENT_RATE, seconds).await?;
+        drop(node);
+        print_agent("Node", &run);
+    }
+    Ok(())
+}
+
+fn print_agent(name: &str, run: &agent::AgentRun) {
     let ms = |p| run.latencies.ms(p).map_or("-".into(), |ms| format!("{ms:.2}"));
     println!(
-        "Baton agent message → visitor socket at {AGENT_RATE:.0} msg/s: p50 {} ms, p99 {} ms, p99.9 {} ms; {}",
+        "{name} agent message → visitor socket at {AGENT_RATE:.0} msg/s: p50 {} ms, p99 {} ms, p99.9 {} ms; {}",
         ms(0.50),
         ms(0.99),
         ms(0.999),
         run.summary()
     );
-    Ok(())
 }
 
 /// `BENCH_ONLY=scaled`: the three-relay rows alone (PostgreSQL + Redis), as the full run
