@@ -59,6 +59,27 @@ fn driver() -> &'static Driver {
     })
 }
 
+/// A Chrome DevTools command, through chromedriver's `goog/cdp/execute`.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &reqwest::Url,
+        session: Option<&str>,
+    ) -> Result<reqwest::Url, <reqwest::Url as std::str::FromStr>::Err> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &reqwest::Url) -> (axum::http::Method, Option<String>) {
+        (axum::http::Method::POST, Some(json!({ "cmd": self.cmd, "params": self.params }).to_string()))
+    }
+}
+
 /// A headless Chromium with a fresh profile.
 pub struct Browser {
     pub client: Client,
@@ -76,6 +97,8 @@ pub struct Options<'a> {
     pub downloads: Option<&'a std::path::Path>,
     /// A phone: Chromium's mobile emulation at 390×844 CSS pixels, touch, a phone's user agent.
     pub mobile: bool,
+    /// The time zone the browser is in (an IANA name, as `Intl` reports it), else the machine's.
+    pub time_zone: Option<&'a str>,
 }
 
 impl Browser {
@@ -128,6 +151,10 @@ impl Browser {
             .connect(&driver().url)
             .await
             .expect("start a Chromium session through chromedriver");
+        if let Some(zone) = options.time_zone {
+            let set = Cdp { cmd: "Emulation.setTimezoneOverride", params: json!({ "timezoneId": zone }) };
+            client.issue_cmd(set).await.unwrap_or_else(|e| panic!("set the time zone {zone}: {e}"));
+        }
         Self { client, _profile: profile }
     }
 

@@ -178,3 +178,60 @@ async fn with_a_contact_form_the_summary_is_offered_before_the_link() {
     visitor.screenshot("summary-for-the-contact-form").await;
     axe::assert_clean(&visitor, "the summary for the contact form").await;
 }
+
+/// The page calls `Baton.identify` after the widget connected, while the email prompt holds a
+/// handover: the prompt closes at once, the handover goes on with the page's email, the email
+/// line shows it and the agent gets it; a later `identify` with another email changes the
+/// line and the agent's view without a reload, and the field of "Change" is prefilled with it.
+#[tokio::test]
+async fn an_email_the_page_identifies_after_connecting_is_used_at_once() {
+    let db = TestDb::new();
+    let mut config = test_config(&db);
+    config.sites.get_mut("demo").unwrap().email_capture.when = Some(CaptureWhen::BeforeHandover);
+    let relay = TestRelay::start_with(config).await;
+    let mut agent = AgentSocket::connect(&relay.ws_base(), DEMO_TOKEN).await;
+    let visitor = Browser::start().await;
+    asking(&visitor, &relay.http_url(), "My order 40123 never arrived").await;
+    visitor.widget_element("[data-testid=handover-request]").await.click().await.unwrap();
+    visitor.widget_element("[data-testid=email-prompt]").await;
+
+    visitor.eval("window.Baton.identify({email: 'grace@example.com', name: 'Grace'}); return true;").await;
+    visitor
+        .wait_for(
+            "the prompt closed and the email shown",
+            "return !root.querySelector('[data-testid=email-prompt]') \
+             && root.querySelector('[data-testid=email-value]')?.textContent === 'grace@example.com';",
+        )
+        .await;
+    visitor
+        .wait_for("the waiting bar", "return root.querySelector('[data-testid=handover][data-state=waiting]');")
+        .await;
+    let shown = visitor.wait_for("the summary", SUMMARY_TEXT).await;
+    assert!(shown.as_str().unwrap().contains("grace@example.com"), "{shown}");
+    let waiting = agent
+        .until("the waiting conversation", |f| {
+            f["type"] == "conversation"
+                && f["conversation"]["phase"] == "waiting"
+                && f["conversation"]["summary"].is_string()
+        })
+        .await;
+    assert_eq!(waiting["conversation"]["visitor"]["email"], "grace@example.com", "{waiting}");
+    visitor.screenshot("email-identified").await;
+    axe::assert_clean(&visitor, "the email the page identified").await;
+
+    visitor.eval("window.Baton.identify({email: 'grace.hopper@example.org'}); return true;").await;
+    visitor
+        .wait_for(
+            "the new email",
+            "return root.querySelector('[data-testid=email-value]')?.textContent === 'grace.hopper@example.org';",
+        )
+        .await;
+    agent
+        .until("the changed email", |f| {
+            f["type"] == "conversation" && f["conversation"]["visitor"]["email"] == "grace.hopper@example.org"
+        })
+        .await;
+    visitor.widget_element("[data-testid=email-change]").await.click().await.unwrap();
+    let field = visitor.wait_for("the field", "return root.querySelector('[data-testid=email-input]')?.value;").await;
+    assert_eq!(field.as_str(), Some("grace.hopper@example.org"));
+}

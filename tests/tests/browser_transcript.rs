@@ -1,9 +1,10 @@
 //! The visitor's transcript in Chromium (issue 13, point 7): the header's download button saves
 //! the conversation as a file (Chromium's download directory, set per browser); after a chat
 //! with a person that the agent ends, the rating, then "Download transcript" (the file now
-//! holds the agent's answer and the rating) and "Email me the transcript" (the mail reaches the
-//! SMTP sink, the visitor reads the confirmation in the chat; a second ask within the minute is
-//! refused and the card says so); in German, the labels, the file, the mail and the
+//! holds the agent's answer and the rating, its times in the browser's time zone) and "Email me
+//! the transcript" (the card confirms it is on its way, the mail reaches the SMTP sink, the
+//! visitor reads the confirmation in the chat; a second ask within the relay's window is
+//! refused and the card says so, one after it is sent); in German, the labels, the file, the mail and the
 //! confirmation in German. Every state is saved as a screenshot (`BATON_SCREENSHOT_DIR`) and
 //! axe-core finds nothing in it.
 
@@ -36,7 +37,7 @@ async fn relay_with_mail(db: &TestDb, sink: &SmtpSink) -> (TestRelay, AgentSocke
         tls: false,
         timeout: Duration::from_secs(2),
         attempts: 2,
-        every: relay::config::smtp::default_every(),
+        every: Duration::from_secs(3),
     });
     let relay = TestRelay::start_with(config).await;
     let agent = AgentSocket::connect(&relay.ws_base(), DEMO_TOKEN).await;
@@ -152,8 +153,10 @@ async fn the_visitor_downloads_the_transcript_and_has_it_emailed_after_the_agent
     );
     visitor.close().await;
 
-    // A new visitor who gave their email chats with a person, who ends; they rate.
-    let visitor = Browser::start_with(Options { downloads: Some(dir.path()), ..Options::default() }).await;
+    // A new visitor who gave their email, on Kiritimati (UTC+14), chats with a person, who
+    // ends; they rate.
+    let options = Options { downloads: Some(dir.path()), time_zone: Some(KIRITIMATI), ..Options::default() };
+    let visitor = Browser::start_with(options).await;
     let url = relay.http_url();
     chat_with_a_person_ended_and_rated(&visitor, &mut agent, &url, None, "Where is my parcel 40123?", "transcript")
         .await;
@@ -166,33 +169,60 @@ async fn the_visitor_downloads_the_transcript_and_has_it_emailed_after_the_agent
     visitor.click_widget_button("[data-testid=transcript-download]", "Download transcript").await;
     let second = nth_download(dir.path(), 2).await;
     assert!(second.contains("] Alex: Your parcel 40123 left today."), "{second}");
+    assert_in_kiritimati(&second);
     assert!(second.contains("-- You rated the chat 5 out of 5."), "{second}");
 
     // Email: the card says it is on its way, the mail arrives, the chat confirms.
+    let mail_state = "return root.querySelector('[data-testid=transcript-status]')?.dataset.state";
     visitor.click_widget_button("[data-testid=transcript-email]", "Email me the transcript").await;
-    let status = visitor
-        .wait_for("the sending status", "return root.querySelector('[data-testid=transcript-status]')?.textContent;")
-        .await;
-    assert_eq!(status.as_str(), Some("Sending the transcript to ada@example.com…"));
+    visitor.wait_for("the mail sent", &format!("{mail_state} === 'sent'")).await;
+    assert_eq!(status(&visitor).await, "The transcript is on its way to ada@example.com.");
     visitor.wait_for_message("system", "The transcript of this chat was emailed to ada@example.com.").await;
     let mails = sink.mails();
     assert_eq!(mails.len(), 1, "{mails:?}");
     assert_eq!(mails[0].to, ["ada@example.com"]);
     assert!(mails[0].body().contains("] Alex: Your parcel 40123 left today."), "{}", mails[0].body());
+    assert_in_kiritimati(&mails[0].body());
     shown(&visitor, "transcript-emailed", "the transcript emailed and confirmed").await;
 
-    // Asked again within the minute: refused by the relay, and the card says it did not work.
+    // Asked again within the relay's window (3 s here): refused, and the card says it did not work.
     visitor.click_widget_button("[data-testid=transcript-email]", "Email me the transcript").await;
-    visitor
-        .wait_for(
-            "the refusal",
-            "return root.querySelector('[data-testid=transcript-status]')?.textContent === 'That did not work. Please try again later.';",
-        )
-        .await;
+    visitor.wait_for("the refusal", &format!("{mail_state} === 'failed'")).await;
+    assert_eq!(status(&visitor).await, "That did not work. Please try again later.");
     shown(&visitor, "transcript-email-refused", "the second mail refused").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(sink.mails().len(), 1, "no second mail");
+
+    // Once the window passed, it can be sent again: confirmed again, a second mail.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    visitor.click_widget_button("[data-testid=transcript-email]", "Email me the transcript").await;
+    visitor.wait_for("the mail sent again", &format!("{mail_state} === 'sent'")).await;
+    assert_eq!(status(&visitor).await, "The transcript is on its way to ada@example.com.");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while sink.mails().len() < 2 {
+        assert!(Instant::now() < deadline, "no second mail: {:?}", sink.mails());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     visitor.close().await;
+}
+
+const KIRITIMATI: &str = "Pacific/Kiritimati";
+
+/// The transcript's heading names the visitor's zone and its time is the zone's (UTC+14):
+/// within two minutes of now there.
+fn assert_in_kiritimati(transcript: &str) {
+    let heading = transcript.trim_start().lines().next().unwrap_or_default();
+    assert!(heading.ends_with(&format!(" {KIRITIMATI}")), "{heading}");
+    let at = heading.trim_end_matches(&format!(" {KIRITIMATI}")).rsplitn(3, ' ').take(2).collect::<Vec<_>>();
+    let at = format!("{} {}", at[1], at[0]);
+    let at = chrono::NaiveDateTime::parse_from_str(&at, "%Y-%m-%d %H:%M").unwrap_or_else(|e| panic!("{heading}: {e}"));
+    let there = chrono::Utc::now().naive_utc() + chrono::Duration::hours(14);
+    assert!((there - at).num_minutes().abs() <= 2, "{heading} is not Kiritimati's time now ({there})");
+}
+
+async fn status(visitor: &Browser) -> String {
+    let text = visitor.in_widget("return root.querySelector('[data-testid=transcript-status]')?.textContent;").await;
+    text.as_str().unwrap_or_default().to_string()
 }
 
 #[tokio::test]
@@ -240,10 +270,13 @@ async fn a_german_visitor_reads_the_transcript_buttons_file_and_mail_in_german()
     assert!(file.contains("-- Sie haben den Chat mit 5 von 5 bewertet."), "{file}");
 
     visitor.click_widget_button("[data-testid=transcript-email]", "Protokoll per E-Mail senden").await;
-    let status = visitor
-        .wait_for("the sending status", "return root.querySelector('[data-testid=transcript-status]')?.textContent;")
+    visitor
+        .wait_for(
+            "the mail sent",
+            "return root.querySelector('[data-testid=transcript-status]')?.dataset.state === 'sent';",
+        )
         .await;
-    assert_eq!(status.as_str(), Some("Das Protokoll wird an ada@example.com gesendet…"));
+    assert_eq!(status(&visitor).await, "Das Protokoll ist unterwegs an ada@example.com.");
     visitor.wait_for_message("system", "Das Protokoll dieses Chats wurde an ada@example.com gesendet.").await;
     let mails = sink.mails();
     assert_eq!(mails.len(), 1, "{mails:?}");

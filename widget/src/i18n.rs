@@ -198,6 +198,8 @@ texts! {
     transcript_email,
     /// `{email}`: where the transcript is being sent.
     transcript_sending,
+    /// `{email}`: the relay took the request (the chat says when the mail server has it).
+    transcript_sent,
     transcript_failed,
     /// The paperclip button (opens the file picker).
     attach,
@@ -275,6 +277,7 @@ pub static EN: Texts = Texts {
     transcript_download: "Download transcript",
     transcript_email: "Email me the transcript",
     transcript_sending: "Sending the transcript to {email}…",
+    transcript_sent: "The transcript is on its way to {email}.",
     transcript_failed: "That did not work. Please try again later.",
     attach: "Attach files",
     files: "Files to send",

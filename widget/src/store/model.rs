@@ -432,12 +432,20 @@ impl ChatState {
 
     /// The host page identified the visitor. Returns the frame to send now, if online;
     /// otherwise the visitor goes with the next `hello` (or right after the next `welcome`).
+    /// A usable email shows at once (the email line, the transcript's mail), and closes the
+    /// prompt that holds a handover: the relay goes on with it.
     pub fn identify(&mut self, visitor: Visitor) -> Option<ClientFrame> {
         if visitor.email.is_none() && visitor.name.is_none() && visitor.user_id.is_none() {
             return None;
         }
         if self.visitor.as_ref() == Some(&visitor) {
             return None;
+        }
+        if let Some(email) = page_email(&visitor) {
+            self.email = Some(email);
+            if self.email_prompt == Some(EmailPrompt::Asked(EmailStep::BeforeHandover)) {
+                self.email_prompt = None;
+            }
         }
         self.visitor = Some(visitor.clone());
         if self.welcomed {
@@ -529,7 +537,9 @@ impl ChatState {
                 self.site_theme = theme;
                 self.site_language = language;
                 self.email_capture = email_capture;
-                self.email = email;
+                // The page's email not yet sent (identified while offline) is the newer.
+                let unsent = self.visitor.as_ref().filter(|_| self.visitor_unsent).and_then(page_email);
+                self.email = unsent.or(email);
                 // Asked again after the welcome if still open.
                 self.email_prompt = None;
                 self.summary = None;
@@ -876,6 +886,11 @@ pub fn fatal_text(t: &Texts, code: ErrorCode) -> &'static str {
     }
 }
 
+/// The email of the page's `Baton.identify`, when it is one the relay keeps.
+fn page_email(visitor: &Visitor) -> Option<String> {
+    visitor.email.as_deref().and_then(|email| shared::email::check(email).ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1197,6 +1212,28 @@ mod tests {
         assert_eq!(s.identify(v.clone()), None);
         let fx = s.apply(welcome("c1", 0, true));
         assert!(fx.contains(&Effect::Send(ClientFrame::Identify(v))));
+        assert_eq!(s.email.as_deref(), Some("a@b.c"), "the welcome knew no email yet: the page's shows");
+    }
+
+    #[test]
+    fn an_identified_email_shows_at_once_and_lets_a_held_handover_go_on() {
+        let mut s = online();
+        s.apply(ServerFrame::AskEmail { step: EmailStep::BeforeHandover });
+        let named = Visitor { name: Some("Ada".into()), ..Visitor::default() };
+        assert!(s.identify(named).is_some());
+        assert_eq!((s.email.as_deref(), s.email_prompt.is_some()), (None, true), "a name alone changes neither");
+        let ada = Visitor { email: Some(" ada@Example.COM ".into()), ..Visitor::default() };
+        assert_eq!(s.identify(ada.clone()), Some(ClientFrame::Identify(ada)));
+        assert_eq!(s.email.as_deref(), Some("ada@example.com"));
+        assert_eq!(s.email_prompt, None, "the relay goes on with the page's email");
+        // The prompt for a follow-up stays (the visitor consents to it), its field prefilled.
+        s.apply(ServerFrame::AskEmail { step: EmailStep::Unavailable });
+        assert!(s.identify(Visitor { email: Some("grace@example.com".into()), ..Visitor::default() }).is_some());
+        assert_eq!(s.email_prompt, Some(EmailPrompt::Asked(EmailStep::Unavailable)));
+        assert_eq!(s.email.as_deref(), Some("grace@example.com"));
+        // Not an address the relay keeps: not shown.
+        assert!(s.identify(Visitor { email: Some("a@b".into()), ..Visitor::default() }).is_some());
+        assert_eq!(s.email.as_deref(), Some("grace@example.com"));
     }
 
     #[test]

@@ -46,10 +46,11 @@ pub fn email_capture() -> impl IntoView {
 
 fn email_form(store: Store, prompt: EmailPrompt) -> impl IntoView {
     let t = store.chat.with_untracked(|s| s.texts());
-    // The field starts with the email given and is read on Save; it is not redrawn from this
-    // signal while typed in (that would move the caret when the browser trims a space).
-    let given = store.chat.with_untracked(|s| s.email.clone().unwrap_or_default());
-    let value = RwSignal::new(given.clone());
+    // The field starts with the email given and is read on Save; it is not redrawn from what
+    // is typed (that would move the caret when the browser trims a space), only when the page
+    // identifies the visitor while it is open.
+    let given = Memo::new(move |_| store.chat.with(|s| s.email.clone().unwrap_or_default()));
+    let value = RwSignal::new(given.get_untracked());
     let error = Memo::new(move |_| store.chat.with(|s| s.email_error));
     let dismiss = if prompt == EmailPrompt::Asked(EmailStep::BeforeHandover) { t.email_skip } else { t.cancel };
     // The field takes the focus once drawn.
@@ -87,7 +88,11 @@ fn email_form(store: Store, prompt: EmailPrompt) -> impl IntoView {
                     maxlength="254"
                     aria-describedby="baton-email-consent baton-email-error"
                     aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
-                    value=given
+                    prop:value=move || {
+                        let given = given.get();
+                        value.set(given.clone());
+                        given
+                    }
                     on:input=move |ev| value.set(event_target_value(&ev))
                 />
                 <button type="submit" class="baton-email__save" data-testid="email-save">

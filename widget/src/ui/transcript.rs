@@ -4,8 +4,10 @@
 //!
 //! Both call the relay over HTTP with the resume token as `Authorization: Bearer` (never in a
 //! URL): the download is fetched, then saved through a blob link with a file name; the mail
-//! request is answered at once (202) and its outcome arrives later as a system message in the
-//! chat. `fetch`, `Blob` URLs and the promise callbacks go through `Reflect`, as the clipboard
+//! request is answered at once (202: the card says the transcript is on its way, and the mail
+//! may be asked for again once the relay's window passed) and its outcome arrives later as a
+//! system message in the chat. Both pass the browser's time zone (`?tz=`), so the times read
+//! as the visitor's. `fetch`, `Blob` URLs and the promise callbacks go through `Reflect`, as the clipboard
 //! does (`ui/js.rs`), so no web-sys feature (and little wasm) is added.
 
 use leptos::prelude::*;
@@ -39,7 +41,7 @@ pub fn header_button() -> impl IntoView {
                     data-testid="transcript-download-menu"
                     aria-label=label
                     title=label
-                    on:click=|_| download(None)
+                    on:click=|_| download(|| ())
                 >
                     {icon()}
                 </button>
@@ -55,19 +57,40 @@ pub fn after_chat() -> impl IntoView {
     move || after.get().map(|email| card(store, email))
 }
 
+/// The card's status line: its text and what it says (`sending`, `sent`, `failed`: the
+/// line's `data-state`; the mail's button waits while `sending`).
+#[derive(Clone, Copy)]
+struct Status {
+    text: RwSignal<String>,
+    state: RwSignal<&'static str>,
+}
+
+impl Status {
+    fn set(self, state: &'static str, text: String) {
+        self.text.set(text);
+        self.state.set(state);
+    }
+}
+
 fn card(store: Store, email: Option<String>) -> impl IntoView {
     let t = store.chat.with_untracked(|s| s.texts());
-    let status = RwSignal::new(String::new());
+    let status = Status { text: RwSignal::new(String::new()), state: RwSignal::new("") };
+    let failed = move || status.set("failed", t.transcript_failed.to_string());
+    // Sent again after the relay's window (`smtp.every`): sooner, it refuses and the line says so.
     let mail = email.map(|email| {
         let sending = i18n::fill(t.transcript_sending, "email", &email);
+        let sent = i18n::fill(t.transcript_sent, "email", &email);
         view! {
             <button
                 type="button"
                 class="baton-summary__copy"
                 data-testid="transcript-email"
+                aria-describedby="baton-transcript-status"
+                disabled=move || status.state.get() == "sending"
                 on:click=move |_| {
-                    status.set(sending.clone());
-                    email_me(status, t.transcript_failed);
+                    status.set("sending", sending.clone());
+                    let sent = sent.clone();
+                    on_response(fetch("POST", "/email"), move |_| status.set("sent", sent), failed);
                 }
             >
                 {t.transcript_email}
@@ -82,13 +105,19 @@ fn card(store: Store, email: Option<String>) -> impl IntoView {
                     type="button"
                     class="baton-summary__copy"
                     data-testid="transcript-download"
-                    on:click=move |_| download(Some((status, t.transcript_failed)))
+                    on:click=move |_| download(failed)
                 >
                     {t.transcript_download}
                 </button>
                 {mail}
-                <span class="baton-summary__status" role="status" data-testid="transcript-status">
-                    {move || status.get()}
+                <span
+                    class="baton-summary__status"
+                    id="baton-transcript-status"
+                    role="status"
+                    data-testid="transcript-status"
+                    data-state=move || status.state.get()
+                >
+                    {move || status.text.get()}
                 </span>
             </div>
         </section>
@@ -99,7 +128,15 @@ fn card(store: Store, email: Option<String>) -> impl IntoView {
 fn fetch(method: &str, path: &str) -> Option<js_sys::Promise> {
     let runtime = rt();
     let token = runtime.saved_token()?;
-    let url = format!("{}/api/v1/sites/{}/transcript{path}", runtime.relay, runtime.site);
+    // The browser's time zone: the transcript's times are the visitor's.
+    let zone = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new()).resolved_options();
+    let zone = get(&zone, "timeZone").as_string().unwrap_or_default();
+    let url = format!(
+        "{}/api/v1/sites/{}/transcript{path}?tz={}",
+        runtime.relay,
+        runtime.site,
+        String::from(js_sys::encode_uri_component(&zone))
+    );
     let headers = js_sys::Object::new();
     js_sys::Reflect::set(&headers, &"Authorization".into(), &format!("Bearer {token}").into()).ok()?;
     let init = js_sys::Object::new();
@@ -132,12 +169,7 @@ fn on_response(promise: Option<js_sys::Promise>, ok: impl FnOnce(JsValue) + 'sta
 }
 
 /// Fetches the plain-text transcript and saves it as `chat-transcript.txt`.
-fn download(status: Option<(RwSignal<String>, &'static str)>) {
-    let failed = move || {
-        if let Some((status, text)) = status {
-            status.set(text.to_string());
-        }
-    };
+fn download(failed: impl FnOnce() + 'static) {
     on_response(
         fetch("GET", ""),
         |response| {
@@ -178,9 +210,4 @@ fn save_blob(blob: JsValue) {
         let _ = call(&urls, "revokeObjectURL", &[href.into()]);
     });
     let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000);
-}
-
-/// Asks the relay to email the transcript; a refusal or no answer says so in `status`.
-fn email_me(status: RwSignal<String>, failed: &'static str) {
-    on_response(fetch("POST", "/email"), |_| {}, move || status.set(failed.to_string()));
 }
