@@ -6,10 +6,13 @@
 
 use leptos::{html, prelude::*};
 use shared::{Action, Attachment, Role};
-use wasm_bindgen::{closure::Closure, JsCast};
+use wasm_bindgen::closure::Closure;
 use web_sys::Element;
 
-use super::{icons, plain::add};
+use super::{
+    icons,
+    plain::{add, on_click},
+};
 use crate::{
     app::{rt, Store},
     bridge::detail::role_str,
@@ -100,13 +103,6 @@ struct Drawn {
     key: String,
     el: Element,
     _handlers: Vec<Closure<dyn FnMut()>>,
-}
-
-/// Calls `action` when `el` is clicked; the handler lives as long as the message.
-fn on_click(el: &Element, handlers: &mut Vec<Closure<dyn FnMut()>>, action: impl FnMut() + 'static) {
-    let handler = Closure::<dyn FnMut()>::new(action);
-    let _ = el.add_event_listener_with_callback("click", handler.as_ref().unchecked_ref());
-    handlers.push(handler);
 }
 
 /// Draws one message at the end of `thread` (the caller puts it in its place).

@@ -3,6 +3,7 @@
 //! element type and per attribute set (building, updating, unmounting), which made such lists
 //! several KB of wasm each (issue 13's size budget); these are redrawn whole by an effect.
 
+use wasm_bindgen::{closure::Closure, JsCast};
 use web_sys::Element;
 
 /// Appends `<tag name=value...>` to `parent`, with `text` as its text when given.
@@ -16,4 +17,12 @@ pub fn add(parent: &Element, tag: &str, attributes: &[(&str, &str)], text: Optio
     }
     parent.append_child(&el).ok()?;
     Some(el)
+}
+
+/// Calls `action` when `el` is clicked; the handler lives as long as `handlers` keeps it (the
+/// caller drops them with what it drew).
+pub fn on_click(el: &Element, handlers: &mut Vec<Closure<dyn FnMut()>>, action: impl FnMut() + 'static) {
+    let handler = Closure::<dyn FnMut()>::new(action);
+    let _ = el.add_event_listener_with_callback("click", handler.as_ref().unchecked_ref());
+    handlers.push(handler);
 }
