@@ -2,9 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::{
-    composer::Composer, email, handover::HandoverBar, header::Header, messages::MessageList, summary, transcript,
-};
+use super::{composer::Composer, email, handover, header::Header, messages::MessageList, summary, transcript};
 use crate::app::rt;
 
 /// Closes the panel and gives keyboard focus back to the launcher.
@@ -37,7 +35,7 @@ pub fn Panel() -> impl IntoView {
             {summary::summary_card()}
             {transcript::after_chat()}
             {email::email_capture()}
-            <HandoverBar />
+            {handover::handover_bar()}
             <Composer />
         </section>
     }
