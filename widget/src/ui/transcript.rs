@@ -10,118 +10,135 @@
 //! as the visitor's. `fetch`, `Blob` URLs and the promise callbacks go through `Reflect`, as the clipboard
 //! does (`ui/js.rs`), so no web-sys feature (and little wasm) is added.
 
-use leptos::prelude::*;
+use leptos::{html, prelude::*};
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+use web_sys::Element;
 
-use super::js::{call, get};
+use super::{
+    js::{call, get},
+    plain::{add, on_click},
+};
 use crate::{
     app::{rt, Store},
-    i18n,
+    i18n::{self, Texts},
 };
 
-fn icon() -> impl IntoView {
-    view! {
-        <svg class="baton-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
-            <path d="M11 4h2v8.2l3.3-3.3 1.4 1.4L12 16l-5.7-5.7 1.4-1.4 3.3 3.3zM5 18h14v2H5z" />
-        </svg>
-    }
-}
+/// The download icon's markup.
+const ICON: &str = "<svg class=\"baton-icon\" viewBox=\"0 0 24 24\" aria-hidden=\"true\" focusable=\"false\"><path d=\"M11 4h2v8.2l3.3-3.3 1.4 1.4L12 16l-5.7-5.7 1.4-1.4 3.3 3.3zM5 18h14v2H5z\"/></svg>";
+
+/// The handlers of what is drawn (dropped with it).
+type Handlers = Vec<Closure<dyn FnMut()>>;
 
 /// The header's download button, once there is a conversation to download.
 pub fn header_button() -> impl IntoView {
     let store = expect_context::<Store>();
+    let host = NodeRef::<html::Div>::new();
     let shown = Memo::new(move |_| store.chat.with(|s| s.conversation_id.is_some()));
     let label = store.chat.with_untracked(|s| s.texts().transcript_download);
-    move || {
-        shown.get().then(|| {
-            view! {
-                <button
-                    type="button"
-                    class="baton-icon-btn"
-                    data-testid="transcript-download-menu"
-                    aria-label=label
-                    title=label
-                    on:click=|_| download(|| ())
-                >
-                    {icon()}
-                </button>
-            }
-        })
-    }
+    Effect::new(move |_: Option<Option<Handlers>>| {
+        let host = host.get()?;
+        host.set_text_content(None);
+        if !shown.get() {
+            return None;
+        }
+        let button = [
+            ("type", "button"),
+            ("class", "baton-icon-btn"),
+            ("data-testid", "transcript-download-menu"),
+            ("aria-label", label),
+            ("title", label),
+        ];
+        let button = add(&host, "button", &button, None)?;
+        button.set_inner_html(ICON);
+        let mut handlers = Vec::new();
+        on_click(&button, &mut handlers, || download(|| ()));
+        Some(handlers)
+    });
+    view! { <div class="baton-transcript-host" node_ref=host></div> }
 }
 
 /// After a chat with a person (ended, or back with the bot): download, and email when offered.
 pub fn after_chat() -> impl IntoView {
     let store = expect_context::<Store>();
+    let host = NodeRef::<html::Div>::new();
     let after = Memo::new(move |_| store.chat.with(|s| s.after_chat()));
-    move || after.get().map(|email| card(store, email))
+    Effect::new(move |_: Option<Option<Handlers>>| {
+        let host = host.get()?;
+        host.set_text_content(None);
+        let mut handlers = Vec::new();
+        card(&host, store, after.get()?, &mut handlers)?;
+        Some(handlers)
+    });
+    view! { <div class="baton-transcript-host" node_ref=host></div> }
 }
 
-/// The card's status line: its text and what it says (`sending`, `sent`, `failed`: the
-/// line's `data-state`; the mail's button waits while `sending`).
-#[derive(Clone, Copy)]
+/// The card's status line (its `data-state`: `sending`, `sent`, `failed`) and the mail's
+/// button, which waits while `sending`.
+#[derive(Clone)]
 struct Status {
-    text: RwSignal<String>,
-    state: RwSignal<&'static str>,
+    line: Element,
+    mail: Option<Element>,
 }
 
 impl Status {
-    fn set(self, state: &'static str, text: String) {
-        self.text.set(text);
-        self.state.set(state);
+    fn set(&self, state: &str, text: &str) {
+        self.line.set_text_content(Some(text));
+        let _ = self.line.set_attribute("data-state", state);
+        if let Some(mail) = &self.mail {
+            let _ =
+                if state == "sending" { mail.set_attribute("disabled", "") } else { mail.remove_attribute("disabled") };
+        }
+    }
+
+    /// Sets the line to the transcript's failure.
+    fn failed(self, t: &'static Texts) -> impl FnOnce() + 'static {
+        move || self.set("failed", t.transcript_failed)
     }
 }
 
-fn card(store: Store, email: Option<String>) -> impl IntoView {
+/// Draws the card into `host`.
+fn card(host: &Element, store: Store, email: Option<String>, handlers: &mut Handlers) -> Option<()> {
     let t = store.chat.with_untracked(|s| s.texts());
-    let status = Status { text: RwSignal::new(String::new()), state: RwSignal::new("") };
-    let failed = move || status.set("failed", t.transcript_failed.to_string());
+    let card =
+        [("class", "baton-summary"), ("data-testid", "transcript"), ("aria-labelledby", "baton-transcript-title")];
+    let card = add(host, "section", &card, None)?;
+    add(&card, "h3", &[("class", "baton-summary__title"), ("id", "baton-transcript-title")], Some(t.transcript_title));
+    let actions = add(&card, "div", &[("class", "baton-summary__actions")], None)?;
+    let button = [("type", "button"), ("class", "baton-summary__copy"), ("data-testid", "transcript-download")];
+    let download_button = add(&actions, "button", &button, Some(t.transcript_download))?;
+    let mail = match &email {
+        Some(_) => {
+            let button = [
+                ("type", "button"),
+                ("class", "baton-summary__copy"),
+                ("data-testid", "transcript-email"),
+                ("aria-describedby", "baton-transcript-status"),
+            ];
+            Some(add(&actions, "button", &button, Some(t.transcript_email))?)
+        }
+        None => None,
+    };
+    let line = [
+        ("class", "baton-summary__status"),
+        ("id", "baton-transcript-status"),
+        ("role", "status"),
+        ("data-testid", "transcript-status"),
+        ("data-state", ""),
+    ];
+    let status = Status { line: add(&actions, "span", &line, None)?, mail: mail.clone() };
+    let on_download = status.clone();
+    on_click(&download_button, handlers, move || download(on_download.clone().failed(t)));
     // Sent again after the relay's window (`smtp.every`): sooner, it refuses and the line says so.
-    let mail = email.map(|email| {
+    if let (Some(mail), Some(email)) = (mail, email) {
         let sending = i18n::fill(t.transcript_sending, "email", &email);
         let sent = i18n::fill(t.transcript_sent, "email", &email);
-        view! {
-            <button
-                type="button"
-                class="baton-summary__copy"
-                data-testid="transcript-email"
-                aria-describedby="baton-transcript-status"
-                disabled=move || status.state.get() == "sending"
-                on:click=move |_| {
-                    status.set("sending", sending.clone());
-                    let sent = sent.clone();
-                    on_response(fetch("POST", "/email"), move |_| status.set("sent", sent), failed);
-                }
-            >
-                {t.transcript_email}
-            </button>
-        }
-    });
-    view! {
-        <section class="baton-summary" data-testid="transcript" aria-labelledby="baton-transcript-title">
-            <h3 class="baton-summary__title" id="baton-transcript-title">{t.transcript_title}</h3>
-            <div class="baton-summary__actions">
-                <button
-                    type="button"
-                    class="baton-summary__copy"
-                    data-testid="transcript-download"
-                    on:click=move |_| download(failed)
-                >
-                    {t.transcript_download}
-                </button>
-                {mail}
-                <span
-                    class="baton-summary__status"
-                    id="baton-transcript-status"
-                    role="status"
-                    data-testid="transcript-status"
-                    data-state=move || status.state.get()
-                >
-                    {move || status.text.get()}
-                </span>
-            </div>
-        </section>
+        on_click(&mail, handlers, move || {
+            status.set("sending", &sending);
+            let (done, sent) = (status.clone(), sent.clone());
+            on_response(fetch("POST", "/email"), move |_| done.set("sent", &sent), status.clone().failed(t));
+        });
     }
+    Some(())
 }
 
 /// `fetch(relay + path, {method, headers: {Authorization: "Bearer <token>"}})`.
