@@ -11,10 +11,11 @@ use std::{
     time::Duration,
 };
 
-use leptos::prelude::*;
+use leptos::{html, prelude::*};
 use shared::{Phase, Role};
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 
+use super::plain::{add, on_click, Handlers};
 use crate::{
     app::{rt, Store},
     attention::{next_mark, retitle, shown_on, title_prefix, unread, Read, Settings},
@@ -238,23 +239,36 @@ fn chime() {
     }
 }
 
-/// The proactive message by the launcher: its text opens the chat, × dismisses it.
-#[component]
-pub fn Proactive() -> impl IntoView {
+/// The proactive message by the launcher: its text opens the chat, × dismisses it. Drawn as
+/// plain elements (`plain.rs`) when the message comes or goes.
+pub fn proactive() -> impl IntoView {
+    let host = NodeRef::<html::Div>::new();
     let state = state();
-    move || {
-        let text = state?.bubble.get();
+    Effect::new(move |_: Option<Option<Handlers>>| {
+        let host = host.get()?;
+        host.set_text_content(None);
+        let state = state?;
+        let text = state.bubble.get();
         if text.is_empty() {
             return None;
         }
         let dismiss = rt().store.chat.with_untracked(|s| s.texts().dismiss);
-        Some(view! {
-            <div class="baton-proactive" role="status" data-testid="proactive">
-                <button type="button" class="baton-proactive-text" dir="auto" data-testid="proactive-open"
-                    on:click=move |_| rt().set_open(true)>{text}</button>
-                <button type="button" class="baton-proactive-close" data-testid="proactive-close" aria-label=dismiss
-                    on:click=move |_| { if let Some(state) = state { state.bubble.set(String::new()) } }>"×"</button>
-            </div>
-        })
-    }
+        let bubble = [("class", "baton-proactive"), ("role", "status"), ("data-testid", "proactive")];
+        let bubble = add(&host, "div", &bubble, None)?;
+        let open =
+            [("type", "button"), ("class", "baton-proactive-text"), ("dir", "auto"), ("data-testid", "proactive-open")];
+        let open = add(&bubble, "button", &open, Some(&text))?;
+        let close = [
+            ("type", "button"),
+            ("class", "baton-proactive-close"),
+            ("data-testid", "proactive-close"),
+            ("aria-label", dismiss),
+        ];
+        let close = add(&bubble, "button", &close, Some("×"))?;
+        let mut handlers = Vec::new();
+        on_click(&open, &mut handlers, || rt().set_open(true));
+        on_click(&close, &mut handlers, move || state.bubble.set(String::new()));
+        Some(handlers)
+    });
+    view! { <div class="baton-proactive-host" node_ref=host></div> }
 }

@@ -6,17 +6,13 @@
 
 use leptos::{html, prelude::*};
 use shared::Action;
-use wasm_bindgen::closure::Closure;
 use web_sys::Element;
 
-use super::plain::{add, on_click};
+use super::plain::{add, on_click, Handlers};
 use crate::{
     app::{rt, Store},
     store::Connection,
 };
-
-/// The handlers of the bar drawn (dropped with it).
-type Handlers = Vec<Closure<dyn FnMut()>>;
 
 /// What the bar shows.
 #[derive(Clone, PartialEq)]
@@ -48,7 +44,7 @@ pub fn handover_bar() -> impl IntoView {
 
 /// Draws the bar into `host`; what changes while it is shown follows the store through an effect
 /// owned by the caller's (disposed when the bar is redrawn).
-fn draw(host: &Element, store: Store, bar: Bar, handlers: &mut Vec<Closure<dyn FnMut()>>) -> Option<()> {
+fn draw(host: &Element, store: Store, bar: Bar, handlers: &mut Handlers) -> Option<()> {
     let waiting = bar == Bar::Waiting;
     let (class, state) =
         if waiting { ("baton-handover baton-handover--waiting", "waiting") } else { ("baton-handover", "bot") };

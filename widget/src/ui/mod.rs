@@ -48,7 +48,7 @@ pub fn App() -> impl IntoView {
                 lang.track();
                 store.open.get().then(|| view! { <panel::Panel /> })
             }}
-            <attention::Proactive />
+            {attention::proactive()}
         </div>
     }
 }

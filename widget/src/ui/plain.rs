@@ -6,6 +6,9 @@
 use wasm_bindgen::{closure::Closure, JsCast};
 use web_sys::Element;
 
+/// The click handlers of what is drawn (dropped with it).
+pub type Handlers = Vec<Closure<dyn FnMut()>>;
+
 /// Appends `<tag name=value...>` to `parent`, with `text` as its text when given.
 pub fn add(parent: &Element, tag: &str, attributes: &[(&str, &str)], text: Option<&str>) -> Option<Element> {
     let el = parent.owner_document()?.create_element(tag).ok()?;
@@ -21,7 +24,7 @@ pub fn add(parent: &Element, tag: &str, attributes: &[(&str, &str)], text: Optio
 
 /// Calls `action` when `el` is clicked; the handler lives as long as `handlers` keeps it (the
 /// caller drops them with what it drew).
-pub fn on_click(el: &Element, handlers: &mut Vec<Closure<dyn FnMut()>>, action: impl FnMut() + 'static) {
+pub fn on_click(el: &Element, handlers: &mut Handlers, action: impl FnMut() + 'static) {
     let handler = Closure::<dyn FnMut()>::new(action);
     let _ = el.add_event_listener_with_callback("click", handler.as_ref().unchecked_ref());
     handlers.push(handler);

@@ -16,7 +16,7 @@ use web_sys::Element;
 
 use super::{
     js::{call, get},
-    plain::{add, on_click},
+    plain::{add, on_click, Handlers},
 };
 use crate::{
     app::{rt, Store},
@@ -25,9 +25,6 @@ use crate::{
 
 /// The download icon's markup.
 const ICON: &str = "<svg class=\"baton-icon\" viewBox=\"0 0 24 24\" aria-hidden=\"true\" focusable=\"false\"><path d=\"M11 4h2v8.2l3.3-3.3 1.4 1.4L12 16l-5.7-5.7 1.4-1.4 3.3 3.3zM5 18h14v2H5z\"/></svg>";
-
-/// The handlers of what is drawn (dropped with it).
-type Handlers = Vec<Closure<dyn FnMut()>>;
 
 /// The header's download button, once there is a conversation to download.
 pub fn header_button() -> impl IntoView {
