@@ -169,44 +169,42 @@ fn remove(store: Store, key: u32) {
     }
 }
 
-/// The paperclip and its file picker; nothing when the site takes no files.
+/// The paperclip and its file picker; nothing when the site takes no files. Drawn as plain
+/// elements (`plain.rs`) when the site's file types come or change.
 pub fn attach_button(store: Store) -> AnyView {
-    let input = NodeRef::<html::Input>::new();
+    let host = NodeRef::<html::Div>::new();
     let t = store.chat.with_untracked(|s| s.texts());
-    let view = move || {
-        let accept = store.chat.with(|s| s.attachments.as_ref().map(|l| l.types.join(",")))?;
-        Some(view! {
-            <input
-                type="file"
-                multiple
-                hidden
-                accept=accept
-                data-testid="file-input"
-                node_ref=input
-                on:change=move |ev| {
-                    let target = event_target::<web_sys::HtmlInputElement>(&ev);
-                    take(&get(&target, "files"));
-                    // The same file can be picked again after a removal.
-                    target.set_value("");
-                }
-            />
-            <button
-                type="button"
-                class="baton-attach"
-                data-testid="attach"
-                aria-label=t.attach
-                title=t.attach
-                on:click=move |_| {
-                    if let Some(input) = input.get_untracked() {
-                        input.click();
-                    }
-                }
-            >
-                {icons::paperclip()}
-            </button>
-        })
-    };
-    view.into_any()
+    let accept = Memo::new(move |_| store.chat.with(|s| s.attachments.as_ref().map(|l| l.types.join(","))));
+    Effect::new(move |_: Option<Option<plain::Handlers>>| {
+        let host = host.get()?;
+        host.set_text_content(None);
+        let accept = accept.get()?;
+        let input =
+            [("type", "file"), ("multiple", ""), ("hidden", ""), ("accept", &accept), ("data-testid", "file-input")];
+        let input: web_sys::HtmlInputElement = plain::add(&host, "input", &input, None)?.dyn_into().ok()?;
+        let button = [
+            ("type", "button"),
+            ("class", "baton-attach"),
+            ("data-testid", "attach"),
+            ("aria-label", t.attach),
+            ("title", t.attach),
+        ];
+        let button = plain::add(&host, "button", &button, None)?;
+        button.set_inner_html(icons::PAPERCLIP);
+        let mut handlers = Vec::new();
+        let picker = input.clone();
+        plain::on_click(&button, &mut handlers, move || picker.click());
+        let picked = input.clone();
+        let change = Closure::<dyn FnMut()>::new(move || {
+            take(&get(&picked, "files"));
+            // The same file can be picked again after a removal.
+            picked.set_value("");
+        });
+        let _ = input.add_event_listener_with_callback("change", change.as_ref().unchecked_ref());
+        handlers.push(change);
+        Some(handlers)
+    });
+    view! { <div class="baton-attach-host" node_ref=host></div> }.into_any()
 }
 
 /// The files waiting for the message: name, size, progress while uploading, and a remove
