@@ -1,8 +1,8 @@
 //! The panel header: bot name, connection status line, close button.
 
-use leptos::prelude::*;
+use leptos::{html, prelude::*};
 
-use super::{icons, panel::close_and_refocus, transcript};
+use super::{icons, panel::close_and_refocus, plain, transcript};
 use crate::{
     app::Store,
     store::{model::fatal_text, Connection},
@@ -19,16 +19,29 @@ pub fn Header() -> impl IntoView {
     };
     let initial = move || name().chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default();
     let avatar = move || store.theme().avatar.filter(|_| !agent());
+    // The theme's picture, else the name's initial (plain elements, `plain.rs`).
+    let picture = NodeRef::<html::Div>::new();
+    let shown = Memo::new(move |_| avatar().ok_or_else(initial));
+    Effect::new(move |_| {
+        let Some(div) = picture.get() else { return };
+        match shown.get() {
+            Ok(src) => {
+                div.set_text_content(None);
+                plain::add(
+                    &div,
+                    "img",
+                    &[("src", &src), ("alt", ""), ("referrerpolicy", "no-referrer"), ("data-testid", "avatar")],
+                    None,
+                );
+            }
+            Err(initial) => div.set_text_content(Some(&initial)),
+        }
+    });
     // A plain block, not <header>: inside the dialog a header would count as a second banner
     // landmark of the host page (axe-core's landmark-no-duplicate-banner).
     view! {
         <div class="baton-header">
-            <div class="baton-avatar" aria-hidden="true">
-                {move || match avatar() {
-                    Some(src) => view! { <img src=src alt="" referrerpolicy="no-referrer" data-testid="avatar" /> }.into_any(),
-                    None => initial().into_any(),
-                }}
-            </div>
+            <div class="baton-avatar" aria-hidden="true" node_ref=picture></div>
             <div class="baton-header__text">
                 <h2 class="baton-header__name" id="baton-title">{name}</h2>
                 <ConnectionStatus />
@@ -67,15 +80,19 @@ pub fn ConnectionStatus() -> impl IntoView {
             }
         })
     });
+    // Written in place (plain elements, `plain.rs`), only when it changes: announced once.
+    let line = NodeRef::<html::P>::new();
+    let text = NodeRef::<html::Span>::new();
+    Effect::new(move |_| {
+        let (Some(line), Some(text)) = (line.get(), text.get()) else { return };
+        let (state, words) = status.get();
+        let _ = line.set_attribute("data-state", state);
+        text.set_text_content(Some(words));
+    });
     view! {
-        <p
-            class="baton-status"
-            data-testid="connection"
-            data-state=move || status.get().0
-            role="status"
-        >
+        <p class="baton-status" data-testid="connection" role="status" node_ref=line>
             <span class="baton-status__dot" aria-hidden="true"></span>
-            <span class="baton-status__text">{move || status.get().1}</span>
+            <span class="baton-status__text" node_ref=text></span>
         </p>
     }
 }
