@@ -273,9 +273,7 @@ pub fn staged_files(store: Store, composer: NodeRef<html::Textarea>) -> AnyView 
     };
     view! {
         <ul class="baton-staged" aria-label=t.files data-testid="staged" node_ref=list on:click=on_click></ul>
-        {move || refusal().map(|text| view! {
-            <p class="baton-composer__error" role="alert" data-testid="file-error">{text}</p>
-        })}
+        {plain::line("p", &[("class", "baton-composer__error"), ("role", "alert"), ("data-testid", "file-error")], refusal)}
         <p class="baton-vh" role="status" data-testid="file-status">
             {move || store.files.with(|f| f.news_text(t))}
         </p>

@@ -6,7 +6,7 @@ use shared::MAX_MESSAGE_CHARS;
 
 use super::{
     attach::{attach_button, staged_files},
-    icons,
+    icons, plain,
 };
 use crate::{
     app::{rt, Store},
@@ -103,12 +103,12 @@ pub fn Composer() -> impl IntoView {
             >
                 {icons::send()}
             </button>
-            <Show when=near_limit>
-                <span class="baton-composer__count" aria-live="polite">
-                    {move || format!("{}/{MAX_MESSAGE_CHARS}", chars())}
-                </span>
-            </Show>
-            {move || error.get().map(|e| view! { <p class="baton-composer__error" role="alert">{e}</p> })}
+            {plain::line("span", &[("class", "baton-composer__count"), ("aria-live", "polite")], move || {
+                near_limit().then(|| format!("{}/{MAX_MESSAGE_CHARS}", chars()))
+            })}
+            {plain::line("p", &[("class", "baton-composer__error"), ("role", "alert")], move || {
+                error.get().map(str::to_string)
+            })}
         </form>
     }
 }

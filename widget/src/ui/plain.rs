@@ -3,6 +3,7 @@
 //! element type and per attribute set (building, updating, unmounting), which made such lists
 //! several KB of wasm each (issue 13's size budget); these are redrawn whole by an effect.
 
+use leptos::{html, prelude::*};
 use wasm_bindgen::{closure::Closure, JsCast};
 use web_sys::Element;
 
@@ -28,4 +29,34 @@ pub fn on_click(el: &Element, handlers: &mut Handlers, action: impl FnMut() + 's
     let handler = Closure::<dyn FnMut()>::new(action);
     let _ = el.add_event_listener_with_callback("click", handler.as_ref().unchecked_ref());
     handlers.push(handler);
+}
+
+/// A `<tag attributes>` line, there only while `text` gives one: created when it appears (an
+/// alert is announced), its text written in place only when it changes, removed when it goes.
+/// Held in a `display: contents` span so it keeps its place among its siblings.
+pub fn line(
+    tag: &'static str,
+    attributes: &'static [(&'static str, &'static str)],
+    text: impl Fn() -> Option<String> + 'static,
+) -> impl IntoView {
+    let holder = NodeRef::<html::Span>::new();
+    Effect::new(move |shown: Option<Option<Element>>| {
+        let holder = holder.get()?;
+        let text = text();
+        let el = match (shown.flatten(), &text) {
+            (Some(el), None) => {
+                el.remove();
+                None
+            }
+            (None, Some(_)) => add(&holder, tag, attributes, None),
+            (el, _) => el,
+        };
+        if let Some(el) = &el {
+            if el.text_content() != text {
+                el.set_text_content(text.as_deref());
+            }
+        }
+        el
+    });
+    view! { <span class="baton-line-host" node_ref=holder></span> }
 }
