@@ -1,4 +1,6 @@
-//! The panel header: bot name, connection status line, close button.
+//! The panel header: bot name, connection status line, close button. The name, the status
+//! line and the close button are plain elements (`plain.rs`), drawn once with the panel (it is
+//! re-created when the language changes); the name and the status are written in place.
 
 use leptos::{html, prelude::*};
 
@@ -13,13 +15,13 @@ pub fn Header() -> impl IntoView {
     let store = expect_context::<Store>();
     // While an agent chats, the agent's name; else the theme's title, else the bot's name.
     let agent = move || store.chat.with(|s| s.phase == shared::Phase::Agent && s.agent_name.is_some());
-    let name = move || match store.theme().title {
+    let name = Memo::new(move |_| match store.theme().title {
         Some(title) if !agent() => title,
         _ => store.chat.with(|s| s.title()),
-    };
-    let initial = move || name().chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default();
+    });
+    let initial = move || name.get().chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default();
     let avatar = move || store.theme().avatar.filter(|_| !agent());
-    // The theme's picture, else the name's initial (plain elements, `plain.rs`).
+    // The theme's picture, else the name's initial.
     let picture = NodeRef::<html::Div>::new();
     let shown = Memo::new(move |_| avatar().ok_or_else(initial));
     Effect::new(move |_| {
@@ -37,33 +39,39 @@ pub fn Header() -> impl IntoView {
             Err(initial) => div.set_text_content(Some(&initial)),
         }
     });
+    let text = NodeRef::<html::Div>::new();
+    Effect::new(move |_| {
+        let text = text.get()?;
+        let heading = plain::add(&text, "h2", &[("class", "baton-header__name"), ("id", "baton-title")], None)?;
+        Effect::new(move |_| heading.set_text_content(Some(&name.get())));
+        connection_status(&text, store)
+    });
+    // The close button goes after the transcript's download button.
+    let header = NodeRef::<html::Div>::new();
+    Effect::new(move |_| {
+        let header = header.get()?;
+        let label = store.chat.with_untracked(|s| s.texts().close_chat);
+        let button = [("type", "button"), ("class", "baton-icon-btn"), ("data-testid", "close"), ("aria-label", label)];
+        let button = plain::add(&header, "button", &button, None)?;
+        button.set_inner_html(icons::CLOSE);
+        let mut handlers = Vec::new();
+        plain::on_click(&button, &mut handlers, close_and_refocus);
+        Some(handlers)
+    });
     // A plain block, not <header>: inside the dialog a header would count as a second banner
     // landmark of the host page (axe-core's landmark-no-duplicate-banner).
     view! {
-        <div class="baton-header">
+        <div class="baton-header" node_ref=header>
             <div class="baton-avatar" aria-hidden="true" node_ref=picture></div>
-            <div class="baton-header__text">
-                <h2 class="baton-header__name" id="baton-title">{name}</h2>
-                <ConnectionStatus />
-            </div>
+            <div class="baton-header__text" node_ref=text></div>
             {transcript::header_button()}
-            <button
-                type="button"
-                class="baton-icon-btn"
-                data-testid="close"
-                aria-label=store.chat.with_untracked(|s| s.texts().close_chat)
-                on:click=move |_| close_and_refocus()
-            >
-                {icons::close()}
-            </button>
         </div>
     }
 }
 
-/// "Connecting…", "Online", "Offline — reconnecting", or why the chat is unavailable.
-#[component]
-pub fn ConnectionStatus() -> impl IntoView {
-    let store = expect_context::<Store>();
+/// "Connecting…", "Online", "Offline — reconnecting", or why the chat is unavailable: drawn into
+/// `parent`, written in place only when it changes (announced once).
+fn connection_status(parent: &web_sys::Element, store: Store) -> Option<()> {
     let status = Memo::new(move |_| {
         store.chat.with(|s| {
             let t = s.texts();
@@ -80,19 +88,14 @@ pub fn ConnectionStatus() -> impl IntoView {
             }
         })
     });
-    // Written in place (plain elements, `plain.rs`), only when it changes: announced once.
-    let line = NodeRef::<html::P>::new();
-    let text = NodeRef::<html::Span>::new();
+    let line = [("class", "baton-status"), ("data-testid", "connection"), ("role", "status")];
+    let line = plain::add(parent, "p", &line, None)?;
+    plain::add(&line, "span", &[("class", "baton-status__dot"), ("aria-hidden", "true")], None)?;
+    let text = plain::add(&line, "span", &[("class", "baton-status__text")], None)?;
     Effect::new(move |_| {
-        let (Some(line), Some(text)) = (line.get(), text.get()) else { return };
         let (state, words) = status.get();
         let _ = line.set_attribute("data-state", state);
         text.set_text_content(Some(words));
     });
-    view! {
-        <p class="baton-status" data-testid="connection" role="status" node_ref=line>
-            <span class="baton-status__dot" aria-hidden="true"></span>
-            <span class="baton-status__text" node_ref=text></span>
-        </p>
-    }
+    Some(())
 }

@@ -2,12 +2,8 @@
 
 use leptos::prelude::*;
 
-/// The close icon's markup, for plain elements too (`attach.rs`).
+/// The close icon's markup, for plain elements (`attach.rs`, `header.rs`).
 pub const CLOSE: &str = "<svg class=\"baton-icon\" viewBox=\"0 0 24 24\" aria-hidden=\"true\" focusable=\"false\"><path d=\"M6.4 5 5 6.4 10.6 12 5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6L19 6.4 17.6 5 12 10.6z\"/></svg>";
-
-pub fn close() -> impl IntoView {
-    leptos::tachys::html::InertElement::new(CLOSE)
-}
 
 pub fn send() -> impl IntoView {
     view! {
