@@ -100,9 +100,8 @@ pub fn Composer() -> impl IntoView {
                 data-testid="send"
                 aria-label=t.send
                 disabled=move || empty() || busy() || unavailable()
-            >
-                {icons::send()}
-            </button>
+                inner_html=icons::SEND
+            ></button>
             {plain::line("span", &[("class", "baton-composer__count"), ("aria-live", "polite")], move || {
                 near_limit().then(|| format!("{}/{MAX_MESSAGE_CHARS}", chars()))
             })}
