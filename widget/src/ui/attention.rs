@@ -11,11 +11,11 @@ use std::{
     time::Duration,
 };
 
-use leptos::{html, prelude::*};
+use leptos::prelude::*;
 use shared::{Phase, Role};
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 
-use super::plain::{add, on_click, Handlers};
+use super::plain::{add, holder, on_click};
 use crate::{
     app::{rt, Store},
     attention::{next_mark, retitle, shown_on, title_prefix, unread, Read, Settings},
@@ -242,11 +242,8 @@ fn chime() {
 /// The proactive message by the launcher: its text opens the chat, × dismisses it. Drawn as
 /// plain elements (`plain.rs`) when the message comes or goes.
 pub fn proactive() -> impl IntoView {
-    let host = NodeRef::<html::Div>::new();
     let state = state();
-    Effect::new(move |_: Option<Option<Handlers>>| {
-        let host = host.get()?;
-        host.set_text_content(None);
+    holder("baton-proactive-host", move |host, handlers| {
         let state = state?;
         let text = state.bubble.get();
         if text.is_empty() {
@@ -254,7 +251,7 @@ pub fn proactive() -> impl IntoView {
         }
         let dismiss = rt().store.chat.with_untracked(|s| s.texts().dismiss);
         let bubble = [("class", "baton-proactive"), ("role", "status"), ("data-testid", "proactive")];
-        let bubble = add(&host, "div", &bubble, None)?;
+        let bubble = add(host, "div", &bubble, None)?;
         let open =
             [("type", "button"), ("class", "baton-proactive-text"), ("dir", "auto"), ("data-testid", "proactive-open")];
         let open = add(&bubble, "button", &open, Some(&text))?;
@@ -265,10 +262,8 @@ pub fn proactive() -> impl IntoView {
             ("aria-label", dismiss),
         ];
         let close = add(&bubble, "button", &close, Some("×"))?;
-        let mut handlers = Vec::new();
-        on_click(&open, &mut handlers, || rt().set_open(true));
-        on_click(&close, &mut handlers, move || state.bubble.set(String::new()));
-        Some(handlers)
-    });
-    view! { <div class="baton-proactive-host" node_ref=host></div> }
+        on_click(&open, handlers, || rt().set_open(true));
+        on_click(&close, handlers, move || state.bubble.set(String::new()));
+        Some(())
+    })
 }

@@ -4,11 +4,11 @@
 //! plain elements (`plain.rs`) when the bar's state changes; the queue place, the cancel label
 //! and the buttons' offline state are updated in place (a focused button keeps its focus).
 
-use leptos::{html, prelude::*};
+use leptos::prelude::*;
 use shared::Action;
 use web_sys::Element;
 
-use super::plain::{add, on_click, Handlers};
+use super::plain::{add, holder, on_click, Handlers};
 use crate::{
     app::{rt, Store},
     store::Connection,
@@ -25,21 +25,13 @@ enum Bar {
 
 pub fn handover_bar() -> impl IntoView {
     let store = expect_context::<Store>();
-    let host = NodeRef::<html::Div>::new();
     let bar = Memo::new(move |_| {
         store.chat.with(|s| match s.waiting_text() {
             Some(_) => Some(Bar::Waiting),
             None => s.handover_label().map(|label| Bar::Bot(label.to_string())),
         })
     });
-    Effect::new(move |_: Option<Option<Handlers>>| {
-        let host = host.get()?;
-        host.set_text_content(None);
-        let mut handlers = Vec::new();
-        draw(&host, store, bar.get()?, &mut handlers)?;
-        Some(handlers)
-    });
-    view! { <div class="baton-handover-host" node_ref=host></div> }
+    holder("baton-handover-host", move |host, handlers| draw(host, store, bar.get()?, handlers))
 }
 
 /// Draws the bar into `host`; what changes while it is shown follows the store through an effect

@@ -60,3 +60,17 @@ pub fn line(
     });
     view! { <span class="baton-line-host" node_ref=holder></span> }
 }
+
+/// A `display: contents` holder of class `class` whose content `draw` draws anew whenever what it
+/// reads changes; the click handlers it adds live until the next drawing.
+pub fn holder(class: &'static str, draw: impl Fn(&Element, &mut Handlers) -> Option<()> + 'static) -> impl IntoView {
+    let host = NodeRef::<html::Div>::new();
+    Effect::new(move |_: Option<Option<Handlers>>| {
+        let host = host.get()?;
+        host.set_text_content(None);
+        let mut handlers = Vec::new();
+        draw(&host, &mut handlers)?;
+        Some(handlers)
+    });
+    view! { <div class=class node_ref=host></div> }
+}

@@ -10,13 +10,13 @@
 //! as the visitor's. `fetch`, `Blob` URLs and the promise callbacks go through `Reflect`, as the clipboard
 //! does (`ui/js.rs`), so no web-sys feature (and little wasm) is added.
 
-use leptos::{html, prelude::*};
+use leptos::prelude::*;
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use web_sys::Element;
 
 use super::{
     js::{call, get},
-    plain::{add, on_click, Handlers},
+    plain::{add, holder, on_click, Handlers},
 };
 use crate::{
     app::{rt, Store},
@@ -29,12 +29,9 @@ const ICON: &str = "<svg class=\"baton-icon\" viewBox=\"0 0 24 24\" aria-hidden=
 /// The header's download button, once there is a conversation to download.
 pub fn header_button() -> impl IntoView {
     let store = expect_context::<Store>();
-    let host = NodeRef::<html::Div>::new();
     let shown = Memo::new(move |_| store.chat.with(|s| s.conversation_id.is_some()));
     let label = store.chat.with_untracked(|s| s.texts().transcript_download);
-    Effect::new(move |_: Option<Option<Handlers>>| {
-        let host = host.get()?;
-        host.set_text_content(None);
+    holder("baton-transcript-host", move |host, handlers| {
         if !shown.get() {
             return None;
         }
@@ -45,28 +42,18 @@ pub fn header_button() -> impl IntoView {
             ("aria-label", label),
             ("title", label),
         ];
-        let button = add(&host, "button", &button, None)?;
+        let button = add(host, "button", &button, None)?;
         button.set_inner_html(ICON);
-        let mut handlers = Vec::new();
-        on_click(&button, &mut handlers, || download(|| ()));
-        Some(handlers)
-    });
-    view! { <div class="baton-transcript-host" node_ref=host></div> }
+        on_click(&button, handlers, || download(|| ()));
+        Some(())
+    })
 }
 
 /// After a chat with a person (ended, or back with the bot): download, and email when offered.
 pub fn after_chat() -> impl IntoView {
     let store = expect_context::<Store>();
-    let host = NodeRef::<html::Div>::new();
     let after = Memo::new(move |_| store.chat.with(|s| s.after_chat()));
-    Effect::new(move |_: Option<Option<Handlers>>| {
-        let host = host.get()?;
-        host.set_text_content(None);
-        let mut handlers = Vec::new();
-        card(&host, store, after.get()?, &mut handlers)?;
-        Some(handlers)
-    });
-    view! { <div class="baton-transcript-host" node_ref=host></div> }
+    holder("baton-transcript-host", move |host, handlers| card(host, store, after.get()?, handlers))
 }
 
 /// The card's status line (its `data-state`: `sending`, `sent`, `failed`) and the mail's
