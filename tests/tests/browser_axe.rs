@@ -221,6 +221,16 @@ async fn the_widget_passes_axe_closed_open_answered_waiting_with_an_agent_rating
         )
         .await;
     shot(&german, "widget-german-arabic", "the widget in German with a message in Arabic").await;
+    // The panel was drawn again in German (into the same elements): one header, one of each
+    // message, in order.
+    let drawn = german
+        .in_widget(
+            "const n = s => root.querySelectorAll(s).length; \
+             const texts = [...root.querySelectorAll('[data-testid=message]')].map(m => m.dataset.role); \
+             return [n('[data-testid=close]'), n('[data-testid=connection]'), n('#baton-title'), texts.join(',')].join(' ');",
+        )
+        .await;
+    assert_eq!(drawn.as_str(), Some("1 1 1 bot,visitor,bot"), "the German panel drawn once: {drawn}");
     german.close().await;
 }
 

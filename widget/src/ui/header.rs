@@ -1,6 +1,8 @@
 //! The panel header: bot name, connection status line, close button. The name, the status
 //! line and the close button are plain elements (`plain.rs`), drawn once with the panel (it is
-//! re-created when the language changes); the name and the status are written in place.
+//! drawn again when the language changes, into the same elements: Leptos rebuilds a view of
+//! the same shape in place, so each drawing first removes the previous one's); the name and
+//! the status are written in place.
 
 use leptos::{html, prelude::*};
 
@@ -42,6 +44,8 @@ pub fn Header() -> impl IntoView {
     let text = NodeRef::<html::Div>::new();
     Effect::new(move |_| {
         let text = text.get()?;
+        // A panel drawn again (the language changed) reuses this element: start empty.
+        text.set_text_content(None);
         let heading = plain::add(&text, "h2", &[("class", "baton-header__name"), ("id", "baton-title")], None)?;
         Effect::new(move |_| heading.set_text_content(Some(&name.get())));
         connection_status(&text, store)
@@ -50,6 +54,9 @@ pub fn Header() -> impl IntoView {
     let header = NodeRef::<html::Div>::new();
     Effect::new(move |_| {
         let header = header.get()?;
+        if let Ok(Some(old)) = header.query_selector(":scope > [data-testid=close]") {
+            old.remove();
+        }
         let label = store.chat.with_untracked(|s| s.texts().close_chat);
         let button = [("type", "button"), ("class", "baton-icon-btn"), ("data-testid", "close"), ("aria-label", label)];
         let button = plain::add(&header, "button", &button, None)?;

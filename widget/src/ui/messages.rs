@@ -44,6 +44,11 @@ pub fn MessageList() -> impl IntoView {
     Effect::new(move |before: Option<Vec<Drawn>>| {
         let mut before = before.unwrap_or_default();
         let Some(thread) = thread.get() else { return before };
+        if before.is_empty() {
+            // Nothing drawn by this list yet: what the element holds is an earlier panel's
+            // (Leptos rebuilds a panel drawn again in place, `ui/mod.rs`).
+            thread.set_text_content(None);
+        }
         let mut now = Vec::new();
         for bubble in bubbles.get() {
             let kept = before.iter().position(|d| d.key == bubble.key).map(|at| before.swap_remove(at));

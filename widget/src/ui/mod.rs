@@ -43,7 +43,9 @@ pub fn App() -> impl IntoView {
         // messages set their own (`dir="auto"`).
         <div class="baton-root" lang=move || lang.get().code() dir="ltr">
             // The panel while open, drawn again when the language changes (rare): its texts are
-            // plain strings, not one reactive binding each, which would cost wasm size.
+            // plain strings, not one reactive binding each, which would cost wasm size. Leptos
+            // rebuilds it into the same elements, so each plain-element drawing (`plain.rs`)
+            // first clears what the previous panel drew there.
             {move || {
                 lang.track();
                 store.open.get().then(|| view! { <panel::Panel /> })

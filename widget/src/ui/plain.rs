@@ -43,7 +43,13 @@ pub fn line(
     Effect::new(move |shown: Option<Option<Element>>| {
         let holder = holder.get()?;
         let text = text();
-        let el = match (shown.flatten(), &text) {
+        let shown = shown.flatten();
+        if shown.is_none() {
+            // Nothing of this line's own: clear what an earlier panel drew into the same
+            // element (a panel drawn again is rebuilt in place, `ui/mod.rs`).
+            holder.set_text_content(None);
+        }
+        let el = match (shown, &text) {
             (Some(el), None) => {
                 el.remove();
                 None
