@@ -25,6 +25,15 @@ async fn asking(browser: &Browser, url: &str, question: &str) {
     browser.wait_for_message("bot", "").await;
 }
 
+/// Waits until the widget's email line and the agent's view of the conversation both show `email`.
+async fn email_shown_to_both(visitor: &Browser, agent: &mut AgentSocket, email: &str) {
+    let shown = format!("return root.querySelector('[data-testid=email-value]')?.textContent === '{email}';");
+    visitor.wait_for("the new email", &shown).await;
+    agent
+        .until("the changed email", |f| f["type"] == "conversation" && f["conversation"]["visitor"]["email"] == email)
+        .await;
+}
+
 /// Types `email` into the prompt's field (emptied first) and presses Save.
 async fn give_email(browser: &Browser, email: &str) {
     let input = browser.widget_element("[data-testid=email-input]").await;
@@ -130,17 +139,7 @@ async fn the_visitor_gives_an_email_before_the_handover_and_copies_the_summary()
     // The email can be changed afterwards; the agent's view follows.
     visitor.widget_element("[data-testid=email-change]").await.click().await.unwrap();
     give_email(&visitor, "grace.hopper@example.org").await;
-    visitor
-        .wait_for(
-            "the new email",
-            "return root.querySelector('[data-testid=email-value]')?.textContent === 'grace.hopper@example.org';",
-        )
-        .await;
-    agent
-        .until("the changed email", |f| {
-            f["type"] == "conversation" && f["conversation"]["visitor"]["email"] == "grace.hopper@example.org"
-        })
-        .await;
+    email_shown_to_both(&visitor, &mut agent, "grace.hopper@example.org").await;
     visitor.screenshot("email-changed").await;
 }
 
@@ -220,17 +219,7 @@ async fn an_email_the_page_identifies_after_connecting_is_used_at_once() {
     axe::assert_clean(&visitor, "the email the page identified").await;
 
     visitor.eval("window.Baton.identify({email: 'grace.hopper@example.org'}); return true;").await;
-    visitor
-        .wait_for(
-            "the new email",
-            "return root.querySelector('[data-testid=email-value]')?.textContent === 'grace.hopper@example.org';",
-        )
-        .await;
-    agent
-        .until("the changed email", |f| {
-            f["type"] == "conversation" && f["conversation"]["visitor"]["email"] == "grace.hopper@example.org"
-        })
-        .await;
+    email_shown_to_both(&visitor, &mut agent, "grace.hopper@example.org").await;
     visitor.widget_element("[data-testid=email-change]").await.click().await.unwrap();
     let field = visitor.wait_for("the field", "return root.querySelector('[data-testid=email-input]')?.value;").await;
     assert_eq!(field.as_str(), Some("grace.hopper@example.org"));
