@@ -210,8 +210,8 @@ fn expand(template: &str, slots: &HashMap<String, Vec<String>>, rng: &mut Rng) -
 const KEYBOARD_NEIGHBOURS: &[(char, char)] =
     &[('a', 's'), ('e', 'r'), ('i', 'o'), ('o', 'p'), ('n', 'm'), ('t', 'r'), ('s', 'd'), ('l', 'k'), ('u', 'y')];
 
-/// One variation of `text` as visitors write it. `shout`: capitals are allowed (they do not
-/// change the label).
+/// One variation of `text` as visitors write it. `shout`: capitals and weary emoji are allowed
+/// (they do not change the label).
 fn vary(text: &str, rng: &mut Rng, shout: bool) -> String {
     let kinds = if shout { 5 } else { 4 };
     match rng.below(kinds) {
@@ -244,7 +244,13 @@ fn vary(text: &str, rng: &mut Rng, shout: bool) -> String {
             words.join(" ")
         }
         2 => {
-            let emoji = ["🙏", "🙂", "😕", "🤔", "😅", "👍", "😩", "🙄"];
+            // Eye-rolling and weariness only where they do not change the label: a calm
+            // message with 🙄 is no longer calm.
+            let emoji: &[&str] = if shout {
+                &["🙏", "🙂", "😕", "🤔", "😅", "👍", "😩", "🙄"]
+            } else {
+                &["🙏", "🙂", "😕", "🤔", "😅", "👍"]
+            };
             format!("{text} {}", emoji[rng.below(emoji.len())])
         }
         3 => {
@@ -439,6 +445,14 @@ pub fn frustration(seed: u64) -> Result<Vec<Sample>, CorpusError> {
             push("repeat", true, format!("{}??", q1.trim_end_matches(['?', '.'])), missed_twice.clone());
             push("repeat", true, format!("{prefix} {}", q1.to_lowercase()), same_twice.clone());
             push("repeat", true, q2.clone(), same_twice);
+            // The same question again, word for word or with "again:", after a single miss
+            // or an answer that did not help: the visitor is repeating themselves. (A
+            // reworded question after one miss stays calm: `rephrase` below.)
+            let missed_once = vec![turn(Role::Visitor, q1, false), turn(Role::Bot, MISSED, true)];
+            let answered_once = vec![turn(Role::Visitor, q1, false), turn(Role::Bot, ANSWER, false)];
+            push("repeat", true, q1.clone(), missed_once.clone());
+            push("repeat", true, format!("{prefix} {}", q1.to_lowercase()), missed_once);
+            push("repeat", true, format!("{}??", q1.trim_end_matches(['?', '.'])), answered_once);
             push("rephrase", false, q2.clone(), vec![turn(Role::Visitor, q1, false), turn(Role::Bot, MISSED, true)]);
             push("question", false, q1.clone(), Vec::new());
             push(
