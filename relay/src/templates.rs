@@ -6,7 +6,7 @@
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
-use crate::config::HandoverConfig;
+use crate::config::{builtin_texts::BUILTIN, HandoverConfig};
 
 /// Variables a handover text may use.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -46,7 +46,17 @@ impl Templates {
                 .iter()
                 .map(move |(setting, source)| (format!("texts.{language}.{setting}"), source.as_str()))
         });
-        for (name, source) in config.templates().into_iter().map(|(s, t)| (s.to_string(), t)).chain(languages) {
+        // Baton's translations of the defaults the site kept (`builtin_texts.rs`).
+        let kept = config.kept_templates();
+        let builtin = BUILTIN.iter().flat_map(|b| {
+            b.templates
+                .iter()
+                .filter(|(setting, _)| kept.contains(setting))
+                .map(move |(setting, source)| (format!("builtin.{}.{setting}", b.language), *source))
+        });
+        for (name, source) in
+            config.templates().into_iter().map(|(s, t)| (s.to_string(), t)).chain(languages).chain(builtin)
+        {
             env.add_template_owned(name.clone(), source.to_string()).map_err(|error| TemplateError {
                 setting: name,
                 source_text: source.to_string(),
@@ -59,12 +69,16 @@ impl Templates {
 
     /// Renders the text of `setting` (a name from [`HandoverConfig::templates`]) in `language`
     /// (a key of the site's `texts`, from [`HandoverConfig::language_for`]) if that language
-    /// sets it, else the site's default. A failure at render time (rare: templates compiled)
-    /// falls back to the raw text, logged.
-    pub fn render_in(&self, language: Option<&str>, setting: &str, vars: &Vars) -> String {
+    /// sets it, else in Baton's translation for `builtin` (from
+    /// [`HandoverConfig::builtin_language`]) if the site kept the default, else the site's
+    /// default. A failure at render time (rare: templates compiled) falls back to the raw text,
+    /// logged.
+    pub fn render_in(&self, language: Option<&str>, builtin: Option<&str>, setting: &str, vars: &Vars) -> String {
+        let exists = |name: &String| self.env.get_template(name).is_ok();
         let own = language
             .map(|language| format!("texts.{language}.{setting}"))
-            .filter(|name| self.env.get_template(name).is_ok());
+            .filter(exists)
+            .or_else(|| builtin.map(|language| format!("builtin.{language}.{setting}")).filter(exists));
         self.render(own.as_deref().unwrap_or(setting), vars)
     }
 
@@ -175,20 +189,70 @@ mod tests {
         let visitor = ["de-at".to_string(), "en".to_string()];
         let language = config.language_for(&visitor);
         assert_eq!(language, Some("de"), "de-at falls back to de");
-        assert_eq!(templates.render_in(language, "text_message", &vars), "Ich hole eine Person. Wartezeit: 3 Minuten.");
         assert_eq!(
-            templates.render_in(language, "cancelled_message", &vars),
+            templates.render_in(language, None, "text_message", &vars),
+            "Ich hole eine Person. Wartezeit: 3 Minuten."
+        );
+        assert_eq!(
+            templates.render_in(language, None, "cancelled_message", &vars),
             config.cancelled_message,
             "not set: default"
         );
         assert_eq!(config.request_button_text(&visitor), "Mit einer Person sprechen");
-        assert_eq!(config.quick_reply_text(&visitor), "Cancel request");
+        assert_eq!(config.quick_reply_text(&visitor), "Anfrage abbrechen", "not set: Baton's German");
         assert_eq!(config.language_for(&["fr".into()]), None);
-        assert_eq!(config.request_button_text(&["fr".into()]), "Talk to a person");
-        assert!(templates.render_in(None, "text_message", &vars).starts_with("I'm bringing in a person"));
+        assert_eq!(config.request_button_text(&["fr".into()]), "Parler à une personne", "Baton's French");
+        assert_eq!(config.request_button_text(&["en".into()]), "Talk to a person");
+        assert!(templates.render_in(None, None, "text_message", &vars).starts_with("I'm bringing in a person"));
 
         config.texts.get_mut("de").unwrap().templates.insert("rated_message".into(), "Danke {% if %}".into());
         let error = Templates::compile(&config).err().expect("a language's broken template fails");
         assert_eq!(error.setting, "texts.de.rated_message");
+    }
+    #[test]
+    fn defaults_the_site_kept_are_in_the_visitors_language_and_its_own_words_stay() {
+        let config = HandoverConfig {
+            cancelled_message: "Okay, cancelled.".into(),
+            request_button_text: "Get a human".into(),
+            ..HandoverConfig::default()
+        };
+        let templates = Templates::compile(&config).unwrap();
+        let vars = Vars {
+            visitor_name: Some("Ada".into()),
+            visitor_email: Some("ada@example.org".into()),
+            queue_position: 3,
+            wait_estimate: "4 Minuten".into(),
+            agent_name: Some("Alex".into()),
+        };
+        let german = ["de-DE".to_string(), "en".to_string()];
+        let builtin = HandoverConfig::builtin_language(&german);
+        assert_eq!(builtin, Some("de"));
+        assert_eq!(
+            templates.render_in(None, builtin, "text_message", &vars),
+            "Ich hole eine Person aus unserem Team. Sie sind Nummer 3 in der Warteschlange, die Wartezeit beträgt \
+             voraussichtlich 4 Minuten. Sie können gern weiterschreiben: Unser Team sieht alles."
+        );
+        assert_eq!(
+            templates.render_in(None, builtin, "cancelled_message", &vars),
+            "Okay, cancelled.",
+            "the site's words"
+        );
+        assert_eq!(config.request_button_text(&german), "Get a human", "the site's words");
+        assert_eq!(config.quick_reply_text(&german), "Anfrage abbrechen");
+        // English first, or no language Baton has texts in: the defaults.
+        assert_eq!(HandoverConfig::builtin_language(&["en-GB".into(), "de".into()]), None);
+        assert_eq!(HandoverConfig::builtin_language(&["ar".into(), "nl-BE".into()]), Some("nl"));
+        assert_eq!(HandoverConfig::builtin_language(&["ar".into()]), None);
+        // Every translation compiles, renders every variable and leaves no template syntax.
+        let templates = Templates::compile(&HandoverConfig::default()).unwrap();
+        for b in &crate::config::builtin_texts::BUILTIN {
+            let languages = [b.language.to_string()];
+            for (setting, _) in HandoverConfig::default().templates() {
+                let text = templates.render_in(None, HandoverConfig::builtin_language(&languages), setting, &vars);
+                assert!(!text.contains("{{") && !text.contains("{%"), "{} {setting}: {text}", b.language);
+                assert_ne!(text, templates.render(setting, &vars), "{} {setting} is translated", b.language);
+            }
+            assert_ne!(HandoverConfig::default().request_button_text(&languages), "Talk to a person");
+        }
     }
 }

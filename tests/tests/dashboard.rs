@@ -1134,14 +1134,20 @@ async fn a_languages_handover_texts_set_in_the_dashboard_reach_its_visitors_and_
     assert_eq!(broken.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(broken.body.contains("id=\"f-text_message-error\""), "{}", broken.body);
 
-    // Previewed with the sample values and the wait in German; empty fields preview the default.
+    // Previewed with the sample values and the wait in German; empty fields preview the default
+    // (in Baton's German).
     let text = "Ich hole eine Person aus dem Team. Wartezeit: etwa {{ wait_estimate }}.";
     let fields =
         [("action", "preview"), ("text_message", text), ("request_button_text", "Mit einem Menschen sprechen")];
     let preview = handover_in(&mut browser, "de", &fields).await;
     assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
     assert!(preview.body.contains("Wartezeit: etwa 4 Minuten."), "{}", preview.body);
-    assert!(preview.body.contains("Sorry Ada, nobody from our team"), "the default unavailable text: {}", preview.body);
+    // An empty field is what a German visitor gets: Baton's German for the default the site kept.
+    assert!(
+        preview.body.contains("Entschuldigung Ada, gerade ist niemand aus unserem Team erreichbar."),
+        "the default unavailable text, in German: {}",
+        preview.body
+    );
 
     let saved = handover_in(
         &mut browser,
@@ -1163,13 +1169,14 @@ async fn a_languages_handover_texts_set_in_the_dashboard_reach_its_visitors_and_
     visitor.send(&ClientFrame::RequestHandover).await;
     visitor.until_message(shared::Role::Bot, "bringing in a person").await;
 
-    // The German text emptied: German visitors get the default text, and still the German button.
+    // The German text emptied: German visitors get the default text (Baton's German for it, the
+    // site having kept Baton's default), and still the site's German button.
     let emptied = handover_in(&mut browser, "de", &[("action", "save"), ("text_message", "")]).await;
     assert_eq!(emptied.status, StatusCode::OK, "{}", emptied.body);
     let (mut visitor, welcome) = WidgetClient::hello_speaking(&relay.ws_url(), "demo", &["de"]).await;
     assert_eq!(handover_button(&welcome), "Mit einem Menschen sprechen");
     visitor.send(&ClientFrame::RequestHandover).await;
-    visitor.until_message(shared::Role::Bot, "bringing in a person").await;
+    visitor.until_message(shared::Role::Bot, "Ich hole eine Person aus unserem Team.").await;
     let overview = browser.get("/admin/sites/demo").await;
     assert!(overview.body.contains("handover.texts.de.text_message"), "audited: {}", overview.body);
 }

@@ -64,10 +64,10 @@ async fn a_german_visitor_gets_the_german_handover_texts_and_keeps_them_after_a_
     assert!(started.text.ends_with("etwa 3 Minuten."), "the wait in German too: {}", started.text);
     assert_eq!(started.quick_replies[0].title, "Anfrage abbrechen");
     assert_eq!(started.quick_replies[0].action, Some(Action::CancelHandover));
-    // A German cancel phrase cancels; the text it answers with is the site's default (German
-    // does not set it).
+    // A German cancel phrase cancels; the text it answers with is Baton's German for the
+    // default (the site's German texts do not set it and its default is Baton's).
     visitor.send(&baton_tests::widget_client::send_text("c", "Abbrechen")).await;
-    visitor.until_message(Role::Bot, "the request is cancelled").await;
+    visitor.until_message(Role::Bot, "die Anfrage ist abgebrochen").await;
     drop(visitor);
 
     // The widget reconnects without saying its languages (an older widget): stored.
@@ -85,10 +85,11 @@ async fn other_languages_get_the_default_or_their_own_and_a_language_frame_switc
     let db = TestDb::new();
     let relay = TestRelay::start_with(config(&db)).await;
 
-    // French is not configured: the site's default texts, the first configured later language
-    // is not skipped to (Arabic, then Brazilian Portuguese: Portuguese button).
+    // French is not configured: Baton's French for the default the site kept (a site's own
+    // default wording stays: `templates::tests`); the first configured later language is not
+    // skipped to (Arabic, then Brazilian Portuguese: Portuguese button).
     let (_, welcome) = WidgetClient::hello_speaking(&relay.ws_url(), "demo", &["fr-FR", "fr"]).await;
-    assert_eq!(button(&welcome), "Talk to a person");
+    assert_eq!(button(&welcome), "Parler à une personne");
     let (_, welcome) = WidgetClient::hello_speaking(&relay.ws_url(), "demo", &["ar", "pt-BR"]).await;
     assert_eq!(button(&welcome), "Falar com uma pessoa");
     // Junk is no language.

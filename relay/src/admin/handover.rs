@@ -315,10 +315,12 @@ fn previews(live: &HandoverConfig, values: &Values, language: Option<&str>) -> H
         return HashMap::new();
     };
     let vars = sample(language);
+    // What a visitor of that language reads: its texts, else Baton's translation of a kept default.
+    let builtin = language.and_then(|l| HandoverConfig::builtin_language(&[l.to_string()]));
     FIELDS
         .iter()
         .filter(|f| f.kind == Kind::Template)
-        .map(|f| (f.key, templates.render_in(language, f.key, &vars)))
+        .map(|f| (f.key, templates.render_in(language, builtin, f.key, &vars)))
         .collect()
 }
 

@@ -6,11 +6,19 @@
 //! `[sites.<key>.handover.texts.<language>]` (a language tag: `de`, `pt-br`) holds the texts for
 //! visitors who read that language, any of the texts below and `cancel_phrases`; a text it
 //! lacks is the site's own (the fields above). A visitor's languages are tried best first, each
-//! as given and then by its primary language (`de-at`, then `de`).
+//! as given and then by its primary language (`de-at`, then `de`). Where the site kept Baton's
+//! English default and sets nothing for the visitor's language, Baton's own translation of the
+//! default is used in German, French, Spanish, Italian, Portuguese and Dutch
+//! (`builtin_texts.rs`).
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::LazyLock};
 
 use serde::{Deserialize, Serialize};
+
+use super::builtin_texts::{builtin, BuiltinTexts};
+
+/// Baton's own defaults, to tell a text the site kept from one it wrote.
+static DEFAULTS: LazyLock<HandoverConfig> = LazyLock::new(HandoverConfig::default);
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -123,14 +131,56 @@ impl HandoverConfig {
         })
     }
 
-    /// The label of the "Talk to a person" button for `languages`.
+    /// The label of the "Talk to a person" button for `languages`: the site's for the language,
+    /// else Baton's translation if the site kept the default, else the site's.
     pub fn request_button_text(&self, languages: &[String]) -> &str {
-        self.texts_for(languages).and_then(|t| t.request_button_text.as_deref()).unwrap_or(&self.request_button_text)
+        self.texts_for(languages)
+            .and_then(|t| t.request_button_text.as_deref())
+            .or_else(|| {
+                Self::kept(&self.request_button_text, &DEFAULTS.request_button_text, languages)
+                    .map(|b| b.request_button_text)
+            })
+            .unwrap_or(&self.request_button_text)
     }
 
-    /// The label of the cancel quick reply for `languages`.
+    /// The label of the cancel quick reply for `languages` (as [`Self::request_button_text`]).
     pub fn quick_reply_text(&self, languages: &[String]) -> &str {
-        self.texts_for(languages).and_then(|t| t.quick_reply_text.as_deref()).unwrap_or(&self.quick_reply_text)
+        self.texts_for(languages)
+            .and_then(|t| t.quick_reply_text.as_deref())
+            .or_else(|| {
+                Self::kept(&self.quick_reply_text, &DEFAULTS.quick_reply_text, languages).map(|b| b.quick_reply_text)
+            })
+            .unwrap_or(&self.quick_reply_text)
+    }
+
+    /// The language of Baton's built-in texts (`builtin_texts.rs`) for a visitor who reads
+    /// `languages`, best first: the first of them, by its primary language, that Baton has
+    /// texts in; none when English (the defaults' own language) comes first.
+    pub fn builtin_language(languages: &[String]) -> Option<&'static str> {
+        languages.iter().find_map(|tag| {
+            let primary = tag.split(['-', '_']).next().unwrap_or(tag).to_ascii_lowercase();
+            if primary == "en" {
+                Some(None)
+            } else {
+                builtin(&primary).map(|b| Some(b.language))
+            }
+        })?
+    }
+
+    /// Baton's texts for `languages` when the site's `own` text is still Baton's `default`.
+    fn kept(own: &str, default: &str, languages: &[String]) -> Option<&'static BuiltinTexts> {
+        (own == default).then(|| Self::builtin_language(languages).and_then(builtin)).flatten()
+    }
+
+    /// The settings of [`Self::templates`] whose text is still Baton's default (Baton's
+    /// translations of those are used for visitors of other languages).
+    pub fn kept_templates(&self) -> Vec<&'static str> {
+        self.templates()
+            .into_iter()
+            .zip(DEFAULTS.templates())
+            .filter(|((_, own), (_, default))| own == default)
+            .map(|((setting, _), _)| setting)
+            .collect()
     }
 
     /// Every cancel phrase: the site's and every language's.

@@ -13,6 +13,7 @@ mod attachments;
 mod attention;
 mod availability;
 mod bot;
+pub mod builtin_texts;
 mod email_capture;
 mod handover;
 mod limits;
@@ -417,6 +418,7 @@ mod tests {
             ("attention.rs", include_str!("attention.rs")),
             ("availability.rs", include_str!("availability.rs")),
             ("bot.rs", include_str!("bot.rs")),
+            ("builtin_texts.rs", include_str!("builtin_texts.rs")),
             ("email_capture.rs", include_str!("email_capture.rs")),
             ("handover.rs", include_str!("handover.rs")),
             ("theme.rs", include_str!("theme.rs")),

@@ -17,7 +17,7 @@ use super::{
 };
 use crate::{
     bot::{Ask, Turn},
-    config::CaptureWhen,
+    config::{CaptureWhen, HandoverConfig},
     connectors::{with_links, CloseReason, FileLink, Handover as HelpdeskHandover, Mode, ProviderKind},
     event::{self, Action, Author, EmailStep, EventBody, Message, PhaseChange, QuickReply, Role},
     identity::Identity,
@@ -976,7 +976,8 @@ impl Actor {
             agent_name,
         };
         let language = self.site.config.handover.language_for(&visitor.languages);
-        self.site.templates.render_in(language, setting, &vars)
+        let builtin = HandoverConfig::builtin_language(&visitor.languages);
+        self.site.templates.render_in(language, builtin, setting, &vars)
     }
 
     fn bot_author(&self) -> Author {
