@@ -49,6 +49,26 @@ async fn the_widget_is_served_precompressed_under_immutable_build_urls() {
     let start = plain.find("relay + \"/widget/").expect("the loader names the widget folder") + 17;
     let build = &plain[start..start + 12];
     assert!(build.chars().all(|c| c.is_ascii_hexdigit()), "a content digest names the build: {build}");
+    // Compressed once at start at the best settings: brotli for browsers that take it, gzip for
+    // the others, the same text either way.
+    let loader_in = |encoding: &'static str| {
+        let request = http.get(format!("{}/embed.js", relay.http_url())).header(header::ACCEPT_ENCODING, encoding);
+        async move { request.send().await.unwrap() }
+    };
+    let br = loader_in("gzip, deflate, br, zstd").await;
+    assert_eq!(br.headers()[header::CONTENT_ENCODING], "br");
+    assert_eq!(br.headers()[header::VARY], "accept-encoding");
+    let br = br.bytes().await.unwrap();
+    let gz = loader_in("gzip").await.bytes().await.unwrap();
+    assert!(br.len() < gz.len() && gz.len() < plain.len(), "{} < {} < {}", br.len(), gz.len(), plain.len());
+    println!("embed.js as served: {} B, gzip {} B, brotli {} B", plain.len(), gz.len(), br.len());
+    assert_eq!(loader_in("br;q=0, gzip").await.headers()[header::CONTENT_ENCODING], "gzip");
+    assert!(loader_in("identity").await.headers().get(header::CONTENT_ENCODING).is_none());
+    let mut unbrotlied = Vec::new();
+    brotli::BrotliDecompress(&mut &br[..], &mut unbrotlied).expect("brotli");
+    let mut ungzipped = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut ungzipped).expect("gzip");
+    assert_eq!((String::from_utf8(unbrotlied).unwrap(), ungzipped), (plain.clone(), plain.clone()), "the same loader");
     let again =
         http.get(format!("{}/embed.js", relay.http_url())).header(header::IF_NONE_MATCH, etag).send().await.unwrap();
     assert_eq!(again.status(), 304, "an unchanged loader is revalidated, not downloaded again");
