@@ -157,19 +157,30 @@ impl HandoverConfig {
     /// `languages`, best first: the first of them, by its primary language, that Baton has
     /// texts in; none when English (the defaults' own language) comes first.
     pub fn builtin_language(languages: &[String]) -> Option<&'static str> {
-        languages.iter().find_map(|tag| {
+        Self::builtin_texts(languages).map(|b| b.language)
+    }
+
+    /// The built-in texts of [`Self::builtin_language`].
+    fn builtin_texts(languages: &[String]) -> Option<&'static BuiltinTexts> {
+        for tag in languages {
             let primary = tag.split(['-', '_']).next().unwrap_or(tag).to_ascii_lowercase();
             if primary == "en" {
-                Some(None)
-            } else {
-                builtin(&primary).map(|b| Some(b.language))
+                return None;
             }
-        })?
+            if let Some(texts) = builtin(&primary) {
+                return Some(texts);
+            }
+        }
+        None
     }
 
     /// Baton's texts for `languages` when the site's `own` text is still Baton's `default`.
     fn kept(own: &str, default: &str, languages: &[String]) -> Option<&'static BuiltinTexts> {
-        (own == default).then(|| Self::builtin_language(languages).and_then(builtin)).flatten()
+        if own == default {
+            Self::builtin_texts(languages)
+        } else {
+            None
+        }
     }
 
     /// The settings of [`Self::templates`] whose text is still Baton's default (Baton's
