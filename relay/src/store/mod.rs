@@ -41,6 +41,9 @@ pub enum StoreError {
     Unreachable { server: String, reason: String },
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    /// From the SQLite connection that writes appended events (`sqlite::append`).
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
     /// The task that writes appended events has stopped (the relay is shutting down): the
     /// event may or may not have been stored.
     #[error("the store's writer has stopped; the event may not be stored")]

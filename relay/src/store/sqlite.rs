@@ -32,7 +32,8 @@ use crate::identity::Identity;
 /// time, and connections of one pool taking turns at the write lock wait in SQLite's busy
 /// handler (sleeps of milliseconds), so every write of this relay queues for the one writer
 /// connection instead, and appends are grouped into one transaction per batch
-/// ([`super::batch`]). WAL mode lets the readers go on while it writes.
+/// ([`super::batch`]), written by the batcher's own connection while it holds the writer
+/// connection ([`append`]). WAL mode lets the readers go on while it writes.
 pub struct SqliteStore {
     /// Readers (and the dashboard's rare writes), [`READERS`] connections.
     pub(super) pool: SqlitePool,
@@ -100,9 +101,13 @@ impl SqliteStore {
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .test_before_acquire(false)
-            .connect_with(options.pragma("wal_autocheckpoint", "0"))
+            .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
             .await?;
-        let appender = Appender::start(append::EventWriter { writer: writer.clone() });
+        let appender = Appender::start_on_thread(
+            append::EventWriter::open(options.get_filename(), writer.clone())?,
+            "baton-appends",
+        )
+        .map_err(sqlx::Error::Io)?;
         let checkpoints = checkpoint::start(pool.clone());
         Ok(Self { pool, writer, appender, _checkpoints: checkpoints })
     }
