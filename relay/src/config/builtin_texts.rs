@@ -9,6 +9,9 @@ pub struct BuiltinTexts {
     pub language: &'static str,
     pub request_button_text: &'static str,
     pub quick_reply_text: &'static str,
+    /// What a visitor types to cancel a pending handover in this language (the message as a
+    /// whole, compared without case and punctuation, as the site's `cancel_phrases`).
+    pub cancel_phrases: &'static [&'static str],
     /// By setting name, as [`super::HandoverConfig::templates`] names them.
     pub templates: [(&'static str, &'static str); 12],
 }
@@ -23,6 +26,7 @@ pub static BUILTIN: [BuiltinTexts; 6] = [
         language: "de",
         request_button_text: "Mit einer Person sprechen",
         quick_reply_text: "Anfrage abbrechen",
+        cancel_phrases: &["abbrechen", "anfrage abbrechen", "doch nicht", "vergiss es", "schon gut", "nicht mehr warten", "zurück zum bot"],
         templates: [
             (
                 "text_message",
@@ -66,6 +70,7 @@ pub static BUILTIN: [BuiltinTexts; 6] = [
         language: "fr",
         request_button_text: "Parler à une personne",
         quick_reply_text: "Annuler la demande",
+        cancel_phrases: &["annuler", "annuler la demande", "laisse tomber", "laissez tomber", "tant pis", "finalement non", "retour au bot"],
         templates: [
             (
                 "text_message",
@@ -111,6 +116,7 @@ pub static BUILTIN: [BuiltinTexts; 6] = [
         language: "es",
         request_button_text: "Hablar con una persona",
         quick_reply_text: "Cancelar solicitud",
+        cancel_phrases: &["cancelar", "cancelar solicitud", "olvídalo", "déjalo", "no importa", "ya no hace falta", "volver al bot"],
         templates: [
             (
                 "text_message",
@@ -156,6 +162,7 @@ pub static BUILTIN: [BuiltinTexts; 6] = [
         language: "it",
         request_button_text: "Parla con una persona",
         quick_reply_text: "Annulla richiesta",
+        cancel_phrases: &["annulla", "annulla richiesta", "lascia perdere", "lasciamo perdere", "non importa", "non serve più", "torna al bot"],
         templates: [
             (
                 "text_message",
@@ -200,6 +207,7 @@ pub static BUILTIN: [BuiltinTexts; 6] = [
         language: "pt",
         request_button_text: "Falar com uma pessoa",
         quick_reply_text: "Cancelar pedido",
+        cancel_phrases: &["cancelar", "cancelar pedido", "esquece", "deixa pra lá", "deixa para lá", "não importa", "voltar ao bot"],
         templates: [
             (
                 "text_message",
@@ -244,6 +252,7 @@ pub static BUILTIN: [BuiltinTexts; 6] = [
         language: "nl",
         request_button_text: "Met een medewerker praten",
         quick_reply_text: "Verzoek annuleren",
+        cancel_phrases: &["annuleren", "verzoek annuleren", "laat maar", "laat maar zitten", "toch niet", "niet meer nodig", "terug naar de bot"],
         templates: [
             (
                 "text_message",

@@ -15,7 +15,7 @@ use std::{collections::BTreeMap, sync::LazyLock};
 
 use serde::{Deserialize, Serialize};
 
-use super::builtin_texts::{builtin, BuiltinTexts};
+use super::builtin_texts::{builtin, BuiltinTexts, BUILTIN};
 
 /// Baton's own defaults, to tell a text the site kept from one it wrote.
 static DEFAULTS: LazyLock<HandoverConfig> = LazyLock::new(HandoverConfig::default);
@@ -194,9 +194,16 @@ impl HandoverConfig {
             .collect()
     }
 
-    /// Every cancel phrase: the site's and every language's.
-    pub fn all_cancel_phrases(&self) -> impl Iterator<Item = &String> {
-        self.cancel_phrases.iter().chain(self.texts.values().flat_map(|t| &t.cancel_phrases))
+    /// Every cancel phrase: the site's and every language's; while the site keeps Baton's
+    /// English defaults, also Baton's own in the six other languages ([`BUILTIN`]), so a German
+    /// visitor's "abbrechen" cancels as "cancel" does.
+    pub fn all_cancel_phrases(&self) -> impl Iterator<Item = &str> {
+        let builtin = (self.cancel_phrases == DEFAULTS.cancel_phrases).then_some(&BUILTIN);
+        self.cancel_phrases
+            .iter()
+            .chain(self.texts.values().flat_map(|t| &t.cancel_phrases))
+            .map(String::as_str)
+            .chain(builtin.into_iter().flatten().flat_map(|b| b.cancel_phrases.iter().copied()))
     }
 
     /// The first `(language, setting)` of `texts` that names no template.

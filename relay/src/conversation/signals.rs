@@ -151,6 +151,19 @@ mod tests {
     }
 
     #[test]
+    fn visitors_cancel_in_their_own_language_while_the_site_keeps_the_defaults() {
+        for text in ["Abbrechen", "laissez tomber !", "Olvídalo", "lascia perdere", "deixa pra lá", "Laat maar."] {
+            assert!(classify_default(text).cancel, "{text}");
+        }
+        assert!(!classify_default("Abbrechen der Bestellung, wie geht das?").cancel);
+        // A site that wrote its own phrases gets only those (and its languages').
+        let settings = HandoverConfig { cancel_phrases: vec!["stop".into()], ..HandoverConfig::default() };
+        let triggers = Triggers::compile(&TriggersConfig::default(), &settings).unwrap();
+        assert!(classify("stop", &[], &triggers, &settings).0.cancel);
+        assert!(!classify("abbrechen", &[], &triggers, &settings).0.cancel);
+    }
+
+    #[test]
     fn emails_are_found_in_sentences() {
         assert_eq!(find_email("sure, it's ada@example.com."), Some("ada@example.com".into()));
         assert_eq!(find_email("<bob.smith@mail.co.uk>"), Some("bob.smith@mail.co.uk".into()));
