@@ -166,6 +166,46 @@ impl<'a> Plan<'a> {
     }
 }
 
+/// A batch numbered for a backend that writes it in one statement that fails as a whole
+/// should any of its rows conflict: every client id is taken to be new (a repeat of a stored
+/// one makes the statement fail, and the batch is then written step by step by [`write`]),
+/// and each conversation's new events are numbered 1, 2, ... in [`Self::rows`]: offsets the
+/// statement adds to the conversation's `last_seq` as it was before the batch.
+pub struct AtOnce<'a> {
+    /// New events per conversation (each conversation once), as [`Statements::number`] takes them.
+    pub counts: Vec<(&'a str, i64)>,
+    /// The rows to insert, their `seqs` the offsets.
+    pub rows: Rows<'a>,
+    /// Each item's outcome with the offsets as numbers.
+    offsets: Vec<Written>,
+}
+
+impl<'a> AtOnce<'a> {
+    pub fn new(batch: &'a [Append]) -> Self {
+        let plan = Plan::new(batch, &[]);
+        let counts = plan.counts().to_vec();
+        // As if each conversation had had no events: its new last_seq is its count.
+        let last: Vec<(String, i64)> = counts.iter().map(|(id, n)| (id.to_string(), *n)).collect();
+        let (rows, offsets) = plan.number(batch, &last, 0);
+        Self { counts, rows, offsets }
+    }
+
+    /// Each item's outcome, given each existing conversation's `last_seq` before the batch
+    /// (`before`; a conversation missing from it does not exist: its items are not found).
+    pub fn outcomes(self, batch: &[Append], before: &[(String, i64)], at: i64) -> Vec<Written> {
+        let before: HashMap<&str, i64> = before.iter().map(|(id, seq)| (id.as_str(), *seq)).collect();
+        batch
+            .iter()
+            .zip(self.offsets)
+            .map(|(append, offset)| match (offset, before.get(append.conversation_id.as_str())) {
+                (Written::New { seq, .. }, Some(&base)) => Written::New { seq: base as u64 + seq, at },
+                (Written::Duplicate { seq }, Some(&base)) => Written::Duplicate { seq: base as u64 + seq },
+                (Written::NotFound, _) | (_, None) => Written::NotFound,
+            })
+            .collect()
+    }
+}
+
 /// The events to insert, column by column.
 #[derive(Debug, Default, PartialEq)]
 pub struct Rows<'a> {
@@ -232,6 +272,33 @@ mod tests {
         assert_eq!(rows.client_ids, [Some("a1"), None, Some("b1")]);
         assert_eq!(rows.pending, [Some("widget"), None, Some("widget")]);
         assert_eq!(rows.bodies[0], batch[0].json);
+    }
+
+    #[test]
+    fn at_once_numbers_from_each_conversations_last_seq_before_the_batch() {
+        let batch = [
+            append("a", Some("a1")),
+            append("a", None),
+            append("a", Some("a1")),
+            append("b", Some("b1")),
+            append("gone", Some("g1")),
+        ];
+        let at_once = AtOnce::new(&batch);
+        assert_eq!(at_once.counts, [("a", 2), ("b", 1), ("gone", 1)]);
+        assert_eq!(at_once.rows.conversations, ["a", "a", "b", "gone"]);
+        assert_eq!(at_once.rows.seqs, [1, 2, 1, 1], "offsets");
+        // `a` had 9 events, `b` none; `gone` does not exist.
+        let written = at_once.outcomes(&batch, &[("b".into(), 0), ("a".into(), 9)], 42);
+        assert_eq!(
+            written,
+            [
+                Written::New { seq: 10, at: 42 },
+                Written::New { seq: 11, at: 42 },
+                Written::Duplicate { seq: 10 },
+                Written::New { seq: 1, at: 42 },
+                Written::NotFound,
+            ]
+        );
     }
 
     #[test]

@@ -1,16 +1,20 @@
-//! PostgreSQL's [`Writer`] for the batcher: a batch is one transaction of at most four
-//! statements whatever its size ([`plan::write`]), each taking its step's columns as arrays
-//! (`unnest`), so a batch of 256 costs four round trips and one commit.
+//! PostgreSQL's [`Writer`] for the batcher. A batch is first tried as ONE statement
+//! ([`at_once`]: the conversations' numbers raised, the events inserted, the handled marks
+//! cleared, by data-modifying `WITH` queries over arrays), which commits on its own: one round
+//! trip and one commit, where the transaction below costs six round trips. Should any row
+//! conflict (a client id stored already: a widget's retry; a row another relay wrote), that
+//! statement fails as a whole, nothing of it is written, and the batch is written again as one
+//! transaction of at most four statements ([`plan::write`]), which tells duplicates apart.
 
 use async_trait::async_trait;
 use sqlx::{PgPool, Postgres, Transaction};
 
 use super::super::{
     batch::{
-        plan::{self, Rows, Statements},
+        plan::{self, AtOnce, Rows, Statements},
         Append, Handled, Writer, Written,
     },
-    now_millis, Result,
+    now_millis, Result, StoreError,
 };
 
 pub(super) struct EventWriter {
@@ -20,11 +24,56 @@ pub(super) struct EventWriter {
 #[async_trait]
 impl Writer for EventWriter {
     async fn write(&mut self, batch: &[Append], handled: &[Handled]) -> Result<Vec<Written>> {
+        let at = now_millis();
+        match at_once(&self.pool, batch, handled, at).await {
+            Err(StoreError::Database(error)) if is_conflict(&error) => {}
+            written => return written,
+        }
         let mut tx = Batch(self.pool.begin().await?);
-        let written = plan::write(&mut tx, batch, handled, now_millis()).await?;
+        let written = plan::write(&mut tx, batch, handled, at).await?;
         tx.0.commit().await?;
         Ok(written)
     }
+}
+
+/// A unique key's violation: some row of the batch is stored already.
+fn is_conflict(error: &sqlx::Error) -> bool {
+    error.as_database_error().is_some_and(|e| e.is_unique_violation())
+}
+
+/// The batch in one statement, taking every client id for new ([`AtOnce`]). Each
+/// conversation's `last_seq` before the batch comes back; a missing conversation's rows are not
+/// inserted (the `JOIN`).
+async fn at_once(pool: &PgPool, batch: &[Append], handled: &[Handled], at: i64) -> Result<Vec<Written>> {
+    let plan = AtOnce::new(batch);
+    let (ids, counts): (Vec<&str>, Vec<i64>) = plan.counts.iter().copied().unzip();
+    let before: Vec<(String, i64)> = sqlx::query_as(
+        "WITH v AS (SELECT * FROM unnest($1::text[], $2::bigint[]) AS v(id, n)), \
+         u AS (UPDATE conversations c SET last_seq = c.last_seq + v.n, updated_at = $3 FROM v WHERE c.id = v.id \
+               RETURNING c.id, c.last_seq - v.n AS before), \
+         h AS (UPDATE events e SET pending = NULL \
+               FROM unnest($9::text[], $10::bigint[]) AS h(conversation_id, seq) \
+               WHERE e.conversation_id = h.conversation_id AND e.seq = h.seq), \
+         i AS (INSERT INTO events (conversation_id, seq, at, body, client_id, pending) \
+               SELECT r.conversation_id, u.before + r.nth, $3, r.body::json, r.client_id, r.pending \
+               FROM unnest($4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[]) \
+                 AS r(conversation_id, nth, body, client_id, pending) \
+               JOIN u ON u.id = r.conversation_id) \
+         SELECT id, before FROM u",
+    )
+    .bind(ids)
+    .bind(counts)
+    .bind(at)
+    .bind(&plan.rows.conversations)
+    .bind(&plan.rows.seqs)
+    .bind(&plan.rows.bodies)
+    .bind(&plan.rows.client_ids)
+    .bind(&plan.rows.pending)
+    .bind(handled.iter().map(|h| h.conversation_id.as_str()).collect::<Vec<_>>())
+    .bind(handled.iter().map(|h| h.seq as i64).collect::<Vec<_>>())
+    .fetch_all(pool)
+    .await?;
+    Ok(plan.outcomes(batch, &before, at))
 }
 
 /// A batch's transaction.
