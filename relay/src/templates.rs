@@ -209,6 +209,7 @@ mod tests {
         let error = Templates::compile(&config).err().expect("a language's broken template fails");
         assert_eq!(error.setting, "texts.de.rated_message");
     }
+
     #[test]
     fn defaults_the_site_kept_are_in_the_visitors_language_and_its_own_words_stay() {
         let config = HandoverConfig {

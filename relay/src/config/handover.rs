@@ -131,26 +131,32 @@ impl HandoverConfig {
         })
     }
 
-    /// The label of the "Talk to a person" button for `languages`: the site's for the language,
-    /// else Baton's translation if the site kept the default, else the site's.
+    /// The label of the "Talk to a person" button for `languages`.
     pub fn request_button_text(&self, languages: &[String]) -> &str {
-        self.texts_for(languages)
-            .and_then(|t| t.request_button_text.as_deref())
-            .or_else(|| {
-                Self::kept(&self.request_button_text, &DEFAULTS.request_button_text, languages)
-                    .map(|b| b.request_button_text)
-            })
-            .unwrap_or(&self.request_button_text)
+        let (own, default) = (&self.request_button_text, &DEFAULTS.request_button_text);
+        self.label(languages, |t| t.request_button_text.as_deref(), own, default, |b| b.request_button_text)
     }
 
-    /// The label of the cancel quick reply for `languages` (as [`Self::request_button_text`]).
+    /// The label of the cancel quick reply for `languages`.
     pub fn quick_reply_text(&self, languages: &[String]) -> &str {
+        let (own, default) = (&self.quick_reply_text, &DEFAULTS.quick_reply_text);
+        self.label(languages, |t| t.quick_reply_text.as_deref(), own, default, |b| b.quick_reply_text)
+    }
+
+    /// A button's label for `languages`: the site's for the language (`site`), else Baton's
+    /// translation (`builtin`) if the site's `own` label is still Baton's `default`, else `own`.
+    fn label<'a>(
+        &'a self,
+        languages: &[String],
+        site: impl FnOnce(&'a HandoverTexts) -> Option<&'a str>,
+        own: &'a str,
+        default: &str,
+        builtin: impl FnOnce(&'static BuiltinTexts) -> &'static str,
+    ) -> &'a str {
         self.texts_for(languages)
-            .and_then(|t| t.quick_reply_text.as_deref())
-            .or_else(|| {
-                Self::kept(&self.quick_reply_text, &DEFAULTS.quick_reply_text, languages).map(|b| b.quick_reply_text)
-            })
-            .unwrap_or(&self.quick_reply_text)
+            .and_then(site)
+            .or_else(|| (own == default).then(|| Self::builtin_texts(languages)).flatten().map(builtin))
+            .unwrap_or(own)
     }
 
     /// The language of Baton's built-in texts (`builtin_texts.rs`) for a visitor who reads
@@ -172,15 +178,6 @@ impl HandoverConfig {
             }
         }
         None
-    }
-
-    /// Baton's texts for `languages` when the site's `own` text is still Baton's `default`.
-    fn kept(own: &str, default: &str, languages: &[String]) -> Option<&'static BuiltinTexts> {
-        if own == default {
-            Self::builtin_texts(languages)
-        } else {
-            None
-        }
     }
 
     /// The settings of [`Self::templates`] whose text is still Baton's default (Baton's
