@@ -190,6 +190,18 @@ pub fn independent(dir: &Path) -> Files {
     }
 }
 
+/// The fresh held-out files (issue 11's sixth pass): written by another author on 2026-12-03,
+/// who saw neither the corpus, the models nor the other files, before the models were
+/// retrained on that day's corpus; never trained or tuned on.
+pub fn fresh(dir: &Path) -> Files {
+    Files {
+        name: "fresh",
+        utterances: dir.join("heldout/fresh.tsv"),
+        conversations: dir.join("heldout/fresh_conversations.jsonl"),
+        blind: true,
+    }
+}
+
 /// The project's own labelled files (the rules were tuned on them).
 pub fn project(dir: &Path) -> Files {
     Files {
@@ -316,11 +328,11 @@ pub fn run_files(files: &Files) -> anyhow::Result<Option<Report>> {
     Ok(Some(report))
 }
 
-/// Every set: the corpus's test part, the project's data, the held-out and the independent
-/// files under `dir` (those present).
+/// Every set: the corpus's test part, the project's data, the held-out, the independent and
+/// the fresh files under `dir` (those present).
 pub fn sets(dir: &Path) -> anyhow::Result<Vec<Report>> {
     let mut reports = vec![corpus_test()?];
-    for files in [project(dir), heldout(dir), independent(dir)] {
+    for files in [project(dir), heldout(dir), independent(dir), fresh(dir)] {
         reports.extend(run_files(&files)?);
     }
     Ok(reports)

@@ -77,10 +77,13 @@ fn on_the_corpus_test_part_the_checked_in_models_keep_their_figures() {
     // in every language): 0.81 at 1.3 % and 0.60 at 0.3 %. The fifth pass (2026-12-03, about
     // seventy literal lines per language and trigger, the same question again after one miss)
     // changed it once more: 0.79 at 0.9 % and 0.65 at 0.4 % (0.69 at 0.4 % with the emoji and
-    // last-mark facts), asserted as reached.
-    assert!(request.recall() >= 0.785 && request.false_positive_rate() <= 0.01, "{request:?}");
+    // last-mark facts). The sixth pass (2026-12-03, about 230 literal request lines and 370
+    // frustration lines per language, half of them hard negatives) changed it again: 0.76 at
+    // 0.4 % and 0.69 at 0.7 % retrained as before; with the n-grams across words for requests
+    // 0.86 at 1.4 % and 0.69 at 0.7 %, asserted as reached.
+    assert!(request.recall() >= 0.855 && request.false_positive_rate() <= 0.015, "{request:?}");
     let frustration = report.counts("frustration (message)", "all");
-    assert!(frustration.recall() >= 0.68 && frustration.false_positive_rate() <= 0.005, "{frustration:?}");
+    assert!(frustration.recall() >= 0.685 && frustration.false_positive_rate() <= 0.008, "{frustration:?}");
 }
 
 /// The independent held-out files (`tests/data/heldout/independent*`, written by another
@@ -91,25 +94,56 @@ fn on_the_corpus_test_part_the_checked_in_models_keep_their_figures() {
 /// alarms on calm conversations (of 112; unchanged since the third pass). Measured once after
 /// the fifth pass (2026-12-03): requests 0.88 [0.84-0.91] at 0.9 % (3 of 351), frustration
 /// 0.53 [0.43-0.62] at 0.0 %; then once more with the emoji and last-mark facts (chosen on the
-/// corpus's development part): frustration 0.58 [0.49-0.67] at 0.0 %. This asserts what is
-/// reached, so a change that makes it worse fails; the gap to 0.97 / 0.9 is open (issue 11).
+/// corpus's development part): frustration 0.58 [0.49-0.67] at 0.0 %. After the sixth pass
+/// with the n-grams across words for requests (2026-12-03): requests 0.92 [0.88-0.94] at 0.6 %
+/// (2 of 351), frustration 0.65 [0.56-0.73] at 0.0 %. This asserts what is reached, so a
+/// change that makes it worse fails; the gap to 0.97 / 0.9 is open (issue 11).
 #[test]
 fn on_the_independent_files_the_triggers_keep_what_they_reach() {
-    let Some(report) = eval::run_files(&eval::independent(&eval::data_dir())).expect("independent data") else {
-        panic!("tests/data/heldout/independent.tsv and independent_conversations.jsonl are missing");
+    // Frustration lowered from 0.46 to 0.44 (0.45 measured once): the third pass did not help
+    // here; 0.53 after the fifth, 0.58 with the emoji and last-mark facts, 0.65 after the sixth.
+    keeps(&eval::independent(&eval::data_dir()), Reached { recall: 0.915, false_positives: 0.01 }, 0.645);
+}
+
+/// What a held-out set reached for requests: recall at a false-positive rate.
+struct Reached {
+    recall: f64,
+    false_positives: f64,
+}
+
+/// `files` are there, large enough, and keep `requests` and `frustration_recall` (with at
+/// most 2 % false alarms on calm conversations, the issue's floor).
+fn keeps(files: &eval::Files, requests: Reached, frustration_recall: f64) {
+    let Some(report) = eval::run_files(files).expect("held-out data") else {
+        panic!("{} and {} are missing", files.utterances.display(), files.conversations.display());
     };
     println!("{report}");
     let request = report.counts("explicit_request", "all");
     assert!(request.positives() >= 200 && request.negatives() >= 200, "too little data");
-    assert!(request.recall() >= 0.845, "explicit request recall {}", request.recall());
-    assert!(request.false_positive_rate() <= 0.01, "explicit request FP {}", request.false_positive_rate());
+    assert!(request.recall() >= requests.recall, "explicit request recall {}", request.recall());
+    assert!(
+        request.false_positive_rate() <= requests.false_positives,
+        "explicit request FP {}",
+        request.false_positive_rate()
+    );
     let frustration = report.counts("frustration", "all");
-    // Lowered from 0.46 to 0.44 (0.45 measured once): the third pass did not help here; 0.53
-    // after the fifth, 0.58 with the emoji and last-mark facts.
-    assert!(frustration.recall() >= 0.57, "frustration recall {}", frustration.recall());
+    assert!(frustration.positives() >= 100 && frustration.negatives() >= 100, "too little data");
+    assert!(frustration.recall() >= frustration_recall, "frustration recall {}", frustration.recall());
     assert!(
         frustration.false_positive_rate() <= 0.02,
         "calm conversations' false alarms {}",
         frustration.false_positive_rate()
     );
+}
+
+/// The fresh held-out files (`tests/data/heldout/fresh*`): written on 2026-12-03 by another
+/// author who saw neither the corpus, the models nor the other files, before the sixth pass
+/// was trained; never trained or tuned on. With the models of before the sixth pass: requests
+/// 0.69 [0.63-0.75] at 0.8 %, frustration 0.85 [0.77-0.90] at 0.0 %. With the sixth pass and
+/// the n-grams across words for requests: requests 0.76 [0.70-0.81] at 1.1 % (3 of 266),
+/// frustration 0.88 [0.80-0.92] at 0.0 % (of 112 calm conversations). Below the issue's floors
+/// (0.97 at 1 %, 0.9 at 2 %); asserted as reached.
+#[test]
+fn on_the_fresh_files_the_triggers_keep_what_they_reach() {
+    keeps(&eval::fresh(&eval::data_dir()), Reached { recall: 0.755, false_positives: 0.012 }, 0.87);
 }

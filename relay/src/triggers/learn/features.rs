@@ -111,8 +111,20 @@ pub fn normalise(word: &str) -> Vec<u8> {
     out
 }
 
+/// Which character n-grams a model reads besides the words'.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grams {
+    /// Within words only (frustration: the n-grams across words did not help it on the
+    /// development part, 0.63 against 0.66 recall at its false-alarm limit).
+    Within,
+    /// Also across each word boundary ("k to", "to a h"): the glue of a phrase ("put me
+    /// through", "passe-moi"), which the words and in-word n-grams miss (requests: recall on
+    /// the development part at 1 % false positives 0.90 against 0.81).
+    Across,
+}
+
 /// The text's features, unit length.
-pub fn text_features(words: &[String]) -> Features {
+pub fn text_features(words: &[String], grams: Grams) -> Features {
     let mut slots: Vec<u32> = Vec::with_capacity(words.len() * 16);
     let mut padded = Vec::with_capacity(32);
     let words: Vec<Vec<u8>> = words.iter().map(|w| normalise(w)).collect();
@@ -128,6 +140,22 @@ pub fn text_features(words: &[String]) -> Features {
         for n in 2..=5 {
             for gram in padded.windows(n) {
                 slots.push(slot(&[b"c", gram]));
+            }
+        }
+    }
+    for pair in words.windows(2).filter(|_| grams == Grams::Across) {
+        padded.clear();
+        padded.push(b' ');
+        padded.extend_from_slice(&pair[0]);
+        let space = padded.len();
+        padded.push(b' ');
+        padded.extend_from_slice(&pair[1]);
+        padded.push(b' ');
+        for n in 3..=6 {
+            for (start, gram) in padded.windows(n).enumerate() {
+                if start < space && start + n > space + 1 {
+                    slots.push(slot(&[b"x", gram]));
+                }
             }
         }
     }
@@ -236,16 +264,35 @@ pub fn with_facts(mut features: Features, facts: &[String]) -> Features {
 mod tests {
     use super::*;
 
+    fn text_features_within(words: &[String]) -> Features {
+        text_features(words, Grams::Within)
+    }
+
     #[test]
     fn features_are_unit_length_sorted_and_bounded() {
-        let f = text_features(&words("Can I talk to a PERSON, please?"));
+        let f = text_features_within(&words("Can I talk to a PERSON, please?"));
         assert!(f.windows(2).all(|w| w[0].0 < w[1].0));
         let norm: f32 = f.iter().map(|(_, v)| v * v).sum();
         assert!((norm - 1.0).abs() < 1e-4);
         assert!(f.iter().all(|(s, _)| *s < 1 << BITS));
         let long = "word ".repeat(10_000);
-        assert!(text_features(&words(&long)).len() < 200, "the same words hash to the same slots");
+        assert!(text_features_within(&words(&long)).len() < 200, "the same words hash to the same slots");
         assert!(words(&"x".repeat(100_000)).concat().len() <= MAX_TEXT_BYTES);
+    }
+
+    #[test]
+    fn n_grams_across_words_read_a_phrase_and_stay_unit_length() {
+        let words = words("put me through");
+        let (within, across) = (text_features(&words, Grams::Within), text_features(&words, Grams::Across));
+        let has = |f: &Features, s: u32| f.iter().any(|(t, _)| *t == s);
+        for gram in [&b"t me"[..], b"e thr", b"ut me "] {
+            let s = slot(&[b"x", gram]);
+            assert!(has(&across, s) && !has(&within, s), "{}", String::from_utf8_lossy(gram));
+        }
+        assert!(!has(&across, slot(&[b"x", b"put"])), "only grams that cross a boundary");
+        let norm: f32 = across.iter().map(|(_, v)| v * v).sum();
+        assert!((norm - 1.0).abs() < 1e-4);
+        assert!(text_features(&super::words(&"ab ".repeat(10_000)), Grams::Across).len() < 200);
     }
 
     #[test]
@@ -255,13 +302,13 @@ mod tests {
         assert_eq!(normalise("speed"), b"speed");
         assert_eq!(normalise("4471"), b"4471");
         assert_eq!(normalise("1000"), b"1000");
-        assert_eq!(text_features(&words("HELLOOOO anyone???")), text_features(&words("hello anyone")));
+        assert_eq!(text_features_within(&words("HELLOOOO anyone???")), text_features_within(&words("hello anyone")));
     }
 
     #[test]
     fn typos_share_most_features() {
         let overlap = |a: &str, b: &str| {
-            let (a, b) = (text_features(&words(a)), text_features(&words(b)));
+            let (a, b) = (text_features_within(&words(a)), text_features_within(&words(b)));
             a.iter().filter(|(s, _)| b.iter().any(|(t, _)| t == s)).count() as f32 / a.len() as f32
         };
         let (typo, other) =

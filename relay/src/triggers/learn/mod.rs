@@ -16,7 +16,7 @@ pub mod train;
 use std::sync::LazyLock;
 
 use crate::bot::Turn;
-pub use features::Message;
+pub use features::{Grams, Message};
 use model::Model;
 
 /// The checked-in weights (written by `baton-train`).
@@ -81,7 +81,7 @@ fn rule_facts(rules: RuleReading) -> Vec<String> {
 pub fn request_features(message: &Message<'_>) -> (features::Features, RuleReading) {
     let (asks, refuses) = super::request::read(&message.clauses);
     let rules = RuleReading { asks, refuses };
-    (features::with_facts(features::text_features(&message.words), &rule_facts(rules)), rules)
+    (features::with_facts(features::text_features(&message.words, Grams::Across), &rule_facts(rules)), rules)
 }
 
 /// The request probability of a message: the most of the whole message's and each of its
@@ -95,7 +95,7 @@ pub fn request_probability(scorer: &impl Scorer, message: &Message<'_>) -> (f32,
         let clauses = &message.clauses[range.clone()];
         let (asks, refuses) = super::request::read(clauses);
         let facts = rule_facts(RuleReading { asks, refuses });
-        let features = features::with_facts(features::text_features(&clauses.concat()), &facts);
+        let features = features::with_facts(features::text_features(&clauses.concat(), Grams::Across), &facts);
         p = p.max(scorer.probability(&features));
     }
     (p, rules)
@@ -105,16 +105,17 @@ pub fn request_probability(scorer: &impl Scorer, message: &Message<'_>) -> (f32,
 /// the conversation's facts ([`features::conversation_facts`]).
 pub fn frustration_features(message: &Message<'_>, earlier: &[Turn]) -> features::Features {
     let facts = features::conversation_facts(message.text, &message.words, earlier);
-    features::with_facts(features::text_features(&message.words), &facts)
+    features::with_facts(features::text_features(&message.words, Grams::Within), &facts)
 }
 
 /// The frustration probability of a message after `earlier`: the most of the whole
 /// message's and each sentence's, every one with the conversation's facts.
 pub fn frustration_probability(scorer: &impl Scorer, message: &Message<'_>, earlier: &[Turn]) -> f32 {
     let facts = features::conversation_facts(message.text, &message.words, earlier);
-    let mut p = scorer.probability(&features::with_facts(features::text_features(&message.words), &facts));
+    let mut p =
+        scorer.probability(&features::with_facts(features::text_features(&message.words, Grams::Within), &facts));
     for words in message.sentence_words() {
-        p = p.max(scorer.probability(&features::with_facts(features::text_features(&words), &facts)));
+        p = p.max(scorer.probability(&features::with_facts(features::text_features(&words, Grams::Within), &facts)));
     }
     p
 }
