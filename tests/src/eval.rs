@@ -170,36 +170,27 @@ pub struct Files {
     pub blind: bool,
 }
 
+/// A held-out set: two files of `tests/data/heldout/`, its errors' texts withheld.
+fn held_out(dir: &Path, name: &'static str, utterances: &str, conversations: &str) -> Files {
+    let dir = dir.join("heldout");
+    Files { name, utterances: dir.join(utterances), conversations: dir.join(conversations), blind: true }
+}
+
 /// The held-out files of the project (written after the rules were tuned, never trained on).
 pub fn heldout(dir: &Path) -> Files {
-    Files {
-        name: "held-out",
-        utterances: dir.join("heldout/utterances.tsv"),
-        conversations: dir.join("heldout/conversations.jsonl"),
-        blind: true,
-    }
+    held_out(dir, "held-out", "utterances.tsv", "conversations.jsonl")
 }
 
 /// The independent held-out files, written by another author without seeing the detector.
 pub fn independent(dir: &Path) -> Files {
-    Files {
-        name: "independent",
-        utterances: dir.join("heldout/independent.tsv"),
-        conversations: dir.join("heldout/independent_conversations.jsonl"),
-        blind: true,
-    }
+    held_out(dir, "independent", "independent.tsv", "independent_conversations.jsonl")
 }
 
 /// The fresh held-out files (issue 11's sixth pass): written by another author on 2026-12-03,
 /// who saw neither the corpus, the models nor the other files, before the models were
 /// retrained on that day's corpus; never trained or tuned on.
 pub fn fresh(dir: &Path) -> Files {
-    Files {
-        name: "fresh",
-        utterances: dir.join("heldout/fresh.tsv"),
-        conversations: dir.join("heldout/fresh_conversations.jsonl"),
-        blind: true,
-    }
+    held_out(dir, "fresh", "fresh.tsv", "fresh_conversations.jsonl")
 }
 
 /// The project's own labelled files (the rules were tuned on them).

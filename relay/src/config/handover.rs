@@ -155,7 +155,7 @@ impl HandoverConfig {
     ) -> &'a str {
         self.texts_for(languages)
             .and_then(site)
-            .or_else(|| (own == default).then(|| Self::builtin_texts(languages)).flatten().map(builtin))
+            .or_else(|| if own == default { Self::builtin_texts(languages).map(builtin) } else { None })
             .unwrap_or(own)
     }
 

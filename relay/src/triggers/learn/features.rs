@@ -143,7 +143,8 @@ pub fn text_features(words: &[String], grams: Grams) -> Features {
             }
         }
     }
-    for pair in words.windows(2).filter(|_| grams == Grams::Across) {
+    let across: &[Vec<u8>] = if grams == Grams::Across { &words } else { &[] };
+    for pair in across.windows(2) {
         padded.clear();
         padded.push(b' ');
         padded.extend_from_slice(&pair[0]);

@@ -76,12 +76,24 @@ fn rule_facts(rules: RuleReading) -> Vec<String> {
     facts
 }
 
+/// What the request model reads of `words` that the rules read as `rules`: the words and
+/// their n-grams, within and across words, and the rules' reading as facts.
+fn request_reading(words: &[String], rules: RuleReading) -> features::Features {
+    features::with_facts(features::text_features(words, Grams::Across), &rule_facts(rules))
+}
+
+/// What the frustration model reads of `words` in a conversation of `facts`
+/// ([`features::conversation_facts`]): the words and their n-grams within words, and the facts.
+fn frustration_reading(words: &[String], facts: &[String]) -> features::Features {
+    features::with_facts(features::text_features(words, Grams::Within), facts)
+}
+
 /// What the request model reads of a message: its words and n-grams, and what the request
 /// rules say of it (asks, refuses), so the model learns where the rules are right.
 pub fn request_features(message: &Message<'_>) -> (features::Features, RuleReading) {
     let (asks, refuses) = super::request::read(&message.clauses);
     let rules = RuleReading { asks, refuses };
-    (features::with_facts(features::text_features(&message.words, Grams::Across), &rule_facts(rules)), rules)
+    (request_reading(&message.words, rules), rules)
 }
 
 /// The request probability of a message: the most of the whole message's and each of its
@@ -94,9 +106,7 @@ pub fn request_probability(scorer: &impl Scorer, message: &Message<'_>) -> (f32,
     for range in &message.sentences {
         let clauses = &message.clauses[range.clone()];
         let (asks, refuses) = super::request::read(clauses);
-        let facts = rule_facts(RuleReading { asks, refuses });
-        let features = features::with_facts(features::text_features(&clauses.concat(), Grams::Across), &facts);
-        p = p.max(scorer.probability(&features));
+        p = p.max(scorer.probability(&request_reading(&clauses.concat(), RuleReading { asks, refuses })));
     }
     (p, rules)
 }
@@ -105,17 +115,16 @@ pub fn request_probability(scorer: &impl Scorer, message: &Message<'_>) -> (f32,
 /// the conversation's facts ([`features::conversation_facts`]).
 pub fn frustration_features(message: &Message<'_>, earlier: &[Turn]) -> features::Features {
     let facts = features::conversation_facts(message.text, &message.words, earlier);
-    features::with_facts(features::text_features(&message.words, Grams::Within), &facts)
+    frustration_reading(&message.words, &facts)
 }
 
 /// The frustration probability of a message after `earlier`: the most of the whole
 /// message's and each sentence's, every one with the conversation's facts.
 pub fn frustration_probability(scorer: &impl Scorer, message: &Message<'_>, earlier: &[Turn]) -> f32 {
     let facts = features::conversation_facts(message.text, &message.words, earlier);
-    let mut p =
-        scorer.probability(&features::with_facts(features::text_features(&message.words, Grams::Within), &facts));
+    let mut p = scorer.probability(&frustration_reading(&message.words, &facts));
     for words in message.sentence_words() {
-        p = p.max(scorer.probability(&features::with_facts(features::text_features(&words, Grams::Within), &facts)));
+        p = p.max(scorer.probability(&frustration_reading(&words, &facts)));
     }
     p
 }
