@@ -1,8 +1,8 @@
 //! Trains the handover triggers' models from the corpus in `relay/data/triggers/` and writes
 //! them beside it (`request.model`, `frustration.model`), then prints the corpus's sizes and
-//! the models' figures on the corpus's parts. Deterministic: the corpus's seed fixes the
-//! expansion, the split and the training order, so running it again on the same corpus writes
-//! the same bytes.
+//! the models' figures on the corpus's parts. The corpus's seed fixes the expansion, the split
+//! and the training order; runs in different processes can still differ slightly (see
+//! `relay/data/triggers/README.md`, Retraining).
 //!
 //! `cargo run -p baton-relay --bin baton-train` (add `--release` for speed; the output is the
 //! same). For trying other settings without touching the checked-in models:
