@@ -228,16 +228,12 @@ fn frustrated(triggers: &Triggers, turns: &[Turn]) -> bool {
         .any(|(i, t)| triggers.evaluate(&t.text, &turns[..i]).frustration >= threshold)
 }
 
-/// The corpus's test part: wordings (template lines) the models never saw.
+/// The corpus's test part: wordings (template lines) the models never saw, used neither for
+/// training nor for choosing the thresholds or the settings.
 pub fn corpus_test() -> anyhow::Result<Report> {
-    corpus_part(Part::Test)
-}
-
-/// One part of the corpus: the development part is where the trainer chose the thresholds
-/// (and the settings were chosen), the test part was used for neither.
-pub fn corpus_part(part: Part) -> anyhow::Result<Report> {
+    let part = Part::Test;
     let triggers = triggers()?;
-    let mut report = Report::new(if part == Part::Dev { "corpus development part" } else { "corpus test part" });
+    let mut report = Report::new("corpus test part");
     for sample in corpus::requests(corpus::SEED)?.iter().filter(|s| s.part == part) {
         let got = triggers.asks_for_person(&sample.text);
         report.record("explicit_request", sample.lang, &sample.kind, sample.label, got, &sample.text);

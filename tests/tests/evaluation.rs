@@ -67,7 +67,7 @@ fn on_the_projects_data_the_earlier_targets_hold_and_summaries_keep_every_fact()
     // number (no frustration line changed, but the frustration model reads the request
     // corpus's negatives as calm messages, and its threshold moved from 0.93 to 0.95 on the
     // development part while its curve stayed the same): within the interval on 31
-    // conversations.
+    // conversations. 0.90 (28 of 31) with cross-validated training.
     assert!(frustration.recall() >= 0.83, "frustration recall {}", frustration.recall());
     assert_eq!(report.facts_found, report.facts_stated, "summaries missed facts: {:?}", report.missed);
 }
@@ -87,10 +87,14 @@ fn on_the_corpus_test_part_the_checked_in_models_keep_their_figures() {
     // 0.4 % and 0.69 at 0.7 % retrained as before; with the n-grams across words for requests
     // 0.86 at 1.4 % and 0.69 at 0.7 %; with asking for customer service's phone number or
     // email labelled a request (`channel`) and giving one's own number or email as hard
-    // negatives, 0.86 at 1.8 % and 0.64 at 0.6 %, asserted as reached.
-    assert!(request.recall() >= 0.855 && request.false_positive_rate() <= 0.019, "{request:?}");
+    // negatives, 0.86 at 1.8 % and 0.64 at 0.6 %. With cross-validated training (the models
+    // trained on the development tenth too, the frustration threshold chosen on all eight
+    // tenths outside this part, 0.95 → 0.92): 0.87 at 2.8 % and 0.73 at 0.8 %. The request
+    // threshold stayed 0.94; out of fold the corpus's negatives pass it 2.7 % of the time,
+    // so the 1.8 % before was the one development tenth's luck. Asserted as reached.
+    assert!(request.recall() >= 0.865 && request.false_positive_rate() <= 0.029, "{request:?}");
     let frustration = report.counts("frustration (message)", "all");
-    assert!(frustration.recall() >= 0.635 && frustration.false_positive_rate() <= 0.007, "{frustration:?}");
+    assert!(frustration.recall() >= 0.72 && frustration.false_positive_rate() <= 0.009, "{frustration:?}");
 }
 
 /// The independent held-out files (`tests/data/heldout/independent*`, written by another
@@ -108,14 +112,17 @@ fn on_the_corpus_test_part_the_checked_in_models_keep_their_figures() {
 /// number or email (not a request) requests 0.92 [0.88-0.95] at 0.6 %, frustration 0.57
 /// [0.48-0.66] at 0.0 % (the frustration model's threshold moved from 0.93 to 0.95 on the
 /// development part with the request corpus's negatives it reads as calm; its curve on the
-/// development and test parts did not change). This asserts what is reached, so a
+/// development and test parts did not change). With cross-validated training (the threshold
+/// steadier, 0.92, chosen on all eight tenths outside the corpus's test part; the models
+/// trained on the development tenth too): requests 0.93 [0.90-0.96] at 0.3 % (1 of 351),
+/// frustration 0.65 [0.56-0.73] at 0.9 % (1 of 112). This asserts what is reached, so a
 /// change that makes it worse fails; the gap to 0.97 / 0.9 is open (issue 11).
 #[test]
 fn on_the_independent_files_the_triggers_keep_what_they_reach() {
     // Frustration lowered from 0.46 to 0.44 (0.45 measured once): the third pass did not help
     // here; 0.53 after the fifth, 0.58 with the emoji and last-mark facts, 0.65 after the
-    // sixth, 0.57 with the `channel` and own-number lines.
-    keeps(&eval::independent(&eval::data_dir()), Reached { recall: 0.915, false_positives: 0.01 }, 0.565);
+    // sixth, 0.57 with the `channel` and own-number lines, 0.65 cross-validated.
+    keeps(&eval::independent(&eval::data_dir()), Reached { recall: 0.925, false_positives: 0.01 }, 0.64);
 }
 
 /// What a held-out set reached for requests: recall at a false-positive rate.
@@ -161,9 +168,11 @@ fn keeps(files: &eval::Files, requests: Reached, frustration_recall: f64) {
 /// 0.83 [0.78-0.88] at 1.1 % (`channel` 0.79), frustration 0.88 [0.80-0.92]; with lines giving
 /// one's own number or email as negatives (a probe of seven such messages of my own had five
 /// read as requests), requests 0.79 [0.74-0.84] at 0.8 %, frustration 0.86 [0.78-0.91]. So this set's
-/// `channel` figure no longer measures generalisation alone. Below the issue's floors (0.97 at
-/// 1 %, 0.9 at 2 %); asserted as reached.
+/// `channel` figure no longer measures generalisation alone. Cross-validated training:
+/// requests 0.82 [0.76-0.86] at 0.8 % (2 of 266), frustration 0.88 [0.81-0.93] at 1.8 % (2 of
+/// 112 calm conversations). Below the issue's floors (0.97 at 1 %, 0.9 at 2 %); asserted as
+/// reached.
 #[test]
 fn on_the_fresh_files_the_triggers_keep_what_they_reach() {
-    keeps(&eval::fresh(&eval::data_dir()), Reached { recall: 0.785, false_positives: 0.012 }, 0.85);
+    keeps(&eval::fresh(&eval::data_dir()), Reached { recall: 0.815, false_positives: 0.012 }, 0.875);
 }

@@ -146,6 +146,8 @@ const MAX_GAP: usize = 4;
 
 struct Lexicon {
     roles: HashMap<&'static str, Vec<Role>>,
+    /// The four-letter words, sorted: what a four-letter typo is compared with.
+    four: Vec<&'static str>,
     /// Words that typos are matched against: (word, allowed edit distance, its letters).
     fuzzy: Vec<(&'static str, usize, Letters)>,
     /// The longest word a typo may be of, plus its allowed distance: longer words are never
@@ -163,8 +165,14 @@ static LEX: LazyLock<Lexicon> = LazyLock::new(|| {
             }
         }
     }
-    let fuzzy: Vec<(&'static str, usize, Letters)> = roles
+    // In the words' order, not the map's (which differs from process to process): a typo as
+    // near to two lexicon words reads as the first of them, the same in every run.
+    let mut words: Vec<&'static str> = roles.keys().copied().collect();
+    words.sort_unstable();
+    let four = words.iter().copied().filter(|w| w.len() == 4).collect();
+    let fuzzy: Vec<(&'static str, usize, Letters)> = words
         .iter()
+        .map(|word| (word, &roles[word]))
         .filter(|(word, r)| {
             word.len() >= 5
                 && !EXACT_ONLY.contains(word)
@@ -173,7 +181,7 @@ static LEX: LazyLock<Lexicon> = LazyLock::new(|| {
         .map(|(word, _)| (*word, if word.len() >= 9 { 2 } else { 1 }, Letters::of(word)))
         .collect();
     let longest_typo = fuzzy.iter().map(|(word, max, _)| word.len() + max).max().unwrap_or(0);
-    Lexicon { roles, fuzzy, longest_typo }
+    Lexicon { roles, four, fuzzy, longest_typo }
 });
 
 /// The roles of a word, or of the lexicon word it is a typo of.
@@ -190,10 +198,10 @@ fn roles(word: &str) -> &'static [Role] {
         // Four letters: only two swapped letters ("tlak"); any other edit is too often
         // another word ("that" and "chat").
         return LEX
-            .roles
+            .four
             .iter()
-            .find(|(known, _)| known.len() == 4 && swapped(known, word) && strsim::osa_distance(known, word) == 1)
-            .map_or(&[], |(_, roles)| roles.as_slice());
+            .find(|known| swapped(known, word) && strsim::osa_distance(known, word) == 1)
+            .map_or(&[], |known| LEX.roles[known].as_slice());
     }
     // The letter counts rule out nearly every lexicon word before the edit distance is
     // computed: an edit changes them by two at most, so more than twice the allowed

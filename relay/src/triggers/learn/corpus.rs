@@ -76,6 +76,9 @@ pub struct Sample {
     pub text: String,
     pub earlier: Vec<Turn>,
     pub part: Part,
+    /// The tenth of the corpus its template line fell in (0-1 the test part, 2 the development
+    /// part, 3-9 training; see [`FOLDS`]).
+    pub tenth: u8,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -178,18 +181,28 @@ fn tidy(text: &str) -> String {
     out.replace(" ,", ",").replace(" .", ".").trim_start_matches([',', ' ']).to_string()
 }
 
-fn part_of(seed: u64, lang: &str, group: &str) -> Part {
+/// The tenth of the corpus a template line `group` falls in, by a hash of the seed and the line.
+fn tenth_of(seed: u64, lang: &str, group: &str) -> u8 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
     for b in lang.bytes().chain([0]).chain(group.bytes()) {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    match (h >> 17) % 10 {
+    ((h >> 17) % 10) as u8
+}
+
+/// The part of a tenth: two tenths are the test part, one the development part.
+fn part_of(tenth: u8) -> Part {
+    match tenth {
         0 | 1 => Part::Test,
         2 => Part::Dev,
         _ => Part::Train,
     }
 }
+
+/// The tenths outside the test part: the folds of the trainer's cross-validation, each left
+/// out of training in turn and scored by a model trained on the others.
+pub const FOLDS: std::ops::RangeInclusive<u8> = 2..=9;
 
 /// Up to [`PER_TEMPLATE`] distinct renderings of a template.
 fn expand(template: &str, slots: &HashMap<String, Vec<String>>, rng: &mut Rng) -> Vec<String> {
@@ -298,7 +311,8 @@ pub fn requests(seed: u64) -> Result<Vec<Sample>, CorpusError> {
         let source = parse(lang, text)?;
         let mut rng = Rng::new(seed ^ u64::from(lang.as_bytes()[0]) << 8 ^ u64::from(lang.as_bytes()[1]));
         for template in &source.templates {
-            let part = part_of(seed, lang, &template.text);
+            let tenth = tenth_of(seed, lang, &template.text);
+            let part = part_of(tenth);
             for text in expand(&template.text, &source.slots, &mut rng) {
                 let varied = vary(&text, &mut rng, true);
                 for text in [text, varied] {
@@ -309,6 +323,7 @@ pub fn requests(seed: u64) -> Result<Vec<Sample>, CorpusError> {
                         text,
                         earlier: Vec::new(),
                         part,
+                        tenth,
                     });
                 }
             }
@@ -323,6 +338,8 @@ pub fn requests(seed: u64) -> Result<Vec<Sample>, CorpusError> {
 /// Every third message again, with an ordinary question of the same language and part said
 /// before or after it ("My order is late. Can I talk to someone?"): visitors give context,
 /// and a request or a complaint stays one with a question beside it, a question with another.
+/// (Of the part, not of the tenth: a cross-validation fold may meet a question of another
+/// training tenth beside its own lines; the test part never does.)
 fn in_context(samples: &[Sample], rng: &mut Rng) -> Vec<Sample> {
     let questions = |part: Part| -> Vec<&str> {
         samples
@@ -391,7 +408,8 @@ pub fn frustration(seed: u64) -> Result<Vec<Sample>, CorpusError> {
             }
         };
         for template in &source.templates {
-            let part = part_of(seed, lang, &template.text);
+            let tenth = tenth_of(seed, lang, &template.text);
+            let part = part_of(tenth);
             let shout = template.label;
             for text in expand(&template.text, &source.slots, &mut rng) {
                 let varied = vary(&text, &mut rng, shout);
@@ -404,6 +422,7 @@ pub fn frustration(seed: u64) -> Result<Vec<Sample>, CorpusError> {
                         text,
                         earlier,
                         part,
+                        tenth,
                     });
                 }
             }
@@ -412,10 +431,11 @@ pub fn frustration(seed: u64) -> Result<Vec<Sample>, CorpusError> {
         let (_, requests) = REQUEST.iter().find(|(l, _)| *l == lang).expect("every language has both files");
         let ordinary = parse(lang, requests)?;
         for template in ordinary.templates.iter().filter(|t| !t.label) {
-            let part = part_of(seed, lang, &template.text);
+            let tenth = tenth_of(seed, lang, &template.text);
+            let part = part_of(tenth);
             for text in expand(&template.text, &ordinary.slots, &mut rng) {
                 let earlier = context(&mut rng, false);
-                samples.push(Sample { lang, kind: template.kind.clone(), label: false, text, earlier, part });
+                samples.push(Sample { lang, kind: template.kind.clone(), label: false, text, earlier, part, tenth });
             }
         }
         let from = samples.len() - samples.iter().rev().take_while(|s| s.lang == lang).count();
@@ -423,7 +443,8 @@ pub fn frustration(seed: u64) -> Result<Vec<Sample>, CorpusError> {
         samples.extend(added);
         let again = source.slots.get("again").cloned().unwrap_or_default();
         for (i, (q1, q2)) in questions.iter().enumerate() {
-            let part = part_of(seed, lang, q1);
+            let tenth = tenth_of(seed, lang, q1);
+            let part = part_of(tenth);
             let (r1, _) = &questions[(i + 1) % questions.len()];
             let missed_twice = vec![
                 turn(Role::Visitor, q1, false),
@@ -439,7 +460,7 @@ pub fn frustration(seed: u64) -> Result<Vec<Sample>, CorpusError> {
             ];
             let prefix = if again.is_empty() { String::new() } else { again[rng.below(again.len())].clone() };
             let mut push = |kind: &str, label: bool, text: String, earlier: Vec<Turn>| {
-                samples.push(Sample { lang, kind: kind.into(), label, text: tidy(&text), earlier, part });
+                samples.push(Sample { lang, kind: kind.into(), label, text: tidy(&text), earlier, part, tenth });
             };
             push("repeat", true, q1.clone(), missed_twice.clone());
             push("repeat", true, format!("{}??", q1.trim_end_matches(['?', '.'])), missed_twice.clone());

@@ -122,3 +122,14 @@ fn refusals_are_told_from_requests() {
         assert!(!refuses_in(&text::clauses(text)), "not a refusal: {text}");
     }
 }
+
+#[test]
+fn typos_are_tried_against_the_lexicon_in_one_fixed_order() {
+    // A typo as near to two lexicon words reads as the first one tried: in the words' sorted
+    // order, never a hash map's (which differs between processes, and made retraining write
+    // different models from one run to the next).
+    let lexicon = &*super::LEX;
+    assert!(lexicon.fuzzy.windows(2).all(|w| w[0].0 < w[1].0), "the typo list is sorted");
+    assert!(lexicon.four.windows(2).all(|w| w[0] < w[1]), "the four-letter words are sorted");
+    assert!(lexicon.four.iter().all(|w| w.len() == 4) && !lexicon.four.is_empty());
+}
