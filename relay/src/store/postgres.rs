@@ -34,8 +34,9 @@ use crate::identity::Identity;
 const FAILED: &str =
     "attempts = attempts + 1, failed_at = $3, last_error = $4, claimed_by = NULL, claimed_until = NULL";
 
-/// Connections per relay. Three relays stay far below PostgreSQL's default `max_connections`
-/// (100); `docs/deploy.md` has the sizing.
+/// Connections per relay: the pool's, plus the batcher's own one ([`append::EventWriter`]).
+/// Three relays stay far below PostgreSQL's default `max_connections` (100); `docs/deploy.md`
+/// has the sizing.
 pub const MAX_CONNECTIONS: u32 = 16;
 /// Waiting for a free connection (or for the server to answer a new one) longer than this fails
 /// the operation; callers retry or report, nothing hangs.
@@ -98,7 +99,7 @@ impl PostgresStore {
             // No round trip before each use: a connection the server dropped fails its next
             // statement, which the caller retries or reports, and is then closed by the pool.
             .test_before_acquire(false)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(|error| match error {
                 sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut => {
@@ -107,7 +108,15 @@ impl PostgresStore {
                 other => StoreError::Database(other),
             })?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
-        let appender = Appender::start(append::EventWriter { pool: pool.clone() });
+        // The batcher writes on a connection of its own (opened when first needed, again after
+        // a failure), whose statements are planned once and by key ([`append::PLANNING`]).
+        let writer = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .idle_timeout(None)
+            .test_before_acquire(false)
+            .connect_lazy_with(options.options(append::PLANNING));
+        let appender = Appender::start(append::EventWriter { pool: writer });
         Ok(Self { pool, appender })
     }
 
