@@ -234,12 +234,12 @@ pub fn corpus_test() -> anyhow::Result<Report> {
     let part = Part::Test;
     let triggers = triggers()?;
     let mut report = Report::new("corpus test part");
-    for sample in corpus::requests(corpus::SEED)?.iter().filter(|s| s.part == part) {
+    for sample in corpus::requests(corpus::SEED)?.iter().filter(|s| s.part() == part) {
         let got = triggers.asks_for_person(&sample.text);
         report.record("explicit_request", sample.lang, &sample.kind, sample.label, got, &sample.text);
     }
     let threshold = triggers.config().frustration.threshold;
-    for sample in corpus::frustration(corpus::SEED)?.iter().filter(|s| s.part == part) {
+    for sample in corpus::frustration(corpus::SEED)?.iter().filter(|s| s.part() == part) {
         let got = triggers.evaluate(&sample.text, &sample.earlier).frustration >= threshold;
         report.record("frustration (message)", sample.lang, &sample.kind, sample.label, got, &sample.text);
     }

@@ -75,10 +75,16 @@ pub struct Sample {
     pub label: bool,
     pub text: String,
     pub earlier: Vec<Turn>,
-    pub part: Part,
     /// The tenth of the corpus its template line fell in (0-1 the test part, 2 the development
     /// part, 3-9 training; see [`FOLDS`]).
     pub tenth: u8,
+}
+
+impl Sample {
+    /// The part of the split the sample is in (of its tenth).
+    pub fn part(&self) -> Part {
+        part_of(self.tenth)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -312,7 +318,6 @@ pub fn requests(seed: u64) -> Result<Vec<Sample>, CorpusError> {
         let mut rng = Rng::new(seed ^ u64::from(lang.as_bytes()[0]) << 8 ^ u64::from(lang.as_bytes()[1]));
         for template in &source.templates {
             let tenth = tenth_of(seed, lang, &template.text);
-            let part = part_of(tenth);
             for text in expand(&template.text, &source.slots, &mut rng) {
                 let varied = vary(&text, &mut rng, true);
                 for text in [text, varied] {
@@ -322,7 +327,6 @@ pub fn requests(seed: u64) -> Result<Vec<Sample>, CorpusError> {
                         label: template.label,
                         text,
                         earlier: Vec::new(),
-                        part,
                         tenth,
                     });
                 }
@@ -345,14 +349,14 @@ fn in_context(samples: &[Sample], rng: &mut Rng) -> Vec<Sample> {
         samples
             .iter()
             .step_by(2)
-            .filter(|s| s.part == part && !s.label && s.kind == "question")
+            .filter(|s| s.part() == part && !s.label && s.kind == "question")
             .map(|s| s.text.as_str())
             .collect()
     };
     let pools = [Part::Train, Part::Dev, Part::Test].map(|part| (part, questions(part)));
     let mut out = Vec::new();
     for sample in samples.iter().step_by(3) {
-        let Some((_, pool)) = pools.iter().find(|(part, pool)| *part == sample.part && !pool.is_empty()) else {
+        let Some((_, pool)) = pools.iter().find(|(part, pool)| *part == sample.part() && !pool.is_empty()) else {
             continue;
         };
         let question = pool[rng.below(pool.len())];
@@ -409,7 +413,6 @@ pub fn frustration(seed: u64) -> Result<Vec<Sample>, CorpusError> {
         };
         for template in &source.templates {
             let tenth = tenth_of(seed, lang, &template.text);
-            let part = part_of(tenth);
             let shout = template.label;
             for text in expand(&template.text, &source.slots, &mut rng) {
                 let varied = vary(&text, &mut rng, shout);
@@ -421,7 +424,6 @@ pub fn frustration(seed: u64) -> Result<Vec<Sample>, CorpusError> {
                         label: template.label,
                         text,
                         earlier,
-                        part,
                         tenth,
                     });
                 }
@@ -432,10 +434,9 @@ pub fn frustration(seed: u64) -> Result<Vec<Sample>, CorpusError> {
         let ordinary = parse(lang, requests)?;
         for template in ordinary.templates.iter().filter(|t| !t.label) {
             let tenth = tenth_of(seed, lang, &template.text);
-            let part = part_of(tenth);
             for text in expand(&template.text, &ordinary.slots, &mut rng) {
                 let earlier = context(&mut rng, false);
-                samples.push(Sample { lang, kind: template.kind.clone(), label: false, text, earlier, part, tenth });
+                samples.push(Sample { lang, kind: template.kind.clone(), label: false, text, earlier, tenth });
             }
         }
         let from = samples.len() - samples.iter().rev().take_while(|s| s.lang == lang).count();
@@ -444,7 +445,6 @@ pub fn frustration(seed: u64) -> Result<Vec<Sample>, CorpusError> {
         let again = source.slots.get("again").cloned().unwrap_or_default();
         for (i, (q1, q2)) in questions.iter().enumerate() {
             let tenth = tenth_of(seed, lang, q1);
-            let part = part_of(tenth);
             let (r1, _) = &questions[(i + 1) % questions.len()];
             let missed_twice = vec![
                 turn(Role::Visitor, q1, false),
@@ -460,7 +460,7 @@ pub fn frustration(seed: u64) -> Result<Vec<Sample>, CorpusError> {
             ];
             let prefix = if again.is_empty() { String::new() } else { again[rng.below(again.len())].clone() };
             let mut push = |kind: &str, label: bool, text: String, earlier: Vec<Turn>| {
-                samples.push(Sample { lang, kind: kind.into(), label, text: tidy(&text), earlier, part, tenth });
+                samples.push(Sample { lang, kind: kind.into(), label, text: tidy(&text), earlier, tenth });
             };
             push("repeat", true, q1.clone(), missed_twice.clone());
             push("repeat", true, format!("{}??", q1.trim_end_matches(['?', '.'])), missed_twice.clone());
@@ -496,10 +496,10 @@ mod tests {
     fn the_corpus_parses_expands_and_splits_the_same_way_every_time() {
         let (a, b) = (requests(SEED).unwrap(), requests(SEED).unwrap());
         assert_eq!(a.len(), b.len());
-        assert!(a.iter().zip(&b).all(|(x, y)| x.text == y.text && x.part == y.part));
+        assert!(a.iter().zip(&b).all(|(x, y)| x.text == y.text && x.tenth == y.tenth));
         for lang in LANGUAGES {
             let of = |label: bool, part: Part| {
-                a.iter().filter(|s| s.lang == lang && s.label == label && s.part == part).count()
+                a.iter().filter(|s| s.lang == lang && s.label == label && s.part() == part).count()
             };
             assert!(of(true, Part::Test) > 20 && of(false, Part::Test) > 20, "{lang}: too little test data");
             assert!(of(true, Part::Train) > 200 && of(false, Part::Train) > 200, "{lang}: too little training data");
